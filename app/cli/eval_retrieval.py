@@ -1,0 +1,9 @@
+"""CLI command: claimdesk eval retrieval (to be filled in)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's command to the `eval` group."""

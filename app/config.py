@@ -1,0 +1,106 @@
+"""The only module that reads the environment: settings from environment variables and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_RATING_SCALE = (
+    "True=5;Mostly true=4;Half true=3;Mostly false=2;False=1;Misleading=2;Unverifiable="
+)
+
+
+class Settings(BaseSettings):
+    """Every setting claimdesk reads; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CLAIMDESK_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # storage
+    data_dir: Path = Field(Path(".claimdesk"), description="Where the Chroma store, SQLite and model live.")
+    chroma_mode: Literal["auto", "embedded", "server"] = Field(
+        "auto", description="auto = server when CHROMA_HOST is set, else embedded."
+    )
+    chroma_host: str | None = Field(None, validation_alias=AliasChoices("CHROMA_HOST", "CLAIMDESK_CHROMA_HOST"))
+    chroma_port: int = Field(8000, validation_alias=AliasChoices("CHROMA_PORT", "CLAIMDESK_CHROMA_PORT"))
+    collection: str = Field("claimdesk", description="Chroma collection name.")
+
+    # ingest
+    chunk_size: int = Field(600, ge=100, le=8000, description="Target chunk length in characters.")
+    max_source_bytes: int = Field(20_000_000, ge=1000, description="Size cap for one file or URL.")
+    url_timeout: float = Field(15.0, gt=0, description="Seconds before a URL fetch gives up.")
+
+    # models
+    llm: str = Field("local", description="local | none | openai:MODEL | anthropic:MODEL | ollama:MODEL | openai-compatible:MODEL")
+    llm_base_url: str | None = Field(None, description="Base URL for openai-compatible or ollama.")
+    local_model_path: Path | None = Field(None, description="Use this GGUF instead of the packaged Qwen model.")
+    llm_threads: int = Field(0, ge=0, description="CPU threads for the local model (0 = all cores).")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds per LLM call before it is abandoned.")
+    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries after an invalid model output.")
+    extraction_strategy: Literal["auto", "cascade", "whole-article"] = "auto"
+    checkworthiness_threshold: float | None = Field(None, ge=0, le=1)
+    max_claims: int = Field(40, ge=1, description="At most this many claims per article (cascade).")
+
+    # review and reports
+    rating_scale: str = Field(DEFAULT_RATING_SCALE, description="Label=rating pairs separated by ';'.")
+    publisher_name: str = Field("claimdesk", description="Fact-checking organisation named in ClaimReview.")
+    publisher_url: str = Field("https://factcheck.example.org", description="Base URL of the publishing site.")
+
+    # provider keys (read without the CLAIMDESK_ prefix, as the providers name them)
+    openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
+    anthropic_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("ANTHROPIC_API_KEY"))
+    ollama_base_url: str = Field(
+        "http://127.0.0.1:11434", validation_alias=AliasChoices("OLLAMA_BASE_URL", "CLAIMDESK_OLLAMA_BASE_URL")
+    )
+
+    @field_validator("chroma_host")
+    @classmethod
+    def _blank_is_none(cls, v: str | None) -> str | None:
+        return v or None
+
+    @property
+    def use_chroma_server(self) -> bool:
+        """Whether to talk to a Chroma server instead of the embedded store."""
+        if self.chroma_mode == "server":
+            return True
+        return self.chroma_mode == "auto" and self.chroma_host is not None
+
+    @property
+    def chroma_path(self) -> Path:
+        """Directory of the embedded Chroma store."""
+        return self.data_dir / "chroma"
+
+    @property
+    def db_path(self) -> Path:
+        """SQLite file of the review store."""
+        return self.data_dir / "claimdesk.sqlite3"
+
+    @property
+    def model_dir(self) -> Path:
+        """Where the joined local GGUF model is written."""
+        return self.data_dir / "models"
+
+    def ratings(self) -> dict[str, int | None]:
+        """The verdict scale as label -> ClaimReview rating (1-5), None where no rating applies."""
+        out: dict[str, int | None] = {}
+        for part in self.rating_scale.split(";"):
+            if not part.strip():
+                continue
+            label, _, value = part.partition("=")
+            out[label.strip()] = int(value) if value.strip() else None
+        return out
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per process (tests call `get_settings.cache_clear()`)."""
+    return Settings()

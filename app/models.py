@@ -1,0 +1,191 @@
+"""Domain models: claims, reviews, cited evidence and history. Pure data, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+
+from retrieval.models import Article, Evidence
+
+__all__ = [
+    "Article",
+    "Evidence",
+    "ClaimType",
+    "CLAIM_TYPES",
+    "Provenance",
+    "Claim",
+    "CitedEvidence",
+    "ReviewStatus",
+    "Review",
+    "HistoryEvent",
+    "claim_id_for",
+    "normalize_for_match",
+    "utcnow",
+]
+
+ClaimType = Literal[
+    "statistic",
+    "quotation",
+    "event",
+    "causal",
+    "comparison",
+    "prediction",
+    "policy",
+    "other",
+]
+CLAIM_TYPES: tuple[str, ...] = (
+    "statistic",
+    "quotation",
+    "event",
+    "causal",
+    "comparison",
+    "prediction",
+    "policy",
+    "other",
+)
+
+ReviewStatus = Literal["unreviewed", "in_progress", "reviewed"]
+
+_QUOTE_MAP = str.maketrans(
+    {
+        "\u00a0": " ",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2032": "'",
+        "\u2033": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+    }
+)
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC."""
+    return datetime.now(UTC)
+
+
+def normalize_for_match(text: str) -> str:
+    """Fold NBSP, curly quotes and dashes; collapse whitespace. Length may change (whitespace only)."""
+    return " ".join(text.translate(_QUOTE_MAP).split())
+
+
+def claim_id_for(article_id: str, start: int, end: int) -> str:
+    """Stable claim id: content hash of article id and span, so re-extraction never duplicates."""
+    return hashlib.sha256(f"{article_id}:{start}:{end}".encode()).hexdigest()[:16]
+
+
+class Provenance(BaseModel):
+    """Where a claim came from: which extractor, model and prompt produced it, and when."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    extractor: Literal["cascade", "whole-article", "scorer"]
+    model: str
+    prompt_name: str | None = None
+    prompt_version: str | None = None
+    prompt_hash: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Claim(BaseModel):
+    """A checkable claim, grounded in its article: `article.text[start:end]` is the quote.
+
+    Validate with `Claim.model_validate(data, context={"article_text": text})` to enforce grounding.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    article_id: str
+    quote: str = Field(description="Verbatim text from the article.")
+    start: int = Field(ge=0)
+    end: int = Field(gt=0)
+    statement: str = Field(description="The claim rewritten to stand alone.")
+    claim_type: ClaimType = "other"
+    claimant: str | None = None
+    time_reference: str | None = None
+    checkworthiness: float = Field(ge=0.0, le=1.0)
+    needs_context: bool = False
+    provenance: Provenance
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> Claim:
+        if self.end <= self.start:
+            raise ValueError("claim span is empty")
+        text = (info.context or {}).get("article_text") if info.context else None
+        if text is not None:
+            if self.end > len(text) or text[self.start : self.end] != self.quote:
+                raise ValueError("quote does not match the article text at its offsets")
+        return self
+
+
+class CitedEvidence(BaseModel):
+    """Evidence as it was when the reviewer cited it (text and source are frozen copies)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    chunk_id: str
+    article_id: str
+    title: str
+    source: str
+    text: str
+    start: int | None = None
+    end: int | None = None
+    cited_at: datetime = Field(default_factory=utcnow)
+
+    @classmethod
+    def from_evidence(cls, ev: Evidence) -> CitedEvidence:
+        """Freeze a search result as cited evidence."""
+        return cls(
+            chunk_id=ev.chunk_id,
+            article_id=ev.article_id,
+            title=ev.title,
+            source=ev.source,
+            text=ev.text,
+            start=ev.start,
+            end=ev.end,
+        )
+
+
+class Review(BaseModel):
+    """A reviewer's current decision on one claim; `version` guards against lost updates."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claim_id: str
+    status: ReviewStatus = "unreviewed"
+    verdict: str | None = None
+    evidence: list[CitedEvidence] = Field(default_factory=list)
+    notes: str = ""
+    reviewer: str | None = None
+    edited_statement: str | None = Field(None, description="Reviewer's wording, when it differs from the model's.")
+    not_checkable: bool = Field(False, description="Reviewer rejected the claim as not checkable.")
+    version: int = 0
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def statement_edited(self) -> bool:
+        """Whether the reviewer changed the model's statement."""
+        return self.edited_statement is not None
+
+
+class HistoryEvent(BaseModel):
+    """One append-only history entry: who changed what, when, and the context behind it."""
+
+    id: int
+    claim_id: str | None
+    article_id: str | None
+    at: datetime
+    actor: str
+    action: str
+    changes: dict[str, Any] = Field(default_factory=dict)

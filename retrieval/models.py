@@ -1,0 +1,58 @@
+"""Data carried through the retrieval layer: articles, chunks and evidence passages."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def content_id(text: str) -> str:
+    """Stable article id: the first 16 hex digits of the sha256 of the article text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+class Article(BaseModel):
+    """One ingested article; `id` is the content hash of `text`, so the same text is the same article."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str
+    source: str = Field(description="File path or URL the article was read from.")
+    text: str
+    published: datetime | None = None
+    ingested_at: datetime
+    content_type: str = "text/plain"
+
+
+class Chunk(BaseModel):
+    """A sentence-aligned slice of an article; `text == article.text[start:end]`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+class Evidence(BaseModel):
+    """A retrieved chunk with its provenance and the scores that ranked it."""
+
+    chunk_id: str
+    article_id: str
+    title: str
+    source: str
+    text: str
+    start: int
+    end: int
+    score: float = Field(description="Fused score (reciprocal rank fusion); higher is better.")
+    bm25_score: float | None = None
+    dense_score: float | None = None
+    bm25_rank: int | None = None
+    dense_rank: int | None = None
+    rank: int = 0
