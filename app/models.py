@@ -21,6 +21,7 @@ __all__ = [
     "ReviewStatus",
     "Review",
     "HistoryEvent",
+    "ExtractionRun",
     "claim_id_for",
     "normalize_for_match",
     "utcnow",
@@ -189,3 +190,19 @@ class HistoryEvent(BaseModel):
     actor: str
     action: str
     changes: dict[str, Any] = Field(default_factory=dict)
+
+
+class ExtractionRun(BaseModel):
+    """What one extraction pass over an article did: kept, discarded (ungrounded) and failed, and why."""
+
+    article_id: str
+    strategy: Literal["cascade", "whole-article", "scorer"]
+    model: str
+    prompt_hash: str | None = None
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    sentences_scored: int = 0
+    claims_kept: int = 0
+    discarded_ungrounded: int = 0
+    failures: list[str] = Field(default_factory=list, description="One line per call that gave up.")
+    last_raw_output: str | None = None
