@@ -6,12 +6,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_RATING_SCALE = (
-    "True=5;Mostly true=4;Half true=3;Mostly false=2;False=1;Misleading=2;Unverifiable="
-)
+from app.errors import ConfigurationError
+
+DEFAULT_RATING_SCALE = "True=5;Mostly true=4;Half true=3;Mostly false=2;False=1;Misleading=2;Unverifiable="
 
 
 class Settings(BaseSettings):
@@ -40,7 +40,10 @@ class Settings(BaseSettings):
     url_timeout: float = Field(15.0, gt=0, description="Seconds before a URL fetch gives up.")
 
     # models
-    llm: str = Field("local", description="local | none | openai:MODEL | anthropic:MODEL | ollama:MODEL | openai-compatible:MODEL")
+    llm: str = Field(
+        "local",
+        description="local | none | openai:MODEL | anthropic:MODEL | ollama:MODEL | openai-compatible:MODEL",
+    )
     llm_base_url: str | None = Field(None, description="Base URL for openai-compatible or ollama.")
     local_model_path: Path | None = Field(None, description="Use this GGUF instead of the packaged Qwen model.")
     llm_threads: int = Field(0, ge=0, description="CPU threads for the local model (0 = all cores).")
@@ -59,7 +62,8 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
     anthropic_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("ANTHROPIC_API_KEY"))
     ollama_base_url: str = Field(
-        "http://127.0.0.1:11434", validation_alias=AliasChoices("OLLAMA_BASE_URL", "CLAIMDESK_OLLAMA_BASE_URL")
+        "http://127.0.0.1:11434",
+        validation_alias=AliasChoices("OLLAMA_BASE_URL", "CLAIMDESK_OLLAMA_BASE_URL"),
     )
 
     @field_validator("chroma_host")
@@ -103,4 +107,20 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Settings read once per process (tests call `get_settings.cache_clear()`)."""
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"])
+            problems.append(f"{_env_name(field)}: {err['msg']}")
+        raise ConfigurationError(
+            "Invalid setting(s) in the environment or .env: " + "; ".join(problems) + " (see .env.example)."
+        ) from None
+
+
+def _env_name(field: str) -> str:
+    """The environment variable that feeds a Settings field."""
+    info = Settings.model_fields.get(field)
+    choices = getattr(info.validation_alias, "choices", None) if info else None
+    return str(choices[0]) if choices else f"CLAIMDESK_{field.upper()}"

@@ -11,17 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 from retrieval.models import Article, Evidence
 
 __all__ = [
-    "Article",
-    "Evidence",
-    "ClaimType",
     "CLAIM_TYPES",
-    "Provenance",
-    "Claim",
+    "Article",
     "CitedEvidence",
-    "ReviewStatus",
-    "Review",
-    "HistoryEvent",
+    "Claim",
+    "ClaimType",
+    "Evidence",
     "ExtractionRun",
+    "HistoryEvent",
+    "Provenance",
+    "Review",
+    "ReviewStatus",
     "claim_id_for",
     "normalize_for_match",
     "utcnow",
@@ -123,9 +123,8 @@ class Claim(BaseModel):
         if self.end <= self.start:
             raise ValueError("claim span is empty")
         text = (info.context or {}).get("article_text") if info.context else None
-        if text is not None:
-            if self.end > len(text) or text[self.start : self.end] != self.quote:
-                raise ValueError("quote does not match the article text at its offsets")
+        if text is not None and (self.end > len(text) or text[self.start : self.end] != self.quote):
+            raise ValueError("quote does not match the article text at its offsets")
         return self
 
 

@@ -1,0 +1,51 @@
+# The two commands (see README):  `make demo`  and  `make test`.
+# Both create .venv with Python 3.11 and install everything the project needs; nothing else must be prepared.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+
+.PHONY: demo test setup setup-dev browser lint ui clean
+
+$(VENV)/.runtime: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] in ((3, 11), (3, 12)), "claimdesk needs Python 3.11 or 3.12, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.runtime
+setup-dev: $(VENV)/.dev
+
+# Main job: ingest the seed articles, extract claims with the embedded model (no key), open the workbench.
+demo: setup
+	$(BIN)/claimdesk ingest seeds/
+	$(BIN)/claimdesk extract --all
+	$(BIN)/claimdesk ui --port $(PORT)
+
+ui: setup
+	$(BIN)/claimdesk ui --port $(PORT)
+
+# Debian's chromium for the browser tests (Playwright drives it; its own browser download does not work offline).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+lint: setup-dev
+	$(BIN)/ruff check app retrieval prompts tests bench
+	$(BIN)/ruff format --check app retrieval prompts
+	$(BIN)/mypy
+
+# Tests: lint, types, and the whole suite (slow, server and browser tests included).
+test: setup-dev browser lint
+	$(BIN)/pytest -m "slow or not slow" --timeout 1800
+
+clean:
+	rm -rf $(VENV) .claimdesk .pytest_cache .mypy_cache .ruff_cache
