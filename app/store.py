@@ -1,0 +1,469 @@
+"""The review store: articles, claims, reviews and an append-only history in one SQLite file (WAL).
+
+Reviews use optimistic concurrency: a save succeeds only when it carries the stored version, checked and written
+inside one `BEGIN IMMEDIATE` transaction, so two processes can never both win. All SQL lives in this module and
+`app.store_schema`; a server database could replace SQLite by reimplementing `ReviewStore` behind the same API.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.errors import ConflictError, StoreError
+from app.history import append_event, claim_extracted, read_events, record_review
+from app.models import Claim, ExtractionRun, HistoryEvent, Review, utcnow
+from app.store_schema import connect, migrate
+from retrieval.models import Article
+
+if TYPE_CHECKING:
+    from app.config import Settings
+
+__all__ = ["STATUSES", "ArticleSummary", "DashboardStats", "ReviewStore", "SaveClaimsResult"]
+
+STATUSES: tuple[str, ...] = ("unreviewed", "in_progress", "reviewed")
+
+
+@dataclass
+class SaveClaimsResult:
+    """What save_claims did: newly stored claims, and claims that were already stored (left as they were)."""
+
+    added: int
+    unchanged: int
+
+
+@dataclass
+class ArticleSummary:
+    """One article with counts of its claims by review state, for lists and dashboards."""
+
+    id: str
+    title: str
+    source: str
+    published: datetime | None
+    ingested_at: datetime
+    claim_count: int
+    unreviewed: int
+    in_progress: int
+    reviewed: int
+    not_checkable: int
+
+
+@dataclass
+class DashboardStats:
+    """Counts over the whole store: claims by review status and by verdict, and per article."""
+
+    by_status: dict[str, int]
+    by_verdict: dict[str, int]
+    per_article: list[ArticleSummary] = field(default_factory=list)
+    total_claims: int = 0
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class ReviewStore:
+    """Reviews, claims and their history in SQLite; safe to share between threads and processes."""
+
+    def __init__(self, db_path: Path, *, rating_scale: dict[str, int | None]) -> None:
+        self.db_path = Path(db_path)
+        self.rating_scale: dict[str, int | None] = dict(rating_scale)
+        # One connection per store, shared by Streamlit's threads under this lock.
+        self._lock = threading.RLock()
+        self._conn = connect(self.db_path)
+        try:
+            migrate(self._conn, self.db_path)
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise StoreError(f"Could not prepare the review database at {self.db_path}: {exc}.") from exc
+
+    @classmethod
+    def open(cls, settings: Settings) -> ReviewStore:
+        """Open the store configured by `settings` (its db_path and rating scale)."""
+        return cls(settings.db_path, rating_scale=settings.ratings())
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> ReviewStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing -----------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction holding the database write lock from its first statement."""
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(
+                    f"The review database is busy ({exc}); another process holds it. Try again in a moment."
+                ) from exc
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                self._conn.execute("ROLLBACK")
+                raise StoreError(f"The review database refused the change ({exc}); nothing was saved.") from exc
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            cur = self._conn.execute(sql, tuple(params))
+            cur.row_factory = sqlite3.Row
+            return list(cur.fetchall())
+
+    # -- articles -----------------------------------------------------------------------------------------
+
+    def upsert_article(self, article: Article, *, actor: str = "system") -> None:
+        """Store a copy of an ingested article (insert, or update its title/source/dates)."""
+        with self._write() as conn:
+            row = conn.execute("SELECT data FROM articles WHERE id = ?", (article.id,)).fetchone()
+            published = _iso(article.published) if article.published else None
+            values = (article.title, article.source, published, _iso(article.ingested_at), article.model_dump_json())
+            if row is None:
+                conn.execute(
+                    "INSERT INTO articles (title, source, published, ingested_at, data, id) VALUES (?, ?, ?, ?, ?, ?)",
+                    (*values, article.id),
+                )
+                changes = {"title": article.title, "source": article.source, "chars": len(article.text)}
+                append_event(
+                    conn, claim_id=None, article_id=article.id, actor=actor, action="article_added", changes=changes
+                )
+                return
+            old = Article.model_validate_json(row[0])
+            diff = {
+                name: {"old": getattr(old, name), "new": getattr(article, name)}
+                for name in ("title", "source", "published", "content_type")
+                if getattr(old, name) != getattr(article, name)
+            }
+            conn.execute(
+                "UPDATE articles SET title = ?, source = ?, published = ?, ingested_at = ?, data = ? WHERE id = ?",
+                (*values, article.id),
+            )
+            if diff:
+                append_event(
+                    conn, claim_id=None, article_id=article.id, actor=actor, action="article_updated", changes=diff
+                )
+
+    def get_article(self, article_id: str) -> Article | None:
+        """The stored copy of an article, or None."""
+        rows = self._read("SELECT data FROM articles WHERE id = ?", (article_id,))
+        return Article.model_validate_json(rows[0]["data"]) if rows else None
+
+    def articles(self) -> list[ArticleSummary]:
+        """Every stored article with its claim counts, most recently ingested first."""
+        rows = self._read(
+            """
+            SELECT a.id, a.title, a.source, a.published, a.ingested_at,
+                   COUNT(c.id) AS claim_count,
+                   SUM(CASE WHEN c.id IS NOT NULL AND COALESCE(r.status, 'unreviewed') = 'unreviewed'
+                       THEN 1 ELSE 0 END) AS unreviewed,
+                   SUM(CASE WHEN r.status = 'in_progress' THEN 1 ELSE 0 END) AS in_progress,
+                   SUM(CASE WHEN r.status = 'reviewed' THEN 1 ELSE 0 END) AS reviewed,
+                   SUM(CASE WHEN r.not_checkable = 1 THEN 1 ELSE 0 END) AS not_checkable
+            FROM articles a
+            LEFT JOIN claims c ON c.article_id = a.id
+            LEFT JOIN reviews r ON r.claim_id = c.id
+            GROUP BY a.id
+            ORDER BY a.ingested_at DESC, a.title
+            """
+        )
+        out = []
+        for r in rows:
+            ingested = _dt(r["ingested_at"])
+            assert ingested is not None  # NOT NULL column
+            out.append(
+                ArticleSummary(
+                    id=r["id"],
+                    title=r["title"],
+                    source=r["source"],
+                    published=_dt(r["published"]),
+                    ingested_at=ingested,
+                    claim_count=int(r["claim_count"]),
+                    unreviewed=int(r["unreviewed"] or 0),
+                    in_progress=int(r["in_progress"] or 0),
+                    reviewed=int(r["reviewed"] or 0),
+                    not_checkable=int(r["not_checkable"] or 0),
+                )
+            )
+        return out
+
+    def delete_article(self, article_id: str, *, actor: str) -> None:
+        """Remove an article, its claims, reviews and extraction runs; the history keeps a record of them."""
+        with self._write() as conn:
+            row = conn.execute("SELECT title, source FROM articles WHERE id = ?", (article_id,)).fetchone()
+            n_claims = conn.execute("SELECT COUNT(*) FROM claims WHERE article_id = ?", (article_id,)).fetchone()[0]
+            if row is None and n_claims == 0:
+                raise StoreError(f"No article with id {article_id!r}; `claimdesk articles` lists the stored ones.")
+            n_reviews = conn.execute(
+                "SELECT COUNT(*) FROM reviews WHERE claim_id IN (SELECT id FROM claims WHERE article_id = ?)",
+                (article_id,),
+            ).fetchone()[0]
+            changes = {
+                "title": row[0] if row else None,
+                "source": row[1] if row else None,
+                "claims_removed": int(n_claims),
+                "reviews_removed": int(n_reviews),
+            }
+            # Reviews go with their claims (ON DELETE CASCADE).
+            conn.execute("DELETE FROM claims WHERE article_id = ?", (article_id,))
+            conn.execute("DELETE FROM extraction_runs WHERE article_id = ?", (article_id,))
+            conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            append_event(
+                conn, claim_id=None, article_id=article_id, actor=actor, action="article_deleted", changes=changes
+            )
+
+    # -- claims -------------------------------------------------------------------------------------------
+
+    def save_claims(
+        self,
+        article_id: str,
+        claims: Sequence[Claim],
+        *,
+        run: ExtractionRun | None = None,
+        actor: str = "extractor",
+    ) -> SaveClaimsResult:
+        """Store new claims (idempotent by Claim.id: stored ones are kept as they are), the run and history."""
+        for claim in claims:
+            if claim.article_id != article_id:
+                raise StoreError(
+                    f"Claim {claim.id} belongs to article {claim.article_id}, not {article_id}; save it with its "
+                    "own article."
+                )
+        article = self.get_article(article_id)
+        if article is not None:
+            for claim in claims:
+                # Never let an ungrounded quote reach a reviewer, even if a caller skipped validation.
+                if article.text[claim.start : claim.end] != claim.quote:
+                    raise StoreError(
+                        f"Claim {claim.id} quotes text that is not in article {article_id} at "
+                        f"{claim.start}-{claim.end}; re-run extraction for this article."
+                    )
+        added = unchanged = 0
+        now = utcnow()
+        with self._write() as conn:
+            for claim in claims:
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO claims (id, article_id, start, checkworthiness, claim_type, created_at, "
+                    "data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        claim.id,
+                        article_id,
+                        claim.start,
+                        claim.checkworthiness,
+                        claim.claim_type,
+                        _iso(now),
+                        claim.model_dump_json(),
+                    ),
+                )
+                if cur.rowcount == 0:
+                    unchanged += 1
+                    continue
+                added += 1
+                claim_extracted(conn, claim, actor=actor, at=now)
+            run_changes: dict[str, Any] = {"added": added, "unchanged": unchanged}
+            if run is not None:
+                conn.execute(
+                    "INSERT INTO extraction_runs (article_id, started_at, data) VALUES (?, ?, ?)",
+                    (article_id, _iso(run.started_at), run.model_dump_json()),
+                )
+                run_changes.update(
+                    strategy=run.strategy,
+                    model=run.model,
+                    prompt_hash=run.prompt_hash,
+                    claims_kept=run.claims_kept,
+                    discarded_ungrounded=run.discarded_ungrounded,
+                    failures=len(run.failures),
+                )
+            append_event(
+                conn, claim_id=None, article_id=article_id, actor=actor, action="extraction_saved", changes=run_changes
+            )
+        return SaveClaimsResult(added=added, unchanged=unchanged)
+
+    def claims(self, article_id: str | None = None) -> list[Claim]:
+        """Stored claims (of one article, or all), by checkworthiness descending, then position."""
+        if article_id is None:
+            rows = self._read("SELECT data FROM claims ORDER BY checkworthiness DESC, article_id, start, id")
+        else:
+            rows = self._read(
+                "SELECT data FROM claims WHERE article_id = ? ORDER BY checkworthiness DESC, start, id", (article_id,)
+            )
+        return [Claim.model_validate_json(r["data"]) for r in rows]
+
+    def get_claim(self, claim_id: str) -> Claim | None:
+        """One stored claim, or None."""
+        rows = self._read("SELECT data FROM claims WHERE id = ?", (claim_id,))
+        return Claim.model_validate_json(rows[0]["data"]) if rows else None
+
+    def extraction_runs(self, article_id: str) -> list[ExtractionRun]:
+        """The recorded extraction runs of an article, oldest first."""
+        rows = self._read("SELECT data FROM extraction_runs WHERE article_id = ? ORDER BY id", (article_id,))
+        return [ExtractionRun.model_validate_json(r["data"]) for r in rows]
+
+    # -- reviews ------------------------------------------------------------------------------------------
+
+    def get_review(self, claim_id: str) -> Review:
+        """The current review of a claim; an unreviewed version-0 review when none was saved."""
+        rows = self._read("SELECT data FROM reviews WHERE claim_id = ?", (claim_id,))
+        return Review.model_validate_json(rows[0]["data"]) if rows else Review(claim_id=claim_id)
+
+    def canonical_verdict(self, label: str | None) -> str | None:
+        """The scale's spelling of a verdict label (case-insensitive); StoreError listing valid labels if unknown."""
+        if label is None:
+            return None
+        if label in self.rating_scale:
+            return label
+        folded = {k.casefold(): k for k in self.rating_scale}
+        found = folded.get(label.strip().casefold())
+        if found is None:
+            valid = ", ".join(self.rating_scale) or "(the rating scale is empty; set CLAIMDESK_RATING_SCALE)"
+            raise StoreError(f"Unknown verdict {label!r}. Valid verdicts: {valid}.")
+        return found
+
+    def save_review(self, review: Review, *, actor: str) -> Review:
+        """Save a review if `review.version` is the stored version; returns the stored review (version + 1)."""
+        verdict = self.canonical_verdict(review.verdict)
+        if review.status not in STATUSES:
+            raise StoreError(f"Unknown status {review.status!r}. Valid statuses: {', '.join(STATUSES)}.")
+        with self._write() as conn:
+            row = conn.execute("SELECT data FROM claims WHERE id = ?", (review.claim_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"No claim with id {review.claim_id!r}; `claimdesk claims` lists the stored claims.")
+            claim = Claim.model_validate_json(row[0])
+            stored_row = conn.execute("SELECT data FROM reviews WHERE claim_id = ?", (review.claim_id,)).fetchone()
+            stored = Review.model_validate_json(stored_row[0]) if stored_row else Review(claim_id=claim.id)
+            if review.version != stored.version:
+                when = stored.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC") if stored.updated_at else "an unknown time"
+                raise ConflictError(
+                    f"Claim {claim.id} was changed by {stored.reviewer or 'someone'} at {when} (now version "
+                    f"{stored.version}, you had {review.version}); reload it and apply your change again.",
+                    current=stored,
+                )
+            now = utcnow()
+            new = review.model_copy(
+                update={
+                    "verdict": verdict,
+                    "reviewer": review.reviewer or actor,
+                    "version": stored.version + 1,
+                    "created_at": stored.created_at or now,
+                    "updated_at": now,
+                }
+            )
+            new = Review.model_validate(new.model_dump())  # re-validate: model_copy skips validation
+            params = (
+                new.status,
+                new.verdict,
+                int(new.not_checkable),
+                new.reviewer,
+                new.version,
+                _iso(now),
+                new.model_dump_json(),
+            )
+            if stored_row is None:
+                conn.execute(
+                    "INSERT INTO reviews (status, verdict, not_checkable, reviewer, version, updated_at, data, "
+                    "claim_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*params, claim.id),
+                )
+            else:
+                cur = conn.execute(
+                    "UPDATE reviews SET status = ?, verdict = ?, not_checkable = ?, reviewer = ?, version = ?, "
+                    "updated_at = ?, data = ? WHERE claim_id = ? AND version = ?",
+                    (*params, claim.id, stored.version),
+                )
+                if cur.rowcount != 1:  # cannot happen under BEGIN IMMEDIATE; refuse rather than lose a write
+                    raise ConflictError(f"Claim {claim.id} changed while saving; reload it.", current=stored)
+            record_review(conn, claim, stored, new, actor=actor, at=now)
+        return new
+
+    def queue(
+        self,
+        *,
+        article_id: str | None = None,
+        status: str | None = None,
+        verdict: str | None = None,
+        claim_type: str | None = None,
+    ) -> list[tuple[Claim, Review]]:
+        """Claims with their reviews, filtered; most check-worthy first. status may also be "not_checkable"."""
+        where: list[str] = []
+        params: list[Any] = []
+        if article_id is not None:
+            where.append("c.article_id = ?")
+            params.append(article_id)
+        if status == "not_checkable":
+            where.append("r.not_checkable = 1")
+        elif status is not None:
+            if status not in STATUSES:
+                raise StoreError(f"Unknown status {status!r}. Valid: {', '.join(STATUSES)}, not_checkable.")
+            where.append("COALESCE(r.status, 'unreviewed') = ?")
+            params.append(status)
+        if verdict is not None:
+            where.append("r.verdict = ?")
+            params.append(self.canonical_verdict(verdict))
+        if claim_type is not None:
+            where.append("c.claim_type = ?")
+            params.append(claim_type)
+        sql = "SELECT c.id AS id, c.data AS claim, r.data AS review FROM claims c LEFT JOIN reviews r ON r.claim_id = c.id"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY c.checkworthiness DESC, c.article_id, c.start, c.id"
+        return [
+            (
+                Claim.model_validate_json(r["claim"]),
+                Review.model_validate_json(r["review"]) if r["review"] else Review(claim_id=r["id"]),
+            )
+            for r in self._read(sql, params)
+        ]
+
+    # -- history and stats --------------------------------------------------------------------------------
+
+    def history(self, claim_id: str) -> list[HistoryEvent]:
+        """A claim's history, oldest first."""
+        with self._lock:
+            return read_events(self._conn, claim_id=claim_id)
+
+    def article_history(self, article_id: str) -> list[HistoryEvent]:
+        """Everything recorded about an article and its claims, oldest first."""
+        with self._lock:
+            return read_events(self._conn, article_id=article_id)
+
+    def stats(self) -> DashboardStats:
+        """Claim counts by status and verdict, overall and per article."""
+        by_status = dict.fromkeys(STATUSES, 0)
+        for r in self._read(
+            "SELECT COALESCE(r.status, 'unreviewed') AS s, COUNT(*) AS n FROM claims c "
+            "LEFT JOIN reviews r ON r.claim_id = c.id GROUP BY s"
+        ):
+            by_status[r["s"]] = int(r["n"])
+        by_verdict = dict.fromkeys(self.rating_scale, 0)
+        for r in self._read(
+            "SELECT r.verdict AS v, COUNT(*) AS n FROM reviews r JOIN claims c ON c.id = r.claim_id "
+            "WHERE r.verdict IS NOT NULL GROUP BY r.verdict"
+        ):
+            by_verdict[r["v"]] = int(r["n"])
+        return DashboardStats(
+            by_status=by_status,
+            by_verdict=by_verdict,
+            per_article=self.articles(),
+            total_claims=sum(by_status.values()),
+        )

@@ -1,0 +1,171 @@
+"""SQLite schema, migrations and connection setup for the review store.
+
+All SQL that defines tables lives here and in `app.store`; nothing else in the code base talks to SQLite, so a
+server database could replace the store by reimplementing those two modules behind the same API.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from app.errors import StoreError
+
+__all__ = ["BUSY_TIMEOUT_S", "SCHEMA_VERSION", "connect", "migrate"]
+
+# Concurrent writers wait this long for the write lock instead of failing with "database is locked".
+BUSY_TIMEOUT_S = 10.0
+
+_V1 = """
+CREATE TABLE articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    source TEXT NOT NULL,
+    published TEXT,
+    ingested_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+
+-- No foreign key to articles: extraction may run on an article that only the vector store knows.
+CREATE TABLE claims (
+    id TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    checkworthiness REAL NOT NULL,
+    claim_type TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX claims_article ON claims(article_id, start);
+CREATE INDEX claims_rank ON claims(checkworthiness DESC, article_id, start);
+
+CREATE TABLE reviews (
+    claim_id TEXT PRIMARY KEY REFERENCES claims(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    verdict TEXT,
+    not_checkable INTEGER NOT NULL DEFAULT 0,
+    reviewer TEXT,
+    version INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX reviews_status ON reviews(status);
+CREATE INDEX reviews_verdict ON reviews(verdict);
+
+CREATE TABLE extraction_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX extraction_runs_article ON extraction_runs(article_id, id);
+
+-- Append-only audit trail: the triggers below refuse any UPDATE or DELETE.
+CREATE TABLE history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    claim_id TEXT,
+    article_id TEXT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    changes TEXT NOT NULL
+);
+CREATE INDEX history_claim ON history(claim_id, id);
+CREATE INDEX history_article ON history(article_id, id);
+
+CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+BEGIN
+    SELECT RAISE(ABORT, 'history is append-only');
+END;
+CREATE TRIGGER history_no_delete BEFORE DELETE ON history
+BEGIN
+    SELECT RAISE(ABORT, 'history is append-only');
+END;
+"""
+
+# Index i holds the script that moves the schema from version i to version i + 1.
+_MIGRATIONS: tuple[str, ...] = (_V1,)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+def connect(db_path: Path) -> sqlite3.Connection:
+    """Open `db_path` (creating parent directories) in autocommit mode with WAL and a busy timeout."""
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves so version checks and writes share one lock.
+        conn = sqlite3.connect(str(db_path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(
+            f"Cannot open the review database at {db_path}: {exc}. Check CLAIMDESK_DATA_DIR points to a "
+            "writable directory."
+        ) from exc
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        _set_wal(conn)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(
+            f"{db_path} is not a usable claimdesk database ({exc}). Move it aside or point CLAIMDESK_DATA_DIR "
+            "elsewhere."
+        ) from exc
+    return conn
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    # Switching journal mode can report "locked" without consulting the busy handler when several processes
+    # open a fresh file at once, so retry briefly.
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def migrate(conn: sqlite3.Connection, db_path: Path) -> None:
+    """Bring the schema up to SCHEMA_VERSION inside one write transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = conn.execute("SELECT version FROM schema_version").fetchone()
+        current = int(row[0]) if row else 0
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"{db_path} was written by a newer claimdesk (schema {current}, this one knows {SCHEMA_VERSION}). "
+                "Upgrade claimdesk or use another CLAIMDESK_DATA_DIR."
+            )
+        for script in _MIGRATIONS[current:]:
+            # executescript() would commit our transaction; run the statements one by one instead.
+            for statement in _statements(script):
+                conn.execute(statement)
+        if row is None:
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+        elif current != SCHEMA_VERSION:
+            conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a DDL script into complete statements (trigger bodies contain semicolons)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
