@@ -1,9 +1,187 @@
-"""CLI commands: review (to be filled in)."""
+"""CLI commands: `review` (set a verdict, cite evidence, note, edit or reject a claim) and `history`."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
 import typer
+
+from app.errors import StoreError, WorkbenchError
+
+if TYPE_CHECKING:
+    from app.config import Settings
+    from app.models import CitedEvidence, HistoryEvent, Review
+    from app.store import ReviewStore
+    from retrieval.models import Chunk
+
+__all__ = ["ChunkSource", "apply_change", "format_event", "register", "resolve_evidence"]
+
+
+class ChunkSource(Protocol):
+    """Anything that lists an article's chunks (the corpus; a fake in tests)."""
+
+    def chunks(self, article_id: str) -> Sequence[Chunk]:
+        """The chunks of one article, in order."""
+        ...
+
+
+def open_chunk_source(settings: Settings) -> ChunkSource:
+    """The corpus the evidence ids point into; the one place to switch if the corpus API moves."""
+    try:
+        from app.corpus import Corpus  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as exc:
+        raise WorkbenchError(
+            "Citing evidence needs the corpus (app.corpus), which this build lacks; save the review without "
+            "--evidence, or cite evidence from the UI."
+        ) from exc
+    source: ChunkSource = Corpus.open(settings)
+    return source
+
+
+def resolve_evidence(chunk_ids: Sequence[str], *, store: ReviewStore, source: ChunkSource) -> list[CitedEvidence]:
+    """Find each chunk id in the corpus and freeze its text, title and source as cited evidence."""
+    from app.models import CitedEvidence
+
+    wanted = list(dict.fromkeys(chunk_ids))
+    found: dict[str, CitedEvidence] = {}
+    articles = {a.id: a for a in store.articles()}
+    # Chunk ids usually start with their article id; look there first so one lookup is enough.
+    order = sorted(articles, key=lambda aid: not any(cid.startswith(aid) for cid in wanted))
+    for article_id in order:
+        if len(found) == len(wanted):
+            break
+        summary = articles[article_id]
+        for chunk in source.chunks(article_id):
+            if chunk.id in wanted and chunk.id not in found:
+                found[chunk.id] = CitedEvidence(
+                    chunk_id=chunk.id,
+                    article_id=chunk.article_id,
+                    title=summary.title,
+                    source=summary.source,
+                    text=chunk.text,
+                    start=chunk.start,
+                    end=chunk.end,
+                )
+    missing = [cid for cid in wanted if cid not in found]
+    if missing:
+        raise StoreError(
+            f"Unknown evidence chunk id(s): {', '.join(missing)}. `claimdesk search` shows the chunk ids of "
+            "evidence passages."
+        )
+    return [found[cid] for cid in wanted]
+
+
+def apply_change(
+    review: Review,
+    *,
+    verdict: str | None,
+    evidence: Sequence[CitedEvidence],
+    note: str | None,
+    reviewer: str,
+    status: str | None,
+    statement: str | None,
+    not_checkable: bool,
+) -> Review:
+    """The loaded review with the command's changes applied (same version, so the save is checked)."""
+    cited = list(review.evidence)
+    have = {e.chunk_id for e in cited}
+    cited.extend(e for e in evidence if e.chunk_id not in have)
+    if status is None:
+        # A verdict or a rejection finishes the review; anything else only moves it along.
+        decided = verdict is not None or not_checkable
+        status = "reviewed" if decided else ("in_progress" if review.status == "unreviewed" else review.status)
+    update: dict[str, Any] = {"evidence": cited, "reviewer": reviewer, "status": status}
+    if verdict is not None:
+        update["verdict"] = verdict
+    if note is not None:
+        update["notes"] = note
+    if statement is not None:
+        update["edited_statement"] = statement
+    if not_checkable:
+        update["not_checkable"] = True
+    return review.model_copy(update=update)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def format_event(event: HistoryEvent) -> str:
+    """One readable line: time, actor, action, changes."""
+    changes = dict(event.changes)
+    parts: list[str] = []
+    diff = changes.pop("diff", None)
+    if isinstance(diff, dict):
+        parts.extend(f"{name}: {_short(d.get('old'))} -> {_short(d.get('new'))}" for name, d in diff.items())
+    parts.extend(f"{key}={_short(value)}" for key, value in changes.items() if value not in (None, [], {}, ""))
+    when = event.at.strftime("%Y-%m-%d %H:%M:%S")
+    return f"{when}  {event.actor}  {event.action}  " + "; ".join(parts)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
+
+    @app.command("review")
+    def review_cmd(
+        claim_id: str = typer.Argument(..., help="Claim id (see `claimdesk claims`)."),
+        reviewer: str = typer.Option(..., "--reviewer", help="Your name, recorded in the history."),
+        verdict: str | None = typer.Option(None, "--verdict", help="A label of the rating scale."),
+        evidence: list[str] | None = typer.Option(None, "--evidence", help="Chunk id to cite (repeatable)."),
+        note: str | None = typer.Option(None, "--note", help="Reviewer notes (replace the current notes)."),
+        status: str | None = typer.Option(
+            None, "--status", help="reviewed | in_progress (default: reviewed when a verdict is given)."
+        ),
+        statement: str | None = typer.Option(None, "--statement", help="Your wording of the claim."),
+        not_checkable: bool = typer.Option(False, "--not-checkable", help="Reject the claim as not checkable."),
+    ) -> None:
+        """Save a verdict, cited evidence and notes for one claim."""
+        from app.config import get_settings
+        from app.store import ReviewStore
+
+        if status is not None and status not in ("reviewed", "in_progress"):
+            raise StoreError(f"Unknown status {status!r}. Use --status reviewed or --status in_progress.")
+        settings = get_settings()
+        with ReviewStore.open(settings) as store:
+            label = store.canonical_verdict(verdict)
+            if store.get_claim(claim_id) is None:
+                raise StoreError(f"No claim with id {claim_id!r}; `claimdesk claims` lists the stored claims.")
+            cited = resolve_evidence(evidence, store=store, source=open_chunk_source(settings)) if evidence else []
+            current = store.get_review(claim_id)
+            change = apply_change(
+                current,
+                verdict=label,
+                evidence=cited,
+                note=note,
+                reviewer=reviewer,
+                status=status,
+                statement=statement,
+                not_checkable=not_checkable,
+            )
+            saved = store.save_review(change, actor=reviewer)
+        extra = " (not checkable)" if saved.not_checkable else ""
+        typer.echo(
+            f"Saved review of {claim_id} (version {saved.version}): status={saved.status}, "
+            f"verdict={saved.verdict or '-'}{extra}, {len(saved.evidence)} evidence cited."
+        )
+
+    @app.command("history")
+    def history_cmd(
+        claim_id: str = typer.Argument(..., help="Claim id."),
+        as_json: bool = typer.Option(False, "--json", help="Print the events as JSON."),
+    ) -> None:
+        """Show who changed a claim, what and when (oldest first)."""
+        from app.config import get_settings
+        from app.store import ReviewStore
+
+        with ReviewStore.open(get_settings()) as store:
+            events = store.history(claim_id)
+        if not events:
+            raise StoreError(f"No history for claim {claim_id!r}; `claimdesk claims` lists the stored claims.")
+        if as_json:
+            typer.echo(json.dumps([e.model_dump(mode="json") for e in events], indent=2, ensure_ascii=False))
+            return
+        for event in events:
+            typer.echo(format_event(event))
