@@ -1,0 +1,365 @@
+"""Claim extraction: one interface, three strategies (scorer only, cascade, whole-article).
+
+`build_extractor` picks the strategy: no LLM -> the check-worthiness scorer alone; a small local model -> the
+cascade (scorer picks sentences, the LLM rewrites each into a stand-alone claim); a strong hosted model -> the
+whole-article chain (windows of the article, quotes grounded afterwards). Shared here: the result type, the
+protocols we code against, claim assembly, the type heuristic and the bounded-retry JSON call.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from app.errors import ExtractionError
+from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
+from prompts import Prompt, load_prompt
+from retrieval.models import Article
+
+if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
+    from langchain_core.runnables import Runnable
+
+    from app.config import Settings
+
+__all__ = [
+    "SCORER_MODEL_ID",
+    "CallOutcome",
+    "ClaimFn",
+    "ExtractionResult",
+    "Extractor",
+    "JsonLLM",
+    "ProgressFn",
+    "ScoredLike",
+    "ScorerOnlyExtractor",
+    "SentenceScorer",
+    "build_extractor",
+    "call_json",
+    "guess_claim_type",
+]
+
+SCORER_MODEL_ID = "checkworthiness-scorer"
+
+ProgressFn = Callable[[int, int], None]
+ClaimFn = Callable[[Claim], None]
+M = TypeVar("M", bound=BaseModel)
+
+
+class ScoredLike(Protocol):
+    """A scored sentence as app.checkworthiness returns it (`text == article.text[start:end]`)."""
+
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+
+
+class SentenceScorer(Protocol):
+    """The part of CheckworthinessScorer extraction uses."""
+
+    @property
+    def threshold(self) -> float: ...
+    def score_article(self, text: str) -> Sequence[ScoredLike]: ...
+
+
+class JsonLLM(Protocol):
+    """The part of app.llm.LLMHandle extraction uses: a runnable that returns the model's raw JSON text."""
+
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def strong(self) -> bool: ...
+    def json_runnable(self, schema: dict[str, Any], *, max_tokens: int = 512) -> Runnable[Any, str]: ...
+
+
+@dataclass
+class ExtractionResult:
+    """The grounded claims of one article and the record of the run that produced them."""
+
+    claims: list[Claim]
+    run: ExtractionRun
+
+
+class Extractor(Protocol):
+    """Anything that turns an article into grounded claims."""
+
+    def extract(
+        self,
+        article: Article,
+        *,
+        progress: ProgressFn | None = None,
+        on_claim: ClaimFn | None = None,
+    ) -> ExtractionResult:
+        """Extract claims; `progress(done, total)` after each step, `on_claim` as soon as a claim is final."""
+        ...
+
+
+# --- claim assembly ---------------------------------------------------------------------------------------
+
+_TYPE_RULES: tuple[tuple[ClaimType, re.Pattern[str]], ...] = (
+    ("statistic", re.compile(r"\d|\bpercent\b|\bper cent\b|%|\b(million|billion|trillion|dozens?|half)\b", re.I)),
+    ("quotation", re.compile(r"[\"\u201c\u201d]|\b(said|says|told|stated|declared|according to)\b", re.I)),
+    ("prediction", re.compile(r"\b(will|would|expects?|expected|forecasts?|plans? to|is set to)\b", re.I)),
+    ("causal", re.compile(r"\b(because|caused?|due to|led to|leads to|result(ed)? in|as a result)\b", re.I)),
+    ("comparison", re.compile(r"\b(more|less|fewer|higher|lower|larger|smaller|than|most|least)\b", re.I)),
+    ("policy", re.compile(r"\b(law|bill|sanction\w*|ban\w*|polic\w+|regulat\w+|tariff\w*|treaty|decree)\b", re.I)),
+    ("event", re.compile(r"\b\w+ed\b|\b(met|held|took|made|began|won|lost|said)\b", re.I)),
+)
+
+
+def guess_claim_type(sentence: str) -> ClaimType:
+    """A cheap keyword guess at the claim type, for when no model is asked."""
+    for kind, pattern in _TYPE_RULES:
+        if pattern.search(sentence):
+            return kind
+    return "other"
+
+
+def make_claim(
+    article: Article,
+    start: int,
+    end: int,
+    *,
+    statement: str,
+    checkworthiness: float,
+    provenance: Provenance,
+    claim_type: ClaimType | None = None,
+    claimant: str | None = None,
+    time_reference: str | None = None,
+    needs_context: bool = False,
+) -> Claim:
+    """Build a claim over `article.text[start:end]`, validated against the article text (grounding)."""
+    quote = article.text[start:end]
+    data = {
+        "id": claim_id_for(article.id, start, end),
+        "article_id": article.id,
+        "quote": quote,
+        "start": start,
+        "end": end,
+        "statement": statement.strip() or quote,
+        "claim_type": claim_type or guess_claim_type(quote),
+        "claimant": (claimant or "").strip() or None,
+        "time_reference": (time_reference or "").strip() or None,
+        "checkworthiness": min(1.0, max(0.0, float(checkworthiness))),
+        "needs_context": needs_context,
+        "provenance": provenance,
+    }
+    return Claim.model_validate(data, context={"article_text": article.text})
+
+
+def picked_sentences(scored: Sequence[ScoredLike], threshold: float, limit: int) -> list[ScoredLike]:
+    """Sentences at or above the threshold, most check-worthy first, at most `limit`."""
+    keep = [s for s in scored if s.score >= threshold and s.end > s.start]
+    keep.sort(key=lambda s: (-s.score, s.start))
+    return keep[:limit]
+
+
+class ScorerOnlyExtractor:
+    """Every check-worthy sentence becomes a claim as written: instant, no model, nothing invented."""
+
+    def __init__(self, settings: Settings, scorer: SentenceScorer) -> None:
+        self.settings = settings
+        self.scorer = scorer
+
+    def extract(
+        self,
+        article: Article,
+        *,
+        progress: ProgressFn | None = None,
+        on_claim: ClaimFn | None = None,
+    ) -> ExtractionResult:
+        """Claims from the scorer alone (statement = the sentence)."""
+        run = ExtractionRun(article_id=article.id, strategy="scorer", model=SCORER_MODEL_ID)
+        scored = self.scorer.score_article(article.text)
+        run.sentences_scored = len(scored)
+        provenance = Provenance(extractor="scorer", model=SCORER_MODEL_ID)
+        picked = sorted(
+            picked_sentences(scored, self.scorer.threshold, self.settings.max_claims), key=lambda s: s.start
+        )
+        claims: list[Claim] = []
+        for i, s in enumerate(picked, 1):
+            claim = make_claim(
+                article, s.start, s.end, statement=s.text, checkworthiness=s.score, provenance=provenance
+            )
+            claims.append(claim)
+            if on_claim:
+                on_claim(claim)
+            if progress:
+                progress(i, len(picked))
+        if progress and not picked:
+            progress(0, 0)
+        run.claims_kept = len(claims)
+        run.finished_at = utcnow()
+        return ExtractionResult(claims=claims, run=run)
+
+
+# --- one JSON call with bounded retries -------------------------------------------------------------------
+
+
+@dataclass
+class CallOutcome(Generic[M]):
+    """What a retried call ended with: the parsed value, or the last error and raw output when it gave up."""
+
+    value: M | None
+    attempts: int
+    last_raw: str | None = None
+    error: str | None = None
+    raws: list[str] = field(default_factory=list)
+
+
+def _as_text(output: object) -> str:
+    content = getattr(output, "content", output)
+    if isinstance(content, list):  # content blocks from some chat models
+        return "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+    return str(content)
+
+
+def _invoke_with_timeout(runnable: Runnable[Any, Any], messages: list[BaseMessage], timeout: float) -> str:
+    # A daemon thread per call: a hung provider cannot block the next call, and the caller gets control back.
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["out"] = runnable.invoke(messages)
+        except BaseException as exc:  # handed back to the calling thread below
+            box["exc"] = exc
+
+    worker = threading.Thread(target=target, daemon=True, name="claimdesk-llm-call")
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise TimeoutError(f"the model did not answer within {timeout:g} s (CLAIMDESK_LLM_TIMEOUT)")
+    if "exc" in box:
+        raise box["exc"]  # type: ignore[misc]
+    return _as_text(box.get("out", ""))
+
+
+def _short_error(exc: Exception, limit: int = 700) -> str:
+    if isinstance(exc, ValidationError):
+        lines = [f"- {'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors()[:8]]
+        text = "\n".join(lines)
+    else:
+        text = str(exc)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def call_json(
+    runnable: Runnable[Any, Any],
+    messages: list[BaseMessage],
+    model: type[M],
+    *,
+    max_retries: int,
+    timeout: float,
+    check: Callable[[M], None] | None = None,
+) -> CallOutcome[M]:
+    """Call the model, parse its JSON into `model`; on invalid output feed the error back and retry."""
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    feedback = load_prompt("retry_feedback")
+    history = list(messages)
+    outcome: CallOutcome[M] = CallOutcome(value=None, attempts=0)
+    for _ in range(max_retries + 1):
+        outcome.attempts += 1
+        try:
+            raw = _invoke_with_timeout(runnable, history, timeout)
+        except Exception as exc:  # a provider failure or timeout: retrying the same call rarely helps
+            outcome.error = f"model call failed: {type(exc).__name__}: {_short_error(exc)}"
+            return outcome
+        outcome.last_raw = raw
+        outcome.raws.append(raw)
+        try:
+            value = model.model_validate_json(_strip_fences(raw))
+            if check is not None:
+                check(value)
+        except (ValidationError, ValueError) as exc:
+            outcome.error = _short_error(exc)
+            history += [AIMessage(content=raw), HumanMessage(content=feedback.user.format(error=outcome.error))]
+            continue
+        outcome.value = value
+        outcome.error = None
+        return outcome
+    return outcome
+
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.S)
+
+
+def _strip_fences(raw: str) -> str:
+    # Hosted models without a JSON mode sometimes wrap the object in a Markdown fence.
+    m = _FENCE.match(raw)
+    return m.group(1) if m else raw
+
+
+def failure_line(where: str, outcome: CallOutcome[Any]) -> str:
+    """One line for ExtractionRun.failures."""
+    error = " ".join((outcome.error or "unknown error").split())
+    return f"{where}: gave up after {outcome.attempts} attempt(s): {error}"
+
+
+def schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema handed to the model (field descriptions are prompt text)."""
+    return json.loads(json.dumps(model.model_json_schema()))
+
+
+def prompt_provenance(kind: str, llm: JsonLLM, prompt: Prompt) -> Provenance:
+    """Provenance for claims made by `llm` with `prompt`."""
+    return Provenance.model_validate(
+        {
+            "extractor": kind,
+            "model": llm.model_id,
+            "prompt_name": prompt.name,
+            "prompt_version": prompt.version,
+            "prompt_hash": prompt.sha256,
+        }
+    )
+
+
+def raise_if_all_failed(run: ExtractionRun, calls: int, gave_up: int, attempts: int, kept: list[Claim]) -> None:
+    """When every model call gave up, the extraction failed: say so, but hand back what was kept."""
+    if calls and gave_up == calls:
+        raise ExtractionError(
+            f"The model gave up on all {calls} call(s) for article {run.article_id} "
+            f"({run.failures[-1] if run.failures else 'no detail'}). "
+            "Try again, raise CLAIMDESK_LLM_MAX_RETRIES or CLAIMDESK_LLM_TIMEOUT, or use --llm none.",
+            attempts=attempts,
+            last_output=run.last_raw_output,
+            kept=list(kept),
+        )
+
+
+def build_extractor(
+    settings: Settings,
+    llm: JsonLLM | None,
+    scorer: SentenceScorer,
+    *,
+    strategy: str | None = None,
+) -> Extractor:
+    """The extractor for this model: scorer only without an LLM, else cascade or whole-article."""
+    if llm is None:
+        return ScorerOnlyExtractor(settings, scorer)
+    chosen = strategy or settings.extraction_strategy
+    if chosen == "auto":
+        chosen = "whole-article" if llm.strong else "cascade"
+    if chosen == "cascade":
+        from app.extraction_cascade import CascadeExtractor
+
+        return CascadeExtractor(settings, llm, scorer)
+    if chosen == "whole-article":
+        from app.extraction_windows import WholeArticleExtractor
+
+        return WholeArticleExtractor(settings, llm, scorer)
+    from app.errors import ConfigurationError
+
+    raise ConfigurationError(
+        f"Unknown extraction strategy {chosen!r}: use auto, cascade or whole-article (CLAIMDESK_EXTRACTION_STRATEGY)."
+    )

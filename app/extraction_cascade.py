@@ -1,0 +1,188 @@
+"""The cascade: the scorer picks check-worthy sentences, the LLM only rewrites each into a stand-alone claim.
+
+Every call shares one prefix (system prompt + article head) so llama.cpp's prompt cache reuses it; only the
+neighbouring sentence and the sentence itself change at the end. The quote is the sentence, so grounding holds
+by construction; when the model gives up on a sentence, the sentence is kept as written (needs_context=True)
+and the failure is recorded in the run.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.extraction import (
+    SCORER_MODEL_ID,
+    ClaimFn,
+    ExtractionResult,
+    JsonLLM,
+    ProgressFn,
+    ScoredLike,
+    SentenceScorer,
+    call_json,
+    failure_line,
+    make_claim,
+    picked_sentences,
+    prompt_provenance,
+    raise_if_all_failed,
+    schema_of,
+)
+from app.models import Claim, ClaimType, ExtractionRun, Provenance, utcnow
+from prompts import load_prompt
+from retrieval.models import Article
+from retrieval.sentences import Sentence, split_sentences
+
+if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
+
+    from app.config import Settings
+
+PROMPT_NAME = "cascade_rewrite"
+HEAD_CHARS = 1200  # title + first paragraphs: enough to resolve names and dates, small enough to prefill once
+CONTEXT_CHARS = 400
+REWRITE_MAX_TOKENS = 200
+
+
+class SentenceRewrite(BaseModel):
+    """The model's short answer for one sentence (field descriptions are prompt text)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    statement: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The sentence rewritten as one stand-alone factual claim: names instead of pronouns, "
+        "absolute dates when the article gives them, nothing added.",
+    )
+    claim_type: ClaimType = Field(
+        description="statistic, quotation, event, causal, comparison, prediction, policy or other."
+    )
+    claimant: str | None = Field(description="Who makes the claim in the article; null if the article itself.")
+    time_reference: str | None = Field(description="When the claimed fact happened, as the article says; or null.")
+    needs_context: bool = Field(description="true if the claim still cannot be understood without the article.")
+
+
+def article_head(article: Article, limit: int = HEAD_CHARS) -> str:
+    """Title, date and the first paragraphs of the article, cut at a sentence end within `limit` chars."""
+    lines = [f"Title: {article.title}"]
+    if article.published:
+        lines.append(f"Published: {article.published.date().isoformat()}")
+    body = article.text
+    first = body.lstrip().split("\n", 1)[0].strip()
+    if first == article.title.strip():  # the title line is already given above
+        body = body.lstrip()[len(first) :]
+    paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()][:2]
+    text = "\n\n".join(paragraphs)
+    if len(text) > limit:
+        cut = [s.end for s in split_sentences(text) if s.end <= limit]
+        text = text[: cut[-1]] if cut else text[:limit]
+    lines += ["", text]
+    return _defuse("\n".join(lines))
+
+
+def _defuse(text: str) -> str:
+    # The article must not be able to close its own delimiters; a quote containing one would fail grounding.
+    for tag in ("article", "sentence", "context"):
+        text = text.replace(f"</{tag}>", f"<\\/{tag}>")
+    return text
+
+
+class CascadeExtractor:
+    """Scorer picks, LLM rewrites: the fast path for small local models."""
+
+    def __init__(self, settings: Settings, llm: JsonLLM, scorer: SentenceScorer) -> None:
+        self.settings = settings
+        self.llm = llm
+        self.scorer = scorer
+        self.prompt = load_prompt(PROMPT_NAME)
+        self.template = self.prompt.chat_template()
+        self.runnable = llm.json_runnable(schema_of(SentenceRewrite), max_tokens=REWRITE_MAX_TOKENS)
+
+    def messages_for(self, head: str, context: str, sentence: str) -> list[BaseMessage]:
+        """The chat messages for one sentence (exposed for tests and snapshots)."""
+        return self.template.format_messages(article_head=head, context=_defuse(context), sentence=_defuse(sentence))
+
+    def extract(
+        self,
+        article: Article,
+        *,
+        progress: ProgressFn | None = None,
+        on_claim: ClaimFn | None = None,
+    ) -> ExtractionResult:
+        """Rewrite each picked sentence; keep the sentence as written when the model gives up on it."""
+        run = ExtractionRun(
+            article_id=article.id, strategy="cascade", model=self.llm.model_id, prompt_hash=self.prompt.sha256
+        )
+        scored = self.scorer.score_article(article.text)
+        run.sentences_scored = len(scored)
+        picked = picked_sentences(scored, self.scorer.threshold, self.settings.max_claims)
+        head = article_head(article)
+        sentences = split_sentences(article.text)
+        ends = [s.end for s in sentences]
+        provenance = prompt_provenance("cascade", self.llm, self.prompt)
+        claims: list[Claim] = []
+        gave_up = attempts = 0
+        if progress:
+            progress(0, len(picked))
+        for i, s in enumerate(picked, 1):
+            context = self._context(sentences, ends, s)
+            outcome = call_json(
+                self.runnable,
+                self.messages_for(head, context, s.text),
+                SentenceRewrite,
+                max_retries=self.settings.llm_max_retries,
+                timeout=self.settings.llm_timeout,
+            )
+            attempts += outcome.attempts
+            if outcome.last_raw is not None:
+                run.last_raw_output = outcome.last_raw
+            start, end = s.start, s.end
+            if outcome.value is not None:
+                rw = outcome.value
+                claim = make_claim(
+                    article,
+                    start,
+                    end,
+                    statement=rw.statement,
+                    checkworthiness=s.score,
+                    provenance=provenance,
+                    claim_type=rw.claim_type,
+                    claimant=rw.claimant,
+                    time_reference=rw.time_reference,
+                    needs_context=rw.needs_context,
+                )
+            else:
+                gave_up += 1
+                run.failures.append(failure_line(f"sentence {start}-{end}", outcome))
+                # The statement is the sentence as written, so the provenance says the scorer made it.
+                fallback = Provenance(extractor="scorer", model=SCORER_MODEL_ID)
+                claim = make_claim(
+                    article,
+                    start,
+                    end,
+                    statement=s.text,
+                    checkworthiness=s.score,
+                    provenance=fallback,
+                    needs_context=True,
+                )
+            claims.append(claim)
+            if on_claim:
+                on_claim(claim)
+            if progress:
+                progress(i, len(picked))
+        claims.sort(key=lambda c: c.start)
+        run.claims_kept = len(claims)
+        run.finished_at = utcnow()
+        raise_if_all_failed(run, len(picked), gave_up, attempts, claims)
+        return ExtractionResult(claims=claims, run=run)
+
+    @staticmethod
+    def _context(sentences: list[Sentence], ends: list[int], s: ScoredLike) -> str:
+        # The sentence just before this one (bounded), so "He said" and "The statement" can be resolved.
+        idx = bisect.bisect_right(ends, s.start) - 1
+        if idx < 0:
+            return "(start of the article)"
+        prev = sentences[idx].text
+        return prev if len(prev) <= CONTEXT_CHARS else "..." + prev[-CONTEXT_CHARS:]

@@ -1,0 +1,222 @@
+"""The whole-article chain: one structured call per window of the article, quotes grounded afterwards.
+
+Windows are cut at sentence boundaries with a little overlap so a claim that straddles a cut is seen whole
+once; claims are merged across windows (same located span or near-identical statement). A quote that is not
+in the article is dropped and counted; the final check-worthiness blends the model's and the scorer's scores.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.extraction import (
+    ClaimFn,
+    ExtractionResult,
+    JsonLLM,
+    ProgressFn,
+    ScoredLike,
+    SentenceScorer,
+    call_json,
+    failure_line,
+    make_claim,
+    prompt_provenance,
+    raise_if_all_failed,
+    schema_of,
+)
+from app.grounding import locate_quote
+from app.models import Claim, ClaimType, ExtractionRun, normalize_for_match, utcnow
+from prompts import load_prompt
+from retrieval.models import Article
+from retrieval.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
+
+    from app.config import Settings
+
+PROMPT_NAME = "whole_article"
+WINDOW_CHARS = 6000
+OVERLAP_CHARS = 400
+MODEL_WEIGHT = 0.5  # share of the model's own score in the final check-worthiness; the rest is the scorer's
+SAME_STATEMENT = 0.9  # difflib ratio above which two statements are the same claim
+WINDOW_MAX_TOKENS = 4096
+
+
+class ExtractedClaim(BaseModel):
+    """One claim as the model reports it (field descriptions are prompt text)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    quote: str = Field(
+        min_length=1, description="The sentence or clause from the article, copied character for character."
+    )
+    statement: str = Field(min_length=1, description="The claim rewritten to stand alone, nothing added.")
+    claim_type: ClaimType = Field(
+        description="statistic, quotation, event, causal, comparison, prediction, policy or other."
+    )
+    claimant: str | None = Field(description="Who makes the claim in the article; null if the article itself.")
+    time_reference: str | None = Field(description="When the claimed fact happened, as the article says; or null.")
+    checkworthiness: float = Field(ge=0, le=1, description="0 to 1: how much a fact-checker would want to check it.")
+
+
+class ClaimList(BaseModel):
+    """The model's answer for one window."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claims: list[ExtractedClaim] = Field(description="Checkable factual claims, most check-worthy first.")
+
+
+@dataclass(frozen=True)
+class Window:
+    """A slice `text[start:end]` of the article, cut at sentence boundaries."""
+
+    start: int
+    end: int
+
+
+def article_windows(text: str, size: int = WINDOW_CHARS, overlap: int = OVERLAP_CHARS) -> list[Window]:
+    """Windows of about `size` characters at sentence boundaries; consecutive windows share ~`overlap` chars."""
+    sentences = split_sentences(text)
+    if not sentences:
+        return [Window(0, len(text))] if text.strip() else []
+    windows: list[Window] = []
+    i = 0
+    while i < len(sentences):
+        j = i
+        while j + 1 < len(sentences) and sentences[j + 1].end - sentences[i].start <= size:
+            j += 1
+        windows.append(Window(sentences[i].start, sentences[j].end))
+        if j + 1 >= len(sentences):
+            break
+        # Step back over the last sentences (up to `overlap` chars) so the next window starts with them.
+        k = j + 1
+        while k - 1 > i and sentences[j].end - sentences[k - 1].start <= overlap:
+            k -= 1
+        i = k
+    return windows
+
+
+def _defuse(text: str) -> str:
+    # The article must not be able to close its own delimiter; a quote containing one would fail grounding.
+    return text.replace("</article>", "<\\/article>")
+
+
+class WholeArticleExtractor:
+    """One structured call per window: the path for strong hosted models."""
+
+    def __init__(
+        self, settings: Settings, llm: JsonLLM, scorer: SentenceScorer, *, window_chars: int = WINDOW_CHARS
+    ) -> None:
+        self.settings = settings
+        self.llm = llm
+        self.scorer = scorer
+        self.window_chars = window_chars
+        self.prompt = load_prompt(PROMPT_NAME)
+        self.template = self.prompt.chat_template()
+        self.runnable = llm.json_runnable(schema_of(ClaimList), max_tokens=WINDOW_MAX_TOKENS)
+
+    def messages_for(self, article: Article, window: Window, part: int, parts: int) -> list[BaseMessage]:
+        """The chat messages for one window (exposed for tests and snapshots)."""
+        return self.template.format_messages(
+            title=_defuse(article.title),
+            part=part,
+            parts=parts,
+            max_claims=self.settings.max_claims,
+            article_text=_defuse(article.text[window.start : window.end]),
+        )
+
+    def extract(
+        self,
+        article: Article,
+        *,
+        progress: ProgressFn | None = None,
+        on_claim: ClaimFn | None = None,
+    ) -> ExtractionResult:
+        """Extract per window, ground every quote, merge across windows, blend scores."""
+        run = ExtractionRun(
+            article_id=article.id, strategy="whole-article", model=self.llm.model_id, prompt_hash=self.prompt.sha256
+        )
+        scored = list(self.scorer.score_article(article.text))
+        run.sentences_scored = len(scored)
+        windows = article_windows(article.text, self.window_chars, min(OVERLAP_CHARS, self.window_chars // 4))
+        provenance = prompt_provenance("whole-article", self.llm, self.prompt)
+        claims: list[Claim] = []
+        gave_up = attempts = 0
+        if progress:
+            progress(0, len(windows))
+        for n, window in enumerate(windows, 1):
+            outcome = call_json(
+                self.runnable,
+                self.messages_for(article, window, n, len(windows)),
+                ClaimList,
+                max_retries=self.settings.llm_max_retries,
+                timeout=self.settings.llm_timeout,
+            )
+            attempts += outcome.attempts
+            if outcome.last_raw is not None:
+                run.last_raw_output = outcome.last_raw
+            if outcome.value is None:
+                gave_up += 1
+                run.failures.append(failure_line(f"window {window.start}-{window.end}", outcome))
+            else:
+                for item in outcome.value.claims:
+                    span = self._ground(article.text, window, item.quote)
+                    if span is None:
+                        run.discarded_ungrounded += 1
+                        continue
+                    claim = make_claim(
+                        article,
+                        span[0],
+                        span[1],
+                        statement=item.statement,
+                        checkworthiness=self._blend(item.checkworthiness, scored, span),
+                        provenance=provenance,
+                        claim_type=item.claim_type,
+                        claimant=item.claimant,
+                        time_reference=item.time_reference,
+                    )
+                    if self._merge(claims, claim) and on_claim:
+                        on_claim(claim)
+            if progress:
+                progress(n, len(windows))
+        claims.sort(key=lambda c: (-c.checkworthiness, c.start))
+        claims = sorted(claims[: self.settings.max_claims], key=lambda c: c.start)
+        run.claims_kept = len(claims)
+        run.finished_at = utcnow()
+        raise_if_all_failed(run, len(windows), gave_up, attempts, claims)
+        return ExtractionResult(claims=claims, run=run)
+
+    @staticmethod
+    def _ground(text: str, window: Window, quote: str) -> tuple[int, int] | None:
+        # Prefer a match inside this window (the model saw only it), else anywhere, nearest the window.
+        inside = locate_quote(text[window.start : window.end], quote)
+        if inside is not None:
+            return window.start + inside[0], window.start + inside[1]
+        return locate_quote(text, quote, near=window.start)
+
+    @staticmethod
+    def _blend(model_score: float, scored: list[ScoredLike], span: tuple[int, int]) -> float:
+        covered = [s.score for s in scored if s.start < span[1] and s.end > span[0]]
+        if not covered:
+            return model_score
+        return MODEL_WEIGHT * model_score + (1 - MODEL_WEIGHT) * max(covered)
+
+    @staticmethod
+    def _merge(claims: list[Claim], new: Claim) -> bool:
+        """Add `new` unless it repeats a claim already kept (keeps the higher score); True when added."""
+        new_key = normalize_for_match(new.statement).lower()
+        for i, old in enumerate(claims):
+            same_span = (old.start, old.end) == (new.start, new.end)
+            old_key = normalize_for_match(old.statement).lower()
+            similar = old_key == new_key or difflib.SequenceMatcher(None, old_key, new_key).ratio() >= SAME_STATEMENT
+            if same_span or similar:
+                if new.checkworthiness > old.checkworthiness:
+                    claims[i] = old.model_copy(update={"checkworthiness": new.checkworthiness})
+                return False
+        claims.append(new)
+        return True

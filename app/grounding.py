@@ -1,0 +1,105 @@
+"""Find a model's quote in the article it came from, so every claim points at verbatim text.
+
+A quote is first looked up exactly; failing that, both sides are normalised (whitespace runs, NBSP, curly and
+straight quotes, dashes) and the match is mapped back to the exact offsets of the ORIGINAL text, so
+`article_text[start:end]` is what the reviewer sees highlighted.
+"""
+
+from __future__ import annotations
+
+# One character in, one character out: the normalised text keeps a per-character map to the original.
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+    }
+)
+_WRAPPING = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb "
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Fold quotes/dashes and collapse whitespace runs to one space; `offsets[i]` is where char i came from."""
+    out: list[str] = []
+    offsets: list[int] = []
+    in_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if not in_space:
+                out.append(" ")
+                offsets.append(i)
+            in_space = True
+            continue
+        in_space = False
+        out.append(ch.translate(_FOLD))
+        offsets.append(i)
+    return "".join(out), offsets
+
+
+def _all_matches(haystack: str, needle: str) -> list[int]:
+    found: list[int] = []
+    at = haystack.find(needle)
+    while at != -1:
+        found.append(at)
+        at = haystack.find(needle, at + 1)
+    return found
+
+
+def _pick(starts: list[int], near: int | None) -> int:
+    if near is None:
+        return starts[0]
+    return min(starts, key=lambda s: (abs(s - near), s))
+
+
+def _locate(
+    article_text: str, quote: str, near: int | None, folded: tuple[str, list[int]] | None
+) -> tuple[int, int] | None:
+    starts = _all_matches(article_text, quote)
+    if starts:
+        start = _pick(starts, near)
+        return start, start + len(quote)
+    norm_quote, _ = normalize_with_offsets(quote)
+    norm_quote = norm_quote.strip()
+    if not norm_quote:
+        return None
+    norm_text, offsets = folded or normalize_with_offsets(article_text)
+    norm_starts = _all_matches(norm_text, norm_quote)
+    if not norm_starts:
+        return None
+    spans = [(offsets[s], offsets[s + len(norm_quote) - 1] + 1) for s in norm_starts]
+    start = _pick([s for s, _ in spans], near)
+    return next(span for span in spans if span[0] == start)
+
+
+def locate_quote(article_text: str, quote: str, *, near: int | None = None) -> tuple[int, int] | None:
+    """Span (start, end) of `quote` in `article_text`, exact or after normalising; nearest to `near` wins."""
+    stripped = quote.strip()
+    if not stripped:
+        return None
+    folded: tuple[str, list[int]] | None = None
+    found = _locate(article_text, stripped, near, folded)
+    if found is None:
+        # Models often wrap a quote in quotation marks the article does not have around it.
+        unwrapped = stripped.strip(_WRAPPING)
+        if unwrapped and unwrapped != stripped:
+            folded = normalize_with_offsets(article_text)
+            found = _locate(article_text, unwrapped, near, folded)
+    return found
