@@ -1,0 +1,424 @@
+"""The review store on a real SQLite file: round trips, idempotence, queue, stats, history, conflicts."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from app.config import Settings
+from app.errors import ConflictError, StoreError
+from app.models import CitedEvidence, Claim, ExtractionRun, Provenance, Review, claim_id_for, utcnow
+from app.store import ReviewStore
+from app.store_schema import SCHEMA_VERSION
+from retrieval.models import Article, content_id
+from retrieval.sentences import split_sentences
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "china-russia-sanctions.txt"
+
+
+def make_article(text: str | None = None, *, source: str = "seeds/china-russia-sanctions.txt") -> Article:
+    """An article built the way ingest builds one (id = content hash)."""
+    text = text if text is not None else SEED.read_text(encoding="utf-8")
+    return Article(
+        id=content_id(text),
+        title=text.splitlines()[0],
+        source=source,
+        text=text,
+        published=datetime(2022, 3, 1, tzinfo=UTC),
+        ingested_at=utcnow(),
+    )
+
+
+def make_claims(article: Article, n: int, *, model: str = "qwen-test", prompt_hash: str = "ph123") -> list[Claim]:
+    """n grounded claims, one per sentence, with distinct check-worthiness scores (not in position order)."""
+    sentences = [s for s in split_sentences(article.text) if len(s.text) > 30][:n]
+    assert len(sentences) == n
+    types = ("statistic", "quotation", "event", "policy")
+    return [
+        Claim.model_validate(
+            {
+                "id": claim_id_for(article.id, s.start, s.end),
+                "article_id": article.id,
+                "quote": s.text,
+                "start": s.start,
+                "end": s.end,
+                "statement": f"Statement {i}",
+                "claim_type": types[i % len(types)],
+                "checkworthiness": round(((i * 7) % n) / n, 3),
+                "provenance": Provenance(
+                    extractor="cascade", model=model, prompt_name="extract", prompt_hash=prompt_hash
+                ),
+            },
+            context={"article_text": article.text},
+        )
+        for i, s in enumerate(sentences)
+    ]
+
+
+@pytest.fixture
+def store(settings: Settings) -> ReviewStore:
+    """A store on a fresh SQLite file under tmp_path."""
+    s = ReviewStore.open(settings)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def seeded(store: ReviewStore) -> tuple[ReviewStore, Article, list[Claim]]:
+    """The store with the seed article and 6 claims saved."""
+    article = make_article()
+    store.upsert_article(article, actor="ingest")
+    claims = make_claims(article, 6)
+    store.save_claims(article.id, claims)
+    return store, article, claims
+
+
+def evidence(chunk_id: str, article: Article) -> CitedEvidence:
+    """A cited passage from `article`."""
+    return CitedEvidence(
+        chunk_id=chunk_id, article_id=article.id, title=article.title, source=article.source, text=article.text[:50]
+    )
+
+
+# -- schema ----------------------------------------------------------------------------------------------
+
+
+def test_schema_is_wal_versioned_and_reopenable(settings: Settings) -> None:
+    ReviewStore.open(settings).close()
+    store = ReviewStore.open(settings)  # second open must not re-run the migration
+    store.close()
+    conn = sqlite3.connect(settings.db_path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+    conn.close()
+
+
+def test_newer_schema_is_refused(settings: Settings) -> None:
+    ReviewStore.open(settings).close()
+    conn = sqlite3.connect(settings.db_path)
+    conn.execute("UPDATE schema_version SET version = 99")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer claimdesk"):
+        ReviewStore.open(settings)
+
+
+def test_a_file_that_is_not_a_database_gives_a_store_error(tmp_path: Path) -> None:
+    bad = tmp_path / "junk.sqlite3"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a usable claimdesk database"):
+        ReviewStore(bad, rating_scale={"True": 5})
+
+
+# -- articles --------------------------------------------------------------------------------------------
+
+
+def test_article_round_trip_and_update(store: ReviewStore) -> None:
+    article = make_article()
+    store.upsert_article(article, actor="ingest")
+    assert store.get_article(article.id) == article
+    assert store.get_article("missing") is None
+
+    renamed = article.model_copy(update={"title": "New title"})
+    store.upsert_article(renamed, actor="ann")
+    store.upsert_article(renamed, actor="ann")  # no change -> no event
+    assert store.get_article(article.id) == renamed
+    actions = [(e.actor, e.action) for e in store.article_history(article.id)]
+    assert actions == [("ingest", "article_added"), ("ann", "article_updated")]
+    assert store.article_history(article.id)[1].changes["title"] == {"old": article.title, "new": "New title"}
+
+
+def test_articles_summary_counts(seeded: tuple[ReviewStore, Article, list[Claim]]) -> None:
+    store, article, claims = seeded
+    other = make_article("Another article\n\nIt has one sentence that is long enough to count here.", source="b")
+    store.upsert_article(other)
+    store.save_review(Review(claim_id=claims[0].id, status="reviewed", verdict="False"), actor="ann")
+    store.save_review(Review(claim_id=claims[1].id, status="in_progress"), actor="ann")
+    store.save_review(Review(claim_id=claims[2].id, status="reviewed", not_checkable=True), actor="ann")
+    summaries = {s.id: s for s in store.articles()}
+    s = summaries[article.id]
+    assert (s.claim_count, s.unreviewed, s.in_progress, s.reviewed, s.not_checkable) == (6, 3, 1, 2, 1)
+    assert s.title == article.title and s.source == article.source and s.published == article.published
+    empty = summaries[other.id]
+    assert (empty.claim_count, empty.unreviewed, empty.reviewed) == (0, 0, 0)
+
+
+# -- claims ----------------------------------------------------------------------------------------------
+
+
+def test_save_claims_is_idempotent_and_records_the_run(store: ReviewStore) -> None:
+    article = make_article()
+    store.upsert_article(article)
+    claims = make_claims(article, 5)
+    run = ExtractionRun(article_id=article.id, strategy="cascade", model="qwen-test", prompt_hash="ph123")
+    first = store.save_claims(article.id, claims, run=run)
+    second = store.save_claims(article.id, [*claims, *make_claims(article, 6)[5:]], run=run)
+    assert (first.added, first.unchanged) == (5, 0)
+    assert (second.added, second.unchanged) == (1, 5)
+    assert len(store.claims(article.id)) == 6
+    assert len(store.extraction_runs(article.id)) == 2
+    assert store.extraction_runs(article.id)[0] == run
+    extracted = [e for e in store.article_history(article.id) if e.action == "claim_extracted"]
+    assert len(extracted) == 6  # one per stored claim, none for the repeats
+
+
+def test_claims_come_back_equal_and_ranked(seeded: tuple[ReviewStore, Article, list[Claim]]) -> None:
+    store, article, claims = seeded
+    stored = store.claims(article.id)
+    assert sorted(stored, key=lambda c: c.id) == sorted(claims, key=lambda c: c.id)
+    keys = [(-c.checkworthiness, c.start) for c in stored]
+    assert keys == sorted(keys)
+    assert [c.checkworthiness for c in stored] != [c.checkworthiness for c in claims]  # order was really changed
+    assert store.claims() == stored
+    assert store.get_claim(claims[3].id) == claims[3]
+    assert store.get_claim("nope") is None
+
+
+def test_ungrounded_claim_is_refused(store: ReviewStore) -> None:
+    article = make_article()
+    store.upsert_article(article)
+    good = make_claims(article, 2)
+    bad = good[1].model_copy(update={"quote": "Words that are not in the article at all"})
+    with pytest.raises(StoreError, match="not in article"):
+        store.save_claims(article.id, [good[0], bad])
+    assert store.claims(article.id) == []  # nothing half-saved
+
+
+def test_claims_for_an_article_the_store_has_not_seen_are_kept(store: ReviewStore) -> None:
+    article = make_article()
+    claims = make_claims(article, 2)
+    assert store.save_claims(article.id, claims).added == 2
+    assert len(store.claims(article.id)) == 2
+
+
+# -- reviews ---------------------------------------------------------------------------------------------
+
+
+def test_default_review_is_unreviewed_version_zero(seeded: tuple[ReviewStore, Article, list[Claim]]) -> None:
+    store, _, claims = seeded
+    review = store.get_review(claims[0].id)
+    assert (review.status, review.verdict, review.version, review.evidence) == ("unreviewed", None, 0, [])
+
+
+def test_save_review_round_trip(seeded: tuple[ReviewStore, Article, list[Claim]]) -> None:
+    store, article, claims = seeded
+    before = utcnow()
+    saved = store.save_review(
+        Review(
+            claim_id=claims[0].id,
+            status="reviewed",
+            verdict="mostly TRUE",
+            evidence=[evidence("c1", article)],
+            notes="checked the transcript",
+        ),
+        actor="ann",
+    )
+    assert saved.version == 1 and saved.verdict == "Mostly true" and saved.reviewer == "ann"
+    assert saved.created_at is not None and saved.updated_at is not None and saved.created_at >= before
+    assert store.get_review(claims[0].id) == saved
+
+    again = store.save_review(saved.model_copy(update={"notes": "second look", "reviewer": "bob"}), actor="bob")
+    assert again.version == 2 and again.created_at == saved.created_at and again.updated_at >= saved.updated_at
+    assert store.get_review(claims[0].id).notes == "second look"
+
+
+def test_wrong_verdict_lists_valid_labels(seeded: tuple[ReviewStore, Article, list[Claim]]) -> None:
+    store, _, claims = seeded
+    with pytest.raises(StoreError) as err:
+        store.save_review(Review(claim_id=claims[0].id, verdict="Pants on fire"), actor="ann")
+    message = str(err.value)
+    assert "Pants on fire" in message
+    assert all(label in message for label in store.rating_scale)
+    assert store.get_review(claims[0].id).version == 0
+
+
+def test_review_of_unknown_claim_is_refused(store: ReviewStore) -> None:
+    with pytest.raises(StoreError, match="No claim with id 'ghost'"):
+        store.save_review(Review(claim_id="ghost", verdict="True"), actor="ann")
+
+
+def test_conflict_between_two_stores_on_one_file(
+    settings: Settings, seeded: tuple[ReviewStore, Article, list[Claim]]
+) -> None:
+    first, _, claims = seeded
+    cid = claims[0].id
+    first.save_review(Review(claim_id=cid, status="in_progress"), actor="ann")
+    second = ReviewStore.open(settings)
+    try:
+        a = first.get_review(cid)
+        b = second.get_review(cid)
+        assert a.version == b.version == 1
+        won = first.save_review(a.model_copy(update={"verdict": "True", "status": "reviewed"}), actor="ann")
+        with pytest.raises(ConflictError) as err:
+            second.save_review(b.model_copy(update={"verdict": "False", "status": "reviewed"}), actor="bob")
+        assert "changed by ann" in str(err.value) and "reload" in str(err.value)
+        assert err.value.current == won  # the newer state, for the UI to show
+        assert second.get_review(cid).verdict == "True"
+        assert [e.actor for e in second.history(cid) if e.action == "review_saved"] == ["ann", "ann"]
+        # after reloading, bob's save goes through
+        assert (
+            second.save_review(second.get_review(cid).model_copy(update={"verdict": "False"}), actor="bob").version == 3
+        )
+    finally:
+        second.close()
+
+
+def test_first_save_must_carry_version_zero(seeded: tuple[ReviewStore, Article, list[Claim]]) -> None:
+    store, _, claims = seeded
+    with pytest.raises(ConflictError):
+        store.save_review(Review(claim_id=claims[0].id, verdict="True", version=3), actor="ann")
+
+
+# -- history ---------------------------------------------------------------------------------------------
+
+
+def test_history_records_who_what_when_and_model_context(seeded: tuple[ReviewStore, Article, list[Claim]]) -> None:
+    store, article, claims = seeded
+    cid = claims[1].id
+    t0 = utcnow()
+    r1 = store.save_review(
+        Review(claim_id=cid, status="reviewed", verdict="False", evidence=[evidence("c7", article)]), actor="ann"
+    )
+    r2 = store.save_review(
+        r1.model_copy(
+            update={"edited_statement": "Better wording", "evidence": [*r1.evidence, evidence("c9", article)]}
+        ),
+        actor="bob",
+    )
+    store.save_review(r2.model_copy(update={"not_checkable": True, "verdict": None}), actor="cy")
+
+    events = store.history(cid)
+    assert [e.action for e in events] == [
+        "claim_extracted",
+        "review_saved",
+        "evidence_cited",
+        "review_saved",
+        "statement_edited",
+        "evidence_cited",
+        "review_saved",
+        "rejected_not_checkable",
+    ]
+    assert [e.id for e in events] == sorted(e.id for e in events)
+    assert all(e.claim_id == cid and e.article_id == article.id for e in events)
+    assert all(e.at >= t0 for e in events[1:])
+    extracted = events[0]
+    assert (extracted.actor, extracted.changes["model"], extracted.changes["prompt_hash"]) == (
+        "extractor",
+        "qwen-test",
+        "ph123",
+    )
+    saved = events[1]
+    assert saved.actor == "ann"
+    assert saved.changes["diff"]["verdict"] == {"old": None, "new": "False"}
+    assert saved.changes["diff"]["status"] == {"old": "unreviewed", "new": "reviewed"}
+    assert saved.changes["evidence_ids"] == ["c7"]
+    assert (saved.changes["model"], saved.changes["prompt_hash"]) == ("qwen-test", "ph123")
+    assert events[2].changes == {"evidence_ids": ["c7"]}
+    assert events[3].changes["evidence_ids"] == ["c7", "c9"] and events[5].changes == {"evidence_ids": ["c9"]}
+    assert events[4].actor == "bob"
+    assert events[4].changes == {"model_statement": "Statement 1", "old": None, "new": "Better wording"}
+    assert events[6].changes["diff"]["verdict"] == {"old": "False", "new": None}
+    assert events[7].actor == "cy"
+
+
+def test_history_is_append_only(seeded: tuple[ReviewStore, Article, list[Claim]], settings: Settings) -> None:
+    store, _, claims = seeded
+    store.save_review(Review(claim_id=claims[0].id, verdict="True"), actor="ann")
+    conn = sqlite3.connect(settings.db_path)
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("UPDATE history SET actor = 'mallory'")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("DELETE FROM history")
+    finally:
+        conn.close()
+    assert all(e.actor != "mallory" for e in store.history(claims[0].id))
+    assert len(store.history(claims[0].id)) == 2
+
+
+# -- queue, stats, delete --------------------------------------------------------------------------------
+
+
+def test_queue_filters_and_order(seeded: tuple[ReviewStore, Article, list[Claim]]) -> None:
+    store, article, claims = seeded
+    store.save_review(Review(claim_id=claims[0].id, status="reviewed", verdict="False"), actor="ann")
+    store.save_review(Review(claim_id=claims[1].id, status="reviewed", verdict="True"), actor="ann")
+    store.save_review(Review(claim_id=claims[2].id, status="in_progress"), actor="ann")
+    store.save_review(Review(claim_id=claims[3].id, status="reviewed", not_checkable=True), actor="ann")
+
+    everything = store.queue()
+    assert len(everything) == 6
+    scores = [c.checkworthiness for c, _ in everything]
+    assert scores == sorted(scores, reverse=True)
+    assert all(r.claim_id == c.id for c, r in everything)
+
+    def ids(**kw: str) -> set[str]:
+        return {c.id for c, _ in store.queue(**kw)}
+
+    assert ids(status="unreviewed") == {claims[4].id, claims[5].id}
+    assert ids(status="reviewed") == {claims[0].id, claims[1].id, claims[3].id}
+    assert ids(status="in_progress") == {claims[2].id}
+    assert ids(status="not_checkable") == {claims[3].id}
+    assert ids(verdict="false") == {claims[0].id}
+    assert ids(claim_type="statistic") == {c.id for c in claims if c.claim_type == "statistic"}
+    assert ids(article_id=article.id, status="reviewed", verdict="True") == {claims[1].id}
+    assert ids(article_id="other") == set()
+    with pytest.raises(StoreError, match="Unknown status"):
+        store.queue(status="done")
+
+
+def test_stats(seeded: tuple[ReviewStore, Article, list[Claim]]) -> None:
+    store, article, claims = seeded
+    store.save_review(Review(claim_id=claims[0].id, status="reviewed", verdict="False"), actor="ann")
+    store.save_review(Review(claim_id=claims[1].id, status="reviewed", verdict="False"), actor="ann")
+    store.save_review(Review(claim_id=claims[2].id, status="in_progress", verdict="True"), actor="ann")
+    stats = store.stats()
+    assert stats.total_claims == 6
+    assert stats.by_status == {"unreviewed": 3, "in_progress": 1, "reviewed": 2}
+    assert stats.by_verdict["False"] == 2 and stats.by_verdict["True"] == 1
+    assert set(stats.by_verdict) == set(store.rating_scale)
+    assert [a.id for a in stats.per_article] == [article.id]
+
+
+def test_delete_article_keeps_history(seeded: tuple[ReviewStore, Article, list[Claim]]) -> None:
+    store, article, claims = seeded
+    store.save_review(Review(claim_id=claims[0].id, verdict="True"), actor="ann")
+    store.delete_article(article.id, actor="editor")
+    assert store.get_article(article.id) is None
+    assert store.claims(article.id) == []
+    assert store.get_claim(claims[0].id) is None
+    assert store.get_review(claims[0].id).version == 0
+    assert store.extraction_runs(article.id) == []
+    assert store.articles() == [] and store.stats().total_claims == 0
+    last = store.article_history(article.id)[-1]
+    assert (last.actor, last.action) == ("editor", "article_deleted")
+    assert last.changes["claims_removed"] == 6 and last.changes["reviews_removed"] == 1
+    assert [e.action for e in store.history(claims[0].id)] == ["claim_extracted", "review_saved"]
+    with pytest.raises(StoreError, match="No article"):
+        store.delete_article(article.id, actor="editor")
+
+
+def test_one_store_shared_by_threads(seeded: tuple[ReviewStore, Article, list[Claim]]) -> None:
+    store, _, claims = seeded
+    errors: list[BaseException] = []
+
+    def work(claim: Claim) -> None:
+        try:
+            for _ in range(20):
+                current = store.get_review(claim.id)
+                store.save_review(current.model_copy(update={"notes": f"{current.version}"}), actor="t")
+                store.queue()
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in claims]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert all(store.get_review(c.id).version == 20 for c in claims)
