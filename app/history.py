@@ -13,7 +13,7 @@ from typing import Any
 
 from app.models import Claim, HistoryEvent, Review, utcnow
 
-__all__ = ["append_event", "claim_extracted", "read_events", "record_review"]
+__all__ = ["append_event", "claim_extracted", "read_events", "record_conflict", "record_review"]
 
 # Review fields whose old -> new values go into the "review_saved" event.
 _DIFF_FIELDS = ("status", "verdict", "notes", "reviewer", "edited_statement", "not_checkable")
@@ -102,6 +102,33 @@ def record_review(
     added = [i for i in new_ids if i not in old_ids]
     if added:
         emit("evidence_cited", {"evidence_ids": added})
+
+
+def record_conflict(
+    conn: sqlite3.Connection, claim: Claim, stored: Review, attempt: Review, *, actor: str, at: datetime
+) -> None:
+    """Keep a refused save (stale version): who tried, from which version, and what they would have changed."""
+    attempted = {
+        name: {"current": getattr(stored, name), "attempted": getattr(attempt, name)}
+        for name in _DIFF_FIELDS
+        if name != "reviewer" and getattr(stored, name) != getattr(attempt, name)
+    }
+    changes = {
+        "attempted_version": attempt.version,
+        "current_version": stored.version,
+        "current_reviewer": stored.reviewer,
+        "attempted": attempted,
+        "attempted_evidence_ids": [e.chunk_id for e in attempt.evidence],
+    }
+    append_event(
+        conn,
+        claim_id=claim.id,
+        article_id=claim.article_id,
+        actor=actor,
+        action="review_conflict",
+        changes=changes,
+        at=at,
+    )
 
 
 def read_events(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import ConflictError, StoreError
-from app.history import append_event, claim_extracted, read_events, record_review
+from app.history import append_event, claim_extracted, read_events, record_conflict, record_review
 from app.models import Claim, ExtractionRun, HistoryEvent, Review, utcnow
 from app.store_schema import connect, migrate
 from retrieval.models import Article
@@ -341,10 +341,16 @@ class ReviewStore:
         return found
 
     def save_review(self, review: Review, *, actor: str) -> Review:
-        """Save a review if `review.version` is the stored version; returns the stored review (version + 1)."""
+        """Save a review if `review.version` is the stored version; returns the stored review (version + 1).
+
+        A stale version raises ConflictError carrying the stored review; the rejected attempt is kept in the
+        history ("review_conflict") so no reviewer's work silently disappears.
+        """
         verdict = self.canonical_verdict(review.verdict)
         if review.status not in STATUSES:
             raise StoreError(f"Unknown status {review.status!r}. Valid statuses: {', '.join(STATUSES)}.")
+        attempt = review.model_copy(update={"verdict": verdict, "reviewer": actor})
+        conflict: ConflictError | None = None
         with self._write() as conn:
             row = conn.execute("SELECT data FROM claims WHERE id = ?", (review.claim_id,)).fetchone()
             if row is None:
@@ -352,48 +358,58 @@ class ReviewStore:
             claim = Claim.model_validate_json(row[0])
             stored_row = conn.execute("SELECT data FROM reviews WHERE claim_id = ?", (review.claim_id,)).fetchone()
             stored = Review.model_validate_json(stored_row[0]) if stored_row else Review(claim_id=claim.id)
+            now = utcnow()
             if review.version != stored.version:
+                # Commit the record of the refused attempt, then raise outside the transaction.
+                record_conflict(conn, claim, stored, attempt, actor=actor, at=now)
                 when = stored.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC") if stored.updated_at else "an unknown time"
-                raise ConflictError(
+                conflict = ConflictError(
                     f"Claim {claim.id} was changed by {stored.reviewer or 'someone'} at {when} (now version "
                     f"{stored.version}, you had {review.version}); reload it and apply your change again.",
                     current=stored,
                 )
-            now = utcnow()
-            new = review.model_copy(
-                update={
-                    "verdict": verdict,
-                    "reviewer": review.reviewer or actor,
-                    "version": stored.version + 1,
-                    "created_at": stored.created_at or now,
-                    "updated_at": now,
-                }
-            )
-            new = Review.model_validate(new.model_dump())  # re-validate: model_copy skips validation
-            params = (
-                new.status,
-                new.verdict,
-                int(new.not_checkable),
-                new.reviewer,
-                new.version,
-                _iso(now),
-                new.model_dump_json(),
-            )
-            if stored_row is None:
-                conn.execute(
-                    "INSERT INTO reviews (status, verdict, not_checkable, reviewer, version, updated_at, data, "
-                    "claim_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (*params, claim.id),
-                )
             else:
-                cur = conn.execute(
-                    "UPDATE reviews SET status = ?, verdict = ?, not_checkable = ?, reviewer = ?, version = ?, "
-                    "updated_at = ?, data = ? WHERE claim_id = ? AND version = ?",
-                    (*params, claim.id, stored.version),
-                )
-                if cur.rowcount != 1:  # cannot happen under BEGIN IMMEDIATE; refuse rather than lose a write
-                    raise ConflictError(f"Claim {claim.id} changed while saving; reload it.", current=stored)
-            record_review(conn, claim, stored, new, actor=actor, at=now)
+                new = self._write_review(conn, claim, stored, attempt, insert=stored_row is None, at=now)
+                record_review(conn, claim, stored, new, actor=actor, at=now)
+        if conflict is not None:
+            raise conflict
+        return new
+
+    @staticmethod
+    def _write_review(
+        conn: sqlite3.Connection, claim: Claim, stored: Review, attempt: Review, *, insert: bool, at: datetime
+    ) -> Review:
+        new = Review.model_validate(  # re-validate: model_copy skips validation
+            {
+                **attempt.model_dump(),
+                "version": stored.version + 1,
+                "created_at": stored.created_at or at,
+                "updated_at": at,
+            }
+        )
+        params = (
+            new.status,
+            new.verdict,
+            int(new.not_checkable),
+            new.reviewer,
+            new.version,
+            _iso(at),
+            new.model_dump_json(),
+        )
+        if insert:
+            conn.execute(
+                "INSERT INTO reviews (status, verdict, not_checkable, reviewer, version, updated_at, data, "
+                "claim_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (*params, claim.id),
+            )
+            return new
+        cur = conn.execute(
+            "UPDATE reviews SET status = ?, verdict = ?, not_checkable = ?, reviewer = ?, version = ?, "
+            "updated_at = ?, data = ? WHERE claim_id = ? AND version = ?",
+            (*params, claim.id, stored.version),
+        )
+        if cur.rowcount != 1:  # cannot happen under BEGIN IMMEDIATE; refuse rather than lose a write
+            raise ConflictError(f"Claim {claim.id} changed while saving; reload it.", current=stored)
         return new
 
     def queue(

@@ -259,6 +259,11 @@ def test_conflict_between_two_stores_on_one_file(
         assert err.value.current == won  # the newer state, for the UI to show
         assert second.get_review(cid).verdict == "True"
         assert [e.actor for e in second.history(cid) if e.action == "review_saved"] == ["ann", "ann"]
+        # bob's refused attempt is kept, so his verdict is not silently lost
+        refused = [e for e in second.history(cid) if e.action == "review_conflict"]
+        assert [e.actor for e in refused] == ["bob"]
+        assert refused[0].changes["attempted_version"] == 1 and refused[0].changes["current_version"] == 2
+        assert refused[0].changes["attempted"]["verdict"] == {"current": "True", "attempted": "False"}
         # after reloading, bob's save goes through
         assert (
             second.save_review(second.get_review(cid).model_copy(update={"verdict": "False"}), actor="bob").version == 3
