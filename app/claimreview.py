@@ -1,0 +1,126 @@
+"""schema.org ClaimReview JSON-LD for reviewed claims, as Google's fact-check markup documentation describes.
+
+Google requires `claimReviewed`, `reviewRating` and `url` on a ClaimReview, and `alternateName` (the verdict
+as readers see it) on its Rating; `ratingValue`, `bestRating` and `worstRating` are recommended and, when
+the rating is numeric, come together. So a verdict with no number on our scale (e.g. "Unverifiable") is
+published with `alternateName` only, which is valid; a claim with no verdict, or not yet reviewed, is not.
+Export refuses the whole file, naming each such claim and what it lacks, rather than write invalid markup.
+
+Claims the reviewer marked "not checkable" are not fact checks and are left out of the markup.
+`itemReviewed.appearance` is given only for articles read from an http(s) URL: a local file path is not a
+public appearance and would leak the newsroom's file system.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from app.errors import ExportError
+from app.reports import Report, ReportArticle, ReportClaim, is_web_url
+
+__all__ = ["ClaimReviewProblem", "claim_review", "claimant_type", "render_claimreview", "review_problems"]
+
+BEST_RATING = 5
+WORST_RATING = 1
+
+# Words that mark a claimant as an organisation rather than a person; anything else with a capital letter
+# is taken as a person's name. A wrong guess costs little: Google shows the name, not the type.
+_ORGANISATION_WORDS = re.compile(
+    r"\b(ministry|ministries|government|department|agency|office|council|committee|commission|parliament|"
+    r"senate|congress|administration|party|bank|fund|union|association|institute|university|company|"
+    r"corporation|corp|inc|ltd|llc|plc|group|news|times|post|press|media|kremlin|white house|"
+    r"treasury|army|police|court|foundation|organi[sz]ation|authority|bureau|service|board|league|"
+    r"embassy|nato|who|un|eu|imf|opec)\b",
+    re.IGNORECASE,
+)
+
+ClaimReviewProblem = tuple[str, str]
+
+
+def claimant_type(claimant: str) -> str | None:
+    """schema.org type for a claimant: Organization, Person, or None when it names nobody ('officials')."""
+    name = claimant.strip()
+    if not name or not any(ch.isupper() for ch in name):
+        # Google: leave out the author when the claim has none; "analysts" or "officials" names nobody.
+        return None
+    return "Organization" if _ORGANISATION_WORDS.search(name) else "Person"
+
+
+def review_problems(claim: ReportClaim) -> list[str]:
+    """What this claim lacks before it can be published as a ClaimReview (empty when it is ready)."""
+    problems: list[str] = []
+    if claim.status != "reviewed":
+        problems.append(f"not reviewed yet (status {claim.status})")
+    if not (claim.verdict or "").strip():
+        problems.append("no verdict")
+    elif claim.reviewed_at is None:
+        problems.append("no review date")
+    if not claim.statement.strip():
+        problems.append("an empty statement")
+    return problems
+
+
+def claim_review(
+    article: ReportArticle, claim: ReportClaim, *, publisher_name: str, publisher_url: str
+) -> dict[str, Any]:
+    """One ClaimReview object for a reviewed claim (call `review_problems` first)."""
+    rating: dict[str, Any] = {"@type": "Rating", "alternateName": claim.verdict}
+    if claim.rating is not None:
+        rating.update(ratingValue=claim.rating, bestRating=BEST_RATING, worstRating=WORST_RATING)
+    item: dict[str, Any] = {"@type": "Claim"}
+    kind = claimant_type(claim.claimant or "")
+    if kind is not None:
+        item["author"] = {"@type": kind, "name": (claim.claimant or "").strip()}
+    if article.published is not None:
+        item["datePublished"] = article.published.date().isoformat()
+    if is_web_url(article.source):
+        item["appearance"] = [{"@type": "CreativeWork", "url": article.source.strip()}]
+    review: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": f"{publisher_url.rstrip('/')}/claims/{claim.claim_id}",
+        "claimReviewed": claim.statement,
+        "author": {"@type": "Organization", "name": publisher_name, "url": publisher_url},
+        "reviewRating": rating,
+        "itemReviewed": item,
+    }
+    if claim.reviewed_at is not None:
+        review["datePublished"] = claim.reviewed_at.date().isoformat()
+    return review
+
+
+def render_claimreview(report: Report, *, publisher_name: str, publisher_url: str) -> str:
+    """The report's reviewed claims as a JSON-LD list of ClaimReview; refuses if any claim is not ready."""
+    if not publisher_name.strip():
+        raise ExportError("ClaimReview needs the publisher's name: set CLAIMDESK_PUBLISHER_NAME.")
+    if not is_web_url(publisher_url):
+        raise ExportError(
+            f"ClaimReview needs the publisher's site as an http(s) URL, got {publisher_url!r}: "
+            "set CLAIMDESK_PUBLISHER_URL (e.g. https://factcheck.example.org)."
+        )
+    problems: list[ClaimReviewProblem] = []
+    reviews: list[dict[str, Any]] = []
+    for article, claim in report.claims():
+        if claim.not_checkable:
+            continue
+        lacking = review_problems(claim)
+        if lacking:
+            problems.append((claim.claim_id, ", ".join(lacking)))
+            continue
+        reviews.append(
+            claim_review(article, claim, publisher_name=publisher_name.strip(), publisher_url=publisher_url.strip())
+        )
+    if problems:
+        listing = "\n".join(f"  - claim {claim_id}: {what}" for claim_id, what in problems)
+        raise ExportError(
+            f"ClaimReview export refused: {len(problems)} claim{'s' if len(problems) != 1 else ''} "
+            f"cannot be published as valid ClaimReview:\n{listing}\n"
+            "Give each a verdict and mark it reviewed, or leave it out (drop --all-claims, or filter with "
+            "--verdict)."
+        )
+    text = json.dumps(reviews, indent=2, ensure_ascii=False)
+    # The markup is pasted into <script type="application/ld+json">: a statement containing "</script>"
+    # must not end that element. Outside strings JSON has no <, > or &, so this only touches string content.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"

@@ -1,0 +1,265 @@
+"""Render a `Report` as Markdown, HTML, CSV or JSON, and read a JSON report back.
+
+Everything that came from an article or a person (titles, quotes, statements, claimants, notes, evidence,
+verdict labels) is escaped: in Markdown every punctuation character that could start markup is
+backslash-escaped and `<`, `>`, `&` become entities; in HTML jinja2 autoescapes. Only links this module
+generates from a source URL or absolute file path are links, and only http(s) and file: ones.
+
+CSV columns, one row per claim, in this order (stable; add new ones only at the end):
+
+    claim_id, article_id, article_title, article_source, article_published, statement,
+    original_statement, quote, start, end, source_link, claim_type, claimant, verdict, rating, status,
+    not_checkable, checkworthiness, reviewer, reviewed_at, notes, evidence
+
+`evidence` holds every cited passage in one cell, one per line pair: `[n] title <source>` then the text.
+Cells a spreadsheet would evaluate (starting with `=`, `+`, `-`, `@`, tab or carriage return) get a leading
+single quote. Dates are ISO 8601; booleans are `true`/`false`; absent values are empty cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from pydantic import ValidationError
+
+from app.errors import ExportError
+from app.reports import SCHEMA_VERSION, Report, ReportClaim, safe_href
+
+__all__ = [
+    "CSV_COLUMNS",
+    "md_escape",
+    "neutralise_cell",
+    "read_json",
+    "render_csv",
+    "render_html",
+    "render_json",
+    "render_markdown",
+]
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "claim_id",
+    "article_id",
+    "article_title",
+    "article_source",
+    "article_published",
+    "statement",
+    "original_statement",
+    "quote",
+    "start",
+    "end",
+    "source_link",
+    "claim_type",
+    "claimant",
+    "verdict",
+    "rating",
+    "status",
+    "not_checkable",
+    "checkworthiness",
+    "reviewer",
+    "reviewed_at",
+    "notes",
+    "evidence",
+)
+
+_TEMPLATE_DIR = Path(__file__).parent / "data"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Characters that open inline markup anywhere on a line (CommonMark lets any ASCII punctuation be escaped).
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
+# Characters that open block markup only at the start of a line: headings, lists, setext underlines.
+_MD_LINE_START = re.compile(r"^(\s*)([#+\-=])")
+_MD_ORDERED = re.compile(r"^(\s*\d+)([.)])")
+
+
+def md_escape(text: str) -> str:
+    """Escape text for Markdown so it renders literally: no links, emphasis, headings or raw HTML."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_INLINE.sub(r"\\\1", text)
+    lines = [_MD_ORDERED.sub(r"\1\\\2", _MD_LINE_START.sub(r"\1\\\2", line)) for line in text.split("\n")]
+    return "\n".join(lines)
+
+
+def _md_inline(text: str | None) -> str:
+    """Escaped text on one line (table cells, list items)."""
+    return " ".join(md_escape(text or "").split())
+
+
+def _md_block(text: str, prefix: str = "") -> list[str]:
+    """Escaped multi-line text, each line prefixed (e.g. '> ' for a blockquote), hard line breaks kept."""
+    lines = [line.strip() for line in (text or "").splitlines()]
+    lines = [line for line in lines if line]
+    return [f"{prefix}{md_escape(line)}" + ("  " if i < len(lines) - 1 else "") for i, line in enumerate(lines)]
+
+
+def _md_link(label: str, link: str) -> str:
+    href = safe_href(link)
+    if href is None:
+        return f"{md_escape(label)} ({md_escape(link)})"
+    # Angle-bracket destinations allow spaces; encode the brackets so the link cannot be broken out of.
+    href = href.replace("<", "%3C").replace(">", "%3E").replace("\n", "")
+    return f"[{md_escape(label)}](<{href}>)"
+
+
+def _when(value: datetime | None) -> str:
+    return value.date().isoformat() if value else ""
+
+
+def _claim_markdown(n: int, claim: ReportClaim) -> list[str]:
+    out = [f"### {n}\\. {_md_inline(claim.statement)}", ""]
+    out.append(f"- **Verdict:** {_md_inline(claim.verdict_label)}")
+    if claim.rating is not None:
+        out.append(f"- **Rating:** {claim.rating} of 5")
+    if claim.claimant:
+        out.append(f"- **Claimant:** {_md_inline(claim.claimant)}")
+    out.append(f"- **Type:** {_md_inline(claim.claim_type)}")
+    reviewed = " on ".join(p for p in (_md_inline(claim.reviewer), _when(claim.reviewed_at)) if p)
+    out.append(f"- **Reviewed by:** {reviewed or 'not yet reviewed'}")
+    if claim.statement != claim.original_statement:
+        out.append(f"- **Extracted as:** {_md_inline(claim.original_statement)}")
+    out += ["", *_md_block(claim.quote, "> "), ">", f"> {_md_link('Quote in source', claim.source_link)}", ""]
+    if claim.evidence:
+        out += ["**Evidence**", ""]
+        for i, ev in enumerate(claim.evidence, 1):
+            out.append(f"{i}. {_md_link(ev.title or ev.source, ev.source)}  ")
+            out += [f"   {line}" for line in _md_block(ev.text)]
+        out.append("")
+    if claim.notes.strip():
+        out += ["**Notes**", "", *_md_block(claim.notes), ""]
+    return out
+
+
+def render_markdown(report: Report) -> str:
+    """The report as Markdown: verdict summary table, then each article's claims."""
+    single = len(report.articles) == 1
+    title = report.articles[0].title if single else "Verified claims"
+    out = [f"# {_md_inline(title)}", ""]
+    out.append(
+        f"Published by {_md_inline(report.publisher)}. Generated {report.generated_at.isoformat()}. "
+        f"{report.claim_count} claim{'s' if report.claim_count != 1 else ''} in "
+        f"{len(report.articles)} article{'s' if len(report.articles) != 1 else ''}."
+    )
+    out += ["", "## Summary", "", "| Verdict | Claims |", "|---|---:|"]
+    out += [f"| {_md_inline(label)} | {count} |" for label, count in report.summary.items()]
+    out.append(f"| **Total** | {report.claim_count} |")
+    out.append("")
+    for article in report.articles:
+        out += [f"## {_md_inline(article.title)}", ""]
+        meta = [f"Source: {_md_link(article.source, article.source)}"]
+        if article.published:
+            meta.append(f"Published: {_when(article.published)}")
+        out += ["  \n".join(meta), ""]
+        if not article.claims:
+            out += ["_No claims match this report's filters._", ""]
+        for n, claim in enumerate(article.claims, 1):
+            out += _claim_markdown(n, claim)
+    return "\n".join(out).rstrip() + "\n"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATE_DIR),
+        # Explicit: select_autoescape would not recognise the .html.j2 extension.
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["href"] = safe_href
+    env.filters["day"] = _when
+    return env
+
+
+def render_html(report: Report) -> str:
+    """The report as one self-contained, printable HTML page (inline CSS, no external assets)."""
+    template = _environment().get_template("report.html.j2")
+    single = len(report.articles) == 1
+    return template.render(
+        report=report,
+        title=report.articles[0].title if single else "Verified claims",
+        generated=report.generated_at.isoformat(),
+    )
+
+
+def neutralise_cell(value: str) -> str:
+    """Prefix a single quote to a cell a spreadsheet would evaluate as a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return neutralise_cell(str(value))
+
+
+def _evidence_cell(claim: ReportClaim) -> str:
+    parts = [f"[{i}] {ev.title} <{ev.source}>\n{ev.text}" for i, ev in enumerate(claim.evidence, 1)]
+    return "\n".join(parts)
+
+
+def render_csv(report: Report) -> str:
+    """The report as CSV, one row per claim (columns in the module docstring)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for article, claim in report.claims():
+        row = {
+            "claim_id": claim.claim_id,
+            "article_id": article.id,
+            "article_title": article.title,
+            "article_source": article.source,
+            "article_published": article.published,
+            "statement": claim.statement,
+            "original_statement": claim.original_statement,
+            "quote": claim.quote,
+            "start": claim.start,
+            "end": claim.end,
+            "source_link": claim.source_link,
+            "claim_type": claim.claim_type,
+            "claimant": claim.claimant,
+            "verdict": claim.verdict_label,
+            "rating": claim.rating,
+            "status": claim.status,
+            "not_checkable": claim.not_checkable,
+            "checkworthiness": claim.checkworthiness,
+            "reviewer": claim.reviewer,
+            "reviewed_at": claim.reviewed_at,
+            "notes": claim.notes,
+            "evidence": _evidence_cell(claim),
+        }
+        writer.writerow([_cell(row[name]) for name in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def render_json(report: Report) -> str:
+    """The full report as JSON (read it back with `read_json`)."""
+    return report.model_dump_json(indent=2) + "\n"
+
+
+def read_json(text: str) -> Report:
+    """Read a JSON report written by `render_json`."""
+    try:
+        report = Report.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "top level"
+        raise ExportError(
+            f"Not a claimdesk JSON report ({where}: {first['msg']}); export one with --format json."
+        ) from exc
+    if report.schema_version != SCHEMA_VERSION:
+        raise ExportError(
+            f"This report uses schema version {report.schema_version}; this claimdesk reads version "
+            f"{SCHEMA_VERSION}. Export it again with this version."
+        )
+    return report

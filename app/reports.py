@@ -1,0 +1,379 @@
+"""Verified-claim reports: the report model, how it is built from the review store, and `export`.
+
+A `Report` is plain data (pydantic, `schema_version`), built once from the store and rendered by
+`app.report_formats` (Markdown, HTML, CSV, JSON) or `app.claimreview` (schema.org ClaimReview JSON-LD).
+Rendering never touches the store or a model, so the same JSON report renders the same way next month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Literal, Protocol
+from urllib.parse import quote, urldefrag, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.errors import ExportError
+from app.models import CitedEvidence, Claim, Review, utcnow
+from retrieval.models import Article
+
+if TYPE_CHECKING:
+    from app.config import Settings
+
+__all__ = [
+    "NOT_CHECKABLE",
+    "UNREVIEWED",
+    "ExportFormat",
+    "Report",
+    "ReportArticle",
+    "ReportClaim",
+    "ReportOptions",
+    "ReportSource",
+    "assemble_report",
+    "build_report",
+    "export",
+    "filter_report",
+    "read_json",
+    "render_claimreview",
+    "render_csv",
+    "render_html",
+    "render_json",
+    "render_markdown",
+    "safe_href",
+    "source_link",
+]
+
+SCHEMA_VERSION = "1"
+UNREVIEWED = "Unreviewed"
+NOT_CHECKABLE = "Not checkable"
+ExportFormat = Literal["md", "html", "csv", "json", "claimreview"]
+FORMATS: tuple[str, ...] = ("md", "html", "csv", "json", "claimreview")
+
+# Text fragments match whole words; a handful from each end finds a long quote without a huge URL.
+_FRAGMENT_WORDS = 6
+
+
+class ReportSource(Protocol):
+    """What a report reads from the review store (`app.store.ReviewStore` satisfies it)."""
+
+    rating_scale: dict[str, int | None]
+
+    def get_article(self, article_id: str) -> Article | None:
+        """The article, or None when the id is unknown."""
+        ...
+
+    def claims(self, article_id: str | None = None) -> list[Claim]:
+        """Claims of one article, or of every article."""
+        ...
+
+    def get_review(self, claim_id: str) -> Review:
+        """The claim's current review (an unreviewed one when nobody has touched it)."""
+        ...
+
+
+class ReportOptions(BaseModel):
+    """Which claims a report includes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    only_reviewed: bool = Field(True, description="Only claims whose review status is 'reviewed'.")
+    article_ids: list[str] | None = Field(None, description="Only these articles (None = whole corpus).")
+    verdicts: list[str] | None = Field(None, description="Only these verdict labels (case-insensitive).")
+    date_from: date | None = Field(None, description="Reviewed on or after this day (UTC).")
+    date_to: date | None = Field(None, description="Reviewed on or before this day (UTC).")
+
+
+class ReportClaim(BaseModel):
+    """One claim as published: the reviewer's wording, the verdict, and where the quote sits in its source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claim_id: str
+    article_id: str
+    statement: str = Field(description="The reviewer's edited statement when there is one, else the model's.")
+    original_statement: str = Field(description="The statement as extracted, before any edit.")
+    quote: str
+    start: int
+    end: int
+    claim_type: str
+    claimant: str | None = None
+    verdict: str | None = None
+    rating: int | None = Field(None, ge=1, le=5)
+    evidence: list[CitedEvidence] = Field(default_factory=list)
+    notes: str = ""
+    reviewer: str | None = None
+    reviewed_at: datetime | None = None
+    status: str
+    checkworthiness: float
+    not_checkable: bool = False
+    source_link: str
+
+    @property
+    def verdict_label(self) -> str:
+        """The label a reader sees: the verdict, 'Not checkable' or 'Unreviewed'."""
+        if self.not_checkable:
+            return NOT_CHECKABLE
+        return self.verdict or UNREVIEWED
+
+
+class ReportArticle(BaseModel):
+    """An article and the claims of it that the report includes, in reading order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str
+    source: str
+    published: datetime | None = None
+    claims: list[ReportClaim] = Field(default_factory=list)
+
+
+class Report(BaseModel):
+    """A verified-claim report over one article or the whole corpus."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: str = SCHEMA_VERSION
+    generated_at: datetime
+    publisher: str
+    options: ReportOptions = Field(default_factory=ReportOptions)
+    summary: dict[str, int] = Field(default_factory=dict, description="Verdict label -> number of claims.")
+    articles: list[ReportArticle] = Field(default_factory=list)
+
+    @property
+    def claim_count(self) -> int:
+        """How many claims the report holds."""
+        return sum(len(a.claims) for a in self.articles)
+
+    def claims(self) -> Iterable[tuple[ReportArticle, ReportClaim]]:
+        """Every (article, claim) pair in report order."""
+        for article in self.articles:
+            for claim in article.claims:
+                yield article, claim
+
+
+def is_web_url(value: str) -> bool:
+    """Whether `value` is an absolute http(s) URL with a host."""
+    parts = urlsplit(value.strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def safe_href(link: str) -> str | None:
+    """The href to use for a generated link: http(s) as is, absolute file paths as file: URIs, else None.
+
+    Anything else (javascript:, data:, relative paths, pasted text) is shown as text, never linked.
+    """
+    link = link.strip()
+    if is_web_url(link):
+        return link
+    if link.lower().startswith("file:///"):
+        return link
+    path, sep, fragment = link.partition("#")
+    if path.startswith("/") and "\n" not in path:
+        uri = "file://" + quote(str(PurePath(path)), safe="/")
+        return uri + (sep + quote(fragment, safe="=,") if sep else "")
+    return None
+
+
+def _fragment_text(words: Sequence[str]) -> str:
+    # '-' and ',' are syntax inside a text directive, so they are percent-encoded as well.
+    return quote(" ".join(words), safe="").replace("-", "%2D")
+
+
+def source_link(source: str, quote_text: str, start: int, end: int) -> str:
+    """Link to the quote in its source: a `#:~:text=` fragment for URLs, `#char=start,end` for files."""
+    if is_web_url(source):
+        base, _ = urldefrag(source.strip())
+        words = quote_text.split()
+        if not words:
+            return base
+        if len(words) <= 2 * _FRAGMENT_WORDS:
+            directive = _fragment_text(words)
+        else:
+            directive = _fragment_text(words[:_FRAGMENT_WORDS]) + "," + _fragment_text(words[-_FRAGMENT_WORDS:])
+        return f"{base}#:~:text={directive}"
+    return f"{source}#char={start},{end}"
+
+
+def _report_claim(claim: Claim, review: Review, article: Article, scale: dict[str, int | None]) -> ReportClaim:
+    verdict = review.verdict or None
+    rating = scale.get(verdict) if verdict else None
+    return ReportClaim(
+        claim_id=claim.id,
+        article_id=claim.article_id,
+        statement=review.edited_statement or claim.statement,
+        original_statement=claim.statement,
+        quote=claim.quote,
+        start=claim.start,
+        end=claim.end,
+        claim_type=claim.claim_type,
+        claimant=claim.claimant,
+        verdict=verdict,
+        rating=rating,
+        evidence=list(review.evidence),
+        notes=review.notes,
+        reviewer=review.reviewer,
+        reviewed_at=review.updated_at if review.status != "unreviewed" else None,
+        status=review.status,
+        checkworthiness=claim.checkworthiness,
+        not_checkable=review.not_checkable,
+        source_link=source_link(article.source, claim.quote, claim.start, claim.end),
+    )
+
+
+def _selected(claim: ReportClaim, options: ReportOptions) -> bool:
+    if options.only_reviewed and claim.status != "reviewed":
+        return False
+    if options.article_ids is not None and claim.article_id not in options.article_ids:
+        return False
+    if options.verdicts is not None:
+        wanted = {v.strip().casefold() for v in options.verdicts}
+        if claim.verdict_label.casefold() not in wanted:
+            return False
+    if options.date_from is not None or options.date_to is not None:
+        if claim.reviewed_at is None:
+            return False
+        day = claim.reviewed_at.date()
+        if options.date_from is not None and day < options.date_from:
+            return False
+        if options.date_to is not None and day > options.date_to:
+            return False
+    return True
+
+
+def _summary(articles: Sequence[ReportArticle], scale: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for article in articles:
+        for claim in article.claims:
+            counts[claim.verdict_label] = counts.get(claim.verdict_label, 0) + 1
+    # Scale order first (how the newsroom reads its own scale), then anything else alphabetically.
+    order = [label for label in scale if label in counts]
+    order += sorted(label for label in counts if label not in order)
+    return {label: counts[label] for label in order}
+
+
+def filter_report(report: Report, options: ReportOptions, scale: Iterable[str] = ()) -> Report:
+    """A copy of `report` keeping only the claims `options` selects (articles asked for by id stay)."""
+    wanted_ids = set(options.article_ids or ())
+    articles = []
+    for article in report.articles:
+        if options.article_ids is not None and article.id not in wanted_ids:
+            continue
+        kept = [c for c in article.claims if _selected(c, options)]
+        if kept or article.id in wanted_ids:
+            articles.append(article.model_copy(update={"claims": kept}))
+    return report.model_copy(update={"options": options, "articles": articles, "summary": _summary(articles, scale)})
+
+
+def assemble_report(
+    items: Iterable[tuple[Article, Sequence[tuple[Claim, Review]]]],
+    options: ReportOptions,
+    *,
+    rating_scale: dict[str, int | None],
+    publisher_name: str,
+    now: datetime | None = None,
+) -> Report:
+    """Build a report from plain data: each article with its (claim, review) pairs."""
+    articles: list[ReportArticle] = []
+    for article, pairs in items:
+        claims = [_report_claim(c, r, article, rating_scale) for c, r in pairs]
+        claims.sort(key=lambda c: (c.start, c.end, c.claim_id))
+        articles.append(
+            ReportArticle(
+                id=article.id, title=article.title, source=article.source, published=article.published, claims=claims
+            )
+        )
+    articles.sort(key=lambda a: (a.title.casefold(), a.id))
+    full = Report(generated_at=now or utcnow(), publisher=publisher_name, articles=articles)
+    return filter_report(full, options, rating_scale)
+
+
+def build_report(
+    store: ReportSource, options: ReportOptions, *, publisher_name: str, now: datetime | None = None
+) -> Report:
+    """Read articles, claims and reviews from the store and build the report `options` asks for."""
+    if options.article_ids is not None:
+        claims: list[Claim] = []
+        for article_id in options.article_ids:
+            if store.get_article(article_id) is None:
+                raise ExportError(f"No article with id {article_id!r} in the store; check the id in the article list.")
+            claims.extend(store.claims(article_id=article_id))
+        article_ids = list(dict.fromkeys(options.article_ids))
+    else:
+        claims = store.claims()
+        article_ids = list(dict.fromkeys(c.article_id for c in claims))
+    by_article: dict[str, list[tuple[Claim, Review]]] = {aid: [] for aid in article_ids}
+    for claim in claims:
+        by_article.setdefault(claim.article_id, []).append((claim, store.get_review(claim.id)))
+    items: list[tuple[Article, Sequence[tuple[Claim, Review]]]] = []
+    for article_id, pairs in by_article.items():
+        article = store.get_article(article_id)
+        if article is None:
+            raise ExportError(f"Claims point at article {article_id!r}, which is missing from the store.")
+        items.append((article, pairs))
+    return assemble_report(
+        items, options, rating_scale=dict(store.rating_scale), publisher_name=publisher_name, now=now
+    )
+
+
+def export(report: Report, fmt: ExportFormat, *, settings: Settings) -> str:
+    """Render `report` in one format (ClaimReview takes the publisher from settings)."""
+    if fmt == "md":
+        return render_markdown(report)
+    if fmt == "html":
+        return render_html(report)
+    if fmt == "csv":
+        return render_csv(report)
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "claimreview":
+        return render_claimreview(report, publisher_name=settings.publisher_name, publisher_url=settings.publisher_url)
+    raise ExportError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+
+
+# The renderers live in app.report_formats and app.claimreview, which import the model above; these thin
+# wrappers import them lazily so callers need only `app.reports` and no import cycle forms.
+
+
+def render_markdown(report: Report) -> str:
+    """The report as Markdown (see `app.report_formats`)."""
+    from app import report_formats
+
+    return report_formats.render_markdown(report)
+
+
+def render_html(report: Report) -> str:
+    """The report as one self-contained, printable HTML page."""
+    from app import report_formats
+
+    return report_formats.render_html(report)
+
+
+def render_csv(report: Report) -> str:
+    """The report as CSV, one row per claim (columns documented in `app.report_formats`)."""
+    from app import report_formats
+
+    return report_formats.render_csv(report)
+
+
+def render_json(report: Report) -> str:
+    """The full report as JSON."""
+    from app import report_formats
+
+    return report_formats.render_json(report)
+
+
+def read_json(text: str) -> Report:
+    """Read back a JSON report written by `render_json`."""
+    from app import report_formats
+
+    return report_formats.read_json(text)
+
+
+def render_claimreview(report: Report, *, publisher_name: str, publisher_url: str) -> str:
+    """The reviewed claims as schema.org ClaimReview JSON-LD; refuses claims that cannot be valid markup."""
+    from app import claimreview
+
+    return claimreview.render_claimreview(report, publisher_name=publisher_name, publisher_url=publisher_url)
