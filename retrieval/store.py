@@ -1,0 +1,304 @@
+"""Chroma-backed storage of chunks (embedded) and article records, with a BM25 index kept in step."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from retrieval.bm25 import BM25Index, fingerprint
+from retrieval.embeddings import ChromaMiniLM, MiniLMEmbedder
+from retrieval.errors import StoreUnavailable
+from retrieval.models import Article, Chunk
+
+AddStatus = Literal["added", "unchanged", "replaced"]
+_PAGE = 5000
+_STALE_CHECK_SECONDS = 2.0
+
+
+def persistent_client(path: Path) -> Any:
+    """An embedded Chroma client storing under `path` (telemetry off)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    except Exception as exc:
+        raise StoreUnavailable(f"Cannot open the Chroma store at {path}: {exc}") from exc
+
+
+def http_client(host: str, port: int) -> Any:
+    """A client for a `chroma run` server; StoreUnavailable names host:port when it does not answer."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    try:
+        client = chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
+        client.heartbeat()
+        return client
+    except Exception as exc:
+        raise StoreUnavailable(
+            f"Chroma server at {host}:{port} is not reachable ({type(exc).__name__}); start it with "
+            f"`chroma run --host {host} --port {port}` or unset CHROMA_HOST to use the embedded store."
+        ) from exc
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
+
+
+def _where_article(
+    exclude_article_ids: Collection[str], only_article_ids: Collection[str] | None
+) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if only_article_ids is not None:
+        clauses.append({"article_id": {"$in": sorted(only_article_ids)}})
+    if exclude_article_ids:
+        clauses.append({"article_id": {"$nin": sorted(exclude_article_ids)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _parse_dt(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+class ChunkStore:
+    """Chunks (with MiniLM embeddings) and article records in Chroma, plus a BM25 index on disk."""
+
+    def __init__(self, client: Any, collection: str, embedder: MiniLMEmbedder, index_dir: Path) -> None:
+        self.client = client
+        self.name = collection
+        self.embedder = embedder
+        self._ef = ChromaMiniLM(embedder)
+        try:
+            # Our function is passed explicitly every time: Chroma's default would try to download a model.
+            self.chunk_col = client.get_or_create_collection(
+                collection, embedding_function=self._ef, configuration={"hnsw": {"space": "cosine"}}
+            )
+            # Article records carry a constant 1-d vector so nothing is embedded for them.
+            self.article_col = client.get_or_create_collection(
+                f"{collection}_articles", embedding_function=None, configuration={"hnsw": {"space": "l2"}}
+            )
+        except Exception as exc:
+            raise StoreUnavailable(f"Cannot open Chroma collection '{collection}': {exc}") from exc
+        self.max_batch = max(1, min(1000, int(client.get_max_batch_size())))
+        self.index_dir = Path(index_dir) / _safe_name(collection)
+        self._bm25: BM25Index | None = None
+        self._bm25_checked = 0.0
+        self._open_bm25()
+
+    # ---- BM25 bookkeeping -------------------------------------------------------------------------
+    def _all_chunk_rows(self, include: list[str]) -> tuple[list[str], list[dict[str, Any]], list[str]]:
+        ids: list[str] = []
+        metas: list[dict[str, Any]] = []
+        docs: list[str] = []
+        offset = 0
+        while True:
+            page = self.chunk_col.get(include=include, limit=_PAGE, offset=offset)
+            ids.extend(page["ids"])
+            if "metadatas" in include:
+                metas.extend(page["metadatas"] or [])
+            if "documents" in include:
+                docs.extend(page["documents"] or [])
+            if len(page["ids"]) < _PAGE:
+                return ids, metas, docs
+            offset += _PAGE
+
+    def _open_bm25(self) -> None:
+        saved = BM25Index.load(self.index_dir)
+        ids, _, _ = self._all_chunk_rows([])
+        if saved is not None and saved.fingerprint == fingerprint(ids):
+            self._bm25 = saved
+        else:
+            self._bm25 = None  # rebuilt on first use: another process (or the server) changed the chunks
+        self._bm25_checked = time.monotonic()
+
+    def rebuild_bm25(self) -> BM25Index:
+        """Rebuild the BM25 index from the chunks in Chroma and save it."""
+        ids, metas, docs = self._all_chunk_rows(["documents", "metadatas"])
+        idx = BM25Index.build(ids, [str(m["article_id"]) for m in metas], docs)
+        idx.save(self.index_dir)
+        self._bm25 = idx
+        self._bm25_checked = time.monotonic()
+        return idx
+
+    def bm25(self) -> BM25Index:
+        """The BM25 index, rebuilt first if this store changed or another writer changed Chroma."""
+        if self._bm25 is not None and time.monotonic() - self._bm25_checked > _STALE_CHECK_SECONDS:
+            # Cheap cross-process check (one count); the full fingerprint is checked on open.
+            if self.chunk_col.count() != len(self._bm25):
+                self._bm25 = None
+            self._bm25_checked = time.monotonic()
+        if self._bm25 is None:
+            return self.rebuild_bm25()
+        return self._bm25
+
+    # ---- writes -----------------------------------------------------------------------------------
+    def add_article(self, article: Article, chunks: Sequence[Chunk]) -> AddStatus:
+        """Store an article and its chunks: unchanged if already present, replaced if its source changed."""
+        if self.article_col.get(ids=[article.id], include=[])["ids"]:
+            return "unchanged"
+        same_source = self.article_col.get(where={"source": article.source}, include=[])["ids"]
+        # Embed before writing anything, so a failing model leaves the store untouched.
+        vectors = self.embedder.embed([c.text for c in chunks])
+        self._delete_chunks(article.id)  # leftovers of an earlier interrupted write
+        try:
+            for lo in range(0, len(chunks), self.max_batch):
+                batch = chunks[lo : lo + self.max_batch]
+                self.chunk_col.upsert(
+                    ids=[c.id for c in batch],
+                    embeddings=vectors[lo : lo + len(batch)],
+                    documents=[c.text for c in batch],
+                    metadatas=[
+                        {
+                            "article_id": article.id,
+                            "index": c.index,
+                            "start": c.start,
+                            "end": c.end,
+                            "title": article.title,
+                            "source": article.source,
+                        }
+                        for c in batch
+                    ],
+                )
+            # The record is written last: its presence means the article is complete.
+            self.article_col.upsert(
+                ids=[article.id],
+                embeddings=[[1.0]],
+                documents=[article.text],
+                metadatas=[
+                    {
+                        "title": article.title,
+                        "source": article.source,
+                        "published": article.published.isoformat() if article.published else None,
+                        "ingested_at": article.ingested_at.isoformat(),
+                        "content_type": article.content_type,
+                    }
+                ],
+            )
+        except Exception:
+            self._delete_chunks(article.id)
+            self._bm25 = None
+            raise
+        for old in same_source:
+            if old != article.id:
+                self.delete_article(old)
+        self._bm25 = None
+        return "replaced" if any(old != article.id for old in same_source) else "added"
+
+    def _delete_chunks(self, article_id: str) -> int:
+        ids = self.chunk_col.get(where={"article_id": article_id}, include=[])["ids"]
+        for lo in range(0, len(ids), self.max_batch):
+            self.chunk_col.delete(ids=ids[lo : lo + self.max_batch])
+        return len(ids)
+
+    def delete_article(self, article_id: str) -> bool:
+        """Remove an article's record and chunks; False when it was not there."""
+        had_record = bool(self.article_col.get(ids=[article_id], include=[])["ids"])
+        removed = self._delete_chunks(article_id)
+        if had_record:
+            self.article_col.delete(ids=[article_id])
+        if removed:
+            self._bm25 = None
+        return had_record or removed > 0
+
+    # ---- reads ------------------------------------------------------------------------------------
+    @staticmethod
+    def _article(aid: str, doc: str, meta: dict[str, Any]) -> Article:
+        return Article(
+            id=aid,
+            title=str(meta.get("title", "")),
+            source=str(meta.get("source", "")),
+            text=doc,
+            published=_parse_dt(meta.get("published")),
+            ingested_at=_parse_dt(meta.get("ingested_at")) or datetime.fromtimestamp(0).astimezone(),
+            content_type=str(meta.get("content_type", "text/plain")),
+        )
+
+    def articles(self) -> list[Article]:
+        """All complete articles, newest ingest first."""
+        out: list[Article] = []
+        offset = 0
+        while True:
+            page = self.article_col.get(include=["documents", "metadatas"], limit=500, offset=offset)
+            for aid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
+                out.append(self._article(aid, doc, meta))
+            if len(page["ids"]) < 500:
+                break
+            offset += 500
+        out.sort(key=lambda a: (a.ingested_at, a.id), reverse=True)
+        return out
+
+    def get_article(self, article_id: str) -> Article | None:
+        """One article by id, or None."""
+        page = self.article_col.get(ids=[article_id], include=["documents", "metadatas"])
+        if not page["ids"]:
+            return None
+        return self._article(page["ids"][0], page["documents"][0], page["metadatas"][0])
+
+    def chunks(self, article_id: str) -> list[Chunk]:
+        """An article's chunks in order."""
+        page = self.chunk_col.get(where={"article_id": article_id}, include=["documents", "metadatas"])
+        out = [
+            Chunk(
+                id=cid,
+                article_id=article_id,
+                index=int(m["index"]),
+                start=int(m["start"]),
+                end=int(m["end"]),
+                text=doc,
+            )
+            for cid, doc, m in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+        ]
+        out.sort(key=lambda c: c.index)
+        return out
+
+    def count(self) -> int:
+        """Number of chunks stored."""
+        return int(self.chunk_col.count())
+
+    def get_chunk_rows(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Chunk text and metadata for `ids`."""
+        if not ids:
+            return {}
+        page = self.chunk_col.get(ids=list(ids), include=["documents", "metadatas"])
+        return {
+            cid: (doc, meta) for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+        }
+
+    def dense(
+        self,
+        query_vector: np.ndarray,
+        n: int,
+        *,
+        exclude_article_ids: Collection[str] = (),
+        only_article_ids: Collection[str] | None = None,
+    ) -> list[tuple[str, float, str, dict[str, Any]]]:
+        """Nearest chunks as (id, cosine similarity, text, metadata), filters applied inside Chroma."""
+        if n <= 0 or (only_article_ids is not None and not only_article_ids):
+            return []
+        res = self.chunk_col.query(
+            query_embeddings=[query_vector],
+            n_results=n,
+            where=_where_article(exclude_article_ids, only_article_ids),
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (cid, 1.0 - float(dist), doc, meta)
+            for cid, dist, doc, meta in zip(
+                res["ids"][0], res["distances"][0], res["documents"][0], res["metadatas"][0], strict=True
+            )
+        ]

@@ -1,0 +1,165 @@
+"""ChunkStore on a real embedded Chroma in tmp_path, and its BM25 index staying in step."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval.chunking import chunk_article
+from retrieval.embeddings import MiniLMEmbedder
+from retrieval.errors import StoreUnavailable
+from retrieval.models import Article, content_id
+from retrieval.store import ChunkStore, http_client, persistent_client
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "china-russia-sanctions.txt"
+
+
+def make_article(text: str, source: str, title: str = "T") -> Article:
+    return Article(id=content_id(text), title=title, source=source, text=text, ingested_at=datetime.now(UTC))
+
+
+def open_store(tmp_path: Path, embedder: MiniLMEmbedder | None = None) -> ChunkStore:
+    return ChunkStore(
+        persistent_client(tmp_path / "chroma"), "claimdesk", embedder or MiniLMEmbedder(), tmp_path / "bm25"
+    )
+
+
+def add(store: ChunkStore, article: Article, size: int = 200) -> str:
+    return store.add_article(article, chunk_article(article, size))
+
+
+class FailingEmbedder(MiniLMEmbedder):
+    """Our embedder whose model call fails (the store must leave nothing behind)."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        raise RuntimeError("model crashed")
+
+
+class WrongWidthEmbedder(MiniLMEmbedder):
+    """Our embedder producing vectors Chroma rejects, so the write fails after embedding succeeded."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return np.ones((len(texts), 7), dtype=np.float32)
+
+
+ALPHA = "Alpha Corp reported record profits. " * 3 + "The board approved a dividend of two dollars."
+BETA = "Beta Inc lost a court case over patents. Judges ruled the patents invalid in March."
+
+
+def test_add_is_idempotent_and_embeds_nothing_twice(tmp_path: Path) -> None:
+    emb = MiniLMEmbedder()
+    store = open_store(tmp_path, emb)
+    art = make_article(SEED.read_text(encoding="utf-8"), "seed.txt")
+    assert add(store, art) == "added"
+    n, embedded = store.count(), emb.texts_embedded
+    assert n > 1
+    assert add(store, art) == "unchanged"
+    assert store.count() == n
+    assert emb.texts_embedded == embedded
+
+
+def test_roundtrip_article_and_chunks(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    art = make_article(ALPHA, "alpha.txt", title="Alpha")
+    add(store, art, 100)
+    got = store.get_article(art.id)
+    assert got is not None and got.text == ALPHA and got.title == "Alpha" and got.source == "alpha.txt"
+    chunks = store.chunks(art.id)
+    assert [c.index for c in chunks] == list(range(len(chunks)))
+    assert all(ALPHA[c.start : c.end] == c.text for c in chunks)
+    assert [a.id for a in store.articles()] == [art.id]
+    assert store.get_article("nope") is None
+
+
+def test_same_source_new_content_replaces(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    old = make_article(ALPHA, "news.txt")
+    new = make_article(BETA, "news.txt")
+    add(store, old)
+    assert add(store, new) == "replaced"
+    assert store.get_article(old.id) is None
+    assert store.chunks(old.id) == []
+    assert [a.id for a in store.articles()] == [new.id]
+    assert store.count() == len(store.chunks(new.id))
+
+
+def test_delete_removes_everything(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    a, b = make_article(ALPHA, "a.txt"), make_article(BETA, "b.txt")
+    add(store, a)
+    add(store, b)
+    assert store.delete_article(a.id) is True
+    assert store.delete_article(a.id) is False
+    assert store.get_article(a.id) is None and store.chunks(a.id) == []
+    assert store.count() == len(store.chunks(b.id))
+
+
+def test_embedding_failure_writes_nothing(tmp_path: Path) -> None:
+    store = open_store(tmp_path, FailingEmbedder())
+    with pytest.raises(RuntimeError, match="model crashed"):
+        add(store, make_article(ALPHA, "a.txt"))
+    assert store.count() == 0 and store.articles() == []
+
+
+def test_write_failure_after_embedding_leaves_nothing(tmp_path: Path) -> None:
+    add(open_store(tmp_path), make_article(ALPHA, "a.txt"))  # fixes the collection's dimension at 384
+    store = open_store(tmp_path, WrongWidthEmbedder())
+    before = store.count()
+    beta = make_article(BETA, "b.txt")
+    with pytest.raises(Exception):  # noqa: B017 - Chroma's own dimension error type is not our contract
+        add(store, beta)
+    assert store.count() == before
+    assert store.get_article(beta.id) is None and store.chunks(beta.id) == []
+
+
+def test_bm25_consistent_after_ingest_delete_reingest_and_restart(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    a, b = make_article(ALPHA, "a.txt"), make_article(BETA, "b.txt")
+    add(store, a)
+    add(store, b)
+    hits = store.bm25().search("patents court", 5)
+    assert hits and all(cid in {c.id for c in store.chunks(b.id)} for cid, _ in hits)
+
+    store.delete_article(b.id)
+    assert store.bm25().search("patents court", 5) == []
+    assert len(store.bm25()) == store.count()
+
+    add(store, b)
+    assert store.bm25().search("patents", 5)
+
+    # restart: the saved index is reused when its fingerprint matches Chroma
+    reopened = open_store(tmp_path)
+    assert reopened._bm25 is not None
+    assert len(reopened.bm25()) == store.count()
+    assert reopened.bm25().search("dividend", 5)
+
+
+def test_bm25_rebuilt_when_another_writer_changed_chroma(tmp_path: Path) -> None:
+    first = open_store(tmp_path)
+    add(first, make_article(ALPHA, "a.txt"))
+    first.bm25()  # saved with the fingerprint of {alpha}
+    other = open_store(tmp_path)
+    beta = make_article(BETA, "b.txt")
+    # write through Chroma directly, so the saved BM25 index does not know about beta
+    other.chunk_col.add(
+        ids=["x1"],
+        documents=[BETA],
+        metadatas=[{"article_id": beta.id, "index": 0, "start": 0, "end": len(BETA), "title": "", "source": ""}],
+    )
+    reopened = open_store(tmp_path)
+    assert reopened._bm25 is None  # fingerprint mismatch detected on open
+    assert [cid for cid, _ in reopened.bm25().search("patents", 5)] == ["x1"]
+
+
+def test_unreachable_server_names_host_and_port() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(StoreUnavailable, match=f"127.0.0.1:{port}"):
+        http_client("127.0.0.1", port)

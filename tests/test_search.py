@@ -1,0 +1,90 @@
+"""Hybrid search over a real embedded Chroma: ranking, fusion bookkeeping and article filters."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from retrieval.chunking import chunk_article
+from retrieval.embeddings import MiniLMEmbedder
+from retrieval.models import Article, content_id
+from retrieval.search import HybridSearcher
+from retrieval.store import ChunkStore, persistent_client
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "china-russia-sanctions.txt"
+
+DOCS = {
+    "banks.txt": "Several European banks stopped buying Russian government bonds in 2022. "
+    "Regulators asked banks to report their exposure to sovereign debt.",
+    "football.txt": "The football club signed a new striker for a record fee. "
+    "Fans celebrated outside the stadium late into the night.",
+    "weather.txt": "Heavy rain flooded roads across the valley on Tuesday. "
+    "Forecasters expect the storm to move east by the weekend.",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[HybridSearcher, dict[str, str]]:
+    tmp = tmp_path_factory.mktemp("search")
+    store = ChunkStore(persistent_client(tmp / "chroma"), "claimdesk", MiniLMEmbedder(), tmp / "bm25")
+    ids: dict[str, str] = {}
+    for source, text in [*DOCS.items(), ("seed.txt", SEED.read_text(encoding="utf-8"))]:
+        art = Article(id=content_id(text), title=source, source=source, text=text, ingested_at=datetime.now(UTC))
+        store.add_article(art, chunk_article(art, 600))
+        ids[source] = art.id
+    return HybridSearcher(store), ids
+
+
+def test_seed_bond_sentence_ranks_first(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
+    searcher, ids = corpus
+    hits = searcher.search("US banks barred from buying Russian government bonds", k=5)
+    assert hits[0].article_id == ids["seed.txt"]
+    assert "The Biden administration also barred US banks" in hits[0].text
+
+
+def test_evidence_carries_provenance_and_scores(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
+    searcher, ids = corpus
+    hits = searcher.search("football striker record fee", k=3)
+    top = hits[0]
+    assert top.article_id == ids["football.txt"] and top.source == "football.txt" and top.title == "football.txt"
+    assert DOCS["football.txt"][top.start : top.end] == top.text
+    assert top.bm25_rank == 1 and top.dense_rank == 1 and top.rank == 1
+    assert top.bm25_score and top.bm25_score > 0 and top.dense_score and top.dense_score > 0
+    assert top.score == pytest.approx(2 / 61)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
+
+
+def test_exclude_filter_applies_in_both_retrievers(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
+    searcher, ids = corpus
+    excluded = {ids["seed.txt"], ids["banks.txt"]}
+    for fn in (searcher.search, searcher.search_bm25, searcher.search_dense):
+        hits = fn("banks Russian government bonds", 10, exclude_article_ids=excluded)
+        assert not {h.article_id for h in hits} & excluded
+    # the remaining two articles still fill the dense list
+    assert len(searcher.search_dense("banks bonds", 10, exclude_article_ids=excluded)) == 2
+
+
+def test_only_filter_returns_k_when_they_exist(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
+    searcher, ids = corpus
+    seed_chunks = len(searcher.store.chunks(ids["seed.txt"]))
+    hits = searcher.search("weather storm flood", k=seed_chunks, only_article_ids=[ids["seed.txt"]])
+    assert len(hits) == seed_chunks
+    assert {h.article_id for h in hits} == {ids["seed.txt"]}
+    assert searcher.search("anything", 5, only_article_ids=[]) == []
+
+
+def test_bm25_and_dense_alone(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
+    searcher, ids = corpus
+    b = searcher.search_bm25("rain flooded valley", 2)
+    d = searcher.search_dense("a storm caused floods", 2)
+    assert b[0].article_id == ids["weather.txt"] and b[0].bm25_rank == 1 and b[0].dense_rank is None
+    assert d[0].article_id == ids["weather.txt"] and d[0].dense_rank == 1 and d[0].bm25_rank is None
+    assert searcher.search_bm25("zzzqqq unknownword", 5) == []
+
+
+def test_empty_query_returns_nothing(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
+    assert corpus[0].search("   ", 5) == []
