@@ -1,9 +1,54 @@
-"""CLI commands: ui (to be filled in)."""
+"""CLI command: `claimdesk ui` runs the Streamlit workbench headless."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+ENTRY = Path(__file__).resolve().parent.parent / "ui" / "main.py"
+
+
+def streamlit_command(port: int, host: str) -> list[str]:
+    """The `streamlit run` command line for the workbench (headless, no usage statistics)."""
+    import sys
+
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ENTRY),
+        "--server.port",
+        str(port),
+        "--server.address",
+        host,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
+
+    @app.command()
+    def ui(
+        port: int = typer.Option(8501, "--port", "-p", help="Port to listen on."),
+        host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (0.0.0.0 to share on the network)."),
+    ) -> None:
+        """Open the review workbench in the browser (Streamlit, headless): http://HOST:PORT."""
+        import subprocess
+
+        from app.errors import ConfigurationError
+
+        if not ENTRY.is_file():
+            raise ConfigurationError(f"The UI entry script is missing at {ENTRY}; reinstall claimdesk.")
+        typer.echo(f"claimdesk workbench on http://{host}:{port}  (Ctrl+C to stop)")
+        try:
+            code = subprocess.call(streamlit_command(port, host))
+        except KeyboardInterrupt:
+            code = 0
+        if code:
+            raise typer.Exit(code)

@@ -1,0 +1,96 @@
+"""Article: the text with every claim highlighted in place, extraction with live progress, claims by check-worthiness."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.errors import WorkbenchError
+from app.highlight import category_for, escape_text, legend_html
+from app.ui.app_pages.common import EMPTY_LIBRARY, errors_shown, review_claim, safe, show_flash, workbench
+
+wb = workbench()
+st.title("Article")
+show_flash()
+
+with errors_shown():
+    articles = wb.articles()
+    if not articles:
+        st.info(EMPTY_LIBRARY)
+        st.stop()
+    titles = {a.id: a for a in articles}
+    ids = list(titles)
+    current = st.session_state.get("article_id")
+    if current not in titles:
+        current = ids[0]
+    picked = st.selectbox(
+        "Article",
+        ids,
+        index=ids.index(current),
+        format_func=lambda i: f"{titles[i].title}  ({titles[i].claim_count} claims)",
+    )
+    st.session_state["article_id"] = picked
+    summary = titles[picked]
+
+    with st.container(border=True):
+        c1, c2, c3 = st.columns([3, 2, 5], vertical_alignment="bottom")
+        choices = wb.llm_choices()
+        llm = c1.selectbox(
+            "Extract with",
+            choices,
+            format_func=lambda s: "none — check-worthiness scorer only (fast)" if s == "none" else s,
+            key="extract_llm",
+        )
+        if c2.button("Extract claims", type="primary", icon=":material/auto_awesome:"):
+            with st.status("Extracting claims…", expanded=True) as status:
+                bar = st.progress(0.0, text="Scoring sentences…")
+
+                def progress(done: int, total: int) -> None:
+                    bar.progress(min(done / max(total, 1), 1.0), text=f"Sentence {done} of {total}")
+
+                try:
+                    result = wb.extract(picked, llm, progress=progress)
+                    run = result.run
+                    line = f"Kept {run.claims_kept} claim(s) from {run.sentences_scored} sentences"
+                    if run.discarded_ungrounded:
+                        line += f"; dropped {run.discarded_ungrounded} whose quote was not in the article"
+                    status.update(label=line, state="complete", expanded=bool(run.failures))
+                    for failure in run.failures:
+                        st.warning(failure)
+                except WorkbenchError as exc:
+                    status.update(label="Extraction failed", state="error", expanded=True)
+                    st.error(str(exc))
+        c3.caption(
+            f"{summary.claim_count} claims · {summary.reviewed} reviewed · {summary.in_progress} in progress · "
+            f"{summary.not_checkable} not checkable"
+        )
+
+    pairs = wb.claims_with_reviews(picked)
+    text_col, claims_col = st.columns([3, 2], gap="large")
+    with text_col:
+        st.markdown(legend_html(wb.ratings()), unsafe_allow_html=True)
+        with st.container(border=True, height=640):
+            st.markdown(wb.article_view(picked), unsafe_allow_html=True)
+    with claims_col:
+        st.subheader(f"Claims ({len(pairs)})")
+        if not pairs:
+            st.info("No claims yet. Choose a model above and press **Extract claims** ('none' is fastest).")
+        ratings = wb.ratings()
+        with st.container(height=640):
+            for claim, review in pairs:
+                with st.container(border=True):
+                    state = review.verdict or ("not checkable" if review.not_checkable else review.status)
+                    category = category_for(review, ratings)
+                    st.markdown(
+                        f'<span class="cd-chip cd-{category}" style="font-size:0.8em;opacity:0.8">'
+                        f"{claim.checkworthiness:.2f} · {escape_text(claim.claim_type)} · "
+                        f"{escape_text(state.replace('_', ' '))}</span>",
+                        unsafe_allow_html=True,
+                    )
+                    safe(review.edited_statement or claim.statement)
+                    if st.button("Review", key=f"rv-{claim.id}", icon=":material/rate_review:"):
+                        review_claim(claim.id, picked)
+
+    with st.expander("Export this article's report"):
+        from app.ui.app_pages.exports import export_controls
+
+        export_controls(wb, article_ids=[picked], key="article")

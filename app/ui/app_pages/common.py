@@ -1,0 +1,93 @@
+"""Shared page plumbing: the cached Workbench, flash messages, safe text, the reviewer name. No business logic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from app.config import get_settings
+from app.errors import WorkbenchError
+from app.highlight import escape_text
+from app.workbench import Workbench
+
+EMPTY_LIBRARY = "No articles yet — upload one in **Library**, or run `claimdesk ingest seeds/`."
+PAGES = {
+    "library": "app_pages/library.py",
+    "article": "app_pages/article.py",
+    "review": "app_pages/review.py",
+    "dashboard": "app_pages/dashboard.py",
+}
+
+
+@st.cache_resource(show_spinner=False)
+def _workbench(settings_key: str) -> Workbench:
+    # Keyed by the settings so a changed data dir or model gets its own stores; the object opens them lazily.
+    return Workbench(get_settings())
+
+
+def workbench() -> Workbench:
+    """The Workbench for the current settings, shared by every session of this server."""
+    if "_workbench_override" in st.session_state:  # benchmarks inject a prepared Workbench
+        return st.session_state["_workbench_override"]
+    return _workbench(get_settings().model_dump_json())
+
+
+def flash(kind: str, message: str) -> None:
+    """Queue a message to show on the next run (callbacks cannot draw on the page themselves)."""
+    st.session_state.setdefault("_flash", []).append((kind, message))
+
+
+def show_flash() -> None:
+    """Show and clear queued messages."""
+    for kind, message in st.session_state.pop("_flash", []):
+        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(message)
+
+
+@contextmanager
+def errors_shown() -> Iterator[None]:
+    """Turn an expected failure into an st.error with its message, never a traceback."""
+    try:
+        yield
+    except WorkbenchError as exc:
+        st.error(str(exc))
+
+
+def safe(text: str, *, small: bool = False) -> None:
+    """Render untrusted text literally (escaped; Markdown and HTML inert)."""
+    body = escape_text(text)
+    if small:
+        body = f'<span style="font-size:0.85em;opacity:0.8">{body}</span>'
+    st.markdown(body, unsafe_allow_html=True)
+
+
+def reviewer_input(container: object = None) -> str:
+    """The reviewer's name, remembered for the whole session across pages."""
+    # Widget state is dropped when its page is not shown, so the name lives under a separate key.
+    if "_reviewer_widget" not in st.session_state:
+        st.session_state["_reviewer_widget"] = st.session_state.get("reviewer", "")
+
+    def remember() -> None:
+        st.session_state["reviewer"] = st.session_state["_reviewer_widget"].strip()
+
+    target = container if container is not None else st
+    target.text_input(  # type: ignore[attr-defined]
+        "Reviewer", key="_reviewer_widget", on_change=remember, placeholder="Your name (shown in history)"
+    )
+    st.session_state["reviewer"] = st.session_state["_reviewer_widget"].strip()
+    return str(st.session_state["reviewer"])
+
+
+def open_article(article_id: str) -> None:
+    """Go to the Article page showing `article_id`."""
+    st.session_state["article_id"] = article_id
+    st.switch_page(PAGES["article"])
+
+
+def review_claim(claim_id: str, article_id: str | None = None) -> None:
+    """Go to the Review page on `claim_id`."""
+    st.session_state["review_claim"] = claim_id
+    if article_id is not None:
+        st.session_state["review_filter_article"] = article_id
+    st.switch_page(PAGES["review"])

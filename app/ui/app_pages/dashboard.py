@@ -1,0 +1,68 @@
+"""Dashboard: claims by status and verdict, a verdict chart, progress per article, report downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.ui.app_pages.common import EMPTY_LIBRARY, errors_shown, show_flash, workbench
+from app.ui.app_pages.exports import export_controls
+
+wb = workbench()
+st.title("Dashboard")
+show_flash()
+
+with errors_shown():
+    stats = wb.stats()
+    if not stats.per_article:
+        st.info(EMPTY_LIBRARY)
+        st.stop()
+    not_checkable = sum(a.not_checkable for a in stats.per_article)
+    cols = st.columns(5)
+    cols[0].metric("Claims", stats.total_claims)
+    cols[1].metric("Reviewed", stats.by_status.get("reviewed", 0))
+    cols[2].metric("In progress", stats.by_status.get("in_progress", 0))
+    cols[3].metric("Unreviewed", stats.by_status.get("unreviewed", 0))
+    cols[4].metric("Not checkable", not_checkable)
+    if not stats.total_claims:
+        st.info("No claims yet — open an article on the **Article** page and press **Extract claims**.")
+
+    chart, table = st.columns([3, 2], gap="large")
+    with chart:
+        st.subheader("Verdicts")
+        verdicts = {label: n for label, n in stats.by_verdict.items()}
+        if any(verdicts.values()):
+            st.bar_chart(
+                {"verdict": list(verdicts), "claims": list(verdicts.values())},
+                x="verdict",
+                y="claims",
+                sort=False,
+                height=300,
+            )
+        else:
+            st.caption("No verdicts yet; they appear here as reviewers save them.")
+    with table:
+        st.subheader("By verdict")
+        st.dataframe([{"verdict": label, "claims": n} for label, n in verdicts.items()], hide_index=True, height=300)
+
+    st.subheader("Progress per article")
+    st.dataframe(
+        [
+            {
+                "article": a.title,
+                "claims": a.claim_count,
+                "reviewed": a.reviewed,
+                "in progress": a.in_progress,
+                "unreviewed": a.unreviewed,
+                "not checkable": a.not_checkable,
+                "progress": (a.reviewed / a.claim_count) if a.claim_count else 0.0,
+            }
+            for a in stats.per_article
+        ],
+        hide_index=True,
+        column_config={
+            "progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0, format="percent")
+        },
+    )
+
+    st.subheader("Export")
+    export_controls(wb, article_ids=None, key="dashboard")

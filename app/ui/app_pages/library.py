@@ -1,0 +1,108 @@
+"""Library: ingest uploads and URLs, see every article with its review progress, delete with confirmation."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.errors import WorkbenchError
+from app.highlight import escape_text
+from app.ui.app_pages.common import EMPTY_LIBRARY, errors_shown, flash, open_article, show_flash, workbench
+from app.workbench import UPLOAD_TYPES
+
+wb = workbench()
+st.title("Library")
+show_flash()
+
+with st.container(border=True):
+    st.subheader("Add articles")
+    left, right = st.columns(2)
+    uploads = left.file_uploader(
+        "Upload files (txt, md, html, pdf)", type=list(UPLOAD_TYPES), accept_multiple_files=True, key="uploads"
+    )
+    urls = right.text_area(
+        "Or paste URLs (one per line)", key="urls", height=120, placeholder="https://example.org/story"
+    )
+    if st.button("Ingest", type="primary", icon=":material/upload:", disabled=not uploads and not urls.strip()):
+        files = [(f.name, f.getvalue()) for f in uploads or []]
+        sources = [line.strip() for line in urls.splitlines() if line.strip()]
+        total = len(files) + len(sources)
+        bar = st.progress(0.0, text="Starting…")
+
+        def step(i: int, n: int, source: str, base: int = 0) -> None:
+            done = base + i
+            bar.progress(min(done / max(total, 1), 1.0), text=f"{done}/{total} · {escape_text(source)}")
+
+        rows = []
+        try:
+            outcomes = wb.ingest_uploads(files, progress=step)
+            if sources:
+                report = wb.ingest_paths(sources, progress=lambda i, n, s: step(i, n, s, base=len(files)))
+                outcomes.extend(report.outcomes)
+            rows = [(o.source, o.status, o.title, o.message) for o in outcomes]
+        except WorkbenchError as exc:
+            st.error(str(exc))
+        bar.progress(1.0, text=f"Done: {total} source(s)")
+        st.session_state["ingest_results"] = rows
+
+    results = st.session_state.get("ingest_results")
+    if results:
+        st.markdown("**Last ingest**")
+        for source, status, title, message in results:
+            failed = status.lower() in {"failed", "error", "skipped", "rejected"}
+            icon = "❌" if failed else ("✅" if status.lower() in {"added", "ingested", "new"} else "↺")
+            detail = title or ""
+            if message:
+                detail = f"{detail} — {message}" if detail else message
+            st.markdown(
+                f"{icon} <b>{escape_text(status)}</b> · <code>{escape_text(source)}</code>"
+                f"{' · ' + escape_text(detail) if detail else ''}",
+                unsafe_allow_html=True,
+            )
+
+st.subheader("Articles")
+with errors_shown():
+    articles = wb.articles()
+    if not articles:
+        st.info(EMPTY_LIBRARY)
+    confirm = st.session_state.get("confirm_delete")
+    for summary in articles:
+        with st.container(border=True):
+            cols = st.columns([6, 3, 1.2, 1.2])
+            with cols[0]:
+                st.markdown(f"**{escape_text(summary.title)}**", unsafe_allow_html=True)
+                st.markdown(
+                    f'<span style="font-size:0.8em;opacity:0.7">{escape_text(summary.source)} · ingested '
+                    f"{summary.ingested_at:%Y-%m-%d %H:%M}</span>",
+                    unsafe_allow_html=True,
+                )
+            with cols[1]:
+                done = summary.reviewed
+                if summary.claim_count:
+                    st.progress(
+                        done / summary.claim_count,
+                        text=f"{done}/{summary.claim_count} reviewed · {summary.in_progress} in progress",
+                    )
+                else:
+                    st.caption("No claims yet — open it and extract.")
+            if cols[2].button("Open", key=f"open-{summary.id}", icon=":material/open_in_new:"):
+                open_article(summary.id)
+            if cols[3].button("Delete", key=f"delete-{summary.id}", icon=":material/delete:"):
+                st.session_state["confirm_delete"] = summary.id
+                st.rerun()
+            if confirm == summary.id:
+                st.warning(
+                    f"Delete this article, its {summary.claim_count} claim(s) and their reviews? "
+                    "The history keeps a record; nothing else can be undone."
+                )
+                yes, no, _ = st.columns([1.5, 1, 6])
+                if yes.button("Yes, delete", key=f"yes-{summary.id}", type="primary"):
+                    st.session_state.pop("confirm_delete", None)
+                    try:
+                        wb.delete_article(summary.id, actor=st.session_state.get("reviewer") or "ui")
+                        flash("success", "Article deleted.")
+                    except WorkbenchError as exc:
+                        flash("error", str(exc))
+                    st.rerun()
+                if no.button("Cancel", key=f"no-{summary.id}"):
+                    st.session_state.pop("confirm_delete", None)
+                    st.rerun()

@@ -1,0 +1,287 @@
+"""Review: a filtered queue of claims; for the current one its context, evidence, verdict form and history."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import streamlit as st
+
+from app.errors import ConflictError, WorkbenchError
+from app.highlight import escape_text, evidence_html
+from app.models import CLAIM_TYPES, CitedEvidence, Claim, Evidence, Review
+from app.ui.app_pages.common import EMPTY_LIBRARY, flash, reviewer_input, safe, show_flash, workbench
+
+wb = workbench()
+ss = st.session_state
+st.title("Review")
+show_flash()
+
+NO_VERDICT = "— no verdict yet —"
+STATUS_LABELS = {
+    "unreviewed": "Unreviewed",
+    "in_progress": "In progress",
+    "reviewed": "Reviewed",
+    "not_checkable": "Not checkable",
+}
+
+
+def key(name: str, claim_id: str) -> str:
+    """Widget key of one claim's form field (so switching claims never carries values over)."""
+    return f"rv-{name}-{claim_id}"
+
+
+def seed(claim: Claim, review: Review) -> None:
+    """Load a claim's stored review into its form and remember the version the reviewer starts from."""
+    for name in [k for k in ss if isinstance(k, str) and k.startswith("rv-") and k.endswith(claim.id)]:
+        del ss[name]
+    ss[f"base-{claim.id}"] = review
+    ss[key("verdict", claim.id)] = review.verdict if review.verdict in wb.ratings() else None
+    ss[key("nc", claim.id)] = review.not_checkable
+    ss[key("notes", claim.id)] = review.notes
+    ss[key("stmt", claim.id)] = review.edited_statement or claim.statement
+    ss[key("query", claim.id)] = wb.default_query(claim, review)
+
+
+def evidence(claim: Claim, query: str) -> tuple[list[Evidence], list[Evidence]]:
+    """Evidence for (claim, query), searched once per session and reused on every rerun."""
+    cache: dict[tuple[str, str], tuple[list[Evidence], list[Evidence]]] = ss.setdefault("_evidence", {})
+    if (claim.id, query) not in cache:
+        cache[(claim.id, query)] = wb.evidence_for(claim, query)
+    return cache[(claim.id, query)]
+
+
+def cited_passages(claim: Claim) -> list[Evidence | CitedEvidence]:
+    """The passages whose Cite box is ticked: current results first, then evidence cited earlier."""
+    base: Review = ss[f"base-{claim.id}"]
+    query = ss.get(key("query", claim.id), "")
+    inside, elsewhere = ss.get("_evidence", {}).get((claim.id, query), ([], []))
+    seen: dict[str, Evidence | CitedEvidence] = {}
+    for ev in [*inside, *elsewhere, *base.evidence]:
+        if ev.chunk_id not in seen and ss.get(key(f"cite-{ev.chunk_id}", claim.id)):
+            seen[ev.chunk_id] = ev
+    return list(seen.values())
+
+
+def save(claim_id: str, next_id: str | None) -> None:
+    """Save callback: submit the form; on a conflict load the newer version and say who saved it."""
+    claim = wb.get_claim(claim_id)
+    if claim is None:
+        flash("error", "This claim no longer exists (its article was deleted or re-extracted).")
+        return
+    base: Review = ss[f"base-{claim_id}"]
+    try:
+        saved = wb.submit_review(
+            claim,
+            base=base,
+            reviewer=ss.get("reviewer", ""),
+            verdict=ss.get(key("verdict", claim_id)),
+            notes=ss.get(key("notes", claim_id), ""),
+            statement=ss.get(key("stmt", claim_id)),
+            cited=cited_passages(claim),
+            not_checkable=bool(ss.get(key("nc", claim_id))),
+        )
+    except ConflictError as exc:
+        info = wb.conflict_info(exc)
+        flash("warning", info.message() if info else str(exc))
+        seed(claim, info.current if info else wb.get_review(claim_id))
+        return
+    except WorkbenchError as exc:
+        flash("error", str(exc))
+        return
+    ss[f"base-{claim_id}"] = saved
+    state = saved.verdict or ("not checkable" if saved.not_checkable else saved.status.replace("_", " "))
+    flash("success", f"Saved: {state} (version {saved.version}).")
+    if next_id is not None:
+        ss["review_claim"] = next_id
+
+
+def go(claim_id: str) -> None:
+    """Prev/next callback."""
+    ss["review_claim"] = claim_id
+
+
+try:
+    articles = wb.articles()
+except WorkbenchError as exc:
+    st.error(str(exc))
+    st.stop()
+if not articles:
+    st.info(EMPTY_LIBRARY)
+    st.stop()
+
+titles = {a.id: a.title for a in articles}
+if ss.get("review_filter_article") not in (None, *titles):
+    del ss["review_filter_article"]
+ratings = wb.ratings()
+f1, f2, f3, f4 = st.columns([3, 2, 2, 2])
+article_filter = f1.selectbox(
+    "Article",
+    [None, *titles],
+    format_func=lambda i: "All articles" if i is None else titles[i],
+    key="review_filter_article",
+)
+status_filter = f2.selectbox(
+    "Status",
+    [None, *STATUS_LABELS],
+    format_func=lambda s: "Any status" if s is None else STATUS_LABELS[s],
+    key="review_filter_status",
+)
+verdict_filter = f3.selectbox(
+    "Verdict", [None, *ratings], format_func=lambda v: "Any verdict" if v is None else v, key="review_filter_verdict"
+)
+type_filter = f4.selectbox(
+    "Claim type", [None, *CLAIM_TYPES], format_func=lambda t: "Any type" if t is None else t, key="review_filter_type"
+)
+
+try:
+    queue = wb.queue(article_id=article_filter, status=status_filter, verdict=verdict_filter, claim_type=type_filter)
+except WorkbenchError as exc:
+    st.error(str(exc))
+    st.stop()
+if not queue:
+    st.info(
+        "No claims match these filters. Extract claims on the **Article** page, or choose "
+        "*Any status* / *All articles* above."
+    )
+    st.stop()
+
+ids = [c.id for c, _ in queue]
+current_id = ss.get("review_claim")
+if current_id not in ids:
+    current_id = ids[0]
+    ss["review_claim"] = current_id
+pos = ids.index(current_id)
+claim, stored_review = queue[pos]
+next_id = ids[pos + 1] if pos + 1 < len(ids) else None
+
+nav_prev, nav_pick, nav_next = st.columns([1, 8, 1], vertical_alignment="bottom")
+nav_prev.button("Prev", icon=":material/arrow_back:", disabled=pos == 0, on_click=go, args=(ids[pos - 1],))
+nav_next.button("Next", icon=":material/arrow_forward:", disabled=next_id is None, on_click=go, args=(next_id,))
+by_id = {c.id: (c, r) for c, r in queue}
+
+
+def _label(claim_id: str) -> str:
+    c, r = by_id[claim_id]
+    mark = "✓" if r.status == "reviewed" else ("…" if r.status == "in_progress" else "○")
+    text = (r.edited_statement or c.statement).replace("\n", " ")
+    return f"{ids.index(claim_id) + 1}/{len(ids)} {mark} {c.checkworthiness:.2f} · {text[:110]}"
+
+
+picked = nav_pick.selectbox("Claim", ids, index=pos, format_func=_label)
+if picked != current_id:
+    ss["review_claim"] = picked
+    st.rerun()
+
+if key("verdict", claim.id) not in ss:
+    seed(claim, stored_review)
+base: Review = ss[f"base-{claim.id}"]
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    with st.container(border=True):
+        st.caption("Quote in its paragraph")
+        st.markdown(wb.quote_in_context(claim, base), unsafe_allow_html=True)
+    st.text_area("Standalone statement (edit if the model got it wrong)", key=key("stmt", claim.id), height=80)
+    meta = [f"type: {claim.claim_type}", f"check-worthiness: {claim.checkworthiness:.2f}"]
+    if claim.claimant:
+        meta.append(f"claimant: {claim.claimant}")
+    if claim.time_reference:
+        meta.append(f"when: {claim.time_reference}")
+    meta.append(f"article: {titles.get(claim.article_id, claim.article_id)}")
+    meta.append(f"extracted by {claim.provenance.extractor} / {claim.provenance.model}")
+    safe(" · ".join(meta), small=True)
+
+    st.subheader("Evidence")
+    q1, q2 = st.columns([8, 2], vertical_alignment="bottom")
+    query = q1.text_input("Search query (edit and press Enter to search again)", key=key("query", claim.id))
+    if q2.button("Search again", icon=":material/search:"):
+        ss.get("_evidence", {}).pop((claim.id, query), None)
+    try:
+        inside, elsewhere = evidence(claim, query)
+    except WorkbenchError as exc:
+        st.error(str(exc))
+        inside, elsewhere = [], []
+    shown: set[str] = set()
+
+    def passages(group: list[Any], empty: str) -> None:
+        if not group:
+            st.caption(empty)
+        for ev in group:
+            shown.add(ev.chunk_id)
+            cite_key = key(f"cite-{ev.chunk_id}", claim.id)
+            if cite_key not in ss:
+                ss[cite_key] = any(c.chunk_id == ev.chunk_id for c in base.evidence)
+            box, card = st.columns([1, 12])
+            box.checkbox("Cite", key=cite_key, help="Cite this passage in the review")
+            score = getattr(ev, "score", None)
+            detail = ""
+            if isinstance(ev, Evidence) and ev.bm25_score is not None and ev.dense_score is not None:
+                detail = f"bm25 {ev.bm25_score:.2f} · dense {ev.dense_score:.2f}"
+            card.markdown(
+                evidence_html(ev.text, query, title=ev.title, source=ev.source, score=score or 0.0, detail=detail),
+                unsafe_allow_html=True,
+            )
+
+    st.markdown(f"**In this article** ({len(inside)})")
+    passages(inside, "No other passage of this article matches the query.")
+    st.markdown(f"**Elsewhere in the corpus** ({len(elsewhere)})")
+    passages(elsewhere, "Nothing in other articles matches; ingest more sources in Library.")
+    earlier = [ev for ev in base.evidence if ev.chunk_id not in shown]
+    if earlier:
+        st.markdown(f"**Cited earlier** ({len(earlier)})")
+        passages(earlier, "")
+
+with right:
+    with st.container(border=True):
+        st.radio(
+            "Verdict",
+            [None, *ratings],
+            format_func=lambda v: NO_VERDICT if v is None else v,
+            key=key("verdict", claim.id),
+        )
+        st.checkbox("Not checkable (opinion, too vague, or not a factual claim)", key=key("nc", claim.id))
+        st.text_area("Notes", key=key("notes", claim.id), height=120, placeholder="Reasoning, sources, caveats")
+        reviewer_input()
+        b1, b2 = st.columns(2)
+        b1.button(
+            "Save", type="secondary", icon=":material/save:", on_click=save, args=(claim.id, None), width="stretch"
+        )
+        b2.button(
+            "Save & next",
+            type="primary",
+            icon=":material/skip_next:",
+            on_click=save,
+            args=(claim.id, next_id),
+            width="stretch",
+        )
+        who = f" by {escape_text(base.reviewer)}" if base.reviewer else ""
+        when = f" at {base.updated_at:%Y-%m-%d %H:%M} UTC" if base.updated_at else ""
+        status = "not checkable" if base.not_checkable else base.status.replace("_", " ")
+        st.markdown(
+            f'<span style="font-size:0.85em;opacity:0.75">Stored: {escape_text(status)}'
+            f"{' — ' + escape_text(base.verdict) if base.verdict else ''} · version {base.version}{who}{when}</span>",
+            unsafe_allow_html=True,
+        )
+    with st.expander("History"):
+        try:
+            events = wb.history(claim.id)
+        except WorkbenchError as exc:
+            events = []
+            st.error(str(exc))
+        if not events:
+            st.caption("Nothing recorded yet.")
+        else:
+            st.dataframe(
+                [
+                    {
+                        "when": f"{e.at:%Y-%m-%d %H:%M:%S}",
+                        "who": e.actor,
+                        "action": e.action,
+                        "changes": json.dumps(e.changes, ensure_ascii=False, default=str),
+                    }
+                    for e in reversed(events)
+                ],
+                hide_index=True,
+                width="stretch",
+            )

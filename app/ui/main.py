@@ -1,0 +1,15 @@
+"""claimdesk's Streamlit entry script: page config and navigation; the pages live in app_pages/."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(page_title="claimdesk", page_icon=":material/fact_check:", layout="wide")
+
+pages = [
+    st.Page("app_pages/library.py", title="Library", icon=":material/library_books:", default=True),
+    st.Page("app_pages/article.py", title="Article", icon=":material/article:"),
+    st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:"),
+    st.Page("app_pages/dashboard.py", title="Dashboard", icon=":material/monitoring:"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,329 @@
+"""The facade the UI (and later the CLI) calls: one object that opens the corpus, review store and extractor lazily.
+
+Nothing slow happens on import or construction; each component opens on first use and is kept for the life of
+the object, so the Streamlit app caches one Workbench per settings and reruns stay cheap.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from app.config import Settings
+from app.errors import ConflictError, StoreError, WorkbenchError
+from app.highlight import Highlight, article_html, claim_highlights, highlight_html, paragraph_bounds
+from app.models import Article, CitedEvidence, Claim, Evidence, HistoryEvent, Review, utcnow
+
+if TYPE_CHECKING:
+    from app.corpus import Corpus, IngestReport, SourceOutcome
+    from app.extraction import ExtractionResult
+    from app.reports import ReportOptions
+    from app.store import ArticleSummary, DashboardStats, ReviewStore
+
+__all__ = ["ConflictInfo", "Workbench"]
+
+ProgressCallback = Callable[[int, int], None]
+IngestProgress = Callable[[int, int, str], None]
+
+UPLOAD_TYPES = ("txt", "md", "html", "htm", "pdf")
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictInfo:
+    """What the reviewer needs to hear after a lost race: who saved first, when, and what they decided."""
+
+    reviewer: str | None
+    updated_at: str | None
+    status: str
+    verdict: str | None
+    current: Review
+
+    def message(self) -> str:
+        """A sentence for the UI."""
+        who = self.reviewer or "another reviewer"
+        when = f" at {self.updated_at}" if self.updated_at else ""
+        verdict = self.verdict or ("not checkable" if self.current.not_checkable else "no verdict")
+        return (
+            f"{who} saved this claim first{when} (status: {self.status.replace('_', ' ')}, verdict: {verdict}). "
+            "Their version is loaded below; re-apply your changes and save again."
+        )
+
+
+class Workbench:
+    """Corpus + review store + extraction behind one object built from Settings."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        corpus: Corpus | None = None,
+        store: ReviewStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self._corpus = corpus
+        self._store = store
+        self._scorer: Any = None
+        self._llms: dict[str, Any] = {}
+        self._lock = threading.RLock()  # Streamlit runs sessions on threads; open each component once.
+
+    # ---- components -------------------------------------------------------------------------------------
+    @property
+    def corpus(self) -> Corpus:
+        """The document corpus (Chroma + BM25), opened on first use."""
+        with self._lock:
+            if self._corpus is None:
+                from app.corpus import Corpus
+
+                self._corpus = Corpus.open(self.settings)
+            return self._corpus
+
+    @property
+    def store(self) -> ReviewStore:
+        """The review store (SQLite), opened on first use."""
+        with self._lock:
+            if self._store is None:
+                from app.store import ReviewStore
+
+                self._store = ReviewStore.open(self.settings)
+            return self._store
+
+    def scorer(self) -> Any:
+        """The check-worthiness scorer, loaded once."""
+        with self._lock:
+            if self._scorer is None:
+                from app.checkworthiness import CheckworthinessScorer
+
+                self._scorer = CheckworthinessScorer.load()
+            return self._scorer
+
+    def llm(self, spec: str | None) -> Any:
+        """The LLM for `spec` ("none" -> None, scorer only); each model loads once."""
+        key = spec or self.settings.llm
+        with self._lock:
+            if key not in self._llms:
+                from app.llm import build_llm
+
+                self._llms[key] = build_llm(self.settings, spec=key)
+            return self._llms[key]
+
+    def llm_choices(self) -> list[str]:
+        """LLM choices for extraction: the configured one first, then "none" (scorer only, fast)."""
+        return list(dict.fromkeys([self.settings.llm, "none"]))
+
+    def ratings(self) -> dict[str, int | None]:
+        """The verdict scale: label -> ClaimReview rating."""
+        return self.settings.ratings()
+
+    # ---- articles ---------------------------------------------------------------------------------------
+    def articles(self) -> list[ArticleSummary]:
+        """Articles with claim counts and review progress."""
+        return self.store.articles()
+
+    def get_article(self, article_id: str) -> Article | None:
+        """One article with its text, from the review store (mirrored at ingest) or else the corpus."""
+        article = self.store.get_article(article_id)
+        if article is None:
+            article = self.corpus.get_article(article_id)
+            if article is not None:
+                self.store.upsert_article(article)
+        return article
+
+    def _mirror(self, on_article: Callable[[Article, str], None] | None) -> Callable[[Article, str], None]:
+        def mirror(article: Article, status: str) -> None:
+            self.store.upsert_article(article)
+            if on_article is not None:
+                on_article(article, status)
+
+        return mirror
+
+    def ingest_paths(
+        self,
+        sources: Sequence[str],
+        progress: IngestProgress | None = None,
+        on_article: Callable[[Article, str], None] | None = None,
+    ) -> IngestReport:
+        """Ingest files, folders or URLs; every article stored in the corpus is mirrored into the review store."""
+        return self.corpus.ingest(list(sources), progress=progress, on_article=self._mirror(on_article))
+
+    def ingest_upload(self, name: str, data: bytes) -> SourceOutcome:
+        """Ingest one uploaded file's bytes (name decides the format); the article is mirrored into the store."""
+        return self.corpus.ingest_bytes(name, data, on_article=self._mirror(None))
+
+    def ingest_uploads(
+        self, files: Sequence[tuple[str, bytes]], progress: IngestProgress | None = None
+    ) -> list[SourceOutcome]:
+        """Ingest several uploads, one outcome each; a failing file never stops the others."""
+        outcomes = []
+        for i, (name, data) in enumerate(files):
+            if progress is not None:
+                progress(i, len(files), name)
+            outcomes.append(self.ingest_upload(name, data))
+        if progress is not None:
+            progress(len(files), len(files), "")
+        return outcomes
+
+    def delete_article(self, article_id: str, actor: str = "ui") -> bool:
+        """Delete an article from the corpus and the review store (claims and reviews with it)."""
+        in_corpus = self.corpus.delete(article_id)
+        try:
+            self.store.delete_article(article_id, actor=actor)
+        except StoreError:
+            # Not mirrored in the review store (e.g. ingested before the store existed): the corpus decides.
+            if not in_corpus:
+                raise
+        return True
+
+    # ---- claims -----------------------------------------------------------------------------------------
+    def extract(
+        self, article_id: str, llm_spec: str | None = None, progress: ProgressCallback | None = None
+    ) -> ExtractionResult:
+        """Extract claims from an article and store them with the run; "none" = check-worthiness scorer only."""
+        from app.extraction import build_extractor
+
+        article = self.get_article(article_id)
+        if article is None:
+            raise StoreError(f"Article {article_id} is not in the store; ingest it again from the Library page.")
+        extractor = build_extractor(self.settings, self.llm(llm_spec), self.scorer())
+        result = extractor.extract(article, progress=progress)
+        self.store.save_claims(article_id, result.claims, run=result.run)
+        return result
+
+    def claims_with_reviews(self, article_id: str) -> list[tuple[Claim, Review]]:
+        """An article's claims and their reviews, most check-worthy first."""
+        pairs = self.store.queue(article_id=article_id)
+        return sorted(pairs, key=lambda p: (-p[0].checkworthiness, p[0].start))
+
+    def queue(
+        self,
+        *,
+        article_id: str | None = None,
+        status: str | None = None,
+        verdict: str | None = None,
+        claim_type: str | None = None,
+    ) -> list[tuple[Claim, Review]]:
+        """Claims to review, filtered, most check-worthy first."""
+        pairs = self.store.queue(article_id=article_id, status=status, verdict=verdict, claim_type=claim_type)
+        return sorted(pairs, key=lambda p: (-p[0].checkworthiness, p[0].article_id, p[0].start))
+
+    def get_claim(self, claim_id: str) -> Claim | None:
+        """One claim by id."""
+        return self.store.get_claim(claim_id)
+
+    def get_review(self, claim_id: str) -> Review:
+        """The current review of a claim (version 0 when nobody has saved one)."""
+        return self.store.get_review(claim_id)
+
+    def history(self, claim_id: str) -> list[HistoryEvent]:
+        """The claim's append-only history, oldest first."""
+        return self.store.history(claim_id)
+
+    # ---- rendering helpers (escaped HTML; the pages only place it) ---------------------------------------
+    def article_view(self, article_id: str) -> str:
+        """The article as escaped HTML with every claim's quote highlighted by status or verdict."""
+        article = self.get_article(article_id)
+        if article is None:
+            raise StoreError(f"Article {article_id} is not in the store; ingest it again from the Library page.")
+        pairs = self.store.queue(article_id=article_id)
+        return article_html(article.text, claim_highlights(pairs, self.ratings()))
+
+    def quote_in_context(self, claim: Claim, review: Review | None = None) -> str:
+        """The claim's paragraph as escaped HTML with the quote highlighted."""
+        article = self.get_article(claim.article_id)
+        if article is None:
+            return ""
+        left, right = paragraph_bounds(article.text, claim.start, claim.end)
+        [mark] = claim_highlights([(claim, review)], self.ratings())
+        focus = Highlight(mark.start, mark.end, mark.category, mark.title)
+        return highlight_html(article.text[left:right], [focus], offset=left)
+
+    # ---- evidence ---------------------------------------------------------------------------------------
+    @staticmethod
+    def default_query(claim: Claim, review: Review | None = None) -> str:
+        """The evidence query for a claim: the reviewer's wording if edited, else the model's statement."""
+        if review is not None and review.edited_statement:
+            return review.edited_statement
+        return claim.statement
+
+    def evidence_for(self, claim: Claim, query: str | None = None, k: int = 6) -> tuple[list[Evidence], list[Evidence]]:
+        """Evidence for a claim: (passages in its own article, passages elsewhere in the corpus)."""
+        text = (query or "").strip() or claim.statement
+        own = [claim.article_id]
+        inside = self.corpus.search(text, k=k, only_article_ids=own)
+        # The claim's own sentence is not evidence for itself.
+        inside = [ev for ev in inside if not (ev.start <= claim.start and claim.end <= ev.end)] or inside
+        elsewhere = self.corpus.search(text, k=k, exclude_article_ids=own)
+        return inside, elsewhere
+
+    # ---- reviews ----------------------------------------------------------------------------------------
+    def save_review(self, review: Review, actor: str) -> Review:
+        """Save a review; raises ConflictError (with `.current`) when someone else saved a newer version."""
+        return self.store.save_review(review, actor=actor)
+
+    def submit_review(
+        self,
+        claim: Claim,
+        *,
+        base: Review,
+        reviewer: str,
+        verdict: str | None,
+        notes: str = "",
+        statement: str | None = None,
+        cited: Sequence[Evidence | CitedEvidence] = (),
+        not_checkable: bool = False,
+    ) -> Review:
+        """Turn a reviewer's form into a Review on top of `base` (the version they started from) and save it."""
+        reviewer = reviewer.strip()
+        if not reviewer:
+            raise WorkbenchError("Enter your name as reviewer before saving, so the history shows who decided.")
+        if verdict is not None and verdict not in self.ratings():
+            raise WorkbenchError(f"Unknown verdict {verdict!r}; pick one from the configured rating scale.")
+        edited = (statement or "").strip() or None
+        if edited == claim.statement.strip():
+            edited = None
+        # Keep evidence cited earlier (with its original timestamp) and freeze newly cited passages.
+        previous = {ev.chunk_id: ev for ev in base.evidence}
+        evidence: list[CitedEvidence] = []
+        for ev in cited:
+            if ev.chunk_id in previous:
+                evidence.append(previous[ev.chunk_id])
+            elif isinstance(ev, CitedEvidence):
+                evidence.append(ev)
+            else:
+                evidence.append(CitedEvidence.from_evidence(ev))
+        done = not_checkable or verdict is not None
+        review = base.model_copy(
+            update={
+                "status": "reviewed" if done else "in_progress",
+                "verdict": None if not_checkable else verdict,
+                "not_checkable": not_checkable,
+                "notes": notes,
+                "reviewer": reviewer,
+                "edited_statement": edited,
+                "evidence": evidence,
+                "updated_at": utcnow(),
+            }
+        )
+        return self.save_review(review, actor=reviewer)
+
+    @staticmethod
+    def conflict_info(exc: ConflictError) -> ConflictInfo | None:
+        """The newer state carried by a ConflictError, shaped for a message."""
+        current = exc.current
+        if not isinstance(current, Review):
+            return None
+        when = current.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC") if current.updated_at else None
+        return ConflictInfo(current.reviewer, when, current.status, current.verdict, current)
+
+    # ---- dashboard and reports --------------------------------------------------------------------------
+    def stats(self) -> DashboardStats:
+        """Counts by status and verdict, and progress per article."""
+        return self.store.stats()
+
+    def export(self, fmt: str, options: ReportOptions | None = None) -> str:
+        """A report of the review store in `fmt` (md | html | csv | json | claimreview); ExportError if impossible."""
+        from app.reports import ReportOptions, build_report, export
+
+        report = build_report(self.store, options or ReportOptions(), publisher_name=self.settings.publisher_name)
+        return export(report, fmt, settings=self.settings)  # type: ignore[arg-type]
