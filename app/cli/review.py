@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import typer
 
-from app.errors import StoreError, WorkbenchError
+from app.errors import StoreError
 
 if TYPE_CHECKING:
     from app.config import Settings
     from app.models import CitedEvidence, HistoryEvent, Review
-    from app.store import ReviewStore
+    from app.store import ArticleSummary, ReviewStore
     from retrieval.models import Chunk
 
-__all__ = ["ChunkSource", "apply_change", "format_event", "register", "resolve_evidence"]
+__all__ = [
+    "ChunkSource",
+    "StoredArticleChunks",
+    "apply_change",
+    "format_event",
+    "open_corpus",
+    "register",
+    "resolve_evidence",
+]
 
 
 class ChunkSource(Protocol):
@@ -27,32 +35,39 @@ class ChunkSource(Protocol):
         ...
 
 
-def open_chunk_source(settings: Settings) -> ChunkSource:
-    """The corpus the evidence ids point into; the one place to switch if the corpus API moves."""
+class StoredArticleChunks:
+    """Chunks recomputed from the store's copy of an article: the ingest ids, while chunk_size is unchanged."""
+
+    def __init__(self, store: ReviewStore, chunk_size: int) -> None:
+        self._store = store
+        self._chunk_size = chunk_size
+
+    def chunks(self, article_id: str) -> Sequence[Chunk]:
+        """The article's chunks, or none when the store has no copy of it."""
+        from retrieval.chunking import chunk_article
+
+        article = self._store.get_article(article_id)
+        return chunk_article(article, self._chunk_size) if article is not None else []
+
+
+def open_corpus(settings: Settings) -> ChunkSource | None:
+    """The corpus the evidence ids point into (None in a build without app.corpus); the one place to switch."""
     try:
-        from app.corpus import Corpus  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        raise WorkbenchError(
-            "Citing evidence needs the corpus (app.corpus), which this build lacks; save the review without "
-            "--evidence, or cite evidence from the UI."
-        ) from exc
+        from app.corpus import Corpus
+    except ImportError:
+        return None
     source: ChunkSource = Corpus.open(settings)
     return source
 
 
-def resolve_evidence(chunk_ids: Sequence[str], *, store: ReviewStore, source: ChunkSource) -> list[CitedEvidence]:
-    """Find each chunk id in the corpus and freeze its text, title and source as cited evidence."""
+def _find(
+    wanted: list[str], found: dict[str, CitedEvidence], summaries: dict[str, ArticleSummary], source: ChunkSource
+) -> None:
     from app.models import CitedEvidence
 
-    wanted = list(dict.fromkeys(chunk_ids))
-    found: dict[str, CitedEvidence] = {}
-    articles = {a.id: a for a in store.articles()}
-    # Chunk ids usually start with their article id; look there first so one lookup is enough.
-    order = sorted(articles, key=lambda aid: not any(cid.startswith(aid) for cid in wanted))
-    for article_id in order:
+    for article_id, summary in summaries.items():
         if len(found) == len(wanted):
-            break
-        summary = articles[article_id]
+            return
         for chunk in source.chunks(article_id):
             if chunk.id in wanted and chunk.id not in found:
                 found[chunk.id] = CitedEvidence(
@@ -64,11 +79,37 @@ def resolve_evidence(chunk_ids: Sequence[str], *, store: ReviewStore, source: Ch
                     start=chunk.start,
                     end=chunk.end,
                 )
+
+
+def resolve_evidence(
+    chunk_ids: Sequence[str],
+    *,
+    store: ReviewStore,
+    source: ChunkSource,
+    fallback: Callable[[], ChunkSource | None] | None = None,
+) -> list[CitedEvidence]:
+    """Find each chunk id among the stored articles' chunks and freeze its text, title and source.
+
+    `source` is tried first; `fallback` (opened only if needed, e.g. the corpus) for ids it does not know.
+    """
+    wanted = list(dict.fromkeys(chunk_ids))
+    found: dict[str, CitedEvidence] = {}
+    summaries = {a.id: a for a in store.articles()}
+    _find(wanted, found, summaries, source)
+    if len(found) < len(wanted) and fallback is not None:
+        other = fallback()
+        if other is not None:
+            try:
+                _find(wanted, found, summaries, other)
+            finally:
+                close = getattr(other, "close", None)
+                if callable(close):
+                    close()
     missing = [cid for cid in wanted if cid not in found]
     if missing:
         raise StoreError(
-            f"Unknown evidence chunk id(s): {', '.join(missing)}. `claimdesk search` shows the chunk ids of "
-            "evidence passages."
+            f"Unknown evidence chunk id(s): {', '.join(missing)}. Cite chunk ids shown by `claimdesk search` "
+            "for an ingested article."
         )
     return [found[cid] for cid in wanted]
 
@@ -105,6 +146,10 @@ def apply_change(
 
 
 def _short(value: Any) -> str:
+    if value is None:
+        return "-"
+    if value == "":
+        return '""'
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -148,7 +193,16 @@ def register(app: typer.Typer) -> None:
             label = store.canonical_verdict(verdict)
             if store.get_claim(claim_id) is None:
                 raise StoreError(f"No claim with id {claim_id!r}; `claimdesk claims` lists the stored claims.")
-            cited = resolve_evidence(evidence, store=store, source=open_chunk_source(settings)) if evidence else []
+            cited = (
+                resolve_evidence(
+                    evidence,
+                    store=store,
+                    source=StoredArticleChunks(store, settings.chunk_size),
+                    fallback=lambda: open_corpus(settings),
+                )
+                if evidence
+                else []
+            )
             current = store.get_review(claim_id)
             change = apply_change(
                 current,

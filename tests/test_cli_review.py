@@ -1,0 +1,218 @@
+"""`claimdesk review` and `claimdesk history` through Typer's runner, on a real store under tmp_path."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import app, main
+from app.cli.review import StoredArticleChunks, resolve_evidence
+from app.config import Settings
+from app.errors import StoreError
+from app.models import Claim, Provenance, claim_id_for, utcnow
+from app.store import ReviewStore
+from retrieval.chunking import chunk_article
+from retrieval.models import Article, Chunk, content_id
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "china-russia-sanctions.txt"
+runner = CliRunner()
+
+
+@pytest.fixture
+def seeded(settings: Settings) -> tuple[Article, Claim]:
+    """The seed article and one claim (its second paragraph) in the store configured by the environment."""
+    text = SEED.read_text(encoding="utf-8")
+    article = Article(
+        id=content_id(text), title=text.splitlines()[0], source=str(SEED), text=text, ingested_at=utcnow()
+    )
+    quote = text.splitlines()[2]
+    start = text.index(quote)
+    claim = Claim(
+        id=claim_id_for(article.id, start, start + len(quote)),
+        article_id=article.id,
+        quote=quote,
+        start=start,
+        end=start + len(quote),
+        statement="Beijing pledged to deepen cooperation with Moscow.",
+        checkworthiness=0.8,
+        provenance=Provenance(extractor="cascade", model="qwen-test", prompt_hash="ph42"),
+    )
+    with ReviewStore.open(settings) as store:
+        store.upsert_article(article)
+        store.save_claims(article.id, [claim])
+    return article, claim
+
+
+def test_review_then_history(settings: Settings, seeded: tuple[Article, Claim]) -> None:
+    article, claim = seeded
+    chunks = chunk_article(article, settings.chunk_size)
+    result = runner.invoke(
+        app,
+        [
+            "review",
+            claim.id,
+            "--verdict",
+            "mostly true",
+            "--reviewer",
+            "ann",
+            "--note",
+            "Matches the ministry transcript.",
+            "--evidence",
+            chunks[1].id,
+            "--evidence",
+            chunks[2].id,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "version 1" in result.output and "verdict=Mostly true" in result.output and "2 evidence" in result.output
+
+    result = runner.invoke(
+        app,
+        [
+            "review",
+            claim.id,
+            "--reviewer",
+            "bob",
+            "--statement",
+            "China vowed closer ties with Russia.",
+            "--not-checkable",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "version 2" in result.output and "not checkable" in result.output
+
+    with ReviewStore.open(settings) as store:
+        review = store.get_review(claim.id)
+    assert (review.version, review.verdict, review.status, review.reviewer) == (2, "Mostly true", "reviewed", "bob")
+    assert review.notes == "Matches the ministry transcript."
+    assert review.edited_statement == "China vowed closer ties with Russia." and review.not_checkable
+    # evidence was frozen from the article text, with title and source
+    assert [e.chunk_id for e in review.evidence] == [chunks[1].id, chunks[2].id]
+    assert review.evidence[0].text == chunks[1].text == article.text[chunks[1].start : chunks[1].end]
+    assert review.evidence[0].title == article.title and review.evidence[0].source == str(SEED)
+
+    result = runner.invoke(app, ["history", claim.id])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert [line.split("  ")[2] for line in lines] == [
+        "claim_extracted",
+        "review_saved",
+        "evidence_cited",
+        "review_saved",
+        "statement_edited",
+        "rejected_not_checkable",
+    ]
+    assert "qwen-test" in lines[0] and "ph42" in lines[0]
+    assert "ann" in lines[1] and "verdict: - -> Mostly true" in lines[1] and chunks[1].id in lines[1]
+    assert "bob" in lines[3]
+
+    result = runner.invoke(app, ["history", claim.id, "--json"])
+    assert result.exit_code == 0, result.output
+    events = json.loads(result.output)
+    assert [e["actor"] for e in events] == ["extractor", "ann", "ann", "bob", "bob", "bob"]
+    assert events[1]["changes"]["evidence_ids"] == [chunks[1].id, chunks[2].id]
+    assert events[1]["changes"]["model"] == "qwen-test" and events[1]["changes"]["prompt_hash"] == "ph42"
+    assert all(e["at"] for e in events)
+
+
+def test_bad_label_lists_valid_labels(settings: Settings, seeded: tuple[Article, Claim]) -> None:
+    _, claim = seeded
+    result = runner.invoke(app, ["review", claim.id, "--verdict", "Pants on fire", "--reviewer", "ann"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, StoreError)
+    message = str(result.exception)
+    assert "Unknown verdict 'Pants on fire'" in message
+    assert all(label in message for label in settings.ratings())
+    with ReviewStore.open(settings) as store:
+        assert store.get_review(claim.id).version == 0
+
+
+def test_main_prints_one_line_for_a_bad_label(
+    seeded: tuple[Article, Claim], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, claim = seeded
+    monkeypatch.setattr(sys, "argv", ["claimdesk", "review", claim.id, "--verdict", "nope", "--reviewer", "ann"])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("Error: Unknown verdict 'nope'. Valid verdicts: True, ")
+
+
+def test_unknown_claim(seeded: tuple[Article, Claim]) -> None:
+    result = runner.invoke(app, ["review", "0000dead0000beef", "--verdict", "True", "--reviewer", "ann"])
+    assert result.exit_code == 1
+    assert "No claim with id '0000dead0000beef'" in str(result.exception)
+    result = runner.invoke(app, ["history", "0000dead0000beef"])
+    assert result.exit_code == 1
+    assert "No history for claim '0000dead0000beef'" in str(result.exception)
+
+
+def test_unknown_evidence_and_bad_status(settings: Settings, seeded: tuple[Article, Claim]) -> None:
+    _, claim = seeded
+    result = runner.invoke(
+        app, ["review", claim.id, "--verdict", "True", "--reviewer", "ann", "--evidence", "no-such-chunk"]
+    )
+    assert result.exit_code == 1
+    assert "Unknown evidence chunk id(s): no-such-chunk" in str(result.exception)
+    result = runner.invoke(app, ["review", claim.id, "--verdict", "True", "--reviewer", "ann", "--status", "done"])
+    assert result.exit_code == 1
+    assert "--status reviewed or --status in_progress" in str(result.exception)
+    with ReviewStore.open(settings) as store:
+        assert store.get_review(claim.id).version == 0
+
+
+def test_in_progress_without_verdict(settings: Settings, seeded: tuple[Article, Claim]) -> None:
+    _, claim = seeded
+    result = runner.invoke(app, ["review", claim.id, "--reviewer", "ann", "--note", "Asked the ministry."])
+    assert result.exit_code == 0, result.output
+    with ReviewStore.open(settings) as store:
+        review = store.get_review(claim.id)
+    assert (review.status, review.verdict, review.notes) == ("in_progress", None, "Asked the ministry.")
+
+
+class RecordingChunks:
+    """A chunk source (our protocol) serving fixed chunks and recording what it was asked and whether closed."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self._chunks = list(chunks)
+        self.asked: list[str] = []
+        self.closed = False
+
+    def chunks(self, article_id: str) -> Sequence[Chunk]:
+        self.asked.append(article_id)
+        return [c for c in self._chunks if c.article_id == article_id]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_fallback_source_is_opened_only_for_ids_the_first_does_not_know(
+    settings: Settings, seeded: tuple[Article, Claim]
+) -> None:
+    article, _ = seeded
+    known = chunk_article(article, settings.chunk_size)[0]
+    # a chunk cut with another chunk size: only the corpus knows it
+    other = Chunk(id="corpus-only", article_id=article.id, index=0, start=0, end=20, text=article.text[:20])
+    corpus = RecordingChunks([other])
+    opened: list[int] = []
+
+    def open_corpus() -> RecordingChunks:
+        opened.append(1)
+        return corpus
+
+    with ReviewStore.open(settings) as store:
+        local = StoredArticleChunks(store, settings.chunk_size)
+        cited = resolve_evidence([known.id], store=store, source=local, fallback=open_corpus)
+        assert [c.chunk_id for c in cited] == [known.id] and opened == []
+        cited = resolve_evidence(["corpus-only", known.id], store=store, source=local, fallback=open_corpus)
+        assert [c.chunk_id for c in cited] == ["corpus-only", known.id]
+        assert cited[0].text == article.text[:20] and cited[0].title == article.title
+        assert opened == [1] and corpus.asked == [article.id] and corpus.closed
+        with pytest.raises(StoreError, match="missing-one"):
+            resolve_evidence(["missing-one"], store=store, source=local, fallback=lambda: None)
