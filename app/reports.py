@@ -33,6 +33,7 @@ __all__ = [
     "ReportSource",
     "assemble_report",
     "build_report",
+    "check_verdicts",
     "export",
     "filter_report",
     "read_json",
@@ -200,6 +201,11 @@ def source_link(source: str, quote_text: str, start: int, end: int) -> str:
 def _report_claim(claim: Claim, review: Review, article: Article, scale: dict[str, int | None]) -> ReportClaim:
     verdict = review.verdict or None
     rating = scale.get(verdict) if verdict else None
+    if rating is not None and not 1 <= rating <= 5:
+        raise ExportError(
+            f"The rating scale gives {verdict!r} the rating {rating}, but ratings run from 1 to 5 (as ClaimReview "
+            "expects); fix CLAIMDESK_RATING_SCALE."
+        )
     return ReportClaim(
         claim_id=claim.id,
         article_id=claim.article_id,
@@ -267,6 +273,15 @@ def filter_report(report: Report, options: ReportOptions, scale: Iterable[str] =
     return report.model_copy(update={"options": options, "articles": articles, "summary": _summary(articles, scale)})
 
 
+def check_verdicts(options: ReportOptions, rating_scale: dict[str, int | None]) -> None:
+    """Refuse a verdict filter naming no label of the scale: a typo would otherwise export nothing."""
+    known = {label.casefold() for label in (*rating_scale, UNREVIEWED, NOT_CHECKABLE)}
+    unknown = [v for v in options.verdicts or () if v.strip().casefold() not in known]
+    if unknown:
+        valid = ", ".join((*rating_scale, UNREVIEWED, NOT_CHECKABLE))
+        raise ExportError(f"Unknown verdict {', '.join(map(repr, unknown))}. Valid verdicts: {valid}.")
+
+
 def assemble_report(
     items: Iterable[tuple[Article, Sequence[tuple[Claim, Review]]]],
     options: ReportOptions,
@@ -276,6 +291,7 @@ def assemble_report(
     now: datetime | None = None,
 ) -> Report:
     """Build a report from plain data: each article with its (claim, review) pairs."""
+    check_verdicts(options, rating_scale)
     articles: list[ReportArticle] = []
     for article, pairs in items:
         claims = [_report_claim(c, r, article, rating_scale) for c, r in pairs]

@@ -305,6 +305,17 @@ def test_filter_by_article_verdict_and_date() -> None:
     assert sorted(c.verdict or "" for _, c in window.claims()) == ["Mostly true", "Unverifiable"]
 
 
+def test_unknown_verdict_filter_lists_the_valid_labels() -> None:
+    with pytest.raises(ExportError, match=r"Unknown verdict 'Ture'\. Valid verdicts: True, Mostly true, .*Unreviewed"):
+        make_report(ReportOptions(verdicts=["true", "Ture"]))
+    assert make_report(ReportOptions(verdicts=["not checkable"])).claim_count == 0
+
+
+def test_rating_outside_one_to_five_is_refused() -> None:
+    with pytest.raises(ExportError, match="CLAIMDESK_RATING_SCALE"):
+        assemble_report(review_set(), ReportOptions(), rating_scale={"True": 7}, publisher_name=PUBLISHER)
+
+
 def test_claims_in_reading_order_and_articles_sorted_by_title() -> None:
     report = make_report()
     for article in report.articles:
