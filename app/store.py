@@ -128,9 +128,12 @@ class ReviewStore:
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
-            cur = self._conn.execute(sql, tuple(params))
-            cur.row_factory = sqlite3.Row
-            return list(cur.fetchall())
+            try:
+                cur = self._conn.execute(sql, tuple(params))
+                cur.row_factory = sqlite3.Row
+                return list(cur.fetchall())
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"Could not read the review database ({exc}); try again in a moment.") from exc
 
     # -- articles -----------------------------------------------------------------------------------------
 

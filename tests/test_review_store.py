@@ -97,6 +97,33 @@ def test_schema_is_wal_versioned_and_reopenable(settings: Settings) -> None:
     conn.close()
 
 
+def test_many_stores_can_create_one_fresh_file_at_once(tmp_path: Path) -> None:
+    # Separate connections lock like separate processes: all race to set WAL and run the migration.
+    path = tmp_path / "fresh" / "race.sqlite3"
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def open_and_write(n: int) -> None:
+        try:
+            barrier.wait()
+            with ReviewStore(path, rating_scale={"True": 5}) as s:
+                s.upsert_article(make_article(f"Article {n}\n\nBody of article {n}.", source=str(n)))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_and_write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with ReviewStore(path, rating_scale={"True": 5}) as s:
+        assert len(s.articles()) == 8
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+    conn.close()
+
+
 def test_newer_schema_is_refused(settings: Settings) -> None:
     ReviewStore.open(settings).close()
     conn = sqlite3.connect(settings.db_path)
