@@ -136,8 +136,6 @@ class CascadeExtractor:
                 timeout=self.settings.llm_timeout,
             )
             attempts += outcome.attempts
-            if outcome.last_raw is not None:
-                run.last_raw_output = outcome.last_raw
             start, end = s.start, s.end
             if outcome.value is not None:
                 rw = outcome.value
@@ -155,6 +153,7 @@ class CascadeExtractor:
                 )
             else:
                 gave_up += 1
+                run.last_raw_output = outcome.last_raw
                 run.failures.append(failure_line(f"sentence {start}-{end}", outcome))
                 # The statement is the sentence as written, so the provenance says the scorer made it.
                 fallback = Provenance(extractor="scorer", model=SCORER_MODEL_ID)

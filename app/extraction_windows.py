@@ -80,7 +80,7 @@ class Window:
 
 
 def article_windows(text: str, size: int = WINDOW_CHARS, overlap: int = OVERLAP_CHARS) -> list[Window]:
-    """Windows of about `size` characters at sentence boundaries; consecutive windows share ~`overlap` chars."""
+    """Windows of about `size` characters at sentence boundaries; each repeats the last sentence(s) of the one before."""
     sentences = split_sentences(text)
     if not sentences:
         return [Window(0, len(text))] if text.strip() else []
@@ -93,8 +93,9 @@ def article_windows(text: str, size: int = WINDOW_CHARS, overlap: int = OVERLAP_
         windows.append(Window(sentences[i].start, sentences[j].end))
         if j + 1 >= len(sentences):
             break
-        # Step back over the last sentences (up to `overlap` chars) so the next window starts with them.
-        k = j + 1
+        # The next window repeats the last sentence (and more, up to `overlap` chars) so a claim cut in
+        # two here is seen whole once; it always advances by at least one sentence.
+        k = j if j > i else j + 1
         while k - 1 > i and sentences[j].end - sentences[k - 1].start <= overlap:
             k -= 1
         i = k
@@ -158,10 +159,9 @@ class WholeArticleExtractor:
                 timeout=self.settings.llm_timeout,
             )
             attempts += outcome.attempts
-            if outcome.last_raw is not None:
-                run.last_raw_output = outcome.last_raw
             if outcome.value is None:
                 gave_up += 1
+                run.last_raw_output = outcome.last_raw
                 run.failures.append(failure_line(f"window {window.start}-{window.end}", outcome))
             else:
                 for item in outcome.value.claims:

@@ -1,9 +1,211 @@
-"""CLI commands: claims (to be filled in)."""
+"""CLI commands: `extract` (claims from articles into the review store) and `claims` (list an article's claims)."""
 
 from __future__ import annotations
 
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
 import typer
+
+from app.errors import ExtractionError, StoreError
+
+if TYPE_CHECKING:
+    from app.config import Settings
+    from app.extraction import Extractor
+    from app.store import ReviewStore
+    from retrieval.models import Article
+
+__all__ = ["register"]
+
+STRATEGIES = ("auto", "cascade", "whole-article")
+
+
+def _open_corpus(settings: Settings) -> Any:
+    try:
+        from app.corpus import Corpus  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # a build without the corpus still extracts what the review store holds
+        return None
+    return Corpus.open(settings)
+
+
+def _articles(settings: Settings, store: ReviewStore, ids: list[str], all_: bool) -> list[Article]:
+    """The articles to extract from: by id from the review store (else the corpus), or every known one."""
+    corpus = None
+    if all_:
+        found = {s.id: store.get_article(s.id) for s in store.articles()}
+        corpus = _open_corpus(settings)
+        for item in corpus.articles() if corpus is not None else []:
+            if item.id not in found or found[item.id] is None:
+                found[item.id] = corpus.get_article(item.id)
+        articles = [a for a in found.values() if a is not None]
+        if not articles:
+            raise StoreError("No articles to extract from; add some with `claimdesk ingest PATH_OR_URL` first.")
+        return articles
+    out: list[Article] = []
+    for article_id in dict.fromkeys(ids):
+        article = store.get_article(article_id)
+        if article is None:
+            corpus = corpus or _open_corpus(settings)
+            article = corpus.get_article(article_id) if corpus is not None else None
+        if article is None:
+            raise StoreError(
+                f"Article {article_id} is not in the corpus; `claimdesk articles` lists the ids of ingested articles."
+            )
+        out.append(article)
+    return out
+
+
+def _extractor(settings: Settings, llm_spec: str | None, strategy: str | None) -> Extractor:
+    from app.checkworthiness import CheckworthinessScorer  # type: ignore[import-not-found,unused-ignore]
+    from app.extraction import build_extractor
+    from app.llm import build_llm  # type: ignore[import-not-found,unused-ignore]
+
+    scorer = CheckworthinessScorer.load(threshold=settings.checkworthiness_threshold)
+    llm = build_llm(settings, spec=llm_spec or settings.llm)
+    extractor: Extractor = build_extractor(settings, llm, scorer, strategy=strategy)
+    return extractor
+
+
+def extract(
+    article_ids: list[str] | None = typer.Argument(None, help="Article ids (see `claimdesk articles`)."),
+    all_: bool = typer.Option(False, "--all", help="Extract from every ingested article."),
+    llm: str | None = typer.Option(
+        None, "--llm", help="local | none | openai:MODEL | anthropic:MODEL | ollama:MODEL (default: CLAIMDESK_LLM)."
+    ),
+    strategy: str | None = typer.Option(
+        None, "--strategy", help="auto | cascade | whole-article (default: CLAIMDESK_EXTRACTION_STRATEGY)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per article run instead of a table."),
+) -> None:
+    """Extract checkable claims from articles and store them for review (`--llm none`: scorer only, instant)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from app.config import get_settings
+    from app.store import ReviewStore
+
+    if strategy is not None and strategy not in STRATEGIES:
+        raise typer.BadParameter(f"use one of {', '.join(STRATEGIES)}", param_hint="--strategy")
+    if not article_ids and not all_:
+        raise typer.BadParameter("give one or more article ids, or --all", param_hint="ARTICLE_IDS")
+    settings = get_settings()
+    store = ReviewStore.open(settings)
+    try:
+        articles = _articles(settings, store, list(article_ids or []), all_)
+        extractor = _extractor(settings, llm, strategy)
+        rows: list[dict[str, Any]] = []
+        failed: list[str] = []
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        with progress:
+            for article in articles:
+                task = progress.add_task(article.title[:40] or article.id, total=None)
+
+                def step(done: int, total: int, task: Any = task) -> None:
+                    progress.update(task, completed=done, total=total or None)
+
+                store.upsert_article(article)
+                started = time.perf_counter()
+                try:
+                    result = extractor.extract(article, progress=step)
+                except ExtractionError as exc:
+                    # Keep what was validated before the model gave up; the reviewer still gets those.
+                    kept = [c for c in exc.kept if hasattr(c, "quote")]
+                    saved = store.save_claims(article.id, kept)  # type: ignore[arg-type]
+                    failed.append(f"{article.id}: {exc}")
+                    rows.append(
+                        {"article_id": article.id, "title": article.title, "error": str(exc), "attempts": exc.attempts,
+                         "claims_kept": len(kept), "added": saved.added, "unchanged": saved.unchanged,
+                         "seconds": round(time.perf_counter() - started, 2)}
+                    )  # fmt: skip
+                    continue
+                saved = store.save_claims(article.id, result.claims, run=result.run)
+                row = {"title": article.title, **result.run.model_dump(mode="json")}
+                row.update(
+                    added=saved.added, unchanged=saved.unchanged, seconds=round(time.perf_counter() - started, 2)
+                )
+                rows.append(row)
+                progress.remove_task(task)
+    finally:
+        store.close()
+    _print_runs(rows, as_json)
+    if failed:
+        raise ExtractionError(
+            f"Extraction gave up on {len(failed)} article(s); the claims validated before that were saved. "
+            + " | ".join(failed)
+        )
+
+
+def _print_runs(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Extraction")
+    for col in ("article", "title", "strategy", "kept", "new", "discarded (ungrounded)", "failures", "s"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(
+            r["article_id"],
+            str(r.get("title", ""))[:50],
+            r.get("strategy", "-"),
+            str(r.get("claims_kept", 0)),
+            str(r.get("added", 0)),
+            str(r.get("discarded_ungrounded", 0)),
+            str(len(r.get("failures", []))) if "error" not in r else "all",
+            str(r.get("seconds", "")),
+        )
+    console = Console(width=140)
+    console.print(table)
+    for r in rows:
+        for line in r.get("failures", []):
+            console.print(f"[yellow]{r['article_id']}[/] {line}", markup=True, highlight=False)
+
+
+def claims(
+    article_id: str = typer.Argument(..., help="Article id (see `claimdesk articles`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the claims as JSON."),
+) -> None:
+    """List an article's claims, most check-worthy first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from app.config import get_settings
+    from app.store import ReviewStore
+
+    with ReviewStore.open(get_settings()) as store:
+        found = store.claims(article_id)
+        if not found and store.get_article(article_id) is None:
+            raise StoreError(
+                f"No article {article_id} in the review store; `claimdesk articles` lists ids, "
+                f"`claimdesk extract {article_id}` extracts its claims."
+            )
+    if as_json:
+        typer.echo(json.dumps([c.model_dump(mode="json") for c in found], indent=2, ensure_ascii=False))
+        return
+    if not found:
+        typer.echo(f"No claims for article {article_id} yet; run `claimdesk extract {article_id}`.")
+        return
+    table = Table(title=f"Claims of {article_id}")
+    for col in ("score", "type", "claimant", "statement", "quote at", "id"):
+        table.add_column(col, overflow="fold")
+    for c in found:
+        table.add_row(
+            f"{c.checkworthiness:.2f}", c.claim_type, c.claimant or "-", c.statement, f"{c.start}-{c.end}", c.id
+        )
+    Console(width=160).print(table)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
+    app.command("extract")(extract)
+    app.command("claims")(claims)

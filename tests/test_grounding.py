@@ -1,0 +1,106 @@
+"""Quote grounding: exact, normalised (whitespace, NBSP, curly quotes, dashes) and nearest-match offsets."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.grounding import locate_quote, normalize_with_offsets
+from app.models import normalize_for_match
+
+TEXT = "Wang said \u201cwe firmly\u00a0oppose\u201d sanctions \u2014 again.\nHe said it  twice."
+
+
+def test_exact_quote_is_found_at_its_offsets() -> None:
+    span = locate_quote(TEXT, "sanctions")
+    assert span is not None
+    assert TEXT[span[0] : span[1]] == "sanctions"
+
+
+def test_curly_quotes_nbsp_and_dashes_map_back_to_the_original_text() -> None:
+    span = locate_quote(TEXT, '"we firmly oppose" sanctions - again.')
+    assert span is not None
+    assert TEXT[span[0] : span[1]] == "\u201cwe firmly\u00a0oppose\u201d sanctions \u2014 again."
+
+
+def test_whitespace_runs_and_newlines_are_folded() -> None:
+    span = locate_quote(TEXT, "again. He said it twice.")
+    assert span is not None
+    assert TEXT[span[0] : span[1]] == "again.\nHe said it  twice."
+
+
+def test_a_quote_wrapped_in_extra_quotation_marks_is_still_found() -> None:
+    span = locate_quote(TEXT, "\u201cHe said it twice.\u201d")
+    assert span is not None
+    assert TEXT[span[0] : span[1]] == "He said it  twice."
+
+
+def test_invented_or_empty_quotes_are_not_found() -> None:
+    assert locate_quote(TEXT, "China will lift all sanctions") is None
+    assert locate_quote(TEXT, "   ") is None
+    assert locate_quote(TEXT, "") is None
+
+
+def test_several_matches_prefer_the_one_nearest_the_hint() -> None:
+    text = "He said no. " * 5
+    assert locate_quote(text, "He said no.") == (0, 11)
+    assert locate_quote(text, "He said no.", near=40) == (36, 47)
+    # the same through the normalised path
+    curly = "\u201cNo,\u201d he said. " * 4
+    span = locate_quote(curly, '"No," he said.', near=30)
+    assert span is not None and span[0] == 30 and curly[span[0] : span[1]] == "\u201cNo,\u201d he said."
+
+
+def test_offsets_of_the_normalised_text_point_at_the_source_characters() -> None:
+    norm, offsets = normalize_with_offsets(TEXT)
+    assert len(norm) == len(offsets)
+    assert offsets == sorted(offsets)
+    for ch, i in zip(norm, offsets, strict=True):
+        assert ch == (" " if TEXT[i].isspace() else normalize_for_match(TEXT[i]))
+    assert norm == normalize_for_match(TEXT)
+
+
+# --- properties -------------------------------------------------------------------------------------------
+
+ALPHABET = st.sampled_from(list("ab c.\n\t\u00a0\u2019'\u201c\u201d\"\u2014\u2013-xyz"))
+texts = st.text(ALPHABET, min_size=1, max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, st.data())
+def test_every_substring_is_found_verbatim(text: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    quote = text[start:end]
+    if not quote.strip():
+        return
+    span = locate_quote(text, quote, near=start)
+    assert span is not None
+    assert text[span[0] : span[1]] == quote.strip()
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, st.data())
+def test_a_normalised_quote_maps_back_to_an_equivalent_span(text: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    quote = normalize_for_match(text[start:end])  # what a model that straightens quotes would return
+    if not quote:
+        return
+    span = locate_quote(text, quote, near=start)
+    assert span is not None
+    found = text[span[0] : span[1]]
+    # the span is original text, starts and ends on non-space, and folds to the same quote
+    assert found == found.strip()
+    assert normalize_for_match(found) == quote
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts)
+def test_normalised_offsets_are_increasing_and_in_range(text: str) -> None:
+    norm, offsets = normalize_with_offsets(text)
+    assert len(norm) == len(offsets)
+    assert all(0 <= i < len(text) for i in offsets)
+    assert all(a < b for a, b in itertools.pairwise(offsets))
