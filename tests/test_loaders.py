@@ -1,0 +1,254 @@
+"""Loaders: files, folders, uploads and URLs; every bad input is a clear SourceError and writes nothing."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from helpers_http import Route, free_port, serve
+
+from app.config import Settings
+from app.corpus import Corpus
+from retrieval.errors import SourceError
+from retrieval.loaders import expand_sources, expand_sources_detailed, load_bytes, load_source, read_bytes
+from retrieval.models import content_id
+
+MB = 1_000_000
+
+
+def make_pdf(text: str | None) -> bytes:
+    """A one-page PDF with `text` in its text layer (None: a blank page without any text)."""
+    if text is None:
+        from pypdf import PdfWriter
+
+        w = PdfWriter()
+        w.add_blank_page(width=200, height=200)
+        buf = io.BytesIO()
+        w.write(buf)
+        return buf.getvalue()
+    stream = f"BT /F1 12 Tf 20 100 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 400 200] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+ARTICLE_HTML = b"""<!doctype html><html><head><title>Site | Bonds story</title>
+<meta property="article:published_time" content="2024-03-05T10:00:00Z">
+<script>var trackingSecret = "SCRIPTCONTENT";</script><style>.x{color:red}</style></head>
+<body><nav><a href="/">Home</a> <a href="/about">About</a></nav>
+<article><h1>Banks barred from Russian bonds</h1>
+<p>The administration barred US banks from buying Russian government bonds on Tuesday, officials said.
+The measure takes effect immediately and covers primary and secondary markets.</p>
+<p>Analysts said the step would raise borrowing costs for Moscow over the coming months, and that
+European lenders were expected to follow with similar restrictions before the end of the quarter.</p>
+<script>document.write("SCRIPTCONTENT")</script></article>
+<footer>Copyright 2024 Example News. All rights reserved.</footer></body></html>"""
+
+
+# ---- text files -------------------------------------------------------------------------------------
+
+
+def test_txt_title_first_line_and_text_kept(tmp_path: Path) -> None:
+    p = tmp_path / "a.txt"
+    p.write_bytes(b"\n\n  Headline here  \r\nBody line one.\r\nBody line two.\r\n")
+    art = load_source(str(p), max_bytes=MB, timeout=5)
+    assert art.title == "Headline here"
+    assert art.text == "\n\n  Headline here  \nBody line one.\nBody line two.\n"
+    assert art.id == content_id(art.text) and art.source == str(p) and art.published is None
+    assert art.content_type == "text/plain"
+
+
+def test_markdown_heading_stripped(tmp_path: Path) -> None:
+    p = tmp_path / "a.md"
+    p.write_text("## The Title\n\nSome text.\n", encoding="utf-8")
+    art = load_source(str(p), max_bytes=MB, timeout=5)
+    assert art.title == "The Title" and art.content_type == "text/markdown"
+
+
+def test_bom_utf16_and_utf8(tmp_path: Path) -> None:
+    p = tmp_path / "u16.txt"
+    p.write_bytes("Über title\nCafé text.".encode("utf-16"))
+    assert load_source(str(p), max_bytes=MB, timeout=5).text == "Über title\nCafé text."
+    q = tmp_path / "u8.txt"
+    q.write_bytes(b"\xef\xbb\xbfTitle\nText")
+    assert load_source(str(q), max_bytes=MB, timeout=5).text == "Title\nText"
+
+
+def test_cp1252_fallback_is_noted() -> None:
+    loaded = read_bytes("a.txt", "Smart \u201cquotes\u201d cost \u20ac5.".encode("cp1252"), max_bytes=MB)
+    assert loaded.article.text == "Smart \u201cquotes\u201d cost \u20ac5."
+    assert any("cp1252" in n for n in loaded.notes)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b"  \n\t\n  ", "whitespace only"),
+        ("nul.txt", b"abc\x00\x00def" * 10, "binary"),
+        ("controls.txt", bytes(range(1, 9)) * 50, "binary"),
+        ("big.txt", b"x" * 2001, "too large"),
+        ("scan.pdf", make_pdf(None), "no text layer; run OCR first"),
+        ("broken.pdf", b"%PDF-1.4 garbage", "not a readable PDF"),
+        ("doc.docx", b"PK\x03\x04", "unsupported file type"),
+    ],
+)
+def test_bad_bytes_raise_source_error(name: str, data: bytes, reason: str) -> None:
+    with pytest.raises(SourceError, match=reason) as info:
+        load_bytes(name, data, max_bytes=2000)
+    assert info.value.source == name
+
+
+def test_bad_file_writes_nothing(tmp_path: Path, settings: Settings) -> None:
+    bad = tmp_path / "in"
+    bad.mkdir()
+    cases = {
+        "empty.txt": b"",
+        "blank.md": b"   \n",
+        "bin.txt": b"\x00\x01\x02" * 100,
+        "scan.pdf": make_pdf(None),
+    }
+    for name, data in cases.items():
+        (bad / name).write_bytes(data)
+    corpus = Corpus.open(settings)
+    report = corpus.ingest([str(bad)])
+    assert report.counts["failed"] == 4 and report.counts["added"] == 0
+    reasons = {Path(o.source).name: o.message or "" for o in report.outcomes}
+    assert "empty" in reasons["empty.txt"] and "whitespace" in reasons["blank.md"]
+    assert "binary" in reasons["bin.txt"] and "OCR" in reasons["scan.pdf"]
+    assert corpus.articles() == [] and corpus.store.count() == 0
+
+
+def test_missing_file_and_folder_argument(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="no such file"):
+        load_source(str(tmp_path / "nope.txt"), max_bytes=MB, timeout=5)
+    with pytest.raises(SourceError, match="is a folder"):
+        load_source(str(tmp_path), max_bytes=MB, timeout=5)
+
+
+def test_file_over_cap_is_not_read(tmp_path: Path) -> None:
+    p = tmp_path / "big.txt"
+    p.write_bytes(b"word " * 1000)
+    with pytest.raises(SourceError, match="too large .*CLAIMDESK_MAX_SOURCE_BYTES"):
+        load_source(str(p), max_bytes=1000, timeout=5)
+
+
+# ---- HTML and PDF -------------------------------------------------------------------------------------
+
+
+def test_html_main_text_title_date_without_scripts() -> None:
+    art = load_bytes("page.html", ARTICLE_HTML, max_bytes=MB)
+    assert "barred US banks from buying Russian government bonds" in art.text
+    assert "SCRIPTCONTENT" not in art.text and "trackingSecret" not in art.text and "color:red" not in art.text
+    assert "Banks barred" in art.title
+    assert art.published is not None and art.published.date() == date(2024, 3, 5)
+    assert art.content_type == "text/html"
+
+
+def test_tiny_html_still_drops_scripts() -> None:
+    html = b"<html><body><p>Short note about bonds.</p><script>alert('SCRIPTCONTENT')</script></body></html>"
+    art = load_bytes("tiny.htm", html, max_bytes=MB)
+    assert "Short note about bonds." in art.text and "SCRIPTCONTENT" not in art.text
+
+
+def test_pdf_text_layer() -> None:
+    art = load_bytes("report.pdf", make_pdf("Inflation rose to 9 percent in May."), max_bytes=MB)
+    assert "Inflation rose to 9 percent in May." in art.text
+    assert art.content_type == "application/pdf" and art.title
+
+
+# ---- folders ------------------------------------------------------------------------------------------
+
+
+def test_expand_sources_recursive_sorted_skipping_hidden_and_other(tmp_path: Path) -> None:
+    for rel in ["b.txt", "a.md", "sub/c.html", "sub/d.pdf", ".hidden.txt", ".git/x.txt", "img.png", "e.markdown"]:
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("x", encoding="utf-8")
+    exp = expand_sources_detailed([str(tmp_path)])
+    names = [str(Path(s).relative_to(tmp_path)) for s in exp.sources]
+    assert names == ["a.md", "b.txt", "e.markdown", "sub/c.html", "sub/d.pdf"]
+    assert sorted(Path(s).name for s in exp.skipped) == [".hidden.txt", "img.png", "x.txt"]
+    assert expand_sources(["https://example.org/a", str(tmp_path / "b.txt")]) == [
+        "https://example.org/a",
+        str(tmp_path / "b.txt"),
+    ]
+
+
+def test_folder_with_one_bad_file_ingests_the_rest(tmp_path: Path, settings: Settings) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Good title\nA fine article about rates.", encoding="utf-8")
+    (folder / "bad.txt").write_bytes(b"")
+    (folder / "notes.docx").write_bytes(b"PK")
+    report = Corpus.open(settings).ingest([str(folder)])
+    assert report.counts == {"added": 1, "unchanged": 0, "replaced": 0, "failed": 1, "skipped": 1}
+
+
+# ---- URLs ---------------------------------------------------------------------------------------------
+
+
+def test_url_ok_404_oversize_redirect_and_text() -> None:
+    routes = {
+        "/story": Route(ARTICLE_HTML),
+        "/old": Route(b"", 301, headers={"Location": "/story"}),
+        "/missing": Route(b"gone", 404, "text/plain"),
+        "/big": Route(b"x" * 5000, content_type="text/plain"),
+        "/big-stream": Route(b"y" * 5000, content_type="text/plain", send_length=False),
+        "/plain": Route(b"Plain title\nPlain body.", content_type="text/plain; charset=utf-8"),
+        "/bin": Route(b"\x89PNG\x00\x00", content_type="image/png"),
+    }
+    with serve(routes) as base:
+        art = load_source(f"{base}/story", max_bytes=MB, timeout=5)
+        assert "Russian government bonds" in art.text and art.source == f"{base}/story"
+        assert load_source(f"{base}/old", max_bytes=MB, timeout=5).id == art.id
+        assert load_source(f"{base}/plain", max_bytes=MB, timeout=5).title == "Plain title"
+        with pytest.raises(SourceError, match="HTTP 404"):
+            load_source(f"{base}/missing", max_bytes=MB, timeout=5)
+        for path in ("/big", "/big-stream"):
+            with pytest.raises(SourceError, match="too large"):
+                load_source(f"{base}{path}", max_bytes=2000, timeout=5)
+        with pytest.raises(SourceError, match="unsupported content type 'image/png'"):
+            load_source(f"{base}/bin", max_bytes=MB, timeout=5)
+
+
+def test_url_unreachable_and_wrong_scheme() -> None:
+    with pytest.raises(SourceError, match="could not fetch .*check the URL"):
+        load_source(f"http://127.0.0.1:{free_port()}/x", max_bytes=MB, timeout=3)
+    with pytest.raises(SourceError, match="unsupported URL scheme 'ftp'"):
+        load_source("ftp://example.org/a.txt", max_bytes=MB, timeout=3)
+
+
+def test_failed_urls_write_nothing(settings: Settings) -> None:
+    with serve({"/big": Route(b"z" * 5000, content_type="text/plain")}) as base:
+        corpus = Corpus.open(settings.model_copy(update={"max_source_bytes": 1000}))
+        report = corpus.ingest([f"{base}/big", f"{base}/missing", f"http://127.0.0.1:{free_port()}/"])
+    assert report.counts["failed"] == 3
+    assert corpus.articles() == [] and corpus.store.count() == 0
+
+
+def test_url_ingest_then_search(settings: Settings) -> None:
+    with serve({"/story": Route(ARTICLE_HTML)}) as base:
+        corpus = Corpus.open(settings)
+        report = corpus.ingest([f"{base}/story"])
+    assert report.counts["added"] == 1
+    hits = corpus.search("US banks Russian bonds", 1)
+    assert hits and hits[0].source == f"{base}/story"
