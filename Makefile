@@ -45,7 +45,7 @@ lint: setup-dev
 
 # Tests: lint, types, and the whole suite (slow, server and browser tests included).
 test: setup-dev browser lint
-	$(BIN)/pytest -m "slow or not slow" --timeout 1800
+	$(BIN)/pytest --timeout 1800
 
 clean:
 	rm -rf $(VENV) .claimdesk .pytest_cache .mypy_cache .ruff_cache
