@@ -1,8 +1,9 @@
 """The review store: articles, claims, reviews and an append-only history in one SQLite file (WAL).
 
 Reviews use optimistic concurrency: a save succeeds only when it carries the stored version, checked and written
-inside one `BEGIN IMMEDIATE` transaction, so two processes can never both win. All SQL lives in this module and
-`app.store_schema`; a server database could replace SQLite by reimplementing `ReviewStore` behind the same API.
+inside one `BEGIN IMMEDIATE` transaction, so two processes can never both win. All SQL lives here, in
+`app.store_schema` (tables, migrations) and `app.history` (events); a server database could replace SQLite by
+reimplementing these three modules behind the same `ReviewStore` API.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from app.errors import ConflictError, StoreError
 from app.history import append_event, claim_extracted, read_events, record_conflict, record_review
 from app.models import Claim, ExtractionRun, HistoryEvent, Review, utcnow
-from app.store_schema import connect, migrate
+from app.store_schema import ArticleSummary, DashboardStats, SaveClaimsResult, connect, migrate
 from retrieval.models import Article
 
 if TYPE_CHECKING:
@@ -28,40 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["STATUSES", "ArticleSummary", "DashboardStats", "ReviewStore", "SaveClaimsResult"]
 
 STATUSES: tuple[str, ...] = ("unreviewed", "in_progress", "reviewed")
-
-
-@dataclass
-class SaveClaimsResult:
-    """What save_claims did: newly stored claims, and claims that were already stored (left as they were)."""
-
-    added: int
-    unchanged: int
-
-
-@dataclass
-class ArticleSummary:
-    """One article with counts of its claims by review state, for lists and dashboards."""
-
-    id: str
-    title: str
-    source: str
-    published: datetime | None
-    ingested_at: datetime
-    claim_count: int
-    unreviewed: int
-    in_progress: int
-    reviewed: int
-    not_checkable: int
-
-
-@dataclass
-class DashboardStats:
-    """Counts over the whole store: claims by review status and by verdict, and per article."""
-
-    by_status: dict[str, int]
-    by_verdict: dict[str, int]
-    per_article: list[ArticleSummary] = field(default_factory=list)
-    total_claims: int = 0
 
 
 def _iso(value: datetime) -> str:

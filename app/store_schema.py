@@ -1,4 +1,4 @@
-"""SQLite schema, migrations and connection setup for the review store.
+"""SQLite schema, migrations, connection setup and the result records of the review store.
 
 All SQL that defines tables lives here and in `app.store`; nothing else in the code base talks to SQLite, so a
 server database could replace the store by reimplementing those two modules behind the same API.
@@ -8,11 +8,56 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from app.errors import StoreError
 
-__all__ = ["BUSY_TIMEOUT_S", "SCHEMA_VERSION", "connect", "migrate"]
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "SCHEMA_VERSION",
+    "ArticleSummary",
+    "DashboardStats",
+    "SaveClaimsResult",
+    "connect",
+    "migrate",
+]
+
+
+@dataclass
+class SaveClaimsResult:
+    """What save_claims did: newly stored claims, and claims that were already stored (left as they were)."""
+
+    added: int
+    unchanged: int
+
+
+@dataclass
+class ArticleSummary:
+    """One article with counts of its claims by review state, for lists and dashboards."""
+
+    id: str
+    title: str
+    source: str
+    published: datetime | None
+    ingested_at: datetime
+    claim_count: int
+    unreviewed: int
+    in_progress: int
+    reviewed: int
+    not_checkable: int
+
+
+@dataclass
+class DashboardStats:
+    """Counts over the whole store: claims by review status and by verdict, and per article."""
+
+    by_status: dict[str, int]
+    by_verdict: dict[str, int]
+    per_article: list[ArticleSummary] = field(default_factory=list)
+    total_claims: int = 0
+
 
 # Concurrent writers wait this long for the write lock instead of failing with "database is locked".
 BUSY_TIMEOUT_S = 10.0
