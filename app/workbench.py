@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.config import Settings
-from app.errors import ConflictError, StoreError, WorkbenchError
+from app.errors import ConflictError, RetrievalError, StoreError, WorkbenchError
 from app.highlight import Highlight, article_html, claim_highlights, highlight_html, paragraph_bounds
 from app.models import Article, CitedEvidence, Claim, Evidence, HistoryEvent, Review, utcnow
 
@@ -60,12 +60,15 @@ class Workbench:
         *,
         corpus: Corpus | None = None,
         store: ReviewStore | None = None,
+        scorer: Any = None,
+        llms: dict[str, Any] | None = None,
     ) -> None:
         self.settings = settings
         self._corpus = corpus
         self._store = store
-        self._scorer: Any = None
-        self._llms: dict[str, Any] = {}
+        self._scorer: Any = scorer
+        # Pre-built LLM handles by spec (tests and benchmarks inject fakes here); others load on first use.
+        self._llms: dict[str, Any] = dict(llms or {})
         self._lock = threading.RLock()  # Streamlit runs sessions on threads; open each component once.
 
     # ---- components -------------------------------------------------------------------------------------
@@ -101,6 +104,8 @@ class Workbench:
     def llm(self, spec: str | None) -> Any:
         """The LLM for `spec` ("none" -> None, scorer only); each model loads once."""
         key = spec or self.settings.llm
+        if key == "none":
+            return None
         with self._lock:
             if key not in self._llms:
                 from app.llm import build_llm
@@ -110,7 +115,7 @@ class Workbench:
 
     def llm_choices(self) -> list[str]:
         """LLM choices for extraction: the configured one first, then "none" (scorer only, fast)."""
-        return list(dict.fromkeys([self.settings.llm, "none"]))
+        return list(dict.fromkeys([self.settings.llm, *self._llms, "none"]))
 
     def ratings(self) -> dict[str, int | None]:
         """The verdict scale: label -> ClaimReview rating."""
@@ -125,10 +130,19 @@ class Workbench:
         """One article with its text, from the review store (mirrored at ingest) or else the corpus."""
         article = self.store.get_article(article_id)
         if article is None:
-            article = self.corpus.get_article(article_id)
-            if article is not None:
-                self.store.upsert_article(article)
+            try:
+                article = self.corpus.get_article(article_id)
+            except RetrievalError:
+                return None
+            self.store.upsert_article(article)
         return article
+
+    def _mirror_unchanged(self, outcomes: Sequence[SourceOutcome]) -> None:
+        # The corpus only reports new or replaced articles; an unchanged one may still be missing from the
+        # review store (e.g. a fresh review database over an existing corpus), so fill those gaps here.
+        for outcome in outcomes:
+            if outcome.status == "unchanged" and outcome.article_id:
+                self.get_article(outcome.article_id)
 
     def _mirror(self, on_article: Callable[[Article, str], None] | None) -> Callable[[Article, str], None]:
         def mirror(article: Article, status: str) -> None:
@@ -145,11 +159,15 @@ class Workbench:
         on_article: Callable[[Article, str], None] | None = None,
     ) -> IngestReport:
         """Ingest files, folders or URLs; every article stored in the corpus is mirrored into the review store."""
-        return self.corpus.ingest(list(sources), progress=progress, on_article=self._mirror(on_article))
+        report = self.corpus.ingest(list(sources), progress=progress, on_article=self._mirror(on_article))
+        self._mirror_unchanged(report.outcomes)
+        return report
 
     def ingest_upload(self, name: str, data: bytes) -> SourceOutcome:
         """Ingest one uploaded file's bytes (name decides the format); the article is mirrored into the store."""
-        return self.corpus.ingest_bytes(name, data, on_article=self._mirror(None))
+        outcome = self.corpus.ingest_bytes(name, data, on_article=self._mirror(None))
+        self._mirror_unchanged([outcome])
+        return outcome
 
     def ingest_uploads(
         self, files: Sequence[tuple[str, bytes]], progress: IngestProgress | None = None

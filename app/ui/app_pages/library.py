@@ -48,8 +48,7 @@ with st.container(border=True):
     if results:
         st.markdown("**Last ingest**")
         for source, status, title, message in results:
-            failed = status.lower() in {"failed", "error", "skipped", "rejected"}
-            icon = "❌" if failed else ("✅" if status.lower() in {"added", "ingested", "new"} else "↺")
+            icon = {"added": "✅", "replaced": "✅", "unchanged": "↺", "skipped": "⚠️"}.get(status, "❌")
             detail = title or ""
             if message:
                 detail = f"{detail} — {message}" if detail else message

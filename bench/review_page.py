@@ -1,0 +1,144 @@
+"""How long the Review page takes to render: 50 claims, 20 evidence passages for the current claim.
+
+Seeds a real review store directly (no corpus, no model) and stubs evidence search with precomputed passages,
+so the number is the page's own cost: queue, form, highlighted context and 20 escaped evidence cards.
+
+    .venv/bin/python bench/review_page.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+N_CLAIMS = 50
+N_EVIDENCE = 20
+TARGET_S = 1.0
+
+
+def build(data_dir: Path):
+    """A Workbench over a fresh store with one article of 50 claims and canned evidence."""
+    os.environ["CLAIMDESK_DATA_DIR"] = str(data_dir)
+    from app.config import get_settings
+    from app.models import Article, Claim, Evidence, Provenance, claim_id_for
+    from app.store import ReviewStore
+    from app.workbench import Workbench
+    from retrieval.models import content_id
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    sentences = [
+        f"In {2000 + i} the ministry said exports of item {i} rose {i * 3}% to {i * 7} million tonnes."
+        for i in range(N_CLAIMS)
+    ]
+    paragraphs = [" ".join(sentences[i : i + 5]) for i in range(0, N_CLAIMS, 5)]
+    text = "Benchmark article\n\n" + "\n\n".join(paragraphs)
+    article = Article(
+        id=content_id(text), title="Benchmark article", source="bench.txt", text=text, ingested_at=datetime.now(UTC)
+    )
+    store = ReviewStore.open(settings)
+    store.upsert_article(article)
+    provenance = Provenance(extractor="scorer", model="bench")
+    claims = []
+    for i, sentence in enumerate(sentences):
+        start = text.index(sentence)
+        end = start + len(sentence)
+        claims.append(
+            Claim(
+                id=claim_id_for(article.id, start, end),
+                article_id=article.id,
+                quote=sentence,
+                start=start,
+                end=end,
+                statement=sentence,
+                checkworthiness=round(0.99 - i / 100, 2),
+                provenance=provenance,
+            )
+        )
+    store.save_claims(article.id, claims)
+
+    def passages(prefix: str, n: int) -> list[Evidence]:
+        return [
+            Evidence(
+                chunk_id=f"{prefix}{j}",
+                article_id=article.id if prefix == "in" else f"other{j}",
+                title=f"Source {j} <b>title</b>",
+                source=f"https://example.org/{prefix}/{j}",
+                text=" ".join(sentences[j : j + 4]) + " [link](javascript:alert(1)) <i>x</i>",
+                start=0,
+                end=10,
+                score=1 / (60 + j),
+                bm25_score=3.2,
+                dense_score=0.61,
+                rank=j,
+            )
+            for j in range(n)
+        ]
+
+    inside, elsewhere = passages("in", N_EVIDENCE // 2), passages("else", N_EVIDENCE - N_EVIDENCE // 2)
+
+    class CannedEvidence(Workbench):
+        def evidence_for(self, claim, query=None, k=6):
+            return inside, elsewhere
+
+    return CannedEvidence(settings, store=store), claims
+
+
+def render(wb, *, clicks: int) -> tuple[float, list[float]]:
+    """First render of the Review page, then `clicks` reruns via the Next button; seconds each."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app" / "ui" / "main.py"), default_timeout=60)
+    at.session_state["_workbench_override"] = wb
+    at.switch_page("app_pages/review.py")
+    t0 = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - t0
+    assert not at.exception, at.exception
+    cards = [m for m in at.markdown if "cd-evidence" in m.value]
+    assert len(cards) == N_EVIDENCE, len(cards)
+    reruns = []
+    for _ in range(clicks):
+        t0 = time.perf_counter()
+        next(b for b in at.button if b.label == "Next").click().run()
+        reruns.append(time.perf_counter() - t0)
+        assert not at.exception, at.exception
+    return first, reruns
+
+
+def main() -> None:
+    """Print a table of medians against the 1 s target."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory() as tmp:
+        wb, _ = build(Path(tmp))
+        render(wb, clicks=1)  # warm imports and caches once; not counted
+        firsts, reruns = [], []
+        for _ in range(args.runs):
+            first, clicks = render(wb, clicks=3)
+            firsts.append(first)
+            reruns.extend(clicks)
+    rows = [
+        ("first render (new session)", firsts),
+        ("rerun after Next", reruns),
+    ]
+    print(f"Review page, {N_CLAIMS} claims in queue, {N_EVIDENCE} evidence passages; target <= {TARGET_S:.1f} s")
+    print(f"{'case':<30} {'n':>3} {'median s':>9} {'min s':>7} {'max s':>7} {'median/target':>14}")
+    for name, values in rows:
+        med = statistics.median(values)
+        print(
+            f"{name:<30} {len(values):>3} {med:>9.3f} {min(values):>7.3f} {max(values):>7.3f} {med / TARGET_S:>14.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

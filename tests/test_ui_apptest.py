@@ -1,0 +1,278 @@
+"""The Streamlit workbench driven in-process with AppTest: every page, ingest, extract, review, conflicts, escaping."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import pytest
+from fakes import QueueChatModel, RuleScorer, fake_handle
+from streamlit.testing.v1 import AppTest
+from typer.testing import CliRunner
+
+from app.config import Settings
+from app.models import Review
+from app.workbench import Workbench
+
+ROOT = Path(__file__).resolve().parent.parent
+MAIN = ROOT / "app" / "ui" / "main.py"
+SEED = ROOT / "seeds" / "china-russia-sanctions.txt"
+SEED_TITLE = "China, Russia to Support Each Other as West Ramps Up Sanctions Regime, Beijing Says"
+HOSTILE = (
+    "Hostile test article\n\n"
+    "Officials said 12 <script>window.__pwned=1</script> tanks crossed the border on 3 May.\n\n"
+    'The ministry said 40 people <img src=x onerror="window.__pwned=1"> were hurt in 2024.\n\n'
+    "Read the 2023 report [click](javascript:window.__pwned=1) which says exports fell 7%.\n"
+)
+
+
+@pytest.fixture
+def wb(settings: Settings) -> Workbench:
+    """A Workbench over real stores in tmp_path, with the rule scorer standing in for the trained one."""
+    return Workbench(settings, scorer=RuleScorer())
+
+
+def page(wb: Workbench | None, name: str) -> AppTest:
+    """Run one page of the app (through main.py's navigation) with `wb` injected."""
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    if wb is not None:
+        at.session_state["_workbench_override"] = wb
+    if name != "library":
+        at.switch_page(f"app_pages/{name}.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def ingest_seed(wb: Workbench) -> str:
+    """Ingest the seed article and extract scorer-only claims; return the article id."""
+    report = wb.ingest_paths([str(SEED)])
+    article_id = report.outcomes[0].article_id
+    assert article_id
+    wb.extract(article_id, "none")
+    return article_id
+
+
+def button(at: AppTest, label: str):
+    """The button with this label (fails clearly when missing)."""
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r}; have {[b.label for b in at.button]}"
+    return found[0]
+
+
+def texts(at: AppTest) -> str:
+    """Every markdown, info, warning, error, success and caption body on the page, entities decoded."""
+    parts = [m.value for m in at.markdown]
+    for group in (at.info, at.warning, at.error, at.success, at.caption):
+        parts.extend(str(e.value) for e in group)
+    return html.unescape("\n".join(parts))
+
+
+@pytest.mark.parametrize("name", ["library", "article", "review", "dashboard"])
+def test_every_page_renders_its_empty_state(name: str) -> None:
+    at = page(None, name)  # the real cached Workbench from settings, nothing injected
+    assert "No articles yet" in texts(at)
+    assert not at.error
+
+
+def test_library_upload_ingests_the_seed_and_lists_it(wb: Workbench) -> None:
+    at = page(wb, "library")
+    assert button(at, "Ingest").disabled
+    at.file_uploader[0].set_value((SEED.name, SEED.read_bytes(), "text/plain"))
+    at.run()
+    button(at, "Ingest").click().run()
+    assert not at.exception
+    [summary] = wb.articles()
+    assert summary.title == SEED_TITLE
+    body = texts(at)
+    assert "Last ingest" in body and SEED.name in body
+    assert SEED_TITLE in body  # the article list, with a progress hint
+    assert "No claims yet" in body
+
+
+def test_library_shows_a_failed_upload_with_its_reason(wb: Workbench) -> None:
+    at = page(wb, "library")
+    at.file_uploader[0].set_value(
+        [("broken.pdf", b"%PDF-1.4 this is not a pdf", "application/pdf"), (SEED.name, SEED.read_bytes(), "text/plain")]
+    )
+    at.run()
+    button(at, "Ingest").click().run()
+    assert not at.exception
+    body = texts(at)
+    assert "❌" in body and "broken.pdf" in body
+    assert [a.title for a in wb.articles()] == [SEED_TITLE]  # the good file still went in
+
+
+def test_delete_asks_for_confirmation(wb: Workbench) -> None:
+    article_id = ingest_seed(wb)
+    at = page(wb, "library")
+    button(at, "Delete").click().run()
+    assert any("Delete this article" in w.value for w in at.warning)
+    assert wb.articles()  # nothing deleted yet
+    button(at, "Cancel").click().run()
+    assert wb.articles()
+    button(at, "Delete").click().run()
+    button(at, "Yes, delete").click().run()
+    assert not at.exception
+    assert wb.articles() == []
+    assert wb.get_article(article_id) is None  # gone from the corpus too
+    assert article_id not in [a.id for a in wb.corpus.articles()]
+    assert "No articles yet" in texts(at)
+
+
+def test_extract_scorer_only_highlights_every_claim(wb: Workbench) -> None:
+    wb.ingest_paths([str(SEED)])
+    at = page(wb, "article")
+    assert "No claims yet" in texts(at)
+    at.selectbox(key="extract_llm").set_value("none").run()
+    button(at, "Extract claims").click().run()
+    assert not at.exception
+    [summary] = wb.articles()
+    assert summary.claim_count > 0
+    article_html = next(m.value for m in at.markdown if m.value.startswith('<div class="cd-article"'))
+    assert article_html.count('<mark class="cd-claim') >= summary.claim_count
+    assert f"Claims ({summary.claim_count})" in [s.value for s in at.subheader]
+    assert any("Kept" in s.label for s in at.status)
+
+
+def test_extract_with_a_fake_model(wb: Workbench, settings: Settings) -> None:
+    quote = "Russia expelled 10 US diplomats in response"
+    answer = json.dumps(
+        {
+            "claims": [
+                {
+                    "quote": quote,
+                    "statement": "Russia expelled 10 US diplomats in response to US sanctions.",
+                    "claim_type": "statistic",
+                    "claimant": None,
+                    "time_reference": None,
+                    "checkworthiness": 0.9,
+                }
+            ]
+        }
+    )
+    chat = QueueChatModel(responder=lambda messages: answer)
+    wb = Workbench(settings, scorer=RuleScorer(), llms={"fake": fake_handle(chat, strong=True, model_id="fake-m")})
+    wb.ingest_paths([str(SEED)])
+    at = page(wb, "article")
+    at.selectbox(key="extract_llm").set_value("fake").run()
+    button(at, "Extract claims").click().run()
+    assert not at.exception, at.exception
+    assert chat.calls  # the model was asked
+    claims = wb.claims_with_reviews(wb.articles()[0].id)
+    assert [c.quote for c, _ in claims] == [quote]
+    assert claims[0][0].provenance.model == "fake-m"
+    assert any("to US sanctions" in m.value for m in at.markdown)
+
+
+def _review_page(wb: Workbench) -> AppTest:
+    ingest_seed(wb)
+    return page(wb, "review")
+
+
+def test_review_needs_a_name_then_saves_and_moves_on(wb: Workbench) -> None:
+    at = _review_page(wb)
+    queue = wb.queue()
+    first, second = queue[0][0], queue[1][0]
+    assert at.selectbox[4].value == first.id  # the claim picker starts at the most check-worthy claim
+    assert any("In this article" in m.value for m in at.markdown)
+    assert any("Elsewhere in the corpus" in m.value for m in at.markdown)
+    at.radio[0].set_value("False")
+    button(at, "Save").click().run()
+    assert any("Enter your name" in e.value for e in at.error)
+    assert wb.get_review(first.id).version == 0
+
+    at.text_input(key="_reviewer_widget").input("Ana").run()
+    at.text_area(key=f"rv-notes-{first.id}").input("Embassy statement contradicts this.").run()
+    cite = [c for c in at.checkbox if c.key and c.key.startswith("rv-cite-")]
+    assert cite, "evidence passages should have Cite boxes"
+    cite[0].check().run()
+    button(at, "Save & next").click().run()
+    assert not at.exception
+    saved = wb.get_review(first.id)
+    assert (saved.verdict, saved.reviewer, saved.status, saved.version) == ("False", "Ana", "reviewed", 1)
+    assert saved.notes == "Embassy statement contradicts this."
+    assert len(saved.evidence) == 1
+    assert any("Saved: False" in s.value for s in at.success)
+    assert at.selectbox[4].value == second.id
+    assert at.text_input(key="_reviewer_widget").value == "Ana"  # remembered for the session
+    [event] = [e for e in wb.history(first.id) if e.action != "claim_extracted"][-1:]
+    assert event.actor == "Ana"
+
+
+def test_not_checkable_and_edited_statement(wb: Workbench) -> None:
+    at = _review_page(wb)
+    claim = wb.queue()[0][0]
+    at.text_input(key="_reviewer_widget").input("Ana").run()
+    at.text_area(key=f"rv-stmt-{claim.id}").input("A sharper statement.").run()
+    at.checkbox(key=f"rv-nc-{claim.id}").check().run()
+    button(at, "Save").click().run()
+    saved = wb.get_review(claim.id)
+    assert saved.not_checkable and saved.status == "reviewed" and saved.verdict is None
+    assert saved.edited_statement == "A sharper statement."
+
+
+def test_conflict_shows_who_saved_first_and_reloads_their_version(wb: Workbench) -> None:
+    at = _review_page(wb)
+    claim = wb.queue()[0][0]
+    at.text_input(key="_reviewer_widget").input("Ana").run()
+    # Bob saves first, behind the page's back.
+    wb.store.save_review(
+        Review(claim_id=claim.id, status="reviewed", verdict="True", reviewer="Bob", notes="Checked the record."),
+        actor="Bob",
+    )
+    at.radio[0].set_value("False").run()
+    button(at, "Save").click().run()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Bob saved this claim first" in warnings and "True" in warnings
+    assert at.radio[0].value == "True"  # Bob's version is loaded into the form
+    assert at.text_area(key=f"rv-notes-{claim.id}").value == "Checked the record."
+    stored = wb.get_review(claim.id)
+    assert (stored.verdict, stored.reviewer, stored.version) == ("True", "Bob", 1)
+    # Ana re-applies her verdict on top of Bob's version: now it saves.
+    at.radio[0].set_value("Mostly false").run()
+    button(at, "Save").click().run()
+    stored = wb.get_review(claim.id)
+    assert (stored.verdict, stored.reviewer, stored.version) == ("Mostly false", "Ana", 2)
+
+
+def test_hostile_article_is_rendered_inert(wb: Workbench) -> None:
+    outcome = wb.ingest_upload("hostile.md", HOSTILE.encode())
+    assert outcome.article_id
+    wb.extract(outcome.article_id, "none")
+    assert wb.claims_with_reviews(outcome.article_id)
+    for name in ("article", "review", "library"):
+        at = page(wb, name)
+        for element in at.markdown:
+            value = element.value
+            assert "<script" not in value and "<img" not in value
+            assert "javascript:" not in value and "](" not in value
+        assert "window.__pwned" in texts(at) or name == "library"
+
+
+def test_dashboard_counts_reviews_and_offers_exports(wb: Workbench) -> None:
+    article_id = ingest_seed(wb)
+    claim = wb.claims_with_reviews(article_id)[0][0]
+    wb.store.save_review(Review(claim_id=claim.id, status="reviewed", verdict="False", reviewer="Ana"), actor="Ana")
+    at = page(wb, "dashboard")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Reviewed"] == "1"
+    assert int(metrics["Claims"]) == len(wb.queue())
+    button(at, "Prepare report").click().run()
+    assert not at.exception
+    labels = [d.label for d in at.get("download_button")]
+    assert "Markdown" in labels and "ClaimReview JSON-LD" in labels
+    assert claim.quote in at.code[0].value
+
+
+def test_cli_ui_command() -> None:
+    from app.cli import app
+    from app.cli.ui import ENTRY, streamlit_command
+
+    result = CliRunner().invoke(app, ["ui", "--help"])
+    assert result.exit_code == 0 and "--port" in result.output and "--host" in result.output
+    cmd = streamlit_command(8765, "127.0.0.1")
+    assert str(ENTRY) in cmd and ENTRY.is_file()
+    assert cmd[cmd.index("--server.port") + 1] == "8765" and cmd[cmd.index("--server.headless") + 1] == "true"
