@@ -1,9 +1,117 @@
-"""CLI commands: corpus (to be filled in)."""
+"""CLI commands for the corpus: `ingest`, `search`, `articles`, `delete`."""
 
 from __future__ import annotations
 
+import textwrap
+from typing import TYPE_CHECKING
+
 import typer
+
+from app.errors import RetrievalError
+
+if TYPE_CHECKING:
+    from app.corpus import Corpus, IngestReport
+
+__all__ = ["register"]
+
+
+def _open() -> Corpus:
+    from app.config import get_settings
+    from app.corpus import Corpus
+
+    return Corpus.open(get_settings())
+
+
+def _print_report(report: IngestReport) -> None:
+    for o in report.outcomes:
+        if o.status in ("added", "replaced", "unchanged"):
+            note = f"  ({o.message})" if o.message else ""
+            typer.echo(f"{o.status:<9} {o.article_id}  {o.title}  <- {o.source}{note}")
+    for o in report.outcomes:
+        if o.status == "skipped":
+            typer.echo(f"skipped   {o.source}: {o.message}")
+    for o in report.outcomes:
+        if o.status == "failed":
+            typer.echo(f"FAILED    {o.source}: {o.message}", err=True)
+    c = report.counts
+    typer.echo(
+        f"{c['added']} added, {c['unchanged']} unchanged, {c['replaced']} replaced, "
+        f"{c['failed']} failed, {c['skipped']} skipped."
+    )
+
+
+def ingest(
+    sources: list[str] = typer.Argument(..., help="Files, folders (recursive) or http(s) URLs."),
+) -> None:
+    """Add articles to the corpus (re-ingesting unchanged files adds nothing)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    corpus = _open()
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("Ingesting", total=None)
+
+        def progress(done: int, total: int, source: str) -> None:
+            name = source.rsplit("/", 1)[-1][:40]
+            bar.update(task, completed=done, total=total, description=f"Ingesting {name}")
+
+        report = corpus.ingest(sources, progress=progress)
+    _print_report(report)
+    if report.counts["failed"]:
+        raise typer.Exit(1)
+
+
+def search(
+    text: str = typer.Argument(..., help="What to look for (a claim or keywords)."),
+    k: int = typer.Option(10, "-k", "--k", min=1, max=200, help="Number of passages."),
+    exclude_article: list[str] = typer.Option([], "--exclude-article", help="Leave out this article id."),
+    only_article: list[str] = typer.Option([], "--only-article", help="Search only this article id."),
+) -> None:
+    """Hybrid (keyword + semantic) evidence search over the corpus."""
+    corpus = _open()
+    hits = corpus.search(text, k, exclude_article_ids=exclude_article, only_article_ids=only_article or None)
+    if not hits:
+        typer.echo(
+            f"No evidence found ({corpus.store.count()} chunks in the corpus; "
+            "add articles with `claimdesk ingest PATH_OR_URL`)."
+        )
+        return
+    for e in hits:
+        typer.echo(f"{e.rank:>2}. {e.score:.4f}  {e.title}  [{e.article_id} {e.start}-{e.end}]  {e.source}")
+        body = " ".join(e.text.split())
+        typer.echo(textwrap.indent(textwrap.fill(body, width=100), "    "))
+
+
+def articles() -> None:
+    """List ingested articles: id, title, source, published, ingested."""
+    items = _open().articles()
+    if not items:
+        typer.echo("No articles yet; add some with `claimdesk ingest PATH_OR_URL`.")
+        return
+    typer.echo("id                published   ingested          title  <- source")
+    for a in items:
+        published = a.published.date().isoformat() if a.published else "-"
+        ingested = a.ingested_at.strftime("%Y-%m-%d %H:%M")
+        typer.echo(f"{a.id}  {published:<10}  {ingested}  {a.title}  <- {a.source}")
+
+
+def delete(article_id: str = typer.Argument(..., help="Article id (see `claimdesk articles`).")) -> None:
+    """Remove an article and its chunks from the corpus."""
+    if not _open().delete(article_id):
+        raise RetrievalError(f"No article with id {article_id!r}; run `claimdesk articles` to list ids.")
+    typer.echo(f"Deleted article {article_id}.")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
+    app.command()(ingest)
+    app.command()(search)
+    app.command()(articles)
+    app.command()(delete)

@@ -1,0 +1,109 @@
+"""`claimdesk ingest | search | articles | delete` through Typer's CliRunner on a real store in tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from app.cli import app
+from app.errors import RetrievalError
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+BOND = "The Biden administration also barred US banks"
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, list(args))
+
+
+def test_ingest_seeds_then_search_ranks_bond_sentence_first() -> None:
+    r = run("ingest", str(SEEDS))
+    assert r.exit_code == 0, r.output
+    assert "1 added, 0 unchanged, 0 replaced, 0 failed, 1 skipped." in r.stdout
+    assert "skipped" in r.stdout and "NOTICE" in r.stdout
+
+    r = run("search", "US banks barred from buying Russian government bonds", "-k", "3")
+    assert r.exit_code == 0, r.output
+    first = r.stdout.split("\n 2. ")[0]
+    assert first.startswith(" 1. ") and BOND in " ".join(first.split())
+
+
+def test_reingest_is_idempotent() -> None:
+    assert run("ingest", str(SEEDS)).exit_code == 0
+    r = run("ingest", str(SEEDS))
+    assert r.exit_code == 0
+    assert "0 added, 1 unchanged" in r.stdout
+
+
+def test_changed_file_replaces_its_chunks(tmp_path: Path) -> None:
+    p = tmp_path / "story.txt"
+    p.write_text("Old headline\nThe mayor opened a bridge over the river.", encoding="utf-8")
+    assert run("ingest", str(p)).exit_code == 0
+    p.write_text("New headline\nThe council closed the library on Sundays.", encoding="utf-8")
+    r = run("ingest", str(p))
+    assert r.exit_code == 0 and "0 added, 0 unchanged, 1 replaced" in r.stdout
+    listing = run("articles").stdout
+    assert "New headline" in listing and "Old headline" not in listing
+    r = run("search", "bridge over the river", "-k", "5")
+    assert "bridge" not in r.stdout
+
+
+def test_failed_source_exits_1_with_reason_and_others_go_in(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "ok.txt").write_text("Fine\nA fine article.", encoding="utf-8")
+    r = run("ingest", str(tmp_path / "empty.txt"), str(tmp_path / "ok.txt"), str(tmp_path / "missing.txt"))
+    assert r.exit_code == 1
+    assert "1 added, 0 unchanged, 0 replaced, 2 failed, 0 skipped." in r.stdout
+    assert f"FAILED    {tmp_path / 'empty.txt'}: no text" in r.stderr
+    assert f"FAILED    {tmp_path / 'missing.txt'}: no such file or folder" in r.stderr
+    assert "Traceback" not in r.output
+
+
+def test_articles_filters_and_delete() -> None:
+    assert run("articles").stdout.startswith("No articles yet")
+    run("ingest", str(SEEDS))
+    listing = run("articles").stdout.splitlines()
+    assert len(listing) == 2
+    article_id = listing[1].split()[0]
+
+    excluded = run("search", "Russian bonds", "--exclude-article", article_id)
+    assert excluded.exit_code == 0 and "No evidence found" in excluded.stdout
+    only = run("search", "Russian bonds", "--only-article", article_id, "-k", "2")
+    assert only.stdout.count(f"[{article_id} ") == 2
+
+    r = run("delete", article_id)
+    assert r.exit_code == 0 and f"Deleted article {article_id}." in r.stdout
+    assert "No evidence found" in run("search", "Russian bonds").stdout
+
+    r = run("delete", article_id)
+    assert r.exit_code == 1
+    assert isinstance(r.exception, RetrievalError)
+    assert "claimdesk articles" in str(r.exception)
+
+
+def test_unreachable_server_is_one_clear_error(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from helpers_http import free_port
+
+    port = free_port()
+    monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("CHROMA_PORT", str(port))
+    r = run("articles")
+    assert r.exit_code == 1
+    assert isinstance(r.exception, RetrievalError)
+    assert f"127.0.0.1:{port}" in str(r.exception)
+
+
+def test_main_prints_one_line_without_traceback(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from app.cli import main
+
+    monkeypatch.setattr("sys.argv", ["claimdesk", "delete", "0000000000000000"])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "Error: No article with id '0000000000000000'; run `claimdesk articles` to list ids."
+    ]
