@@ -1,0 +1,218 @@
+"""One factory for every language model: the embedded GGUF model, hosted providers and OpenAI-compatible servers."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+
+from app.config import Settings
+from app.errors import ConfigurationError, ModelError, WorkbenchError
+
+VALID_SPECS = "local | none | openai:MODEL | anthropic:MODEL | ollama:MODEL | openai-compatible:MODEL"
+PROVIDERS = ("local", "none", "openai", "anthropic", "ollama", "openai-compatible")
+_TOOL_NAME = "record_output"
+_PLACEHOLDER_KEY = "not-needed"  # OpenAI-compatible servers rarely check keys, but the client insists on one
+_KEYLIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-*]{6,}|sk-ant-[A-Za-z0-9_\-*]{6,})")
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    """Split `provider:MODEL`; raises ConfigurationError listing the valid forms."""
+    provider, sep, model = spec.strip().partition(":")
+    provider = provider.strip().lower()
+    model = model.strip()
+    if provider in ("local", "none") and not sep:
+        return provider, ""
+    if provider in PROVIDERS and provider not in ("local", "none") and model:
+        return provider, model
+    if provider in PROVIDERS and provider not in ("local", "none"):
+        raise ConfigurationError(f"CLAIMDESK_LLM={spec!r} names no model; use {provider}:MODEL (valid: {VALID_SPECS}).")
+    raise ConfigurationError(f"CLAIMDESK_LLM={spec!r} is not a known model spec. Use one of: {VALID_SPECS}.")
+
+
+def _text_of(message: BaseMessage) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    return "".join(b if isinstance(b, str) else str(b.get("text", "")) for b in content if b)
+
+
+def _tool_args_text(message: BaseMessage) -> str:
+    """Anthropic answers through a forced tool call: return its arguments as the JSON document."""
+    if isinstance(message, AIMessage):
+        for call in message.tool_calls:
+            return json.dumps(call["args"], ensure_ascii=False)
+        for bad in message.invalid_tool_calls:
+            return str(bad.get("args") or "")  # unparseable args go back raw so the caller can retry
+    return _text_of(message)
+
+
+def _schema_name(schema: dict[str, Any]) -> str:
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", str(schema.get("title") or "output"))
+    return name[:64] or "output"
+
+
+@dataclass
+class LLMHandle:
+    """A configured chat model plus what the extraction chain needs to know about it."""
+
+    spec: str
+    model_id: str
+    strong: bool
+    chat_model: BaseChatModel = field(repr=False)
+
+    @property
+    def provider(self) -> str:
+        """The spec's provider prefix (`local`, `openai`, ...; anything else is treated like `local`)."""
+        return self.spec.partition(":")[0]
+
+    def json_runnable(self, schema: dict[str, Any], *, max_tokens: int = 512) -> Runnable[LanguageModelInput, str]:
+        """A runnable returning the model's raw JSON text, constrained by `schema` where the provider can."""
+        provider = self.provider
+        model = self.chat_model
+        inner: Runnable[LanguageModelInput, str]
+        if provider in ("openai", "openai-compatible"):
+            response_format = {
+                "type": "json_schema",
+                "json_schema": {"name": _schema_name(schema), "schema": schema, "strict": False},
+            }
+            inner = model.bind(response_format=response_format, max_tokens=max_tokens) | RunnableLambda(_text_of)
+        elif provider == "ollama":
+            options = {k: getattr(model, k, None) for k in ("temperature", "num_ctx", "seed")}
+            options = {k: v for k, v in options.items() if v is not None}
+            options["num_predict"] = max_tokens
+            inner = model.bind(format=schema, options=options) | RunnableLambda(_text_of)
+        elif provider == "anthropic":
+            tool = {
+                "name": _TOOL_NAME,
+                "description": "Record the answer. Its input must follow the schema exactly.",
+                "input_schema": schema,
+            }
+            bound = model.bind_tools([tool], tool_choice=_TOOL_NAME).bind(max_tokens=max_tokens)
+            inner = bound | RunnableLambda(_tool_args_text)
+        else:  # the embedded model, and test doubles that stand in for it
+            inner = model.bind(json_schema=schema, max_tokens=max_tokens) | RunnableLambda(_text_of)
+        return _guarded(inner, self.spec, self._secrets())
+
+    def _secrets(self) -> list[str]:
+        secrets: list[str] = []
+        for attr in ("openai_api_key", "anthropic_api_key", "api_key"):
+            value = getattr(self.chat_model, attr, None)
+            if value is not None and hasattr(value, "get_secret_value"):
+                secrets.append(str(value.get_secret_value()))
+        return [s for s in secrets if s and s != _PLACEHOLDER_KEY]
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "[redacted]")
+    return _KEYLIKE.sub("[redacted]", text)
+
+
+def _guarded(
+    inner: Runnable[LanguageModelInput, str], spec: str, secrets: list[str]
+) -> Runnable[LanguageModelInput, str]:
+    """Turn provider exceptions into ModelError with keys scrubbed and the original chain dropped."""
+
+    def fail(exc: Exception) -> ModelError:
+        detail = _scrub(f"{type(exc).__name__}: {exc}", secrets)[:500]
+        return ModelError(
+            f"The model {spec!r} failed: {detail}. Check the provider's status, key and model name, "
+            "or switch with CLAIMDESK_LLM (e.g. CLAIMDESK_LLM=local)."
+        )
+
+    def call(value: LanguageModelInput, config: RunnableConfig) -> str:
+        try:
+            return inner.invoke(value, config)
+        except WorkbenchError:
+            raise
+        except Exception as exc:
+            raise fail(exc) from None  # `from None`: a chained provider error could carry the key
+
+    async def acall(value: LanguageModelInput, config: RunnableConfig) -> str:
+        try:
+            return await inner.ainvoke(value, config)
+        except WorkbenchError:
+            raise
+        except Exception as exc:
+            raise fail(exc) from None
+
+    return RunnableLambda(call, afunc=acall, name=f"json[{spec}]")
+
+
+def handle_from_chat_model(
+    chat_model: BaseChatModel, *, spec: str = "fake", model_id: str = "fake", strong: bool = False
+) -> LLMHandle:
+    """Wrap any chat model (e.g. a test double) as a handle; unknown specs use the local JSON-schema binding."""
+    return LLMHandle(spec=spec, model_id=model_id, strong=strong, chat_model=chat_model)
+
+
+def _missing_key(variable: str) -> ConfigurationError:
+    return ConfigurationError(f"Set {variable} in .env or the environment, or use CLAIMDESK_LLM=local.")
+
+
+def build_llm(settings: Settings, spec: str | None = None) -> LLMHandle | None:
+    """The model named by `spec` (default settings.llm); None for `none` (checkworthiness scorer only)."""
+    spec = (spec if spec is not None else settings.llm).strip()
+    provider, model = parse_spec(spec)
+    retries = 1  # transport retries only; invalid outputs are retried by the extraction chain
+    if provider == "none":
+        return None
+    if provider == "local":
+        from app.local_model import LocalChatModel
+
+        local = LocalChatModel.from_settings(settings)
+        return LLMHandle(spec="local", model_id=local.model_id, strong=False, chat_model=local)
+    if provider in ("openai", "openai-compatible"):
+        key = settings.openai_api_key
+        base_url = settings.llm_base_url
+        if provider == "openai" and key is None:
+            raise _missing_key("OPENAI_API_KEY")
+        if provider == "openai-compatible" and not base_url:
+            raise ConfigurationError(
+                f"Set CLAIMDESK_LLM_BASE_URL to the server's OpenAI-compatible URL (e.g. http://127.0.0.1:8080/v1) "
+                f"to use {spec}, or use CLAIMDESK_LLM=local."
+            )
+        from langchain_openai import ChatOpenAI
+        from pydantic import SecretStr
+
+        key = key or SecretStr(_PLACEHOLDER_KEY)
+        chat = ChatOpenAI(
+            model=model,
+            api_key=key,
+            base_url=base_url,
+            temperature=0,
+            timeout=settings.llm_timeout,
+            max_retries=retries,
+        )
+        return LLMHandle(spec=f"{provider}:{model}", model_id=model, strong=provider == "openai", chat_model=chat)
+    if provider == "anthropic":
+        if settings.anthropic_api_key is None:
+            raise _missing_key("ANTHROPIC_API_KEY")
+        from langchain_anthropic import ChatAnthropic
+
+        kwargs: dict[str, Any] = {"base_url": settings.llm_base_url} if settings.llm_base_url else {}
+        chat_a = ChatAnthropic(
+            model_name=model,
+            api_key=settings.anthropic_api_key,
+            temperature=0,
+            timeout=settings.llm_timeout,
+            max_retries=retries,
+            stop=None,
+            **kwargs,
+        )
+        return LLMHandle(spec=f"anthropic:{model}", model_id=model, strong=True, chat_model=chat_a)
+    from langchain_ollama import ChatOllama
+
+    chat_o = ChatOllama(
+        model=model,
+        base_url=settings.llm_base_url or settings.ollama_base_url,
+        temperature=0,
+        client_kwargs={"timeout": settings.llm_timeout},
+    )
+    return LLMHandle(spec=f"ollama:{model}", model_id=model, strong=False, chat_model=chat_o)
