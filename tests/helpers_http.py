@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Iterator
@@ -44,10 +45,9 @@ def serve(routes: dict[str, Route]) -> Iterator[str]:
             if route.send_length:
                 self.send_header("Content-Length", str(len(route.body)))
             self.end_headers()
-            try:
+            # the client may stop reading early (size cap): that is expected
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(route.body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client stopped reading (size cap): expected
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -147,7 +147,7 @@ def test_missing_file_and_folder_argument(tmp_path: Path) -> None:
 def test_file_over_cap_is_not_read(tmp_path: Path) -> None:
     p = tmp_path / "big.txt"
     p.write_bytes(b"word " * 1000)
-    with pytest.raises(SourceError, match="too large .*CLAIMDESK_MAX_SOURCE_BYTES"):
+    with pytest.raises(SourceError, match=r"too large .*CLAIMDESK_MAX_SOURCE_BYTES"):
         load_source(str(p), max_bytes=1000, timeout=5)
 
 
@@ -231,7 +231,7 @@ def test_url_ok_404_oversize_redirect_and_text() -> None:
 
 
 def test_url_unreachable_and_wrong_scheme() -> None:
-    with pytest.raises(SourceError, match="could not fetch .*check the URL"):
+    with pytest.raises(SourceError, match=r"could not fetch .*check the URL"):
         load_source(f"http://127.0.0.1:{free_port()}/x", max_bytes=MB, timeout=3)
     with pytest.raises(SourceError, match="unsupported URL scheme 'ftp'"):
         load_source("ftp://example.org/a.txt", max_bytes=MB, timeout=3)
