@@ -1,0 +1,279 @@
+"""Retrieval evaluation: metrics on hand-made rankings, BEIR reading, and `claimdesk eval retrieval` end to end."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import app
+from app.errors import IngestError
+from retrieval.evaluation import (
+    BeirFormatError,
+    documents_by_best_chunk,
+    format_table,
+    load_beir,
+    ndcg_at_k,
+    percentile,
+    read_corpus,
+    read_qrels,
+    read_queries,
+    recall_at_k,
+    split_query_ids,
+)
+from retrieval.models import Evidence
+
+# --- metrics ------------------------------------------------------------------------------------------------
+
+
+def test_ndcg_perfect_and_empty() -> None:
+    assert ndcg_at_k(["a", "b", "x"], {"a": 1, "b": 1}) == pytest.approx(1.0)
+    assert ndcg_at_k(["x", "y"], {"a": 1}) == 0.0
+    assert ndcg_at_k(["a"], {}) == 0.0  # no relevant document: defined as 0, not a division error
+
+
+def test_ndcg_single_relevant_at_rank_three() -> None:
+    # DCG = 1/log2(4) = 0.5; IDCG = 1/log2(2) = 1.
+    assert ndcg_at_k(["x", "y", "a"], {"a": 1}) == pytest.approx(0.5)
+
+
+def test_ndcg_graded_relevance_uses_linear_gain_and_ideal_order() -> None:
+    judgements = {"a": 2, "b": 1, "c": 0}
+    dcg = 1 / math.log2(2) + 2 / math.log2(3)  # b at rank 1, a at rank 2
+    idcg = 2 / math.log2(2) + 1 / math.log2(3)
+    assert ndcg_at_k(["b", "a", "c"], judgements) == pytest.approx(dcg / idcg)
+    assert ndcg_at_k(["b", "a"], judgements) == pytest.approx(0.8597, abs=1e-4)
+
+
+def test_ndcg_cutoff_and_duplicates() -> None:
+    ranking = [f"x{i}" for i in range(10)] + ["a"]
+    assert ndcg_at_k(ranking, {"a": 1}, 10) == 0.0
+    assert ndcg_at_k(ranking, {"a": 1}, 11) == pytest.approx(1 / math.log2(12))
+    # A repeated relevant id earns its gain once.
+    assert ndcg_at_k(["a", "a", "b"], {"a": 1, "b": 1}) == pytest.approx(1.0)
+    assert ndcg_at_k(["a", "a"], {"a": 1, "b": 1}) == pytest.approx(1 / (1 + 1 / math.log2(3)))
+
+
+def test_ideal_dcg_is_cut_at_k() -> None:
+    # Twelve relevant documents, the first ten of them retrieved: a perfect top ten.
+    judgements = {f"r{i}": 1 for i in range(12)}
+    assert ndcg_at_k([f"r{i}" for i in range(10)], judgements, 10) == pytest.approx(1.0)
+
+
+def test_recall_at_k() -> None:
+    judgements = {"a": 1, "b": 2, "c": 0, "d": 1}
+    ranking = ["a", "x", "c", "b", "y"]
+    assert recall_at_k(ranking, judgements, 1) == pytest.approx(1 / 3)
+    assert recall_at_k(ranking, judgements, 4) == pytest.approx(2 / 3)
+    assert recall_at_k(ranking, judgements, 100) == pytest.approx(2 / 3)
+    assert recall_at_k(ranking, {"c": 0}, 10) == 0.0
+
+
+def test_percentile() -> None:
+    assert percentile([1, 2, 3, 4, 5], 50) == 3
+    assert percentile([10, 20], 95) == pytest.approx(19.5)
+    assert percentile(list(range(1, 101)), 95) == pytest.approx(95.05)
+    assert math.isnan(percentile([], 95))
+
+
+def test_documents_by_best_chunk_keeps_first_occurrence_and_expands_duplicates() -> None:
+    def ev(article_id: str, score: float) -> Evidence:
+        return Evidence(
+            chunk_id=f"{article_id}-{score}",
+            article_id=article_id,
+            title="",
+            source="",
+            text="",
+            start=0,
+            end=0,
+            score=score,
+        )
+
+    hits = [ev("A", 0.9), ev("B", 0.8), ev("A", 0.7), ev("Z", 0.6), ev("C", 0.5)]
+    ranked = documents_by_best_chunk(hits, {"A": ["d1"], "B": ["d2", "d3"], "C": ["d4"]})
+    assert ranked == ["d1", "d2", "d3", "d4"]
+
+
+def test_split_is_deterministic_and_disjoint() -> None:
+    ids = [str(i) for i in range(200)]
+    tune, test = split_query_ids(ids)
+    assert split_query_ids(ids) == (tune, test)
+    assert not set(tune) & set(test)
+    assert sorted(tune + test, key=int) == ids
+    assert 60 < len(tune) < 140
+
+
+# --- BEIR reading -------------------------------------------------------------------------------------------
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_corpus_text_may_be_a_list_of_sentences(tmp_path: Path) -> None:
+    path = _write_jsonl(
+        tmp_path / "corpus.jsonl",
+        [
+            {"_id": "1", "title": "T", "text": ["First sentence.", "Second sentence."]},
+            {"_id": 2, "text": "Plain text, no title."},
+        ],
+    )
+    corpus = read_corpus(path)
+    assert corpus["1"].text == "First sentence. Second sentence."
+    assert corpus["1"].title == "T"
+    assert corpus["2"].title == "" and corpus["2"].text == "Plain text, no title."
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ('{"_id": "1", "text": "ok"}\n{"_id": "2", "text": \n', "line 2: not valid JSON"),
+        ('{"_id": "1", "text": 5}\n', 'line 1: "text" must be a string'),
+        ('{"text": "no id"}\n', 'line 1: missing "_id"'),
+        ('["a list"]\n', "line 1: expected a JSON object"),
+        ("\n\n", "no documents found"),
+    ],
+)
+def test_malformed_corpus_lines_name_the_line(tmp_path: Path, content: str, reason: str) -> None:
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(BeirFormatError, match=reason):
+        read_corpus(path)
+
+
+def test_queries_and_qrels(tmp_path: Path) -> None:
+    queries = _write_jsonl(tmp_path / "q.jsonl", [{"_id": "q1", "text": "a claim", "label": "SUPPORTS"}])
+    assert read_queries(queries) == {"q1": "a claim"}
+    qrels = tmp_path / "qrels.tsv"
+    qrels.write_text("query-id\tcorpus-id\tscore\textra\nq1\td1\t1\tSUPPORTS\nq1\td2\t0\tNEI\n", encoding="utf-8")
+    assert read_qrels(qrels) == {"q1": {"d1": 1, "d2": 0}}
+
+
+def test_qrels_errors(tmp_path: Path) -> None:
+    bad_header = tmp_path / "a.tsv"
+    bad_header.write_text("q\td\ts\nq1\td1\t1\n", encoding="utf-8")
+    with pytest.raises(BeirFormatError, match="header"):
+        read_qrels(bad_header)
+    bad_score = tmp_path / "b.tsv"
+    bad_score.write_text("query-id\tcorpus-id\tscore\nq1\td1\thigh\n", encoding="utf-8")
+    with pytest.raises(BeirFormatError, match="line 2: score 'high' is not a number"):
+        read_qrels(bad_score)
+    with pytest.raises(BeirFormatError, match="file not found"):
+        read_qrels(tmp_path / "missing.tsv")
+
+
+def test_judged_queries_need_a_relevant_document(tmp_path: Path) -> None:
+    corpus = _write_jsonl(tmp_path / "c.jsonl", [{"_id": "d1", "text": "x"}])
+    queries = _write_jsonl(tmp_path / "q.jsonl", [{"_id": "q1", "text": "a"}, {"_id": "q2", "text": "b"}])
+    qrels = tmp_path / "r.tsv"
+    qrels.write_text("query-id\tcorpus-id\tscore\nq1\td1\t0\nq2\td1\t1\nq9\td1\t1\n", encoding="utf-8")
+    assert load_beir(corpus, queries, qrels).judged_query_ids() == ["q2"]
+    qrels.write_text("query-id\tcorpus-id\tscore\nq1\td1\t0\n", encoding="utf-8")
+    with pytest.raises(BeirFormatError, match="no query in the qrels has a relevant document"):
+        load_beir(corpus, queries, qrels)
+
+
+# --- the CLI end to end -------------------------------------------------------------------------------------
+
+_DOCS = [
+    ("d1", "Volcanoes", ["Volcanic eruptions release sulfur dioxide.", "The aerosols cool the planet for years."]),
+    ("d2", "Coral reefs", "Marine heatwaves bleach coral reefs. Bleached corals may die within weeks."),
+    ("d3", "Arctic sea ice", ["Arctic sea ice has declined since 1979.", "September extent fell most."]),
+    ("d4", "Wind power", "Wind turbines convert kinetic energy into electricity."),
+    ("d5", "Glaciers", "Mountain glaciers are retreating on every continent."),
+]
+_QUERIES = [
+    ("q1", "Eruptions of volcanoes cool the climate"),
+    ("q2", "The Great Barrier Reef corals are bleaching"),
+    ("q3", "Arctic sea ice extent is shrinking"),
+    ("q4", "Turbines make electricity from wind"),
+]
+
+
+def _tiny_beir(tmp_path: Path) -> tuple[Path, Path, Path]:
+    corpus = _write_jsonl(tmp_path / "corpus.jsonl", [{"_id": i, "title": t, "text": x} for i, t, x in _DOCS])
+    queries = _write_jsonl(tmp_path / "queries.jsonl", [{"_id": i, "text": t} for i, t in _QUERIES])
+    qrels = tmp_path / "qrels.tsv"
+    qrels.write_text(
+        "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t2\nq3\td3\t1\nq3\td5\t0\nq4\td4\t1\n", encoding="utf-8"
+    )
+    return corpus, queries, qrels
+
+
+def test_eval_retrieval_end_to_end(tmp_path: Path) -> None:
+    corpus, queries, qrels = _tiny_beir(tmp_path)
+    args = ["eval", "retrieval", "--corpus", str(corpus), "--queries", str(queries), "--qrels", str(qrels)]
+    result = CliRunner().invoke(app, [*args, "--depth", "100"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1].startswith("nDCG@10 hybrid=")
+    value = lines[-1].split("=", 1)[1]
+    assert len(value.split(".")[1]) == 4
+    # Four easy queries over five distinct documents: every method must find them.
+    assert float(value) > 0.9
+    table = "\n".join(lines)
+    for method in ("bm25", "dense", "hybrid"):
+        assert any(line.startswith(method) for line in lines), table
+    assert "4 queries" in table
+
+
+def test_eval_retrieval_limit_and_split(tmp_path: Path) -> None:
+    corpus, queries, qrels = _tiny_beir(tmp_path)
+    args = ["eval", "retrieval", "--corpus", str(corpus), "--queries", str(queries), "--qrels", str(qrels)]
+    result = CliRunner().invoke(app, [*args, "--limit", "2", "--depth", "100"])
+    assert result.exit_code == 0, result.output
+    assert "2 queries (all)" in result.stdout
+    bad = CliRunner().invoke(app, [*args, "--split", "dev"])
+    assert bad.exit_code == 1
+    assert isinstance(bad.exception, IngestError)
+    assert "--split must be one of all, tune, test" in str(bad.exception)
+
+
+def test_eval_retrieval_missing_file_exits_1(tmp_path: Path) -> None:
+    corpus, queries, _ = _tiny_beir(tmp_path)
+    missing = tmp_path / "nope.tsv"
+    result = CliRunner().invoke(
+        app, ["eval", "retrieval", "--corpus", str(corpus), "--queries", str(queries), "--qrels", str(missing)]
+    )
+    assert result.exit_code == 1
+    assert isinstance(result.exception, IngestError)
+    assert f"{missing}: file not found" in str(result.exception)
+
+
+def test_eval_retrieval_malformed_corpus_exits_1(tmp_path: Path) -> None:
+    corpus, queries, qrels = _tiny_beir(tmp_path)
+    corpus.write_text('{"_id": "d1", "text": "ok"}\nnot json\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["eval", "retrieval", "--corpus", str(corpus), "--queries", str(queries), "--qrels", str(qrels)]
+    )
+    assert result.exit_code == 1
+    assert "line 2: not valid JSON" in str(result.exception)
+
+
+def test_main_prints_one_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from app.cli import main
+
+    corpus, queries, _ = _tiny_beir(tmp_path)
+    argv = ["claimdesk", "eval", "retrieval", "--corpus", str(corpus), "--queries", str(queries)]
+    monkeypatch.setattr(sys, "argv", [*argv, "--qrels", str(tmp_path / "gone.tsv")])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"Error: {tmp_path / 'gone.tsv'}: file not found. Check the path and the BEIR layout (see --help)."]
+
+
+def test_format_table_lists_every_method() -> None:
+    from retrieval.evaluation import MethodResult
+
+    table = format_table([MethodResult("bm25", 0.5, 0.6, 0.7, [1.0, 3.0], 2)], title="t")
+    assert table.splitlines()[0] == "t"
+    assert "0.5000" in table and "2.0" in table
