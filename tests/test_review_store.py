@@ -266,6 +266,9 @@ def test_wrong_verdict_lists_valid_labels(seeded: tuple[ReviewStore, Article, li
 def test_review_of_unknown_claim_is_refused(store: ReviewStore) -> None:
     with pytest.raises(StoreError, match="No claim with id 'ghost'"):
         store.save_review(Review(claim_id="ghost", verdict="True"), actor="ann")
+    # the refused write left no transaction open: the next write goes through
+    store.upsert_article(make_article())
+    assert len(store.articles()) == 1
 
 
 def test_conflict_between_two_stores_on_one_file(
