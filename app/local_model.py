@@ -8,6 +8,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import secrets
 import tempfile
 import threading
 import time
@@ -198,28 +199,25 @@ def resolve_model_path(settings: Settings) -> Path:
     """The GGUF to load: CLAIMDESK_LOCAL_MODEL_PATH if set, else the packaged model (joined and verified once)."""
     if settings.local_model_path is not None:
         return check_gguf(settings.local_model_path)
-    parts = packaged_parts()
     dest = settings.model_dir / MODEL_FILENAME
     if dest.exists():
         with contextlib.suppress(ModelError):
             verify_file(dest, sha256=MODEL_SHA256, size=MODEL_SIZE)
             return dest
-    return join_parts(parts, dest, sha256=MODEL_SHA256, size=MODEL_SIZE)
+    return join_parts(packaged_parts(), dest, sha256=MODEL_SHA256, size=MODEL_SIZE)
 
 
 def check_gguf(path: Path) -> Path:
     """Check a user-supplied model path exists and starts like a GGUF file."""
-    if not path.is_file():
+    problem = "not a file" if not path.is_file() else None
+    if problem is None:
+        with path.open("rb") as fh:
+            problem = None if fh.read(4) == b"GGUF" else "not a GGUF model file"
+    if problem:
         raise ConfigurationError(
-            f"CLAIMDESK_LOCAL_MODEL_PATH points at {path}, which is not a file. "
+            f"CLAIMDESK_LOCAL_MODEL_PATH points at {path}, which is {problem}. "
             "Set it to a .gguf file, or unset it to use the packaged model."
         )
-    with path.open("rb") as fh:
-        if fh.read(4) != b"GGUF":
-            raise ConfigurationError(
-                f"CLAIMDESK_LOCAL_MODEL_PATH points at {path}, which is not a GGUF model file. "
-                "Set it to a .gguf file, or unset it to use the packaged model."
-            )
     return path
 
 
@@ -234,10 +232,14 @@ def default_threads() -> int:
 class LocalRuntime:
     """One loaded llama.cpp model (xllamacpp's in-process server); calls are serialised by a lock."""
 
-    def __init__(self, path: Path, *, threads: int = 0, n_ctx: int = DEFAULT_N_CTX) -> None:
+    def __init__(
+        self, path: Path, *, threads: int = 0, n_ctx: int = DEFAULT_N_CTX, api_key: str | None = None, port: int = 0
+    ) -> None:
         import xllamacpp
 
         self.path = path
+        # xllamacpp always serves HTTP too; a random key keeps other local processes and web pages off it.
+        self.api_key = api_key or secrets.token_urlsafe(24)
         self.threads = threads or default_threads()
         self.n_ctx = n_ctx
         params = xllamacpp.CommonParams()
@@ -250,8 +252,10 @@ class LocalRuntime:
         params.cpuparams_batch.n_threads = self.threads
         params.verbosity = -1  # llama.cpp logs every request to stderr otherwise
         params.warmup = False
-        params.hostnames = ["127.0.0.1"]  # xllamacpp always opens an HTTP port; keep it on loopback
-        params.port = 0
+        params.hostnames = ["127.0.0.1"]
+        params.port = port
+        params.api_keys = [self.api_key]
+        params.endpoint_slots = False
         started = time.perf_counter()
         try:
             self._server = xllamacpp.Server(params)
@@ -380,7 +384,7 @@ class LocalChatModel(BaseChatModel):
         if settings.local_model_path is not None:
             check_gguf(settings.local_model_path)
             model_id = settings.local_model_path.stem
-        else:
+        elif not (settings.model_dir / MODEL_FILENAME).exists():
             packaged_parts()  # fail now, naming the package, rather than at the first extraction
         return cls(
             settings=settings,

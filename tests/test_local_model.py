@@ -243,11 +243,12 @@ def test_real_model_call_is_bounded_by_the_timeout(model_path: Path) -> None:
     assert time.perf_counter() - started < 30  # generation stops at the deadline instead of running 2000 tokens
 
 
+SERVER_KEY = "test-server-key"
 _SERVE = """
 import sys, time
 from pathlib import Path
 from app.local_model import LocalRuntime
-runtime = LocalRuntime(Path(sys.argv[1]), n_ctx=2048)
+runtime = LocalRuntime(Path(sys.argv[1]), n_ctx=2048, api_key=sys.argv[2])
 print(runtime.address, flush=True)
 sys.stdin.read()  # serve until the test closes our stdin
 """
@@ -257,7 +258,7 @@ sys.stdin.read()  # serve until the test closes our stdin
 def llama_server(model_path: Path) -> Iterator[str]:
     """A real llama.cpp OpenAI-compatible HTTP server (xllamacpp) in its own process on a loopback port."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, str(model_path)],
+        [sys.executable, "-c", _SERVE, str(model_path), SERVER_KEY],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -289,7 +290,9 @@ def llama_server(model_path: Path) -> Iterator[str]:
 @pytest.mark.slow
 @pytest.mark.server
 def test_openai_compatible_against_real_llama_server(llama_server: str) -> None:
-    settings = Settings(llm_base_url=llama_server + "/v1", llm_timeout=300)
+    denied = httpx.post(llama_server + "/v1/chat/completions", json={"messages": []}, timeout=30)
+    assert denied.status_code == 401  # the runtime's HTTP side is locked with a key
+    settings = Settings(llm_base_url=llama_server + "/v1", llm_timeout=300, openai_api_key=SERVER_KEY)
     handle = build_llm(settings, "openai-compatible:qwen2.5-coder-1.5b")
     assert handle is not None and not handle.strong
     text = handle.json_runnable(SCHEMA, max_tokens=48).invoke(
