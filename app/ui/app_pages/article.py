@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.errors import WorkbenchError
 from app.highlight import category_for, escape_text, legend_html
-from app.ui.app_pages.common import EMPTY_LIBRARY, errors_shown, review_claim, safe, show_flash, workbench
+from app.ui.app_pages.common import EMPTY_LIBRARY, errors_shown, flash, review_claim, safe, show_flash, workbench
 
 wb = workbench()
 st.title("Article")
@@ -49,16 +49,19 @@ with errors_shown():
 
                 try:
                     result = wb.extract(picked, llm, progress=progress)
-                    run = result.run
-                    line = f"Kept {run.claims_kept} claim(s) from {run.sentences_scored} sentences"
-                    if run.discarded_ungrounded:
-                        line += f"; dropped {run.discarded_ungrounded} whose quote was not in the article"
-                    status.update(label=line, state="complete", expanded=bool(run.failures))
-                    for failure in run.failures:
-                        st.warning(failure)
                 except WorkbenchError as exc:
                     status.update(label="Extraction failed", state="error", expanded=True)
                     st.error(str(exc))
+                else:
+                    run = result.run
+                    line = f"Kept {run.claims_kept} claim(s) from {run.sentences_scored} sentences ({run.model})"
+                    if run.discarded_ungrounded:
+                        line += f"; dropped {run.discarded_ungrounded} whose quote was not in the article"
+                    status.update(label=line, state="complete")
+                    flash("success", line + ".")
+                    for failure in run.failures:
+                        flash("warning", failure)
+                    st.rerun()  # redraw counts, highlights and the claim list from the store
         c3.caption(
             f"{summary.claim_count} claims · {summary.reviewed} reviewed · {summary.in_progress} in progress · "
             f"{summary.not_checkable} not checkable"

@@ -48,12 +48,15 @@ with st.container(border=True):
     if results:
         st.markdown("**Last ingest**")
         for source, status, title, message in results:
-            icon = {"added": "✅", "replaced": "✅", "unchanged": "↺", "skipped": "⚠️"}.get(status, "❌")
+            colour = {"added": "#2ea043", "replaced": "#2ea043", "unchanged": "#6e7781", "skipped": "#e08a00"}.get(
+                status, "#c62828"
+            )
             detail = title or ""
             if message:
                 detail = f"{detail} — {message}" if detail else message
             st.markdown(
-                f"{icon} <b>{escape_text(status)}</b> · <code>{escape_text(source)}</code>"
+                f'<span style="background:{colour};color:white;border-radius:0.6em;padding:0 0.5em;'
+                f'font-size:0.8em">{escape_text(status)}</span> <code>{escape_text(source)}</code>'
                 f"{' · ' + escape_text(detail) if detail else ''}",
                 unsafe_allow_html=True,
             )
@@ -66,7 +69,7 @@ with errors_shown():
     confirm = st.session_state.get("confirm_delete")
     for summary in articles:
         with st.container(border=True):
-            cols = st.columns([6, 3, 1.2, 1.2])
+            cols = st.columns([5, 3, 1.3, 1.4], vertical_alignment="center")
             with cols[0]:
                 st.markdown(f"**{escape_text(summary.title)}**", unsafe_allow_html=True)
                 st.markdown(

@@ -193,9 +193,9 @@ with left:
     safe(" · ".join(meta), small=True)
 
     st.subheader("Evidence")
-    q1, q2 = st.columns([8, 2], vertical_alignment="bottom")
+    q1, q2 = st.columns([7, 2], vertical_alignment="bottom")
     query = q1.text_input("Search query (edit and press Enter to search again)", key=key("query", claim.id))
-    if q2.button("Search again", icon=":material/search:"):
+    if q2.button("Search", icon=":material/search:", help="Search again (fresh results)"):
         ss.get("_evidence", {}).pop((claim.id, query), None)
     try:
         inside, elsewhere = evidence(claim, query)

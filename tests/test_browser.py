@@ -1,0 +1,209 @@
+"""The workbench in a real browser: `streamlit run` on a free port, driven by Debian's Chromium via Playwright.
+
+Screenshots of every page go to the test's tmp directory (kept by pytest for inspection).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "china-russia-sanctions.txt"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HOSTILE = (
+    "Hostile headline <script>window.__pwned=1</script>\n\n"
+    "Officials said 12 <script>window.__pwned=1</script> tanks crossed the border on 3 May.\n\n"
+    'The ministry said 40 people <img src=x onerror="window.__pwned=1"> were hurt in 2024.\n\n'
+    "Read the 2023 report [click](javascript:window.__pwned=1) which says exports fell 7%.\n"
+)
+TIMEOUT_MS = 60_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A headless Streamlit server on a free loopback port with its own data dir and no LLM."""
+    data = tmp_path_factory.mktemp("browser-data")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMDESK_")}
+    env.update(CLAIMDESK_DATA_DIR=str(data), CLAIMDESK_LLM="none", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    log = (data / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app" / "ui" / "main.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--client.toolbarMode",
+            "minimal",
+        ],
+        cwd=data,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start: {(data / 'streamlit.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless (never downloaded)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _idle(page: object) -> None:
+    """Wait until Streamlit finished the current run (the app root reports its script state)."""
+    page.wait_for_timeout(250)  # type: ignore[attr-defined]  # let a triggered rerun start
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(  # type: ignore[attr-defined]
+        timeout=TIMEOUT_MS
+    )
+    page.wait_for_timeout(250)  # type: ignore[attr-defined]  # stale elements fade back in
+
+
+def _heading(page: object, title: str) -> None:
+    page.get_by_role("heading", name=title, exact=True, level=1).wait_for(timeout=TIMEOUT_MS)  # type: ignore[attr-defined]
+
+
+def _go(page: object, url: str, name: str) -> None:
+    page.goto(f"{url}/{name}")  # type: ignore[attr-defined]
+    _heading(page, name.capitalize() if name else "Library")
+    _idle(page)
+
+
+def _upload(page: object, name: str, data: bytes, mime: str = "text/plain") -> None:
+    page.locator('input[type="file"]').set_input_files(  # type: ignore[attr-defined]
+        files=[{"name": name, "mimeType": mime, "buffer": data}]
+    )
+    _idle(page)
+    page.get_by_role("button", name="Ingest").click()  # type: ignore[attr-defined]
+    page.get_by_text("Last ingest").wait_for(timeout=TIMEOUT_MS)  # type: ignore[attr-defined]
+    _idle(page)
+
+
+def test_ingest_extract_review_dashboard(server: str, browser: object, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1400, "height": 2000})  # type: ignore[attr-defined]
+    _go(page, server, "")
+    expect(page.get_by_text("No articles yet")).to_be_visible()
+    _upload(page, SEED.name, SEED.read_bytes())
+    expect(page.get_by_text("China, Russia to Support Each Other").first).to_be_visible()
+    page.screenshot(path=str(tmp_path / "1-library.png"), full_page=True)
+
+    page.get_by_role("button", name="Open").first.click()
+    _heading(page, "Article")
+    _idle(page)
+    page.get_by_role("button", name="Extract claims").click()
+    page.get_by_text("Kept").first.wait_for(timeout=TIMEOUT_MS)
+    _idle(page)
+    page.locator("mark.cd-claim").first.wait_for(timeout=TIMEOUT_MS)
+    assert page.locator("mark.cd-claim").count() > 0
+    page.screenshot(path=str(tmp_path / "2-article.png"), full_page=True)
+
+    _go(page, server, "review")
+    expect(page.get_by_text("In this article")).to_be_visible()
+    page.get_by_text("False", exact=True).first.click()
+    _idle(page)
+    reviewer = page.get_by_label("Reviewer")
+    reviewer.fill("Ana")
+    reviewer.press("Enter")
+    _idle(page)
+    page.locator('[data-testid="stCheckbox"]').filter(has_text="Cite").first.click()
+    _idle(page)
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("Saved: False").wait_for(timeout=TIMEOUT_MS)
+    _idle(page)
+    page.screenshot(path=str(tmp_path / "3-review.png"), full_page=True)
+
+    _go(page, server, "dashboard")
+    metric = page.get_by_test_id("stMetric").filter(has=page.get_by_text("Reviewed", exact=True))
+    expect(metric.get_by_test_id("stMetricValue")).to_have_text("1")
+    page.get_by_role("button", name="Prepare report").click()
+    page.get_by_role("button", name="Markdown").wait_for(timeout=TIMEOUT_MS)
+    _idle(page)
+    page.screenshot(path=str(tmp_path / "4-dashboard.png"), full_page=True)
+    page.close()
+
+
+def test_hostile_article_is_inert(server: str, browser: object, tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 2000})  # type: ignore[attr-defined]
+    _go(page, server, "")
+    _upload(page, "hostile.md", HOSTILE.encode())
+    shots = []
+    for name in ("", "article", "review"):
+        _go(page, server, name)
+        if name == "article":
+            # pick the hostile article and extract so its sentences are highlighted claims too
+            page.get_by_test_id("stSelectbox").first.click()
+            page.get_by_role("option").filter(has_text="Hostile headline").first.click()
+            _idle(page)
+            page.get_by_role("button", name="Extract claims").click()
+            page.get_by_text("Kept").first.wait_for(timeout=TIMEOUT_MS)
+            _idle(page)
+            assert page.get_by_text("window.__pwned=1").count() > 0  # shown literally, as text
+        shot = tmp_path / f"hostile-{name or 'library'}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        shots.append(shot)
+        assert page.evaluate("window.__pwned") is None
+        assert page.locator("script", has_text="__pwned").count() == 0
+        assert page.locator("img[onerror]").count() == 0
+        assert page.locator('a[href^="javascript"]').count() == 0
+        assert page.locator("a", has_text="click").count() == 0
+    page.close()
