@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -276,3 +277,65 @@ def test_cli_ui_command() -> None:
     cmd = streamlit_command(8765, "127.0.0.1")
     assert str(ENTRY) in cmd and ENTRY.is_file()
     assert cmd[cmd.index("--server.port") + 1] == "8765" and cmd[cmd.index("--server.headless") + 1] == "true"
+
+
+def test_edited_query_searches_again_and_history_shows_the_save(wb: Workbench) -> None:
+    at = _review_page(wb)
+    claim = wb.queue()[0][0]
+    at.text_input(key=f"rv-query-{claim.id}").input("Beijing nuclear disarmament").run()
+    cards = [m.value for m in at.markdown if "cd-evidence" in m.value]
+    marked = {m.lower() for c in cards for m in re.findall(r'<mark class="cd-term">(.*?)</mark>', c)}
+    assert marked & {"beijing", "nuclear", "disarmament"}
+    assert (claim.id, "Beijing nuclear disarmament") in at.session_state["_evidence"]
+    at.text_input(key="_reviewer_widget").input("Ana").run()
+    at.radio[0].set_value("Half true").run()
+    button(at, "Save").click().run()
+    history = at.dataframe
+    assert history, "the History expander should list the saved review"
+    assert "Ana" in history[-1].value.to_string()
+
+
+def test_evidence_is_split_between_own_article_and_elsewhere(wb: Workbench) -> None:
+    article_id = ingest_seed(wb)
+    other = wb.ingest_upload(
+        "other.txt",
+        b"Moscow answers sanctions\n\nRussia expelled 10 US diplomats after Washington imposed new sanctions.\n",
+    )
+    claim = next(c for c, _ in wb.claims_with_reviews(article_id) if "expelled" in c.quote)
+    inside, elsewhere = wb.evidence_for(claim, "Russia expelled US diplomats sanctions")
+    assert inside and all(ev.article_id == article_id for ev in inside)
+    assert [ev.article_id for ev in elsewhere] == [other.article_id]
+
+
+@pytest.mark.server
+def test_claimdesk_ui_serves_the_app(tmp_path: Path) -> None:
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-c", "from app.cli import main; main()", "ui", "--port", str(port)]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).text == "ok":
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            assert time.monotonic() < deadline, "claimdesk ui did not come up within 60 s"
+            time.sleep(0.3)
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+        assert page.status_code == 200 and "<html" in page.text.lower()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
