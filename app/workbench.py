@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.config import Settings
-from app.errors import ConflictError, RetrievalError, StoreError, WorkbenchError
+from app.errors import ConflictError, ExtractionError, RetrievalError, StoreError, WorkbenchError
 from app.highlight import Highlight, article_html, claim_highlights, highlight_html, paragraph_bounds
 from app.models import Article, CitedEvidence, Claim, Evidence, HistoryEvent, Review, utcnow
 
@@ -204,7 +204,20 @@ class Workbench:
         if article is None:
             raise StoreError(f"Article {article_id} is not in the store; ingest it again from the Library page.")
         extractor = build_extractor(self.settings, self.llm(llm_spec), self.scorer())
-        result = extractor.extract(article, progress=progress)
+        try:
+            result = extractor.extract(article, progress=progress)
+        except ExtractionError as exc:
+            # Nothing lost: claims validated before the model gave up still reach the reviewer.
+            kept = [c for c in exc.kept if isinstance(c, Claim)]
+            if kept:
+                self.store.save_claims(article_id, kept)
+                raise ExtractionError(
+                    f"{exc} {len(kept)} claim(s) validated before it gave up were saved.",
+                    attempts=exc.attempts,
+                    last_output=exc.last_output,
+                    kept=exc.kept,
+                ) from exc
+            raise
         self.store.save_claims(article_id, result.claims, run=result.run)
         return result
 

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from fakes import QueueChatModel, RuleScorer, fake_handle
+from fakes import GARBAGE, QueueChatModel, RuleScorer, fake_handle
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -339,3 +339,16 @@ def test_claimdesk_ui_serves_the_app(tmp_path: Path) -> None:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
+
+
+def test_a_model_that_never_answers_properly_shows_an_error(settings: Settings) -> None:
+    chat = QueueChatModel(responder=lambda messages: GARBAGE)
+    wb = Workbench(settings, scorer=RuleScorer(), llms={"fake": fake_handle(chat, strong=True)})
+    wb.ingest_paths([str(SEED)])
+    at = page(wb, "article")
+    at.selectbox(key="extract_llm").set_value("fake").run()
+    button(at, "Extract claims").click().run()
+    assert not at.exception
+    assert at.error and chat.calls
+    assert any(s.label == "Extraction failed" for s in at.status)
+    assert wb.articles()[0].claim_count == 0

@@ -245,10 +245,17 @@ with right:
         reviewer_input()
         b1, b2 = st.columns(2)
         b1.button(
-            "Save", type="secondary", icon=":material/save:", on_click=save, args=(claim.id, None), width="stretch"
+            "Save",
+            shortcut="Mod+S",
+            type="secondary",
+            icon=":material/save:",
+            on_click=save,
+            args=(claim.id, None),
+            width="stretch",
         )
         b2.button(
             "Save & next",
+            shortcut="Mod+Enter",
             type="primary",
             icon=":material/skip_next:",
             on_click=save,
