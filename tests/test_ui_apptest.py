@@ -352,3 +352,17 @@ def test_a_model_that_never_answers_properly_shows_an_error(settings: Settings) 
     assert at.error and chat.calls
     assert any(s.label == "Extraction failed" for s in at.status)
     assert wb.articles()[0].claim_count == 0
+
+
+def test_review_button_on_the_article_page_opens_that_claim(wb: Workbench) -> None:
+    article_id = ingest_seed(wb)
+    at = page(wb, "article")
+    claims = wb.claims_with_reviews(article_id)
+    target = claims[1][0]
+    button_key = f"rv-{target.id}"
+    [review_button] = [b for b in at.button if b.key == button_key]
+    review_button.click().run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Review"]
+    assert at.selectbox(key="review_filter_article").value == article_id
+    assert at.selectbox[4].value == target.id
