@@ -190,7 +190,8 @@ _STOPWORDS = frozenset(
 def query_terms(query: str) -> list[str]:
     """Content words of a query, lower-cased, in order, without duplicates or stop words."""
     words = [w.lower() for w in _WORD.findall(query)]
-    return list(dict.fromkeys(w for w in words if w not in _STOPWORDS and (len(w) > 2 or w.isdigit())))
+    # Numbers of two or more digits matter ("10 diplomats", "2020"); a lone digit marks noise.
+    return list(dict.fromkeys(w for w in words if w not in _STOPWORDS and (len(w) > 2 or (w.isdigit() and len(w) > 1))))
 
 
 def _term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:

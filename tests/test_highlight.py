@@ -128,3 +128,7 @@ def test_evidence_card_escapes_title_and_source() -> None:
     out = evidence_html("text", "text", title="<img src=x onerror=alert(1)>", source="javascript:alert(1)", score=0.5)
     assert "<img" not in out and "javascript:" not in out
     assert "score 0.500" in out
+
+
+def test_query_terms_keep_numbers_but_not_single_digits() -> None:
+    assert query_terms("Russia expelled 10 US diplomats, 1 said") == ["russia", "expelled", "10", "diplomats"]
