@@ -60,7 +60,10 @@ with errors_shown():
         ],
         hide_index=True,
         column_config={
-            "progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0, format="percent")
+            "article": st.column_config.TextColumn("article", width="large"),
+            "progress": st.column_config.ProgressColumn(
+                "progress", min_value=0.0, max_value=1.0, format="percent", width="small"
+            ),
         },
     )
 
