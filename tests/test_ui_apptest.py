@@ -366,3 +366,23 @@ def test_review_button_on_the_article_page_opens_that_claim(wb: Workbench) -> No
     assert [t.value for t in at.title] == ["Review"]
     assert at.selectbox(key="review_filter_article").value == article_id
     assert at.selectbox[4].value == target.id
+
+
+def test_evidence_is_searched_once_per_claim_and_query(settings: Settings) -> None:
+    calls: list[tuple[str, str | None]] = []
+
+    class CountingWorkbench(Workbench):
+        def evidence_for(self, claim, query=None, k=6):  # type: ignore[no-untyped-def]
+            calls.append((claim.id, query))
+            return super().evidence_for(claim, query, k)
+
+    wb = CountingWorkbench(settings, scorer=RuleScorer())
+    ingest_seed(wb)
+    at = page(wb, "review")
+    first = wb.queue()[0][0].id
+    button(at, "Next").click().run()
+    button(at, "Prev").click().run()
+    at.text_area(key=f"rv-notes-{first}").input("typing does not search again").run()
+    assert not at.exception
+    assert [c for c, _ in calls].count(first) == 1
+    assert len(calls) == 2
