@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
 
     from app.config import Settings
+    from app.llm import LLMHandle
 
 __all__ = [
     "SCORER_MODEL_ID",
@@ -224,8 +225,13 @@ def _as_text(output: object) -> str:
     return str(content)
 
 
+# Providers enforce CLAIMDESK_LLM_TIMEOUT themselves (and stop generating cleanly); this backstop only catches
+# one that hangs past it. Abandoning a call early would leave it running and holding the local model's lock.
+BACKSTOP_GRACE = 10.0
+
+
 def _invoke_with_timeout(runnable: Runnable[Any, Any], messages: list[BaseMessage], timeout: float) -> str:
-    # A daemon thread per call: a hung provider cannot block the next call, and the caller gets control back.
+    # A daemon thread per call: a hung provider cannot block the caller past timeout + BACKSTOP_GRACE.
     box: dict[str, object] = {}
 
     def target() -> None:
@@ -236,7 +242,7 @@ def _invoke_with_timeout(runnable: Runnable[Any, Any], messages: list[BaseMessag
 
     worker = threading.Thread(target=target, daemon=True, name="claimdesk-llm-call")
     worker.start()
-    worker.join(timeout)
+    worker.join(timeout + BACKSTOP_GRACE)
     if worker.is_alive():
         raise TimeoutError(f"the model did not answer within {timeout:g} s (CLAIMDESK_LLM_TIMEOUT)")
     if "exc" in box:
@@ -339,7 +345,7 @@ def raise_if_all_failed(run: ExtractionRun, calls: int, gave_up: int, attempts: 
 
 def build_extractor(
     settings: Settings,
-    llm: JsonLLM | None,
+    llm: LLMHandle | JsonLLM | None,
     scorer: SentenceScorer,
     *,
     strategy: str | None = None,

@@ -30,12 +30,14 @@ class QueueChatModel(BaseChatModel):
     """Answers each call with the next queued item: a string is returned, an Exception is raised.
 
     When the queue is empty, `responder(messages)` is used if given, else the call fails loudly (a test that
-    makes more calls than it queued is a test bug). `calls` holds the messages of every call, in order.
+    makes more calls than it queued is a test bug). `calls` holds the messages of every call, in order, and
+    `call_kwargs` the keyword arguments bound to it (the JSON schema, max_tokens).
     """
 
     responses: list[Any] = Field(default_factory=list)
     responder: Callable[[list[BaseMessage]], str] | None = None
     calls: list[list[BaseMessage]] = Field(default_factory=list)
+    call_kwargs: list[dict[str, Any]] = Field(default_factory=list)
 
     @property
     def _llm_type(self) -> str:
@@ -49,6 +51,7 @@ class QueueChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         self.calls.append(list(messages))
+        self.call_kwargs.append(dict(kwargs))  # e.g. json_schema and max_tokens bound by LLMHandle
         if self.responses:
             item = self.responses.pop(0)
         elif self.responder is not None:
@@ -133,21 +136,7 @@ class RuleScorer:
 
 
 def fake_handle(chat_model: BaseChatModel, *, strong: bool = False, model_id: str = "fake") -> Any:
-    """An LLMHandle around a fake chat model, built by app.llm.handle_from_chat_model."""
-    try:
-        from app.llm import handle_from_chat_model
-    except ImportError:  # TEMPORARY until app/llm.py lands
-        from langchain_core.output_parsers import StrOutputParser
+    """An LLMHandle around a fake chat model (via app.llm.handle_from_chat_model)."""
+    from app.llm import handle_from_chat_model
 
-        @dataclass
-        class _Handle:
-            spec: str
-            model_id: str
-            strong: bool
-            chat_model: BaseChatModel
-
-            def json_runnable(self, schema: dict[str, Any], *, max_tokens: int = 512) -> Any:
-                return self.chat_model | StrOutputParser()
-
-        return _Handle("fake", model_id, strong, chat_model)
     return handle_from_chat_model(chat_model, spec="fake", model_id=model_id, strong=strong)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from app.errors import ExtractionError, StoreError
+from app.errors import ExtractionError, RetrievalError, StoreError
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -47,7 +47,10 @@ def _articles(settings: Settings, store: ReviewStore, ids: list[str], all_: bool
         article = store.get_article(article_id)
         if article is None:
             corpus = corpus or _open_corpus(settings)
-            article = corpus.get_article(article_id) if corpus is not None else None
+            try:
+                article = corpus.get_article(article_id) if corpus is not None else None
+            except RetrievalError:  # unknown there too: the message below says what to do
+                article = None
         if article is None:
             raise StoreError(
                 f"Article {article_id} is not in the corpus; `claimdesk articles` lists the ids of ingested articles."
