@@ -277,3 +277,33 @@ def test_format_table_lists_every_method() -> None:
     table = format_table([MethodResult("bm25", 0.5, 0.6, 0.7, [1.0, 3.0], 2)], title="t")
     assert table.splitlines()[0] == "t"
     assert "0.5000" in table and "2.0" in table
+
+
+# --- document-level fusion ----------------------------------------------------------------------------------
+
+
+def _hit(chunk_id: str, article_id: str) -> Evidence:
+    return Evidence(chunk_id=chunk_id, article_id=article_id, title="", source="", text="", start=0, end=0, score=0)
+
+
+def test_fuse_documents_chunk_level_matches_rrf_by_hand() -> None:
+    from retrieval.ranking import FusionParams, fuse_documents
+
+    bm25 = [_hit("a1", "A"), _hit("b1", "B"), _hit("a2", "A")]
+    dense = [_hit("b1", "B"), _hit("c1", "C")]
+    # k=1: b1 = 1/3 + 1/2, a1 = 1/2, c1 = 1/3, a2 = 1/4 -> B, A, C.
+    assert fuse_documents(bm25, dense, FusionParams(rrf_k=1)) == ["B", "A", "C"]
+    # Heavy dense weight: c1 = 10/3 beats a1 = 1/2 but not b1 = 1/3 + 10/2.
+    assert fuse_documents(bm25, dense, FusionParams(rrf_k=1, weights=(1.0, 10.0))) == ["B", "C", "A"]
+
+
+def test_fuse_documents_document_level_ranks_each_article_once_per_list() -> None:
+    from retrieval.ranking import FusionParams, fuse_documents
+
+    bm25 = [_hit("a1", "A"), _hit("a2", "A"), _hit("b1", "B")]
+    dense = [_hit("b1", "B"), _hit("a3", "A")]
+    # Document ranks: bm25 A=1, B=2; dense B=1, A=2 -> a tie, broken by id.
+    assert fuse_documents(bm25, dense, FusionParams(rrf_k=1, level="document")) == ["A", "B"]
+    # At chunk level A's second chunk does not count, b1 sits in both lists: B first.
+    assert fuse_documents(bm25, dense, FusionParams(rrf_k=1, level="chunk")) == ["B", "A"]
+    assert fuse_documents([], [], FusionParams()) == []
