@@ -43,7 +43,8 @@ WINDOW_CHARS = 6000
 OVERLAP_CHARS = 400
 MODEL_WEIGHT = 0.5  # share of the model's own score in the final check-worthiness; the rest is the scorer's
 SAME_STATEMENT = 0.9  # difflib ratio above which two statements are the same claim
-WINDOW_MAX_TOKENS = 4096
+WINDOW_MAX_TOKENS = 4096  # room for max_claims claims from one window on a hosted model
+LOCAL_WINDOW_MAX_TOKENS = 2048  # a small local model's context (4096) also holds the window itself
 
 
 class ExtractedClaim(BaseModel):
@@ -119,7 +120,8 @@ class WholeArticleExtractor:
         self.window_chars = window_chars
         self.prompt = load_prompt(PROMPT_NAME)
         self.template = self.prompt.chat_template()
-        self.runnable = llm.json_runnable(schema_of(ClaimList), max_tokens=WINDOW_MAX_TOKENS)
+        max_tokens = WINDOW_MAX_TOKENS if llm.strong else LOCAL_WINDOW_MAX_TOKENS
+        self.runnable = llm.json_runnable(schema_of(ClaimList), max_tokens=max_tokens)
 
     def messages_for(self, article: Article, window: Window, part: int, parts: int) -> list[BaseMessage]:
         """The chat messages for one window (exposed for tests and snapshots)."""
