@@ -6,6 +6,7 @@ Screenshots of every page go to the test's tmp directory (kept by pytest for ins
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -167,7 +168,8 @@ def test_ingest_extract_review_dashboard(server: str, browser: object, tmp_path:
     _idle(page)
     page.locator('[data-testid="stCheckbox"]').filter(has_text="Cite").first.click()
     _idle(page)
-    page.get_by_role("button", name="Save", exact=True).click()
+    # the accessible name carries the shortcut hint too ("Save Ctrl+S"), so match the start only
+    page.get_by_role("button", name=re.compile(r"^Save(?!\s*&)")).click()
     page.get_by_text("Saved: False").wait_for(timeout=TIMEOUT_MS)
     _idle(page)
     page.screenshot(path=str(tmp_path / "3-review.png"), full_page=True)

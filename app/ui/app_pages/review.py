@@ -243,23 +243,23 @@ with right:
         st.checkbox("Not checkable (opinion, too vague, or not a factual claim)", key=key("nc", claim.id))
         st.text_area("Notes", key=key("notes", claim.id), height=120, placeholder="Reasoning, sources, caveats")
         reviewer_input()
-        b1, b2 = st.columns(2)
-        b1.button(
-            "Save",
-            shortcut="Mod+S",
-            type="secondary",
-            icon=":material/save:",
-            on_click=save,
-            args=(claim.id, None),
-            width="stretch",
-        )
-        b2.button(
+        # Stacked, full width: the shortcut hints need the room, and the primary action comes first.
+        st.button(
             "Save & next",
             shortcut="Mod+Enter",
             type="primary",
             icon=":material/skip_next:",
             on_click=save,
             args=(claim.id, next_id),
+            width="stretch",
+        )
+        st.button(
+            "Save",
+            shortcut="Mod+S",
+            type="secondary",
+            icon=":material/save:",
+            on_click=save,
+            args=(claim.id, None),
             width="stretch",
         )
         who = f" by {escape_text(base.reviewer)}" if base.reviewer else ""
