@@ -163,6 +163,20 @@ class Workbench:
         self._mirror_unchanged(report.outcomes)
         return report
 
+    def ingest_urls(self, urls: Sequence[str], progress: IngestProgress | None = None) -> list[SourceOutcome]:
+        """Ingest web pages; anything that is not an http(s) URL is refused (the UI must not read server files)."""
+        from app.corpus import SourceOutcome
+
+        wanted = [u.strip() for u in urls if u.strip()]
+        web = [u for u in wanted if u.lower().startswith(("http://", "https://"))]
+        refused = [
+            SourceOutcome(u, "failed", message="not an http(s) URL; upload files with the file picker instead")
+            for u in wanted
+            if u not in web
+        ]
+        outcomes = self.ingest_paths(web, progress=progress).outcomes if web else []
+        return refused + outcomes
+
     def ingest_upload(self, name: str, data: bytes) -> SourceOutcome:
         """Ingest one uploaded file's bytes (name decides the format); the article is mirrored into the store."""
         outcome = self.corpus.ingest_bytes(name, data, on_article=self._mirror(None))

@@ -386,3 +386,13 @@ def test_evidence_is_searched_once_per_claim_and_query(settings: Settings) -> No
     assert not at.exception
     assert [c for c, _ in calls].count(first) == 1
     assert len(calls) == 2
+
+
+def test_the_url_box_refuses_server_paths(wb: Workbench) -> None:
+    at = page(wb, "library")
+    at.text_area(key="urls").input(f"{SEED}\nfile:///etc/passwd").run()
+    button(at, "Ingest").click().run()
+    assert not at.exception
+    body = texts(at)
+    assert body.count("not an http(s) URL") == 2
+    assert wb.articles() == []

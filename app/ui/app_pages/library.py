@@ -36,8 +36,7 @@ with st.container(border=True):
         try:
             outcomes = wb.ingest_uploads(files, progress=step)
             if sources:
-                report = wb.ingest_paths(sources, progress=lambda i, n, s: step(i, n, s, base=len(files)))
-                outcomes.extend(report.outcomes)
+                outcomes.extend(wb.ingest_urls(sources, progress=lambda i, n, s: step(i, n, s, base=len(files))))
             rows = [(o.source, o.status, o.title, o.message) for o in outcomes]
         except WorkbenchError as exc:
             st.error(str(exc))
