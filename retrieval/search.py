@@ -97,20 +97,20 @@ class HybridSearcher:
             return []
         n = max(self.candidates, k)
         bm25 = self._bm25(query, n, exclude_article_ids, only_article_ids)
-        dense = self._dense(query, n, exclude_article_ids, only_article_ids)
+        vec = self.store.embedder.embed([query])[0]
+        # Candidates come back as ids only; text and metadata are fetched for the k shown.
+        dense = self.store.dense_ids(vec, n, exclude_article_ids=exclude_article_ids, only_article_ids=only_article_ids)
         wb, wd = self.weights
         fused: dict[str, float] = {}
         info: dict[str, dict[str, Any]] = {}
         for rank, (cid, score) in enumerate(bm25, 1):
             fused[cid] = fused.get(cid, 0.0) + wb / (self.rrf_k + rank)
             info.setdefault(cid, {}).update(bm25_score=score, bm25_rank=rank)
-        rows: dict[str, tuple[str, dict[str, Any]]] = {}
-        for rank, (cid, sim, doc, meta) in enumerate(dense, 1):
+        for rank, (cid, sim) in enumerate(dense, 1):
             fused[cid] = fused.get(cid, 0.0) + wd / (self.rrf_k + rank)
             info.setdefault(cid, {}).update(dense_score=sim, dense_rank=rank)
-            rows[cid] = (doc, meta)
         top = sorted(fused, key=lambda c: (-fused[c], c))[:k]
-        rows.update(self.store.get_chunk_rows([c for c in top if c not in rows]))
+        rows = self.store.get_chunk_rows(top)
         out: list[Evidence] = []
         for cid in top:
             if cid not in rows:  # deleted by another writer since the BM25 index was built

@@ -19,6 +19,7 @@ from retrieval.models import Article, Chunk
 AddStatus = Literal["added", "unchanged", "replaced"]
 _PAGE = 5000
 _STALE_CHECK_SECONDS = 2.0
+_MAX_POSTFILTER = 2000  # excluded chunks up to which dense search post-filters instead of `$nin`
 
 
 def persistent_client(path: Path) -> Any:
@@ -279,6 +280,46 @@ class ChunkStore:
             cid: (doc, meta) for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
         }
 
+    def _excluded_chunk_count(self, exclude_article_ids: Collection[str]) -> int:
+        # The BM25 index knows every chunk's article, so counting excluded chunks needs no Chroma call.
+        return int(np.isin(self.bm25().article_ids, list(exclude_article_ids)).sum())
+
+    def _query(
+        self,
+        query_vector: np.ndarray,
+        n: int,
+        exclude_article_ids: Collection[str],
+        only_article_ids: Collection[str] | None,
+        include: list[str],
+    ) -> list[tuple[str, float, str | None, dict[str, Any] | None]]:
+        if n <= 0 or (only_article_ids is not None and not only_article_ids):
+            return []
+
+        def run(n_results: int, where: dict[str, Any] | None) -> list[tuple[str, float, Any, Any]]:
+            res = self.chunk_col.query(
+                query_embeddings=[query_vector], n_results=n_results, where=where, include=include
+            )
+            docs = res["documents"][0] if res.get("documents") else [None] * len(res["ids"][0])
+            metas = res["metadatas"][0] if res.get("metadatas") else [None] * len(res["ids"][0])
+            return [
+                (cid, 1.0 - float(d), doc, meta)
+                for cid, d, doc, meta in zip(res["ids"][0], res["distances"][0], docs, metas, strict=True)
+            ]
+
+        excluded = self._excluded_chunk_count(exclude_article_ids) if exclude_article_ids else None
+        if only_article_ids is None and excluded is not None and excluded <= _MAX_POSTFILTER:
+            # A `$nin` filter makes Chroma build an allow-list of almost every chunk (seconds at 100k);
+            # asking for `excluded` extra neighbours and dropping them afterwards is exact and fast.
+            if "metadatas" not in include:
+                include = [*include, "metadatas"]
+            raw = run(n + excluded, None)
+            drop = set(exclude_article_ids)
+            kept = [r for r in raw if r[3] is not None and r[3].get("article_id") not in drop]
+            if len(kept) >= n or len(raw) < n + excluded:
+                return kept[:n]
+            # the BM25 view of the store was stale (another writer): fall through to Chroma's filter
+        return run(n, _where_article(exclude_article_ids, only_article_ids))
+
     def dense(
         self,
         query_vector: np.ndarray,
@@ -287,18 +328,20 @@ class ChunkStore:
         exclude_article_ids: Collection[str] = (),
         only_article_ids: Collection[str] | None = None,
     ) -> list[tuple[str, float, str, dict[str, Any]]]:
-        """Nearest chunks as (id, cosine similarity, text, metadata), filters applied inside Chroma."""
-        if n <= 0 or (only_article_ids is not None and not only_article_ids):
-            return []
-        res = self.chunk_col.query(
-            query_embeddings=[query_vector],
-            n_results=n,
-            where=_where_article(exclude_article_ids, only_article_ids),
-            include=["documents", "metadatas", "distances"],
+        """Nearest chunks as (id, cosine similarity, text, metadata); excluded/only articles never leak."""
+        rows = self._query(
+            query_vector, n, exclude_article_ids, only_article_ids, ["documents", "metadatas", "distances"]
         )
-        return [
-            (cid, 1.0 - float(dist), doc, meta)
-            for cid, dist, doc, meta in zip(
-                res["ids"][0], res["distances"][0], res["documents"][0], res["metadatas"][0], strict=True
-            )
-        ]
+        return [(cid, sim, doc or "", meta or {}) for cid, sim, doc, meta in rows]
+
+    def dense_ids(
+        self,
+        query_vector: np.ndarray,
+        n: int,
+        *,
+        exclude_article_ids: Collection[str] = (),
+        only_article_ids: Collection[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """Nearest chunks as (id, cosine similarity) only: cheaper when most candidates are not shown."""
+        rows = self._query(query_vector, n, exclude_article_ids, only_article_ids, ["distances"])
+        return [(cid, sim) for cid, sim, _, _ in rows]

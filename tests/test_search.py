@@ -88,3 +88,22 @@ def test_bm25_and_dense_alone(corpus: tuple[HybridSearcher, dict[str, str]]) -> 
 
 def test_empty_query_returns_nothing(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
     assert corpus[0].search("   ", 5) == []
+
+
+def test_exclude_still_exact_when_bm25_view_is_stale(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
+    import numpy as np
+
+    searcher, ids = corpus
+    store = searcher.store
+    real = store.bm25()
+    try:
+        # Pretend the BM25 index knows no chunk of the excluded article (as if another writer added it).
+        real.article_ids = np.array(["?"] * len(real.ids), dtype=object)
+        hits = store.dense_ids(
+            store.embedder.embed(["US banks Russian government bonds"])[0], 2, exclude_article_ids=[ids["seed.txt"]]
+        )
+        assert len(hits) == 2
+        seed_chunks = {c.id for c in store.chunks(ids["seed.txt"])}
+        assert not {cid for cid, _ in hits} & seed_chunks
+    finally:
+        store._bm25 = None
