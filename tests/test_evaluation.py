@@ -307,3 +307,36 @@ def test_fuse_documents_document_level_ranks_each_article_once_per_list() -> Non
     # At chunk level A's second chunk does not count, b1 sits in both lists: B first.
     assert fuse_documents(bm25, dense, FusionParams(rrf_k=1, level="chunk")) == ["B", "A"]
     assert fuse_documents([], [], FusionParams()) == []
+
+
+def test_document_features_and_linear_ranker_round_trip() -> None:
+    from retrieval.ranking import FEATURES, LinearRanker, document_features
+
+    def hit(cid: str, aid: str, bm25: float | None = None, sim: float | None = None) -> Evidence:
+        return Evidence(
+            chunk_id=cid,
+            article_id=aid,
+            title="",
+            source="",
+            text="",
+            start=0,
+            end=0,
+            score=bm25 if bm25 is not None else (sim or 0.0),
+            bm25_score=bm25,
+            dense_score=sim,
+        )
+
+    bm25 = [hit("a1", "A", bm25=8.0), hit("b1", "B", bm25=4.0), hit("a2", "A", bm25=2.0)]
+    dense = [hit("c1", "C", sim=0.9), hit("b2", "B", sim=0.6)]
+    feats = document_features(bm25, dense)
+    assert len(feats["A"]) == len(FEATURES)
+    assert feats["A"] == [1.0, 1.0, 0.6, pytest.approx(0.3), 0.0, 0.0]  # absent from dense: its last similarity
+    assert feats["B"] == [0.5, 0.5, 0.6, pytest.approx(0.3), 0.5, 1.0]
+    assert feats["C"] == [0.0, 0.0, 0.9, 0.0, 1.0, 0.0]
+    dense_only = LinearRanker((0.0, 0.0, 1.0, 0.0, 0.0, 0.0))
+    assert dense_only.rank(bm25, dense)[0] == "C"
+    keyword_only = LinearRanker((1.0, 0.0, 0.0, 0.0, 0.0, 0.0))
+    assert keyword_only.rank(bm25, dense) == ["A", "B", "C"]
+    assert LinearRanker.from_json(keyword_only.to_json()) == keyword_only
+    with pytest.raises(ValueError, match="different feature list"):
+        LinearRanker.from_json('{"features": ["x"], "weights": [1], "bias": 0}')
