@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import train_checkworthiness as data
 
-from app.checkworthiness import CheckworthinessScorer, evaluate
+from app.checkworthiness import CheckworthinessScorer, evaluate, read_labelled_tsv
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "china-russia-sanctions.txt"
 
@@ -38,7 +38,7 @@ def main() -> None:
     load_s = time.perf_counter() - started
 
     sets = {
-        "checkthat2024 dev (in-distribution)": data.load_checkthat_tsv(
+        "checkthat2024 dev (in-distribution)": read_labelled_tsv(
             data.EVAL_DIR / "checkthat2024_task1_en" / "CT24_checkworthy_english_dev.tsv"
         ),
         "checkthat2019 2017-2019 docs (unseen)": data.load_checkthat2019(),

@@ -63,13 +63,6 @@ def load_claimbuster(name: str) -> tuple[list[str], np.ndarray, list[str]]:
     )
 
 
-def load_checkthat_tsv(path: Path) -> tuple[list[str], np.ndarray]:
-    """A CheckThat!-layout TSV (Sentence_id, Text, class_label Yes/No)."""
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [r["Text"] for r in rows], np.array([int(r["class_label"].strip().lower() == "yes") for r in rows])
-
-
 def load_checkthat2019(years: Sequence[str] = ("2017", "2018", "2019")) -> tuple[list[str], np.ndarray]:
     """CheckThat! 2019 task 1 lines of the documents from `years` (stage directions by SYSTEM dropped)."""
     texts: list[str] = []

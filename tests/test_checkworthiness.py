@@ -154,8 +154,19 @@ def test_cli_missing_file(tmp_path: Path) -> None:
     assert isinstance(result.exception, IngestError) and "No such file" in str(result.exception)
 
 
-def test_reader_keeps_quotes_verbatim(tmp_path: Path) -> None:
+def test_reader_unescapes_csv_quoting_but_keeps_stray_quotes(tmp_path: Path) -> None:
     data = tmp_path / "q.tsv"
-    data.write_text('Sentence_id\tText\tclass_label\n7\t"You know, I saw a movie."\tno\n', encoding="utf-8")
+    data.write_text(
+        "Sentence_id\tText\tclass_label\n"
+        '7\t"You know, I saw a movie - ""Crocodile Dundee."""\tno\n'
+        '8\t"We will win," he said.\tYES\n'
+        '9\tHe called it "a disaster\tNo\n',
+        encoding="utf-8",
+    )
     texts, labels = read_labelled_tsv(data)
-    assert texts == ['"You know, I saw a movie."'] and labels == [False]
+    assert texts == [
+        'You know, I saw a movie - "Crocodile Dundee."',
+        '"We will win," he said.',
+        'He called it "a disaster',
+    ]
+    assert labels == [False, True, False]
