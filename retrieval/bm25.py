@@ -52,9 +52,21 @@ class BM25Index:
         self.fingerprint: str = fingerprint([])
         self._retriever: object | None = None
         self._vocab: dict[str, int] = {}
+        self._article_of: dict[str, str] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def article_of(self) -> dict[str, str]:
+        """Chunk id -> article id for every indexed chunk (built once, then cached)."""
+        if self._article_of is None:
+            self._article_of = dict(zip(self.ids, (str(a) for a in self.article_ids), strict=True))
+        return self._article_of
+
+    def chunk_ids_for(self, article_ids: Collection[str]) -> list[str]:
+        """Ids of the indexed chunks belonging to `article_ids`."""
+        hits = np.flatnonzero(np.isin(self.article_ids, list(article_ids)))
+        return [self.ids[i] for i in hits]
 
     @classmethod
     def build(cls, ids: Sequence[str], article_ids: Sequence[str], texts: Sequence[str]) -> BM25Index:

@@ -19,7 +19,7 @@ from retrieval.models import Article, Chunk
 AddStatus = Literal["added", "unchanged", "replaced"]
 _PAGE = 5000
 _STALE_CHECK_SECONDS = 2.0
-_MAX_POSTFILTER = 2000  # excluded chunks up to which dense search post-filters instead of `$nin`
+_MAX_LOCAL_FILTER = 5000  # chunks up to which article filters are applied here rather than by Chroma
 
 
 def persistent_client(path: Path) -> Any:
@@ -280,10 +280,6 @@ class ChunkStore:
             cid: (doc, meta) for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
         }
 
-    def _excluded_chunk_count(self, exclude_article_ids: Collection[str]) -> int:
-        # The BM25 index knows every chunk's article, so counting excluded chunks needs no Chroma call.
-        return int(np.isin(self.bm25().article_ids, list(exclude_article_ids)).sum())
-
     def _query(
         self,
         query_vector: np.ndarray,
@@ -295,30 +291,51 @@ class ChunkStore:
         if n <= 0 or (only_article_ids is not None and not only_article_ids):
             return []
 
-        def run(n_results: int, where: dict[str, Any] | None) -> list[tuple[str, float, Any, Any]]:
-            res = self.chunk_col.query(
-                query_embeddings=[query_vector], n_results=n_results, where=where, include=include
-            )
-            docs = res["documents"][0] if res.get("documents") else [None] * len(res["ids"][0])
-            metas = res["metadatas"][0] if res.get("metadatas") else [None] * len(res["ids"][0])
+        def run(n_results: int, where: dict[str, Any] | None, inc: list[str]) -> list[tuple[str, float, Any, Any]]:
+            res = self.chunk_col.query(query_embeddings=[query_vector], n_results=n_results, where=where, include=inc)
+            k = len(res["ids"][0])
+            docs = res["documents"][0] if res.get("documents") else [None] * k
+            metas = res["metadatas"][0] if res.get("metadatas") else [None] * k
             return [
                 (cid, 1.0 - float(d), doc, meta)
                 for cid, d, doc, meta in zip(res["ids"][0], res["distances"][0], docs, metas, strict=True)
             ]
 
-        excluded = self._excluded_chunk_count(exclude_article_ids) if exclude_article_ids else None
-        if only_article_ids is None and excluded is not None and excluded <= _MAX_POSTFILTER:
-            # A `$nin` filter makes Chroma build an allow-list of almost every chunk (seconds at 100k);
-            # asking for `excluded` extra neighbours and dropping them afterwards is exact and fast.
-            if "metadatas" not in include:
-                include = [*include, "metadatas"]
-            raw = run(n + excluded, None)
+        def with_rows(hits: list[tuple[str, float]]) -> list[tuple[str, float, Any, Any]]:
+            if "documents" not in include:
+                return [(cid, sim, None, None) for cid, sim in hits]
+            rows = self.get_chunk_rows([cid for cid, _ in hits])
+            return [(cid, sim, *rows[cid]) for cid, sim in hits if cid in rows]
+
+        # Chroma's metadata filters build an allow-list per query (`$nin` on one article costs ~0.5 s at
+        # 100k chunks), so the BM25 index's chunk -> article map is used to filter exactly, and Chroma's
+        # `where` is the fallback when that map may be stale.
+        index = self.bm25()
+        if only_article_ids is not None:
+            allowed = index.chunk_ids_for(set(only_article_ids) - set(exclude_article_ids))
             drop = set(exclude_article_ids)
-            kept = [r for r in raw if r[3] is not None and r[3].get("article_id") not in drop]
-            if len(kept) >= n or len(raw) < n + excluded:
-                return kept[:n]
-            # the BM25 view of the store was stale (another writer): fall through to Chroma's filter
-        return run(n, _where_article(exclude_article_ids, only_article_ids))
+            if len(allowed) <= _MAX_LOCAL_FILTER:
+                got = self.chunk_col.get(ids=allowed, include=["embeddings", "metadatas"]) if allowed else None
+                if got is None or not len(got["ids"]):
+                    return []
+                keep = [i for i, m in enumerate(got["metadatas"]) if m.get("article_id") not in drop]
+                vecs = np.asarray(got["embeddings"], dtype=np.float32)[keep]
+                sims = vecs @ np.asarray(query_vector, dtype=np.float32)
+                order = np.argsort(-sims, kind="stable")[:n]
+                return with_rows([(got["ids"][keep[i]], float(sims[i])) for i in order])
+            return run(n, _where_article(exclude_article_ids, only_article_ids), include)
+        if exclude_article_ids:
+            excluded = len(index.chunk_ids_for(exclude_article_ids))
+            if excluded <= _MAX_LOCAL_FILTER:
+                article_of = index.article_of()
+                raw = run(n + excluded, None, ["distances"])
+                if all(cid in article_of for cid, *_ in raw):
+                    drop = set(exclude_article_ids)
+                    kept = [(cid, sim) for cid, sim, *_ in raw if article_of[cid] not in drop]
+                    if len(kept) >= n or len(raw) < n + excluded:
+                        return with_rows(kept[:n])
+            # unknown chunk ids: another writer changed Chroma since the index was built
+        return run(n, _where_article(exclude_article_ids, only_article_ids), include)
 
     def dense(
         self,

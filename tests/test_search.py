@@ -107,3 +107,24 @@ def test_exclude_still_exact_when_bm25_view_is_stale(corpus: tuple[HybridSearche
         assert not {cid for cid, _ in hits} & seed_chunks
     finally:
         store._bm25 = None
+
+
+def test_local_filters_match_chromas_own_where(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
+    searcher, ids = corpus
+    store = searcher.store
+    vec = store.embedder.embed(["sanctions on Russia and China"])[0]
+    for only, exclude in (
+        ([ids["seed.txt"], ids["banks.txt"]], ()),
+        ([ids["seed.txt"], ids["banks.txt"]], [ids["banks.txt"]]),
+        (None, [ids["seed.txt"]]),
+    ):
+        ours = store.dense_ids(vec, 3, exclude_article_ids=exclude, only_article_ids=only)
+        clauses = []
+        if only is not None:
+            clauses.append({"article_id": {"$in": only}})
+        if exclude:
+            clauses.append({"article_id": {"$nin": list(exclude)}})
+        where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        theirs = store.chunk_col.query(query_embeddings=[vec], n_results=3, where=where, include=["distances"])
+        assert [c for c, _ in ours] == theirs["ids"][0]
+        assert [s for _, s in ours] == pytest.approx([1 - d for d in theirs["distances"][0]], abs=1e-4)
