@@ -122,3 +122,11 @@ class LinearRanker:
         if tuple(data.get("features", ())) != FEATURES:
             raise ValueError("ranker weights were trained on a different feature list; retrain them")
         return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]))
+
+
+def default_ranker() -> LinearRanker:
+    """The ranker shipped in retrieval/data/ (trained on the tune half of the SciFact train queries)."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "ranker_scifact.json"
+    return LinearRanker.from_json(path.read_text(encoding="utf-8"))

@@ -340,3 +340,29 @@ def test_document_features_and_linear_ranker_round_trip() -> None:
     assert LinearRanker.from_json(keyword_only.to_json()) == keyword_only
     with pytest.raises(ValueError, match="different feature list"):
         LinearRanker.from_json('{"features": ["x"], "weights": [1], "bias": 0}')
+
+
+def test_shipped_ranker_loads_and_prefers_agreement() -> None:
+    from retrieval.ranking import FEATURES, default_ranker
+
+    ranker = default_ranker()
+    assert len(ranker.weights) == len(FEATURES)
+
+    def hit(cid: str, aid: str, bm25: float | None = None, sim: float | None = None) -> Evidence:
+        return Evidence(
+            chunk_id=cid,
+            article_id=aid,
+            title="",
+            source="",
+            text="",
+            start=0,
+            end=0,
+            score=bm25 if bm25 is not None else (sim or 0.0),
+            bm25_score=bm25,
+            dense_score=sim,
+        )
+
+    # "both" tops both lists; "kw" and "sem" each appear in one list only, below it.
+    bm25 = [hit("b1", "both", bm25=9.0), hit("k1", "kw", bm25=8.0)]
+    dense = [hit("b2", "both", sim=0.8), hit("s1", "sem", sim=0.7)]
+    assert ranker.rank(bm25, dense)[0] == "both"
