@@ -25,10 +25,11 @@ from retrieval.chunking import chunk_article
 from retrieval.embeddings import DIMENSIONS, MiniLMEmbedder
 from retrieval.errors import RetrievalLayerError
 from retrieval.models import Article, Evidence, content_id
+from retrieval.ranking import default_ranker
 from retrieval.search import HybridSearcher
 from retrieval.store import ChunkStore, persistent_client
 
-METHODS = ("bm25", "dense", "hybrid")
+METHODS = ("bm25", "dense", "hybrid", "hybrid+ranker")
 
 
 class BeirFormatError(RetrievalLayerError):
@@ -307,15 +308,19 @@ class EvalConfig:
     rrf_k: int = 60
     weights: tuple[float, float] = (1.0, 1.0)
     batch_size: int = 64
+    # Index "title\ntext", as a text file with its title on line 1 is ingested (the store embeds chunk text only).
+    title_in_text: bool = True
 
 
-def beir_articles(dataset: BeirDataset) -> tuple[list[Article], dict[str, list[str]]]:
+def beir_articles(dataset: BeirDataset, *, title_in_text: bool = False) -> tuple[list[Article], dict[str, list[str]]]:
     """One Article per document (source `beir:<id>`), plus article id -> BEIR doc ids (identical texts share one)."""
     articles: dict[str, Article] = {}
     doc_ids: dict[str, list[str]] = {}
     now = datetime.now(UTC)
     for doc in dataset.corpus.values():
         text = doc.text or doc.title
+        if title_in_text and doc.title and doc.text:
+            text = f"{doc.title}\n{doc.text}"
         aid = content_id(text)
         doc_ids.setdefault(aid, []).append(doc.id)
         if aid not in articles:
@@ -366,9 +371,11 @@ def index_dataset(
     embedder: PrefetchedEmbedder,
     chunk_size: int,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    title_in_text: bool = False,
 ) -> dict[str, list[str]]:
     """Chunk and store every document; returns article id -> BEIR doc ids for document-level ranking."""
-    articles, doc_ids = beir_articles(dataset)
+    articles, doc_ids = beir_articles(dataset, title_in_text=title_in_text)
     chunked = [(a, chunk_article(a, chunk_size)) for a in articles]
     # A reused store (benchmarks keep theirs) already holds most articles: embed only what add_article will need.
     stored = _stored_ids(store)
@@ -399,7 +406,15 @@ def method_rankers(searcher: HybridSearcher, doc_ids: Mapping[str, Sequence[str]
     def make(call: Callable[..., list[Evidence]]) -> Ranker:
         return lambda query: documents_by_best_chunk(call(query, depth), doc_ids)
 
-    return {name: make(call) for name, call in calls.items()}
+    rankers = {name: make(call) for name, call in calls.items()}
+    learned = default_ranker()
+
+    def ranked(query: str) -> list[str]:
+        articles = learned.rank(searcher.search_bm25(query, depth), searcher.search_dense(query, depth))
+        return [d for aid in articles for d in doc_ids.get(aid, ())]
+
+    rankers["hybrid+ranker"] = ranked
+    return rankers
 
 
 def evaluate_dataset(
@@ -410,12 +425,12 @@ def evaluate_dataset(
     query_ids: Sequence[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[MethodResult]:
-    """Index `dataset` into a fresh Chroma store under `work_dir` and score bm25, dense and hybrid."""
+    """Index `dataset` into a fresh Chroma store under `work_dir` and score every method in METHODS."""
     config = config or EvalConfig()
     embedder = PrefetchedEmbedder(batch_size=config.batch_size)
     client = persistent_client(work_dir / "chroma")
     store = ChunkStore(client, "beir_eval", embedder, work_dir / "index")
-    doc_ids = index_dataset(dataset, store, embedder, config.chunk_size, progress)
+    doc_ids = index_dataset(dataset, store, embedder, config.chunk_size, progress, title_in_text=config.title_in_text)
     searcher = HybridSearcher(store, rrf_k=config.rrf_k, weights=config.weights, candidates=config.depth)
     store.bm25()  # build the keyword index before the clock starts
     rankers = method_rankers(searcher, doc_ids, config.depth)

@@ -216,7 +216,7 @@ def test_eval_retrieval_end_to_end(tmp_path: Path) -> None:
     # Four easy queries over five distinct documents: every method must find them.
     assert float(value) > 0.9
     table = "\n".join(lines)
-    for method in ("bm25", "dense", "hybrid"):
+    for method in ("bm25", "dense", "hybrid", "hybrid+ranker"):
         assert any(line.startswith(method) for line in lines), table
     assert "4 queries" in table
 

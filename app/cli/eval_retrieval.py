@@ -25,6 +25,9 @@ def retrieval(
         None, "--chunk-size", min=100, max=8000, help="Chunk length in characters (default: the setting)."
     ),
     depth: int = typer.Option(300, "--depth", min=100, max=2000, help="Chunks fetched per query."),
+    title: bool = typer.Option(
+        True, "--title/--no-title", help="Index each document as 'title, newline, text' (as a text file is)."
+    ),
 ) -> None:
     """Index a BEIR corpus into a throw-away store and print nDCG@10, Recall@10/100 and latency per method."""
     import tempfile
@@ -55,10 +58,10 @@ def retrieval(
     if not query_ids:
         raise IngestError(f"No judged queries in the '{split}' split; use --split all.")
 
-    config = EvalConfig(chunk_size=chunk_size or get_settings().chunk_size, depth=depth)
+    config = EvalConfig(chunk_size=chunk_size or get_settings().chunk_size, depth=depth, title_in_text=title)
     typer.echo(
         f"Indexing {len(dataset.corpus)} documents (chunk size {config.chunk_size}); "
-        f"{len(query_ids)} queries, {config.depth} chunks per query.",
+        f"{len(query_ids)} queries, {config.depth} chunks per query, titles {'in' if title else 'not in'} text.",
         err=True,
     )
     try:
