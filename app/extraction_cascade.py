@@ -2,13 +2,16 @@
 
 Every call shares one prefix (system prompt + article head) so llama.cpp's prompt cache reuses it; only the
 neighbouring sentence and the sentence itself change at the end. The quote is the sentence, so grounding holds
-by construction; when the model gives up on a sentence, the sentence is kept as written (needs_context=True)
-and the failure is recorded in the run.
+by construction; a rewrite that drops the sentence's facts or brings in words from nowhere is sent back (small
+models copy the prompt's example or drift); when the model gives up on a sentence, the sentence is kept as
+written (needs_context=True) and the failure is recorded in the run.
 """
 
 from __future__ import annotations
 
 import bisect
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -62,6 +65,42 @@ class SentenceRewrite(BaseModel):
     claimant: str | None = Field(description="Who makes the claim in the article; null if the article itself.")
     time_reference: str | None = Field(description="When the claimed fact happened, as the article says; or null.")
     needs_context: bool = Field(description="true if the claim still cannot be understood without the article.")
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    "the a an and or of to in on at by for with from as is are was were be been it its that this these those "
+    "he she they his her their them who which said says told would will has have had not but also than".split()
+)
+MIN_KEPT = 0.5  # share of the sentence's content words the statement must keep
+MAX_NEW = 0.4  # share of the statement's content words allowed to come from nowhere in the prompt
+
+
+def _content_words(text: str) -> set[str]:
+    # Crude stemming (drop a final "s") so "ramps" and "ramp" count as the same word.
+    words = (w.rstrip("s") if len(w) > 3 else w for w in _WORD.findall(text.lower()))
+    return {w for w in words if w not in _STOP and len(w) > 1}
+
+
+def check_faithful(statement: str, sentence: str, sources: str) -> None:
+    """Raise ValueError when a rewrite drops most of the sentence or brings words found nowhere in the prompt."""
+    said = _content_words(sentence)
+    stated = _content_words(statement)
+    if said and len(said & stated) < MIN_KEPT * len(said):
+        raise ValueError(f"statement: it must restate this sentence, keeping its facts and words: {sentence!r}")
+    new = stated - _content_words(sources)
+    if stated and len(new) > MAX_NEW * len(stated):
+        raise ValueError(
+            f"statement: it adds words that are not in the article ({', '.join(sorted(new)[:8])}); "
+            "use only what the article says"
+        )
+
+
+def _faithfulness(sentence: str, sources: str) -> Callable[[SentenceRewrite], None]:
+    def check(rewrite: SentenceRewrite) -> None:
+        check_faithful(rewrite.statement, sentence, sources)
+
+    return check
 
 
 def article_head(article: Article, limit: int = HEAD_CHARS) -> str:
@@ -128,12 +167,14 @@ class CascadeExtractor:
             progress(0, len(picked))
         for i, s in enumerate(picked, 1):
             context = self._context(sentences, ends, s)
+            sources = f"{head}\n{context}\n{s.text}"
             outcome = call_json(
                 self.runnable,
                 self.messages_for(head, context, s.text),
                 SentenceRewrite,
                 max_retries=self.settings.llm_max_retries,
                 timeout=self.settings.llm_timeout,
+                check=_faithfulness(s.text, sources),
             )
             attempts += outcome.attempts
             start, end = s.start, s.end

@@ -1,6 +1,6 @@
 """Benchmark claim extraction on the seed article: scorer alone (first claims) vs the cascade with the embedded LLM.
 
-Run:  .venv/bin/python bench/extraction_seed.py [--data-dir .claimdesk] [--reps 3] [--llm local]
+Run:  .venv/bin/python bench/extraction_seed.py [--data-dir .claimdesk] [--reps 3] [--llm local] [--threads N]
 Prints a Markdown table of medians over --reps runs (the model is loaded once, before the timed runs; its load
 time is a separate row). Targets: first claims <= 5 s, cascade total <= 30 s, >= 10 claims, 100% grounded.
 The load average is printed: on a busy 2-core machine llama.cpp slows down sharply, so compare at similar load.
@@ -53,8 +53,9 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--llm", default="local")
     parser.add_argument("--show", action="store_true", help="print the cascade's claims once")
+    parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0 = all cores; 1 on a busy box)")
     args = parser.parse_args()
-    settings = Settings(data_dir=args.data_dir)
+    settings = Settings(data_dir=args.data_dir, llm_threads=args.threads)
     article = seed_article()
 
     # Cold start of the scorer-only path: what a user waits for before the first claims appear.
@@ -101,7 +102,7 @@ def main() -> None:
             print("  failure:", line)
 
     med = statistics.median
-    print(f"\nSeed article: {len(article.text)} chars; llm={llm.model_id}; reps={args.reps}; "
+    print(f"\nSeed article: {len(article.text)} chars; llm={llm.model_id}; threads={args.threads or 'all'}; reps={args.reps}; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")  # fmt: skip
     print("| measure | scorer only | cascade (LLM) | ratio cascade/scorer | target |")
     print("|---|---|---|---|---|")

@@ -1,6 +1,7 @@
 """Recall of Factcheck-Bench gold claims by claim extraction: scorer only vs the cascade with the embedded LLM.
 
 Run:  .venv/bin/python bench/factcheck_recall.py [--limit 30] [--llm local] [--threshold 0.75] [--data-dir .claimdesk]
+      [--threads N]
 Data: /work/shared/eval/factcheck_gpt/factcheck-GPT-benchmark.jsonl (read in place, never copied): 30 ChatGPT
 answers with human-written atomic gold claims. Each answer is one article (title = the question). A gold claim
 counts as found when some extracted statement of the same document has MiniLM cosine >= --threshold with it.
@@ -104,8 +105,9 @@ def main() -> None:
     parser.add_argument("--llm", default="local", help="model spec for the cascade; 'none' skips it")
     parser.add_argument("--threshold", type=float, default=0.75, help="cosine at which a gold claim counts as found")
     parser.add_argument("--data-dir", type=Path, default=Path(".claimdesk"))
+    parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0 = all cores; 1 on a busy box)")
     args = parser.parse_args()
-    settings = Settings(data_dir=args.data_dir)
+    settings = Settings(data_dir=args.data_dir, llm_threads=args.threads)
     docs = load_docs(args.limit)
     embedder = MiniLMEmbedder()
     scorer = CheckworthinessScorer.load(threshold=settings.checkworthiness_threshold)

@@ -373,3 +373,37 @@ def test_rerun_on_the_same_article_creates_no_duplicates(settings: Settings) -> 
         assert saved.added == len(first.claims) > 0 and again.added == 0 and again.unchanged == len(first.claims)
         assert len(store.claims(article.id)) == len(first.claims)
         assert len(store.extraction_runs(article.id)) == 2
+
+
+# --- faithfulness of cascade rewrites ------------------------------------------------------------------------
+
+
+def test_a_rewrite_that_copies_the_prompt_example_is_sent_back(settings: Settings) -> None:
+    article = make_article("Head.\n\nRussia expelled 10 US diplomats on Monday.")
+    copied = rewrite("Paris mayor Anne Hidalgo said Paris would plant 170,000 trees by 2026.")
+    chat = QueueChatModel(responses=[copied, rewrite("Russia expelled 10 US diplomats on Monday.")])
+    result = CascadeExtractor(settings, fake_handle(chat), RuleScorer()).extract(article)
+    assert len(chat.calls) == 2
+    assert "must restate this sentence" in str(chat.calls[1][-1].content)
+    assert result.claims[0].statement == "Russia expelled 10 US diplomats on Monday."
+
+
+def test_a_rewrite_that_never_gets_faithful_falls_back_to_the_sentence(settings: Settings) -> None:
+    article = make_article("Head.\n\nRussia expelled 10 US diplomats on Monday.")
+    drift = rewrite("Russia expelled 10 US diplomats on Monday after secret talks with Belgian bankers in Oslo.")
+    chat = QueueChatModel(responder=lambda _: drift)
+    no_retry = settings.model_copy(update={"llm_max_retries": 0})
+    with pytest.raises(ExtractionError) as info:
+        CascadeExtractor(no_retry, fake_handle(chat), RuleScorer()).extract(article)
+    assert "not in the article" in str(info.value) and "oslo" in str(info.value)
+    assert [c.statement for c in info.value.kept] == ["Russia expelled 10 US diplomats on Monday."]
+
+
+def test_resolving_a_pronoun_from_the_head_is_faithful() -> None:
+    from app.extraction_cascade import check_faithful
+
+    head = "Foreign Ministry spokesperson Wang Wenbin spoke on Monday."
+    sentence = "He said China and Russia will back each other."
+    check_faithful("Wang Wenbin said China and Russia will back each other.", sentence, head + sentence)
+    with pytest.raises(ValueError, match="restate"):
+        check_faithful("Wang Wenbin spoke on Monday.", sentence, head + sentence)
