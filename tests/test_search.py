@@ -91,20 +91,22 @@ def test_empty_query_returns_nothing(corpus: tuple[HybridSearcher, dict[str, str
 
 
 def test_exclude_still_exact_when_bm25_view_is_stale(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
-    import numpy as np
+    import time
+
+    from retrieval.bm25 import BM25Index
 
     searcher, ids = corpus
     store = searcher.store
-    real = store.bm25()
+    seed = ids["seed.txt"]
+    others = [c for source, aid in ids.items() if source != "seed.txt" for c in store.chunks(aid)]
     try:
-        # Pretend the BM25 index knows no chunk of the excluded article (as if another writer added it).
-        real.article_ids = np.array(["?"] * len(real.ids), dtype=object)
-        hits = store.dense_ids(
-            store.embedder.embed(["US banks Russian government bonds"])[0], 2, exclude_article_ids=[ids["seed.txt"]]
-        )
+        # An index built before another writer added the seed article: it knows none of its chunks.
+        store._bm25 = BM25Index.build([c.id for c in others], [c.article_id for c in others], [c.text for c in others])
+        store._bm25_checked = time.monotonic() + 3600
+        vec = store.embedder.embed(["US banks Russian government bonds"])[0]
+        hits = store.dense_ids(vec, 2, exclude_article_ids=[seed])
         assert len(hits) == 2
-        seed_chunks = {c.id for c in store.chunks(ids["seed.txt"])}
-        assert not {cid for cid, _ in hits} & seed_chunks
+        assert not {cid for cid, _ in hits} & {c.id for c in store.chunks(seed)}
     finally:
         store._bm25 = None
 
