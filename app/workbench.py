@@ -94,12 +94,16 @@ class Workbench:
 
     def scorer(self) -> Any:
         """The check-worthiness scorer, loaded once."""
-        with self._lock:
-            if self._scorer is None:
-                from app.checkworthiness import CheckworthinessScorer
+        if self._scorer is None:
+            embedder = self.corpus.embedder  # reuse the corpus's MiniLM session instead of loading a second one
+            with self._lock:
+                if self._scorer is None:
+                    from app.checkworthiness import CheckworthinessScorer
 
-                self._scorer = CheckworthinessScorer.load()
-            return self._scorer
+                    self._scorer = CheckworthinessScorer.load(
+                        embedder=embedder, threshold=self.settings.checkworthiness_threshold
+                    )
+        return self._scorer
 
     def llm(self, spec: str | None) -> Any:
         """The LLM for `spec` ("none" -> None, scorer only); each model loads once."""

@@ -19,9 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-eval_app = typer.Typer(
-    help="Evaluate retrieval and check-worthiness on public data sets.", no_args_is_help=True
-)
+eval_app = typer.Typer(help="Evaluate retrieval and check-worthiness on public data sets.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
 
