@@ -352,13 +352,15 @@ class PrefetchedEmbedder(MiniLMEmbedder):
             self._ready[text] = vector
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors for `texts`, from the prefetched ones where available."""
-        missing = [t for t in texts if t not in self._ready]
-        if missing:
-            self.prefetch(missing)
-        if not texts:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        return np.stack([self._ready[t] for t in texts])
+        """Vectors for `texts`, from the prefetched ones where available (others are embedded, not kept)."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._ready))
+        if not missing:
+            if not texts:
+                return np.zeros((0, DIMENSIONS), dtype=np.float32)
+            return np.stack([self._ready[t] for t in texts])
+        # Not cached: a query embedded once must cost its full time again, or latency figures would lie.
+        fresh = dict(zip(missing, super().embed(missing), strict=True))
+        return np.stack([self._ready[t] if t in self._ready else fresh[t] for t in texts])
 
     def release(self) -> None:
         """Forget the prefetched vectors (queries are then embedded normally)."""

@@ -366,3 +366,22 @@ def test_shipped_ranker_loads_and_prefers_agreement() -> None:
     bm25 = [hit("b1", "both", bm25=9.0), hit("k1", "kw", bm25=8.0)]
     dense = [hit("b2", "both", sim=0.8), hit("s1", "sem", sim=0.7)]
     assert ranker.rank(bm25, dense)[0] == "both"
+
+
+def test_prefetched_embedder_serves_prefetched_and_does_not_keep_others() -> None:
+    import numpy as np
+
+    from retrieval.evaluation import PrefetchedEmbedder
+
+    embedder = PrefetchedEmbedder()
+    fake = np.eye(384, dtype=np.float32)[:2]
+    embedder.preload(["a", "b"], fake)
+    assert np.array_equal(embedder.embed(["b", "a"]), fake[::-1])
+    assert embedder.texts_embedded == 0
+    out = embedder.embed(["a", "a query"])
+    assert np.array_equal(out[0], fake[0])
+    assert embedder.texts_embedded == 1
+    embedder.embed(["a query"])
+    assert embedder.texts_embedded == 2  # embedded again: queries are never cached
+    embedder.release()
+    assert embedder.embed([]).shape == (0, 384)
