@@ -230,7 +230,10 @@ def default_threads() -> int:
 
 
 class LocalRuntime:
-    """One loaded llama.cpp model (xllamacpp's in-process server); calls are serialised by a lock."""
+    """One loaded llama.cpp model (xllamacpp's in-process server); calls are serialised by a lock.
+
+    Keep it for the life of the process (see get_runtime): destroying a just-started xllamacpp Server can hang.
+    """
 
     def __init__(
         self, path: Path, *, threads: int = 0, n_ctx: int = DEFAULT_N_CTX, api_key: str | None = None, port: int = 0
