@@ -100,12 +100,18 @@ class Corpus:
         """The shared MiniLM embedder (reuse it rather than loading another)."""
         return self.store.embedder
 
-    def _store_loaded(self, loaded_article: Article, notes: list[str], on_article: OnArticle | None) -> SourceOutcome:
+    def _store_loaded(
+        self,
+        loaded_article: Article,
+        notes: list[str],
+        on_article: OnArticle | None,
+        replace_same_source: bool = True,
+    ) -> SourceOutcome:
         from retrieval.chunking import chunk_article
 
         article = loaded_article
         chunks: list[Chunk] = chunk_article(article, self.settings.chunk_size)
-        status = self.store.add_article(article, chunks)
+        status = self.store.add_article(article, chunks, replace_same_source=replace_same_source)
         if on_article is not None and status in ("added", "replaced"):
             on_article(article, status)
         return SourceOutcome(article.source, status, article.id, article.title, "; ".join(notes) or None)
@@ -141,12 +147,13 @@ class Corpus:
         return IngestReport(outcomes)
 
     def ingest_bytes(self, name: str, data: bytes, on_article: OnArticle | None = None) -> SourceOutcome:
-        """Ingest an upload; a bad file comes back as a failed outcome with its reason."""
+        """Ingest an upload (never replaces another article); a bad file is a failed outcome with its reason."""
         from retrieval.loaders import read_bytes
 
         try:
             loaded = read_bytes(name, data, max_bytes=self.settings.max_source_bytes)
-            return self._store_loaded(loaded.article, loaded.notes, on_article)
+            # Two uploads may share a file name without being the same document: never replace on name alone.
+            return self._store_loaded(loaded.article, loaded.notes, on_article, replace_same_source=False)
         except SourceError as exc:
             return SourceOutcome(name, "failed", message=exc.reason)
         except RetrievalLayerError as exc:

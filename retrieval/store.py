@@ -148,11 +148,13 @@ class ChunkStore:
         return self._bm25
 
     # ---- writes -----------------------------------------------------------------------------------
-    def add_article(self, article: Article, chunks: Sequence[Chunk]) -> AddStatus:
+    def add_article(self, article: Article, chunks: Sequence[Chunk], *, replace_same_source: bool = True) -> AddStatus:
         """Store an article and its chunks: unchanged if already present, replaced if its source changed."""
         if self.article_col.get(ids=[article.id], include=[])["ids"]:
             return "unchanged"
-        same_source = self.article_col.get(where={"source": article.source}, include=[])["ids"]
+        same_source: list[str] = []
+        if replace_same_source:
+            same_source = self.article_col.get(where={"source": article.source}, include=[])["ids"]
         # Embed before writing anything, so a failing model leaves the store untouched.
         vectors = self.embedder.embed([c.text for c in chunks])
         self._delete_chunks(article.id)  # leftovers of an earlier interrupted write

@@ -252,3 +252,37 @@ def test_url_ingest_then_search(settings: Settings) -> None:
     assert report.counts["added"] == 1
     hits = corpus.search("US banks Russian bonds", 1)
     assert hits and hits[0].source == f"{base}/story"
+
+
+# ---- uploads through Corpus ---------------------------------------------------------------------------
+
+
+def test_ingest_bytes_outcomes_and_hook(settings: Settings) -> None:
+    corpus = Corpus.open(settings)
+    seen: list[tuple[str, str]] = []
+
+    def hook(article, status):  # type: ignore[no-untyped-def]
+        seen.append((article.title, status))
+
+    first = corpus.ingest_bytes("notes.txt", b"Rates memo\nThe bank raised rates.", on_article=hook)
+    assert first.status == "added" and first.title == "Rates memo" and first.article_id
+    assert corpus.ingest_bytes("notes.txt", b"Rates memo\nThe bank raised rates.", on_article=hook).status == (
+        "unchanged"
+    )
+    # another document uploaded under the same file name is kept beside the first, never replacing it
+    other = corpus.ingest_bytes("notes.txt", b"Budget memo\nThe city cut spending.", on_article=hook)
+    assert other.status == "added"
+    assert {a.title for a in corpus.articles()} == {"Rates memo", "Budget memo"}
+    assert seen == [("Rates memo", "added"), ("Budget memo", "added")]
+
+    bad = corpus.ingest_bytes("scan.pdf", make_pdf(None), on_article=hook)
+    assert bad.status == "failed" and "OCR" in (bad.message or "")
+    assert len(corpus.articles()) == 2 and len(seen) == 2
+
+
+def test_cp1252_file_note_reaches_the_outcome(tmp_path: Path, settings: Settings) -> None:
+    p = tmp_path / "old.txt"
+    p.write_bytes("Caf\xe9 news\nPrices rose 5 \u20ac.".encode("cp1252"))
+    outcome = Corpus.open(settings).ingest([str(p)]).outcomes[0]
+    assert outcome.status == "added" and outcome.title == "Café news"
+    assert "cp1252" in (outcome.message or "")
