@@ -44,7 +44,9 @@ class Settings(BaseSettings):
         "local",
         description="local | none | openai:MODEL | anthropic:MODEL | ollama:MODEL | openai-compatible:MODEL",
     )
-    llm_base_url: str | None = Field(None, description="LLM API base URL: openai-compatible (required), openai/anthropic gateways, ollama.")
+    llm_base_url: str | None = Field(
+        None, description="LLM API base URL: openai-compatible (required), openai/anthropic gateways, ollama."
+    )
     local_model_path: Path | None = Field(None, description="Use this GGUF instead of the packaged Qwen model.")
     llm_threads: int = Field(0, ge=0, description="CPU threads for the local model (0 = all cores).")
     llm_timeout: float = Field(120.0, gt=0, description="Seconds per LLM call before it is abandoned.")
