@@ -155,6 +155,37 @@ def test_bm25_rebuilt_when_another_writer_changed_chroma(tmp_path: Path) -> None
     assert [cid for cid, _ in reopened.bm25().search("patents", 5)] == ["x1"]
 
 
+def test_tokenize_stems_so_inflections_match() -> None:
+    from retrieval.bm25 import BM25Index, tokenize
+
+    assert tokenize("US banks barred from buying Russia's government bonds") == [
+        "us", "bank", "bar", "buy", "russia", "govern", "bond"
+    ]  # fmt: skip
+    idx = BM25Index.build(["a", "b"], ["A", "B"], ["The bank bought a bond.", "Rain fell on the hills."])
+    assert [cid for cid, _ in idx.search("banks buying bonds", 5)] == ["a"]
+
+
+def test_bm25_index_from_another_tokenizer_is_rebuilt_on_open(tmp_path: Path) -> None:
+    import json
+
+    from retrieval.bm25 import TOKENIZER_VERSION
+
+    store = open_store(tmp_path)
+    add(store, make_article(ALPHA, "a.txt"))
+    store.bm25()
+    meta_path = store.index_dir / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    assert meta["tokenizer"] == TOKENIZER_VERSION
+    # An index saved before stemming carried no tokenizer field; its fingerprint still matches Chroma.
+    del meta["tokenizer"]
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    reopened = open_store(tmp_path)
+    assert reopened._bm25 is None
+    assert reopened.bm25().search("dividends approving", 5)
+    assert json.loads(meta_path.read_text(encoding="utf-8"))["tokenizer"] == TOKENIZER_VERSION
+    assert open_store(tmp_path)._bm25 is not None  # the rebuilt one is reused
+
+
 def test_unreachable_server_names_host_and_port() -> None:
     import socket
 
