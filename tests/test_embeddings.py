@@ -110,3 +110,10 @@ def test_collection_reopened_in_new_process_uses_our_function(tmp_path: Path) ->
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["ChromaMiniLM", "bonds"]
+
+
+def test_idle_onnx_threads_do_not_spin() -> None:
+    embedder = MiniLMEmbedder()
+    embedder.embed(["warm"])
+    opts = embedder._rt().session.get_session_options()
+    assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"
