@@ -69,6 +69,7 @@ class BM25Index:
         self.article_ids: np.ndarray = np.array([], dtype=object)
         self.fingerprint: str = fingerprint([])
         self.tokenizer: str = TOKENIZER_VERSION
+        self.text_version: str = ""
         self._retriever: object | None = None
         self._vocab: dict[str, int] = {}
         self._article_of: dict[str, str] | None = None
@@ -98,11 +99,14 @@ class BM25Index:
         return [self.ids[i] for i in self.positions(article_ids)]
 
     @classmethod
-    def build(cls, ids: Sequence[str], article_ids: Sequence[str], texts: Sequence[str]) -> BM25Index:
-        """Index `texts` (parallel to `ids` and `article_ids`)."""
+    def build(
+        cls, ids: Sequence[str], article_ids: Sequence[str], texts: Sequence[str], *, text_version: str = ""
+    ) -> BM25Index:
+        """Index `texts` (parallel to `ids` and `article_ids`); `text_version` names how the caller made them."""
         import bm25s
 
         idx = cls()
+        idx.text_version = text_version
         idx.ids = list(ids)
         idx.article_ids = np.array(list(article_ids), dtype=object)
         idx.fingerprint = fingerprint(ids)
@@ -154,6 +158,7 @@ class BM25Index:
         meta = {
             "fingerprint": self.fingerprint,
             "tokenizer": self.tokenizer,
+            "text_version": self.text_version,
             "ids": self.ids,
             "article_ids": list(self.article_ids),
         }
@@ -167,8 +172,8 @@ class BM25Index:
         shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
-    def load(cls, directory: Path) -> BM25Index | None:
-        """Read an index saved by `save`, or None when absent, unreadable or built by another tokenizer."""
+    def load(cls, directory: Path, *, text_version: str = "") -> BM25Index | None:
+        """Read an index saved by `save`, or None when absent, unreadable, or built by another tokenizer/text."""
         meta_path = directory / "meta.json"
         if not meta_path.is_file():
             return None
@@ -176,9 +181,10 @@ class BM25Index:
             import bm25s
 
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            if meta.get("tokenizer") != TOKENIZER_VERSION:
-                return None  # its terms would not match this tokenizer's query terms
+            if meta.get("tokenizer") != TOKENIZER_VERSION or meta.get("text_version", "") != text_version:
+                return None  # its terms would not match this tokenizer's query terms, or its texts are stale
             idx = cls()
+            idx.text_version = text_version
             idx.ids = list(meta["ids"])
             idx.article_ids = np.array(meta["article_ids"], dtype=object)
             idx.fingerprint = str(meta["fingerprint"])

