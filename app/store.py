@@ -232,7 +232,7 @@ class ReviewStore:
                         f"Claim {claim.id} quotes text that is not in article {article_id} at "
                         f"{claim.start}-{claim.end}; re-run extraction for this article."
                     )
-        added = unchanged = 0
+        added = unchanged = upgraded = 0
         now = utcnow()
         with self._write() as conn:
             for claim in claims:
@@ -250,11 +250,15 @@ class ReviewStore:
                     ),
                 )
                 if cur.rowcount == 0:
-                    unchanged += 1
+                    if self._upgrade_scorer_claim(conn, claim):
+                        upgraded += 1
+                        claim_extracted(conn, claim, actor=actor, at=now)
+                    else:
+                        unchanged += 1
                     continue
                 added += 1
                 claim_extracted(conn, claim, actor=actor, at=now)
-            run_changes: dict[str, Any] = {"added": added, "unchanged": unchanged}
+            run_changes: dict[str, Any] = {"added": added, "unchanged": unchanged, "upgraded": upgraded}
             if run is not None:
                 conn.execute(
                     "INSERT INTO extraction_runs (article_id, started_at, data) VALUES (?, ?, ?)",
@@ -271,7 +275,23 @@ class ReviewStore:
             append_event(
                 conn, claim_id=None, article_id=article_id, actor=actor, action="extraction_saved", changes=run_changes
             )
-        return SaveClaimsResult(added=added, unchanged=unchanged)
+        return SaveClaimsResult(added=added, unchanged=unchanged, upgraded=upgraded)
+
+    @staticmethod
+    def _upgrade_scorer_claim(conn: sqlite3.Connection, claim: Claim) -> bool:
+        """Replace a stored scorer-only claim by a model's rewrite of the same span, unless it has a review."""
+        if claim.provenance.extractor == "scorer":
+            return False
+        row = conn.execute("SELECT data FROM claims WHERE id = ?", (claim.id,)).fetchone()
+        if row is None or Claim.model_validate_json(row[0]).provenance.extractor != "scorer":
+            return False
+        if conn.execute("SELECT 1 FROM reviews WHERE claim_id = ?", (claim.id,)).fetchone() is not None:
+            return False  # a reviewer has worked on the scorer's wording: keep what they saw
+        conn.execute(
+            "UPDATE claims SET checkworthiness = ?, claim_type = ?, data = ? WHERE id = ?",
+            (claim.checkworthiness, claim.claim_type, claim.model_dump_json(), claim.id),
+        )
+        return True
 
     def claims(self, article_id: str | None = None) -> list[Claim]:
         """Stored claims (of one article, or all), by checkworthiness descending, then position."""

@@ -27,10 +27,12 @@ __all__ = [
 
 @dataclass
 class SaveClaimsResult:
-    """What save_claims did: newly stored claims, and claims that were already stored (left as they were)."""
+    """What save_claims did: new claims, claims already stored (left as they were), and scorer-only claims
+    upgraded to a model's rewrite (only while nobody has reviewed them)."""
 
     added: int
     unchanged: int
+    upgraded: int = 0
 
 
 @dataclass

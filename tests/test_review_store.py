@@ -457,3 +457,34 @@ def test_one_store_shared_by_threads(seeded: tuple[ReviewStore, Article, list[Cl
         t.join()
     assert errors == []
     assert all(store.get_review(c.id).version == 20 for c in claims)
+
+
+def _as_scorer_only(claim: Claim) -> Claim:
+    return claim.model_copy(
+        update={"statement": claim.quote, "provenance": Provenance(extractor="scorer", model="none")}
+    )
+
+
+def test_model_rewrite_upgrades_unreviewed_scorer_claims_only(store: ReviewStore) -> None:
+    article = make_article()
+    store.upsert_article(article)
+    rewritten = make_claims(article, 3)
+    scorer_only = [_as_scorer_only(c) for c in rewritten]
+    assert store.save_claims(article.id, scorer_only).added == 3
+    # a reviewer starts on the first claim: its scorer wording must stay what they saw
+    first = store.get_review(scorer_only[0].id)
+    store.save_review(first.model_copy(update={"status": "in_progress", "notes": "checking"}), actor="ana")
+
+    result = store.save_claims(article.id, rewritten)
+
+    assert (result.added, result.unchanged, result.upgraded) == (0, 1, 2)
+    stored = {c.id: c for c in store.claims(article.id)}
+    assert stored[rewritten[0].id].provenance.extractor == "scorer"
+    assert stored[rewritten[1].id].statement == rewritten[1].statement
+    assert stored[rewritten[1].id].provenance.model == "qwen-test"
+    # a second model run changes nothing, and a later scorer-only run never downgrades a rewrite
+    assert store.save_claims(article.id, rewritten).upgraded == 0
+    assert store.save_claims(article.id, scorer_only).upgraded == 0
+    assert store.get_claim(rewritten[2].id).statement == rewritten[2].statement  # type: ignore[union-attr]
+    actions = [e.action for e in store.history(rewritten[1].id)]
+    assert actions.count("claim_extracted") == 2
