@@ -84,7 +84,9 @@ def search(
         )
         return
     for e in hits:
-        typer.echo(f"{e.rank:>2}. {e.score:.4f}  {e.title}  [{e.article_id} {e.start}-{e.end}]  {e.source}")
+        typer.echo(
+            f"{e.rank:>2}. {e.score:.4f}  {e.title}  [{e.article_id} {e.start}-{e.end} chunk {e.chunk_id}]  {e.source}"
+        )
         body = " ".join(e.text.split())
         typer.echo(textwrap.indent(textwrap.fill(body, width=100), "    "))
 
