@@ -107,3 +107,11 @@ def test_main_prints_one_line_without_traceback(monkeypatch, capsys) -> None:  #
     assert err.strip().splitlines() == [
         "Error: No article with id '0000000000000000'; run `claimdesk articles` to list ids."
     ]
+
+
+def test_corpus_search_uses_the_tuned_fusion_defaults(settings) -> None:  # type: ignore[no-untyped-def]
+    from app.corpus import Corpus
+    from retrieval.search import DEFAULT_RRF_K, DEFAULT_WEIGHTS
+
+    corpus = Corpus.open(settings)
+    assert (corpus.searcher.rrf_k, corpus.searcher.weights) == (DEFAULT_RRF_K, DEFAULT_WEIGHTS) == (5, (1.0, 1.0))

@@ -53,7 +53,9 @@ def test_evidence_carries_provenance_and_scores(corpus: tuple[HybridSearcher, di
     assert DOCS["football.txt"][top.start : top.end] == top.text
     assert top.bm25_rank == 1 and top.dense_rank == 1 and top.rank == 1
     assert top.bm25_score and top.bm25_score > 0 and top.dense_score and top.dense_score > 0
-    assert top.score == pytest.approx(2 / 61)
+    # Product defaults (rrf_k=5, equal weights), both lists ranking it first.
+    assert (searcher.rrf_k, searcher.weights) == (5, (1.0, 1.0))
+    assert top.score == pytest.approx(2 / 6)
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
     assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
 
