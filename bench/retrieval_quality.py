@@ -40,7 +40,7 @@ from retrieval.evaluation import (
 )
 from retrieval.models import Evidence
 from retrieval.ranking import FusionParams, LinearRanker, document_features, fuse_documents
-from retrieval.search import HybridSearcher
+from retrieval.search import DEFAULT_RRF_K, HybridSearcher
 from retrieval.store import ChunkStore, persistent_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,7 +174,14 @@ def run_dataset(name: str, args: argparse.Namespace) -> list[tuple[str, str, tup
     name = f"{name}{title}"
     rows.append((name, "bm25", mean_metrics({q: docs(bm25_hits[q]) for q in test}, dataset), lat(bm25_ms)))
     rows.append((name, "dense", mean_metrics({q: docs(dense_hits[q]) for q in test}, dataset), lat(dense_ms)))
-    rows.append((name, "rrf k=60 (product)", mean_metrics({q: docs(rrf_hits[q]) for q in test}, dataset), lat(rrf_ms)))
+    rows.append(
+        (
+            name,
+            f"rrf k={DEFAULT_RRF_K} (product)",
+            mean_metrics({q: docs(rrf_hits[q]) for q in test}, dataset),
+            lat(rrf_ms),
+        )
+    )
 
     # Tune on the tune half only, from the cached candidate lists.
     grid = [

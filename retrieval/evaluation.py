@@ -26,8 +26,8 @@ from retrieval.embeddings import DIMENSIONS, MiniLMEmbedder
 from retrieval.errors import RetrievalLayerError
 from retrieval.models import Article, Evidence, content_id
 from retrieval.ranking import default_ranker
-from retrieval.search import HybridSearcher
-from retrieval.store import ChunkStore, persistent_client
+from retrieval.search import DEFAULT_RRF_K, DEFAULT_WEIGHTS, HybridSearcher
+from retrieval.store import ChunkStore, index_text, persistent_client
 
 METHODS = ("bm25", "dense", "hybrid", "hybrid+ranker")
 
@@ -305,8 +305,8 @@ class EvalConfig:
 
     chunk_size: int = 600
     depth: int = 300
-    rrf_k: int = 60
-    weights: tuple[float, float] = (1.0, 1.0)
+    rrf_k: int = DEFAULT_RRF_K  # the product's fusion, so the evaluation scores what users get
+    weights: tuple[float, float] = DEFAULT_WEIGHTS
     batch_size: int = 64
     # Index "title\ntext", as a text file with its title on line 1 is ingested (the store embeds chunk text only).
     title_in_text: bool = True
@@ -381,7 +381,10 @@ def index_dataset(
     chunked = [(a, chunk_article(a, chunk_size)) for a in articles]
     # A reused store (benchmarks keep theirs) already holds most articles: embed only what add_article will need.
     stored = _stored_ids(store)
-    embedder.prefetch([c.text for a, chunks in chunked if a.id not in stored for c in chunks])
+    # the texts add_article embeds (title + chunk), so the prefetched vectors are the ones it asks for
+    embedder.prefetch(
+        [index_text(a.title, c.text, c.start) for a, chunks in chunked if a.id not in stored for c in chunks]
+    )
     for done, (article, chunks) in enumerate(chunked, start=1):
         store.add_article(article, chunks)
         if progress is not None:
