@@ -29,7 +29,7 @@ from retrieval.chunking import chunk_article
 from retrieval.embeddings import MiniLMEmbedder
 from retrieval.evaluation import PrefetchedEmbedder, beir_articles, read_corpus
 from retrieval.models import Article, Chunk
-from retrieval.store import ChunkStore, persistent_client
+from retrieval.store import ChunkStore, index_text, persistent_client
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "eval" / "scifact" / "beir" / "corpus.jsonl"
@@ -62,7 +62,7 @@ def claimdesk_ingest(
     chunked = [(a, chunk_article(a, chunk_size)) for a in articles]
     if prefetch and isinstance(embedder, PrefetchedEmbedder):
         t = time.perf_counter()
-        embedder.prefetch([c.text for _, chunks in chunked for c in chunks])
+        embedder.prefetch([index_text(a.title, c.text, c.start) for a, chunks in chunked for c in chunks])
         embed_s = time.perf_counter() - t
     for article, chunks in chunked:
         store.add_article(article, chunks)
