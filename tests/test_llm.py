@@ -13,11 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
-from pydantic import Field
+from fakes import QueueChatModel
 
 from app.config import Settings
 from app.errors import ConfigurationError, ModelError
@@ -304,39 +300,16 @@ def test_json_runnable_async_path(replay: Replay) -> None:
 # --- wrapping any chat model -----------------------------------------------------------------------------------
 
 
-class _Recorder(BaseChatModel):
-    """A queue-backed chat model that records the kwargs each call received."""
-
-    replies: list[str]
-    calls: list[dict[str, Any]] = Field(default_factory=list)
-
-    @property
-    def _llm_type(self) -> str:
-        return "recorder"
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        self.calls.append({"messages": messages, **kwargs})
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.replies.pop(0)))])
-
-
 def test_handle_from_chat_model_binds_schema_and_returns_raw_text() -> None:
-    fake = _Recorder(replies=['{"claims": [', "not json"], calls=[])
+    fake = QueueChatModel(responses=['{"claims": [', "not json"])
     handle = handle_from_chat_model(fake)
     assert isinstance(handle, LLMHandle) and (handle.spec, handle.model_id, handle.strong) == ("fake", "fake", False)
     runnable = handle.json_runnable(SCHEMA, max_tokens=64)
     assert runnable.invoke("a") == '{"claims": ['  # invalid JSON is returned, not raised: the caller retries
     assert runnable.invoke("b") == "not json"
-    assert fake.calls[0]["json_schema"] == SCHEMA and fake.calls[0]["max_tokens"] == 64
+    assert fake.call_kwargs[0]["json_schema"] == SCHEMA and fake.call_kwargs[0]["max_tokens"] == 64
 
 
 def test_handle_from_chat_model_accepts_provider_specs() -> None:
-    handle = handle_from_chat_model(
-        _Recorder(replies=[], calls=[]), spec="openai:gpt-4o", model_id="gpt-4o", strong=True
-    )
+    handle = handle_from_chat_model(QueueChatModel(), spec="openai:gpt-4o", model_id="gpt-4o", strong=True)
     assert handle.provider == "openai" and handle.strong
