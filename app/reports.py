@@ -35,6 +35,7 @@ __all__ = [
     "build_report",
     "check_verdicts",
     "export",
+    "file_bytes",
     "filter_report",
     "read_json",
     "render_claimreview",
@@ -347,6 +348,13 @@ def export(report: Report, fmt: ExportFormat, *, settings: Settings) -> str:
     if fmt == "claimreview":
         return render_claimreview(report, publisher_name=settings.publisher_name, publisher_url=settings.publisher_url)
     raise ExportError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+
+
+def file_bytes(text: str, fmt: str) -> bytes:
+    """Bytes for saving a rendered export to a file: UTF-8, with a byte-order mark for CSV only."""
+    # Excel opens a BOM-less UTF-8 CSV as the local code page and mangles accented names; other formats
+    # (and CSV piped to stdout) stay plain UTF-8 so scripts never see the mark.
+    return ("\ufeff" + text if fmt == "csv" else text).encode("utf-8")
 
 
 # The renderers live in app.report_formats and app.claimreview, which import the model above; these thin

@@ -107,13 +107,15 @@ def test_export_json_to_stdout_round_trips(reviewed: dict[str, str]) -> None:
     assert "Wrote 3 claims from 1 article as json to stdout." in result.stderr
 
 
-def test_export_csv_bytes_are_utf8_with_crlf_rows(reviewed: dict[str, str], tmp_path: Path) -> None:
+def test_export_csv_bytes_are_utf8_with_bom_and_crlf_rows(reviewed: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "claims.csv"
     result = CliRunner().invoke(app, ["export", "-f", "csv", "-o", str(out), "--verdict", "true"])
     assert result.exit_code == 0, result.output
     raw = out.read_bytes()
+    # The BOM makes Excel read the file as UTF-8; it appears exactly once, before the header.
+    assert raw.startswith(b"\xef\xbb\xbfclaim_id,") and raw.count(b"\xef\xbb\xbf") == 1
     assert raw.count(b"\r\n") == 2 and b"\r\r\n" not in raw
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert [r["claim_id"] for r in rows] == [reviewed["oppose"]]
 
 
@@ -197,3 +199,12 @@ def test_export_unknown_article_and_bad_paths(reviewed: dict[str, str], tmp_path
     bad_format = CliRunner().invoke(app, ["export", "-f", "pdf", "-o", "-"])
     assert bad_format.exit_code == 2
     assert "pdf" in bad_format.output
+
+
+def test_bom_only_in_csv_files_not_in_stdout_or_other_formats(reviewed: dict[str, str], tmp_path: Path) -> None:
+    piped = CliRunner().invoke(app, ["export", "-f", "csv", "-o", "-", "--all-claims"])
+    assert piped.exit_code == 0, piped.output
+    assert piped.stdout.startswith("claim_id,")
+    out = tmp_path / "claims.json"
+    assert CliRunner().invoke(app, ["export", "-f", "json", "-o", str(out), "--all-claims"]).exit_code == 0
+    assert out.read_bytes().startswith(b"{")

@@ -36,8 +36,10 @@ class Format(StrEnum):
     claimreview = "claimreview"
 
 
-def write_output(text: str, output: str) -> str:
-    """Write `text` (UTF-8, line endings as rendered) to a file, or stdout for '-'; returns where it went."""
+def write_output(text: str, output: str, fmt: str = "") -> str:
+    """Write `text` (UTF-8, line endings as rendered; CSV files get a BOM) to a file, or stdout for '-'."""
+    from app.reports import file_bytes
+
     if output == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -51,7 +53,7 @@ def write_output(text: str, output: str) -> str:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(file_bytes(text, fmt))
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -131,7 +133,7 @@ def register(app: typer.Typer) -> None:
             if published != claims:
                 note = f" ({claims - published} not-checkable left out)"
             claims = published
-        where = write_output(text, output)
+        where = write_output(text, output, fmt.value)
         articles = len(report.articles)
         typer.echo(
             f"Wrote {claims} claim{'s' if claims != 1 else ''}{note} from {articles} "

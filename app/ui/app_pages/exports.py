@@ -18,7 +18,7 @@ FORMATS = {
 
 def export_controls(wb: Workbench, *, article_ids: list[str] | None, key: str) -> None:
     """Build a report on click; offer every format for download and a Markdown preview."""
-    from app.reports import ReportOptions
+    from app.reports import ReportOptions, file_bytes
 
     only_reviewed = st.toggle("Only reviewed claims", value=True, key=f"{key}-only-reviewed")
     if st.button("Prepare report", key=f"{key}-prepare", icon=":material/description:"):
@@ -40,7 +40,11 @@ def export_controls(wb: Workbench, *, article_ids: list[str] | None, key: str) -
     for col, (fmt, (label, mime, ext)) in zip(cols, FORMATS.items(), strict=True):
         if fmt in built:
             col.download_button(
-                label, built[fmt], file_name=f"claimdesk-report.{ext}", mime=mime, key=f"{key}-dl-{fmt}"
+                label,
+                file_bytes(built[fmt], fmt),
+                file_name=f"claimdesk-report.{ext}",
+                mime=mime,
+                key=f"{key}-dl-{fmt}",
             )
         else:
             col.button(label, disabled=True, key=f"{key}-dl-{fmt}", help=problems.get(fmt))
