@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -12,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from retrieval.bm25 import BM25Index, fingerprint
+from retrieval.bm25_segments import BM25Segments
 from retrieval.embeddings import ChromaMiniLM, MiniLMEmbedder
 from retrieval.errors import StoreUnavailable
 from retrieval.models import Article, Chunk
@@ -19,6 +22,7 @@ from retrieval.models import Article, Chunk
 AddStatus = Literal["added", "unchanged", "replaced"]
 _PAGE = 5000
 _STALE_CHECK_SECONDS = 2.0
+_BASE_EVERY_ROWS = 5000  # chunks recorded as segments before they are folded into a new base
 _MAX_LOCAL_FILTER = 5000  # chunks up to which article filters are applied here rather than by Chroma
 
 
@@ -84,6 +88,38 @@ def _where_article(
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
+def _chunk_meta(article: Article, c: Chunk) -> dict[str, Any]:
+    return {
+        "article_id": article.id,
+        "index": c.index,
+        "start": c.start,
+        "end": c.end,
+        "title": article.title,
+        "source": article.source,
+    }
+
+
+def _article_meta(article: Article) -> dict[str, Any]:
+    return {
+        "title": article.title,
+        "source": article.source,
+        "published": article.published.isoformat() if article.published else None,
+        "ingested_at": article.ingested_at.isoformat(),
+        "content_type": article.content_type,
+    }
+
+
+@dataclass
+class PreparedArticle:
+    """An article with its chunks embedded, ready for ChunkStore.write."""
+
+    article: Article
+    chunks: list[Chunk]
+    texts: list[str]
+    vectors: np.ndarray
+    replace_same_source: bool = True
+
+
 def _parse_dt(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
@@ -114,8 +150,12 @@ class ChunkStore:
             raise StoreUnavailable(f"Cannot open Chroma collection '{collection}': {exc}") from exc
         self.max_batch = max(1, min(1000, int(client.get_max_batch_size())))
         self.index_dir = Path(index_dir) / _safe_name(collection)
+        self._segments = BM25Segments(self.index_dir)
+        self._bm25_lock = threading.RLock()
         self._bm25: BM25Index | None = None
         self._bm25_checked = 0.0
+        self._bm25_mismatch = False
+        self._segment_rows = 0
         self._open_bm25()
 
     # ---- BM25 bookkeeping -------------------------------------------------------------------------
@@ -135,108 +175,199 @@ class ChunkStore:
                 return ids, metas, docs
             offset += _PAGE
 
-    def _open_bm25(self) -> None:
-        saved = BM25Index.load(self.index_dir, text_version=INDEX_TEXT_VERSION)
+    def _matches_chroma(self, idx: BM25Index) -> bool:
         ids, _, _ = self._all_chunk_rows([])
-        if saved is not None and saved.fingerprint == fingerprint(ids):
-            self._bm25 = saved
-        else:
-            self._bm25 = None  # rebuilt on first use: another process (or the server) changed the chunks
+        return len(ids) == len(idx) and fingerprint(ids) == idx.fingerprint
+
+    def _load_verified(self) -> BM25Index | None:
+        saved = self._segments.load(INDEX_TEXT_VERSION)
+        # A saved index is trusted only when it holds exactly Chroma's chunks: a crash between a Chroma write
+        # and its segment, or a writer that bypassed us, makes them differ and the index is rebuilt.
+        return saved if saved is not None and self._matches_chroma(saved) else None
+
+    def _open_bm25(self) -> None:
+        self._bm25 = self._load_verified()
         self._bm25_checked = time.monotonic()
+        self._bm25_mismatch = False
+        if self._bm25 is None and self.chunk_col.count() == 0:
+            self.rebuild_bm25()  # costs nothing, and lets this store's first writes go out as segments
 
     def rebuild_bm25(self) -> BM25Index:
         """Rebuild the BM25 index from the chunks in Chroma and save it."""
-        ids, metas, docs = self._all_chunk_rows(["documents", "metadatas"])
-        texts = [
-            index_text(str(m.get("title", "")), d, int(m.get("start", 0))) for d, m in zip(docs, metas, strict=True)
-        ]
-        idx = BM25Index.build(ids, [str(m["article_id"]) for m in metas], texts, text_version=INDEX_TEXT_VERSION)
-        idx.save(self.index_dir)
-        self._bm25 = idx
-        self._bm25_checked = time.monotonic()
-        return idx
+        with self._bm25_lock:
+            # Listed before reading Chroma: these segments' writes are already in what we read.
+            covered = self._segments.segment_names()
+            ids, metas, docs = self._all_chunk_rows(["documents", "metadatas"])
+            texts = [
+                index_text(str(m.get("title", "")), d, int(m.get("start", 0))) for d, m in zip(docs, metas, strict=True)
+            ]
+            aids = [str(m["article_id"]) for m in metas]
+            idx = BM25Index.build(ids, aids, texts, text_version=INDEX_TEXT_VERSION)
+            self._segments.save_base(idx, covered)
+            self._segment_rows = 0
+            self._bm25 = idx
+            self._bm25_checked = time.monotonic()
+            self._bm25_mismatch = False
+            return idx
+
+    def _check_stale(self, idx: BM25Index) -> BM25Index | None:
+        applied = len(self._segments.seen)
+        current: BM25Index | None = idx
+        if not self._segments.refresh(idx):
+            current = self._segments.load(INDEX_TEXT_VERSION)  # another process wrote a new base
+            self._segment_rows = 0
+        if current is None:
+            return None
+        if self.chunk_col.count() == len(current):
+            self._bm25_mismatch = False
+            return current
+        # Another process may be between its Chroma write and its segment: rebuild only when the counts
+        # still differ one check later and no segment arrived in between.
+        progressed = len(self._segments.seen) != applied
+        if self._bm25_mismatch and not progressed:
+            return None
+        self._bm25_mismatch = True
+        return current
 
     def bm25(self) -> BM25Index:
-        """The BM25 index, rebuilt first if this store changed or another writer changed Chroma."""
-        if self._bm25 is not None and time.monotonic() - self._bm25_checked > _STALE_CHECK_SECONDS:
-            # Cheap cross-process check (one count); the full fingerprint is checked on open.
-            if self.chunk_col.count() != len(self._bm25):
-                self._bm25 = None
-            self._bm25_checked = time.monotonic()
-        if self._bm25 is None:
-            return self.rebuild_bm25()
-        return self._bm25
+        """The BM25 index, with other processes' writes applied (or rebuilt when it cannot be trusted)."""
+        with self._bm25_lock:
+            if self._bm25 is not None and time.monotonic() - self._bm25_checked > _STALE_CHECK_SECONDS:
+                self._bm25 = self._check_stale(self._bm25)
+                self._bm25_checked = time.monotonic()
+            if self._bm25 is None:
+                # Another process may have saved an index that matches Chroma: far cheaper than a rebuild.
+                self._bm25 = self._load_verified()
+                self._bm25_checked = time.monotonic()
+            if self._bm25 is None:
+                return self.rebuild_bm25()
+            return self._bm25
+
+    def _bm25_apply(self, removed: Collection[str], added: Sequence[PreparedArticle]) -> None:
+        """Apply a write Chroma accepted to the live index and record it as segments."""
+        with self._bm25_lock:
+            idx = self._bm25
+            if idx is None:
+                return  # rebuilt from Chroma on next use, which then includes this write
+            if removed:
+                idx.remove(removed)
+                self._segments.append_remove(removed)
+            if added:
+                ids = [c.id for p in added for c in p.chunks]
+                aids = [p.article.id for p in added for _ in p.chunks]
+                texts = [t for p in added for t in p.texts]
+                idx.add(ids, aids, texts)
+                self._segments.append_add(ids, aids, texts)
+                self._segment_rows += len(ids)
+            # Replaying many segments on open re-tokenizes their texts: fold them into a new base now and then.
+            if self._segment_rows > max(_BASE_EVERY_ROWS, len(idx) // 10):
+                self._segments.save_base(idx, set(self._segments.seen))
+                self._segment_rows = 0
 
     # ---- writes -----------------------------------------------------------------------------------
+    def is_stored(self, article_id: str) -> bool:
+        """True when the article's record exists (so it is complete)."""
+        return bool(self.article_col.get(ids=[article_id], include=[])["ids"])
+
+    def prepare(self, items: Sequence[tuple[Article, Sequence[Chunk], bool]]) -> list[PreparedArticle]:
+        """Embed the chunks of several articles in one call (full ONNX batches); nothing is written yet."""
+        texts = [[index_text(a.title, c.text, c.start) for c in chunks] for a, chunks, _ in items]
+        vectors = self.embedder.embed([t for ts in texts for t in ts])
+        out: list[PreparedArticle] = []
+        lo = 0
+        for (article, chunks, replace), ts in zip(items, texts, strict=True):
+            out.append(PreparedArticle(article, list(chunks), ts, vectors[lo : lo + len(ts)], replace))
+            lo += len(ts)
+        return out
+
     def add_article(self, article: Article, chunks: Sequence[Chunk], *, replace_same_source: bool = True) -> AddStatus:
         """Store an article and its chunks: unchanged if already present, replaced if its source changed."""
-        if self.article_col.get(ids=[article.id], include=[])["ids"]:
+        if self.is_stored(article.id):
             return "unchanged"
-        same_source: list[str] = []
-        if replace_same_source:
-            same_source = self.article_col.get(where={"source": article.source}, include=[])["ids"]
         # Embed before writing anything, so a failing model leaves the store untouched.
-        vectors = self.embedder.embed([index_text(article.title, c.text, c.start) for c in chunks])
-        self._delete_chunks(article.id)  # leftovers of an earlier interrupted write
+        result = self.write(self.prepare([(article, chunks, replace_same_source)]))[0]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def write(self, prepared: Sequence[PreparedArticle]) -> list[AddStatus | Exception]:
+        """Write embedded articles (chunks first, records last); one result per article, in order.
+
+        A failure leaves none of the failed articles' chunks behind; the others of the group are then written
+        one by one, so one bad article costs only itself.
+        """
+        if not prepared:
+            return []
+        present = set(self.article_col.get(ids=[p.article.id for p in prepared], include=[])["ids"])
+        todo = [p for p in prepared if p.article.id not in present]
         try:
-            for lo in range(0, len(chunks), self.max_batch):
-                batch = chunks[lo : lo + self.max_batch]
+            statuses = self._write_group(todo) if todo else {}
+        except Exception as exc:
+            # Retried one by one so that only the article at fault fails.
+            single = len(todo) == 1
+            statuses = {todo[0].article.id: exc} if single else {p.article.id: self.write([p])[0] for p in todo}
+        return [statuses.get(p.article.id, "unchanged") for p in prepared]
+
+    def _write_group(self, group: Sequence[PreparedArticle]) -> dict[str, AddStatus | Exception]:
+        aids = [p.article.id for p in group]
+        sources = sorted({p.article.source for p in group if p.replace_same_source})
+        same_source: dict[str, list[str]] = {}
+        if sources:
+            got = self.article_col.get(where={"source": {"$in": sources}}, include=["metadatas"])
+            for old, meta in zip(got["ids"], got["metadatas"], strict=True):
+                same_source.setdefault(str(meta.get("source", "")), []).append(old)
+        leftovers = self._delete_chunks(aids)  # of an earlier interrupted write
+        try:
+            chunk_rows = [(p, c, v) for p in group for c, v in zip(p.chunks, p.vectors, strict=True)]
+            for lo in range(0, len(chunk_rows), self.max_batch):
+                batch = chunk_rows[lo : lo + self.max_batch]
                 self.chunk_col.upsert(
-                    ids=[c.id for c in batch],
-                    embeddings=vectors[lo : lo + len(batch)],
-                    documents=[c.text for c in batch],
-                    metadatas=[
-                        {
-                            "article_id": article.id,
-                            "index": c.index,
-                            "start": c.start,
-                            "end": c.end,
-                            "title": article.title,
-                            "source": article.source,
-                        }
-                        for c in batch
-                    ],
+                    ids=[c.id for _, c, _ in batch],
+                    embeddings=np.stack([v for _, _, v in batch]),
+                    documents=[c.text for _, c, _ in batch],
+                    metadatas=[_chunk_meta(p.article, c) for p, c, _ in batch],
                 )
-            # The record is written last: its presence means the article is complete.
+            # The records are written last: a record's presence means its article is complete.
             self.article_col.upsert(
-                ids=[article.id],
-                embeddings=[[1.0]],
-                documents=[article.text],
-                metadatas=[
-                    {
-                        "title": article.title,
-                        "source": article.source,
-                        "published": article.published.isoformat() if article.published else None,
-                        "ingested_at": article.ingested_at.isoformat(),
-                        "content_type": article.content_type,
-                    }
-                ],
+                ids=aids,
+                embeddings=[[1.0]] * len(group),
+                documents=[p.article.text for p in group],
+                metadatas=[_article_meta(p.article) for p in group],
             )
         except Exception:
-            self._delete_chunks(article.id)
-            self._bm25 = None
+            self._delete_chunks(aids)
+            self._bm25_apply(leftovers, [])
             raise
-        for old in same_source:
-            if old != article.id:
+        self._bm25_apply(leftovers, group)
+        out: dict[str, AddStatus | Exception] = {}
+        for p in group:
+            olds = (
+                [o for o in same_source.get(p.article.source, []) if o != p.article.id] if p.replace_same_source else []
+            )
+            for old in olds:
                 self.delete_article(old)
-        self._bm25 = None
-        return "replaced" if any(old != article.id for old in same_source) else "added"
+            out[p.article.id] = "replaced" if olds else "added"
+        return out
 
-    def _delete_chunks(self, article_id: str) -> int:
-        ids = self.chunk_col.get(where={"article_id": article_id}, include=[])["ids"]
+    def _delete_chunks(self, article_ids: Sequence[str]) -> set[str]:
+        """Delete the chunks of `article_ids` from Chroma; returns the articles that had any."""
+        where: dict[str, Any] = (
+            {"article_id": article_ids[0]} if len(article_ids) == 1 else {"article_id": {"$in": list(article_ids)}}
+        )
+        got = self.chunk_col.get(where=where, include=["metadatas"])
+        ids = got["ids"]
         for lo in range(0, len(ids), self.max_batch):
             self.chunk_col.delete(ids=ids[lo : lo + self.max_batch])
-        return len(ids)
+        return {str(m["article_id"]) for m in got["metadatas"] or []}
 
     def delete_article(self, article_id: str) -> bool:
         """Remove an article's record and chunks; False when it was not there."""
-        had_record = bool(self.article_col.get(ids=[article_id], include=[])["ids"])
-        removed = self._delete_chunks(article_id)
+        had_record = self.is_stored(article_id)
+        removed = self._delete_chunks([article_id])
         if had_record:
             self.article_col.delete(ids=[article_id])
-        if removed:
-            self._bm25 = None
-        return had_record or removed > 0
+        self._bm25_apply(removed, [])
+        return had_record or bool(removed)
 
     # ---- reads ------------------------------------------------------------------------------------
     @staticmethod

@@ -165,6 +165,22 @@ def test_tokenize_stems_so_inflections_match() -> None:
     assert [cid for cid, _ in idx.search("banks buying bonds", 5)] == ["a"]
 
 
+def _rewrite_base_meta(path: Path, **changes: str | None) -> None:
+    import json
+
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    meta = json.loads(str(arrays["meta"]))
+    for key, value in changes.items():
+        if value is None:
+            meta.pop(key, None)
+        else:
+            meta[key] = value
+    arrays["meta"] = np.array(json.dumps(meta))
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
 def test_bm25_index_from_another_tokenizer_is_rebuilt_on_open(tmp_path: Path) -> None:
     import json
 
@@ -173,21 +189,19 @@ def test_bm25_index_from_another_tokenizer_is_rebuilt_on_open(tmp_path: Path) ->
     store = open_store(tmp_path)
     add(store, make_article(ALPHA, "a.txt"))
     store.bm25()
-    meta_path = store.index_dir / "meta.json"
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    assert meta["tokenizer"] == TOKENIZER_VERSION
-    # An index saved before stemming carried no tokenizer field; its fingerprint still matches Chroma.
-    del meta["tokenizer"]
-    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    base = store.index_dir / "base.npz"
+    with np.load(base, allow_pickle=False) as npz:
+        assert json.loads(str(npz["meta"]))["tokenizer"] == TOKENIZER_VERSION
+    # An index saved by another tokenizer; its chunk ids still match Chroma.
+    _rewrite_base_meta(base, tokenizer=None)
     reopened = open_store(tmp_path)
     assert reopened._bm25 is None
     assert reopened.bm25().search("dividends approving", 5)
-    assert json.loads(meta_path.read_text(encoding="utf-8"))["tokenizer"] == TOKENIZER_VERSION
+    with np.load(base, allow_pickle=False) as npz:
+        assert json.loads(str(npz["meta"]))["tokenizer"] == TOKENIZER_VERSION
     assert open_store(tmp_path)._bm25 is not None  # the rebuilt one is reused
     # An index over chunk text without titles (before INDEX_TEXT_VERSION) is rebuilt too.
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    meta["text_version"] = ""
-    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    _rewrite_base_meta(base, text_version="")
     assert open_store(tmp_path)._bm25 is None
 
 
