@@ -14,10 +14,12 @@ from app.errors import IngestError, RetrievalError
 from retrieval.errors import EmbeddingModelMissing, RetrievalLayerError, SourceError, StoreUnavailable
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from retrieval.embeddings import MiniLMEmbedder
     from retrieval.models import Article, Chunk, Evidence
     from retrieval.search import HybridSearcher
-    from retrieval.store import ChunkStore
+    from retrieval.store import AddStatus, ChunkStore
 
 Status = Literal["added", "unchanged", "replaced", "failed", "skipped"]
 STATUSES: tuple[Status, ...] = ("added", "unchanged", "replaced", "failed", "skipped")
@@ -64,6 +66,96 @@ def _retrieval_errors() -> Iterator[None]:
         raise RetrievalError(str(exc)) from exc
     except RetrievalLayerError as exc:
         raise RetrievalError(str(exc)) from exc
+
+
+def _failure(source: str, exc: BaseException) -> SourceOutcome:
+    if isinstance(exc, SourceError):
+        return SourceOutcome(source, "failed", message=exc.reason)
+    if isinstance(exc, RetrievalLayerError):
+        return SourceOutcome(source, "failed", message=str(exc))
+    # a store failure for one source must not lose the others
+    return SourceOutcome(source, "failed", message=f"could not store it: {exc}")
+
+
+# An embedding call of about one model batch (MiniLMEmbedder's default 64) amortises its fixed cost.
+_GROUP_CHUNKS = 64
+_GROUP_ARTICLES = 32
+
+
+@dataclass
+class _Pending:
+    index: int
+    source: str
+    article: Article
+    chunks: list[Chunk]
+    notes: str | None
+
+
+class _IngestRun:
+    """One ingest run: reads sources, groups new articles, embeds a group while the previous one is written."""
+
+    def __init__(self, corpus: Corpus, total: int, on_article: OnArticle | None) -> None:
+        self.corpus = corpus
+        self.on_article = on_article
+        self.slots: list[SourceOutcome | None] = [None] * total
+        self.group: list[_Pending] = []
+        self.seen: set[str] = set()
+        self.writing: tuple[list[_Pending], Future[list[AddStatus | Exception]]] | None = None
+
+    def load(self, i: int, source: str) -> None:
+        from retrieval.chunking import chunk_article
+        from retrieval.loaders import read_source
+
+        settings = self.corpus.settings
+        try:
+            loaded = read_source(source, max_bytes=settings.max_source_bytes, timeout=settings.url_timeout)
+            article = loaded.article
+            notes = "; ".join(loaded.notes) or None
+            # Checked before embedding, so unchanged content costs no model time.
+            if article.id in self.seen or self.corpus.store.is_stored(article.id):
+                self.slots[i] = SourceOutcome(article.source, "unchanged", article.id, article.title, notes)
+                return
+            chunks = chunk_article(article, settings.chunk_size)
+        except Exception as exc:
+            self.slots[i] = _failure(source, exc)
+            return
+        self.seen.add(article.id)
+        self.group.append(_Pending(i, source, article, chunks, notes))
+
+    def group_full(self) -> bool:
+        return len(self.group) >= _GROUP_ARTICLES or sum(len(p.chunks) for p in self.group) >= _GROUP_CHUNKS
+
+    def flush(self, writer: ThreadPoolExecutor) -> None:
+        """Embed the current group (while the previous one is written), then hand it to the writer."""
+        batch, self.group = self.group, []
+        if not batch:
+            return
+        try:
+            prepared = self.corpus.store.prepare([(p.article, p.chunks, True) for p in batch])
+        except Exception as exc:  # nothing of this group was written
+            for p in batch:
+                self.slots[p.index] = _failure(p.source, exc)
+            return
+        self.finish()
+        self.writing = (batch, writer.submit(self.corpus.store.write, prepared))
+
+    def finish(self) -> None:
+        """Wait for the group being written and record its outcomes."""
+        if self.writing is None:
+            return
+        batch, future = self.writing
+        self.writing = None
+        try:
+            results: list[AddStatus | Exception] = future.result()
+        except Exception as exc:
+            results = [exc] * len(batch)
+        for p, result in zip(batch, results, strict=True):
+            if isinstance(result, Exception):
+                self.slots[p.index] = _failure(p.source, result)
+                continue
+            if self.on_article is not None and result in ("added", "replaced"):
+                self.on_article(p.article, result)
+            self.slots[p.index] = SourceOutcome(p.article.source, result, p.article.id, p.article.title, p.notes)
 
 
 class Corpus:
@@ -122,29 +214,31 @@ class Corpus:
         progress: Progress | None = None,
         on_article: OnArticle | None = None,
     ) -> IngestReport:
-        """Ingest files, folders and URLs; a bad source is reported as failed and the rest still go in."""
-        from retrieval.loaders import expand_sources_detailed, read_source
+        """Ingest files, folders and URLs; a bad source is reported as failed and the rest still go in.
+
+        Small articles are embedded together (full model batches), and one background thread writes a group
+        to Chroma while the next group is read and embedded. Outcomes keep the order of the sources.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        from retrieval.loaders import expand_sources_detailed
 
         expansion = expand_sources_detailed(sources)
-        outcomes = [SourceOutcome(s, "skipped", message="hidden file or unsupported type") for s in expansion.skipped]
-        total = len(expansion.sources)
-        for i, source in enumerate(expansion.sources):
-            if progress is not None:
-                progress(i, total, source)
-            try:
-                loaded = read_source(
-                    source, max_bytes=self.settings.max_source_bytes, timeout=self.settings.url_timeout
-                )
-                outcomes.append(self._store_loaded(loaded.article, loaded.notes, on_article))
-            except SourceError as exc:
-                outcomes.append(SourceOutcome(source, "failed", message=exc.reason))
-            except RetrievalLayerError as exc:
-                outcomes.append(SourceOutcome(source, "failed", message=str(exc)))
-            except Exception as exc:  # a store failure for one source must not lose the others
-                outcomes.append(SourceOutcome(source, "failed", message=f"could not store it: {exc}"))
+        skipped = [SourceOutcome(s, "skipped", message="hidden file or unsupported type") for s in expansion.skipped]
+        run = _IngestRun(self, len(expansion.sources), on_article)
+        # One writer and at most one group waiting for it: memory stays bounded, Chroma sees one writer.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="claimdesk-writer") as writer:
+            for i, source in enumerate(expansion.sources):
+                if progress is not None:
+                    progress(i, len(expansion.sources), source)
+                run.load(i, source)
+                if run.group_full():
+                    run.flush(writer)
+            run.flush(writer)
+            run.finish()
         if progress is not None:
-            progress(total, total, "")
-        return IngestReport(outcomes)
+            progress(len(expansion.sources), len(expansion.sources), "")
+        return IngestReport(skipped + [o for o in run.slots if o is not None])
 
     def ingest_bytes(self, name: str, data: bytes, on_article: OnArticle | None = None) -> SourceOutcome:
         """Ingest an upload (never replaces another article); a bad file is a failed outcome with its reason."""
