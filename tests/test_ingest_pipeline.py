@@ -119,3 +119,24 @@ def test_one_bad_article_in_a_group_fails_alone_and_leaves_nothing(tmp_path: Pat
     assert len(store.bm25()) == store.count() == 2
     assert store.bm25().search("rail strike unions", 5) == []
     assert store.write(store.prepare([(good1[0], good1[1], True)])) == ["unchanged"]
+
+
+def test_leftovers_of_an_interrupted_write_are_replaced(tmp_path: Path) -> None:
+    emb = MiniLMEmbedder()
+    art, chunks = _article("Port memo\nThe harbour channel will be dredged next spring. " * 8, "p.txt")
+    first = ChunkStore(persistent_client(tmp_path / "chroma"), "claims", emb, tmp_path / "bm25")
+    # A write that died before its record: chunks of another chunk size, so other chunk ids.
+    old = chunk_article(art, 120)
+    assert {c.id for c in old}.isdisjoint(c.id for c in chunks)
+    first.chunk_col.upsert(
+        ids=[c.id for c in old],
+        embeddings=emb.embed([c.text for c in old]),
+        documents=[c.text for c in old],
+        metadatas=[{"article_id": art.id, "index": c.index, "start": c.start, "end": c.end} for c in old],
+    )
+    store = ChunkStore(persistent_client(tmp_path / "chroma"), "claims", emb, tmp_path / "bm25")
+    assert len(store.bm25()) == len(old)  # rebuilt from Chroma: it knows the leftovers by id
+    assert store.add_article(art, chunks) == "added"
+    assert [c.id for c in store.chunks(art.id)] == [c.id for c in chunks]
+    assert sorted(store.bm25().chunk_ids_for([art.id])) == sorted(c.id for c in chunks)
+    assert len(store.bm25()) == store.count() == len(chunks)
