@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -15,118 +13,38 @@ import numpy as np
 
 from retrieval.bm25 import BM25Index, fingerprint
 from retrieval.bm25_segments import BM25Segments
+from retrieval.chroma_rows import (
+    INDEX_TEXT_VERSION,
+    PreparedArticle,
+    article_meta,
+    chunk_meta,
+    http_client,
+    index_text,
+    parse_dt,
+    persistent_client,
+    safe_name,
+    where_article,
+)
 from retrieval.embeddings import ChromaMiniLM, MiniLMEmbedder
 from retrieval.errors import StoreUnavailable
 from retrieval.models import Article, Chunk
+
+# Callers import the client factories and the indexed-text helpers from here, as before the split.
+__all__ = [
+    "INDEX_TEXT_VERSION",
+    "AddStatus",
+    "ChunkStore",
+    "PreparedArticle",
+    "http_client",
+    "index_text",
+    "persistent_client",
+]
 
 AddStatus = Literal["added", "unchanged", "replaced"]
 _PAGE = 5000
 _STALE_CHECK_SECONDS = 2.0
 _BASE_EVERY_ROWS = 5000  # chunks recorded as segments before they are folded into a new base
 _MAX_LOCAL_FILTER = 5000  # chunks up to which article filters are applied here rather than by Chroma
-
-
-def persistent_client(path: Path) -> Any:
-    """An embedded Chroma client storing under `path` (telemetry off)."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
-    except Exception as exc:
-        raise StoreUnavailable(f"Cannot open the Chroma store at {path}: {exc}") from exc
-
-
-def http_client(host: str, port: int) -> Any:
-    """A client for a `chroma run` server; StoreUnavailable names host:port when it does not answer."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    try:
-        client = chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
-        client.heartbeat()
-        return client
-    except Exception as exc:
-        raise StoreUnavailable(
-            f"Chroma server at {host}:{port} is not reachable ({type(exc).__name__}); start it with "
-            f"`chroma run --host {host} --port {port}` or unset CHROMA_HOST to use the embedded store."
-        ) from exc
-
-
-# Bumped whenever index_text changes: the saved BM25 index is then rebuilt (re-ingest to re-embed old chunks).
-INDEX_TEXT_VERSION = "title-line-1"
-
-
-def index_text(title: str, text: str, start: int) -> str:
-    """What is embedded and BM25-indexed for a chunk: its article's title on a first line, then the chunk text.
-
-    A chunk alone often never names its subject ("It was signed in 2022..."); the title gives every chunk that
-    context (Climate-FEVER hybrid nDCG@10 0.338 -> 0.387). The stored chunk text and offsets stay unchanged.
-    The first chunk of an article whose text already starts with its title is not given it twice.
-    """
-    title = title.strip()
-    if not title or (start == 0 and text.startswith(title)):
-        return text
-    return f"{title}\n{text}"
-
-
-def _safe_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
-
-
-def _where_article(
-    exclude_article_ids: Collection[str], only_article_ids: Collection[str] | None
-) -> dict[str, Any] | None:
-    clauses: list[dict[str, Any]] = []
-    if only_article_ids is not None:
-        clauses.append({"article_id": {"$in": sorted(only_article_ids)}})
-    if exclude_article_ids:
-        clauses.append({"article_id": {"$nin": sorted(exclude_article_ids)}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def _chunk_meta(article: Article, c: Chunk) -> dict[str, Any]:
-    return {
-        "article_id": article.id,
-        "index": c.index,
-        "start": c.start,
-        "end": c.end,
-        "title": article.title,
-        "source": article.source,
-    }
-
-
-def _article_meta(article: Article) -> dict[str, Any]:
-    return {
-        "title": article.title,
-        "source": article.source,
-        "published": article.published.isoformat() if article.published else None,
-        "ingested_at": article.ingested_at.isoformat(),
-        "content_type": article.content_type,
-    }
-
-
-@dataclass
-class PreparedArticle:
-    """An article with its chunks embedded, ready for ChunkStore.write."""
-
-    article: Article
-    chunks: list[Chunk]
-    texts: list[str]
-    vectors: np.ndarray
-    replace_same_source: bool = True
-
-
-def _parse_dt(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 class ChunkStore:
@@ -149,7 +67,7 @@ class ChunkStore:
         except Exception as exc:
             raise StoreUnavailable(f"Cannot open Chroma collection '{collection}': {exc}") from exc
         self.max_batch = max(1, min(1000, int(client.get_max_batch_size())))
-        self.index_dir = Path(index_dir) / _safe_name(collection)
+        self.index_dir = Path(index_dir) / safe_name(collection)
         self._segments = BM25Segments(self.index_dir)
         self._bm25_lock = threading.RLock()
         self._bm25: BM25Index | None = None
@@ -325,14 +243,14 @@ class ChunkStore:
                     ids=[c.id for _, c, _ in batch],
                     embeddings=np.stack([v for _, _, v in batch]),
                     documents=[c.text for _, c, _ in batch],
-                    metadatas=[_chunk_meta(p.article, c) for p, c, _ in batch],
+                    metadatas=[chunk_meta(p.article, c) for p, c, _ in batch],
                 )
             # The records are written last: a record's presence means its article is complete.
             self.article_col.upsert(
                 ids=aids,
                 embeddings=[[1.0]] * len(group),
                 documents=[p.article.text for p in group],
-                metadatas=[_article_meta(p.article) for p in group],
+                metadatas=[article_meta(p.article) for p in group],
             )
         except Exception:
             self._delete_chunks(aids)
@@ -395,8 +313,8 @@ class ChunkStore:
             title=str(meta.get("title", "")),
             source=str(meta.get("source", "")),
             text=doc,
-            published=_parse_dt(meta.get("published")),
-            ingested_at=_parse_dt(meta.get("ingested_at")) or datetime.fromtimestamp(0).astimezone(),
+            published=parse_dt(meta.get("published")),
+            ingested_at=parse_dt(meta.get("ingested_at")) or datetime.fromtimestamp(0).astimezone(),
             content_type=str(meta.get("content_type", "text/plain")),
         )
 
@@ -494,7 +412,7 @@ class ChunkStore:
                 sims = vecs @ np.asarray(query_vector, dtype=np.float32)
                 order = np.argsort(-sims, kind="stable")[:n]
                 return with_rows([(got["ids"][keep[i]], float(sims[i])) for i in order])
-            return run(n, _where_article(exclude_article_ids, only_article_ids), include)
+            return run(n, where_article(exclude_article_ids, only_article_ids), include)
         if exclude_article_ids:
             excluded = len(index.chunk_ids_for(exclude_article_ids))
             if excluded <= _MAX_LOCAL_FILTER:
@@ -506,7 +424,7 @@ class ChunkStore:
                     if len(kept) >= n or len(raw) < n + excluded:
                         return with_rows(kept[:n])
             # unknown chunk ids: another writer changed Chroma since the index was built
-        return run(n, _where_article(exclude_article_ids, only_article_ids), include)
+        return run(n, where_article(exclude_article_ids, only_article_ids), include)
 
     def dense(
         self,

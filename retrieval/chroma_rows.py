@@ -1,0 +1,118 @@
+"""Chroma clients and the row layout of our collections: chunk and article metadata, the indexed text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retrieval.errors import StoreUnavailable
+from retrieval.models import Article, Chunk
+
+
+def persistent_client(path: Path) -> Any:
+    """An embedded Chroma client storing under `path` (telemetry off)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    except Exception as exc:
+        raise StoreUnavailable(f"Cannot open the Chroma store at {path}: {exc}") from exc
+
+
+def http_client(host: str, port: int) -> Any:
+    """A client for a `chroma run` server; StoreUnavailable names host:port when it does not answer."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    try:
+        client = chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
+        client.heartbeat()
+        return client
+    except Exception as exc:
+        raise StoreUnavailable(
+            f"Chroma server at {host}:{port} is not reachable ({type(exc).__name__}); start it with "
+            f"`chroma run --host {host} --port {port}` or unset CHROMA_HOST to use the embedded store."
+        ) from exc
+
+
+# Bumped whenever index_text changes: the saved BM25 index is then rebuilt (re-ingest to re-embed old chunks).
+INDEX_TEXT_VERSION = "title-line-1"
+
+
+def index_text(title: str, text: str, start: int) -> str:
+    """What is embedded and BM25-indexed for a chunk: its article's title on a first line, then the chunk text.
+
+    A chunk alone often never names its subject ("It was signed in 2022..."); the title gives every chunk that
+    context (Climate-FEVER hybrid nDCG@10 0.338 -> 0.387). The stored chunk text and offsets stay unchanged.
+    The first chunk of an article whose text already starts with its title is not given it twice.
+    """
+    title = title.strip()
+    if not title or (start == 0 and text.startswith(title)):
+        return text
+    return f"{title}\n{text}"
+
+
+def safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)
+
+
+def where_article(
+    exclude_article_ids: Collection[str], only_article_ids: Collection[str] | None
+) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if only_article_ids is not None:
+        clauses.append({"article_id": {"$in": sorted(only_article_ids)}})
+    if exclude_article_ids:
+        clauses.append({"article_id": {"$nin": sorted(exclude_article_ids)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def chunk_meta(article: Article, c: Chunk) -> dict[str, Any]:
+    return {
+        "article_id": article.id,
+        "index": c.index,
+        "start": c.start,
+        "end": c.end,
+        "title": article.title,
+        "source": article.source,
+    }
+
+
+def article_meta(article: Article) -> dict[str, Any]:
+    return {
+        "title": article.title,
+        "source": article.source,
+        "published": article.published.isoformat() if article.published else None,
+        "ingested_at": article.ingested_at.isoformat(),
+        "content_type": article.content_type,
+    }
+
+
+@dataclass
+class PreparedArticle:
+    """An article with its chunks embedded, ready for ChunkStore.write."""
+
+    article: Article
+    chunks: list[Chunk]
+    texts: list[str]
+    vectors: np.ndarray
+    replace_same_source: bool = True
+
+
+def parse_dt(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
