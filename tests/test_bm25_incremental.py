@@ -201,3 +201,44 @@ def test_writes_outside_the_index_are_caught_by_the_count_check(tmp_path: Path) 
     assert store.bm25().search("patents", 3) == []  # first mismatch: a writer may be between its two steps
     store._bm25_checked = time.monotonic() - 10
     assert [cid for cid, _ in store.bm25().search("patents", 3)] == ["x1"]  # still differs: rebuilt
+
+
+@pytest.mark.server  # starts a second Python process writing to the same store
+def test_a_write_by_another_process_is_applied_from_its_segment(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import textwrap
+
+    emb = MiniLMEmbedder()
+    ui = open_store(tmp_path, emb)
+    a = article(ALPHA, "a.txt")
+    ui.add_article(a, chunk_article(a, 200))
+    base_stamp = (ui.index_dir / "base.npz").stat().st_mtime_ns
+    root = Path(__file__).resolve().parent.parent
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(root)!r})
+        from datetime import UTC, datetime
+        from pathlib import Path
+        from retrieval.chunking import chunk_article
+        from retrieval.embeddings import MiniLMEmbedder
+        from retrieval.models import Article, content_id
+        from retrieval.store import ChunkStore, persistent_client
+
+        text = {GAMMA!r}
+        store = ChunkStore(
+            persistent_client(Path({str(tmp_path / "chroma")!r})), "claimdesk", MiniLMEmbedder(),
+            Path({str(tmp_path / "bm25")!r}),
+        )
+        art = Article(id=content_id(text), title="Harbour", source="c.txt", text=text, ingested_at=datetime.now(UTC))
+        assert store.add_article(art, chunk_article(art, 200)) == "added"
+        assert store.delete_article({a.id!r})
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=300)
+    ui._bm25_checked = 0.0
+    assert ui.bm25().search("harbour dredge", 3)
+    assert ui.bm25().search("dividend board", 3) == []
+    assert len(ui.bm25()) == ui.count()
+    assert (ui.index_dir / "base.npz").stat().st_mtime_ns == base_stamp  # applied, not rebuilt
