@@ -167,20 +167,27 @@ class ChunkStore:
             idx = self._bm25
             if idx is None:
                 return  # rebuilt from Chroma on next use, which then includes this write
+            ids = [c.id for p in added for c in p.chunks]
+            aids = [p.article.id for p in added for _ in p.chunks]
+            texts = [t for p in added for t in p.texts]
             if removed:
                 idx.remove(removed)
-                self._segments.append_remove(removed)
             if added:
-                ids = [c.id for p in added for c in p.chunks]
-                aids = [p.article.id for p in added for _ in p.chunks]
-                texts = [t for p in added for t in p.texts]
                 idx.add(ids, aids, texts)
-                self._segments.append_add(ids, aids, texts)
-                self._segment_rows += len(ids)
-            # Replaying many segments on open re-tokenizes their texts: fold them into a new base now and then.
-            if self._segment_rows > max(_BASE_EVERY_ROWS, len(idx) // 10):
-                self._segments.save_base(idx, set(self._segments.seen))
-                self._segment_rows = 0
+            self._segment_rows += len(ids)
+            try:
+                if removed:
+                    self._segments.append_remove(removed)
+                if added:
+                    self._segments.append_add(ids, aids, texts)
+                # Replaying many segments on open re-tokenizes their texts: fold them into a new base at times.
+                if self._segment_rows > max(_BASE_EVERY_ROWS, len(idx) // 10):
+                    self._segments.save_base(idx, set(self._segments.seen))
+                    self._segment_rows = 0
+            except OSError:
+                # Chroma has the write and this index too; without its segment, other processes and the next
+                # open see counts or fingerprints that differ from Chroma's and rebuild. Never fail the write.
+                pass
 
     # ---- writes -----------------------------------------------------------------------------------
     def is_stored(self, article_id: str) -> bool:
