@@ -242,3 +242,19 @@ def test_a_write_by_another_process_is_applied_from_its_segment(tmp_path: Path) 
     assert ui.bm25().search("dividend board", 3) == []
     assert len(ui.bm25()) == ui.count()
     assert (ui.index_dir / "base.npz").stat().st_mtime_ns == base_stamp  # applied, not rebuilt
+
+
+def test_a_segment_that_cannot_be_written_never_fails_the_write(tmp_path: Path) -> None:
+    emb = MiniLMEmbedder()
+    store = open_store(tmp_path, emb)
+    seg_dir = store._segments.seg_dir
+    if seg_dir.exists():
+        seg_dir.rmdir()
+    seg_dir.write_text("not a directory")  # every segment write now fails with an OSError
+    a = article(ALPHA, "a.txt")
+    assert store.add_article(a, chunk_article(a, 200)) == "added"
+    assert store.bm25().search("dividend", 3)  # this process's index has it
+    seg_dir.unlink()
+    reopened = open_store(tmp_path, emb)
+    assert reopened._bm25 is None  # the lost segment is detected against Chroma's ids
+    assert reopened.bm25().search("dividend", 3)
