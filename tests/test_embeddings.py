@@ -39,10 +39,11 @@ def test_semantics_paraphrase_closer_than_unrelated() -> None:
     assert float(a @ b) > float(a @ c) + 0.3
 
 
-def test_batching_and_sorting_keep_input_order() -> None:
+@pytest.mark.parametrize("graph", ["quantized", "fp32", "package"])
+def test_batching_and_sorting_keep_input_order(graph: emb.Graph, tmp_path: Path) -> None:
     texts = [("word " * n).strip() + f" item {n}" for n in (40, 1, 17, 3, 90, 2, 8)]
-    batched = MiniLMEmbedder(batch_size=3).embed(texts)
-    single = np.stack([MiniLMEmbedder(batch_size=1).embed([t])[0] for t in texts])
+    batched = MiniLMEmbedder(batch_size=3, graph=graph, cache_dir=tmp_path).embed(texts)
+    single = np.stack([MiniLMEmbedder(batch_size=1, graph=graph, cache_dir=tmp_path).embed([t])[0] for t in texts])
     assert np.allclose(batched, single, atol=1e-5)
 
 
@@ -75,8 +76,12 @@ def test_chroma_function_config_roundtrip() -> None:
     f = ChromaMiniLM(MiniLMEmbedder(batch_size=8, max_length=128))
     g = ChromaMiniLM.build_from_config(f.get_config())
     assert isinstance(g, ChromaMiniLM)
-    assert g.embedder.batch_size == 8 and g.embedder.max_length == 128
+    assert g.embedder.batch_size == 8 and g.embedder.max_length == 128 and g.embedder.graph == "quantized"
     assert not f.is_legacy()
+    fp32 = ChromaMiniLM.build_from_config(ChromaMiniLM(MiniLMEmbedder(graph="fp32")).get_config())
+    assert fp32.embedder.graph == "fp32"
+    # Collections saved before the graph option existed (or naming an unknown one) get the default.
+    assert ChromaMiniLM.build_from_config({"batch_size": 64, "graph": "bogus"}).embedder.graph == "quantized"
 
 
 def test_collection_reopened_in_new_process_uses_our_function(tmp_path: Path) -> None:
@@ -117,3 +122,124 @@ def test_idle_onnx_threads_do_not_spin() -> None:
     embedder.embed(["warm"])
     opts = embedder._rt().session.get_session_options()
     assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
+# --- the fused graphs rebuilt from the package's weights, and their cache ---------------------------------------
+
+PASSAGES = [
+    "US banks were barred from buying Russian government bonds after the sanctions took effect in 2022.",
+    "American banks may not purchase Russian debt.",
+    "The recipe needs two cups of flour and a pinch of salt.",
+    "Mitochondrial DNA mutations accumulate with age in human muscle fibres.",
+    ("Exports of crude oil fell by a third while the price cap was in force. " * 12).strip(),
+]
+
+
+def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget loaded sessions so the next embedder loads (or builds) its graph again."""
+    monkeypatch.setattr(emb, "_RUNTIMES", {})
+
+
+def test_fp32_graph_matches_the_packaged_graph(tmp_path: Path) -> None:
+    package = MiniLMEmbedder(graph="package").embed(PASSAGES)
+    fused = MiniLMEmbedder(graph="fp32", cache_dir=tmp_path)
+    assert fused.running_graph == "fp32"
+    assert np.abs(fused.embed(PASSAGES) - package).max() < 1e-4
+
+
+def test_quantized_graph_is_the_default_and_stays_close_to_the_package(tmp_path: Path) -> None:
+    embedder = MiniLMEmbedder(cache_dir=tmp_path)
+    assert embedder.graph == "quantized" and embedder.running_graph == "quantized"
+    cosine = (embedder.embed(PASSAGES) * MiniLMEmbedder(graph="package").embed(PASSAGES)).sum(axis=1)
+    assert cosine.min() > 0.98 and float(np.median(cosine)) > 0.99
+    # a text's vector does not depend on what else is embedded with it
+    assert np.array_equal(embedder.embed(PASSAGES)[1], embedder.embed([PASSAGES[1]])[0])
+
+
+def test_graph_is_built_once_then_reused_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = emb.model_paths()[0]
+    path = emb.cached_graph_path(source, "quantized", tmp_path)
+    assert not path.exists()
+    first = MiniLMEmbedder(cache_dir=tmp_path).embed(PASSAGES)
+    assert path.is_file() and [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp files left behind
+    stamp = path.stat().st_mtime_ns
+
+    def no_rebuild(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the cached graph should have been reused")
+
+    _fresh(monkeypatch)
+    monkeypatch.setattr(emb, "build_fused_graph", no_rebuild)
+    again = MiniLMEmbedder(cache_dir=tmp_path)
+    assert again.running_graph == "quantized"
+    assert np.array_equal(again.embed(PASSAGES), first)
+    assert path.stat().st_mtime_ns == stamp
+
+
+def test_cache_key_names_source_hash_and_onnxruntime_version(tmp_path: Path) -> None:
+    import onnxruntime
+
+    source = tmp_path / "model.onnx"
+    source.write_bytes(b"one model")
+    first = emb.cached_graph_path(source, "quantized", tmp_path)
+    assert f"ort{onnxruntime.__version__}" in first.name and "quantized" in first.name
+    source.write_bytes(b"another model")
+    assert emb.cached_graph_path(source, "quantized", tmp_path) != first
+    assert emb.cached_graph_path(source, "fp32", tmp_path) != emb.cached_graph_path(source, "quantized", tmp_path)
+
+
+def test_corrupt_cache_file_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = MiniLMEmbedder(cache_dir=tmp_path).embed(PASSAGES)
+    path = emb.cached_graph_path(emb.model_paths()[0], "quantized", tmp_path)
+    path.write_bytes(path.read_bytes()[:4096])  # a half-written file from a crashed process, say
+    _fresh(monkeypatch)
+    with caplog.at_level("WARNING", logger="retrieval.embeddings"):
+        embedder = MiniLMEmbedder(cache_dir=tmp_path)
+        assert embedder.running_graph == "quantized"
+    assert "unreadable" in caplog.text and "rebuilding" in caplog.text
+    assert np.array_equal(embedder.embed(PASSAGES), good)
+    assert path.stat().st_size > 1_000_000
+
+
+def test_failed_build_falls_back_to_the_packaged_graph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(source: Path, quantized: bool) -> None:
+        raise ValueError("unexpected graph layout")
+
+    _fresh(monkeypatch)
+    monkeypatch.setattr(emb, "build_fused_graph", broken)
+    with caplog.at_level("WARNING", logger="retrieval.embeddings"):
+        embedder = MiniLMEmbedder(cache_dir=tmp_path)
+        vectors = embedder.embed(PASSAGES)
+    assert embedder.running_graph == "package"
+    assert "unexpected graph layout" in caplog.text and "packaged int8 graph" in caplog.text
+    assert np.allclose(vectors, MiniLMEmbedder(graph="package").embed(PASSAGES), atol=1e-6)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_graph_that_disagrees_with_the_package_is_discarded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _fresh(monkeypatch)
+    monkeypatch.setattr(emb, "_agrees_with_package", lambda *args: 0.5)
+    with caplog.at_level("WARNING", logger="retrieval.embeddings"):
+        assert MiniLMEmbedder(cache_dir=tmp_path).running_graph == "package"
+    assert "disagree" in caplog.text
+    assert list(tmp_path.iterdir()) == []  # not left in the cache to be trusted next time
+
+
+def test_unwritable_cache_builds_the_graph_in_memory(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    with caplog.at_level("WARNING", logger="retrieval.embeddings"):
+        embedder = MiniLMEmbedder(cache_dir=blocker / "models")
+        assert embedder.running_graph == "quantized"
+    assert "in memory" in caplog.text
+    assert embedder.embed(["still works"]).shape == (1, 384)
+
+
+def test_unknown_graph_is_refused() -> None:
+    with pytest.raises(ValueError, match="quantized, fp32, package"):
+        MiniLMEmbedder(graph="int4")  # type: ignore[arg-type]
