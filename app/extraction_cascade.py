@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.extraction import (
     SCORER_MODEL_ID,
+    CallOutcome,
     ClaimFn,
     ExtractionResult,
     JsonLLM,
@@ -165,58 +167,78 @@ class CascadeExtractor:
         gave_up = attempts = 0
         if progress:
             progress(0, len(picked))
-        for i, s in enumerate(picked, 1):
+
+        def rewrite(s: ScoredLike) -> CallOutcome[SentenceRewrite]:
             context = self._context(sentences, ends, s)
-            sources = f"{head}\n{context}\n{s.text}"
-            outcome = call_json(
+            return call_json(
                 self.runnable,
                 self.messages_for(head, context, s.text),
                 SentenceRewrite,
                 max_retries=self.settings.llm_max_retries,
                 timeout=self.settings.llm_timeout,
-                check=_faithfulness(s.text, sources),
+                check=_faithfulness(s.text, f"{head}\n{context}\n{s.text}"),
             )
+
+        # Callbacks run here, in the caller's thread (Streamlit needs that), in ranked order.
+        for s, outcome in zip(picked, self._outcomes(picked, rewrite), strict=True):
             attempts += outcome.attempts
-            start, end = s.start, s.end
-            if outcome.value is not None:
-                rw = outcome.value
-                claim = make_claim(
-                    article,
-                    start,
-                    end,
-                    statement=rw.statement,
-                    checkworthiness=s.score,
-                    provenance=provenance,
-                    claim_type=rw.claim_type,
-                    claimant=rw.claimant,
-                    time_reference=rw.time_reference,
-                    needs_context=rw.needs_context,
-                )
-            else:
+            claim = self._claim(article, s, outcome, provenance)
+            if outcome.value is None:
                 gave_up += 1
                 run.last_raw_output = outcome.last_raw
-                run.failures.append(failure_line(f"sentence {start}-{end}", outcome))
-                # The statement is the sentence as written, so the provenance says the scorer made it.
-                fallback = Provenance(extractor="scorer", model=SCORER_MODEL_ID)
-                claim = make_claim(
-                    article,
-                    start,
-                    end,
-                    statement=s.text,
-                    checkworthiness=s.score,
-                    provenance=fallback,
-                    needs_context=True,
-                )
+                run.failures.append(failure_line(f"sentence {s.start}-{s.end}", outcome))
             claims.append(claim)
             if on_claim:
                 on_claim(claim)
             if progress:
-                progress(i, len(picked))
+                progress(len(claims), len(picked))
         claims.sort(key=lambda c: c.start)
         run.claims_kept = len(claims)
         run.finished_at = utcnow()
         raise_if_all_failed(run, len(picked), gave_up, attempts, claims)
         return ExtractionResult(claims=claims, run=run)
+
+    def _outcomes(
+        self, picked: list[ScoredLike], rewrite: Callable[[ScoredLike], CallOutcome[SentenceRewrite]]
+    ) -> Iterator[CallOutcome[SentenceRewrite]]:
+        """Outcomes in `picked` order: the first call alone, then the rest over `llm_parallel` workers."""
+        if not picked:
+            return
+        # The first call prefills the shared prefix (system prompt + article head) once; only then do the
+        # others start, so each reuses it from the prompt cache instead of prefilling it in parallel.
+        yield rewrite(picked[0])
+        rest = picked[1:]
+        workers = min(self.settings.llm_parallel, len(rest))
+        if workers <= 1:
+            yield from (rewrite(s) for s in rest)
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cascade") as pool:
+            futures = [pool.submit(rewrite, s) for s in rest]  # submitted in rank order, so served in it
+            for future in futures:
+                yield future.result()
+
+    @staticmethod
+    def _claim(article: Article, s: ScoredLike, outcome: CallOutcome[SentenceRewrite], provenance: Provenance) -> Claim:
+        """The rewritten claim, or the sentence as written (needs_context) when the model gave up on it."""
+        rw = outcome.value
+        if rw is not None:
+            return make_claim(
+                article,
+                s.start,
+                s.end,
+                statement=rw.statement,
+                checkworthiness=s.score,
+                provenance=provenance,
+                claim_type=rw.claim_type,
+                claimant=rw.claimant,
+                time_reference=rw.time_reference,
+                needs_context=rw.needs_context,
+            )
+        # The statement is the sentence as written, so the provenance says the scorer made it.
+        fallback = Provenance(extractor="scorer", model=SCORER_MODEL_ID)
+        return make_claim(
+            article, s.start, s.end, statement=s.text, checkworthiness=s.score, provenance=fallback, needs_context=True
+        )
 
     @staticmethod
     def _context(sentences: list[Sentence], ends: list[int], s: ScoredLike) -> str:

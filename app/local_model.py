@@ -1,4 +1,4 @@
-"""The embedded model: join the packaged GGUF parts once, verify them, run them with llama.cpp (xllamacpp)."""
+"""The embedded model: join the packaged GGUF parts once, verify them, and chat with it through llama.cpp."""
 
 from __future__ import annotations
 
@@ -8,10 +8,7 @@ import hashlib
 import importlib.util
 import json
 import os
-import secrets
 import tempfile
-import threading
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +22,13 @@ from pydantic import ConfigDict, Field
 
 from app.config import Settings
 from app.errors import ConfigurationError, ModelError
+
+# The runtime lives in app/llama_runtime.py; these names stay importable from here for existing callers.
+from app.llama_runtime import DEFAULT_N_CTX as DEFAULT_N_CTX
+from app.llama_runtime import LocalRuntime as LocalRuntime
+from app.llama_runtime import RuntimeStats as RuntimeStats
+from app.llama_runtime import default_threads as default_threads
+from app.llama_runtime import get_runtime as get_runtime
 
 MODEL_ID = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 MODEL_FILENAME = f"{MODEL_ID}.gguf"
@@ -56,7 +60,6 @@ PART_SHA256 = (
     "27f8af79348266bb154db225605212fa9ba3093ee3e2c9fce55eb3659163f344",
     "7e190c024384a6fbfb8d467d1e79042c9b60de050520f6661eaf283ab9a26b7a",
 )
-DEFAULT_N_CTX = 4096
 _CHUNK = 8 * 1024 * 1024
 
 
@@ -221,124 +224,6 @@ def check_gguf(path: Path) -> Path:
     return path
 
 
-def default_threads() -> int:
-    """All cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-class LocalRuntime:
-    """One loaded llama.cpp model (xllamacpp's in-process server); calls are serialised by a lock.
-
-    Keep it for the life of the process (see get_runtime): destroying a just-started xllamacpp Server can hang.
-    """
-
-    def __init__(
-        self, path: Path, *, threads: int = 0, n_ctx: int = DEFAULT_N_CTX, api_key: str | None = None, port: int = 0
-    ) -> None:
-        import xllamacpp
-
-        self.path = path
-        # xllamacpp always serves HTTP too; a random key keeps other local processes and web pages off it.
-        self.api_key = api_key or secrets.token_urlsafe(24)
-        self.threads = threads or default_threads()
-        self.n_ctx = n_ctx
-        params = xllamacpp.CommonParams()
-        params.model.path = str(path)
-        params.n_ctx = n_ctx
-        params.n_parallel = 1  # one slot keeps the last prompt's KV cache for the next call's shared prefix
-        params.cache_prompt = True
-        params.cache_ram_mib = 1024
-        params.cpuparams.n_threads = self.threads
-        params.cpuparams_batch.n_threads = self.threads
-        params.verbosity = -1  # llama.cpp logs every request to stderr otherwise
-        params.warmup = False
-        params.hostnames = ["127.0.0.1"]
-        params.port = port
-        params.api_keys = [self.api_key]
-        params.endpoint_slots = False
-        started = time.perf_counter()
-        try:
-            self._server = xllamacpp.Server(params)
-        except Exception as exc:
-            raise ModelError(f"llama.cpp could not load {path}: {exc}. Check the file is a valid GGUF model.") from exc
-        self.load_seconds = time.perf_counter() - started
-        self.lock = threading.Lock()
-
-    @property
-    def address(self) -> str:
-        """The loopback URL of the runtime's OpenAI-compatible HTTP endpoint."""
-        return str(self._server.listening_address)
-
-    def chat(self, request: dict[str, Any], *, timeout: float) -> dict[str, Any]:
-        """Run one chat completion; stops generating and raises ModelError once `timeout` seconds pass."""
-        if not self.lock.acquire(timeout=timeout):
-            raise ModelError(
-                f"The local model stayed busy for {timeout:.0f}s; try again or raise CLAIMDESK_LLM_TIMEOUT."
-            )
-        try:
-            return self._stream(request, timeout)
-        finally:
-            self.lock.release()
-
-    def _stream(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        text: list[str] = []
-        state: dict[str, Any] = {"finish_reason": None, "timed_out": False, "error": None}
-
-        def on_chunk(chunk: Any) -> bool:
-            if isinstance(chunk, str):
-                chunk = json.loads(chunk)
-            if "error" in chunk:
-                state["error"] = chunk["error"]
-                return True
-            for choice in chunk.get("choices") or []:
-                text.append((choice.get("delta") or {}).get("content") or "")
-                state["finish_reason"] = choice.get("finish_reason") or state["finish_reason"]
-            for key in ("usage", "timings"):
-                if key in chunk:
-                    state[key] = chunk[key]
-            if time.monotonic() > deadline:
-                state["timed_out"] = True
-                return True  # returning True tells llama.cpp to stop generating
-            return False
-
-        result = self._server.handle_chat_completions({**request, "stream": True}, on_chunk)
-        if isinstance(result, dict) and "error" in result:
-            state["error"] = result["error"]
-        if state["error"] is not None:
-            err = state["error"]
-            message = err.get("message", err) if isinstance(err, dict) else err
-            raise ModelError(f"The local model refused the request: {message}")
-        if state["timed_out"]:
-            raise ModelError(
-                f"The local model did not finish within {timeout:.0f}s (CLAIMDESK_LLM_TIMEOUT); "
-                "raise it, lower the requested length, or use a faster provider."
-            )
-        return {
-            "content": "".join(text),
-            "finish_reason": state["finish_reason"],
-            "usage": state.get("usage", {}),
-            "timings": state.get("timings", {}),
-        }
-
-
-_RUNTIMES: dict[tuple[str, int, int], LocalRuntime] = {}
-_RUNTIMES_LOCK = threading.Lock()
-
-
-def get_runtime(path: Path, *, threads: int = 0, n_ctx: int = DEFAULT_N_CTX) -> LocalRuntime:
-    """The process-wide runtime for this model file (loaded on first use, then reused)."""
-    key = (str(path.resolve()), threads, n_ctx)
-    with _RUNTIMES_LOCK:
-        runtime = _RUNTIMES.get(key)
-        if runtime is None:
-            runtime = _RUNTIMES[key] = LocalRuntime(path, threads=threads, n_ctx=n_ctx)
-        return runtime
-
-
 @functools.cache
 def _has_llguidance() -> bool:
     import xllamacpp
@@ -375,6 +260,7 @@ class LocalChatModel(BaseChatModel):
     model_id: str = MODEL_ID
     n_ctx: int = DEFAULT_N_CTX
     threads: int = 0
+    parallel: int = Field(1, ge=1, description="llama.cpp slots: concurrent calls decoded as one batch.")
     max_tokens: int = 512
     temperature: float = 0.0
     timeout: float = 120.0
@@ -393,6 +279,7 @@ class LocalChatModel(BaseChatModel):
             settings=settings,
             model_id=model_id,
             threads=settings.llm_threads,
+            parallel=settings.llm_parallel,
             timeout=settings.llm_timeout,
         )
 
@@ -411,7 +298,7 @@ class LocalChatModel(BaseChatModel):
             if self.settings is None:
                 raise ConfigurationError("LocalChatModel needs model_path or settings.")
             path = resolve_model_path(self.settings)
-        return get_runtime(path, threads=self.threads, n_ctx=self.n_ctx)
+        return get_runtime(path, threads=self.threads, n_ctx=self.n_ctx, n_parallel=self.parallel)
 
     def _generate(
         self,

@@ -1,8 +1,13 @@
 """Benchmark claim extraction on the seed article: scorer alone (first claims) vs the cascade with the embedded LLM.
 
 Run:  .venv/bin/python bench/extraction_seed.py [--data-dir .claimdesk] [--reps 3] [--llm local] [--threads N]
-Prints a Markdown table of medians over --reps runs (the model is loaded once, before the timed runs; its load
-time is a separate row). Targets: first claims <= 5 s, cascade total <= 30 s, >= 10 claims, 100% grounded.
+                                                 [--parallel 1 2 4] [--show]
+Prints Markdown tables of medians over --reps runs: the scorer alone, then the cascade once per llama.cpp slot
+count (--parallel), side by side. Each model is loaded once, before the timed runs (its load time is a column).
+The runs are interleaved (rep 1 of every slot count, then rep 2, ...) so a load spike hits them alike, and every
+run sees the article as new: its head carries a different publication date, so nothing but the system prompt
+comes from the prompt cache (a repeated identical run would be served almost entirely from the RAM prompt cache).
+Targets: first claims <= 5 s, cascade total <= 30 s, >= 10 claims, 100% grounded.
 The load average is printed: on a busy 2-core machine llama.cpp slows down sharply, so compare at similar load.
 """
 
@@ -13,8 +18,10 @@ import os
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,11 +37,16 @@ from retrieval.models import Article, content_id  # noqa: E402
 SEED = ROOT / "seeds" / "china-russia-sanctions.txt"
 
 
-def seed_article() -> Article:
-    """The seed article as the corpus would hold it."""
+def seed_article(published: datetime | None = None) -> Article:
+    """The seed article as the corpus would hold it (`published` changes the head the model sees, not the text)."""
     text = SEED.read_text(encoding="utf-8")
     return Article(
-        id=content_id(text), title=text.split("\n", 1)[0], source=SEED.name, text=text, ingested_at=datetime.now(UTC)
+        id=content_id(text),
+        title=text.split("\n", 1)[0],
+        source=SEED.name,
+        text=text,
+        published=published,
+        ingested_at=datetime.now(UTC),
     )
 
 
@@ -46,14 +58,52 @@ def grounded_share(result: ExtractionResult, article: Article) -> float:
     return ok / len(result.claims)
 
 
+@dataclass
+class Variant:
+    """One slot count under test and what its runs measured."""
+
+    parallel: int
+    cascade: Any
+    runtime: Any
+    load: float
+    totals: list[float] = field(default_factory=list)
+    firsts: list[float] = field(default_factory=list)
+    generated: list[int] = field(default_factory=list)
+    evaluated: list[int] = field(default_factory=list)
+    requests: list[int] = field(default_factory=list)
+    result: ExtractionResult | None = None
+
+
+def run_once(variant: Variant, article: Article, model_id: str) -> None:
+    """One timed cascade extraction; appends its measures to the variant."""
+    seen: list[float] = []
+    before = variant.runtime.stats.snapshot() if variant.runtime else (0, 0, 0, 0)
+    t = time.perf_counter()
+    try:
+        result = variant.cascade.extract(article, on_claim=lambda _c: seen.append(time.perf_counter() - t))
+    except ExtractionError as exc:  # every call gave up: report what was kept rather than crash
+        kept = [c for c in exc.kept if isinstance(c, Claim)]
+        failures = [str(exc)] * len(kept)  # one per sentence, as the run would have recorded them
+        run = ExtractionRun(article_id=article.id, strategy="cascade", model=model_id, failures=failures)
+        result = ExtractionResult(claims=kept, run=run)
+    variant.totals.append(time.perf_counter() - t)
+    variant.firsts.append(seen[0] if seen else float("nan"))
+    after = variant.runtime.stats.snapshot() if variant.runtime else (0, 0, 0, 0)
+    variant.requests.append(after[0] - before[0])
+    variant.evaluated.append(after[1] - before[1])
+    variant.generated.append(after[3] - before[3])
+    variant.result = result
+
+
 def main() -> None:
-    """Time scorer-only and cascade extraction; print one table."""
+    """Time scorer-only and cascade extraction per slot count; print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path(".claimdesk"))
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--llm", default="local")
-    parser.add_argument("--show", action="store_true", help="print the cascade's claims once")
+    parser.add_argument("--show", action="store_true", help="print each slot count's claims (last rep)")
     parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0 = all cores; 1 on a busy box)")
+    parser.add_argument("--parallel", type=int, nargs="+", default=[1, 2, 4], help="slot counts to compare")
     args = parser.parse_args()
     settings = Settings(data_dir=args.data_dir, llm_threads=args.threads)
     article = seed_article()
@@ -70,51 +120,64 @@ def main() -> None:
         first = scorer_only.extract(article)
         warm.append(time.perf_counter() - t)
 
-    t = time.perf_counter()
-    llm = build_llm(settings, spec=args.llm)
-    if llm is None:
-        raise SystemExit("--llm none has no cascade to measure")
-    runtime = getattr(llm.chat_model, "runtime", None)
-    if callable(runtime):
-        runtime()  # join/verify/load the GGUF now so it is not charged to the first extraction
-    load = time.perf_counter() - t
-    cascade = build_extractor(settings, llm, scorer, strategy="cascade")
-    totals: list[float] = []
-    firsts: list[float] = []
-    result: ExtractionResult | None = None
-    for _ in range(args.reps):
-        seen: list[float] = []
+    variants: list[Variant] = []
+    model_id = ""
+    for n in args.parallel:
+        s = settings.model_copy(update={"llm_parallel": n})
         t = time.perf_counter()
-        try:
-            result = cascade.extract(article, on_claim=lambda _c, t=t, seen=seen: seen.append(time.perf_counter() - t))
-        except ExtractionError as exc:  # every call gave up: report what was kept rather than crash
-            kept = [c for c in exc.kept if isinstance(c, Claim)]
-            failures = [str(exc)] * len(kept)  # one per sentence, as the run would have recorded them
-            run = ExtractionRun(article_id=article.id, strategy="cascade", model=llm.model_id, failures=failures)
-            result = ExtractionResult(claims=kept, run=run)
-        totals.append(time.perf_counter() - t)
-        firsts.append(seen[0] if seen else float("nan"))
-    assert result is not None
-    if args.show:
-        for c in sorted(result.claims, key=lambda c: c.start):
-            print(f"- [{c.checkworthiness:.2f} {c.claim_type}] {c.statement}  (claimant={c.claimant})")
-        for line in dict.fromkeys(result.run.failures):
-            print("  failure:", line)
+        llm = build_llm(s, spec=args.llm)
+        if llm is None:
+            raise SystemExit("--llm none has no cascade to measure")
+        model_id = llm.model_id
+        runtime_fn = getattr(llm.chat_model, "runtime", None)
+        runtime = runtime_fn() if callable(runtime_fn) else None  # load now, not in the first extraction
+        load = time.perf_counter() - t
+        variants.append(Variant(n, build_extractor(s, llm, scorer, strategy="cascade"), runtime, load))
+
+    day = datetime(2021, 4, 1, tzinfo=UTC)
+    for _rep in range(args.reps):
+        for v in variants:
+            day += timedelta(days=1)  # a new head for every run: the article is new to the model each time
+            run_once(v, seed_article(published=day), model_id)
 
     med = statistics.median
-    print(f"\nSeed article: {len(article.text)} chars; llm={llm.model_id}; threads={args.threads or 'all'}; reps={args.reps}; "
+    if args.show:
+        for v in variants:
+            assert v.result is not None
+            print(f"\nn_parallel={v.parallel}:")
+            for c in sorted(v.result.claims, key=lambda c: c.start):
+                print(f"- [{c.checkworthiness:.2f} {c.claim_type}] {c.statement}  (claimant={c.claimant})")
+            for line in dict.fromkeys(v.result.run.failures):
+                print("  failure:", line)
+
+    print(f"\nSeed article: {len(article.text)} chars; llm={model_id}; threads={args.threads or 'all'}; reps={args.reps}; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")  # fmt: skip
-    print("| measure | scorer only | cascade (LLM) | ratio cascade/scorer | target |")
-    print("|---|---|---|---|---|")
-    print(f"| first claims, cold (s) | {cold_first:.2f} | {load:.1f} load + {med(firsts):.2f} | - | <= 5 |")
-    print(f"| total, warm, median (s) | {med(warm):.3f} | {med(totals):.1f} | {med(totals) / med(warm):.0f}x | <= 30 |")
-    print(f"| first claim, warm, median (s) | {med(warm):.3f} | {med(firsts):.2f} | - | - |")
-    print(f"| claims | {len(first.claims)} | {len(result.claims)} | - | >= 10 |")
+    print("| scorer only | median (s) | target |")
+    print("|---|---|---|")
+    print(f"| first claims, cold (incl. scorer load) | {cold_first:.2f} | <= 5 |")
+    print(f"| total, warm | {med(warm):.3f} | - |")
+    print(f"| claims / grounded | {len(first.claims)} / {grounded_share(first, article):.0%} | - |")
+    print()
+    base = med(variants[0].totals)
     print(
-        f"| grounded share | {grounded_share(first, article):.0%} | {grounded_share(result, article):.0%} | - | 100% |"
+        "| cascade, n_parallel | model load (s) | first claim (s) | total (s) | total vs "
+        f"n_parallel={variants[0].parallel} | tokens generated | prompt tokens evaluated | calls | claims | "
+        "grounded | gave up |"
     )
-    print(f"| sentences gave up (kept as written) | - | {len(result.run.failures)} | - | - |")
-    print(f"| per-sentence rewrite, median (s) | - | {med(totals) / max(1, len(result.claims)):.2f} | - | - |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for v in variants:
+        assert v.result is not None
+        total = med(v.totals)
+        print(
+            f"| {v.parallel} | {v.load:.1f} | {med(v.firsts):.2f} | {total:.1f} | {total / base:.2f}x | "
+            f"{med(v.generated):.0f} | {med(v.evaluated):.0f} | {med(v.requests):.0f} | {len(v.result.claims)} | "
+            f"{grounded_share(v.result, article):.0%} | {len(v.result.run.failures)} |"
+        )
+    print(
+        "\nTargets: first claim <= 5 s (the scorer's claims are shown first), total <= 30 s, >= 10 claims, 100% grounded."
+    )
+    sys.stdout.flush()
+    os._exit(0)  # skip interpreter teardown: destroying xllamacpp servers can hang (see app/local_model.py)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from app.config import Settings
 from app.errors import ConfigurationError, ExtractionError
-from app.extraction import ScorerOnlyExtractor, build_extractor, guess_claim_type
+from app.extraction import ScorerOnlyExtractor, build_extractor, guess_claim_type, picked_sentences
 from app.extraction_cascade import CascadeExtractor
 from app.extraction_windows import WholeArticleExtractor, article_windows
 from app.models import Claim, claim_id_for
@@ -256,6 +257,50 @@ def test_prompt_injection_in_the_article_is_just_a_sentence(settings: Settings) 
     # the article cannot close its own delimiter
     closing = next(c for c in chat.calls if "China sent" in _tag(c, "sentence"))
     assert _user(closing).count("</sentence>") == 1 and "<\\/article>" in _user(closing)
+
+
+def test_cascade_runs_the_first_call_alone_then_the_rest_concurrently_in_ranked_order(settings: Settings) -> None:
+    article = seed()
+    guard = threading.Lock()
+    spans: list[tuple[str, float, float]] = []
+    active = peak = 0
+
+    def slow_echo(messages: list[BaseMessage]) -> str:
+        nonlocal active, peak
+        started = time.perf_counter()
+        with guard:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.1)
+        with guard:
+            active -= 1
+            spans.append((_tag(messages, "sentence"), started, time.perf_counter()))
+        return echo_rewriter(messages)
+
+    three = settings.model_copy(update={"llm_parallel": 3})
+    caller = threading.get_ident()
+    streamed: list[tuple[Claim, int]] = []
+    progress: list[int] = []
+    result = CascadeExtractor(three, fake_handle(QueueChatModel(responder=slow_echo)), RuleScorer()).extract(
+        article,
+        on_claim=lambda c: streamed.append((c, threading.get_ident())),
+        progress=lambda d, _t: progress.append(d),
+    )
+    scorer = RuleScorer()
+    picked = picked_sentences(scorer.score_article(article.text), scorer.threshold, three.max_claims)  # ranked
+    assert len(picked) >= 5 and len(spans) == len(picked)
+    first = next(span for span in spans if span[0] == picked[0].text)
+    # the most check-worthy sentence ran alone (it fills the prompt cache); no call overlapped it
+    assert all(start >= first[2] for text, start, _ in spans if text != first[0])
+    assert peak == 3  # then three at a time, never more
+    # callbacks came in the caller's thread, in ranked order, one progress step per claim
+    assert {ident for _, ident in streamed} == {caller}
+    assert [c.quote for c, _ in streamed] == [s.text for s in picked]
+    assert progress == list(range(len(picked) + 1))
+    # the same claims as one call at a time
+    one = settings.model_copy(update={"llm_parallel": 1})
+    serial = CascadeExtractor(one, fake_handle(QueueChatModel(responder=echo_rewriter)), RuleScorer()).extract(article)
+    assert [(c.id, c.statement) for c in result.claims] == [(c.id, c.statement) for c in serial.claims]
 
 
 # --- whole article -------------------------------------------------------------------------------------------

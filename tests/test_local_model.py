@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -230,6 +230,30 @@ def test_shared_prefix_is_served_from_the_prompt_cache(shared_settings: Settings
     timings = second.response_metadata["timings"]
     assert timings["cache_n"] > 200  # the long shared system prefix was not evaluated again
     assert timings["prompt_n"] < 30
+
+
+@pytest.mark.slow
+def test_parallel_slots_share_the_prefix_and_decode_concurrently(shared_settings: Settings) -> None:
+    from app.local_model import get_runtime
+
+    handle = build_llm(shared_settings.model_copy(update={"llm_parallel": 3}))
+    assert handle is not None
+    runtime = handle.chat_model.runtime()  # type: ignore[attr-defined]
+    assert runtime.n_parallel == 3
+    assert runtime is get_runtime(runtime.path, threads=shared_settings.llm_threads, n_parallel=3)
+    assert runtime is not get_runtime(runtime.path, threads=shared_settings.llm_threads, n_parallel=1)
+    head = "You answer questions about this report.\n" + "Exports of copper rose 12% to 4.1 million tonnes. " * 20
+    model = handle.chat_model.bind(max_tokens=8)
+    model.invoke([("system", head), ("human", "Question zero?")])  # one slot prefills the shared head
+
+    def ask(i: int) -> dict[str, Any]:
+        return dict(model.invoke([("system", head), ("human", f"Question {i}?")]).response_metadata["timings"])
+
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(ask, range(1, 4)))
+    for timings in answers:  # every slot got the head from the RAM prompt cache, none prefilled it again
+        assert timings["cache_n"] > 200 and timings["prompt_n"] < 30, timings
+    assert runtime.stats.peak_in_flight == 3  # the three were in llama.cpp at once, one slot each
 
 
 @pytest.mark.slow

@@ -1,0 +1,200 @@
+"""The llama.cpp runtime (xllamacpp's in-process server): one loaded model, parallel slots, per-process cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.errors import ModelError
+
+DEFAULT_N_CTX = 4096
+
+
+def default_threads() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class RuntimeStats:
+    """Token counts summed over a runtime's requests (for benchmarks: read, run, subtract)."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    generated_tokens: int = 0
+    peak_in_flight: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, timings: dict[str, Any]) -> None:
+        """Count one finished request's llama.cpp timings."""
+        with self._lock:
+            self.requests += 1
+            self.prompt_tokens += int(timings.get("prompt_n", 0))
+            self.cached_tokens += int(timings.get("cache_n", 0))
+            self.generated_tokens += int(timings.get("predicted_n", 0))
+
+    def snapshot(self) -> tuple[int, int, int, int]:
+        """(requests, prompt tokens evaluated, prompt tokens from cache, tokens generated) so far."""
+        with self._lock:
+            return self.requests, self.prompt_tokens, self.cached_tokens, self.generated_tokens
+
+
+class LocalRuntime:
+    """One loaded llama.cpp model (xllamacpp's in-process server) with `n_parallel` slots decoded as one batch.
+
+    Keep it for the life of the process (see get_runtime): destroying a just-started xllamacpp Server can hang.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        threads: int = 0,
+        n_ctx: int = DEFAULT_N_CTX,
+        n_parallel: int = 1,
+        api_key: str | None = None,
+        port: int = 0,
+    ) -> None:
+        import xllamacpp
+
+        self.path = path
+        # xllamacpp always serves HTTP too; a random key keeps other local processes and web pages off it.
+        self.api_key = api_key or secrets.token_urlsafe(24)
+        self.threads = threads or default_threads()
+        self.n_ctx = n_ctx
+        self.n_parallel = max(1, n_parallel)
+        params = xllamacpp.CommonParams()
+        params.model.path = str(path)
+        params.n_ctx = n_ctx * self.n_parallel  # the total; every slot gets n_ctx of its own
+        params.n_parallel = self.n_parallel
+        # Separate per-slot caches: a unified cache clears idle slots, and llama.cpp never reloads an empty slot
+        # from its RAM prompt cache, so each new slot would prefill the shared article head again.
+        params.kv_unified = False
+        if self.n_parallel > 1:
+            # 0 = always take the least recently used slot, which saves its prompt to the RAM cache and loads the
+            # longest matching one: that is how one slot's prefilled article head reaches the other slots.
+            params.slot_prompt_similarity = 0.0
+        params.cache_prompt = True
+        params.cache_ram_mib = 1024
+        params.cpuparams.n_threads = self.threads
+        params.cpuparams_batch.n_threads = self.threads
+        params.verbosity = -1  # llama.cpp logs every request to stderr otherwise
+        params.warmup = False
+        params.hostnames = ["127.0.0.1"]
+        params.port = port
+        params.api_keys = [self.api_key]
+        params.endpoint_slots = False
+        started = time.perf_counter()
+        try:
+            self._server = xllamacpp.Server(params)
+        except Exception as exc:
+            raise ModelError(f"llama.cpp could not load {path}: {exc}. Check the file is a valid GGUF model.") from exc
+        self._slots = threading.BoundedSemaphore(self.n_parallel)
+        self._state = threading.Lock()
+        self._busy = 0
+        self._publish = False
+        self.stats = RuntimeStats()
+        if self.n_parallel > 1:
+            for slot in range(self.n_parallel):  # an empty slot never loads from the RAM cache (see above)
+                self._tiny(slot)
+        self.load_seconds = time.perf_counter() - started
+
+    def _tiny(self, slot: int | None = None) -> None:
+        """A one-token request: it fills `slot`, and its start saves every idle slot to the RAM prompt cache."""
+        request: dict[str, Any] = {"prompt": ".", "n_predict": 1, "cache_prompt": True}
+        if slot is not None:
+            request["id_slot"] = slot
+        self._server.handle_completions(request)
+
+    @property
+    def address(self) -> str:
+        """The loopback URL of the runtime's OpenAI-compatible HTTP endpoint."""
+        return str(self._server.listening_address)
+
+    def chat(self, request: dict[str, Any], *, timeout: float) -> dict[str, Any]:
+        """Run one chat completion on a free slot; stops and raises ModelError once `timeout` seconds pass."""
+        if not self._slots.acquire(timeout=timeout):
+            raise ModelError(
+                f"The local model stayed busy for {timeout:.0f}s; try again or raise CLAIMDESK_LLM_TIMEOUT."
+            )
+        try:
+            with self._state:
+                self._busy += 1
+                self.stats.peak_in_flight = max(self.stats.peak_in_flight, self._busy)
+                if self._busy == 1 and self._publish:
+                    # The runtime was idle: the last request's slot holds the newest prompt (an article head).
+                    # Publishing it now lets the next concurrent requests load it instead of prefilling it again.
+                    self._publish = False
+                    self._tiny()
+            return self._stream(request, timeout)
+        finally:
+            with self._state:
+                self._busy -= 1
+                self._publish = self.n_parallel > 1 and self._busy == 0
+            self._slots.release()
+
+    def _stream(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        text: list[str] = []
+        state: dict[str, Any] = {"finish_reason": None, "timed_out": False, "error": None}
+
+        def on_chunk(chunk: Any) -> bool:
+            if isinstance(chunk, str):
+                chunk = json.loads(chunk)
+            if "error" in chunk:
+                state["error"] = chunk["error"]
+                return True
+            for choice in chunk.get("choices") or []:
+                text.append((choice.get("delta") or {}).get("content") or "")
+                state["finish_reason"] = choice.get("finish_reason") or state["finish_reason"]
+            for key in ("usage", "timings"):
+                if key in chunk:
+                    state[key] = chunk[key]
+            if time.monotonic() > deadline:
+                state["timed_out"] = True
+                return True  # returning True tells llama.cpp to stop generating
+            return False
+
+        result = self._server.handle_chat_completions({**request, "stream": True}, on_chunk)
+        if isinstance(result, dict) and "error" in result:
+            state["error"] = result["error"]
+        if state["error"] is not None:
+            err = state["error"]
+            message = err.get("message", err) if isinstance(err, dict) else err
+            raise ModelError(f"The local model refused the request: {message}")
+        if state["timed_out"]:
+            raise ModelError(
+                f"The local model did not finish within {timeout:.0f}s (CLAIMDESK_LLM_TIMEOUT); "
+                "raise it, lower the requested length, or use a faster provider."
+            )
+        self.stats.add(state.get("timings", {}))
+        return {
+            "content": "".join(text),
+            "finish_reason": state["finish_reason"],
+            "usage": state.get("usage", {}),
+            "timings": state.get("timings", {}),
+        }
+
+
+_RUNTIMES: dict[tuple[str, int, int, int], LocalRuntime] = {}
+_RUNTIMES_LOCK = threading.Lock()
+
+
+def get_runtime(path: Path, *, threads: int = 0, n_ctx: int = DEFAULT_N_CTX, n_parallel: int = 1) -> LocalRuntime:
+    """The process-wide runtime for this model file and slot count (loaded on first use, then reused)."""
+    key = (str(path.resolve()), threads, n_ctx, n_parallel)
+    with _RUNTIMES_LOCK:
+        runtime = _RUNTIMES.get(key)
+        if runtime is None:
+            runtime = _RUNTIMES[key] = LocalRuntime(path, threads=threads, n_ctx=n_ctx, n_parallel=n_parallel)
+        return runtime
