@@ -77,9 +77,10 @@ def _failure(source: str, exc: BaseException) -> SourceOutcome:
     return SourceOutcome(source, "failed", message=f"could not store it: {exc}")
 
 
-# An embedding call of about one model batch (MiniLMEmbedder's default 64) amortises its fixed cost.
-_GROUP_CHUNKS = 64
-_GROUP_ARTICLES = 32
+# Texts are length-sorted inside one embedding call, so a larger group pads less: 256 chunks per call took ~25%
+# less CPU than 64 on SciFact chunks. Each group is one Chroma write, overlapped with embedding the next.
+_GROUP_CHUNKS = 256
+_GROUP_ARTICLES = 64
 
 
 @dataclass
@@ -130,22 +131,28 @@ class _IngestRun:
         self.seen.add(article.id)
         self.group.append(_Pending(i, source, article, chunks, notes))
 
-    def drive(self, steps: Iterator[None]) -> None:
-        """Run `steps` (each queues one article) with a group flushed whenever it is full, then wait."""
+    def drive(self, steps: Iterator[None], background: bool = True) -> None:
+        """Run `steps` (each queues one article), flushing full groups; `background=False` writes inline."""
         from concurrent.futures import ThreadPoolExecutor
 
+        if not background:
+            self._loop(steps, None)
+            return
         # One writer and at most one group waiting for it: memory stays bounded, Chroma sees one writer.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="claimdesk-writer") as writer:
-            for _ in steps:
-                if self.group_full():
-                    self.flush(writer)
-            self.flush(writer)
-            self.finish()
+            self._loop(steps, writer)
+
+    def _loop(self, steps: Iterator[None], writer: ThreadPoolExecutor | None) -> None:
+        for _ in steps:
+            if self.group_full():
+                self.flush(writer)
+        self.flush(writer)
+        self.finish()
 
     def group_full(self) -> bool:
         return len(self.group) >= _GROUP_ARTICLES or sum(len(p.chunks) for p in self.group) >= _GROUP_CHUNKS
 
-    def flush(self, writer: ThreadPoolExecutor) -> None:
+    def flush(self, writer: ThreadPoolExecutor | None) -> None:
         """Embed the current group (while the previous one is written), then hand it to the writer."""
         batch, self.group = self.group, []
         if not batch:
@@ -157,7 +164,17 @@ class _IngestRun:
                 self.slots[p.index] = _failure(p.source, exc)
             return
         self.finish()
-        self.writing = (batch, writer.submit(self.corpus.store.write, prepared))
+        if writer is not None:
+            self.writing = (batch, writer.submit(self.corpus.store.write, prepared))
+            return
+        from concurrent.futures import Future
+
+        done: Future[list[AddStatus | Exception]] = Future()
+        try:
+            done.set_result(self.corpus.store.write(prepared))
+        except Exception as exc:
+            done.set_exception(exc)
+        self.writing = (batch, done)
 
     def finish(self) -> None:
         """Wait for the group being written and record its outcomes."""
@@ -258,8 +275,10 @@ class Corpus:
             progress(total, total, "")
         return IngestReport(skipped + [o for o in run.slots if o is not None])
 
-    def ingest_articles(self, articles: Sequence[Article], on_article: OnArticle | None = None) -> IngestReport:
-        """Store already-loaded articles through the same grouped, pipelined path as `ingest`."""
+    def ingest_articles(
+        self, articles: Sequence[Article], on_article: OnArticle | None = None, *, background_writer: bool = True
+    ) -> IngestReport:
+        """Store already-loaded articles through the grouped path of `ingest` (writes overlapped unless told)."""
         run = _IngestRun(self, len(articles), on_article)
 
         def feed() -> Iterator[None]:
@@ -267,7 +286,7 @@ class Corpus:
                 run.add(i, article.source, article, None)
                 yield None
 
-        run.drive(feed())
+        run.drive(feed(), background=background_writer)
         return IngestReport([o for o in run.slots if o is not None])
 
     def ingest_bytes(self, name: str, data: bytes, on_article: OnArticle | None = None) -> SourceOutcome:

@@ -120,15 +120,15 @@ def test_corpus_search_uses_the_tuned_fusion_defaults(settings) -> None:  # type
 def test_ingest_folder_groups_articles_and_keeps_every_outcome(tmp_path: Path) -> None:
     folder = tmp_path / "wire"
     folder.mkdir()
-    for i in range(40):  # more than one embedding group (32 articles at most)
+    for i in range(70):  # more than one embedding group (64 articles at most)
         (folder / f"{i:02d}.txt").write_text(
             f"Wire {i}\nThe port of town{i} reopened after storm {i}.", encoding="utf-8"
         )
     (folder / "20-empty.txt").write_bytes(b"")
     r = run("ingest", str(folder))
     assert r.exit_code == 1
-    assert "40 added, 0 unchanged, 0 replaced, 1 failed, 0 skipped." in r.stdout
+    assert "70 added, 0 unchanged, 0 replaced, 1 failed, 0 skipped." in r.stdout
     assert f"FAILED    {folder / '20-empty.txt'}: no text" in r.stderr
     r = run("search", "port of town37 reopened", "-k", "1")
     assert r.exit_code == 0 and "town37" in r.stdout
-    assert "0 added, 40 unchanged" in run("ingest", str(folder)).stdout
+    assert "0 added, 70 unchanged" in run("ingest", str(folder)).stdout

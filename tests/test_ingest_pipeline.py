@@ -140,3 +140,14 @@ def test_leftovers_of_an_interrupted_write_are_replaced(tmp_path: Path) -> None:
     assert [c.id for c in store.chunks(art.id)] == [c.id for c in chunks]
     assert sorted(store.bm25().chunk_ids_for([art.id])) == sorted(c.id for c in chunks)
     assert len(store.bm25()) == store.count() == len(chunks)
+
+
+def test_ingest_articles_inline_and_in_background_store_the_same(settings: Settings) -> None:
+    arts = [_article(f"Memo {i}\nThe {topic} went ahead on day {i}.", f"m{i}.txt")[0] for i, topic in enumerate(TOPICS)]
+    corpus = open_corpus(settings, MiniLMEmbedder())
+    inline = corpus.ingest_articles(arts[:3], background_writer=False)
+    background = corpus.ingest_articles(arts)
+    assert [o.status for o in inline.outcomes] == ["added"] * 3
+    assert [o.status for o in background.outcomes] == ["unchanged"] * 3 + ["added"] * 3
+    assert {a.id for a in corpus.store.articles()} == {a.id for a in arts}
+    assert len(corpus.store.bm25()) == corpus.store.count() == len(arts)
