@@ -1,47 +1,61 @@
-"""Retrieval quality on SciFact and Climate-FEVER: BM25, dense, plain RRF and a tuned fusion, side by side.
+"""Retrieval quality on SciFact and Climate-FEVER: BM25, dense, the product's search and fusion variants.
 
-Each data set is indexed through the product (chunk_article -> MiniLMEmbedder -> ChunkStore) into a store kept
-under --cache-dir, so a second run embeds nothing. Judged queries are split in two fixed halves by a hash of
-the query id (retrieval.evaluation.split_query_ids): fusion settings are chosen on the TUNE half only and every
-number in the table is on the TEST half. The "tuned" row is re-run through the real HybridSearcher (chunk level)
-or retrieval.ranking.fuse_documents (document level) with the chosen settings.
+Embedding a corpus is the slow part (SciFact: ~16k chunks, minutes), so every chunk vector and query vector is
+cached in an .npz under --cache-dir, keyed by the corpus file, chunk size, index-text version and embedder
+identity. The BM25 index (retrieval.bm25.BM25Index, the product's tokenizer and scores) is rebuilt from the
+cached texts in seconds; dense candidates are exact cosine top-n over the cached vectors (the product asks
+Chroma's HNSW, which agrees on nearly all of the top few hundred). Each query's two candidate lists are computed
+once and every variant (RRF grids, score fusion, pooling, the learned ranker) is scored on them.
 
-    .venv/bin/python bench/retrieval_quality.py                          # both data sets, full corpora
-    .venv/bin/python bench/retrieval_quality.py --datasets climate_fever --chunk-size 600
-    .venv/bin/python bench/retrieval_quality.py --max-docs 1500          # quick: judged docs + hard negatives
+Judged queries are split in two fixed halves by a hash of the query id (retrieval.evaluation.split_query_ids):
+settings are chosen on the TUNE half only and every number in the table is on the TEST half. `--product`
+also re-runs the real HybridSearcher over a Chroma store filled from the cached vectors (test half), to show
+that the simulated `product` row is what users get.
+
+    .venv/bin/python bench/retrieval_quality.py                      # both data sets, full corpora
+    .venv/bin/python bench/retrieval_quality.py --product            # + the real HybridSearcher (slower)
+    .venv/bin/python bench/retrieval_quality.py --chunk-size 250     # near-sentence chunks (embeds again once)
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
-import json
-import random
+import pickle
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from retrieval.bm25 import tokenize
+from retrieval.bm25 import TOKENIZER_VERSION, BM25Index
+from retrieval.chunking import chunk_article
+from retrieval.embeddings import MiniLMEmbedder, model_paths
 from retrieval.evaluation import (
     BeirDataset,
-    BeirDocument,
-    PrefetchedEmbedder,
-    documents_by_best_chunk,
-    index_dataset,
+    beir_articles,
     load_beir,
     ndcg_at_k,
     percentile,
     recall_at_k,
     split_query_ids,
 )
-from retrieval.models import Evidence
-from retrieval.ranking import FusionParams, LinearRanker, document_features, fuse_documents
-from retrieval.search import DEFAULT_RRF_K, HybridSearcher
-from retrieval.store import ChunkStore, persistent_client
+from retrieval.ranking import (
+    DEFAULT_ALPHA,
+    DEFAULT_BM25_POWER,
+    FEATURES,
+    RANKER_PATH,
+    LinearRanker,
+    fused_scores,
+    rrf_scores,
+)
+from retrieval.store import INDEX_TEXT_VERSION, index_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = {
@@ -52,193 +66,254 @@ DATASETS = {
         "climate_fever/beir/qrels.tsv",
     ),
 }
-GRID_K = (1, 5, 10, 20, 40, 60, 100)
-GRID_W = ((1.0, 0.5), (1.0, 0.75), (1.0, 1.0), (0.75, 1.0), (0.5, 1.0), (0.35, 1.0))
+GRID_K = (1, 2, 3, 5, 10, 20, 60)
+GRID_W = (0.35, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)  # BM25 weight, dense weight 1
+GRID_ALPHA = tuple(round(a, 2) for a in np.arange(0.0, 1.01, 0.05))
+GRID_POWER = (1.0, 2.0)
+
+Hits = list[tuple[str, float]]
+Scorer = Callable[[Hits, Hits, Mapping[str, str]], dict[str, float]]
 
 
-def subset(dataset: BeirDataset, max_docs: int, seed: int = 13) -> BeirDataset:
-    """Judged documents, then each judged query's top BM25 documents (hard negatives), then random fill."""
-    import bm25s
+@dataclass
+class Prepared:
+    """One data set with its chunks, cached vectors, query vectors and candidate lists."""
 
-    keep: dict[str, None] = {}
-    for qid in dataset.judged_query_ids():
-        keep.update(dict.fromkeys(d for d in dataset.qrels[qid] if d in dataset.corpus))
-    docs = list(dataset.corpus.values())
-    retriever = bm25s.BM25()
-    retriever.index([tokenize(f"{d.title} {d.text}") for d in docs], show_progress=False)
-    vocab = retriever.vocab_dict
-    for depth in range(1, 21):
-        for qid in dataset.judged_query_ids():
-            tokens = [t for t in tokenize(dataset.queries[qid]) if t in vocab]
-            if tokens and len(keep) < max_docs:
-                scores = retriever.get_scores(tokens)
-                keep[docs[int(scores.argsort()[-depth])].id] = None
-    rest = [d.id for d in docs if d.id not in keep]
-    random.Random(seed).shuffle(rest)
-    keep.update(dict.fromkeys(rest[: max(0, max_docs - len(keep))]))
-    corpus = {d: dataset.corpus[d] for d in keep}
-    return BeirDataset(corpus=corpus, queries=dataset.queries, qrels=dataset.qrels, name=dataset.name)
+    name: str
+    dataset: BeirDataset
+    doc_ids: dict[str, list[str]]  # article id -> BEIR doc ids
+    chunk_ids: list[str]
+    article_of: dict[str, str]  # chunk id -> article id
+    texts: list[str]  # what is embedded and BM25-indexed (index_text)
+    vectors: np.ndarray
+    query_vectors: dict[str, np.ndarray]
+    tune: list[str]
+    test: list[str]
+    key: str
+    candidates: dict[str, tuple[Hits, Hits]] | None = None
 
 
-def mean_metrics(rankings: dict[str, list[str]], dataset: BeirDataset) -> tuple[float, float, float]:
-    """Mean nDCG@10, Recall@10 and Recall@100 over the queries in `rankings`."""
-    n = len(rankings)
-    out = [0.0, 0.0, 0.0]
-    for qid, ranking in rankings.items():
-        judged = dataset.qrels[qid]
-        out[0] += ndcg_at_k(ranking, judged, 10)
-        out[1] += recall_at_k(ranking, judged, 10)
-        out[2] += recall_at_k(ranking, judged, 100)
-    return out[0] / n, out[1] / n, out[2] / n
+def _cache_key(*parts: object) -> str:
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
 
 
-def timed(
-    call: Callable[[str], list[Evidence]], queries: dict[str, str]
-) -> tuple[dict[str, list[Evidence]], list[float]]:
-    """Run `call` on every query, returning its hits and per-query milliseconds."""
-    hits: dict[str, list[Evidence]] = {}
-    ms: list[float] = []
-    for qid, text in queries.items():
-        t = time.perf_counter()
-        hits[qid] = call(text)
-        ms.append((time.perf_counter() - t) * 1000)
-    return hits, ms
+def embedder_identity(embedder: MiniLMEmbedder) -> str:
+    """Model and tokenizer file sizes plus max length: a different model gives a different cache key."""
+    model, tokenizer = model_paths()
+    return f"minilm:{model.stat().st_size}:{tokenizer.stat().st_size}:{embedder.max_length}"
 
 
-def run_dataset(name: str, args: argparse.Namespace) -> list[tuple[str, str, tuple[float, float, float], str]]:
-    """Index one data set (cached), tune fusion on the tune half, score every method on the test half."""
-    files = [args.eval_dir / f for f in DATASETS[name]]
+def prepare(name: str, eval_dir: Path, cache_dir: Path, chunk_size: int) -> Prepared:
+    """Chunk the corpus as the product does and load (or compute and cache) every chunk and query vector."""
+    files = [eval_dir / f for f in DATASETS[name]]
     dataset = load_beir(*files, name=name)
-    if args.max_docs and len(dataset.corpus) > args.max_docs:
-        dataset = subset(dataset, args.max_docs)
-    if args.title_in_text:
-        # The store embeds and indexes chunk text only: putting the title on the first line tests its worth.
-        corpus = {
-            d.id: BeirDocument(d.id, d.title, f"{d.title}\n{d.text}" if d.title else d.text)
-            for d in dataset.corpus.values()
-        }
-        dataset = BeirDataset(corpus=corpus, queries=dataset.queries, qrels=dataset.qrels, name=name)
+    articles, doc_ids = beir_articles(dataset, title_in_text=True)
+    chunk_ids: list[str] = []
+    article_of: dict[str, str] = {}
+    texts: list[str] = []
+    for article in articles:
+        for chunk in chunk_article(article, chunk_size):
+            chunk_ids.append(chunk.id)
+            article_of[chunk.id] = article.id
+            texts.append(index_text(article.title, chunk.text, chunk.start))
+    embedder = MiniLMEmbedder()
+    stat = files[0].stat()
+    key = _cache_key(
+        files[0], stat.st_size, stat.st_mtime_ns, chunk_size, INDEX_TEXT_VERSION, embedder_identity(embedder)
+    )
+    path = cache_dir / f"{name}-c{chunk_size}-{key}.npz"
+    text_sha = hashlib.sha256("\n\0".join(texts).encode()).hexdigest()
+    query_ids = list(dataset.queries)
+    if path.is_file():
+        data = np.load(path)
+        if str(data["text_sha"][0]) != text_sha:
+            raise SystemExit(f"{path} was built from other chunk texts; delete it and run again")
+        vectors, qvecs = data["vectors"], data["qvecs"]
+        query_ids = [str(q) for q in data["qids"]]
+    else:
+        print(
+            f"[{name}] embedding {len(texts)} chunks and {len(query_ids)} queries (cached in {path})", file=sys.stderr
+        )
+        started = time.perf_counter()
+        vectors = embedder.embed(texts)
+        qvecs = embedder.embed([dataset.queries[q] for q in query_ids])
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        np.savez(path, vectors=vectors, qvecs=qvecs, qids=np.array(query_ids), text_sha=np.array([text_sha]))
+        print(f"[{name}] embedded in {time.perf_counter() - started:.0f}s", file=sys.stderr)
     judged = [q for q in dataset.judged_query_ids() if any(d in dataset.corpus for d in dataset.qrels[q])]
     tune, test = split_query_ids(judged)
-    title = "+title" if args.title_in_text else ""
-    label = f"{name}{title} ({len(dataset.corpus)} docs, chunk {args.chunk_size})"
-    print(f"[{label}] indexing; tune {len(tune)} / test {len(test)} queries", file=sys.stderr)
-
-    work = args.cache_dir / f"{name}{title}-{len(dataset.corpus)}-c{args.chunk_size}"
-    embedder = PrefetchedEmbedder()
-    store = ChunkStore(persistent_client(work / "chroma"), "bench", embedder, work / "index")
-    t = time.perf_counter()
-    doc_ids = index_dataset(dataset, store, embedder, args.chunk_size)
-    print(f"[{label}] {store.count()} chunks ready in {time.perf_counter() - t:.0f}s", file=sys.stderr)
-    store.bm25()
-    searcher = HybridSearcher(store, candidates=args.depth)
-    searcher.search_dense("warm up", 1)
-
-    def docs(evidence: Sequence[Evidence]) -> list[str]:
-        return documents_by_best_chunk(evidence, doc_ids)
-
-    def to_docs(article_ids: list[str]) -> list[str]:
-        return [d for a in article_ids for d in doc_ids.get(a, ())]
-
-    rows = []
-    every = {q: dataset.queries[q] for q in tune + test}
-    test_q = {q: every[q] for q in test}
-    saved = work / f"hits-d{args.depth}.json"
-    if args.reuse_hits and saved.is_file():
-        data = json.loads(saved.read_text(encoding="utf-8"))
-        bm25_hits, dense_hits, rrf_hits = (
-            {q: [Evidence.model_validate(h) for h in hs] for q, hs in data[key].items()}
-            for key in ("bm25", "dense", "rrf")
-        )
-        bm25_ms = dense_ms = rrf_ms = [float("nan")]
-    else:
-        bm25_hits, bm25_ms = timed(lambda q: searcher.search_bm25(q, args.depth), every)
-        dense_hits, dense_ms = timed(lambda q: searcher.search_dense(q, args.depth), every)
-        rrf_hits, rrf_ms = timed(lambda q: searcher.search(q, args.depth), test_q)
-        slim = {"text": "", "title": "", "source": ""}  # ids and scores are all the tuning needs
-        saved.write_text(
-            json.dumps(
-                {
-                    key: {q: [h.model_copy(update=slim).model_dump() for h in hs] for q, hs in hits.items()}
-                    for key, hits in (("bm25", bm25_hits), ("dense", dense_hits), ("rrf", rrf_hits))
-                }
-            ),
-            encoding="utf-8",
-        )
-
-    def lat(ms: list[float]) -> str:
-        if not ms or ms[0] != ms[0]:  # reused hits carry no timing
-            return "-"
-        return f"{statistics.median(ms):.0f}/{percentile(ms, 95):.0f}"
-
-    name = f"{name}{title}"
-    rows.append((name, "bm25", mean_metrics({q: docs(bm25_hits[q]) for q in test}, dataset), lat(bm25_ms)))
-    rows.append((name, "dense", mean_metrics({q: docs(dense_hits[q]) for q in test}, dataset), lat(dense_ms)))
-    rows.append(
-        (
-            name,
-            f"rrf k={DEFAULT_RRF_K} (product)",
-            mean_metrics({q: docs(rrf_hits[q]) for q in test}, dataset),
-            lat(rrf_ms),
-        )
+    return Prepared(
+        name=name,
+        dataset=dataset,
+        doc_ids=doc_ids,
+        chunk_ids=chunk_ids,
+        article_of=article_of,
+        texts=texts,
+        vectors=vectors,
+        query_vectors=dict(zip(query_ids, qvecs, strict=True)),
+        tune=tune,
+        test=test,
+        key=key,
     )
 
-    # Tune on the tune half only, from the cached candidate lists.
-    grid = [
-        FusionParams(float(k), w, level) for level, k, w in itertools.product(("chunk", "document"), GRID_K, GRID_W)
-    ]
-    scored = []
-    for params in grid:
-        ranks = {q: to_docs(fuse_documents(bm25_hits[q], dense_hits[q], params)) for q in tune}
-        scored.append((mean_metrics(ranks, dataset)[0], params))
-    scored.sort(key=lambda s: -s[0])
-    best_tune, best = scored[0]
-    print(f"[{label}] best on tune: {best.label()} nDCG@10={best_tune:.4f}", file=sys.stderr)
-    for score, params in scored[:5]:
-        print(f"    {params.label():<28} tune nDCG@10={score:.4f}", file=sys.stderr)
 
-    if best.level == "chunk":
-        tuned = HybridSearcher(store, rrf_k=int(best.rrf_k), weights=best.weights, candidates=args.depth)
-        hits, ms = timed(lambda q: tuned.search(q, args.depth), test_q)
-        tuned_rank = {q: docs(hits[q]) for q in test}
-        latency = lat(ms)
+def load_candidates(prep: Prepared, depth: int, cache_dir: Path) -> dict[str, tuple[Hits, Hits]]:
+    """Each judged query's BM25 and dense top-`depth` chunk lists (cached per vectors key, depth and tokenizer)."""
+    path = cache_dir / f"{prep.name}-cand-{prep.key}-d{depth}-{_cache_key(TOKENIZER_VERSION)}.pkl"
+    if path.is_file():
+        with path.open("rb") as handle:
+            prep.candidates = pickle.load(handle)
+        return prep.candidates
+    index = BM25Index.build(prep.chunk_ids, [prep.article_of[c] for c in prep.chunk_ids], prep.texts)
+    out: dict[str, tuple[Hits, Hits]] = {}
+    for qid in prep.tune + prep.test:
+        bm25 = index.search(prep.dataset.queries[qid], depth)
+        sims = prep.vectors @ prep.query_vectors[qid]
+        top = np.argpartition(-sims, depth - 1)[:depth]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        out[qid] = (bm25, [(prep.chunk_ids[i], float(sims[i])) for i in top])
+    with path.open("wb") as handle:
+        pickle.dump(out, handle)
+    prep.candidates = out
+    return out
+
+
+# --- turning chunk scores into document rankings and metrics ---------------------------------------------
+
+
+def doc_ranking(scores: Mapping[str, float], prep: Prepared, pool: int = 1) -> list[str]:
+    """BEIR doc ids best-first: each article scored by its best chunk (pool=1) or the sum of its best `pool`."""
+    per_article: dict[str, list[float]] = {}
+    for cid, s in scores.items():
+        per_article.setdefault(prep.article_of.get(cid, cid), []).append(s)
+    if pool == 1:
+        art = {a: max(v) for a, v in per_article.items()}
     else:
-        tuned_rank = {q: to_docs(fuse_documents(bm25_hits[q], dense_hits[q], best)) for q in test}
-        latency = "bm25+dense"  # the two lists above, fused in microseconds
-    rows.append((name, f"tuned {best.label()}", mean_metrics(tuned_rank, dataset), latency))
+        art = {a: sum(sorted(v, reverse=True)[:pool]) for a, v in per_article.items()}
+    ordered = sorted(art, key=lambda a: (-art[a], a))
+    return [d for a in ordered for d in prep.doc_ids.get(a, ())]
 
-    if name == "scifact" and not args.title_in_text:
-        ranker = train_ranker(dataset, tune, bm25_hits, dense_hits, doc_ids)
-        args.ranker_path.parent.mkdir(parents=True, exist_ok=True)
-        args.ranker_path.write_text(ranker.to_json(), encoding="utf-8")
-        print(f"[{label}] ranker trained on the tune half -> {args.ranker_path}", file=sys.stderr)
-    if args.ranker_path.is_file():
-        ranker = LinearRanker.from_json(args.ranker_path.read_text(encoding="utf-8"))
-        learned = {q: to_docs(ranker.rank(bm25_hits[q], dense_hits[q])) for q in test}
-        rows.append((name, "learned (SciFact tune half)", mean_metrics(learned, dataset), "bm25+dense"))
+
+def metrics(prep: Prepared, rankings: Mapping[str, list[str]]) -> tuple[float, float, float]:
+    """Mean nDCG@10, Recall@10 and Recall@100 over the queries in `rankings`."""
+    out = np.zeros(3)
+    for qid, ranking in rankings.items():
+        judged = prep.dataset.qrels[qid]
+        out += (ndcg_at_k(ranking, judged, 10), recall_at_k(ranking, judged, 10), recall_at_k(ranking, judged, 100))
+    return tuple(float(v) for v in out / max(len(rankings), 1))  # type: ignore[return-value]
+
+
+def score_with(prep: Prepared, scorer: Scorer, queries: Sequence[str], pool: int = 1) -> tuple[float, float, float]:
+    """Metrics of `scorer` over `queries` from the cached candidate lists."""
+    assert prep.candidates is not None
+    ranks = {q: doc_ranking(scorer(*prep.candidates[q], prep.article_of), prep, pool) for q in queries}
+    return metrics(prep, ranks)
+
+
+# --- the variants ---------------------------------------------------------------------------------------
+
+
+def only_bm25(bm25: Hits, dense: Hits, article_of: Mapping[str, str]) -> dict[str, float]:
+    """BM25 list alone."""
+    return {c: s for c, s in bm25}
+
+
+def only_dense(bm25: Hits, dense: Hits, article_of: Mapping[str, str]) -> dict[str, float]:
+    """Dense list alone."""
+    return {c: s for c, s in dense}
+
+
+def rrf(k: float, wb: float, wd: float = 1.0) -> Scorer:
+    """Weighted RRF (retrieval.ranking.rrf_scores)."""
+    return lambda b, d, a: rrf_scores(b, d, k=k, weights=(wb, wd))
+
+
+def convex(alpha: float, power: float) -> Scorer:
+    """Score fusion as the product does it (retrieval.ranking.fused_scores)."""
+    return lambda b, d, a: fused_scores(b, d, alpha=alpha, power=power)
+
+
+def learned(ranker: LinearRanker) -> Scorer:
+    """The linear ranker over candidate_features (retrieval.ranking)."""
+    return ranker.scores
+
+
+def tune_grid(
+    preps: Sequence[Prepared], grid: Sequence[tuple[str, Scorer, int]]
+) -> list[tuple[float, str, list[float]]]:
+    """(mean tune nDCG@10 over `preps`, label, per-set tune nDCG@10) for every grid entry, best first."""
+    out = []
+    for label, scorer, pool in grid:
+        per = [score_with(p, scorer, p.tune, pool)[0] for p in preps]
+        out.append((float(np.mean(per)), label, per))
+    out.sort(key=lambda r: -r[0])
+    return out
+
+
+def variants(preps: Sequence[Prepared], ranker: LinearRanker | None) -> list[tuple[str, str, tuple[float, ...]]]:
+    """Every variant's TEST-half metrics per data set; settings picked on the TUNE halves."""
+    rrf_grid = [(f"rrf k={k} w={w}/1", rrf(k, w), 1) for k, w in itertools.product(GRID_K, GRID_W)]
+    convex_grid = [(f"score a={a} p={p:g}", convex(a, p), 1) for a, p in itertools.product(GRID_ALPHA, GRID_POWER)]
+    scorers: dict[str, Scorer] = {label: s for label, s, _ in rrf_grid + convex_grid}
+    product = f"score a={DEFAULT_ALPHA} p={DEFAULT_BM25_POWER:g} (product)"
+    product_scorer: Scorer = lambda b, d, a: fused_scores(b, d)  # noqa: E731 - the product's defaults
+    rows: list[tuple[str, str, tuple[float, ...]]] = []
+
+    def add(prep: Prepared, method: str, scorer: Scorer, pool: int = 1) -> None:
+        rows.append((prep.name, method, score_with(prep, scorer, prep.test, pool)))
+
+    joint_rrf = tune_grid(preps, rrf_grid)
+    joint_convex = tune_grid(preps, convex_grid)
+    for label in (joint_rrf, joint_convex):
+        print("best on both tune halves: " + ", ".join(f"{r[1]} {r[0]:.4f}" for r in label[:5]), file=sys.stderr)
+    for prep in preps:
+        add(prep, "bm25", only_bm25)
+        add(prep, "dense", only_dense)
+        add(prep, "rrf k=5 w=1/1 (old product)", rrf(5, 1.0))
+        best = tune_grid([prep], rrf_grid)[0][1]
+        add(prep, f"{best} (tuned on this set)", scorers[best])
+        add(prep, f"{joint_rrf[0][1]} (tuned on both)", scorers[joint_rrf[0][1]])
+        best_c = tune_grid([prep], convex_grid)[0][1]
+        add(prep, f"{best_c} (tuned on this set)", scorers[best_c])
+        add(prep, f"{joint_convex[0][1]} (tuned on both)", scorers[joint_convex[0][1]])
+        add(prep, product, product_scorer)
+        add(prep, "rrf k=5 w=1/1, sum of top-2 chunks", rrf(5, 1.0), pool=2)
+        add(prep, "score (product), sum of top-2 chunks", product_scorer, pool=2)
+        if ranker is not None:
+            add(prep, "learned ranker (shipped weights)", learned(ranker))
+            add(prep, "learned ranker, sum of top-2 chunks", learned(ranker), pool=2)
     return rows
 
 
-def train_ranker(
-    dataset: BeirDataset,
-    query_ids: Sequence[str],
-    bm25_hits: dict[str, list[Evidence]],
-    dense_hits: dict[str, list[Evidence]],
-    doc_ids: dict[str, list[str]],
-) -> LinearRanker:
-    """Logistic regression on document features; label = the article holds a relevant document."""
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
+# --- the real product over a Chroma store filled from the cached vectors -----------------------------------
 
-    x: list[list[float]] = []
-    y: list[int] = []
-    for qid in query_ids:
-        judged = dataset.qrels[qid]
-        for aid, feats in document_features(bm25_hits[qid], dense_hits[qid]).items():
-            x.append(feats)
-            y.append(int(any(judged.get(d, 0) > 0 for d in doc_ids.get(aid, ()))))
-    model = LogisticRegression(C=1.0, max_iter=1000).fit(np.array(x), np.array(y))
-    return LinearRanker(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]))
+
+def product_run(
+    prep: Prepared, depth: int, chunk_size: int, work: Path
+) -> tuple[tuple[float, float, float], list[float]]:
+    """TEST-half metrics and per-query ms of the real HybridSearcher.search (store built from cached vectors)."""
+    from retrieval.evaluation import PrefetchedEmbedder, documents_by_best_chunk
+    from retrieval.search import HybridSearcher
+    from retrieval.store import ChunkStore, persistent_client
+
+    embedder = PrefetchedEmbedder()
+    embedder.preload(prep.texts, prep.vectors)  # every chunk text is preloaded: nothing runs through the model
+    store = ChunkStore(persistent_client(work / "chroma"), "bench", embedder, work / "index")
+    articles, doc_ids = beir_articles(prep.dataset, title_in_text=True)
+    for article in articles:
+        store.add_article(article, chunk_article(article, chunk_size))
+    embedder.release()
+    store.bm25()
+    searcher = HybridSearcher(store, candidates=depth)
+    searcher.search("warm up", 1)
+    ms: list[float] = []
+    ranks: dict[str, list[str]] = {}
+    for qid in prep.test:
+        started = time.perf_counter()
+        hits = searcher.search(prep.dataset.queries[qid], depth)
+        ms.append((time.perf_counter() - started) * 1000)
+        ranks[qid] = documents_by_best_chunk(hits, doc_ids)
+    return metrics(prep, ranks), ms
 
 
 def main() -> None:
@@ -246,27 +321,42 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
-    parser.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "claimdesk-bench")
+    parser.add_argument("--cache-dir", type=Path, default=ROOT / ".claimdesk" / "bench-cache")
     parser.add_argument("--chunk-size", type=int, default=600)
-    parser.add_argument("--depth", type=int, default=300, help="chunks fetched per list per query")
-    parser.add_argument("--max-docs", type=int, default=0, help="0 = full corpus")
-    parser.add_argument("--reuse-hits", action="store_true", help="reuse the saved candidate lists (no timing)")
-    parser.add_argument(
-        "--ranker-path",
-        type=Path,
-        default=Path.home() / ".cache" / "claimdesk-bench" / "ranker.json",
-        help="where the SciFact-trained ranker weights are written and read",
-    )
-    parser.add_argument("--title-in-text", action="store_true", help="index 'title\\ntext' as the article text")
+    parser.add_argument("--depth", type=int, default=300, help="chunks per list per query (eval's default)")
+    parser.add_argument("--ranker", type=Path, default=RANKER_PATH, help="learned ranker weights to score")
+    parser.add_argument("--product", action="store_true", help="also run the real HybridSearcher (test half)")
     args = parser.parse_args()
 
-    rows = []
+    preps = []
     for name in args.datasets:
-        rows.extend(run_dataset(name, args))
-    print(f"Retrieval quality, TEST half of the judged queries (settings tuned on the TUNE half); depth {args.depth}")
-    print(f"{'data set':<20} {'method':<34} {'nDCG@10':>8} {'R@10':>7} {'R@100':>7} {'ms med/p95':>11}")
-    for name, method, (ndcg, r10, r100), ms in rows:
-        print(f"{name:<20} {method:<34} {ndcg:>8.4f} {r10:>7.4f} {r100:>7.4f} {ms:>11}")
+        prep = prepare(name, args.eval_dir, args.cache_dir, args.chunk_size)
+        started = time.perf_counter()
+        load_candidates(prep, args.depth, args.cache_dir)
+        print(
+            f"[{name}] {len(prep.chunk_ids)} chunks, tune {len(prep.tune)} / test {len(prep.test)} queries; "
+            f"candidates in {time.perf_counter() - started:.1f}s",
+            file=sys.stderr,
+        )
+        preps.append(prep)
+    ranker = LinearRanker.from_json(args.ranker.read_text(encoding="utf-8")) if args.ranker.is_file() else None
+    rows = variants(preps, ranker)
+    if args.product:
+        import tempfile
+
+        for prep in preps:
+            with tempfile.TemporaryDirectory(prefix="claimdesk-rq-") as work:
+                result, ms = product_run(prep, args.depth, args.chunk_size, Path(work))
+            label = f"HybridSearcher.search (ms med {statistics.median(ms):.1f} p95 {percentile(ms, 95):.1f})"
+            rows.append((prep.name, label, result))
+
+    print(
+        f"Retrieval quality, TEST half of the judged queries (settings tuned on the TUNE half); "
+        f"chunk {args.chunk_size}, depth {args.depth}; ranker features: {', '.join(FEATURES)}"
+    )
+    print(f"{'data set':<14} {'method':<52} {'nDCG@10':>8} {'R@10':>7} {'R@100':>7}")
+    for name, method, (ndcg, r10, r100) in rows:
+        print(f"{name:<14} {method:<52} {ndcg:>8.4f} {r10:>7.4f} {r100:>7.4f}")
 
 
 if __name__ == "__main__":

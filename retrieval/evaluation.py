@@ -25,11 +25,12 @@ from retrieval.chunking import chunk_article
 from retrieval.embeddings import DIMENSIONS, MiniLMEmbedder
 from retrieval.errors import RetrievalLayerError
 from retrieval.models import Article, Evidence, content_id
-from retrieval.ranking import default_ranker
-from retrieval.search import DEFAULT_RRF_K, DEFAULT_WEIGHTS, HybridSearcher
+from retrieval.search import DEFAULT_RRF_K, DEFAULT_WEIGHTS, Fusion, HybridSearcher
 from retrieval.store import ChunkStore, index_text, persistent_client
 
-METHODS = ("bm25", "dense", "hybrid", "hybrid+ranker")
+# "hybrid" is the product's HybridSearcher.search as users get it (score fusion); "rrf" and "hybrid+ranker" (the
+# shipped learned ranker) score the same candidates another way.
+METHODS = ("bm25", "dense", "rrf", "hybrid+ranker", "hybrid")
 
 
 class BeirFormatError(RetrievalLayerError):
@@ -305,7 +306,7 @@ class EvalConfig:
 
     chunk_size: int = 600
     depth: int = 300
-    rrf_k: int = DEFAULT_RRF_K  # the product's fusion, so the evaluation scores what users get
+    rrf_k: int = DEFAULT_RRF_K  # for the "rrf" row (plain reciprocal rank fusion)
     weights: tuple[float, float] = DEFAULT_WEIGHTS
     batch_size: int = 64
     # Index "title\ntext", as a text file with its title on line 1 is ingested (the store embeds chunk text only).
@@ -405,21 +406,33 @@ def _stored_ids(store: ChunkStore) -> set[str]:
 
 
 def method_rankers(searcher: HybridSearcher, doc_ids: Mapping[str, Sequence[str]], depth: int) -> dict[str, Ranker]:
-    """Document rankers for bm25, dense and hybrid: `depth` chunks per query, each document at its best chunk."""
-    calls = {"bm25": searcher.search_bm25, "dense": searcher.search_dense, "hybrid": searcher.search}
+    """Document rankers for METHODS: `depth` chunks per query, each document at its best chunk.
+
+    `searcher` is the product's ("hybrid"); "rrf" uses its `rrf_k` and `weights`, "hybrid+ranker" the shipped
+    learned ranker, both over the same candidates.
+    """
+
+    def variant(fusion: Fusion) -> HybridSearcher:
+        return HybridSearcher(
+            searcher.store,
+            rrf_k=searcher.rrf_k,
+            weights=searcher.weights,
+            candidates=searcher.candidates,
+            fusion=fusion,
+        )
+
+    calls = {
+        "bm25": searcher.search_bm25,
+        "dense": searcher.search_dense,
+        "rrf": variant("rrf").search,
+        "hybrid+ranker": variant("learned").search,
+        "hybrid": searcher.search,
+    }
 
     def make(call: Callable[..., list[Evidence]]) -> Ranker:
         return lambda query: documents_by_best_chunk(call(query, depth), doc_ids)
 
-    rankers = {name: make(call) for name, call in calls.items()}
-    learned = default_ranker()
-
-    def ranked(query: str) -> list[str]:
-        articles = learned.rank(searcher.search_bm25(query, depth), searcher.search_dense(query, depth))
-        return [d for aid in articles for d in doc_ids.get(aid, ())]
-
-    rankers["hybrid+ranker"] = ranked
-    return rankers
+    return {name: make(call) for name, call in calls.items()}
 
 
 def evaluate_dataset(

@@ -216,7 +216,7 @@ def test_eval_retrieval_end_to_end(tmp_path: Path) -> None:
     # Four easy queries over five distinct documents: every method must find them.
     assert float(value) > 0.9
     table = "\n".join(lines)
-    for method in ("bm25", "dense", "hybrid", "hybrid+ranker"):
+    for method in ("bm25", "dense", "rrf", "hybrid+ranker", "hybrid"):
         assert any(line.startswith(method) for line in lines), table
     assert "4 queries" in table
 
@@ -279,93 +279,104 @@ def test_format_table_lists_every_method() -> None:
     assert "0.5000" in table and "2.0" in table
 
 
-# --- document-level fusion ----------------------------------------------------------------------------------
+# --- fusion and the learned ranker (retrieval.ranking) ------------------------------------------------------
 
 
-def _hit(chunk_id: str, article_id: str) -> Evidence:
-    return Evidence(chunk_id=chunk_id, article_id=article_id, title="", source="", text="", start=0, end=0, score=0)
+def test_rrf_scores_match_hand_computation() -> None:
+    from retrieval.ranking import rrf_scores
+
+    bm25 = [("a1", 9.0), ("b1", 5.0), ("a2", 1.0)]
+    dense = [("b1", 0.8), ("c1", 0.7)]
+    # k=1: b1 = 1/3 + 1/2, a1 = 1/2, c1 = 1/3, a2 = 1/4.
+    assert rrf_scores(bm25, dense, k=1) == pytest.approx({"b1": 5 / 6, "a1": 0.5, "c1": 1 / 3, "a2": 0.25})
+    # A heavy dense weight puts c1 (10/3) above a1 but not above b1 (1/3 + 10/2).
+    heavy = rrf_scores(bm25, dense, k=1, weights=(1.0, 10.0))
+    assert sorted(heavy, key=lambda c: -heavy[c]) == ["b1", "c1", "a1", "a2"]
+    assert rrf_scores([], [], k=5) == {}
 
 
-def test_fuse_documents_chunk_level_matches_rrf_by_hand() -> None:
-    from retrieval.ranking import FusionParams, fuse_documents
+def test_fused_scores_by_hand() -> None:
+    from retrieval.ranking import fused_scores
 
-    bm25 = [_hit("a1", "A"), _hit("b1", "B"), _hit("a2", "A")]
-    dense = [_hit("b1", "B"), _hit("c1", "C")]
-    # k=1: b1 = 1/3 + 1/2, a1 = 1/2, c1 = 1/3, a2 = 1/4 -> B, A, C.
-    assert fuse_documents(bm25, dense, FusionParams(rrf_k=1)) == ["B", "A", "C"]
-    # Heavy dense weight: c1 = 10/3 beats a1 = 1/2 but not b1 = 1/3 + 10/2.
-    assert fuse_documents(bm25, dense, FusionParams(rrf_k=1, weights=(1.0, 10.0))) == ["B", "C", "A"]
-
-
-def test_fuse_documents_document_level_ranks_each_article_once_per_list() -> None:
-    from retrieval.ranking import FusionParams, fuse_documents
-
-    bm25 = [_hit("a1", "A"), _hit("a2", "A"), _hit("b1", "B")]
-    dense = [_hit("b1", "B"), _hit("a3", "A")]
-    # Document ranks: bm25 A=1, B=2; dense B=1, A=2 -> a tie, broken by id.
-    assert fuse_documents(bm25, dense, FusionParams(rrf_k=1, level="document")) == ["A", "B"]
-    # At chunk level A's second chunk does not count, b1 sits in both lists: B first.
-    assert fuse_documents(bm25, dense, FusionParams(rrf_k=1, level="chunk")) == ["B", "A"]
-    assert fuse_documents([], [], FusionParams()) == []
+    bm25 = [("a1", 8.0), ("b1", 4.0)]
+    dense = [("c1", 0.9), ("b1", 0.6)]
+    scores = fused_scores(bm25, dense, alpha=0.25, power=1.0)
+    # a1: BM25 top, absent from dense -> the dense list's last cosine 0.6; c1: no BM25 score.
+    assert scores == pytest.approx({"a1": 0.25 + 0.75 * 0.6, "b1": 0.25 * 0.5 + 0.75 * 0.6, "c1": 0.75 * 0.9})
+    assert sorted(scores, key=lambda c: -scores[c]) == ["a1", "c1", "b1"]  # 0.70 > 0.675 > 0.575
+    squared = fused_scores(bm25, dense, alpha=0.25, power=2.0)
+    assert squared["b1"] == pytest.approx(0.25 * 0.25 + 0.75 * 0.6)
+    keyword = fused_scores(bm25, dense, alpha=1.0)
+    assert sorted(keyword, key=lambda c: -keyword[c])[:2] == ["a1", "b1"]
+    # defaults: alpha 0.2, squared BM25 share
+    assert fused_scores([("x", 3.0)], [("x", 0.5)]) == pytest.approx({"x": 0.2 + 0.8 * 0.5})
+    assert fused_scores([], [("x", 0.5)], alpha=0.25) == pytest.approx({"x": 0.375})
+    assert fused_scores([("x", 3.0)], [], alpha=0.25) == pytest.approx({"x": 0.25})
+    assert fused_scores([], []) == {}
 
 
-def test_document_features_and_linear_ranker_round_trip() -> None:
-    from retrieval.ranking import FEATURES, LinearRanker, document_features
+def test_candidate_features_by_hand() -> None:
+    from retrieval.ranking import FEATURES, candidate_features
 
-    def hit(cid: str, aid: str, bm25: float | None = None, sim: float | None = None) -> Evidence:
-        return Evidence(
-            chunk_id=cid,
-            article_id=aid,
-            title="",
-            source="",
-            text="",
-            start=0,
-            end=0,
-            score=bm25 if bm25 is not None else (sim or 0.0),
-            bm25_score=bm25,
-            dense_score=sim,
-        )
+    bm25 = [("a1", 8.0), ("b1", 4.0), ("a2", 2.0)]
+    dense = [("c1", 0.9), ("b1", 0.6)]
+    article_of = {"a1": "A", "a2": "A", "b1": "B"}  # c1 unknown: its own article
+    ids, x = candidate_features(bm25, dense, article_of)
+    assert ids == ["a1", "b1", "a2", "c1"]
+    assert x.shape == (4, len(FEATURES))
+    r1, r2, r3 = 5 / 6, 5 / 7, 5 / 8
+    expected = {
+        # bm25_norm, bm25_rank, dense_sim, dense_gap, dense_rank, in_both, article_hits
+        "a1": [1.0, r1, 0.6, 0.3, 0.0, 0.0, math.log(3)],
+        "b1": [0.5, r2, 0.6, 0.3, r2, 1.0, math.log(2)],
+        "a2": [0.25, r3, 0.6, 0.3, 0.0, 0.0, math.log(3)],
+        "c1": [0.0, 0.0, 0.9, 0.0, r1, 0.0, math.log(2)],
+    }
+    for cid, row in zip(ids, x, strict=True):
+        assert row.tolist() == pytest.approx(expected[cid]), cid
+    empty_ids, empty = candidate_features([], [], {})
+    assert empty_ids == [] and empty.shape == (0, len(FEATURES))
 
-    bm25 = [hit("a1", "A", bm25=8.0), hit("b1", "B", bm25=4.0), hit("a2", "A", bm25=2.0)]
-    dense = [hit("c1", "C", sim=0.9), hit("b2", "B", sim=0.6)]
-    feats = document_features(bm25, dense)
-    assert len(feats["A"]) == len(FEATURES)
-    assert feats["A"] == [1.0, 1.0, 0.6, pytest.approx(0.3), 0.0, 0.0]  # absent from dense: its last similarity
-    assert feats["B"] == [0.5, 0.5, 0.6, pytest.approx(0.3), 0.5, 1.0]
-    assert feats["C"] == [0.0, 0.0, 0.9, 0.0, 1.0, 0.0]
-    dense_only = LinearRanker((0.0, 0.0, 1.0, 0.0, 0.0, 0.0))
-    assert dense_only.rank(bm25, dense)[0] == "C"
-    keyword_only = LinearRanker((1.0, 0.0, 0.0, 0.0, 0.0, 0.0))
-    assert keyword_only.rank(bm25, dense) == ["A", "B", "C"]
-    assert LinearRanker.from_json(keyword_only.to_json()) == keyword_only
+
+def test_linear_ranker_scores_a_known_toy_ranking() -> None:
+    from retrieval.ranking import FEATURES, LinearRanker
+
+    bm25 = [("a1", 8.0), ("b1", 4.0), ("a2", 2.0)]
+    dense = [("c1", 0.9), ("b1", 0.6)]
+    article_of = {"a1": "A", "a2": "A", "b1": "B", "c1": "C"}
+
+    def order(weights: tuple[float, ...], bias: float = 0.0) -> list[str]:
+        scores = LinearRanker(weights, bias).scores(bm25, dense, article_of)
+        return sorted(scores, key=lambda c: -scores[c])
+
+    assert order((1.0, 0, 0, 0, 0, 0, 0)) == ["a1", "b1", "a2", "c1"]  # keyword score alone
+    assert order((0, 0, 1.0, 0, 0, 0, 0))[0] == "c1"  # cosine alone
+    assert order((0, 0, 0, 0, 0, 1.0, 0))[0] == "b1"  # agreement alone
+    assert order((0, 0, 0, 0, 0, 0, 1.0))[:2] in (["a1", "a2"], ["a2", "a1"])  # most chunks of one article
+    scores = LinearRanker((1.0, 2.0, 0, 0, 0, 0, 0), bias=-1.0).scores(bm25, dense, article_of)
+    assert scores["a1"] == pytest.approx(1.0 + 2 * 5 / 6 - 1.0)
+    ranker = LinearRanker(tuple(float(i) for i in range(len(FEATURES))), 0.5)
+    assert LinearRanker.from_json(ranker.to_json(note="x")) == ranker
     with pytest.raises(ValueError, match="different feature list"):
         LinearRanker.from_json('{"features": ["x"], "weights": [1], "bias": 0}')
+    with pytest.raises(ValueError, match="one per feature"):
+        LinearRanker((1.0,))
 
 
-def test_shipped_ranker_loads_and_prefers_agreement() -> None:
+def test_shipped_ranker_prefers_agreement_and_higher_scores() -> None:
     from retrieval.ranking import FEATURES, default_ranker
 
     ranker = default_ranker()
     assert len(ranker.weights) == len(FEATURES)
-
-    def hit(cid: str, aid: str, bm25: float | None = None, sim: float | None = None) -> Evidence:
-        return Evidence(
-            chunk_id=cid,
-            article_id=aid,
-            title="",
-            source="",
-            text="",
-            start=0,
-            end=0,
-            score=bm25 if bm25 is not None else (sim or 0.0),
-            bm25_score=bm25,
-            dense_score=sim,
-        )
-
-    # "both" tops both lists; "kw" and "sem" each appear in one list only, below it.
-    bm25 = [hit("b1", "both", bm25=9.0), hit("k1", "kw", bm25=8.0)]
-    dense = [hit("b2", "both", sim=0.8), hit("s1", "sem", sim=0.7)]
-    assert ranker.rank(bm25, dense)[0] == "both"
+    article_of = {"both": "B", "kw": "K", "sem": "S"}
+    # "both" tops both lists; "kw" and "sem" each appear in one list only, just below it.
+    scores = ranker.scores([("both", 9.0), ("kw", 8.5)], [("both", 0.8), ("sem", 0.79)], article_of)
+    assert max(scores, key=lambda c: scores[c]) == "both"
+    # Within one list, a better keyword score or a closer embedding never lowers a candidate.
+    kw = ranker.scores([("x", 9.0), ("y", 3.0)], [("z", 0.5)], {})
+    assert kw["x"] > kw["y"]
+    sem = ranker.scores([("z", 1.0)], [("x", 0.9), ("y", 0.5)], {})
+    assert sem["x"] > sem["y"]
 
 
 def test_prefetched_embedder_serves_prefetched_and_does_not_keep_others() -> None:

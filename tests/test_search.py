@@ -11,6 +11,7 @@ import pytest
 from retrieval.chunking import chunk_article
 from retrieval.embeddings import MiniLMEmbedder
 from retrieval.models import Article, content_id
+from retrieval.ranking import default_ranker
 from retrieval.search import HybridSearcher
 from retrieval.store import ChunkStore, persistent_client
 
@@ -53,11 +54,47 @@ def test_evidence_carries_provenance_and_scores(corpus: tuple[HybridSearcher, di
     assert DOCS["football.txt"][top.start : top.end] == top.text
     assert top.bm25_rank == 1 and top.dense_rank == 1 and top.rank == 1
     assert top.bm25_score and top.bm25_score > 0 and top.dense_score and top.dense_score > 0
-    # Product defaults (rrf_k=5, equal weights), both lists ranking it first.
-    assert (searcher.rrf_k, searcher.weights) == (5, (1.0, 1.0))
-    assert top.score == pytest.approx(2 / 6)
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
     assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
+    # The product scores by score fusion: top of the BM25 list, so 0.2 * 1 + 0.8 * its cosine.
+    assert (searcher.fusion, searcher.alpha) == ("score", 0.2)
+    assert top.score == pytest.approx(0.2 + 0.8 * top.dense_score)
+    # RRF (k=5, equal weights) stays available.
+    rrf = HybridSearcher(searcher.store, fusion="rrf")
+    top_rrf = rrf.search("football striker record fee", k=3)[0]
+    assert (rrf.rrf_k, rrf.weights) == (5, (1.0, 1.0))
+    assert top_rrf.chunk_id == top.chunk_id and top_rrf.score == pytest.approx(2 / 6)  # rank 1 in both lists
+
+
+def test_search_scores_are_the_fusions_scores(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
+    from retrieval.ranking import fused_scores
+
+    searcher, _ = corpus
+    store = searcher.store
+    query = "Russian government bonds"
+    n = searcher.candidates
+    bm25 = store.bm25().search(query, n)
+    dense = store.dense_ids(store.embedder.embed([query])[0], n)
+    learned = HybridSearcher(store, fusion="learned")
+    assert learned.ranker == default_ranker()
+    for hybrid, expected in (
+        (searcher, fused_scores(bm25, dense, alpha=0.2, power=2.0)),
+        (learned, default_ranker().scores(bm25, dense, store.bm25().article_of())),
+    ):
+        hits = hybrid.search(query, k=4)
+        assert [h.chunk_id for h in hits] == sorted(expected, key=lambda c: (-expected[c], c))[:4]
+        assert [h.score for h in hits] == pytest.approx([expected[h.chunk_id] for h in hits])
+
+
+def test_a_keyword_only_ranker_reproduces_the_bm25_order(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
+    from retrieval.ranking import FEATURES, LinearRanker
+
+    searcher, _ = corpus
+    keyword_only = LinearRanker(tuple(1.0 if f == "bm25_norm" else 0.0 for f in FEATURES))
+    ranked = HybridSearcher(searcher.store, fusion="learned", ranker=keyword_only).search("banks bonds sanctions", k=3)
+    plain = searcher.search_bm25("banks bonds sanctions", 3)
+    assert [h.chunk_id for h in ranked] == [h.chunk_id for h in plain]
+    assert [h.score for h in ranked] == pytest.approx([h.bm25_score / plain[0].bm25_score for h in plain])
 
 
 def test_exclude_filter_applies_in_both_retrievers(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
