@@ -14,7 +14,13 @@ that the simulated `product` row is what users get.
 
     .venv/bin/python bench/retrieval_quality.py                      # both data sets, full corpora
     .venv/bin/python bench/retrieval_quality.py --product            # + the real HybridSearcher (slower)
+    .venv/bin/python bench/retrieval_quality.py --depth 100          # the product's default candidates per list
+    .venv/bin/python bench/retrieval_quality.py --timing             # + microseconds per fusion, side by side
     .venv/bin/python bench/retrieval_quality.py --chunk-size 250     # near-sentence chunks (embeds again once)
+
+Rows: bm25, dense, `rrf k=5 w=1/1 (old product)`, RRF and score fusion tuned per data set and on both tune halves
+together, the product's score fusion (retrieval.ranking.fused_scores defaults), sum-of-top-2-chunks pooling, and
+the learned ranker (--ranker, default the shipped retrieval/data/ranker.json from bench/train_ranker.py).
 """
 
 from __future__ import annotations
@@ -70,6 +76,8 @@ GRID_K = (1, 2, 3, 5, 10, 20, 60)
 GRID_W = (0.35, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)  # BM25 weight, dense weight 1
 GRID_ALPHA = tuple(round(a, 2) for a in np.arange(0.0, 1.01, 0.05))
 GRID_POWER = (1.0, 2.0)
+PROBES = 16
+MIN_PROBE_COSINE = 0.99  # the embedder is allowed to drift this little (speed-ups); more means re-embed
 
 Hits = list[tuple[str, float]]
 Scorer = Callable[[Hits, Hits, Mapping[str, str]], dict[str, float]]
@@ -130,6 +138,14 @@ def prepare(name: str, eval_dir: Path, cache_dir: Path, chunk_size: int) -> Prep
             raise SystemExit(f"{path} was built from other chunk texts; delete it and run again")
         vectors, qvecs = data["vectors"], data["qvecs"]
         query_ids = [str(q) for q in data["qids"]]
+        # The key cannot see a changed embedding graph: re-embed a few chunks and compare with the cached vectors.
+        probe = list(range(0, len(texts), max(1, len(texts) // PROBES)))[:PROBES]
+        agree = float(np.min(np.sum(embedder.embed([texts[i] for i in probe]) * vectors[probe], axis=1)))
+        print(
+            f"[{name}] cached vectors: {path.name}; today's embedder agrees to cosine >= {agree:.4f}", file=sys.stderr
+        )
+        if agree < MIN_PROBE_COSINE:
+            raise SystemExit(f"{path}: the embedder changed (cosine {agree:.3f}); delete the file and run again")
     else:
         print(
             f"[{name}] embedding {len(texts)} chunks and {len(query_ids)} queries (cached in {path})", file=sys.stderr
@@ -285,6 +301,33 @@ def variants(preps: Sequence[Prepared], ranker: LinearRanker | None) -> list[tup
     return rows
 
 
+def fusion_timing(preps: Sequence[Prepared], repeats: int = 5) -> str:
+    """Median and p95 microseconds per query of each fusion on the cached candidate lists (interleaved runs)."""
+    from retrieval.ranking import default_ranker
+
+    ranker = default_ranker()
+    calls: dict[str, Scorer] = {
+        "rrf k=5": rrf(5, 1.0),
+        "score (product)": lambda b, d, a: fused_scores(b, d),
+        "learned ranker": ranker.scores,
+    }
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(repeats):
+        for prep in preps:
+            assert prep.candidates is not None
+            for qid in prep.test:
+                for name, call in calls.items():  # interleaved: the three see the same machine load
+                    started = time.perf_counter()
+                    call(*prep.candidates[qid], prep.article_of)
+                    times[name].append((time.perf_counter() - started) * 1e6)
+    base = statistics.median(times["rrf k=5"])
+    lines = [f"{'fusion of two candidate lists':<30} {'median us':>10} {'p95 us':>8} {'x rrf':>6}"]
+    for name, us in times.items():
+        med = statistics.median(us)
+        lines.append(f"{name:<30} {med:>10.0f} {percentile(us, 95):>8.0f} {med / base:>6.2f}")
+    return "\n".join(lines)
+
+
 # --- the real product over a Chroma store filled from the cached vectors -----------------------------------
 
 
@@ -326,6 +369,7 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=300, help="chunks per list per query (eval's default)")
     parser.add_argument("--ranker", type=Path, default=RANKER_PATH, help="learned ranker weights to score")
     parser.add_argument("--product", action="store_true", help="also run the real HybridSearcher (test half)")
+    parser.add_argument("--timing", action="store_true", help="time each fusion on the cached candidate lists")
     args = parser.parse_args()
 
     preps = []
@@ -350,6 +394,8 @@ def main() -> None:
             label = f"HybridSearcher.search (ms med {statistics.median(ms):.1f} p95 {percentile(ms, 95):.1f})"
             rows.append((prep.name, label, result))
 
+    if args.timing:
+        print(fusion_timing(preps))
     print(
         f"Retrieval quality, TEST half of the judged queries (settings tuned on the TUNE half); "
         f"chunk {args.chunk_size}, depth {args.depth}; ranker features: {', '.join(FEATURES)}"

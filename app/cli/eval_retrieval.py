@@ -1,4 +1,5 @@
-"""CLI command: `claimdesk eval retrieval` scores BM25, dense and hybrid search on a BEIR-layout data set."""
+"""CLI command: `claimdesk eval retrieval` scores BM25, dense, RRF, the learned ranker and the product's hybrid
+search (`hybrid`, the last line) on a BEIR-layout data set."""
 
 from __future__ import annotations
 
