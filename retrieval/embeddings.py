@@ -46,7 +46,8 @@ INPUTS = ("input_ids", "token_type_ids", "attention_mask")  # order of the Casts
 _BUILD_VERSION = 1  # bump when the rebuilt graph changes, so stale cache files are not reused
 
 Graph = Literal["quantized", "fp32", "package"]
-"""quantized: fused graph, int8 weights, activations quantized per batch (default, fastest measured);
+"""quantized: fused graph, the package's int8 weights, activations quantized on the fly, one text per call
+(default, fastest measured);
 fp32: the same fused graph with the int8 weights dequantized (matches the packaged graph to ~1e-6);
 package: the graph exactly as shipped."""
 GRAPHS: tuple[str, ...] = get_args(Graph)
@@ -80,8 +81,11 @@ def default_cache_dir() -> Path:
 
 def _packaged_weights(source: Path) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
     """The packaged graph's weights by torch module name: (int8 values, per-column scale) or (fp32, None)."""
-    import onnx
-    from onnx import numpy_helper
+    try:
+        import onnx
+        from onnx import numpy_helper
+    except ImportError as exc:
+        raise ValueError("rebuilding the graph needs the 'onnx' package: `pip install onnx`") from exc
 
     graph = onnx.load(str(source)).graph
     inits = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
@@ -90,7 +94,7 @@ def _packaged_weights(source: Path) -> dict[str, tuple[np.ndarray, np.ndarray | 
     quantized: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     for n in graph.node:
         if n.op_type == "Mul" and n.input[0] in cast_source and n.input[1] in inits:
-            quantized[n.output[0]] = (inits[cast_source[n.input[0]]], inits[n.input[1]].reshape(-1))
+            quantized[n.output[0]] = (inits[cast_source[n.input[0]]], inits[n.input[1]])
     # Linear layers are Add(MatMul(x, W), <module>.bias) and only the bias keeps the torch name.
     producer = {o: n for n in graph.node for o in n.output}
     named: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
@@ -111,9 +115,9 @@ def _fp32(weight: tuple[np.ndarray, np.ndarray | None]) -> np.ndarray:
     values, scale = weight
     if scale is None:
         return values.astype(np.float32)
-    # Per-row (embedding tables, scale [rows]) or per-column (linear layers, scale [cols]) symmetric int8.
-    shaped = scale[:, None] if scale.shape[0] == values.shape[0] and scale.shape[0] != values.shape[1] else scale
-    return (values.astype(np.float32) * shaped).astype(np.float32)
+    # Symmetric int8; the scale keeps its packaged shape ([rows, 1] for embedding tables, [1, cols] for linear
+    # layers), so broadcasting applies it along the right axis.
+    return (values.astype(np.float32) * scale).astype(np.float32)
 
 
 def build_fused_graph(source: Path, quantized: bool) -> Any:
@@ -139,6 +143,7 @@ def build_fused_graph(source: Path, quantized: bool) -> Any:
     def linear(x: str, name: str, key: str) -> str:
         values, scale = w[key]
         if quantized and scale is not None:
+            scale = scale.reshape(-1)  # per output column
             zero = np.zeros(scale.shape, np.int8)
             args = [x, init(f"{name}.q", values), init(f"{name}.scale", scale), init(f"{name}.zero", zero)]
             return node("DynamicQuantizeMatMul", args, f"{name}.out")
@@ -171,7 +176,7 @@ def build_fused_graph(source: Path, quantized: bool) -> Any:
         if quantized and all(s is not None for _, s in qkv):
             xq = f"l{i}.xq"
             nodes.append(helper.make_node("DynamicQuantizeLinear", [x], [xq, f"{xq}.scale", f"{xq}.zero"]))
-            scale = np.concatenate([s for _, s in qkv if s is not None])
+            scale = np.concatenate([s.reshape(-1) for _, s in qkv if s is not None])
             att_in = [
                 xq,
                 init(f"l{i}.qkv.q", np.concatenate([v for v, _ in qkv], axis=1)),
