@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     local_model_path: Path | None = Field(None, description="Use this GGUF instead of the packaged Qwen model.")
     llm_threads: int = Field(0, ge=0, description="CPU threads for the local model (0 = all cores).")
     llm_parallel: int = Field(
-        4, ge=1, le=8, description="Concurrent LLM calls per extraction (the local model's llama.cpp slots)."
+        2, ge=1, le=8, description="Concurrent LLM calls per extraction (the local model's llama.cpp slots)."
     )
     llm_timeout: float = Field(120.0, gt=0, description="Seconds per LLM call before it is abandoned.")
     llm_max_retries: int = Field(2, ge=0, le=10, description="Retries after an invalid model output.")

@@ -71,6 +71,7 @@ class Variant:
     generated: list[int] = field(default_factory=list)
     evaluated: list[int] = field(default_factory=list)
     requests: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     result: ExtractionResult | None = None
 
 
@@ -78,6 +79,7 @@ def run_once(variant: Variant, article: Article, model_id: str) -> None:
     """One timed cascade extraction; appends its measures to the variant."""
     seen: list[float] = []
     before = variant.runtime.stats.snapshot() if variant.runtime else (0, 0, 0, 0)
+    cpu = time.process_time()  # all threads of this process: steadier than wall time on a shared machine
     t = time.perf_counter()
     try:
         result = variant.cascade.extract(article, on_claim=lambda _c: seen.append(time.perf_counter() - t))
@@ -87,6 +89,7 @@ def run_once(variant: Variant, article: Article, model_id: str) -> None:
         run = ExtractionRun(article_id=article.id, strategy="cascade", model=model_id, failures=failures)
         result = ExtractionResult(claims=kept, run=run)
     variant.totals.append(time.perf_counter() - t)
+    variant.cpu.append(time.process_time() - cpu)
     variant.firsts.append(seen[0] if seen else float("nan"))
     after = variant.runtime.stats.snapshot() if variant.runtime else (0, 0, 0, 0)
     variant.requests.append(after[0] - before[0])
@@ -135,10 +138,17 @@ def main() -> None:
         variants.append(Variant(n, build_extractor(s, llm, scorer, strategy="cascade"), runtime, load))
 
     day = datetime(2021, 4, 1, tzinfo=UTC)
-    for _rep in range(args.reps):
+    for rep in range(args.reps):
         for v in variants:
             day += timedelta(days=1)  # a new head for every run: the article is new to the model each time
             run_once(v, seed_article(published=day), model_id)
+            print(
+                f"n_parallel={v.parallel} rep={rep + 1}: {v.totals[-1]:.1f} s total, {v.cpu[-1]:.1f} CPU s, first claim {v.firsts[-1]:.2f} s, "
+                f"{v.generated[-1]} tokens generated, {v.evaluated[-1]} prompt tokens evaluated, "
+                f"load average {os.getloadavg()[0]:.1f}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     med = statistics.median
     if args.show:
@@ -161,15 +171,17 @@ def main() -> None:
     base = med(variants[0].totals)
     print(
         "| cascade, n_parallel | model load (s) | first claim (s) | total (s) | total vs "
-        f"n_parallel={variants[0].parallel} | tokens generated | prompt tokens evaluated | calls | claims | "
+        f"n_parallel={variants[0].parallel} | CPU s | CPU vs n_parallel={variants[0].parallel} | tokens generated | prompt tokens evaluated | calls | claims | "
         "grounded | gave up |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    base_cpu = med(variants[0].cpu)
     for v in variants:
         assert v.result is not None
         total = med(v.totals)
         print(
             f"| {v.parallel} | {v.load:.1f} | {med(v.firsts):.2f} | {total:.1f} | {total / base:.2f}x | "
+            f"{med(v.cpu):.1f} | {med(v.cpu) / base_cpu:.2f}x | "
             f"{med(v.generated):.0f} | {med(v.evaluated):.0f} | {med(v.requests):.0f} | {len(v.result.claims)} | "
             f"{grounded_share(v.result, article):.0%} | {len(v.result.run.failures)} |"
         )
