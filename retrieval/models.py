@@ -50,7 +50,9 @@ class Evidence(BaseModel):
     text: str
     start: int
     end: int
-    score: float = Field(description="Fused score (reciprocal rank fusion); higher is better.")
+    score: float = Field(
+        description="Fused score of the hybrid search (score fusion by default, see retrieval.ranking); higher is better."
+    )
     bm25_score: float | None = None
     dense_score: float | None = None
     bm25_rank: int | None = None
