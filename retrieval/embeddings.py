@@ -235,6 +235,7 @@ def build_cached_graph(source: Path, graph: str, cache_dir: Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(model.SerializeToString())
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a shared cache should be readable by others
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
