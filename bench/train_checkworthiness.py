@@ -94,14 +94,15 @@ _EMBEDDER = None
 def embed(texts: Sequence[str]) -> np.ndarray:
     """MiniLMEmbedder vectors for `texts`, cached on disk by content hash."""
     global _EMBEDDER
-    key = hashlib.sha256("\x1e".join(texts).encode("utf-8")).hexdigest()[:24]
-    path = CACHE_DIR / f"minilm-int8-{key}.npy"
-    if path.exists():
-        return np.load(path)
     if _EMBEDDER is None:
         from retrieval.embeddings import MiniLMEmbedder
 
         _EMBEDDER = MiniLMEmbedder()
+    # The graph is part of the key: vectors from another embedder graph must not train today's weights.
+    key = hashlib.sha256("\x1e".join(texts).encode("utf-8")).hexdigest()[:24]
+    path = CACHE_DIR / f"minilm-{_EMBEDDER.graph}-{key}.npy"
+    if path.exists():
+        return np.load(path)
     t0 = time.time()
     unique = sorted(set(texts), key=len)  # similar lengths per batch -> less padding
     vectors = dict(zip(unique, _EMBEDDER.embed(unique), strict=True))
