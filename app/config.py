@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     llm_parallel: int = Field(
         2, ge=1, le=8, description="Concurrent LLM calls per extraction (the local model's llama.cpp slots)."
     )
+    llm_speculative: str = Field(
+        "none", description="Local model n-gram speculative decoding: none, ngram_mod, ngram_simple[:n[:max_draft]]."
+    )
     llm_timeout: float = Field(120.0, gt=0, description="Seconds per LLM call before it is abandoned.")
     llm_max_retries: int = Field(2, ge=0, le=10, description="Retries after an invalid model output.")
     extraction_strategy: Literal["auto", "cascade", "whole-article"] = "auto"

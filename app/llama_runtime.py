@@ -14,6 +14,47 @@ from typing import Any
 from app.errors import ModelError
 
 DEFAULT_N_CTX = 4096
+# Prompt-lookup speculative decoding: the extraction JSON mostly copies the sentence from the prompt, and checking a
+# drafted run of tokens costs about one batched prompt step, so copied spans decode several tokens per step.
+DEFAULT_SPECULATIVE = "none"
+SPECULATIVE_TYPES = ("ngram_simple", "ngram_map_k", "ngram_mod")
+
+
+def parse_speculative(spec: str) -> tuple[str, int, int]:
+    """("none" or an n-gram type, lookup n-gram size, max drafted tokens) from "type[:n[:m]]", e.g. "ngram_simple:3:16"."""
+    name, *sizes = spec.strip().lower().replace("-", "_").split(":")
+    if name in ("", "none", "off"):
+        return "none", 0, 0
+    if name not in SPECULATIVE_TYPES or len(sizes) > 2 or not all(x.isdigit() and int(x) > 0 for x in sizes):
+        raise ModelError(
+            f"Unknown speculative decoding {spec!r}; use none or one of {', '.join(SPECULATIVE_TYPES)}, "
+            "optionally with :lookup_size:max_draft (e.g. ngram_simple:3:16)."
+        )
+    n = int(sizes[0]) if sizes else 3
+    m = int(sizes[1]) if len(sizes) > 1 else 16
+    return name, n, m
+
+
+def _apply_speculative(params: Any, spec: str) -> None:
+    """Set llama.cpp's speculative decoding on `params` (xllamacpp.CommonParams) from a parse_speculative string."""
+    import xllamacpp
+
+    name, n, m = parse_speculative(spec)
+    if name == "none":
+        return
+    sp = params.speculative
+    sp.types = [getattr(xllamacpp.common_speculative_type, f"COMMON_SPECULATIVE_TYPE_{name.upper()}")]
+    if name == "ngram_mod":
+        sp.ngram_mod.n_match = n
+        sp.ngram_mod.n_max = m
+        sp.ngram_mod.n_min = 1
+    else:
+        cfg = getattr(sp, name)
+        cfg.size_n = n  # tokens that must match the context before a draft is proposed
+        cfg.size_m = m  # tokens drafted after the match
+        cfg.min_hits = 1
+    sp.draft.n_max = m
+    sp.draft.n_min = 0
 
 
 def default_threads() -> int:
@@ -33,6 +74,8 @@ class RuntimeStats:
     cached_tokens: int = 0
     generated_tokens: int = 0
     peak_in_flight: int = 0
+    drafted_tokens: int = 0
+    accepted_tokens: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, timings: dict[str, Any]) -> None:
@@ -42,6 +85,8 @@ class RuntimeStats:
             self.prompt_tokens += int(timings.get("prompt_n", 0))
             self.cached_tokens += int(timings.get("cache_n", 0))
             self.generated_tokens += int(timings.get("predicted_n", 0))
+            self.drafted_tokens += int(timings.get("draft_n", 0))  # present only with speculative decoding
+            self.accepted_tokens += int(timings.get("draft_n_accepted", 0))
 
     def snapshot(self) -> tuple[int, int, int, int]:
         """(requests, prompt tokens evaluated, prompt tokens from cache, tokens generated) so far."""
@@ -64,6 +109,7 @@ class LocalRuntime:
         n_parallel: int = 1,
         api_key: str | None = None,
         port: int = 0,
+        speculative: str = DEFAULT_SPECULATIVE,
     ) -> None:
         import xllamacpp
 
@@ -94,6 +140,8 @@ class LocalRuntime:
         params.port = port
         params.api_keys = [self.api_key]
         params.endpoint_slots = False
+        self.speculative = speculative
+        _apply_speculative(params, speculative)
         started = time.perf_counter()
         try:
             self._server = xllamacpp.Server(params)
@@ -186,15 +234,24 @@ class LocalRuntime:
         }
 
 
-_RUNTIMES: dict[tuple[str, int, int, int], LocalRuntime] = {}
+_RUNTIMES: dict[tuple[str, int, int, int, str], LocalRuntime] = {}
 _RUNTIMES_LOCK = threading.Lock()
 
 
-def get_runtime(path: Path, *, threads: int = 0, n_ctx: int = DEFAULT_N_CTX, n_parallel: int = 1) -> LocalRuntime:
-    """The process-wide runtime for this model file and slot count (loaded on first use, then reused)."""
-    key = (str(path.resolve()), threads, n_ctx, n_parallel)
+def get_runtime(
+    path: Path,
+    *,
+    threads: int = 0,
+    n_ctx: int = DEFAULT_N_CTX,
+    n_parallel: int = 1,
+    speculative: str = DEFAULT_SPECULATIVE,
+) -> LocalRuntime:
+    """The process-wide runtime for this model file, slot count and speculative mode (loaded once, then reused)."""
+    key = (str(path.resolve()), threads, n_ctx, n_parallel, speculative)
     with _RUNTIMES_LOCK:
         runtime = _RUNTIMES.get(key)
         if runtime is None:
-            runtime = _RUNTIMES[key] = LocalRuntime(path, threads=threads, n_ctx=n_ctx, n_parallel=n_parallel)
+            runtime = _RUNTIMES[key] = LocalRuntime(
+                path, threads=threads, n_ctx=n_ctx, n_parallel=n_parallel, speculative=speculative
+            )
         return runtime

@@ -1,9 +1,9 @@
 """Benchmark claim extraction on the seed article: scorer alone (first claims) vs the cascade with the embedded LLM.
 
 Run:  .venv/bin/python bench/extraction_seed.py [--data-dir .claimdesk] [--reps 3] [--llm local] [--threads N]
-                                                 [--parallel 1 2 4] [--show]
+                                                 [--parallel 1 2 4] [--spec none ngram_simple] [--show]
 Prints Markdown tables of medians over --reps runs: the scorer alone, then the cascade once per llama.cpp slot
-count (--parallel), side by side. Each model is loaded once, before the timed runs (its load time is a column).
+count (--parallel) and speculative decoding mode (--spec, see app/llama_runtime.parse_speculative), side by side. Each model is loaded once, before the timed runs (its load time is a column).
 The runs are interleaved (rep 1 of every slot count, then rep 2, ...) so a load spike hits them alike, and every
 run sees the article as new: its head carries a different publication date, so nothing but the system prompt
 comes from the prompt cache (a repeated identical run would be served almost entirely from the RAM prompt cache).
@@ -30,7 +30,9 @@ from app.checkworthiness import CheckworthinessScorer  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.errors import ExtractionError  # noqa: E402
 from app.extraction import ExtractionResult, build_extractor  # noqa: E402
+from app.llama_runtime import DEFAULT_SPECULATIVE, get_runtime  # noqa: E402
 from app.llm import build_llm  # noqa: E402
+from app.local_model import resolve_model_path  # noqa: E402
 from app.models import Claim, ExtractionRun  # noqa: E402
 from retrieval.models import Article, content_id  # noqa: E402
 
@@ -60,9 +62,10 @@ def grounded_share(result: ExtractionResult, article: Article) -> float:
 
 @dataclass
 class Variant:
-    """One slot count under test and what its runs measured."""
+    """One slot count and speculative mode under test and what its runs measured."""
 
     parallel: int
+    spec: str
     cascade: Any
     runtime: Any
     load: float
@@ -72,13 +75,32 @@ class Variant:
     evaluated: list[int] = field(default_factory=list)
     requests: list[int] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
+    drafted: list[int] = field(default_factory=list)
+    accepted: list[int] = field(default_factory=list)
     result: ExtractionResult | None = None
+
+    @property
+    def name(self) -> str:
+        """The variant's label in the tables."""
+        return f"{self.parallel} / {self.spec}"
+
+
+def _statements(result: ExtractionResult) -> list[tuple[int, str, str]]:
+    """What the model wrote per claim (offset, type, statement): equal lists mean the variants decoded alike."""
+    return sorted((c.start, c.claim_type, c.statement) for c in result.claims)
+
+
+def _drafts(runtime: Any) -> tuple[int, int]:
+    """(tokens drafted, drafted tokens accepted) so far by speculative decoding."""
+    stats = getattr(runtime, "stats", None)
+    return getattr(stats, "drafted_tokens", 0), getattr(stats, "accepted_tokens", 0)
 
 
 def run_once(variant: Variant, article: Article, model_id: str) -> None:
     """One timed cascade extraction; appends its measures to the variant."""
     seen: list[float] = []
     before = variant.runtime.stats.snapshot() if variant.runtime else (0, 0, 0, 0)
+    drafts = _drafts(variant.runtime)
     cpu = time.process_time()  # all threads of this process: steadier than wall time on a shared machine
     t = time.perf_counter()
     try:
@@ -95,7 +117,23 @@ def run_once(variant: Variant, article: Article, model_id: str) -> None:
     variant.requests.append(after[0] - before[0])
     variant.evaluated.append(after[1] - before[1])
     variant.generated.append(after[3] - before[3])
+    drafted, accepted = _drafts(variant.runtime)
+    variant.drafted.append(drafted - drafts[0])
+    variant.accepted.append(accepted - drafts[1])
     variant.result = result
+
+
+def load_runtime(chat_model: Any, settings: Settings, spec: str) -> Any:
+    """Load the embedded model with speculative mode `spec` and make `chat_model` use it (None for remote LLMs)."""
+    if not callable(getattr(chat_model, "runtime", None)):
+        return None
+    path = chat_model.model_path or resolve_model_path(settings)
+    runtime = get_runtime(
+        path, threads=chat_model.threads, n_ctx=chat_model.n_ctx, n_parallel=chat_model.parallel, speculative=spec
+    )
+    # The chat model asks get_runtime for the configured mode on every call; pin this variant's runtime instead.
+    object.__setattr__(chat_model, "runtime", lambda: runtime)
+    return runtime
 
 
 def main() -> None:
@@ -107,6 +145,9 @@ def main() -> None:
     parser.add_argument("--show", action="store_true", help="print each slot count's claims (last rep)")
     parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0 = all cores; 1 on a busy box)")
     parser.add_argument("--parallel", type=int, nargs="+", default=[1, 2, 4], help="slot counts to compare")
+    parser.add_argument(
+        "--spec", nargs="+", default=None, help="speculative modes to compare (default: the configured one)"
+    )
     args = parser.parse_args()
     settings = Settings(data_dir=args.data_dir, llm_threads=args.threads)
     article = seed_article()
@@ -125,17 +166,18 @@ def main() -> None:
 
     variants: list[Variant] = []
     model_id = ""
+    specs = args.spec or [DEFAULT_SPECULATIVE]
     for n in args.parallel:
-        s = settings.model_copy(update={"llm_parallel": n})
-        t = time.perf_counter()
-        llm = build_llm(s, spec=args.llm)
-        if llm is None:
-            raise SystemExit("--llm none has no cascade to measure")
-        model_id = llm.model_id
-        runtime_fn = getattr(llm.chat_model, "runtime", None)
-        runtime = runtime_fn() if callable(runtime_fn) else None  # load now, not in the first extraction
-        load = time.perf_counter() - t
-        variants.append(Variant(n, build_extractor(s, llm, scorer, strategy="cascade"), runtime, load))
+        for spec in specs:
+            s = settings.model_copy(update={"llm_parallel": n})
+            t = time.perf_counter()
+            llm = build_llm(s, spec=args.llm)
+            if llm is None:
+                raise SystemExit("--llm none has no cascade to measure")
+            model_id = llm.model_id
+            runtime = load_runtime(llm.chat_model, s, spec)  # load now, not in the first extraction
+            load = time.perf_counter() - t
+            variants.append(Variant(n, spec, build_extractor(s, llm, scorer, strategy="cascade"), runtime, load))
 
     day = datetime(2021, 4, 1, tzinfo=UTC)
     for rep in range(args.reps):
@@ -143,8 +185,9 @@ def main() -> None:
             day += timedelta(days=1)  # a new head for every run: the article is new to the model each time
             run_once(v, seed_article(published=day), model_id)
             print(
-                f"n_parallel={v.parallel} rep={rep + 1}: {v.totals[-1]:.1f} s total, {v.cpu[-1]:.1f} CPU s, first claim {v.firsts[-1]:.2f} s, "
-                f"{v.generated[-1]} tokens generated, {v.evaluated[-1]} prompt tokens evaluated, "
+                f"n_parallel={v.parallel} spec={v.spec} rep={rep + 1}: {v.totals[-1]:.1f} s total, {v.cpu[-1]:.1f} CPU s, "
+                f"first claim {v.firsts[-1]:.2f} s, {v.generated[-1]} tokens generated, "
+                f"{v.accepted[-1]}/{v.drafted[-1]} drafted accepted, {v.evaluated[-1]} prompt tokens evaluated, "
                 f"load average {os.getloadavg()[0]:.1f}",
                 file=sys.stderr,
                 flush=True,
@@ -154,7 +197,7 @@ def main() -> None:
     if args.show:
         for v in variants:
             assert v.result is not None
-            print(f"\nn_parallel={v.parallel}:")
+            print(f"\nn_parallel={v.parallel} spec={v.spec}:")
             for c in sorted(v.result.claims, key=lambda c: c.start):
                 print(f"- [{c.checkworthiness:.2f} {c.claim_type}] {c.statement}  (claimant={c.claimant})")
             for line in dict.fromkeys(v.result.run.failures):
@@ -168,22 +211,23 @@ def main() -> None:
     print(f"| total, warm | {med(warm):.3f} | - |")
     print(f"| claims / grounded | {len(first.claims)} / {grounded_share(first, article):.0%} | - |")
     print()
-    base = med(variants[0].totals)
+    base, base_cpu, ref = med(variants[0].totals), med(variants[0].cpu), variants[0]
     print(
-        "| cascade, n_parallel | model load (s) | first claim (s) | total (s) | total vs "
-        f"n_parallel={variants[0].parallel} | CPU s | CPU vs n_parallel={variants[0].parallel} | tokens generated | prompt tokens evaluated | calls | claims | "
-        "grounded | gave up |"
+        f"| cascade, n_parallel / spec | model load (s) | first claim (s) | total (s) | total vs {ref.name} | CPU s | "
+        f"CPU vs {ref.name} | tokens generated | drafted accepted / drafted | prompt tokens evaluated | calls | "
+        f"claims | grounded | gave up | statements same as {ref.name} |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    base_cpu = med(variants[0].cpu)
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for v in variants:
-        assert v.result is not None
+        assert v.result is not None and ref.result is not None
         total = med(v.totals)
+        same = _statements(v.result) == _statements(ref.result)
         print(
-            f"| {v.parallel} | {v.load:.1f} | {med(v.firsts):.2f} | {total:.1f} | {total / base:.2f}x | "
-            f"{med(v.cpu):.1f} | {med(v.cpu) / base_cpu:.2f}x | "
-            f"{med(v.generated):.0f} | {med(v.evaluated):.0f} | {med(v.requests):.0f} | {len(v.result.claims)} | "
-            f"{grounded_share(v.result, article):.0%} | {len(v.result.run.failures)} |"
+            f"| {v.name} | {v.load:.1f} | {med(v.firsts):.2f} | {total:.1f} | {total / base:.2f}x | "
+            f"{med(v.cpu):.1f} | {med(v.cpu) / base_cpu:.2f}x | {med(v.generated):.0f} | "
+            f"{med(v.accepted):.0f} / {med(v.drafted):.0f} | {med(v.evaluated):.0f} | {med(v.requests):.0f} | "
+            f"{len(v.result.claims)} | {grounded_share(v.result, article):.0%} | {len(v.result.run.failures)} | "
+            f"{'yes' if same else 'no'} |"
         )
     print(
         "\nTargets: first claim <= 5 s (the scorer's claims are shown first), total <= 30 s, >= 10 claims, 100% grounded."

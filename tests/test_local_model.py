@@ -21,6 +21,7 @@ import pytest
 
 from app.config import Settings
 from app.errors import ConfigurationError, ModelError
+from app.llama_runtime import get_runtime, parse_speculative
 from app.llm import build_llm
 from app.local_model import (
     MODEL_SHA256,
@@ -179,6 +180,15 @@ def test_local_model_path_skips_the_hash_but_must_exist(tmp_path: Path) -> None:
     assert resolve_model_path(Settings(local_model_path=other)) == other
     with pytest.raises(ConfigurationError, match="CLAIMDESK_LOCAL_MODEL_PATH"):
         check_gguf(tmp_path / "nope.gguf")
+
+
+def test_speculative_modes_parse_and_unknown_ones_say_what_is_allowed() -> None:
+    assert parse_speculative("none") == ("none", 0, 0)
+    assert parse_speculative("ngram-mod") == ("ngram_mod", 3, 16)
+    assert parse_speculative("ngram_simple:4:12") == ("ngram_simple", 4, 12)
+    for bad in ("eagle", "ngram_simple:0", "ngram_mod:2:x", "ngram_mod:1:2:3"):
+        with pytest.raises(ModelError, match="none or one of ngram_simple"):
+            parse_speculative(bad)
 
 
 # --- the real model (slow) -------------------------------------------------------------------------------------
@@ -351,3 +361,39 @@ def test_real_model_follows_a_pydantic_schema_with_refs(shared_settings: Setting
         [("system", "Extract facts as JSON."), ("human", "Text: Exports rose 12% in 2023, the ministry said.")]
     )
     Facts.model_validate_json(text)
+
+
+CLAIM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "statement": {"type": "string", "maxLength": 300},
+        "claim_type": {"type": "string", "enum": ["statistical", "causal", "quote", "other"]},
+        "needs_context": {"type": "boolean"},
+    },
+    "required": ["statement", "claim_type", "needs_context"],
+    "additionalProperties": False,
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", ["ngram_mod", "ngram_simple"])
+def test_speculative_runtime_returns_schema_valid_json(model_path: Path, spec: str) -> None:
+    runtime = get_runtime(model_path, threads=0, n_parallel=2, speculative=spec)
+    sentence = "Customs data showed China's trade with Russia rose 64% in 2022 to a record $190 billion."
+    out = runtime.chat(
+        {
+            "messages": [
+                {"role": "system", "content": "Rewrite the sentence as one checkable claim, copying its words."},
+                {"role": "user", "content": sentence},
+            ],
+            "json_schema": CLAIM_SCHEMA,
+            "temperature": 0,
+            "max_tokens": 120,
+        },
+        timeout=900,
+    )
+    data = json.loads(out["content"])
+    jsonschema.validate(data, CLAIM_SCHEMA)
+    assert "64" in data["statement"] and "190" in data["statement"]
+    assert runtime.stats.drafted_tokens > 0  # llama.cpp really drafted from the prompt's n-grams
+    assert out["timings"]["draft_n"] >= out["timings"]["draft_n_accepted"] > 0
