@@ -5,7 +5,7 @@ Run:  .venv/bin/python bench/extraction_seed.py [--data-dir .claimdesk] [--reps 
 Prints Markdown tables of medians over --reps runs: the scorer alone, then the cascade once per llama.cpp slot
 count (--parallel) and speculative decoding mode (--spec, see app/llama_runtime.parse_speculative), side by side. Each model is loaded once, before the timed runs (its load time is a column).
 The runs are interleaved (rep 1 of every slot count, then rep 2, ...) so a load spike hits them alike, and every
-run sees the article as new: its head carries a different publication date, so nothing but the system prompt
+run sees the article as new: each rep's head carries a different publication date, so nothing but the system prompt
 comes from the prompt cache (a repeated identical run would be served almost entirely from the RAM prompt cache).
 Targets: first claims <= 5 s, cascade total <= 30 s, >= 10 claims, 100% grounded.
 The load average is printed: on a busy 2-core machine llama.cpp slows down sharply, so compare at similar load.
@@ -181,8 +181,10 @@ def main() -> None:
 
     day = datetime(2021, 4, 1, tzinfo=UTC)
     for rep in range(args.reps):
+        # A new head every rep: the article is new to the model each time. Every variant has its own runtime (own
+        # prompt cache), so within a rep all see the same head and their outputs are comparable.
+        day += timedelta(days=1)
         for v in variants:
-            day += timedelta(days=1)  # a new head for every run: the article is new to the model each time
             run_once(v, seed_article(published=day), model_id)
             print(
                 f"n_parallel={v.parallel} spec={v.spec} rep={rep + 1}: {v.totals[-1]:.1f} s total, {v.cpu[-1]:.1f} CPU s, "
