@@ -29,6 +29,7 @@ from app.llama_runtime import LocalRuntime as LocalRuntime
 from app.llama_runtime import RuntimeStats as RuntimeStats
 from app.llama_runtime import default_threads as default_threads
 from app.llama_runtime import get_runtime as get_runtime
+from app.llama_runtime import parse_speculative
 
 MODEL_ID = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 MODEL_FILENAME = f"{MODEL_ID}.gguf"
@@ -261,6 +262,7 @@ class LocalChatModel(BaseChatModel):
     n_ctx: int = DEFAULT_N_CTX
     threads: int = 0
     parallel: int = Field(1, ge=1, description="llama.cpp slots: concurrent calls decoded as one batch.")
+    speculative: str = Field("none", description="n-gram speculative decoding mode (see parse_speculative).")
     max_tokens: int = 512
     temperature: float = 0.0
     timeout: float = 120.0
@@ -275,11 +277,13 @@ class LocalChatModel(BaseChatModel):
             model_id = settings.local_model_path.stem
         elif not (settings.model_dir / MODEL_FILENAME).exists():
             packaged_parts()  # fail now, naming the package, rather than at the first extraction
+        parse_speculative(settings.llm_speculative)  # a typo fails here, naming the allowed values
         return cls(
             settings=settings,
             model_id=model_id,
             threads=settings.llm_threads,
             parallel=settings.llm_parallel,
+            speculative=settings.llm_speculative,
             timeout=settings.llm_timeout,
         )
 
@@ -298,7 +302,9 @@ class LocalChatModel(BaseChatModel):
             if self.settings is None:
                 raise ConfigurationError("LocalChatModel needs model_path or settings.")
             path = resolve_model_path(self.settings)
-        return get_runtime(path, threads=self.threads, n_ctx=self.n_ctx, n_parallel=self.parallel)
+        return get_runtime(
+            path, threads=self.threads, n_ctx=self.n_ctx, n_parallel=self.parallel, speculative=self.speculative
+        )
 
     def _generate(
         self,

@@ -26,6 +26,7 @@ from app.llm import build_llm
 from app.local_model import (
     MODEL_SHA256,
     MODEL_SIZE,
+    LocalChatModel,
     ModelPart,
     check_gguf,
     join_parts,
@@ -189,6 +190,16 @@ def test_speculative_modes_parse_and_unknown_ones_say_what_is_allowed() -> None:
     for bad in ("eagle", "ngram_simple:0", "ngram_mod:2:x", "ngram_mod:1:2:3"):
         with pytest.raises(ModelError, match="none or one of ngram_simple"):
             parse_speculative(bad)
+
+
+def test_speculative_setting_reaches_the_chat_model_and_typos_fail_early(tmp_path: Path) -> None:
+    other = tmp_path / "other.gguf"
+    other.write_bytes(b"GGUF" + bytes(16))
+    model = LocalChatModel.from_settings(Settings(local_model_path=other, llm_speculative="ngram_map_k:3:4"))
+    assert model.speculative == "ngram_map_k:3:4"
+    assert LocalChatModel.from_settings(Settings(local_model_path=other)).speculative == "none"
+    with pytest.raises(ModelError, match="none or one of ngram_simple"):
+        LocalChatModel.from_settings(Settings(local_model_path=other, llm_speculative="eagle"))
 
 
 # --- the real model (slow) -------------------------------------------------------------------------------------
