@@ -230,7 +230,9 @@ def main() -> None:
         f"grouped+background vs per-article {walls[names[1]] / walls[names[4]]:.2f}x, "
         f"vs prefetched {walls[names[2]] / walls[names[4]]:.2f}x"
     )
-    print(f"embedder (int8 ONNX, sorted batches): {tokens} tokens in {embed_s:.1f}s = {tokens / embed_s:.0f} tokens/s")
+    print(
+        f"embedder ({MiniLMEmbedder().graph} graph, prefetch pass): {tokens} tokens in {embed_s:.1f}s = {tokens / embed_s:.0f} tokens/s"
+    )
     unchanged = sum(1 for s in statuses if s == "unchanged")
     print(
         f"re-ingest unchanged: {len(items)} articles in {again_s:.2f}s, {unchanged} unchanged, "

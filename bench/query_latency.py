@@ -2,7 +2,7 @@
 
 Chunks are synthetic sentences over a Zipf-distributed vocabulary, written through ChunkStore.add_article with
 precomputed random unit vectors (so 100k chunks need no model time); every query then goes through the real
-path: MiniLM query embedding, Chroma HNSW, the BM25 index and RRF in HybridSearcher.
+path: MiniLM query embedding, Chroma HNSW, the BM25 index and score fusion in HybridSearcher.
 
     .venv/bin/python bench/query_latency.py                 # 10k and 100k chunks, 100 queries each
     .venv/bin/python bench/query_latency.py --sizes 10000 --queries 50
