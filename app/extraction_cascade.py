@@ -91,7 +91,10 @@ def check_faithful(statement: str, sentence: str, sources: str) -> None:
     said = _content_words(sentence)
     stated = _content_words(statement)
     if said and len(said & stated) < MIN_KEPT * len(said):
-        raise ValueError(f"statement: it must restate this sentence, keeping its facts and words: {sentence!r}")
+        raise ValueError(
+            "statement: it must restate this whole sentence, keeping its facts and words; for a quotation write "
+            f"who said it and what they said (e.g. 'X said that ...'), not the quoted words alone: {sentence!r}"
+        )
     new = stated - _content_words(sources)
     if stated and len(new) > MAX_NEW * len(stated):
         raise ValueError(

@@ -429,7 +429,7 @@ def test_a_rewrite_that_copies_the_prompt_example_is_sent_back(settings: Setting
     chat = QueueChatModel(responses=[copied, rewrite("Russia expelled 10 US diplomats on Monday.")])
     result = CascadeExtractor(settings, fake_handle(chat), RuleScorer()).extract(article)
     assert len(chat.calls) == 2
-    assert "must restate this sentence" in str(chat.calls[1][-1].content)
+    assert "must restate this whole sentence" in str(chat.calls[1][-1].content)
     assert result.claims[0].statement == "Russia expelled 10 US diplomats on Monday."
 
 
