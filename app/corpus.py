@@ -298,12 +298,8 @@ class Corpus:
             loaded = read_bytes(name, data, max_bytes=self.settings.max_source_bytes)
             # Two uploads may share a file name without being the same document: never replace on name alone.
             return self._store_loaded(loaded.article, loaded.notes, on_article, replace_same_source=False)
-        except SourceError as exc:
-            return SourceOutcome(name, "failed", message=exc.reason)
-        except RetrievalLayerError as exc:
-            return SourceOutcome(name, "failed", message=str(exc))
         except Exception as exc:
-            return SourceOutcome(name, "failed", message=f"could not store it: {exc}")
+            return _failure(name, exc)
 
     def ingest_one(self, source: str, on_article: OnArticle | None = None) -> SourceOutcome:
         """Ingest one file or URL, raising IngestError with the reason when it fails."""

@@ -288,9 +288,13 @@ class ChunkStore:
             for p in group:
                 owner.update(dict.fromkeys(idx.chunk_ids_for([p.article.id]), p.article.id))
         found = self.chunk_col.get(ids=sorted(owner), include=[])["ids"]
-        for lo in range(0, len(found), self.max_batch):
-            self.chunk_col.delete(ids=found[lo : lo + self.max_batch])
+        self._delete_chunk_ids(found)
         return {owner[cid] for cid in found}
+
+    def _delete_chunk_ids(self, ids: Sequence[str]) -> None:
+        """Delete chunks by id, in batches Chroma accepts."""
+        for lo in range(0, len(ids), self.max_batch):
+            self.chunk_col.delete(ids=ids[lo : lo + self.max_batch])
 
     def _delete_chunks(self, article_ids: Sequence[str]) -> set[str]:
         """Delete the chunks of `article_ids` from Chroma; returns the articles that had any."""
@@ -298,9 +302,7 @@ class ChunkStore:
             {"article_id": article_ids[0]} if len(article_ids) == 1 else {"article_id": {"$in": list(article_ids)}}
         )
         got = self.chunk_col.get(where=where, include=["metadatas"])
-        ids = got["ids"]
-        for lo in range(0, len(ids), self.max_batch):
-            self.chunk_col.delete(ids=ids[lo : lo + self.max_batch])
+        self._delete_chunk_ids(got["ids"])
         return {str(m["article_id"]) for m in got["metadatas"] or []}
 
     def delete_article(self, article_id: str) -> bool:
