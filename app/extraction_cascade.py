@@ -3,10 +3,11 @@
 Every call shares one prefix (system prompt + article head) so llama.cpp's prompt cache reuses it; only the
 neighbouring sentence and the sentence itself change at the end. The first (most check-worthy) sentence is sent
 alone so that prefix is evaluated once; the rest go out `llm_parallel` at a time, which the embedded model
-decodes as one batch (CPU decoding is memory-bound, so a batch of 4 costs far less than 4 single steps). The quote is the sentence, so grounding holds
-by construction; a rewrite that drops the sentence's facts or brings in words from nowhere is sent back (small
-models copy the prompt's example or drift); when the model gives up on a sentence, the sentence is kept as
-written (needs_context=True) and the failure is recorded in the run.
+decodes as one batch (on 2 cores that saved only 10-15%: decoding there is compute-bound, see the README).
+The quote is the sentence, so grounding holds by construction; a rewrite that drops the sentence's facts or
+brings in words from nowhere is sent back (small models copy the prompt's example or drift); when the model
+gives up on a sentence, the sentence is kept as written (needs_context=True) and the failure is recorded in the
+run.
 """
 
 from __future__ import annotations
