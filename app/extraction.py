@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.errors import ExtractionError
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
+from app.references import time_reference, unresolved_reference
 from prompts import Prompt, load_prompt
 from retrieval.models import Article
 
@@ -81,6 +82,7 @@ class JsonLLM(Protocol):
     @property
     def strong(self) -> bool: ...
     def json_runnable(self, schema: dict[str, Any], *, max_tokens: int = 512) -> Runnable[Any, str]: ...
+    def prefill(self, messages: list[BaseMessage]) -> str: ...
 
 
 @dataclass
@@ -149,7 +151,7 @@ def make_claim(
         "end": end,
         "statement": statement.strip() or quote,
         "claim_type": claim_type or guess_claim_type(quote),
-        "claimant": (claimant or "").strip() or None,
+        "claimant": (claimant or "").strip(" ,;:") or None,
         "time_reference": (time_reference or "").strip() or None,
         "checkworthiness": min(1.0, max(0.0, float(checkworthiness))),
         "needs_context": needs_context,
@@ -190,7 +192,14 @@ class ScorerOnlyExtractor:
         claims: list[Claim] = []
         for i, s in enumerate(picked, 1):
             claim = make_claim(
-                article, s.start, s.end, statement=s.text, checkworthiness=s.score, provenance=provenance
+                article,
+                s.start,
+                s.end,
+                statement=s.text,
+                checkworthiness=s.score,
+                provenance=provenance,
+                time_reference=time_reference(s.text),
+                needs_context=unresolved_reference(s.text) is not None,
             )
             claims.append(claim)
             if on_claim:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 import secrets
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.errors import ModelError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_N_CTX = 4096
 # Prompt-lookup speculative decoding: the extraction JSON mostly copies the sentence from the prompt, and checking a
@@ -110,10 +115,12 @@ class LocalRuntime:
         api_key: str | None = None,
         port: int = 0,
         speculative: str = DEFAULT_SPECULATIVE,
+        state_dir: Path | None = None,
     ) -> None:
         import xllamacpp
 
         self.path = path
+        self.state_dir = state_dir
         # xllamacpp always serves HTTP too; a random key keeps other local processes and web pages off it.
         self.api_key = api_key or secrets.token_urlsafe(24)
         self.threads = threads or default_threads()
@@ -139,7 +146,10 @@ class LocalRuntime:
         params.hostnames = ["127.0.0.1"]
         params.port = port
         params.api_keys = [self.api_key]
-        params.endpoint_slots = False
+        # Saved prompt states (see prefill) go through llama.cpp's slot save/restore, which is an HTTP endpoint.
+        params.endpoint_slots = state_dir is not None
+        if state_dir is not None:
+            params.slot_save_path = str(state_dir) + os.sep  # llama.cpp joins it to file names as a plain string
         self.speculative = speculative
         _apply_speculative(params, speculative)
         started = time.perf_counter()
@@ -151,6 +161,7 @@ class LocalRuntime:
         self._state = threading.Lock()
         self._busy = 0
         self._publish = False
+        self._prefilled: dict[str, str] = {}
         self.stats = RuntimeStats()
         if self.n_parallel > 1:
             for slot in range(self.n_parallel):  # an empty slot never loads from the RAM cache (see above)
@@ -163,6 +174,80 @@ class LocalRuntime:
         if slot is not None:
             request["id_slot"] = slot
         self._server.handle_completions(request)
+
+    def prefill(self, messages: list[dict[str, str]], *, timeout: float = 120.0) -> str:
+        """Put the state of a fixed prompt prefix (a system prompt) into every slot, from disk when an earlier
+        process saved it; otherwise compute it once and save it for the next process.
+
+        Returns "restored", "saved", "cached" (done earlier in this process) or "off" (no state_dir). Any failure
+        only costs the time it would have saved: the prefix is then computed by the first real request.
+        """
+        if self.state_dir is None:
+            return "off"
+        key = self._prefix_key(messages)
+        if key in self._prefilled:
+            return "cached"
+        taken = 0
+        try:
+            for _ in range(self.n_parallel):  # no request may run while slots are replaced
+                if not self._slots.acquire(timeout=timeout):
+                    return "busy"
+                taken += 1
+            outcome = self._prefill_locked(messages, key)
+        except Exception as exc:
+            log.warning("could not restore or save the prompt state (%s); computing it instead", exc)
+            outcome = "failed"
+        finally:
+            for _ in range(taken):
+                self._slots.release()
+        self._prefilled[key] = outcome
+        return outcome
+
+    def _prefix_key(self, messages: list[dict[str, str]]) -> str:
+        import xllamacpp
+
+        stat = self.path.stat()
+        # A state loads only into the slot layout it was saved from (n_ctx, slots): they are part of its name.
+        version = getattr(xllamacpp, "__version__", "?")
+        ident = [self.path.name, stat.st_size, version, self.n_ctx, self.n_parallel, messages]
+        return hashlib.sha256(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:24]
+
+    def _prefill_locked(self, messages: list[dict[str, str]], key: str) -> str:
+        assert self.state_dir is not None
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        name = f"prefix-{key}.bin"
+        path = self.state_dir / name
+        if path.exists():
+            try:
+                for slot in range(self.n_parallel):
+                    self._slot_action(slot, "restore", name)
+                os.utime(path)  # pruning keeps the recently used states
+                return "restored"
+            except (OSError, ModelError) as exc:  # a damaged or foreign file: compute the state again below
+                log.warning("saved prompt state %s could not be restored (%s); computing it again", name, exc)
+                path.unlink(missing_ok=True)
+        # One token on slot 0 computes the prefix; llama.cpp keeps it in the slot, which is then saved.
+        self._server.handle_chat_completions(
+            {"messages": messages, "max_tokens": 1, "temperature": 0, "cache_prompt": True, "id_slot": 0}
+        )
+        tmp = f"prefix-{key}.{os.getpid()}.tmp"
+        self._slot_action(0, "save", tmp)
+        os.replace(self.state_dir / tmp, path)
+        _prune_states(self.state_dir, keep=path)
+        for slot in range(1, self.n_parallel):
+            self._slot_action(slot, "restore", name)
+        return "saved"
+
+    def _slot_action(self, slot: int, action: str, filename: str) -> None:
+        request = urllib.request.Request(
+            f"{self.address}/slots/{slot}?action={action}",
+            data=json.dumps({"filename": filename}).encode(),
+            headers={"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer = json.loads(response.read())
+        if "error" in answer:
+            raise ModelError(f"llama.cpp slot {action} failed: {answer['error']}")
 
     @property
     def address(self) -> str:
@@ -234,7 +319,17 @@ class LocalRuntime:
         }
 
 
-_RUNTIMES: dict[tuple[str, int, int, int, str], LocalRuntime] = {}
+MAX_SAVED_STATES = 8  # ~11 MB each for a 400-token prefix
+
+
+def _prune_states(state_dir: Path, *, keep: Path) -> None:
+    """Delete all but the most recently used saved prompt states (a changed prompt leaves its old state behind)."""
+    states = sorted(state_dir.glob("prefix-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [p for p in states if p != keep][MAX_SAVED_STATES - 1 :]:
+        old.unlink(missing_ok=True)
+
+
+_RUNTIMES: dict[tuple[str, int, int, int, str, str], LocalRuntime] = {}
 _RUNTIMES_LOCK = threading.Lock()
 
 
@@ -245,13 +340,19 @@ def get_runtime(
     n_ctx: int = DEFAULT_N_CTX,
     n_parallel: int = 1,
     speculative: str = DEFAULT_SPECULATIVE,
+    state_dir: Path | None = None,
 ) -> LocalRuntime:
     """The process-wide runtime for this model file, slot count and speculative mode (loaded once, then reused)."""
-    key = (str(path.resolve()), threads, n_ctx, n_parallel, speculative)
+    key = (str(path.resolve()), threads, n_ctx, n_parallel, speculative, str(state_dir))
     with _RUNTIMES_LOCK:
         runtime = _RUNTIMES.get(key)
         if runtime is None:
             runtime = _RUNTIMES[key] = LocalRuntime(
-                path, threads=threads, n_ctx=n_ctx, n_parallel=n_parallel, speculative=speculative
+                path,
+                threads=threads,
+                n_ctx=n_ctx,
+                n_parallel=n_parallel,
+                speculative=speculative,
+                state_dir=state_dir,
             )
         return runtime

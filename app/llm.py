@@ -99,6 +99,18 @@ class LLMHandle:
             inner = model.bind(json_schema=schema, max_tokens=max_tokens) | RunnableLambda(_text_of)
         return _guarded(inner, self.spec, self._secrets())
 
+    def prefill(self, messages: list[BaseMessage]) -> str:
+        """Ready a fixed prompt prefix (system prompt) before the calls that share it.
+
+        The embedded model restores the prefix's saved state from disk, or computes and saves it once; for
+        hosted models this does nothing ("off"): their providers cache prompts on their side.
+        """
+        from app.local_model import LocalChatModel
+
+        if isinstance(self.chat_model, LocalChatModel):
+            return self.chat_model.prefill(messages)
+        return "off"
+
     def _secrets(self) -> list[str]:
         secrets: list[str] = []
         for attr in ("openai_api_key", "anthropic_api_key", "api_key"):

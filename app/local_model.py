@@ -303,8 +303,17 @@ class LocalChatModel(BaseChatModel):
                 raise ConfigurationError("LocalChatModel needs model_path or settings.")
             path = resolve_model_path(self.settings)
         return get_runtime(
-            path, threads=self.threads, n_ctx=self.n_ctx, n_parallel=self.parallel, speculative=self.speculative
+            path,
+            threads=self.threads,
+            n_ctx=self.n_ctx,
+            n_parallel=self.parallel,
+            speculative=self.speculative,
+            state_dir=self.settings.model_dir / "prompt-states" if self.settings is not None else None,
         )
+
+    def prefill(self, messages: list[BaseMessage]) -> str:
+        """Load (or compute once and save) the state of a fixed prompt prefix; see LocalRuntime.prefill."""
+        return self.runtime().prefill([_message_dict(m) for m in messages])
 
     def _generate(
         self,

@@ -43,3 +43,7 @@ def test_cascade_with_the_embedded_model_on_the_seed_article() -> None:
     # the model produced (not merely fell back on) most statements
     assert len(rewritten) >= 0.8 * len(result.claims), result.run.failures
     assert all(c.provenance.model == llm.model_id and c.provenance.prompt_hash for c in rewritten)
+    # time references are read from the sentences; words only the article explains are flagged, not guessed
+    assert any(c.time_reference == "on Monday" for c in result.claims)
+    flagged = [c for c in result.claims if c.quote.startswith("The statement came")]
+    assert all(c.needs_context and c.statement == c.quote for c in flagged)

@@ -261,8 +261,10 @@ def test_parallel_slots_share_the_prefix_and_decode_concurrently(shared_settings
     assert handle is not None
     runtime = handle.chat_model.runtime()  # type: ignore[attr-defined]
     assert runtime.n_parallel == 3
-    assert runtime is get_runtime(runtime.path, threads=shared_settings.llm_threads, n_parallel=3)
-    assert runtime is not get_runtime(runtime.path, threads=shared_settings.llm_threads, n_parallel=1)
+    states = shared_settings.model_dir / "prompt-states"
+    threads = shared_settings.llm_threads
+    assert runtime is get_runtime(runtime.path, threads=threads, n_parallel=3, state_dir=states)
+    assert runtime is not get_runtime(runtime.path, threads=threads, n_parallel=1, state_dir=states)
     head = "You answer questions about this report.\n" + "Exports of copper rose 12% to 4.1 million tonnes. " * 20
     model = handle.chat_model.bind(max_tokens=8)
     model.invoke([("system", head), ("human", "Question zero?")])  # one slot prefills the shared head
@@ -275,6 +277,30 @@ def test_parallel_slots_share_the_prefix_and_decode_concurrently(shared_settings
     for timings in answers:  # every slot got the head from the RAM prompt cache, none prefilled it again
         assert timings["cache_n"] > 200 and timings["prompt_n"] < 30, timings
     assert runtime.stats.peak_in_flight == 3  # the three were in llama.cpp at once, one slot each
+
+
+@pytest.mark.slow
+def test_prompt_prefix_state_is_saved_once_and_restored_by_a_new_runtime(model_path: Path, tmp_path: Path) -> None:
+    from app.local_model import get_runtime
+
+    system = "You answer questions about shipping.\n" + "The port of Rotterdam handled 440 million tonnes. " * 20
+    prefix = [{"role": "system", "content": system}, {"role": "user", "content": "<article>\n"}]
+    first = get_runtime(model_path, threads=2, n_parallel=2, state_dir=tmp_path)
+    assert first.prefill(prefix) == "saved" and first.prefill(prefix) == "cached"
+    (state,) = tmp_path.glob("prefix-*.bin")
+    # A new runtime with the same slot layout (as in a new process) loads the state instead of computing it.
+    second = get_runtime(model_path, threads=1, n_parallel=2, state_dir=tmp_path)
+    assert second.prefill(prefix) == "restored"
+    request = {"messages": [prefix[0], {"role": "user", "content": "<article>\nShips.\n</article>\nHow many?"}]}
+    timings = second.chat({**request, "max_tokens": 2, "cache_prompt": True}, timeout=900)["timings"]
+    assert timings["cache_n"] > 200 and timings["prompt_n"] < 40, timings
+    # A damaged state file is computed and saved again, never trusted.
+    state.write_bytes(b"not a llama.cpp state" * 100)
+    third = get_runtime(model_path, threads=3, n_parallel=2, state_dir=tmp_path)
+    assert third.prefill(prefix) == "saved" and state.stat().st_size > 1_000_000
+    # Another slot layout keeps its own state file.
+    assert get_runtime(model_path, threads=2, n_parallel=1, state_dir=tmp_path).prefill(prefix) == "saved"
+    assert len(list(tmp_path.glob("prefix-*.bin"))) == 2
 
 
 @pytest.mark.slow

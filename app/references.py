@@ -1,0 +1,124 @@
+"""Time references and unresolved references in a sentence, found by rules (no model, so never invented).
+
+`time_reference` is the article's own words for when a claimed fact happened ("on Monday", "last Thursday", "in
+March 2021"); the reviewer resolves them against the article's date. `unresolved_reference` finds a sentence that
+opens with a pronoun or a vague "the statement"-like subject, and `vague_reference` also a bare "the accusations"
+or "in response" further in: words a reader cannot follow without the article.
+"""
+
+from __future__ import annotations
+
+import re
+
+_DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_UNIT = r"(?:day|week|weekend|month|year|decade|quarter|spring|summer|autumn|fall|winter|morning|evening|night)"
+_NUMBER = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few|few)"
+_PREP = r"(?:on|in|since|by|until|till|before|after|from|during|through|between|as of|early|late|mid-?)"
+
+_PATTERNS = [
+    r"\b\d{4}-\d{2}-\d{2}\b",  # ISO date
+    rf"\b(?:{_PREP}\s+)?(?:(?:early|late|mid-?)\s*)?{_MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?\b",
+    rf"\b(?:{_PREP}\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+\d{{4}})?\b",
+    rf"\b(?:(?:on|last|next|this|early|late)\s+)?{_DAY}(?:\s+(?:morning|afternoon|evening|night))?\b",
+    rf"\b(?:this|last|next|earlier this|later this|the previous|the following|the same)\s+{_UNIT}\b",
+    rf"\b{_NUMBER}\s+{_UNIT}s?\s+(?:ago|earlier|later|before|after)\b",
+    r"\b(?:yesterday|today|tomorrow|tonight|recently)\b",
+    r"\b(?:in|since|by|until|before|after|from|during|through|as of)\s+(?:(?:1[89]|20)\d{2}\b|the\s+(?:1[89]|20)\d{2}s\b)",
+]
+_TIME = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
+# Weekday and month names are proper nouns: only their capitalised forms count ("may" and "march" are verbs).
+_NAME = re.compile(rf"{_DAY}|{_MONTH}")
+
+
+def time_reference(sentence: str) -> str | None:
+    """The sentence's own time expressions, in order, joined by "; "; None when it has none."""
+    found: list[str] = []
+    for m in _TIME.finditer(sentence):
+        text = m.group(0).strip()
+        names = _NAME.findall(text) or re.findall(rf"(?i){_DAY}|{_MONTH}", text)
+        if any(not n[0].isupper() for n in names):
+            continue
+        if text.lower() not in (f.lower() for f in found):
+            found.append(text)
+    return "; ".join(found) if found else None
+
+
+_PRONOUN_START = re.compile(
+    r"^[\s(]*(?:He|She|They|It|This|That|These|Those|His|Her|Their|Its|We|I)\b(?!\s+(?:is|was|has|had)\s+(?:not\s+)?"
+    r"(?:clear|unclear|likely|unlikely|possible|true|false|known|expected|estimated|reported|said|believed))"
+)
+_VAGUE_SUBJECT = re.compile(
+    r"^[\s(]*The\s+(?:statement|remarks?|comments?|move|decision|announcement|report|plan|deal|measures?|"
+    r"accusations?|allegations?|claims?|findings?|figures?|numbers?|incident|attack|event|meeting|talks|"
+    r"ministry|minister|spokesperson|spokesman|spokeswoman|official|company|country|government|agency|"
+    r"president|leader|group|study|bill|law|policy|proposal)\b"
+)
+
+
+def unresolved_reference(statement: str) -> str | None:
+    """The opening words a reader cannot resolve without the article ("He", "The statement"), or None."""
+    for pattern in (_PRONOUN_START, _VAGUE_SUBJECT):
+        m = pattern.match(statement)
+        if m:
+            return m.group(0).strip(" \"'“”‘’(")
+    return None
+
+
+_VAGUE_NOUN = (
+    r"statement|remarks|comments|move|decision|announcement|accusations?|allegations?|claims?|charges|findings|"
+    r"measures?|incident|deal|plan|proposal|report"
+)
+# "the accusations" with nothing after it saying which ("of", "that", "by", "against", ...); "in response" to nothing.
+_VAGUE_INSIDE = re.compile(
+    rf"\b(?:the|these|those|this|that|such)\s+(?:{_VAGUE_NOUN})\b(?!\s+(?:of|that|by|against|on|over|from|to|about|"
+    r"in|for|which|who)\b)|\bin response\b(?!\s+to\b)",
+    re.IGNORECASE,
+)
+
+
+def vague_reference(sentence: str) -> str | None:
+    """The first words of `sentence` that only the article can explain (an opening "He", a bare "the
+    accusations", "in response" to nothing), or None when the sentence stands alone by these rules."""
+    opening = unresolved_reference(sentence)
+    if opening:
+        return opening
+    m = _VAGUE_INSIDE.search(sentence)
+    return m.group(0) if m else None
+
+
+_PERSON_PRONOUN = re.compile(r"^[\s(]*(?:He|She|They|His|Her|Their)\b")
+
+
+def pronoun_subject(sentence: str) -> str | None:
+    """The personal pronoun a sentence opens with ("He said ..."), the one reference a small model resolves
+    reliably (with a name from the article); None otherwise."""
+    m = _PERSON_PRONOUN.match(sentence)
+    return m.group(0).strip(" (") if m else None
+
+
+_NAME_RUN = re.compile(
+    r"\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+(?:(?:de|van|von|bin|al|da|di|del|la|le)\s+)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?){1,3}"
+)
+_NOT_PERSON = frozenset(
+    "Ministry Union States Kingdom Nations Council Bank Party Department Government Agency Office Committee "
+    "Organization Organisation Association Commission University Institute Company Corporation Group Court House "
+    "Senate Congress Parliament Republic Federation Fund Reserve Street Times News Post Journal Press Service "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August "
+    "September October November December".split()
+)
+
+
+def person_names(text: str) -> list[str]:
+    """Runs of two to four capitalised words that look like a person's name ("Raj Patel"), in order; runs with
+    an institution or date word ("Foreign Ministry", "European Union") are left out. A rule, not a tagger: it
+    only backs up or stands in for the model when a sentence opens with "He" or "She"."""
+    names: list[str] = []
+    for m in _NAME_RUN.finditer(text):
+        words = m.group(0).split()
+        at_start = m.start() == 0 or text[: m.start()].rstrip().endswith((".", '"', "“"))
+        if at_start and len(words) >= 3:
+            words = words[1:]  # a sentence's first word is capitalised anyway ("Mayor Linda Ortiz")
+        if len(words) >= 2 and not _NOT_PERSON & set(words):
+            names.append(" ".join(words))
+    return names

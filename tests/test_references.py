@@ -1,0 +1,91 @@
+"""Rules that read time references and unresolved references out of a sentence (no model involved)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extraction_cascade import pick_referent, resolve_reference
+from app.references import person_names, pronoun_subject, time_reference, unresolved_reference, vague_reference
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Wang told a press briefing on Monday.", "on Monday"),
+        ("The statement came after Wang spoke last Thursday.", "last Thursday"),
+        ("Washington imposed sanctions on Russia this month.", "this month"),
+        ("The EU sanctioned officials in March over abuses.", "in March"),
+        ("The bank said on April 26, 2021 that it would close.", "on April 26, 2021"),
+        ("Prices rose 5% in 2019 and have doubled since the 1990s.", "in 2019; since the 1990s"),
+        ("The plant closed two weeks ago.", "two weeks ago"),
+        ("Emissions must fall by 2030, the report says.", "by 2030"),
+        ("Published 2021-04-26 by the ministry.", "2021-04-26"),
+        # "may" and "march" are verbs here, and a year inside a noun phrase is not when the claim happened
+        ("Protesters may march to parliament.", None),
+        ("Hackers interfered in the 2020 US presidential election.", None),
+        ("Russia expelled 10 US diplomats.", None),
+    ],
+)
+def test_time_reference_reads_the_sentence_own_words(sentence: str, expected: str | None) -> None:
+    assert time_reference(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("He said that China and Russia maintain a partnership.", "He"),
+        ("The statement came a few days after Wang spoke.", "The statement"),
+        ("Officials in Moscow called the accusations baseless.", "the accusations"),
+        ("Russia expelled 10 US diplomats in response.", "in response"),
+        ("Russia expelled 10 US diplomats in response to the sanctions.", None),
+        ("Beijing denies the allegations of forced labour.", None),
+        ('"We firmly oppose unilateral sanctions," Wang Wenbin said.', None),  # the speaker is named
+        ("It is unclear whether the talks will resume.", None),  # a dummy "it", not a reference
+        ("Washington imposed sanctions on both Russia and China this month.", None),
+    ],
+)
+def test_vague_reference_finds_words_only_the_article_explains(sentence: str, expected: str | None) -> None:
+    assert vague_reference(sentence) == expected
+
+
+def test_unresolved_reference_looks_only_at_the_opening_and_pronoun_subject_only_at_people() -> None:
+    assert unresolved_reference("The statement came later.") == "The statement"
+    assert unresolved_reference("Officials called the accusations baseless.") is None
+    assert pronoun_subject("She said fares would fall.") == "She"
+    assert pronoun_subject("Their members asked for buses.") == "Their"
+    assert pronoun_subject("It rained.") is None and pronoun_subject("The statement came.") is None
+
+
+def test_person_names_skip_institutions_dates_and_the_capitalised_first_word() -> None:
+    assert person_names("Council member Raj Patel voted against the plan.") == ["Raj Patel"]
+    assert person_names("Chinese Foreign Ministry spokesperson Wang Wenbin spoke on Monday.") == ["Wang Wenbin"]
+    assert person_names("The United States and the European Union sanctioned officials in March.") == []
+    assert person_names("Analysts at Commerzbank expect cuts.") == []
+    assert person_names("Raj Patel criticised Mayor Linda Ortiz.") == ["Raj Patel", "Mayor Linda Ortiz"]
+
+
+def test_resolve_reference_replaces_the_pronoun_keeping_case_and_possessives() -> None:
+    assert resolve_reference("He said  40 people died.", "He", "health minister Ana Costa") == (
+        "Health minister Ana Costa said 40 people died."
+    )
+    assert resolve_reference("Their members asked for buses.", "Their", "the union") == (
+        "The union's members asked for buses."
+    )
+    assert resolve_reference("Russia acted in response.", "in response", "the sanctions") == (
+        "Russia acted in response to the sanctions."
+    )
+
+
+def test_pick_referent_trusts_the_model_only_when_the_sentence_before_names_it() -> None:
+    before = "Council member Raj Patel voted against the plan."
+    assert pick_referent("He", "Council member Raj Patel", before) == "Council member Raj Patel"
+    # the model named the article's most prominent person instead: the one name in the sentence before wins
+    assert pick_referent("He", "Mayor Linda Ortiz", before) == "Raj Patel"
+    # "They" with no matching answer and no rule to fall back on: unresolved
+    assert pick_referent("They", "the company", "Analysts at Commerzbank expect cuts.") is None
+    assert pick_referent("They", "Analysts at Commerzbank", "Analysts at Commerzbank expect cuts.") == (
+        "Analysts at Commerzbank"
+    )
+    two = "Raj Patel criticised Linda Ortiz."
+    assert pick_referent("He", "Mayor Linda Ortiz", two) == "Mayor Linda Ortiz"  # names one before: kept
+    assert pick_referent("He", "the mayor of Paris", two) is None  # two names: the rule does not guess
