@@ -186,6 +186,7 @@ class ScorerOnlyExtractor:
         scored = self.scorer.score_article(article.text)
         run.sentences_scored = len(scored)
         provenance = Provenance(extractor="scorer", model=SCORER_MODEL_ID)
+        published = article.published.date() if article.published else None
         picked = sorted(
             picked_sentences(scored, self.scorer.threshold, self.settings.max_claims), key=lambda s: s.start
         )
@@ -198,7 +199,7 @@ class ScorerOnlyExtractor:
                 statement=s.text,
                 checkworthiness=s.score,
                 provenance=provenance,
-                time_reference=time_reference(s.text),
+                time_reference=time_reference(s.text, published),
                 needs_context=unresolved_reference(s.text) is not None,
             )
             claims.append(claim)

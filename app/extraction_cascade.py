@@ -37,7 +37,14 @@ from app.extraction import (
     raise_if_all_failed,
 )
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, utcnow
-from app.references import person_names, pronoun_subject, time_reference, unresolved_reference, vague_reference
+from app.references import (
+    dated,
+    person_names,
+    pronoun_subject,
+    time_reference,
+    unresolved_reference,
+    vague_reference,
+)
 from prompts import load_prompt
 from retrieval.models import Article
 from retrieval.sentences import Sentence, split_sentences
@@ -398,7 +405,8 @@ class CascadeExtractor:
     ) -> Claim:
         """The rewritten claim, or the sentence as written (needs_context) when the model gave up on it."""
         rw = outcome.value
-        when = time_reference(s.text)
+        published = article.published.date() if article.published else None
+        when = time_reference(s.text, published)
         if rw is not None:
             statement = rw.statement or " ".join(s.text.split())
             pronoun = pronoun_subject(s.text) if rw.statement is None else None
@@ -409,7 +417,7 @@ class CascadeExtractor:
                 article,
                 s.start,
                 s.end,
-                statement=statement,
+                statement=dated(statement, published),
                 checkworthiness=s.score,
                 provenance=provenance,
                 claim_type=rw.claim_type,

@@ -9,6 +9,7 @@ or "in response" further in: words a reader cannot follow without the article.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 _DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -31,8 +32,10 @@ _TIME = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 _NAME = re.compile(rf"{_DAY}|{_MONTH}")
 
 
-def time_reference(sentence: str) -> str | None:
-    """The sentence's own time expressions, in order, joined by "; "; None when it has none."""
+def time_reference(sentence: str, published: date | None = None) -> str | None:
+    """The sentence's own time expressions, in order, joined by "; "; None when it has none. With the article's
+    publication date, an expression that date fixes ("last Thursday", "yesterday") carries it: "last Thursday
+    (2021-04-22)"."""
     found: list[str] = []
     for m in _TIME.finditer(sentence):
         text = m.group(0).strip()
@@ -41,7 +44,48 @@ def time_reference(sentence: str) -> str | None:
             continue
         if text.lower() not in (f.lower() for f in found):
             found.append(text)
+    if published is not None:
+        found = [f"{f} ({when})" if (when := absolute_date(f, published)) else f for f in found]
     return "; ".join(found) if found else None
+
+
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = "January February March April May June July August September October November December".split()
+_RELATIVE = re.compile(rf"\b(?:(last)\s+({_DAY})|(yesterday)|(today)|(this|last)\s+(month|year))\b", re.IGNORECASE)
+
+
+def absolute_date(expression: str, published: date) -> str | None:
+    """What a relative expression means on the publication date: "last Thursday" -> "2021-04-22", "this month"
+    -> "April 2021"; None for anything a date alone does not fix ("on Monday" may be past or coming)."""
+    m = _RELATIVE.search(expression)
+    if not m:
+        return None
+    last_day, day, yesterday, today, which, unit = m.groups()
+    if last_day:
+        back = (published.weekday() - _DAYS.index(day.lower())) % 7 or 7  # the one before the publication day
+        return (published - timedelta(days=back)).isoformat()
+    if yesterday:
+        return (published - timedelta(days=1)).isoformat()
+    if today:
+        return published.isoformat()
+    if unit.lower() == "year":
+        return str(published.year - (which.lower() == "last"))
+    first = published.replace(day=1)
+    month = first if which.lower() == "this" else (first - timedelta(days=1)).replace(day=1)
+    return f"{_MONTHS[month.month - 1]} {month.year}"
+
+
+def dated(text: str, published: date | None) -> str:
+    """`text` with each relative expression the publication date fixes followed by that date in parentheses:
+    "told reporters last Thursday (2021-04-22) that ..." (a statement that stands alone in time)."""
+    if published is None:
+        return text
+
+    def add(m: re.Match[str]) -> str:
+        when = absolute_date(m.group(0), published)
+        return f"{m.group(0)} ({when})" if when else m.group(0)
+
+    return _RELATIVE.sub(add, text)
 
 
 _PRONOUN_START = re.compile(

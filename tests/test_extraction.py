@@ -198,6 +198,18 @@ def test_weak_model_answers_in_short_shapes_and_rules_resolve_what_it_gets_wrong
     assert grounded(result.claims, article)
 
 
+def test_relative_dates_get_the_date_the_publication_day_fixes(settings: Settings) -> None:
+    text = "Talks\n\nWang told reporters last Thursday that 5 envoys would meet on Monday."
+    article = make_article(text).model_copy(update={"published": datetime(2021, 4, 26, 9, tzinfo=UTC)})
+    chat = QueueChatModel(responder=_answer)
+    (claim,) = CascadeExtractor(settings, fake_handle(chat), RuleScorer()).extract(article).claims
+    assert claim.statement == "Wang told reporters last Thursday (2021-04-22) that 5 envoys would meet on Monday."
+    assert claim.time_reference == "last Thursday (2021-04-22); on Monday" and claim.quote in text
+    # the scorer alone keeps the sentence as the statement, and still dates the time reference
+    (alone,) = build_extractor(settings, None, RuleScorer()).extract(article).claims
+    assert alone.statement == alone.quote and alone.time_reference == claim.time_reference
+
+
 def test_strong_model_chooses_between_standing_alone_and_a_rewrite(settings: Settings) -> None:
     article = make_article("The health minister, Ana Costa, spoke on Monday.\n\nHe said 40 people died.")
     alone = json.dumps({"claimant": None, "claim_type": "statistic"})

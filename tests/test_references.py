@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from app.extraction_cascade import pick_referent, resolve_reference
-from app.references import person_names, pronoun_subject, time_reference, unresolved_reference, vague_reference
+from app.references import (
+    absolute_date,
+    dated,
+    person_names,
+    pronoun_subject,
+    time_reference,
+    unresolved_reference,
+    vague_reference,
+)
 
 
 @pytest.mark.parametrize(
@@ -89,3 +99,20 @@ def test_pick_referent_trusts_the_model_only_when_the_sentence_before_names_it()
     two = "Raj Patel criticised Linda Ortiz."
     assert pick_referent("He", "Mayor Linda Ortiz", two) == "Mayor Linda Ortiz"  # names one before: kept
     assert pick_referent("He", "the mayor of Paris", two) is None  # two names: the rule does not guess
+
+
+def test_the_publication_date_fixes_last_weekday_yesterday_and_this_month_but_not_on_monday() -> None:
+    monday = date(2021, 4, 26)
+    assert absolute_date("last Thursday", monday) == "2021-04-22"
+    assert absolute_date("last Monday", monday) == "2021-04-19"  # the one before, not the day itself
+    assert absolute_date("yesterday", monday) == "2021-04-25" and absolute_date("today", monday) == "2021-04-26"
+    assert absolute_date("this month", monday) == "April 2021"
+    assert absolute_date("last month", date(2021, 1, 15)) == "December 2020"
+    assert absolute_date("last year", monday) == "2020"
+    assert absolute_date("on Monday", monday) is None  # past or coming: the date alone cannot say
+    sentence = "Wang told reporters last Thursday that talks would resume on Monday."
+    assert (
+        dated(sentence, monday) == "Wang told reporters last Thursday (2021-04-22) that talks would resume on Monday."
+    )
+    assert dated(sentence, None) == sentence
+    assert time_reference(sentence, monday) == "last Thursday (2021-04-22); on Monday"
