@@ -260,7 +260,7 @@ class Corpus:
         from retrieval.loaders import expand_sources_detailed
 
         expansion = expand_sources_detailed(sources)
-        skipped = [SourceOutcome(s, "skipped", message="hidden file or unsupported type") for s in expansion.skipped]
+        skipped = [SourceOutcome(s, "skipped", message=expansion.reason(s)) for s in expansion.skipped]
         total = len(expansion.sources)
         run = _IngestRun(self, total, on_article)
 

@@ -41,6 +41,11 @@ class Expansion:
 
     sources: list[str]
     skipped: list[str]
+    reasons: dict[str, str] = field(default_factory=dict)  # skipped path -> why, in words for the user
+
+    def reason(self, path: str) -> str:
+        """Why `path` was skipped."""
+        return self.reasons.get(path, "skipped")
 
 
 def is_url(source: str) -> bool:
@@ -52,6 +57,8 @@ def expand_sources_detailed(sources: Sequence[str]) -> Expansion:
     """Expand folders recursively into supported files (sorted); hidden and unsupported entries are skipped."""
     out: list[str] = []
     skipped: list[str] = []
+    reasons: dict[str, str] = {}
+    unsupported = f"not a supported type ({', '.join(SUPPORTED_SUFFIXES)})"
     for src in sources:
         path = Path(src)
         if is_url(src) or not path.is_dir():
@@ -62,11 +69,16 @@ def expand_sources_detailed(sources: Sequence[str]) -> Expansion:
             if any(part.startswith(".") for part in rel.parts):
                 if p.is_file():
                     skipped.append(str(p))
+                    reasons[str(p)] = "hidden"
                 continue
             if not p.is_file():
                 continue
-            (out if p.suffix.lower() in SUPPORTED_SUFFIXES else skipped).append(str(p))
-    return Expansion(out, skipped)
+            if p.suffix.lower() in SUPPORTED_SUFFIXES:
+                out.append(str(p))
+            else:
+                skipped.append(str(p))
+                reasons[str(p)] = unsupported
+    return Expansion(out, skipped, reasons)
 
 
 def expand_sources(sources: Sequence[str]) -> list[str]:

@@ -47,3 +47,24 @@ def test_cascade_with_the_embedded_model_on_the_seed_article() -> None:
     assert any(c.time_reference == "on Monday" for c in result.claims)
     flagged = [c for c in result.claims if c.quote.startswith("The statement came")]
     assert all(c.needs_context and c.statement == c.quote for c in flagged)
+
+
+def test_whole_article_strategy_with_the_embedded_model_keeps_only_grounded_claims() -> None:
+    """The strategy meant for strong hosted models, run on the 1.5B model: slower and looser, but whatever it
+    returns is grounded or discarded and counted (measured here: 8 claims in ~43 s, 1 invented quote dropped)."""
+    from app.checkworthiness import CheckworthinessScorer
+    from app.llm import build_llm
+
+    settings = Settings(data_dir=SHARED_DATA_DIR, llm_timeout=600)
+    llm = build_llm(settings)
+    assert llm is not None
+    text = SEED.read_text(encoding="utf-8")
+    article = Article(
+        id=content_id(text), title=text.split("\n", 1)[0], source=SEED.name, text=text, ingested_at=utcnow()
+    )
+    extractor = build_extractor(settings, llm, CheckworthinessScorer.load(), strategy="whole-article")
+    result = extractor.extract(article)
+    assert result.run.strategy == "whole-article" and result.run.claims_kept == len(result.claims) >= 4
+    assert all(article.text[c.start : c.end] == c.quote for c in result.claims)
+    assert all(c.provenance.extractor == "whole-article" and c.statement.strip() for c in result.claims)
+    assert len({c.id for c in result.claims}) == len(result.claims)  # merged without duplicates

@@ -187,6 +187,8 @@ def test_expand_sources_recursive_sorted_skipping_hidden_and_other(tmp_path: Pat
     names = [str(Path(s).relative_to(tmp_path)) for s in exp.sources]
     assert names == ["a.md", "b.txt", "e.markdown", "sub/c.html", "sub/d.pdf"]
     assert sorted(Path(s).name for s in exp.skipped) == [".hidden.txt", "img.png", "x.txt"]
+    reasons = {Path(s).name: exp.reason(s) for s in exp.skipped}
+    assert reasons["img.png"].startswith("not a supported type (.txt, .md") and reasons[".hidden.txt"] == "hidden"
     assert expand_sources(["https://example.org/a", str(tmp_path / "b.txt")]) == [
         "https://example.org/a",
         str(tmp_path / "b.txt"),
