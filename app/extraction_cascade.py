@@ -274,7 +274,7 @@ class CascadeExtractor:
         self.template = self.prompt.chat_template()
         self.runnables = {
             shape: llm.json_runnable(rewrite_schema(shape), max_tokens=REWRITE_MAX_TOKENS)
-            for shape in ("alone", "resolve", "either")
+            for shape in ("alone", "resolve", "rewrite", "either")
         }
 
     def shape_for(self, sentence: str) -> tuple[str, str | None]:
@@ -286,6 +286,8 @@ class CascadeExtractor:
         """
         if self.llm.strong:
             return "either", vague_reference(sentence)
+        if self.settings.cascade_statements == "model":  # the slower path: the model rewrites every sentence
+            return "rewrite", None
         pronoun = pronoun_subject(sentence)
         return ("resolve" if pronoun else "alone"), pronoun
 

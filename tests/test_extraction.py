@@ -222,6 +222,16 @@ def test_strong_model_chooses_between_standing_alone_and_a_rewrite(settings: Set
     assert claim.statement == "Health minister Ana Costa said 40 people died." and not claim.needs_context
 
 
+def test_model_statements_setting_has_the_small_model_rewrite_every_sentence(settings: Settings) -> None:
+    article = make_article("Head.\n\nRussia expelled 10 US diplomats in response.")
+    chat = QueueChatModel(responses=[rewrite("Russia expelled 10 US diplomats in response to US sanctions.")])
+    slow = settings.model_copy(update={"cascade_statements": "model"})
+    (claim,) = CascadeExtractor(slow, fake_handle(chat), RuleScorer()).extract(article).claims
+    assert chat.call_kwargs[0]["json_schema"] == rewrite_schema("rewrite")
+    assert claim.statement == "Russia expelled 10 US diplomats in response to US sanctions."
+    assert not claim.needs_context  # "in response to US sanctions" is resolved
+
+
 def test_rewrite_schemas_are_closed_and_put_the_enum_last() -> None:
     alone, resolve, rewrite_shape = (rewrite_schema(s) for s in ("alone", "resolve", "rewrite"))
     assert alone["required"] == ["claimant", "claim_type"]
