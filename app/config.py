@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     local_model_path: Path | None = Field(None, description="Use this GGUF instead of the packaged Qwen model.")
     llm_threads: int = Field(0, ge=0, description="CPU threads for the local model (0 = all cores).")
     llm_parallel: int = Field(
-        2, ge=1, le=8, description="Concurrent LLM calls per extraction (the local model's llama.cpp slots)."
+        1, ge=1, le=8, description="Concurrent LLM calls per extraction (the local model's llama.cpp slots)."
     )
     llm_speculative: str = Field(
         "none", description="Local model n-gram speculative decoding: none, ngram_mod, ngram_simple[:n[:max_draft]]."

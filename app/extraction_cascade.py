@@ -1,13 +1,15 @@
-"""The cascade: the scorer picks check-worthy sentences, the LLM only rewrites each into a stand-alone claim.
+"""The cascade: the scorer picks check-worthy sentences, the LLM only says who claims each and what kind it is.
 
-Every call shares one prefix (system prompt + article head) so llama.cpp's prompt cache reuses it; only the
-neighbouring sentence and the sentence itself change at the end. The first (most check-worthy) sentence is sent
-alone so that prefix is evaluated once; the rest go out `llm_parallel` at a time, which the embedded model
-decodes as one batch (on 2 cores that saved only 10-15%: decoding there is compute-bound, see the README).
-The quote is the sentence, so grounding holds by construction; a rewrite that drops the sentence's facts or
-brings in words from nowhere is sent back (small models copy the prompt's example or drift); when the model
-gives up on a sentence, the sentence is kept as written (needs_context=True) and the failure is recorded in the
-run.
+Every call shares one prefix (system prompt + article head) so llama.cpp's prompt cache reuses it (the system
+prompt's state even across processes, see LLMHandle.prefill); only the sentence, and where needed the one before
+it, change at the end. The first (most check-worthy) sentence is sent alone so that prefix is evaluated once; the
+rest go out `llm_parallel` at a time (on 2 cores that saves nothing now that answers are short, so the default
+is 1; see the README). A small model answers in a short closed shape and the statement is the sentence with
+rule-checked fixes (app/references.py): an opening pronoun resolved, relative dates dated, and anything else only
+the article explains flagged needs_context rather than guessed. A strong model may rewrite the sentence; a
+rewrite that drops the sentence's facts or brings in words from nowhere is sent back. The quote is the sentence,
+so grounding holds by construction; when the model gives up on a sentence, the sentence is kept as written
+(needs_context=True) and the failure is recorded in the run.
 """
 
 from __future__ import annotations

@@ -45,6 +45,9 @@ def test_extract_all_with_the_scorer_alone_then_list_claims(settings: Settings, 
     listed = runner.invoke(app, ["claims", article.id])
     assert listed.exit_code == 0, listed.output
     assert stored[0].id in listed.stdout and f"{stored[0].start}-{stored[0].end}" in listed.stdout
+    # the seed's "The statement came ..." needs the article: flagged in the listing, as is its time reference
+    assert any(c.needs_context for c in stored) and "[needs context]" in listed.stdout
+    assert "last Thursday" in listed.stdout
 
     as_json = runner.invoke(app, ["claims", article.id, "--json"])
     assert as_json.exit_code == 0

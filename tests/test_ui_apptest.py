@@ -368,6 +368,20 @@ def test_review_button_on_the_article_page_opens_that_claim(wb: Workbench) -> No
     assert at.selectbox[4].value == target.id
 
 
+def test_a_claim_that_needs_context_says_so_on_the_review_page(wb: Workbench) -> None:
+    article_id = ingest_seed(wb)
+    flagged = [c for c, _ in wb.claims_with_reviews(article_id) if c.needs_context]
+    plain = [c for c, _ in wb.claims_with_reviews(article_id) if not c.needs_context]
+    assert flagged and plain  # the seed's "The statement came ..." sentence
+    at = page(wb, "article")
+    for claim, expected in ((flagged[0], True), (plain[0], False)):
+        [review_button] = [b for b in at.button if b.key == f"rv-{claim.id}"]
+        review_button.click().run()
+        assert not at.exception
+        assert any("Needs context" in str(w.value) for w in at.warning) is expected
+        at = page(wb, "article")
+
+
 def test_evidence_is_searched_once_per_claim_and_query(settings: Settings) -> None:
     calls: list[tuple[str, str | None]] = []
 

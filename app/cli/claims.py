@@ -180,6 +180,7 @@ def claims(
 ) -> None:
     """List an article's claims, most check-worthy first."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from app.config import get_settings
@@ -199,11 +200,18 @@ def claims(
         typer.echo(f"No claims for article {article_id} yet; run `claimdesk extract {article_id}`.")
         return
     table = Table(title=f"Claims of {article_id}")
-    for col in ("score", "type", "claimant", "statement", "quote at", "id"):
+    for col in ("score", "type", "claimant", "when", "statement", "quote at", "id"):
         table.add_column(col, overflow="fold")
     for c in found:
+        statement = f"[needs context] {c.statement}" if c.needs_context else c.statement
         table.add_row(
-            f"{c.checkworthiness:.2f}", c.claim_type, c.claimant or "-", c.statement, f"{c.start}-{c.end}", c.id
+            f"{c.checkworthiness:.2f}",
+            c.claim_type,
+            escape(c.claimant or "-"),
+            escape(c.time_reference or "-"),
+            escape(statement),
+            f"{c.start}-{c.end}",
+            c.id,
         )
     Console(width=160).print(table)
 

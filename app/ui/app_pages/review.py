@@ -183,6 +183,12 @@ with left:
         st.caption("Quote in its paragraph")
         st.markdown(wb.quote_in_context(claim, base), unsafe_allow_html=True)
     st.text_area("Standalone statement (edit if the model got it wrong)", key=key("stmt", claim.id), height=80)
+    if claim.needs_context:
+        st.warning(
+            "Needs context: the statement still leans on the article (a pronoun or a vague reference such as "
+            "“the accusations” that could not be resolved). Edit it to stand alone before publishing.",
+            icon=":material/link_off:",
+        )
     meta = [f"type: {claim.claim_type}", f"check-worthiness: {claim.checkworthiness:.2f}"]
     if claim.claimant:
         meta.append(f"claimant: {claim.claimant}")
