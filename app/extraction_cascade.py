@@ -40,6 +40,7 @@ from app.extraction import (
 )
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, utcnow
 from app.references import (
+    attributed,
     dated,
     person_names,
     pronoun_subject,
@@ -205,6 +206,20 @@ def pick_referent(pronoun: str, refers_to: str | None, previous: str) -> str | N
     return None
 
 
+def checked_claimant(claimant: str | None, sentence: str, article_text: str) -> str | None:
+    """A small model's claimant, checked by rules: none unless the sentence reports someone's words or view
+    ("Washington imposed sanctions" is the article's claim, not Washington's); the one person the sentence names
+    when the model named someone the sentence does not mention (it tends to name the article's main person);
+    never a name the article does not have."""
+    if not attributed(sentence):
+        return None
+    names = person_names(sentence)
+    words = _content_words(claimant or "")
+    if len(names) == 1 and not words & _content_words(sentence):
+        return names[0]
+    return claimant if claimant and words <= _content_words(article_text) else None
+
+
 def resolved_statement(sentence: str, phrase: str, refers_to: str, sources: str) -> str | None:
     """The sentence with `phrase` replaced by `refers_to`, or None when that answer fails the checks."""
     try:
@@ -364,6 +379,9 @@ class CascadeExtractor:
         for s, outcome in zip(picked, self._outcomes(picked, rewrite), strict=True):
             attempts += outcome.attempts
             claim = self._claim(article, s, outcome, provenance, sources.get(s.start, head), previous.get(s.start, ""))
+            if not self.llm.strong:  # the statement may now name who "He" is: the rules read it from there
+                said_by = checked_claimant(claim.claimant, claim.statement, article.text)
+                claim = claim.model_copy(update={"claimant": said_by})
             if outcome.value is None:
                 gave_up += 1
                 run.last_raw_output = outcome.last_raw

@@ -164,5 +164,23 @@ def person_names(text: str) -> list[str]:
         if at_start and len(words) >= 3:
             words = words[1:]  # a sentence's first word is capitalised anyway ("Mayor Linda Ortiz")
         if len(words) >= 2 and not _NOT_PERSON & set(words):
-            names.append(" ".join(words))
+            names.append(re.sub(r"['’]s$", "", " ".join(words)))  # "Vladimir Putin's call" names Vladimir Putin
     return names
+
+
+_REPORTING = (
+    "say|says|said|tell|tells|told|claims?|claimed|stated|announce[sd]?|added|adds|warn(?:s|ed)?|argue[sd]?|",
+    "insist(?:s|ed)?|den(?:y|ies|ied)|call(?:s|ed)|describe[sd]?|pledge[sd]?|vow(?:s|ed)?|promise[sd]?|",
+    "blame[sd]?|welcome[sd]?|expect(?:s|ed)?|predict(?:s|ed)?|estimate[sd]?|reported|believe[sd]?|accuse[sd]?|",
+    "alleges|urge[sd]?|noted|confirm(?:s|ed)?|reject(?:s|ed)?|dismiss(?:es|ed)?|critici[sz](?:es|ed)|",
+    "condemn(?:s|ed)?|wrote|writes|tweeted|repl(?:y|ies|ied)|respond(?:s|ed)|oppose[sd]?|suggest(?:s|ed)?|",
+    "admit(?:s|ted)?|acknowledge[sd]?|assert(?:s|ed)?|contend(?:s|ed)?|forecasts?",
+)
+# A quotation mark, "according to", or a reporting verb (whole words: "States" is not "stated").
+_ATTRIBUTION = re.compile(rf"[\"“”]|\baccording to\b|\b(?:{''.join(_REPORTING)})\b", re.IGNORECASE)
+
+
+def attributed(sentence: str) -> bool:
+    """Whether the sentence reports someone's words or view (a quote, "said", "according to", "denies", ...).
+    Without that, the article itself makes the claim and it has no claimant of its own."""
+    return _ATTRIBUTION.search(sentence) is not None

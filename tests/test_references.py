@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
-from app.extraction_cascade import pick_referent, resolve_reference
+from app.extraction_cascade import checked_claimant, pick_referent, resolve_reference
 from app.references import (
     absolute_date,
+    attributed,
     dated,
     person_names,
     pronoun_subject,
@@ -116,3 +117,26 @@ def test_the_publication_date_fixes_last_weekday_yesterday_and_this_month_but_no
     )
     assert dated(sentence, None) == sentence
     assert time_reference(sentence, monday) == "last Thursday (2021-04-22); on Monday"
+
+
+def test_a_claimant_needs_reported_words_and_a_name_from_the_article() -> None:
+    article = "Washington imposed sanctions this month. Russia said it would answer every sanction."
+    assert attributed("Russia said it would answer.") and attributed('"We oppose sanctions," Wang noted.')
+    assert not attributed("The United States and the EU sanctioned officials over alleged abuses.")
+    assert checked_claimant("US government", "Washington imposed sanctions this month.", article) is None
+    assert checked_claimant("Russia", "Russia said it would answer every sanction.", article) == "Russia"
+    assert checked_claimant("Kremlin", "Russia said it would answer every sanction.", article) is None  # invented
+
+
+def test_a_claimant_the_sentence_does_not_mention_gives_way_to_the_one_person_it_names() -> None:
+    article = "Mayor Linda Ortiz won. Union leader Maria Gomez welcomed the vote. Wang said it replied to Vladimir Putin's call."
+    assert (
+        checked_claimant("Mayor Linda Ortiz", "Union leader Maria Gomez welcomed the vote.", article) == "Maria Gomez"
+    )
+    # the model's "Wang Wenbin" shares "Wang" with the sentence: kept, although Putin is the one full name in it
+    assert checked_claimant(
+        "Wang Wenbin", "Wang said it replied to Vladimir Putin's call.", article + " Wang Wenbin"
+    ) == ("Wang Wenbin")
+    assert person_names("It replied to Russian President Vladimir Putin's call.") == [
+        "Russian President Vladimir Putin"
+    ]
