@@ -120,6 +120,11 @@ _TYPE_RULES: tuple[tuple[ClaimType, re.Pattern[str]], ...] = (
 )
 
 
+def has_number(sentence: str) -> bool:
+    """Whether the sentence states a quantity (a digit, "percent", "million", ...): what a statistic needs."""
+    return _TYPE_RULES[0][1].search(sentence) is not None
+
+
 def guess_claim_type(sentence: str) -> ClaimType:
     """A cheap keyword guess at the claim type, for when no model is asked."""
     for kind, pattern in _TYPE_RULES:

@@ -33,6 +33,8 @@ from app.extraction import (
     SentenceScorer,
     call_json,
     failure_line,
+    guess_claim_type,
+    has_number,
     make_claim,
     picked_sentences,
     prompt_provenance,
@@ -220,6 +222,19 @@ def checked_claimant(claimant: str | None, sentence: str, article_text: str) -> 
     return claimant if claimant and words <= _content_words(article_text) else None
 
 
+_DIRECT_QUOTE = re.compile(r"[\"“][^\"“”]{12,}[\"”]")
+
+
+def checked_claim_type(claim_type: ClaimType, sentence: str) -> ClaimType:
+    """A small model's claim type, corrected where the sentence plainly contradicts it: a direct quotation is a
+    quotation, and a "statistic" needs a number (the 1.5B model calls many plain sentences statistics)."""
+    if _DIRECT_QUOTE.search(sentence):
+        return "quotation"
+    if claim_type == "statistic" and not has_number(sentence):
+        return guess_claim_type(sentence)
+    return claim_type
+
+
 def resolved_statement(sentence: str, phrase: str, refers_to: str, sources: str) -> str | None:
     """The sentence with `phrase` replaced by `refers_to`, or None when that answer fails the checks."""
     try:
@@ -379,9 +394,11 @@ class CascadeExtractor:
         for s, outcome in zip(picked, self._outcomes(picked, rewrite), strict=True):
             attempts += outcome.attempts
             claim = self._claim(article, s, outcome, provenance, sources.get(s.start, head), previous.get(s.start, ""))
-            if not self.llm.strong:  # the statement may now name who "He" is: the rules read it from there
+            if not self.llm.strong and outcome.value is not None:
+                # the statement may now name who "He" is: the rules read the claimant from there
                 said_by = checked_claimant(claim.claimant, claim.statement, article.text)
-                claim = claim.model_copy(update={"claimant": said_by})
+                kind = checked_claim_type(claim.claim_type, s.text)
+                claim = claim.model_copy(update={"claimant": said_by, "claim_type": kind})
             if outcome.value is None:
                 gave_up += 1
                 run.last_raw_output = outcome.last_raw

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from app.extraction_cascade import checked_claimant, pick_referent, resolve_reference
+from app.extraction_cascade import checked_claim_type, checked_claimant, pick_referent, resolve_reference
 from app.references import (
     absolute_date,
     attributed,
@@ -140,3 +140,12 @@ def test_a_claimant_the_sentence_does_not_mention_gives_way_to_the_one_person_it
     assert person_names("It replied to Russian President Vladimir Putin's call.") == [
         "Russian President Vladimir Putin"
     ]
+
+
+def test_a_claim_type_the_sentence_contradicts_is_corrected() -> None:
+    quoted = '"We firmly oppose unilateral sanctions," Wang Wenbin told a briefing on Monday.'
+    assert checked_claim_type("statistic", quoted) == "quotation"
+    assert checked_claim_type("event", "Officials called the accusations baseless.") == "event"  # nothing contradicts
+    # a "statistic" without any number falls back to the keyword guess
+    assert checked_claim_type("statistic", "Wang told reporters that China remains committed.") == "quotation"
+    assert checked_claim_type("statistic", "Russia expelled 10 US diplomats.") == "statistic"
