@@ -261,6 +261,11 @@ def _faithfulness(sentence: str, sources: str, shape: str) -> Callable[[Sentence
     return check
 
 
+def _sources(head: str, previous: str, sentence: str) -> str:
+    """The prompt text a rewrite may draw its words from: the article head, the sentence before, the sentence."""
+    return f"{head}\n{previous}\n{sentence}"
+
+
 def article_head(article: Article, limit: int = HEAD_CHARS) -> str:
     """Title, date and the article's first paragraphs, cut at a sentence end within `limit` chars.
 
@@ -310,14 +315,13 @@ class CascadeExtractor:
         }
 
     def shape_for(self, sentence: str) -> tuple[str, str | None]:
-        """Which answer shape to ask for, and the words that need resolving (None if the rules found none).
+        """Which answer shape to ask for, and the opening pronoun the model is asked to resolve (or None).
 
-        A strong model decides whether the sentence stands alone; for the embedded one the rules decide, and a
-        rewrite is asked for only where they found something to resolve (the model then writes ~50 tokens; an
-        answer without a statement is ~20).
+        A strong model decides whether the sentence stands alone; for the embedded one the rules decide: who an
+        opening pronoun is, or only claimant and type (~17 tokens; a rewritten statement costs ~50 more).
         """
         if self.llm.strong:
-            return "either", vague_reference(sentence)
+            return "either", None
         if self.settings.cascade_statements == "model":  # the slower path: the model rewrites every sentence
             return "rewrite", None
         pronoun = pronoun_subject(sentence)
@@ -371,34 +375,26 @@ class CascadeExtractor:
         if picked:
             self.llm.prefill(self.prefix_messages())  # the embedded model loads the system prompt's saved state
 
-        sources: dict[int, str] = {}  # per sentence start: the prompt text a rewrite may draw its words from
-        previous: dict[int, str] = {}  # per sentence start: the sentence before it
+        def before(s: ScoredLike) -> str:
+            return self._context(sentences, ends, s)
 
         def rewrite(s: ScoredLike) -> CallOutcome[SentenceRewrite]:
-            before = previous[s.start] = self._context(sentences, ends, s)
-            shape, phrase = self.shape_for(s.text)
-            phrase = phrase if shape == "resolve" else None
+            shape, pronoun = self.shape_for(s.text)
             # The sentence before is sent when a pronoun must be resolved or the head does not hold it already.
-            context = before if phrase or _defuse(s.text) not in head else None
-            sources[s.start] = f"{head}\n{before}\n{s.text}"
+            context = before(s) if pronoun or _defuse(s.text) not in head else None
             return call_json(
                 self.runnables[shape],
-                self.messages_for(head, context, s.text, phrase),
+                self.messages_for(head, context, s.text, pronoun),
                 SentenceRewrite,
                 max_retries=self.settings.llm_max_retries,
                 timeout=self.settings.llm_timeout,
-                check=_faithfulness(s.text, sources[s.start], shape),
+                check=_faithfulness(s.text, _sources(head, before(s), s.text), shape),
             )
 
         # Callbacks run here, in the caller's thread (Streamlit needs that), in ranked order.
         for s, outcome in zip(picked, self._outcomes(picked, rewrite), strict=True):
             attempts += outcome.attempts
-            claim = self._claim(article, s, outcome, provenance, sources.get(s.start, head), previous.get(s.start, ""))
-            if not self.llm.strong and outcome.value is not None:
-                # the statement may now name who "He" is: the rules read the claimant from there
-                said_by = checked_claimant(claim.claimant, claim.statement, article.text)
-                kind = checked_claim_type(claim.claim_type, s.text)
-                claim = claim.model_copy(update={"claimant": said_by, "claim_type": kind})
+            claim = self._claim(article, s, outcome, provenance, head, before(s), checked=not self.llm.strong)
             if outcome.value is None:
                 gave_up += 1
                 run.last_raw_output = outcome.last_raw
@@ -439,10 +435,13 @@ class CascadeExtractor:
         s: ScoredLike,
         outcome: CallOutcome[SentenceRewrite],
         provenance: Provenance,
-        sources: str,
+        head: str,
         previous: str,
+        *,
+        checked: bool,
     ) -> Claim:
-        """The rewritten claim, or the sentence as written (needs_context) when the model gave up on it."""
+        """The model's claim, or the sentence as written (needs_context) when the model gave up on it; `checked`
+        puts a small model's claimant and type through the rules (checked_claimant, checked_claim_type)."""
         rw = outcome.value
         published = article.published.date() if article.published else None
         when = time_reference(s.text, published)
@@ -451,16 +450,22 @@ class CascadeExtractor:
             pronoun = pronoun_subject(s.text) if rw.statement is None else None
             referent = pick_referent(pronoun, rw.refers_to, previous) if pronoun else None
             if pronoun and referent:
+                sources = _sources(head, previous, s.text)
                 statement = resolved_statement(s.text, pronoun, referent, sources) or statement
+            statement = dated(statement, published)
+            claimant, claim_type = rw.claimant, rw.claim_type
+            if checked:  # the statement may now name who "He" is: the rules read the claimant from there
+                claimant = checked_claimant(claimant, statement, article.text)
+                claim_type = checked_claim_type(claim_type, s.text)
             return make_claim(
                 article,
                 s.start,
                 s.end,
-                statement=dated(statement, published),
+                statement=statement,
                 checkworthiness=s.score,
                 provenance=provenance,
-                claim_type=rw.claim_type,
-                claimant=rw.claimant,
+                claim_type=claim_type,
+                claimant=claimant,
                 time_reference=when,
                 # A statement that still says "He" or "the accusations" needs the article, whatever the model says.
                 needs_context=rw.needs_context or vague_reference(statement) is not None,
