@@ -231,8 +231,11 @@ class LocalRuntime:
             {"messages": messages, "max_tokens": 1, "temperature": 0, "cache_prompt": True, "id_slot": 0}
         )
         tmp = f"prefix-{key}.{os.getpid()}.tmp"
-        self._slot_action(0, "save", tmp)
-        os.replace(self.state_dir / tmp, path)
+        try:
+            self._slot_action(0, "save", tmp)
+            os.replace(self.state_dir / tmp, path)
+        finally:  # a failed save must not leave a partial file behind (only prefix-*.bin are pruned)
+            (self.state_dir / tmp).unlink(missing_ok=True)
         _prune_states(self.state_dir, keep=path)
         for slot in range(1, self.n_parallel):
             self._slot_action(slot, "restore", name)
