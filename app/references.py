@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-_DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")  # date.weekday() order
+_MONTHS = "January February March April May June July August September October November December".split()
+_DAY = f"(?:{'|'.join(_DAYS)})"
+_MONTH = f"(?:{'|'.join(_MONTHS)})"
 _UNIT = r"(?:day|week|weekend|month|year|decade|quarter|spring|summer|autumn|fall|winter|morning|evening|night)"
 _NUMBER = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few|few)"
 _PREP = r"(?:on|in|since|by|until|till|before|after|from|during|through|between|as of|early|late|mid-?)"
@@ -49,8 +51,6 @@ def time_reference(sentence: str, published: date | None = None) -> str | None:
     return "; ".join(found) if found else None
 
 
-_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_MONTHS = "January February March April May June July August September October November December".split()
 _RELATIVE = re.compile(rf"\b(?:(last)\s+({_DAY})|(yesterday)|(today)|(this|last)\s+(month|year))\b", re.IGNORECASE)
 
 
@@ -62,7 +62,7 @@ def absolute_date(expression: str, published: date) -> str | None:
         return None
     last_day, day, yesterday, today, which, unit = m.groups()
     if last_day:
-        back = (published.weekday() - _DAYS.index(day.lower())) % 7 or 7  # the one before the publication day
+        back = (published.weekday() - _DAYS.index(day.capitalize())) % 7 or 7  # the one before the publication day
         return (published - timedelta(days=back)).isoformat()
     if yesterday:
         return (published - timedelta(days=1)).isoformat()
