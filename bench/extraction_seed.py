@@ -36,7 +36,7 @@ from app.errors import ExtractionError  # noqa: E402
 from app.extraction import ExtractionResult, build_extractor  # noqa: E402
 from app.llama_runtime import DEFAULT_SPECULATIVE, get_runtime  # noqa: E402
 from app.llm import build_llm  # noqa: E402
-from app.local_model import _message_dict, resolve_model_path  # noqa: E402
+from app.local_model import resolve_model_path  # noqa: E402
 from app.models import Claim, ExtractionRun  # noqa: E402
 from retrieval.models import Article, content_id  # noqa: E402
 
@@ -199,7 +199,7 @@ def main() -> None:
             v = Variant(n, spec, cascade, runtime, load)
             if runtime is not None:  # what the first extraction of a process does first (timed apart from it)
                 t = time.perf_counter()
-                v.state = runtime.prefill([_message_dict(m) for m in cascade.prefix_messages()])
+                v.state = llm.prefill(cascade.prefix_messages())  # the chat model uses the pinned runtime
                 v.state_seconds = time.perf_counter() - t
             variants.append(v)
 
