@@ -119,7 +119,15 @@ def main() -> None:
     llm = build_llm(settings, spec=args.llm)
     if llm is not None:
         extractor = build_extractor(settings, llm, scorer, strategy="cascade")
-        tallies.append(run(f"cascade ({llm.model_id}, statements: {settings.cascade_statements})", extractor, docs, embedder, args.threshold))
+        tallies.append(
+            run(
+                f"cascade ({llm.model_id}, statements: {settings.cascade_statements})",
+                extractor,
+                docs,
+                embedder,
+                args.threshold,
+            )
+        )
 
     print(f"\nFactcheck-Bench: {len(docs)} documents, {tallies[0].gold} gold claims; match = MiniLM cosine >= "
           f"{args.threshold}; scorer threshold {scorer.threshold:.3f}; load average {os.getloadavg()[0]:.1f}\n")  # fmt: skip
