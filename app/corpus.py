@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from retrieval.embeddings import MiniLMEmbedder
-    from retrieval.models import Article, Chunk, Evidence
+    from retrieval.models import Article, ArticleInfo, Chunk, Evidence
     from retrieval.search import HybridSearcher
     from retrieval.store import AddStatus, ChunkStore
 
@@ -313,6 +313,11 @@ class Corpus:
         """Every article, newest ingest first."""
         with _retrieval_errors():
             return self.store.articles()
+
+    def article_infos(self) -> list[ArticleInfo]:
+        """Every article's title, source and dates (no texts read), newest ingest first."""
+        with _retrieval_errors():
+            return self.store.article_infos()
 
     def get_article(self, article_id: str) -> Article:
         """One article; RetrievalError when the id is unknown."""

@@ -27,6 +27,19 @@ class Article(BaseModel):
     content_type: str = "text/plain"
 
 
+class ArticleInfo(BaseModel):
+    """What listings show about an article, without its text (`Article` minus `text`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str
+    source: str
+    published: datetime | None = None
+    ingested_at: datetime
+    content_type: str = "text/plain"
+
+
 class Chunk(BaseModel):
     """A sentence-aligned slice of an article; `text == article.text[start:end]`."""
 

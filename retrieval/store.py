@@ -27,7 +27,7 @@ from retrieval.chroma_rows import (
 )
 from retrieval.embeddings import ChromaMiniLM, MiniLMEmbedder
 from retrieval.errors import StoreUnavailable
-from retrieval.models import Article, Chunk
+from retrieval.models import Article, ArticleInfo, Chunk
 
 # Callers import the client factories and the indexed-text helpers from here, as before the split.
 __all__ = [
@@ -316,28 +316,43 @@ class ChunkStore:
 
     # ---- reads ------------------------------------------------------------------------------------
     @staticmethod
-    def _article(aid: str, doc: str, meta: dict[str, Any]) -> Article:
-        return Article(
+    def _info(aid: str, meta: dict[str, Any]) -> ArticleInfo:
+        return ArticleInfo(
             id=aid,
             title=str(meta.get("title", "")),
             source=str(meta.get("source", "")),
-            text=doc,
             published=parse_dt(meta.get("published")),
             ingested_at=parse_dt(meta.get("ingested_at")) or datetime.fromtimestamp(0).astimezone(),
             content_type=str(meta.get("content_type", "text/plain")),
         )
 
-    def articles(self) -> list[Article]:
-        """All complete articles, newest ingest first."""
-        out: list[Article] = []
+    @classmethod
+    def _article(cls, aid: str, doc: str, meta: dict[str, Any]) -> Article:
+        return Article(text=doc, **cls._info(aid, meta).model_dump())
+
+    def _article_pages(self, include: list[Any]) -> list[tuple[str, str | None, dict[str, Any]]]:
+        """(id, document or None, metadata) of every article record, read in pages of 500."""
+        out: list[tuple[str, str | None, dict[str, Any]]] = []
         offset = 0
         while True:
-            page = self.article_col.get(include=["documents", "metadatas"], limit=500, offset=offset)
-            for aid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
-                out.append(self._article(aid, doc, meta))
+            page = self.article_col.get(include=include, limit=500, offset=offset)
+            docs = page["documents"] if "documents" in include else [None] * len(page["ids"])
+            out.extend(zip(page["ids"], docs, page["metadatas"], strict=True))
             if len(page["ids"]) < 500:
-                break
+                return out
             offset += 500
+
+    def articles(self) -> list[Article]:
+        """All complete articles, with their text, newest ingest first."""
+        out = [
+            self._article(aid, doc or "", meta) for aid, doc, meta in self._article_pages(["documents", "metadatas"])
+        ]
+        out.sort(key=lambda a: (a.ingested_at, a.id), reverse=True)
+        return out
+
+    def article_infos(self) -> list[ArticleInfo]:
+        """Every article's title, source and dates without reading the texts, newest ingest first."""
+        out = [self._info(aid, meta) for aid, _, meta in self._article_pages(["metadatas"])]
         out.sort(key=lambda a: (a.ingested_at, a.id), reverse=True)
         return out
 

@@ -58,6 +58,7 @@ def test_ingest_and_search_through_chroma_server(tmp_path: Path, monkeypatch: py
         # A second client (another process in real life) sees the same data; re-ingest adds nothing.
         other = Corpus.open(settings)
         assert [a.id for a in other.articles()] == [hits[0].article_id]
+        assert [i.title for i in other.article_infos()] == [other.articles()[0].title]
         assert other.ingest([str(SEEDS)]).counts["unchanged"] == 1
 
         # Deleting through one client is seen by the other's BM25 after its staleness check.

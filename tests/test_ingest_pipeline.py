@@ -150,4 +150,8 @@ def test_ingest_articles_inline_and_in_background_store_the_same(settings: Setti
     assert [o.status for o in inline.outcomes] == ["added"] * 3
     assert [o.status for o in background.outcomes] == ["unchanged"] * 3 + ["added"] * 3
     assert {a.id for a in corpus.store.articles()} == {a.id for a in arts}
+    # Listings read only metadata, and show exactly what the full records hold apart from the text.
+    assert [i.model_dump() for i in corpus.article_infos()] == [
+        a.model_dump(exclude={"text"}) for a in corpus.articles()
+    ]
     assert len(corpus.store.bm25()) == corpus.store.count() == len(arts)

@@ -35,7 +35,7 @@ def _articles(settings: Settings, store: ReviewStore, ids: list[str], all_: bool
     if all_:
         found = {s.id: store.get_article(s.id) for s in store.articles()}
         corpus = _open_corpus(settings)
-        for item in corpus.articles() if corpus is not None else []:
+        for item in corpus.article_infos() if corpus is not None else []:
             if item.id not in found or found[item.id] is None:
                 found[item.id] = corpus.get_article(item.id)
         articles = [a for a in found.values() if a is not None]

@@ -93,7 +93,7 @@ def search(
 
 def articles() -> None:
     """List ingested articles: id, title, source, published, ingested."""
-    items = _open().articles()
+    items = _open().article_infos()
     if not items:
         typer.echo("No articles yet; add some with `claimdesk ingest PATH_OR_URL`.")
         return
