@@ -22,6 +22,7 @@ import random
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -93,16 +94,22 @@ class YesNo:
         if key in self.cache:
             return self.cache[key]
         started = time.perf_counter()
-        answer = self.runtime._server.handle_chat_completions(
-            {
-                "messages": [{"role": "system", "content": self.prompt}, {"role": "user", "content": sentence}],
-                "max_tokens": 1,
-                "temperature": 0,
-                "logprobs": True,
-                "top_logprobs": 10,
-                "cache_prompt": True,
-            }
+        # The runtime's own OpenAI-compatible endpoint: LocalRuntime.chat streams text only, without logprobs.
+        body = {
+            "messages": [{"role": "system", "content": self.prompt}, {"role": "user", "content": sentence}],
+            "max_tokens": 1,
+            "temperature": 0,
+            "logprobs": True,
+            "top_logprobs": 10,
+            "cache_prompt": True,
+        }
+        request = urllib.request.Request(
+            f"{self.runtime.address}/v1/chat/completions",
+            data=json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {self.runtime.api_key}", "Content-Type": "application/json"},
         )
+        with urllib.request.urlopen(request, timeout=120) as response:
+            answer = json.loads(response.read())
         self.seconds += time.perf_counter() - started
         self.calls += 1
         top = answer["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
