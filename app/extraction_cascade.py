@@ -43,7 +43,9 @@ from app.extraction import (
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, utcnow
 from app.references import (
     attributed,
+    closing_speaker,
     dated,
+    opening_speaker,
     person_names,
     pronoun_subject,
     time_reference,
@@ -210,16 +212,32 @@ def pick_referent(pronoun: str, refers_to: str | None, previous: str) -> str | N
 
 def checked_claimant(claimant: str | None, sentence: str, article_text: str) -> str | None:
     """A small model's claimant, checked by rules: none unless the sentence reports someone's words or view
-    ("Washington imposed sanctions" is the article's claim, not Washington's); the one person the sentence names
+    ("Washington imposed sanctions" is the article's claim, not Washington's); the name the sentence opens with
+    when that is who reports it (see opening_speaker), or ends on ("..., Beijing Says"), when the model named
+    someone else; the one person the sentence names
     when the model named someone the sentence does not mention (it tends to name the article's main person);
     never a name the article does not have."""
     if not attributed(sentence):
         return None
+    # The sentence's own subject reports it ("Russia expelled ... and said"): the model, which leans on names
+    # elsewhere in the sentence ("US government" there), is overruled unless it named that subject too.
+    speaker = opening_speaker(sentence, article_text) or closing_speaker(sentence)
+    if speaker is not None:
+        named_it = (
+            claimant and _same_name(claimant, speaker) and _content_words(claimant) <= _content_words(article_text)
+        )
+        return claimant if named_it else speaker
     names = person_names(sentence)
     words = _content_words(claimant or "")
     if len(names) == 1 and not words & _content_words(sentence):
         return names[0]
     return claimant if claimant and words <= _content_words(article_text) else None
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Whether two names share a word, or one's word starts the other's ("Russia" and "Russian government")."""
+    wa, wb = _content_words(a), _content_words(b)
+    return any(x.startswith(y) or y.startswith(x) for x in wa for y in wb if min(len(x), len(y)) >= 3) or bool(wa & wb)
 
 
 _DIRECT_QUOTE = re.compile(r"[\"“][^\"“”]{12,}[\"”]")

@@ -180,6 +180,46 @@ _REPORTING = (
 _ATTRIBUTION = re.compile(rf"[\"“”]|\baccording to\b|\b(?:{''.join(_REPORTING)})\b", re.IGNORECASE)
 
 
+_OPENING_SPEAKER = re.compile(
+    r"(?P<subject>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})"  # capitalised words opening the sentence
+    r"(?P<rest>(?:\s+(?!(?:who|whom|whose|which|that)\b)[^\s,;:\"“”]+){0,12}?)"  # one clause, no relative pronoun
+    rf"\s+(?:{''.join(_REPORTING)})\b"
+)
+_NOT_SUBJECT = frozenset(
+    "The A An This That These Those He She They It We I You His Her Their Its Our My Your But And Or So Yet In On "
+    "At For With After Before When While If As Some Many Most Several Officials Critics Analysts Experts".split()
+)
+
+
+def opening_speaker(sentence: str, article_text: str) -> str | None:
+    """The proper name a sentence opens with when it is the one reporting ("Russia expelled ten diplomats and said
+    ...", "Beijing denies ..."): the subject of the reporting verb, with no comma, relative clause or other person
+    between them. A capitalised first word counts as a name only when the article also capitalises it where it
+    does not open a sentence ("Officials in Moscow called ..." opens with a common noun). None otherwise."""
+    m = _OPENING_SPEAKER.match(sentence.strip())
+    if m is None:
+        return None
+    subject = m.group("subject")
+    if subject.split()[0] in _NOT_SUBJECT or subject.endswith(("'s", "’s")) or person_names(m.group("rest")):
+        return None  # "Russia's foreign ministry said": the speaker is more than the name
+    mid_sentence = re.compile(rf"(?<![.!?\"“]\s)(?<!^)(?<=\s){re.escape(subject.split()[0])}\b", re.MULTILINE)
+    return subject if mid_sentence.search(article_text) else None
+
+
+_CLOSING_SPEAKER = re.compile(
+    r",\s+(?P<speaker>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}?)\s+(?i:says|said|say|told reporters)[.!]?[\"”]?$"
+)
+
+
+def closing_speaker(sentence: str) -> str | None:
+    """The name a sentence or headline ends on as its source: "..., Beijing Says", "..., Wang said." (None when
+    it ends otherwise, or on a pronoun: "..., he said")."""
+    m = _CLOSING_SPEAKER.search(sentence.strip())
+    if m is None or m.group("speaker").split()[0] in _NOT_SUBJECT:
+        return None
+    return m.group("speaker")
+
+
 def attributed(sentence: str) -> bool:
     """Whether the sentence reports someone's words or view (a quote, "said", "according to", "denies", ...).
     Without that, the article itself makes the claim and it has no claimant of its own."""

@@ -10,7 +10,9 @@ from app.extraction_cascade import checked_claim_type, checked_claimant, pick_re
 from app.references import (
     absolute_date,
     attributed,
+    closing_speaker,
     dated,
+    opening_speaker,
     person_names,
     pronoun_subject,
     time_reference,
@@ -126,6 +128,44 @@ def test_a_claimant_needs_reported_words_and_a_name_from_the_article() -> None:
     assert checked_claimant("US government", "Washington imposed sanctions this month.", article) is None
     assert checked_claimant("Russia", "Russia said it would answer every sanction.", article) == "Russia"
     assert checked_claimant("Kremlin", "Russia said it would answer every sanction.", article) is None  # invented
+
+
+def test_the_name_a_sentence_opens_with_is_the_claimant_when_it_does_the_reporting() -> None:
+    article = (
+        "Washington imposed sanctions on Russia this month. Russia expelled 10 US diplomats in response and said "
+        "it would answer every new US sanction. Officials in Moscow called the accusations baseless. Chinese "
+        "Foreign Ministry spokesperson Wang Wenbin told reporters that Beijing denies it. Biden met Putin, who "
+        "said nothing. Russia's foreign ministry said more."
+    )
+    sentence = "Russia expelled 10 US diplomats in response and said it would answer every new US sanction."
+    assert opening_speaker(sentence, article) == "Russia"
+    # the 1.5B model named the other country in the sentence: the subject of "said" wins
+    assert checked_claimant("US government", sentence, article) == "Russia"
+    assert checked_claimant("Kremlin", sentence, article) == "Russia"  # a name the article lacks gives way too
+    assert checked_claimant("Russia's government", sentence, article + " Russia's government") == (
+        "Russia's government"  # the model named the subject too, in the article's words: kept
+    )
+    assert checked_claimant("Russian government", sentence, article) == "Russia"  # not the article's words
+    assert opening_speaker("Beijing denies the allegations.", article) == "Beijing"
+    # not a proper name (the article never capitalises "Officials" mid-sentence), another person in between,
+    # a relative clause, a possessive: no opening speaker, the model's answer stands
+    assert opening_speaker("Officials in Moscow called the accusations baseless.", article) is None
+    spokesperson = "Chinese Foreign Ministry spokesperson Wang Wenbin told reporters that Beijing denies it."
+    assert opening_speaker(spokesperson, article) is None
+    assert checked_claimant("Wang Wenbin", spokesperson, article) == "Wang Wenbin"
+    assert opening_speaker("Biden met Putin, who said nothing.", article) is None
+    assert opening_speaker("Russia's foreign ministry said more.", article) is None
+    assert opening_speaker("The Kremlin said more.", article) is None
+
+
+def test_a_headline_or_sentence_that_ends_on_its_source_names_the_claimant() -> None:
+    headline = "China, Russia to Support Each Other as West Ramps Up Sanctions Regime, Beijing Says"
+    assert closing_speaker(headline) == "Beijing"
+    assert checked_claimant(None, headline, headline) == "Beijing"
+    assert closing_speaker("Prices will rise again, Finance Minister Ana Costa said.") == "Finance Minister Ana Costa"
+    assert closing_speaker("Prices will rise again, he said.") is None
+    assert closing_speaker("Prices will rise again, officials said.") is None  # no name: the model decides
+    assert closing_speaker("Beijing says prices will rise.") is None
 
 
 def test_a_claimant_the_sentence_does_not_mention_gives_way_to_the_one_person_it_names() -> None:
