@@ -220,7 +220,12 @@ def closing_speaker(sentence: str) -> str | None:
     return m.group("speaker")
 
 
+_RELATIVE_CLAUSE = re.compile(r",\s+(?:which|who|whom|whose|where)\b[^,;]*(?:[,;]|$)")
+
+
 def attributed(sentence: str) -> bool:
-    """Whether the sentence reports someone's words or view (a quote, "said", "according to", "denies", ...).
-    Without that, the article itself makes the claim and it has no claimant of its own."""
-    return _ATTRIBUTION.search(sentence) is not None
+    """Whether the sentence reports someone's words or view (a quote, "said", "according to", "denies", ...) in
+    its main clause. Without that, the article itself makes the claim and it has no claimant of its own; "The US
+    sanctioned officials, which several governments have described as genocide" is the article's claim that the
+    US sanctioned them (a reporting verb only inside a ", which ..." or ", who ..." clause does not count)."""
+    return _ATTRIBUTION.search(_RELATIVE_CLAUSE.sub(" ", sentence)) is not None

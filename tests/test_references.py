@@ -125,6 +125,15 @@ def test_a_claimant_needs_reported_words_and_a_name_from_the_article() -> None:
     article = "Washington imposed sanctions this month. Russia said it would answer every sanction."
     assert attributed("Russia said it would answer.") and attributed('"We oppose sanctions," Wang noted.')
     assert not attributed("The United States and the EU sanctioned officials over alleged abuses.")
+    # a reporting verb inside a relative clause does not make the sentence someone else's claim
+    relative = (
+        "The US and the EU sanctioned officials in Xinjiang, which several governments have described as genocide."
+    )
+    assert not attributed(relative)
+    assert checked_claimant("US and European Union", relative, relative) is None
+    assert attributed("Wang, who spoke on Monday, said China was ready.")
+    assert attributed('"We oppose sanctions," said Wang, who spoke on Monday.')
+    assert not attributed("The bill, which critics say will raise taxes, passed on Monday.")
     assert checked_claimant("US government", "Washington imposed sanctions this month.", article) is None
     assert checked_claimant("Russia", "Russia said it would answer every sanction.", article) == "Russia"
     assert checked_claimant("Kremlin", "Russia said it would answer every sanction.", article) is None  # invented
