@@ -14,6 +14,12 @@ from app.errors import ConfigurationError
 DEFAULT_RATING_SCALE = "True=5;Mostly true=4;Half true=3;Mostly false=2;False=1;Misleading=2;Unverifiable="
 
 
+# Below the scorer's F1-best threshold (0.346, chosen on ClaimBuster groundtruth): on Factcheck-Bench it raised
+# the cascade's recall of gold claims from 34% to 52% while the share of statements matching a gold claim went from
+# 72% to 71%; on later debates the best threshold also sits near 0.2 (README, "Check-worthiness scorer").
+DEFAULT_EXTRACT_THRESHOLD = 0.2
+
+
 class Settings(BaseSettings):
     """Every setting claimdesk reads; `.env.example` documents each one."""
 
@@ -63,7 +69,13 @@ class Settings(BaseSettings):
         description="Cascade with a small model: rules = it names claimant and type, statements are the sentences "
         "with rule-checked fixes (fast, nothing invented); model = it rewrites every sentence (about 2x slower).",
     )
-    checkworthiness_threshold: float | None = Field(None, ge=0, le=1)
+    checkworthiness_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description=f"Check-worthiness a sentence needs to become a claim; empty = {DEFAULT_EXTRACT_THRESHOLD}, "
+        "recall-leaning (`eval checkworthiness` keeps the scorer's trained threshold unless --threshold).",
+    )
     max_claims: int = Field(40, ge=1, description="At most this many claims per article (cascade).")
 
     # review and reports
@@ -100,6 +112,13 @@ class Settings(BaseSettings):
     def db_path(self) -> Path:
         """SQLite file of the review store."""
         return self.data_dir / "claimdesk.sqlite3"
+
+    @property
+    def extraction_threshold(self) -> float:
+        """The check-worthiness a sentence needs to become a claim (CLAIMDESK_CHECKWORTHINESS_THRESHOLD or 0.2)."""
+        if self.checkworthiness_threshold is not None:
+            return self.checkworthiness_threshold
+        return DEFAULT_EXTRACT_THRESHOLD
 
     @property
     def model_dir(self) -> Path:

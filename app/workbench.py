@@ -101,7 +101,7 @@ class Workbench:
                     from app.checkworthiness import CheckworthinessScorer
 
                     self._scorer = CheckworthinessScorer.load(
-                        embedder=embedder, threshold=self.settings.checkworthiness_threshold
+                        embedder=embedder, threshold=self.settings.extraction_threshold
                     )
         return self._scorer
 

@@ -171,7 +171,7 @@ def main() -> None:
 
     # Cold start of the scorer-only path: what a user waits for before the first claims appear.
     t0 = time.perf_counter()
-    scorer = CheckworthinessScorer.load(threshold=settings.checkworthiness_threshold)
+    scorer = CheckworthinessScorer.load(threshold=settings.extraction_threshold)
     scorer_only = build_extractor(settings, None, scorer)
     first = scorer_only.extract(article)
     cold_first = time.perf_counter() - t0

@@ -110,7 +110,7 @@ def main() -> None:
     settings = Settings(data_dir=args.data_dir, llm_threads=args.threads)
     docs = load_docs(args.limit)
     embedder = MiniLMEmbedder()
-    scorer = CheckworthinessScorer.load(threshold=settings.checkworthiness_threshold)
+    scorer = CheckworthinessScorer.load(threshold=settings.extraction_threshold)
 
     tallies = [run("scorer only", build_extractor(settings, None, scorer), docs, embedder, args.threshold)]
     # Upper bound for sentence-level extraction: every sentence, as written (threshold 0).

@@ -57,6 +57,7 @@ def test_defaults_need_no_key(tmp_path: Path) -> None:
     assert s.openai_api_key is None and s.anthropic_api_key is None
     assert not s.use_chroma_server
     assert s.db_path.parent == s.data_dir
+    assert s.checkworthiness_threshold is None and s.extraction_threshold == 0.2
 
 
 def test_chroma_host_switches_to_server(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -64,7 +64,7 @@ def _extractor(settings: Settings, llm_spec: str | None, strategy: str | None) -
     from app.extraction import build_extractor
     from app.llm import build_llm  # type: ignore[import-not-found,unused-ignore]
 
-    scorer = CheckworthinessScorer.load(threshold=settings.checkworthiness_threshold)
+    scorer = CheckworthinessScorer.load(threshold=settings.extraction_threshold)
     llm = build_llm(settings, spec=llm_spec or settings.llm)
     extractor: Extractor = build_extractor(settings, llm, scorer, strategy=strategy)
     return extractor
