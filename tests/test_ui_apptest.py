@@ -374,6 +374,8 @@ def test_a_claim_that_needs_context_says_so_on_the_review_page(wb: Workbench) ->
     plain = [c for c, _ in wb.claims_with_reviews(article_id) if not c.needs_context]
     assert flagged and plain  # the seed's "The statement came ..." sentence
     at = page(wb, "article")
+    cards = [m.value for m in at.markdown if "cd-chip" in str(m.value)]
+    assert sum("needs context" in c for c in cards) == len(flagged)  # the claim list says it too
     for claim, expected in ((flagged[0], True), (plain[0], False)):
         [review_button] = [b for b in at.button if b.key == f"rv-{claim.id}"]
         review_button.click().run()

@@ -83,10 +83,13 @@ with errors_shown():
                 with st.container(border=True):
                     state = review.verdict or ("not checkable" if review.not_checkable else review.status)
                     category = category_for(review, ratings)
+                    meta = [f"{claim.checkworthiness:.2f}", claim.claim_type]
+                    meta += [claim.claimant] if claim.claimant else []
+                    meta += ["needs context"] if claim.needs_context else []
+                    meta.append(state.replace("_", " "))
                     st.markdown(
                         f'<span class="cd-chip cd-{category}" style="font-size:0.8em;opacity:0.8">'
-                        f"{claim.checkworthiness:.2f} · {escape_text(claim.claim_type)} · "
-                        f"{escape_text(state.replace('_', ' '))}</span>",
+                        f"{' · '.join(escape_text(m) for m in meta)}</span>",
                         unsafe_allow_html=True,
                     )
                     safe(review.edited_statement or claim.statement)
