@@ -38,6 +38,11 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _substance(claim: Claim) -> dict[str, Any]:
+    """What a claim says and where it came from, without the time it was made."""
+    return claim.model_dump(exclude={"provenance": {"created_at"}})
+
+
 class ReviewStore:
     """Reviews, claims and their history in SQLite; safe to share between threads and processes."""
 
@@ -250,7 +255,7 @@ class ReviewStore:
                     ),
                 )
                 if cur.rowcount == 0:
-                    if self._upgrade_scorer_claim(conn, claim):
+                    if self._refresh_unreviewed_claim(conn, claim):
                         upgraded += 1
                         claim_extracted(conn, claim, actor=actor, at=now)
                     else:
@@ -278,15 +283,20 @@ class ReviewStore:
         return SaveClaimsResult(added=added, unchanged=unchanged, upgraded=upgraded)
 
     @staticmethod
-    def _upgrade_scorer_claim(conn: sqlite3.Connection, claim: Claim) -> bool:
-        """Replace a stored scorer-only claim by a model's rewrite of the same span, unless it has a review."""
-        if claim.provenance.extractor == "scorer":
-            return False
+    def _refresh_unreviewed_claim(conn: sqlite3.Connection, claim: Claim) -> bool:
+        """Replace a stored claim nobody has reviewed by a new extraction of the same span that says something
+        different: a model's rewrite of a scorer-only claim, or a later extractor's corrected claimant or type.
+        A scorer-only run never replaces a model's claim, and a claim with a review keeps what the reviewer saw."""
         row = conn.execute("SELECT data FROM claims WHERE id = ?", (claim.id,)).fetchone()
-        if row is None or Claim.model_validate_json(row[0]).provenance.extractor != "scorer":
+        if row is None:
             return False
+        stored = Claim.model_validate_json(row[0])
+        if claim.provenance.extractor == "scorer" and stored.provenance.extractor != "scorer":
+            return False
+        if _substance(stored) == _substance(claim):
+            return False  # the same extraction again: only its time differs
         if conn.execute("SELECT 1 FROM reviews WHERE claim_id = ?", (claim.id,)).fetchone() is not None:
-            return False  # a reviewer has worked on the scorer's wording: keep what they saw
+            return False
         conn.execute(
             "UPDATE claims SET checkworthiness = ?, claim_type = ?, data = ? WHERE id = ?",
             (claim.checkworthiness, claim.claim_type, claim.model_dump_json(), claim.id),

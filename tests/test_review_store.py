@@ -488,3 +488,29 @@ def test_model_rewrite_upgrades_unreviewed_scorer_claims_only(store: ReviewStore
     assert store.get_claim(rewritten[2].id).statement == rewritten[2].statement  # type: ignore[union-attr]
     actions = [e.action for e in store.history(rewritten[1].id)]
     assert actions.count("claim_extracted") == 2
+
+
+def test_a_later_extraction_refreshes_unreviewed_claims_and_leaves_reviewed_ones(store: ReviewStore) -> None:
+    article = make_article()
+    store.upsert_article(article)
+    first = [c.model_copy(update={"claimant": "US government"}) for c in make_claims(article, 2)]
+    store.save_claims(article.id, first)
+    store.save_review(store.get_review(first[0].id).model_copy(update={"notes": "checking"}), actor="ana")
+    # a newer claimdesk names the right claimant for the same spans (same ids), made a moment later
+    later = [
+        c.model_copy(
+            update={"claimant": "Russia", "provenance": c.provenance.model_copy(update={"created_at": utcnow()})}
+        )
+        for c in first
+    ]
+
+    result = store.save_claims(article.id, later)
+
+    assert (result.added, result.unchanged, result.upgraded) == (0, 1, 1)
+    assert store.get_claim(first[0].id).claimant == "US government"  # type: ignore[union-attr]  # reviewed: kept
+    assert store.get_claim(first[1].id).claimant == "Russia"  # type: ignore[union-attr]
+    # the same extraction again, only its time differs: nothing changes
+    again = [
+        c.model_copy(update={"provenance": c.provenance.model_copy(update={"created_at": utcnow()})}) for c in later
+    ]
+    assert store.save_claims(article.id, again).upgraded == 0
