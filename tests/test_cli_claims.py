@@ -78,7 +78,7 @@ def test_rerun_with_json_reports_nothing_new(article: Article) -> None:
     assert first.exit_code == second.exit_code == 0, first.output
     (one,), (two,) = json.loads(first.stdout), json.loads(second.stdout)
     assert one["strategy"] == "scorer" and one["added"] == one["claims_kept"] > 0
-    assert two["added"] == 0 and two["unchanged"] == one["claims_kept"]
+    assert two["added"] == 0 and two["updated"] == 0 and two["unchanged"] == one["claims_kept"]
 
 
 def test_usage_errors_exit_2() -> None:

@@ -125,14 +125,17 @@ def extract(
                     failed.append(f"{article.id}: {exc}")
                     rows.append(
                         {"article_id": article.id, "title": article.title, "error": str(exc), "attempts": exc.attempts,
-                         "claims_kept": len(kept), "added": saved.added, "unchanged": saved.unchanged,
-                         "seconds": round(time.perf_counter() - started, 2)}
+                         "claims_kept": len(kept), "added": saved.added, "updated": saved.upgraded,
+                         "unchanged": saved.unchanged, "seconds": round(time.perf_counter() - started, 2)}
                     )  # fmt: skip
                     continue
                 saved = store.save_claims(article.id, result.claims, run=result.run)
                 row = {"title": article.title, **result.run.model_dump(mode="json")}
                 row.update(
-                    added=saved.added, unchanged=saved.unchanged, seconds=round(time.perf_counter() - started, 2)
+                    added=saved.added,
+                    updated=saved.upgraded,
+                    unchanged=saved.unchanged,
+                    seconds=round(time.perf_counter() - started, 2),
                 )
                 rows.append(row)
                 progress.remove_task(task)
@@ -154,7 +157,7 @@ def _print_runs(rows: list[dict[str, Any]], as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(title="Extraction")
-    for col in ("article", "title", "strategy", "kept", "new", "discarded (ungrounded)", "failures", "s"):
+    for col in ("article", "title", "strategy", "kept", "new", "updated", "discarded (ungrounded)", "failures", "s"):
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(
@@ -163,6 +166,7 @@ def _print_runs(rows: list[dict[str, Any]], as_json: bool) -> None:
             r.get("strategy", "-"),
             str(r.get("claims_kept", 0)),
             str(r.get("added", 0)),
+            str(r.get("updated", 0)),
             str(r.get("discarded_ungrounded", 0)),
             str(len(r.get("failures", []))) if "error" not in r else "all",
             str(r.get("seconds", "")),
