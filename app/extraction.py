@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.errors import ExtractionError
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
-from app.references import time_reference, unresolved_reference
+from app.references import rule_claimant, time_reference, unresolved_reference
 from prompts import Prompt, load_prompt
 from retrieval.models import Article
 
@@ -204,6 +204,7 @@ class ScorerOnlyExtractor:
                 statement=s.text,
                 checkworthiness=s.score,
                 provenance=provenance,
+                claimant=rule_claimant(s.text, article.text),
                 time_reference=time_reference(s.text, published),
                 needs_context=unresolved_reference(s.text) is not None,
             )

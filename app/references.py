@@ -229,3 +229,15 @@ def attributed(sentence: str) -> bool:
     sanctioned officials, which several governments have described as genocide" is the article's claim that the
     US sanctioned them (a reporting verb only inside a ", which ..." or ", who ..." clause does not count)."""
     return _ATTRIBUTION.search(_RELATIVE_CLAUSE.sub(" ", sentence)) is not None
+
+
+def rule_claimant(sentence: str, article_text: str) -> str | None:
+    """Who makes the claim, by rules alone (scorer-only extraction, no model): None unless the main clause reports
+    someone's words or view; then the name it opens or ends on as the one reporting, else the one person it names."""
+    if not attributed(sentence):
+        return None
+    speaker = opening_speaker(sentence, article_text) or closing_speaker(sentence)
+    if speaker is not None:
+        return speaker
+    names = person_names(sentence)
+    return names[0] if len(names) == 1 else None

@@ -58,6 +58,10 @@ def test_extract_all_with_the_scorer_alone_then_list_claims(settings: Settings, 
     # including "He said that China and Russia maintain ..." (scored 0.28), is a claim
     assert len(stored) == len(split_sentences(article.text))
     assert any(c.quote.startswith("He said that China and Russia") and c.needs_context for c in stored)
+    # the scorer alone still names claimants, by rules: the reporting subject, a headline's source, the one person
+    claimant = {c.quote[:20]: c.claimant for c in stored}
+    assert claimant["Russia expelled 10 U"] == "Russia" and claimant["China, Russia to Sup"] == "Beijing"
+    assert claimant['"We firmly oppose un'] == "Wang Wenbin" and claimant["Washington imposed s"] is None
 
 
 def test_the_check_worthiness_threshold_setting_decides_which_sentences_become_claims(
