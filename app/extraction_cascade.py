@@ -48,6 +48,7 @@ from app.references import (
     opening_speaker,
     person_names,
     pronoun_subject,
+    rule_claimant,
     time_reference,
     unresolved_reference,
     vague_reference,
@@ -497,6 +498,7 @@ class CascadeExtractor:
             statement=s.text,
             checkworthiness=s.score,
             provenance=fallback,
+            claimant=rule_claimant(s.text, article.text),  # what a scorer-only run would say
             time_reference=when,
             needs_context=True,
         )

@@ -282,19 +282,22 @@ def test_schema_violation_is_fed_back_by_field(settings: Settings) -> None:
 
 
 def test_give_up_keeps_the_sentence_and_records_attempts_and_raw_output(settings: Settings) -> None:
-    article = make_article("Head.\n\nRussia expelled 10 US diplomats. China sent 3 envoys.")
+    article = make_article(
+        "Head.\n\nRussia expelled 10 US diplomats and said more would follow. China sent 3 envoys to Russia."
+    )
 
     def model(messages: list[BaseMessage]) -> str:
-        return GARBAGE if "Russia" in _tag(messages, "sentence") else rewrite("China sent three envoys to Moscow.")
+        return GARBAGE if "expelled" in _tag(messages, "sentence") else rewrite("China sent three envoys to Moscow.")
 
     chat = QueueChatModel(responder=model)
     result = CascadeExtractor(settings, fake_handle(chat), RuleScorer()).extract(article)
     retries = settings.llm_max_retries
     assert len(chat.calls) == (retries + 1) + 1
     by_quote = {c.quote: c for c in result.claims}
-    kept = by_quote["Russia expelled 10 US diplomats."]
+    kept = by_quote["Russia expelled 10 US diplomats and said more would follow."]
     assert kept.statement == kept.quote and kept.needs_context and kept.provenance.extractor == "scorer"
-    assert by_quote["China sent 3 envoys."].statement == "China sent three envoys to Moscow."
+    assert kept.claimant == "Russia"  # read by the rules a scorer-only run uses
+    assert by_quote["China sent 3 envoys to Russia."].statement == "China sent three envoys to Moscow."
     (failure,) = result.run.failures
     assert f"gave up after {retries + 1} attempt(s)" in failure
     assert result.run.last_raw_output == GARBAGE
