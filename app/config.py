@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,10 +91,19 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("OLLAMA_BASE_URL", "CLAIMDESK_OLLAMA_BASE_URL"),
     )
 
-    @field_validator("chroma_host")
+    @field_validator(
+        "chroma_host",
+        "llm_base_url",
+        "local_model_path",
+        "checkworthiness_threshold",
+        "openai_api_key",
+        "anthropic_api_key",
+        mode="before",
+    )
     @classmethod
-    def _blank_is_none(cls, v: str | None) -> str | None:
-        return v or None
+    def _blank_is_none(cls, v: Any) -> Any:
+        """`VAR=` (as left by uncommenting a line of .env.example) means "not set", not an invalid value."""
+        return None if isinstance(v, str) and not v.strip() else v
 
     @property
     def use_chroma_server(self) -> bool:

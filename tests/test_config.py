@@ -74,6 +74,19 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
     assert s.llm == "none" and s.chunk_size == 900
 
 
+def test_settings_left_empty_in_dotenv_mean_not_set(tmp_path: Path) -> None:
+    # What uncommenting .env.example's optional lines without filling them in gives
+    (tmp_path / ".env").write_text(
+        "CLAIMDESK_CHECKWORTHINESS_THRESHOLD=\nCLAIMDESK_LOCAL_MODEL_PATH=\nCLAIMDESK_LLM_BASE_URL= \n"
+        "OPENAI_API_KEY=\nCHROMA_HOST=\n",
+        encoding="utf-8",
+    )
+    s = Settings()
+    assert s.checkworthiness_threshold is None and s.extraction_threshold == 0.2
+    assert s.local_model_path is None and s.llm_base_url is None and s.openai_api_key is None
+    assert not s.use_chroma_server
+
+
 def test_invalid_value_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLAIMDESK_CHUNK_SIZE", "5")
     with pytest.raises(ValidationError):
