@@ -82,6 +82,11 @@ def test_articles_filters_and_delete() -> None:
     assert "claimdesk articles" in str(r.exception)
 
 
+def test_an_empty_search_is_a_usage_error() -> None:
+    r = run("search", "   ")
+    assert r.exit_code == 2 and "give some text to search for" in r.output
+
+
 def test_unreachable_server_is_one_clear_error(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from helpers_http import free_port
 

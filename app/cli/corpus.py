@@ -75,6 +75,8 @@ def search(
     only_article: list[str] = typer.Option([], "--only-article", help="Search only this article id."),
 ) -> None:
     """Hybrid (keyword + semantic) evidence search over the corpus."""
+    if not text.strip():
+        raise typer.BadParameter("give some text to search for (a claim or keywords)", param_hint="TEXT")
     corpus = _open()
     hits = corpus.search(text, k, exclude_article_ids=exclude_article, only_article_ids=only_article or None)
     if not hits:
