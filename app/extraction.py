@@ -44,6 +44,7 @@ __all__ = [
     "build_extractor",
     "call_json",
     "guess_claim_type",
+    "sentence_claim",
 ]
 
 SCORER_MODEL_ID = "checkworthiness-scorer"
@@ -165,6 +166,24 @@ def make_claim(
     return Claim.model_validate(data, context={"article_text": article.text})
 
 
+def sentence_claim(article: Article, s: ScoredLike, *, needs_context: bool | None = None) -> Claim:
+    """The claim a scorer alone makes of a sentence: the sentence as written is the statement, with the claimant,
+    time reference and (unless given) needs_context read by the rules in app/references.py. Also what the cascade
+    keeps for a sentence the model gave up on."""
+    published = article.published.date() if article.published else None
+    return make_claim(
+        article,
+        s.start,
+        s.end,
+        statement=s.text,
+        checkworthiness=s.score,
+        provenance=Provenance(extractor="scorer", model=SCORER_MODEL_ID),
+        claimant=rule_claimant(s.text, article.text),
+        time_reference=time_reference(s.text, published),
+        needs_context=unresolved_reference(s.text) is not None if needs_context is None else needs_context,
+    )
+
+
 def picked_sentences(scored: Sequence[ScoredLike], threshold: float, limit: int) -> list[ScoredLike]:
     """Sentences at or above the threshold, most check-worthy first, at most `limit`."""
     keep = [s for s in scored if s.score >= threshold and s.end > s.start]
@@ -190,24 +209,12 @@ class ScorerOnlyExtractor:
         run = ExtractionRun(article_id=article.id, strategy="scorer", model=SCORER_MODEL_ID)
         scored = self.scorer.score_article(article.text)
         run.sentences_scored = len(scored)
-        provenance = Provenance(extractor="scorer", model=SCORER_MODEL_ID)
-        published = article.published.date() if article.published else None
         picked = sorted(
             picked_sentences(scored, self.scorer.threshold, self.settings.max_claims), key=lambda s: s.start
         )
         claims: list[Claim] = []
         for i, s in enumerate(picked, 1):
-            claim = make_claim(
-                article,
-                s.start,
-                s.end,
-                statement=s.text,
-                checkworthiness=s.score,
-                provenance=provenance,
-                claimant=rule_claimant(s.text, article.text),
-                time_reference=time_reference(s.text, published),
-                needs_context=unresolved_reference(s.text) is not None,
-            )
+            claim = sentence_claim(article, s)
             claims.append(claim)
             if on_claim:
                 on_claim(claim)

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.extraction import (
-    SCORER_MODEL_ID,
     CallOutcome,
     ClaimFn,
     ExtractionResult,
@@ -39,6 +38,7 @@ from app.extraction import (
     picked_sentences,
     prompt_provenance,
     raise_if_all_failed,
+    sentence_claim,
 )
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, utcnow
 from app.references import (
@@ -48,7 +48,6 @@ from app.references import (
     opening_speaker,
     person_names,
     pronoun_subject,
-    rule_claimant,
     time_reference,
     unresolved_reference,
     vague_reference,
@@ -462,45 +461,32 @@ class CascadeExtractor:
         """The model's claim, or the sentence as written (needs_context) when the model gave up on it; `checked`
         puts a small model's claimant and type through the rules (checked_claimant, checked_claim_type)."""
         rw = outcome.value
+        if rw is None:  # the statement is the sentence as written, so the provenance says the scorer made it
+            return sentence_claim(article, s, needs_context=True)
         published = article.published.date() if article.published else None
-        when = time_reference(s.text, published)
-        if rw is not None:
-            statement = rw.statement or " ".join(s.text.split())
-            pronoun = pronoun_subject(s.text) if rw.statement is None else None
-            referent = pick_referent(pronoun, rw.refers_to, previous) if pronoun else None
-            if pronoun and referent:
-                sources = _sources(head, previous, s.text)
-                statement = resolved_statement(s.text, pronoun, referent, sources) or statement
-            statement = dated(statement, published)
-            claimant, claim_type = rw.claimant, rw.claim_type
-            if checked:  # the statement may now name who "He" is: the rules read the claimant from there
-                claimant = checked_claimant(claimant, statement, article.text)
-                claim_type = checked_claim_type(claim_type, s.text)
-            return make_claim(
-                article,
-                s.start,
-                s.end,
-                statement=statement,
-                checkworthiness=s.score,
-                provenance=provenance,
-                claim_type=claim_type,
-                claimant=claimant,
-                time_reference=when,
-                # A statement that still says "He" or "the accusations" needs the article, whatever the model says.
-                needs_context=rw.needs_context or vague_reference(statement) is not None,
-            )
-        # The statement is the sentence as written, so the provenance says the scorer made it.
-        fallback = Provenance(extractor="scorer", model=SCORER_MODEL_ID)
+        statement = rw.statement or " ".join(s.text.split())
+        pronoun = pronoun_subject(s.text) if rw.statement is None else None
+        referent = pick_referent(pronoun, rw.refers_to, previous) if pronoun else None
+        if pronoun and referent:
+            sources = _sources(head, previous, s.text)
+            statement = resolved_statement(s.text, pronoun, referent, sources) or statement
+        statement = dated(statement, published)
+        claimant, claim_type = rw.claimant, rw.claim_type
+        if checked:  # the statement may now name who "He" is: the rules read the claimant from there
+            claimant = checked_claimant(claimant, statement, article.text)
+            claim_type = checked_claim_type(claim_type, s.text)
         return make_claim(
             article,
             s.start,
             s.end,
-            statement=s.text,
+            statement=statement,
             checkworthiness=s.score,
-            provenance=fallback,
-            claimant=rule_claimant(s.text, article.text),  # what a scorer-only run would say
-            time_reference=when,
-            needs_context=True,
+            provenance=provenance,
+            claim_type=claim_type,
+            claimant=claimant,
+            time_reference=time_reference(s.text, published),
+            # A statement that still says "He" or "the accusations" needs the article, whatever the model says.
+            needs_context=rw.needs_context or vague_reference(statement) is not None,
         )
 
     @staticmethod
