@@ -242,15 +242,22 @@ class LocalRuntime:
         return "saved"
 
     def _slot_action(self, slot: int, action: str, filename: str) -> None:
-        request = urllib.request.Request(
-            f"{self.address}/slots/{slot}?action={action}",
-            data=json.dumps({"filename": filename}).encode(),
-            headers={"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            answer = json.loads(response.read())
+        answer = self.post(f"/slots/{slot}?action={action}", {"filename": filename}, timeout=60)
         if "error" in answer:
             raise ModelError(f"llama.cpp slot {action} failed: {answer['error']}")
+
+    def post(self, path: str, body: dict[str, Any], *, timeout: float) -> dict[str, Any]:
+        """POST `body` as JSON to the runtime's own HTTP endpoint (`path` such as "/v1/chat/completions") and
+        return the JSON answer: the llama.cpp server's full response, e.g. with log-probabilities, which `chat`
+        (streamed text only) does not give."""
+        request = urllib.request.Request(
+            f"{self.address}{path}",
+            data=json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            answer: dict[str, Any] = json.loads(response.read())
+        return answer
 
     @property
     def address(self) -> str:

@@ -22,7 +22,6 @@ import random
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +93,6 @@ class YesNo:
         if key in self.cache:
             return self.cache[key]
         started = time.perf_counter()
-        # The runtime's own OpenAI-compatible endpoint: LocalRuntime.chat streams text only, without logprobs.
         body = {
             "messages": [{"role": "system", "content": self.prompt}, {"role": "user", "content": sentence}],
             "max_tokens": 1,
@@ -103,13 +101,7 @@ class YesNo:
             "top_logprobs": 10,
             "cache_prompt": True,
         }
-        request = urllib.request.Request(
-            f"{self.runtime.address}/v1/chat/completions",
-            data=json.dumps(body).encode(),
-            headers={"Authorization": f"Bearer {self.runtime.api_key}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=120) as response:
-            answer = json.loads(response.read())
+        answer = self.runtime.post("/v1/chat/completions", body, timeout=120)  # chat() gives no logprobs
         self.seconds += time.perf_counter() - started
         self.calls += 1
         top = answer["choices"][0]["logprobs"]["content"][0]["top_logprobs"]

@@ -18,7 +18,6 @@ import json
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -56,13 +55,8 @@ def write_passages(runtime: Any, queries: dict[str, str], cache_path: Path) -> d
             "temperature": 0,
             "cache_prompt": True,
         }
-        request = urllib.request.Request(
-            f"{runtime.address}/v1/chat/completions",
-            data=json.dumps(body).encode(),
-            headers={"Authorization": f"Bearer {runtime.api_key}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=300) as response:
-            cache[text] = json.loads(response.read())["choices"][0]["message"]["content"]
+        answer = runtime.post("/v1/chat/completions", body, timeout=300)
+        cache[text] = answer["choices"][0]["message"]["content"]
         calls += 1
         if calls % 25 == 0:
             cache_path.write_text(json.dumps(cache))
