@@ -202,6 +202,7 @@ def opening_speaker(sentence: str, article_text: str) -> str | None:
     subject = m.group("subject")
     if subject.split()[0] in _NOT_SUBJECT or subject.endswith(("'s", "’s")) or person_names(m.group("rest")):
         return None  # "Russia's foreign ministry said": the speaker is more than the name
+    # After whitespace, but not after a sentence end nor at a line start (MULTILINE ^: a paragraph's first word).
     mid_sentence = re.compile(rf"(?<![.!?\"“]\s)(?<!^)(?<=\s){re.escape(subject.split()[0])}\b", re.MULTILINE)
     return subject if mid_sentence.search(article_text) else None
 

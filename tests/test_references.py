@@ -159,6 +159,8 @@ def test_the_name_a_sentence_opens_with_is_the_claimant_when_it_does_the_reporti
     # not a proper name (the article never capitalises "Officials" mid-sentence), another person in between,
     # a relative clause, a possessive: no opening speaker, the model's answer stands
     assert opening_speaker("Officials in Moscow called the accusations baseless.", article) is None
+    # a word that opens a paragraph opens a sentence too: no evidence of a name
+    assert opening_speaker("Ministers said more.", "Sanctions rose.\n\nMinisters said more.") is None
     spokesperson = "Chinese Foreign Ministry spokesperson Wang Wenbin told reporters that Beijing denies it."
     assert opening_speaker(spokesperson, article) is None
     assert checked_claimant("Wang Wenbin", spokesperson, article) == "Wang Wenbin"
