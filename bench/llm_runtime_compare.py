@@ -51,19 +51,6 @@ def _messages(run: int, head: str, question: str) -> list[dict[str, str]]:
     ]
 
 
-def _stream_times(chunks: Any) -> tuple[list[float], str]:
-    """Arrival time of every non-empty content delta, and the text."""
-    times: list[float] = []
-    text: list[str] = []
-    for chunk in chunks:
-        for choice in chunk.get("choices") or []:
-            piece = (choice.get("delta") or {}).get("content") or ""
-            if piece:
-                times.append(time.perf_counter())
-                text.append(piece)
-    return times, "".join(text)
-
-
 def _xllamacpp_calls(path: str, threads: int) -> tuple[float, Any]:
     """(load seconds, chat(request) -> iterator of stream chunks) for xllamacpp, as claimdesk configures it."""
     import xllamacpp
