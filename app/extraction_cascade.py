@@ -48,6 +48,7 @@ from app.references import (
     opening_speaker,
     person_names,
     pronoun_subject,
+    rule_claimant,
     time_reference,
     unresolved_reference,
     vague_reference,
@@ -214,24 +215,22 @@ def checked_claimant(claimant: str | None, sentence: str, article_text: str) -> 
     """A small model's claimant, checked by rules: none unless the sentence reports someone's words or view
     ("Washington imposed sanctions" is the article's claim, not Washington's); the name the sentence opens with
     when that is who reports it (see opening_speaker), or ends on ("..., Beijing Says"), when the model named
-    someone else; the one person the sentence names
-    when the model named someone the sentence does not mention (it tends to name the article's main person);
-    never a name the article does not have."""
-    if not attributed(sentence):
-        return None
+    someone else; the one person the sentence names when the model named someone the sentence does not mention
+    (it tends to name the article's main person); never a name the article does not have. Without a model
+    answer this is `rule_claimant`."""
+    ruled = rule_claimant(sentence, article_text)
+    if not claimant or not attributed(sentence):
+        return ruled
     # The sentence's own subject reports it ("Russia expelled ... and said"): the model, which leans on names
     # elsewhere in the sentence ("US government" there), is overruled unless it named that subject too.
     speaker = opening_speaker(sentence, article_text) or closing_speaker(sentence)
+    words = _content_words(claimant)
+    in_article = words <= _content_words(article_text)
     if speaker is not None:
-        named_it = (
-            claimant and _same_name(claimant, speaker) and _content_words(claimant) <= _content_words(article_text)
-        )
-        return claimant if named_it else speaker
-    names = person_names(sentence)
-    words = _content_words(claimant or "")
-    if len(names) == 1 and not words & _content_words(sentence):
-        return names[0]
-    return claimant if claimant and words <= _content_words(article_text) else None
+        return claimant if _same_name(claimant, speaker) and in_article else speaker
+    if ruled is not None and not words & _content_words(sentence):
+        return ruled  # the one person the sentence names
+    return claimant if in_article else None
 
 
 def _same_name(a: str, b: str) -> bool:
