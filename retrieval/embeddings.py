@@ -21,7 +21,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
@@ -120,14 +120,21 @@ def _fp32(weight: tuple[np.ndarray, np.ndarray | None]) -> np.ndarray:
     return (values.astype(np.float32) * scale).astype(np.float32)
 
 
-def build_fused_graph(source: Path, quantized: bool) -> Any:
-    """An onnx ModelProto of MiniLM with fused contrib ops, built from the packaged graph's weights."""
+def build_fused_graph(source: Path, quantized: bool, deltas: Mapping[str, np.ndarray] | None = None) -> Any:
+    """An onnx ModelProto of MiniLM with fused contrib ops, built from the packaged graph's weights.
+
+    `deltas` (torch weight name -> array in the graph's [in, out] layout) are added to the dequantized weights
+    first: a fine-tuned variant shipped as small low-rank adapters (those weights then run in fp32)."""
     from onnx import TensorProto, helper, numpy_helper
 
     w = _packaged_weights(source)
     layers = sorted({int(m.group(1)) for k in w if (m := re.match(r"encoder\.layer\.(\d+)\.", k))})
     if not layers or "embeddings.word_embeddings.weight" not in w:
         raise ValueError(f"{source} does not look like the packaged MiniLM graph")
+    for key, delta in (deltas or {}).items():
+        if key not in w or w[key][0].shape != delta.shape:
+            raise ValueError(f"adapter weight {key} {delta.shape} does not fit the packaged MiniLM graph")
+        w[key] = (_fp32(w[key]) + delta.astype(np.float32), None)
     nodes: list[Any] = []
     inits: list[Any] = []
 
@@ -226,10 +233,12 @@ def cached_graph_path(source: Path, graph: str, cache_dir: Path) -> Path:
     return cache_dir / f"minilm-{graph}-{_sha256(source)[:16]}-ort{ort.__version__}-b{_BUILD_VERSION}.onnx"
 
 
-def build_cached_graph(source: Path, graph: str, cache_dir: Path) -> Path:
+def build_cached_graph(
+    source: Path, graph: str, cache_dir: Path, deltas: Mapping[str, np.ndarray] | None = None
+) -> Path:
     """Write the rebuilt `graph` into `cache_dir` (atomically: a temp file renamed into place); returns its path."""
     target = cached_graph_path(source, graph, cache_dir)
-    model = build_fused_graph(source, quantized=graph == "quantized")
+    model = build_fused_graph(source, quantized=graph == "quantized", deltas=deltas)
     cache_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=target.name, suffix=".tmp")
     try:
@@ -292,6 +301,18 @@ def _pooled(session: Any, input_names: frozenset[str], rows: Sequence[Sequence[i
     return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
 
 
+def _embed_sorted(rt: _Runtime, texts: Sequence[str], step: int) -> np.ndarray:
+    """Unit vectors of `texts` in input order, run `step` at a time in order of length (each batch pads only to
+    its own longest item)."""
+    out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    encodings = rt.tokenizer.encode_batch([t if t else " " for t in texts])
+    order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+    for lo in range(0, len(order), step):
+        idx = order[lo : lo + step]
+        out[idx] = _pooled(rt.session, rt.input_names, [encodings[i].ids for i in idx])
+    return out
+
+
 def _names(session: Any) -> frozenset[str]:
     return frozenset(i.name for i in session.get_inputs())
 
@@ -332,18 +353,24 @@ def _load_graph(source: Path, graph: str, cache_dir: Path, threads: int, tokeniz
         return _open_session(source, threads), "package"
 
 
+def _tokenizer(max_length: int) -> Any:
+    """The packaged tokenizer, truncating at `max_length`, unpadded (we pad per batch, only to its longest item)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(model_paths()[1]))
+    tok.enable_truncation(max_length=max_length)
+    tok.no_padding()
+    return tok
+
+
 def _runtime(max_length: int, threads: int, graph: str, cache_dir: Path) -> _Runtime:
     key = (max_length, threads, graph, cache_dir)
     with _LOCK:
         rt = _RUNTIMES.get(key)
         if rt is not None:
             return rt
-        from tokenizers import Tokenizer
-
-        model, tokenizer_path = model_paths()
-        tok = Tokenizer.from_file(str(tokenizer_path))
-        tok.enable_truncation(max_length=max_length)
-        tok.no_padding()  # we pad per batch ourselves, only to the longest item
+        model, _ = model_paths()
+        tok = _tokenizer(max_length)
         session, running = _load_graph(model, graph, cache_dir, threads, tok)
         rt = _Runtime(session, tok, _names(session), running)
         _RUNTIMES[key] = rt
@@ -381,20 +408,13 @@ class MiniLMEmbedder(Embeddings):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed `texts` into an (n, 384) float32 array of unit vectors, in input order."""
-        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
-            return out
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
         rt = self._rt()
-        encodings = rt.tokenizer.encode_batch([t if t else " " for t in texts])
-        # Sorting by length keeps padding small: each batch pads only to its own longest item.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         # The quantized graph scales activations per call, over the whole padded batch, so a text's vector would
         # depend on its batch-mates; one text per call keeps it a function of the text alone, with no padding,
         # and measured no slower than batches (bench/embedder_speed.py).
-        step = 1 if rt.graph == "quantized" else self.batch_size
-        for lo in range(0, len(order), step):
-            idx = order[lo : lo + step]
-            out[idx] = _pooled(rt.session, rt.input_names, [encodings[i].ids for i in idx])
+        out = _embed_sorted(rt, texts, 1 if rt.graph == "quantized" else self.batch_size)
         self.texts_embedded += len(texts)
         return out
 
@@ -411,6 +431,69 @@ class MiniLMEmbedder(Embeddings):
         if not texts:
             return 0
         return sum(len(e.ids) for e in self._rt().tokenizer.encode_batch(list(texts)))
+
+
+def _digest(arrays: Mapping[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    for key in sorted(arrays):
+        digest.update(key.encode())
+        digest.update(np.ascontiguousarray(arrays[key], dtype=np.float32).tobytes())
+    return digest.hexdigest()[:16]
+
+
+class AdaptedMiniLM:
+    """MiniLM fine-tuned by low-rank adapters merged into its weights (the check-worthiness scorer's encoder).
+
+    Mean-pooled unit vectors from an fp32 fused graph run in length-sorted batches; the merged graph is built once
+    and cached beside the embedder's, keyed by the adapters' digest. Unlike MiniLMEmbedder there is no fallback:
+    without the merged graph the fine-tuned model does not exist, so a failure to build it raises.
+    """
+
+    def __init__(
+        self,
+        deltas: Mapping[str, np.ndarray],
+        *,
+        max_length: int,
+        threads: int | None = None,
+        cache_dir: Path | None = None,
+        batch_size: int = 64,
+    ) -> None:
+        self._deltas = dict(deltas)
+        self.max_length = max_length
+        self.threads = threads or _default_threads()
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.batch_size = batch_size
+        self.graph = f"adapted-{_digest(self._deltas)}"
+        self._rt: _Runtime | None = None
+        self._lock = threading.Lock()
+
+    def _runtime(self) -> _Runtime:
+        with self._lock:
+            if self._rt is None:
+                model, _ = model_paths()
+                tok = _tokenizer(self.max_length)
+                session = None
+                path = cached_graph_path(model, self.graph, self.cache_dir)
+                if path.is_file():
+                    try:
+                        session = _open_session(path, self.threads)
+                    except Exception as exc:  # a truncated or foreign file: rebuild it
+                        log.warning("Adapted MiniLM graph cache %s is unreadable (%s); rebuilding it.", path, exc)
+                if session is None:
+                    try:
+                        built: Path | bytes = build_cached_graph(model, self.graph, self.cache_dir, self._deltas)
+                    except OSError as exc:  # read-only home or full disk: build it in memory each time
+                        log.warning("Cannot write the adapted graph cache in %s (%s).", self.cache_dir, exc)
+                        built = build_fused_graph(model, quantized=False, deltas=self._deltas).SerializeToString()
+                    session = _open_session(built, self.threads)
+                self._rt = _Runtime(session, tok, _names(session), self.graph)
+            return self._rt
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, 384) float32 unit vectors of `texts`, in input order."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        return _embed_sorted(self._runtime(), texts, self.batch_size)
 
 
 @register_embedding_function

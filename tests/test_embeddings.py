@@ -205,7 +205,7 @@ def test_corrupt_cache_file_is_rebuilt(
 def test_failed_build_falls_back_to_the_packaged_graph(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(source: Path, quantized: bool) -> None:
+    def broken(source: Path, quantized: bool, deltas: object = None) -> None:
         raise ValueError("unexpected graph layout")
 
     _fresh(monkeypatch)
@@ -243,3 +243,38 @@ def test_unwritable_cache_builds_the_graph_in_memory(tmp_path: Path, caplog: pyt
 def test_unknown_graph_is_refused() -> None:
     with pytest.raises(ValueError, match="quantized, fp32, package"):
         MiniLMEmbedder(graph="int4")  # type: ignore[arg-type]
+
+
+def test_adapted_graph_with_zero_deltas_is_the_fp32_model(tmp_path: Path) -> None:
+    key = "encoder.layer.5.output.dense.weight"
+    zero = emb.AdaptedMiniLM({key: np.zeros((1536, 384), np.float32)}, max_length=256, cache_dir=tmp_path)
+    fp32 = MiniLMEmbedder(graph="fp32", cache_dir=tmp_path).embed(PASSAGES)
+    assert np.abs(zero.embed(PASSAGES) - fp32).max() < 1e-4
+    assert zero.embed([]).shape == (0, 384)
+
+
+def test_adapted_graph_applies_its_deltas_and_caches_per_adapter(tmp_path: Path) -> None:
+    key = "encoder.layer.5.output.dense.weight"
+    rng = np.random.default_rng(0)
+    delta = (rng.standard_normal((1536, 1)) @ rng.standard_normal((1, 384)) * 0.05).astype(np.float32)
+    adapted = emb.AdaptedMiniLM({key: delta}, max_length=256, cache_dir=tmp_path)
+    zero = emb.AdaptedMiniLM({key: np.zeros_like(delta)}, max_length=256, cache_dir=tmp_path)
+    assert adapted.graph != zero.graph  # a different adapter is a different cached graph
+    moved = (adapted.embed(PASSAGES) * zero.embed(PASSAGES)).sum(axis=1)
+    assert moved.max() < 0.999
+    assert len(list(tmp_path.glob("minilm-adapted-*.onnx"))) == 2
+    # batch-mates do not change a text's vector (fp32, padded per batch with an attention mask)
+    assert np.allclose(adapted.embed(PASSAGES)[1], adapted.embed([PASSAGES[1]])[0], atol=1e-5)
+
+
+def test_adapter_that_does_not_fit_the_model_is_refused(tmp_path: Path) -> None:
+    wrong = emb.AdaptedMiniLM(
+        {"encoder.layer.0.output.dense.weight": np.zeros((3, 3))}, max_length=64, cache_dir=tmp_path
+    )
+    with pytest.raises(ValueError, match="does not fit"):
+        wrong.embed(["x"])
+    unknown = emb.AdaptedMiniLM(
+        {"encoder.layer.9.output.dense.weight": np.zeros((1536, 384))}, max_length=64, cache_dir=tmp_path
+    )
+    with pytest.raises(ValueError, match="does not fit"):
+        unknown.embed(["x"])
