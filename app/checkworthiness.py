@@ -1,8 +1,12 @@
-"""Check-worthiness scorer: which sentences state checkable facts (fast, no LLM, plain numpy at run time).
+"""Check-worthiness scorer: which sentences state checkable facts (fast, no LLM, onnxruntime and numpy at run time).
 
-A logistic regression over TF-IDF n-grams, structural cues (numbers, comparatives, attribution, opinion
-markers, ...) and optionally MiniLM sentence embeddings. The weights live in app/data/checkworthiness.json,
-written by bench/train_checkworthiness.py, which names the data it was trained on.
+The shipped score comes from MiniLM fine-tuned for the task: low-rank adapters merged into the packaged int8
+MiniLM's weights (app/data/checkworthiness_adapter.npz, retrieval.embeddings.AdaptedMiniLM) and a linear head on
+the pooled sentence vector. The weights file app/data/checkworthiness.json also holds a logistic regression over
+TF-IDF n-grams, structural cues (numbers, comparatives, attribution, opinion markers, ...) and MiniLM sentence
+embeddings, and how much of each to use ("adapter.mix"; 1 = the fine-tuned encoder alone, as shipped, because it
+generalised better over time and to tweets; see the README). Both files are written by the bench/ training
+scripts, which name the data they were trained on.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
 WEIGHTS_PATH = Path(__file__).parent / "data" / "checkworthiness.json"
-FORMAT_VERSION = 1
+ADAPTER_PATH = Path(__file__).parent / "data" / "checkworthiness_adapter.npz"
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,60 @@ class _Weights:
     intercept: float
     threshold: float
     meta: dict[str, Any]
+    adapter_mix: float = 0.0  # weight of the fine-tuned encoder's logit; 0: the logistic regression alone
+
+
+@dataclass(frozen=True)
+class _FineTuned:
+    """MiniLM fine-tuned for check-worthiness (bench/train_checkworthiness_adapter.py): merged low-rank adapters
+    and a linear head on the pooled unit vector times `scale`."""
+
+    encoder: Any  # retrieval.embeddings.AdaptedMiniLM
+    head: np.ndarray
+    bias: float
+    scale: float
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        try:
+            vectors = self.encoder.embed(list(texts)).astype(np.float64)
+        except Exception as exc:  # any failure of the fine-tuned encoder is a model failure to the user
+            raise ModelError(f"The fine-tuned check-worthiness encoder failed: {exc}") from exc
+        return (vectors * self.scale) @ self.head + self.bias
+
+
+def _read_adapter(path: Path, sha256: str | None = None) -> _FineTuned:
+    """The fine-tuned encoder from its adapter file; `sha256` (from the weights) must match when given, because the
+    threshold was chosen for that adapter."""
+    import hashlib
+
+    from retrieval.embeddings import AdaptedMiniLM
+
+    try:
+        if sha256 is not None and hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+            raise ConfigurationError(
+                f"Check-worthiness adapter at {path} is not the one its weights were trained with; re-create both "
+                "with `python bench/train_checkworthiness_adapter.py` then `python bench/train_checkworthiness.py`."
+            )
+        with np.load(path) as data:
+            arrays = {k: data[k] for k in data.files}
+        rank, alpha, scale, max_length = (float(v) for v in arrays.pop("config"))
+        head, bias = arrays.pop("head.weight").astype(np.float64), float(arrays.pop("head.bias")[0])
+        keys = sorted({k.rsplit(".", 1)[0] for k in arrays})
+        # LoRA adds (alpha / rank) * B @ A to a torch [out, in] weight: the graph's [in, out] layout gets its transpose.
+        deltas = {
+            k: (alpha / rank) * (arrays[f"{k}.A"].astype(np.float32).T @ arrays[f"{k}.B"].astype(np.float32).T)
+            for k in keys
+        }
+    except FileNotFoundError as exc:
+        raise ConfigurationError(
+            f"Check-worthiness adapter not found at {path}; run `python bench/train_checkworthiness_adapter.py`."
+        ) from exc
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigurationError(
+            f"Check-worthiness adapter at {path} is unreadable ({exc}); "
+            "re-create it with `python bench/train_checkworthiness_adapter.py`."
+        ) from exc
+    return _FineTuned(AdaptedMiniLM(deltas, max_length=int(max_length)), head, bias, scale)
 
 
 def _read_weights(path: Path) -> _Weights:
@@ -81,8 +140,13 @@ def _read_weights(path: Path) -> _Weights:
         embedding_coef=None if emb is None else np.asarray(emb, dtype=np.float64),
         intercept=float(raw["intercept"]),
         threshold=float(raw["threshold"]),
-        meta={k: raw.get(k) for k in ("trained_on", "embedding_model", "metrics", "config")},
+        meta={k: raw.get(k) for k in ("trained_on", "embedding_model", "metrics", "config", "adapter")},
+        adapter_mix=float((raw.get("adapter") or {}).get("mix", 0.0)),
     )
+
+
+def _probabilities(logits: np.ndarray) -> list[float]:
+    return [1.0 / (1.0 + math.exp(-float(z))) for z in np.clip(logits, -50.0, 50.0)]
 
 
 class CheckworthinessScorer:
@@ -90,9 +154,20 @@ class CheckworthinessScorer:
 
     threshold: float
 
-    def __init__(self, weights: _Weights, embedder: Embeddings | None, threshold: float | None = None) -> None:
+    def __init__(
+        self,
+        weights: _Weights,
+        embedder: Embeddings | None,
+        threshold: float | None = None,
+        fine_tuned: _FineTuned | None = None,
+    ) -> None:
+        if weights.adapter_mix and fine_tuned is None:
+            raise ConfigurationError(
+                "These check-worthiness weights mix in a fine-tuned encoder; load them with load()."
+            )
         self._w = weights
         self._embedder = embedder
+        self._fine_tuned = fine_tuned
         self.threshold = weights.threshold if threshold is None else float(threshold)
         self.meta = weights.meta
 
@@ -102,16 +177,23 @@ class CheckworthinessScorer:
         embedder: Embeddings | None = None,
         threshold: float | None = None,
         path: Path | None = None,
+        adapter_path: Path | None = None,
     ) -> CheckworthinessScorer:
-        """Load the committed weights; creates a MiniLMEmbedder when the weights use embeddings and none is given."""
+        """Load the committed weights; creates a MiniLMEmbedder when the weights use embeddings and none is given,
+        and the fine-tuned encoder when the weights mix one in (its adapter file sits beside the weights)."""
         weights = _read_weights(path or WEIGHTS_PATH)
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise ConfigurationError(f"Check-worthiness threshold must be between 0 and 1, got {threshold}.")
-        if weights.embedding_coef is not None and embedder is None:
+        if weights.embedding_coef is not None and embedder is None and weights.adapter_mix < 1.0:
             from retrieval.embeddings import MiniLMEmbedder
 
             embedder = MiniLMEmbedder()
-        return cls(weights, embedder, threshold)
+        fine_tuned = None
+        if weights.adapter_mix:
+            spec = weights.meta.get("adapter") or {}
+            default = (path or WEIGHTS_PATH).parent / str(spec.get("file", ADAPTER_PATH.name))
+            fine_tuned = _read_adapter(adapter_path or default, spec.get("sha256"))
+        return cls(weights, embedder, threshold, fine_tuned)
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         assert self._embedder is not None
@@ -130,6 +212,8 @@ class CheckworthinessScorer:
         if not texts:
             return []
         w = self._w
+        if self._fine_tuned is not None and w.adapter_mix >= 1.0:
+            return _probabilities(self._fine_tuned.logits(texts))
         logits = np.full(len(texts), w.intercept)
         for i, row in enumerate(tfidf_rows(texts, w.vocabulary, w.idf)):
             if row:
@@ -139,7 +223,9 @@ class CheckworthinessScorer:
         logits += ((dense_matrix(texts) - w.dense_mean) / w.dense_scale) @ w.dense_coef
         if w.embedding_coef is not None:
             logits += self._embed(texts) @ w.embedding_coef
-        return [1.0 / (1.0 + math.exp(-float(z))) for z in logits]
+        if self._fine_tuned is not None:
+            logits = (1.0 - w.adapter_mix) * logits + w.adapter_mix * self._fine_tuned.logits(texts)
+        return _probabilities(logits)
 
     def score_article(self, text: str) -> list[ScoredSentence]:
         """Every sentence of `text` (a headline line is its own sentence) with offsets and score, in order."""

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from app.checkworthiness import WEIGHTS_PATH, CheckworthinessScorer, evaluate, read_labelled_tsv
+from app.checkworthiness import ADAPTER_PATH, WEIGHTS_PATH, CheckworthinessScorer, evaluate, read_labelled_tsv
 from app.cli import app
 from app.errors import ConfigurationError, IngestError
 
@@ -40,6 +43,44 @@ def test_weights_file_is_small_json_naming_its_training_data() -> None:
     assert len(raw["vocabulary"]) == len(raw["idf"]) == len(raw["tfidf_coef"])
 
 
+def test_fine_tuned_adapter_is_small_and_the_one_the_threshold_was_chosen_for() -> None:
+    adapter = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))["adapter"]
+    assert adapter["file"] == ADAPTER_PATH.name and adapter["mix"] == 1.0
+    assert adapter["trained_on"] == ["claimbuster/crowdsourced.csv"]
+    assert hashlib.sha256(ADAPTER_PATH.read_bytes()).hexdigest() == adapter["sha256"]
+    assert ADAPTER_PATH.stat().st_size < 1_000_000
+
+
+def test_adapter_missing_or_not_matching_its_weights_says_how_to_rebuild(tmp_path: Path) -> None:
+    weights = tmp_path / "checkworthiness.json"
+    shutil.copy(WEIGHTS_PATH, weights)
+    with pytest.raises(ConfigurationError, match=r"adapter not found.*train_checkworthiness_adapter"):
+        CheckworthinessScorer.load(path=weights)
+    with np.load(ADAPTER_PATH) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["head.bias"] = arrays["head.bias"] + 1.0  # a retrained adapter the threshold was not chosen for
+    np.savez_compressed(tmp_path / ADAPTER_PATH.name, **arrays)
+    with pytest.raises(ConfigurationError, match="not the one its weights were trained with"):
+        CheckworthinessScorer.load(path=weights)
+    (tmp_path / ADAPTER_PATH.name).write_bytes(b"not an npz")
+    raw = json.loads(weights.read_text(encoding="utf-8"))
+    raw["adapter"]["sha256"] = hashlib.sha256(b"not an npz").hexdigest()
+    weights.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="unreadable"):
+        CheckworthinessScorer.load(path=weights)
+
+
+def test_regression_alone_still_scores_when_the_weights_say_so(tmp_path: Path) -> None:
+    raw = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
+    raw["adapter"] = None
+    weights = tmp_path / "checkworthiness.json"
+    weights.write_text(json.dumps(raw), encoding="utf-8")
+    regression = CheckworthinessScorer.load(path=weights)
+    statistic = "Unemployment fell from 10 percent to 4.7 percent between 2010 and 2016."
+    high, low = regression.score_texts([statistic, "Thank you very much."])
+    assert high > 0.5 > low
+
+
 def test_scores_are_probabilities_and_a_statistic_outranks_thanks(scorer: CheckworthinessScorer) -> None:
     statistic = "Unemployment fell from 10 percent to 4.7 percent between 2010 and 2016."
     scores = scorer.score_texts([statistic, "Thank you very much.", "Good evening, everyone."])
@@ -49,7 +90,8 @@ def test_scores_are_probabilities_and_a_statistic_outranks_thanks(scorer: Checkw
 
 
 def test_score_article_offsets_point_into_the_text(scorer: CheckworthinessScorer) -> None:
-    text = SEED.read_text(encoding="utf-8")
+    # Every sentence of the seed news story states a fact; two closing pleasantries do not.
+    text = SEED.read_text(encoding="utf-8") + "\nThank you all for coming. Good evening, everyone.\n"
     scored = scorer.score_article(text)
     assert len(scored) > 10
     for s in scored:

@@ -1,0 +1,236 @@
+"""Fine-tune MiniLM for check-worthiness with low-rank adapters; write app/data/checkworthiness_adapter.npz.
+
+Run:  .venv/bin/python bench/train_checkworthiness_adapter.py              (all of crowdsourced.csv; ~20 min)
+      .venv/bin/python bench/train_checkworthiness_adapter.py --before 2016 (temporal check: prints a table)
+
+Data used (read-only, from ../shared/eval or CLAIMDESK_EVAL_DIR): claimbuster/crowdsourced.csv, label Verdict == 1
+(the same sentences and labels as bench/train_checkworthiness.py). With --before YEAR the adapter is trained on the
+debates before YEAR only and measured on YEAR's debates beside the shipped logistic regression trained on the same
+sentences, and nothing is written.
+
+The base is the packaged int8 MiniLM dequantized (exactly what retrieval.embeddings builds its fp32 graph from) and
+the tokenizer is the product's tokenizer.json, so the product runs the model trained here. LoRA (rank 8, alpha 16)
+on every linear layer of the 6 encoder layers plus a linear head on the mean-pooled unit vector x 20; only the
+adapters (~330k values, stored as float16) and the head are saved. Needs torch and transformers (the `bench`
+extra: `pip install -e '.[bench]'`); the product itself runs the result with onnxruntime and numpy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import train_checkworthiness as T  # noqa: E402
+
+from app.checkworthiness import ADAPTER_PATH  # noqa: E402
+from retrieval.embeddings import _fp32, _packaged_weights, _tokenizer, model_paths  # noqa: E402
+
+RANK = 8
+ALPHA = 16.0
+SCALE = 20.0  # the head sees the unit vector times this, so its weights need not be large
+MAX_LENGTH = 64  # debate sentences: 99% are shorter; the product truncates the same way
+ADAPTED = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense")
+ADAPTED += ("intermediate.dense", "output.dense")
+
+
+def build_model(rank: int):  # type: ignore[no-untyped-def]
+    """(BertModel with the packaged weights and zero-initialised LoRA wrappers, head, adapter modules by key)."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    config = BertConfig(
+        vocab_size=30522,
+        hidden_size=384,
+        num_hidden_layers=6,
+        num_attention_heads=12,
+        intermediate_size=1536,
+        max_position_embeddings=512,
+        type_vocab_size=2,
+        hidden_act="gelu",
+        layer_norm_eps=1e-12,
+    )
+    encoder = BertModel(config, add_pooling_layer=False)
+    state = {}
+    for key, value in _packaged_weights(model_paths()[0]).items():
+        if key.endswith("position_ids"):
+            continue
+        array = _fp32(value)
+        if array.ndim == 2 and not key.startswith("embeddings."):
+            array = array.T  # the graph stores linear weights as [in, out], torch as [out, in]
+        state[key] = torch.tensor(np.ascontiguousarray(array))
+    result = encoder.load_state_dict(state, strict=False)
+    if result.unexpected_keys or [k for k in result.missing_keys if "position_ids" not in k]:
+        raise SystemExit(f"packaged weights do not fit BertModel: {result}")
+
+    class LoRA(torch.nn.Module):
+        def __init__(self, base: torch.nn.Linear) -> None:
+            super().__init__()
+            self.base = base
+            self.A = torch.nn.Parameter(torch.randn(rank, base.in_features) / math.sqrt(base.in_features))
+            self.B = torch.nn.Parameter(torch.zeros(base.out_features, rank))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.base(x) + (x @ self.A.T @ self.B.T) * (ALPHA / rank)
+
+    for p in encoder.parameters():
+        p.requires_grad = False
+    adapters = {}
+    for i, layer in enumerate(encoder.encoder.layer):
+        for path in ADAPTED:
+            *parents, leaf = path.split(".")
+            owner = layer
+            for name in parents:
+                owner = getattr(owner, name)
+            module = LoRA(getattr(owner, leaf))
+            setattr(owner, leaf, module)
+            adapters[f"encoder.layer.{i}.{path}.weight"] = module
+    return encoder, torch.nn.Linear(384, 1), adapters
+
+
+def train(texts: list[str], y: np.ndarray, epochs: float, lr: float, seed: int = 0):  # type: ignore[no-untyped-def]
+    """Fit adapters and head on (texts, y); returns a predict(texts) -> probabilities function and the weights."""
+    import torch
+
+    torch.manual_seed(seed)
+    random.seed(seed)
+    rng = np.random.default_rng(seed)
+    tokenizer = _tokenizer(MAX_LENGTH)  # the product's tokenizer, truncating where the product does
+    encoder, head, adapters = build_model(RANK)
+    ids = [e.ids for e in tokenizer.encode_batch(texts)]
+
+    def forward(rows: list[list[int]]) -> torch.Tensor:
+        width = max(len(r) for r in rows)
+        x = torch.zeros((len(rows), width), dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for k, r in enumerate(rows):
+            x[k, : len(r)] = torch.tensor(r)
+            mask[k, : len(r)] = 1
+        hidden = encoder(input_ids=x, attention_mask=mask, token_type_ids=torch.zeros_like(x)).last_hidden_state
+        m = mask.unsqueeze(-1).float()
+        pooled = torch.nn.functional.normalize((hidden * m).sum(1) / m.sum(1), dim=-1)
+        return head(pooled * SCALE).squeeze(-1)
+
+    params = [p for m in adapters.values() for p in (m.A, m.B)]
+    opt = torch.optim.AdamW(
+        [{"params": params, "lr": lr}, {"params": head.parameters(), "lr": 1e-3}], weight_decay=0.01
+    )
+    batch = 32
+    steps = int(len(texts) / batch * epochs)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, s / max(1.0, 0.06 * steps)) * max(0.0, (steps - s) / steps)
+    )
+    labels = torch.tensor(y, dtype=torch.float32)
+    encoder.train()
+    step, started = 0, time.perf_counter()
+    while step < steps:
+        order = rng.permutation(len(texts))
+        for lo in range(0, len(order) - batch + 1, batch):
+            idx = order[lo : lo + batch]
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(forward([ids[i] for i in idx]), labels[idx])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step += 1
+            if step % 100 == 0:
+                print(
+                    f"  step {step}/{steps} loss {loss.item():.3f} {time.perf_counter() - started:.0f}s",
+                    file=sys.stderr,
+                )
+            if step >= steps:
+                break
+    encoder.eval()
+
+    def predict(batch_texts: list[str]) -> np.ndarray:
+        rows = [e.ids for e in tokenizer.encode_batch(batch_texts)]
+        out = np.zeros(len(rows))
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        with torch.no_grad():
+            for lo in range(0, len(order), 128):
+                idx = order[lo : lo + 128]
+                out[idx] = torch.sigmoid(forward([rows[i] for i in idx])).numpy()
+        return out
+
+    weights = {f"{key}.A": m.A.detach().numpy() for key, m in adapters.items()}
+    weights |= {f"{key}.B": m.B.detach().numpy() for key, m in adapters.items()}
+    weights["head.weight"] = head.weight.detach().numpy().reshape(-1)
+    weights["head.bias"] = head.bias.detach().numpy().reshape(-1)
+    return predict, weights
+
+
+def save(weights: dict[str, np.ndarray], out: Path) -> None:
+    """float16 adapters, float32 head and the constants the run-time needs to rebuild the model."""
+    arrays = {k: v.astype(np.float16 if k.endswith((".A", ".B")) else np.float32) for k, v in weights.items()}
+    arrays["config"] = np.array([RANK, ALPHA, SCALE, MAX_LENGTH], dtype=np.float32)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, **arrays)  # type: ignore[arg-type]
+
+
+def temporal(before: int, epochs: float, lr: float) -> None:
+    """Train on debates before `before`, measure on that year's debates beside the shipped logistic regression."""
+    from sklearn.metrics import roc_auc_score
+
+    texts, y, files = T.load_claimbuster("crowdsourced")
+    years = np.array([int(f[:4]) for f in files])
+    train_idx = np.where(years < before)[0]
+    test_idx = np.where(years == before)[0]
+    tt = [texts[i] for i in test_idx]
+    yt = y[test_idx]
+    emb = T.embed(texts)
+    lr_model = T.Model(T.CONFIG).fit([texts[i] for i in train_idx], y[train_idx], emb[train_idx])
+    p_lr = lr_model.predict(tt, emb[test_idx])
+    started = time.perf_counter()
+    predict, _ = train([texts[i] for i in train_idx], y[train_idx], epochs, lr)
+    minutes = (time.perf_counter() - started) / 60
+    p_ft = predict(tt)
+
+    def logit(p: np.ndarray) -> np.ndarray:
+        p = np.clip(p, 1e-6, 1 - 1e-6)
+        return np.log(p / (1 - p))
+
+    mix = 1 / (1 + np.exp(-(0.5 * logit(p_lr) + 0.5 * logit(p_ft))))
+    rows = [("logistic regression (the earlier scorer)", p_lr), ("fine-tuned MiniLM, LoRA (shipped)", p_ft)]
+    rows.append(("even mix of the two logits", mix))
+    print(f"trained on {len(train_idx)} sentences before {before} ({minutes:.0f} min), measured on the")
+    print(f"{len(test_idx)} sentences of {before} ({int(yt.sum())} check-worthy)\n")
+    print("| scorer | AUC | F1 at best threshold | F1 @0.2 | F1 @0.35 | F1 @0.5 |")
+    print("|---|---|---|---|---|---|")
+    for name, p in rows:
+        best, at = T.best_threshold(yt, p)
+        fixed = " | ".join(f"{T.prf(yt, p, t)[2]:.3f}" for t in (0.2, 0.35, 0.5))
+        print(f"| {name} | {roc_auc_score(yt, p):.3f} | {best:.3f} (@{at:.2f}) | {fixed} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--before", type=int, help="temporal check: train before this year, test on it")
+    parser.add_argument("--out", type=Path, default=ADAPTER_PATH)
+    args = parser.parse_args()
+    if args.before:
+        temporal(args.before, args.epochs, args.lr)
+        return
+    texts, y, _ = T.load_claimbuster("crowdsourced")
+    started = time.perf_counter()
+    _, weights = train(texts, y, args.epochs, args.lr)
+    save(weights, args.out)
+    print(
+        f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB) after {(time.perf_counter() - started) / 60:.0f} "
+        "min; now run bench/train_checkworthiness.py to choose the threshold of the mixed score"
+    )
+
+
+if __name__ == "__main__":
+    main()
