@@ -5,8 +5,8 @@ Run:  .venv/bin/python bench/train_checkworthiness_adapter.py              (all 
 
 Data used (read-only, from ../shared/eval or CLAIMDESK_EVAL_DIR): claimbuster/crowdsourced.csv, label Verdict == 1
 (the same sentences and labels as bench/train_checkworthiness.py). With --before YEAR the adapter is trained on the
-debates before YEAR only and measured on YEAR's debates beside the shipped logistic regression trained on the same
-sentences, and nothing is written.
+debates before YEAR only and measured on YEAR's debates and on the CheckThat! 2020 tweets, beside the logistic
+regression trained on the same sentences, and nothing is written.
 
 The base is the packaged int8 MiniLM dequantized (exactly what retrieval.embeddings builds its fp32 graph from) and
 the tokenizer is the product's tokenizer.json, so the product runs the model trained here. LoRA (rank 8, alpha 16)
@@ -199,17 +199,28 @@ def temporal(before: int, epochs: float, lr: float) -> None:
         p = np.clip(p, 1e-6, 1 - 1e-6)
         return np.log(p / (1 - p))
 
-    mix = 1 / (1 + np.exp(-(0.5 * logit(p_lr) + 0.5 * logit(p_ft))))
-    rows = [("logistic regression (the earlier scorer)", p_lr), ("fine-tuned MiniLM, LoRA (shipped)", p_ft)]
-    rows.append(("even mix of the two logits", mix))
+    tweets, tweet_y = T.load_checkthat2020()
+    tweet_y = np.asarray(tweet_y).astype(int)
+    lr_tweets, ft_tweets = lr_model.predict(tweets, T.embed(tweets)), predict(tweets)
+
+    def mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(-(0.5 * logit(a) + 0.5 * logit(b))))
+
+    rows = [
+        ("logistic regression (the earlier scorer)", p_lr, lr_tweets),
+        ("fine-tuned MiniLM, LoRA (shipped)", p_ft, ft_tweets),
+        ("even mix of the two logits", mix(p_lr, p_ft), mix(lr_tweets, ft_tweets)),
+    ]
     print(f"trained on {len(train_idx)} sentences before {before} ({minutes:.0f} min), measured on the")
-    print(f"{len(test_idx)} sentences of {before} ({int(yt.sum())} check-worthy)\n")
-    print("| scorer | AUC | F1 at best threshold | F1 @0.2 | F1 @0.35 | F1 @0.5 |")
-    print("|---|---|---|---|---|---|")
-    for name, p in rows:
+    print(f"{len(test_idx)} sentences of {before} ({int(yt.sum())} check-worthy) and, for another domain, on the")
+    print(f"{len(tweets)} CheckThat! 2020 COVID tweets of dev_v2 ({int(tweet_y.sum())} check-worthy)\n")
+    print(f"| scorer | {before}: AUC | F1 at best threshold | F1 @0.2 | F1 @0.35 | F1 @0.5 | tweets: AUC | F1 @0.35 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, p, pt in rows:
         best, at = T.best_threshold(yt, p)
         fixed = " | ".join(f"{T.prf(yt, p, t)[2]:.3f}" for t in (0.2, 0.35, 0.5))
-        print(f"| {name} | {roc_auc_score(yt, p):.3f} | {best:.3f} (@{at:.2f}) | {fixed} |")
+        tw = f"{roc_auc_score(tweet_y, pt):.3f} | {T.prf(tweet_y, pt, 0.35)[2]:.3f}"
+        print(f"| {name} | {roc_auc_score(yt, p):.3f} | {best:.3f} (@{at:.2f}) | {fixed} | {tw} |")
 
 
 def main() -> None:
