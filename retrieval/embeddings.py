@@ -324,29 +324,38 @@ def _agrees_with_package(session: Any, package: Any, tokenizer: Any) -> float:
     return float((ours * theirs).sum(axis=1).min())
 
 
+def _cached_session(
+    source: Path, graph: str, cache_dir: Path, threads: int, deltas: Mapping[str, np.ndarray] | None = None
+) -> tuple[Any, Path | bytes | None]:
+    """(session, what it was just built from or None): the rebuilt `graph` from the cache, rebuilt when missing or
+    unreadable, and built in memory when the cache cannot be written."""
+    path = cached_graph_path(source, graph, cache_dir)
+    if path.is_file():
+        try:
+            return _open_session(path, threads), None
+        except Exception as exc:  # a truncated or foreign file: rebuild it rather than fail
+            log.warning("Embedding graph cache %s is unreadable (%s); rebuilding it.", path, exc)
+    try:
+        model: Path | bytes = build_cached_graph(source, graph, cache_dir, deltas)
+    except OSError as exc:  # read-only home or full disk: still run the fast graph, just rebuild it each time
+        log.warning("Cannot write the embedding graph cache in %s (%s); building it in memory.", cache_dir, exc)
+        model = build_fused_graph(source, quantized=graph == "quantized", deltas=deltas).SerializeToString()
+    return _open_session(model, threads), model
+
+
 def _load_graph(source: Path, graph: str, cache_dir: Path, threads: int, tokenizer: Any) -> tuple[Any, str]:
     """(session, graph running): the cached rebuilt graph, rebuilt when missing or unreadable, else the package's."""
     if graph == "package":
         return _open_session(source, threads), graph
     try:
-        path = cached_graph_path(source, graph, cache_dir)
-        if path.is_file():
-            try:
-                return _open_session(path, threads), graph
-            except Exception as exc:  # a truncated or foreign file: rebuild it rather than fail
-                log.warning("Embedding graph cache %s is unreadable (%s); rebuilding it.", path, exc)
-        try:
-            model: Path | bytes = build_cached_graph(source, graph, cache_dir)
-        except OSError as exc:  # read-only home or full disk: still run the fast graph, just rebuild it each time
-            log.warning("Cannot write the embedding graph cache in %s (%s); building it in memory.", cache_dir, exc)
-            model = build_fused_graph(source, quantized=graph == "quantized").SerializeToString()
-        session = _open_session(model, threads)
-        # A rebuilt graph that disagrees with the package would silently corrupt every search: check it once.
-        cosine = _agrees_with_package(session, _open_session(source, threads), tokenizer)
-        if cosine < 0.98:
-            if isinstance(model, Path):
-                model.unlink(missing_ok=True)
-            raise ValueError(f"its vectors disagree with the packaged model (cosine {cosine:.3f})")
+        session, built = _cached_session(source, graph, cache_dir, threads)
+        if built is not None:
+            # A rebuilt graph that disagrees with the package would silently corrupt every search: check it once.
+            cosine = _agrees_with_package(session, _open_session(source, threads), tokenizer)
+            if cosine < 0.98:
+                if isinstance(built, Path):
+                    built.unlink(missing_ok=True)
+                raise ValueError(f"its vectors disagree with the packaged model (cosine {cosine:.3f})")
         return session, graph
     except Exception as exc:
         log.warning("Could not use the fused '%s' embedding graph (%s); using the packaged int8 graph.", graph, exc)
@@ -472,20 +481,7 @@ class AdaptedMiniLM:
             if self._rt is None:
                 model, _ = model_paths()
                 tok = _tokenizer(self.max_length)
-                session = None
-                path = cached_graph_path(model, self.graph, self.cache_dir)
-                if path.is_file():
-                    try:
-                        session = _open_session(path, self.threads)
-                    except Exception as exc:  # a truncated or foreign file: rebuild it
-                        log.warning("Adapted MiniLM graph cache %s is unreadable (%s); rebuilding it.", path, exc)
-                if session is None:
-                    try:
-                        built: Path | bytes = build_cached_graph(model, self.graph, self.cache_dir, self._deltas)
-                    except OSError as exc:  # read-only home or full disk: build it in memory each time
-                        log.warning("Cannot write the adapted graph cache in %s (%s).", self.cache_dir, exc)
-                        built = build_fused_graph(model, quantized=False, deltas=self._deltas).SerializeToString()
-                    session = _open_session(built, self.threads)
+                session, _ = _cached_session(model, self.graph, self.cache_dir, self.threads, self._deltas)
                 self._rt = _Runtime(session, tok, _names(session), self.graph)
             return self._rt
 
