@@ -80,16 +80,18 @@ def _read_adapter(path: Path, sha256: str | None = None) -> _FineTuned:
     """The fine-tuned encoder from its adapter file; `sha256` (from the weights) must match when given, because the
     threshold was chosen for that adapter."""
     import hashlib
+    import io
 
     from retrieval.embeddings import AdaptedMiniLM
 
     try:
-        if sha256 is not None and hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+        raw = path.read_bytes()
+        if sha256 is not None and hashlib.sha256(raw).hexdigest() != sha256:
             raise ConfigurationError(
                 f"Check-worthiness adapter at {path} is not the one its weights were trained with; re-create both "
                 "with `python bench/train_checkworthiness_adapter.py` then `python bench/train_checkworthiness.py`."
             )
-        with np.load(path) as data:
+        with np.load(io.BytesIO(raw)) as data:
             arrays = {k: data[k] for k in data.files}
         rank, alpha, scale, max_length = (float(v) for v in arrays.pop("config"))
         head, bias = arrays.pop("head.weight").astype(np.float64), float(arrays.pop("head.bias")[0])
