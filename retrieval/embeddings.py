@@ -248,7 +248,29 @@ def build_cached_graph(
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
+    _prune_stale(target, graph, cache_dir)
     return target
+
+
+# A superseded cache file (older model package, onnxruntime or build) is removed once it is this old: two
+# environments with different onnxruntime versions sharing one cache then rebuild at most once a month each.
+STALE_AFTER_DAYS = 30
+
+
+def _prune_stale(current: Path, graph: str, cache_dir: Path) -> None:
+    """Delete other versions of `graph` in the cache (30-90 MB each) not rebuilt for STALE_AFTER_DAYS; for a
+    fine-tuned graph that includes the graphs of earlier adapters."""
+    import time
+
+    family = "adapted" if graph.startswith("adapted-") else graph
+    cutoff = time.time() - STALE_AFTER_DAYS * 86400
+    for old in cache_dir.glob(f"minilm-{family}-*.onnx"):
+        try:
+            if old != current and old.stat().st_mtime < cutoff:
+                old.unlink()
+                log.info("Removed the superseded embedding graph %s", old)
+        except OSError as exc:  # another process removed it, or the cache is shared read-only: not our concern
+            log.debug("Could not remove %s: %s", old, exc)
 
 
 @dataclass

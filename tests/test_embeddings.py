@@ -187,6 +187,40 @@ def test_cache_key_names_source_hash_and_onnxruntime_version(tmp_path: Path) -> 
     assert emb.cached_graph_path(source, "fp32", tmp_path) != emb.cached_graph_path(source, "quantized", tmp_path)
 
 
+def test_building_a_graph_removes_its_superseded_versions_once_they_are_old(tmp_path: Path) -> None:
+    """A graph left by an older package/onnxruntime goes when a new one is built and it is past STALE_AFTER_DAYS;
+    a recent one (another environment may still use it) and other graphs' files stay."""
+    import os
+    import time
+
+    old = tmp_path / "minilm-quantized-0000000000000000-ort1.0.0-b1.onnx"
+    recent = tmp_path / "minilm-quantized-1111111111111111-ort1.1.0-b1.onnx"
+    other = tmp_path / "minilm-fp32-0000000000000000-ort1.0.0-b1.onnx"
+    for path in (old, recent, other):
+        path.write_bytes(b"stale")
+    month_ago = time.time() - (emb.STALE_AFTER_DAYS + 1) * 86400
+    os.utime(old, (month_ago, month_ago))
+    os.utime(other, (month_ago, month_ago))
+    built = emb.build_cached_graph(emb.model_paths()[0], "quantized", tmp_path)
+    assert built.is_file()
+    assert not old.exists()
+    assert recent.exists() and other.exists()
+
+
+def test_an_adapted_graph_replaces_old_graphs_of_earlier_adapters(tmp_path: Path) -> None:
+    import os
+    import time
+
+    earlier = tmp_path / "minilm-adapted-0123456789abcdef-0000000000000000-ort1.0.0-b1.onnx"
+    earlier.write_bytes(b"stale")
+    month_ago = time.time() - (emb.STALE_AFTER_DAYS + 1) * 86400
+    os.utime(earlier, (month_ago, month_ago))
+    key = "encoder.layer.0.intermediate.dense.weight"
+    emb.AdaptedMiniLM({key: np.zeros((384, 1536), np.float32)}, max_length=32, cache_dir=tmp_path).embed(["x"])
+    assert not earlier.exists()
+    assert len(list(tmp_path.glob("minilm-adapted-*.onnx"))) == 1
+
+
 def test_corrupt_cache_file_is_rebuilt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
