@@ -97,6 +97,41 @@ def build_model(rank: int):  # type: ignore[no-untyped-def]
     return encoder, torch.nn.Linear(384, 1), adapters
 
 
+def pooled(encoder, rows: list[list[int]]):  # type: ignore[no-untyped-def]
+    """Mean-pooled unit vectors of token-id rows, right-padded, token types 0 (as the product's graph runs them)."""
+    import torch
+
+    width = max(len(r) for r in rows)
+    x = torch.zeros((len(rows), width), dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for k, r in enumerate(rows):
+        x[k, : len(r)] = torch.tensor(r)
+        mask[k, : len(r)] = 1
+    hidden = encoder(input_ids=x, attention_mask=mask, token_type_ids=torch.zeros_like(x)).last_hidden_state
+    m = mask.unsqueeze(-1).float()
+    return torch.nn.functional.normalize((hidden * m).sum(1) / m.sum(1), dim=-1)
+
+
+def warmup_linear(opt, steps: int):  # type: ignore[no-untyped-def]
+    """Learning rate rising over the first 6% of `steps`, then falling linearly to 0."""
+    import torch
+
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, s / max(1.0, 0.06 * steps)) * max(0.0, (steps - s) / steps)
+    )
+
+
+def take_step(loss, params, opt, sched) -> None:  # type: ignore[no-untyped-def]
+    """Backpropagate `loss`, clip the adapters' gradients to norm 1 and advance optimiser and schedule."""
+    import torch
+
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    opt.step()
+    sched.step()
+    opt.zero_grad()
+
+
 def train(texts: list[str], y: np.ndarray, epochs: float, lr: float, seed: int = 0):  # type: ignore[no-untyped-def]
     """Fit adapters and head on (texts, y); returns a predict(texts) -> probabilities function and the weights."""
     import torch
@@ -109,16 +144,7 @@ def train(texts: list[str], y: np.ndarray, epochs: float, lr: float, seed: int =
     ids = [e.ids for e in tokenizer.encode_batch(texts)]
 
     def forward(rows: list[list[int]]) -> torch.Tensor:
-        width = max(len(r) for r in rows)
-        x = torch.zeros((len(rows), width), dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for k, r in enumerate(rows):
-            x[k, : len(r)] = torch.tensor(r)
-            mask[k, : len(r)] = 1
-        hidden = encoder(input_ids=x, attention_mask=mask, token_type_ids=torch.zeros_like(x)).last_hidden_state
-        m = mask.unsqueeze(-1).float()
-        pooled = torch.nn.functional.normalize((hidden * m).sum(1) / m.sum(1), dim=-1)
-        return head(pooled * SCALE).squeeze(-1)
+        return head(pooled(encoder, rows) * SCALE).squeeze(-1)
 
     params = [p for m in adapters.values() for p in (m.A, m.B)]
     opt = torch.optim.AdamW(
@@ -126,9 +152,7 @@ def train(texts: list[str], y: np.ndarray, epochs: float, lr: float, seed: int =
     )
     batch = 32
     steps = int(len(texts) / batch * epochs)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, s / max(1.0, 0.06 * steps)) * max(0.0, (steps - s) / steps)
-    )
+    sched = warmup_linear(opt, steps)
     labels = torch.tensor(y, dtype=torch.float32)
     encoder.train()
     step, started = 0, time.perf_counter()
@@ -137,11 +161,7 @@ def train(texts: list[str], y: np.ndarray, epochs: float, lr: float, seed: int =
         for lo in range(0, len(order) - batch + 1, batch):
             idx = order[lo : lo + batch]
             loss = torch.nn.functional.binary_cross_entropy_with_logits(forward([ids[i] for i in idx]), labels[idx])
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
+            take_step(loss, params, opt, sched)
             step += 1
             if step % 100 == 0:
                 print(

@@ -1,0 +1,242 @@
+"""Fine-tune MiniLM as a claim-evidence cross-encoder reranker with low-rank adapters (experiment + trainer).
+
+Run:  .venv/bin/python bench/train_reranker.py --datasets climate_fever            (train on the tune half, print test)
+      .venv/bin/python bench/train_reranker.py --datasets scifact climate_fever --out retrieval/data/reranker.npz
+
+Data used (read-only, from ../shared/eval): the TUNE halves (retrieval.evaluation.split_query_ids) of the SciFact
+train queries and of Climate-FEVER's judged claims, with the candidates the product's hybrid search finds for them
+(bench/retrieval_quality.py's cached lists, score fusion). A quarter of the tune queries is kept back to choose how
+many candidates to rerank and how much of the fused score to keep; every number printed for `test` is on the TEST
+half, which training never sees.
+
+The model reads "claim [SEP] evidence" (the product's tokenizer, token types 0, as the product's graph runs it) and a
+linear head on the mean-pooled unit vector gives a relevance logit; the loss is a softmax over one relevant and
+`--negatives` non-relevant candidates of the same claim. The base is the packaged int8 MiniLM dequantized, LoRA as
+in bench/train_checkworthiness_adapter.py, so retrieval.embeddings.AdaptedMiniLM runs exactly what was trained.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import retrieval_quality as RQ  # noqa: E402
+from train_checkworthiness_adapter import build_model, pooled, take_step, warmup_linear  # noqa: E402
+
+from retrieval.embeddings import _tokenizer  # noqa: E402
+from retrieval.ranking import fused_scores  # noqa: E402
+
+RANK = 8
+ALPHA = 16.0
+SCALE = 20.0
+
+
+def fused_top(prep: RQ.Prepared, qid: str, n: int) -> list[tuple[str, float]]:
+    """The product's top-n chunks (score fusion) for a query, best first."""
+    assert prep.candidates is not None
+    scores = fused_scores(*prep.candidates[qid])
+    top = sorted(scores, key=lambda c: (-scores[c], c))[:n]
+    return [(c, scores[c]) for c in top]
+
+
+def relevant_chunks(prep: RQ.Prepared, qid: str) -> set[str]:
+    """Chunk ids whose article holds a document judged relevant for qid."""
+    rel = {d for d, s in prep.dataset.qrels[qid].items() if s > 0}
+    arts = {a for a, docs in prep.doc_ids.items() if rel & set(docs)}
+    return {c for c, a in prep.article_of.items() if a in arts}
+
+
+def groups(prep: RQ.Prepared, qids: list[str], depth: int) -> list[tuple[str, list[str], list[str]]]:
+    """(query text, relevant chunk texts, non-relevant chunk texts among the top `depth`) per query."""
+    text = dict(zip(prep.chunk_ids, prep.texts, strict=True))
+    out = []
+    for qid in qids:
+        rel = relevant_chunks(prep, qid)
+        top = [c for c, _ in fused_top(prep, qid, depth)]
+        pos = [c for c in top if c in rel]
+        # relevant chunks the search missed still teach the model what evidence looks like (at most 3 per query)
+        pos += sorted(rel - set(pos))[: max(0, 3 - len(pos))]
+        neg = [c for c in top if c not in rel]
+        if pos and neg:
+            out.append((prep.dataset.queries[qid], [text[c] for c in pos], [text[c] for c in neg]))
+    return out
+
+
+class Trainer:
+    def __init__(self, max_length: int, seed: int) -> None:
+        import torch
+
+        torch.manual_seed(seed)
+        self.rng = random.Random(seed)
+        self.tokenizer = _tokenizer(max_length)
+        self.encoder, self.head, self.adapters = build_model(RANK)
+
+    def forward(self, pairs: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
+        rows = [e.ids for e in self.tokenizer.encode_batch(pairs)]
+        return self.head(pooled(self.encoder, rows) * SCALE).squeeze(-1)
+
+    def fit(self, data: list[tuple[str, list[str], list[str]]], epochs: float, lr: float, negatives: int) -> None:
+        import torch
+
+        items = [(q, p, neg) for q, pos, neg in data for p in pos]
+        params = [p for m in self.adapters.values() for p in (m.A, m.B)]
+        opt = torch.optim.AdamW(
+            [{"params": params, "lr": lr}, {"params": self.head.parameters(), "lr": 1e-3}], weight_decay=0.01
+        )
+        per_step = 2  # claims per optimiser step
+        steps = max(1, int(len(items) / per_step * epochs))
+        sched = warmup_linear(opt, steps)
+        self.encoder.train()
+        step, started = 0, time.perf_counter()
+        while step < steps:
+            self.rng.shuffle(items)
+            for lo in range(0, len(items) - per_step + 1, per_step):
+                loss = torch.zeros(())
+                for q, p, neg in items[lo : lo + per_step]:
+                    chosen = self.rng.sample(neg, min(negatives, len(neg)))
+                    logits = self.forward([(q, p)] + [(q, n) for n in chosen])
+                    loss = loss + torch.nn.functional.cross_entropy(
+                        logits.unsqueeze(0), torch.zeros(1, dtype=torch.long)
+                    )
+                take_step(loss / per_step, params, opt, sched)
+                step += 1
+                if step % 50 == 0:
+                    print(
+                        f"  step {step}/{steps} loss {loss.item() / per_step:.3f} {time.perf_counter() - started:.0f}s",
+                        file=sys.stderr,
+                    )
+                if step >= steps:
+                    break
+        self.encoder.eval()
+
+    def score(self, query: str, texts: list[str]) -> np.ndarray:
+        import torch
+
+        with torch.no_grad():
+            return self.forward([(query, t) for t in texts]).numpy().astype(np.float64)
+
+    def weights(self) -> dict[str, np.ndarray]:
+        w = {f"{k}.A": m.A.detach().numpy() for k, m in self.adapters.items()}
+        w |= {f"{k}.B": m.B.detach().numpy() for k, m in self.adapters.items()}
+        w["head.weight"] = self.head.weight.detach().numpy().reshape(-1)
+        w["head.bias"] = self.head.bias.detach().numpy().reshape(-1)
+        return w
+
+
+def rerank_ndcg(prep: RQ.Prepared, qids: list[str], ce: dict[str, np.ndarray], n: int, mix: float) -> float:
+    """Mean nDCG@10 when the top n fused chunks are reordered by ce + mix * fused/sd (the rest keep their order)."""
+    total = 0.0
+    for qid in qids:
+        top = fused_top(prep, qid, 100)
+        head, tail = top[:n], top[n:]
+        fused = np.array([s for _, s in head])
+        z = (fused - fused.mean()) / (fused.std() + 1e-9)
+        final = ce[qid][:n] + mix * z
+        # tail chunks rank after every reranked one
+        scores = {c: 1000.0 + float(f) for (c, _), f in zip(head, final, strict=True)}
+        scores |= {c: s for c, s in tail}
+        total += RQ.ndcg_at_k(RQ.doc_ranking(scores, prep), prep.dataset.qrels[qid], 10)
+    return total / max(1, len(qids))
+
+
+def onnx_timing(trainer: Trainer, preps: list[RQ.Prepared], max_length: int) -> str:
+    """Median / p95 ms to score each test claim's top 30 through the product's runtime (merged fp32 onnx graph)."""
+    from retrieval.embeddings import AdaptedMiniLM
+
+    w = trainer.weights()
+    keys = sorted({k.rsplit(".", 1)[0] for k in w if k.endswith(".A")})
+    deltas = {k: (ALPHA / RANK) * (w[f"{k}.A"].T @ w[f"{k}.B"].T) for k in keys}
+    model = AdaptedMiniLM(deltas, max_length=max_length)
+    lines = []
+    for prep in preps:
+        text = dict(zip(prep.chunk_ids, prep.texts, strict=True))
+        ms = []
+        for qid in prep.test:
+            pairs = [f"{prep.dataset.queries[qid]} [SEP] {text[c]}" for c, _ in fused_top(prep, qid, 30)]
+            started = time.perf_counter()
+            model.embed(pairs)
+            ms.append((time.perf_counter() - started) * 1000)
+        ms = ms[1:]  # the first call opens the session
+        p95 = sorted(ms)[int(0.95 * (len(ms) - 1))]
+        lines.append(
+            f"{prep.name}: onnxruntime, 30 pairs per claim: median {statistics.median(ms):.0f} ms, p95 {p95:.0f} ms"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=["climate_fever"], choices=list(RQ.DATASETS))
+    parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
+    parser.add_argument("--cache-dir", type=Path, default=ROOT / ".claimdesk" / "bench-cache")
+    parser.add_argument("--depth", type=int, default=30, help="candidates per claim to learn from and rerank")
+    parser.add_argument("--negatives", type=int, default=15)
+    parser.add_argument("--epochs", type=float, default=3.0)
+    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+
+    preps = []
+    for name in args.datasets:
+        prep = RQ.prepare(name, args.eval_dir, args.cache_dir, 600)
+        RQ.load_candidates(prep, 100, args.cache_dir)
+        preps.append(prep)
+    rng = random.Random(1)
+    train, valid = {}, {}
+    for prep in preps:
+        tune = list(prep.tune)
+        rng.shuffle(tune)
+        cut = len(tune) // 4
+        valid[prep.name], train[prep.name] = tune[:cut], tune[cut:]
+    data = [g for prep in preps for g in groups(prep, train[prep.name], args.depth)]
+    print(f"training on {len(data)} claims ({sum(len(p) for _, p, _ in data)} relevant pairs)", file=sys.stderr)
+    trainer = Trainer(args.max_length, 0)
+    started = time.perf_counter()
+    trainer.fit(data, args.epochs, args.lr, args.negatives)
+    minutes = (time.perf_counter() - started) / 60
+    text_of = {p.name: dict(zip(p.chunk_ids, p.texts, strict=True)) for p in preps}
+    print(f"trained in {minutes:.1f} min; depth {args.depth}")
+    print(
+        f"{'data set':<14} {'half':<6} {'fused':>7} "
+        + " ".join(f"{f'n{n} m{m}':>9}" for n in (10, 20, 30) for m in (0, 0.5, 1, 2))
+    )
+    for prep in preps:
+        for half, qids in (("valid", valid[prep.name]), ("test", prep.test)):
+            ce: dict[str, np.ndarray] = {}
+            ms = []
+            for qid in qids:
+                top = fused_top(prep, qid, 30)
+                t0 = time.perf_counter()
+                ce[qid] = trainer.score(prep.dataset.queries[qid], [text_of[prep.name][c] for c, _ in top])
+                ms.append((time.perf_counter() - t0) * 1000)
+            base = rerank_ndcg(prep, qids, {q: np.zeros(30) for q in qids}, 30, 1.0)
+            cells = [rerank_ndcg(prep, qids, ce, n, m) for n in (10, 20, 30) for m in (0, 0.5, 1, 2)]
+            print(
+                f"{prep.name:<14} {half:<6} {base:>7.4f} "
+                + " ".join(f"{c:>9.4f}" for c in cells)
+                + f"   (torch ms/claim for 30: {statistics.median(ms):.0f})"
+            )
+    print(onnx_timing(trainer, preps, args.max_length))
+    if args.out:
+        arrays = {
+            k: v.astype(np.float16 if k.endswith((".A", ".B")) else np.float32) for k, v in trainer.weights().items()
+        }
+        arrays["config"] = np.array([RANK, ALPHA, SCALE, args.max_length], dtype=np.float32)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(args.out, **arrays)  # type: ignore[arg-type]
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
