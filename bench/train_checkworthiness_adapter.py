@@ -197,7 +197,7 @@ def save(weights: dict[str, np.ndarray], out: Path) -> None:
     np.savez_compressed(out, **arrays)  # type: ignore[arg-type]
 
 
-def temporal(before: int, epochs: float, lr: float) -> None:
+def temporal(before: int, epochs: float, lr: float, seeds: int = 1) -> None:
     """Train on debates before `before`, measure on that year's debates beside the shipped logistic regression."""
     from sklearn.metrics import roc_auc_score
 
@@ -231,6 +231,21 @@ def temporal(before: int, epochs: float, lr: float) -> None:
         ("fine-tuned MiniLM, LoRA (shipped)", p_ft, ft_tweets),
         ("even mix of the two logits", mix(p_lr, p_ft), mix(lr_tweets, ft_tweets)),
     ]
+    if seeds > 1:  # does averaging adapters trained from other seeds generalise better?
+        all_test, all_tweets = [logit(p_ft)], [logit(ft_tweets)]
+        for seed in range(1, seeds):
+            other, _ = train([texts[i] for i in train_idx], y[train_idx], epochs, lr, seed=seed)
+            p_s, t_s = other(tt), other(tweets)
+            rows.append((f"fine-tuned, seed {seed}", p_s, t_s))
+            all_test.append(logit(p_s))
+            all_tweets.append(logit(t_s))
+        rows.append(
+            (
+                f"mean logit of {seeds} seeds",
+                1 / (1 + np.exp(-np.mean(all_test, axis=0))),
+                1 / (1 + np.exp(-np.mean(all_tweets, axis=0))),
+            )
+        )
     print(f"trained on {len(train_idx)} sentences before {before} ({minutes:.0f} min), measured on the")
     print(f"{len(test_idx)} sentences of {before} ({int(yt.sum())} check-worthy) and, for another domain, on the")
     print(f"{len(tweets)} CheckThat! 2020 COVID tweets of dev_v2 ({int(tweet_y.sum())} check-worthy)\n")
@@ -248,10 +263,11 @@ def main() -> None:
     parser.add_argument("--epochs", type=float, default=2.0)
     parser.add_argument("--lr", type=float, default=5e-4)
     parser.add_argument("--before", type=int, help="temporal check: train before this year, test on it")
+    parser.add_argument("--seeds", type=int, default=1, help="with --before: also train seeds 1..N-1 and average")
     parser.add_argument("--out", type=Path, default=ADAPTER_PATH)
     args = parser.parse_args()
     if args.before:
-        temporal(args.before, args.epochs, args.lr)
+        temporal(args.before, args.epochs, args.lr, args.seeds)
         return
     texts, y, _ = T.load_claimbuster("crowdsourced")
     started = time.perf_counter()
