@@ -29,6 +29,7 @@ import argparse
 import hashlib
 import itertools
 import pickle
+import random
 import statistics
 import sys
 import time
@@ -173,6 +174,36 @@ def prepare(name: str, eval_dir: Path, cache_dir: Path, chunk_size: int) -> Prep
     )
 
 
+def dense_hits(prep: Prepared, query_vector: np.ndarray, depth: int) -> Hits:
+    """Exact cosine top-`depth` chunks for a query vector, best first."""
+    sims = prep.vectors @ query_vector
+    top = np.argpartition(-sims, depth - 1)[:depth]
+    top = top[np.argsort(-sims[top], kind="stable")]
+    return [(prep.chunk_ids[i], float(sims[i])) for i in top]
+
+
+def relevant_chunk_ids(prep: Prepared, qid: str) -> list[str]:
+    """Chunk ids whose article holds a document judged relevant for `qid`, in corpus order."""
+    rel = {d for d, s in prep.dataset.qrels[qid].items() if s > 0}
+    arts = {a for a, docs in prep.doc_ids.items() if rel & set(docs)}
+    return [c for c, a in prep.article_of.items() if a in arts]
+
+
+def hold_back_quarter(
+    preps: Sequence[Prepared], rng: random.Random, keep_all: bool = False
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(train, valid) query ids per data set: each TUNE half shuffled by `rng`, a quarter kept back as valid
+    (none with `keep_all`). The TEST half is never touched."""
+    train: dict[str, list[str]] = {}
+    valid: dict[str, list[str]] = {}
+    for prep in preps:
+        tune = list(prep.tune)
+        rng.shuffle(tune)
+        cut = 0 if keep_all else len(tune) // 4
+        valid[prep.name], train[prep.name] = tune[:cut], tune[cut:]
+    return train, valid
+
+
 def load_candidates(prep: Prepared, depth: int, cache_dir: Path) -> dict[str, tuple[Hits, Hits]]:
     """Each judged query's BM25 and dense top-`depth` chunk lists (cached per vectors key, depth and tokenizer)."""
     path = cache_dir / f"{prep.name}-cand-{prep.key}-d{depth}-{_cache_key(TOKENIZER_VERSION)}.pkl"
@@ -184,10 +215,7 @@ def load_candidates(prep: Prepared, depth: int, cache_dir: Path) -> dict[str, tu
     out: dict[str, tuple[Hits, Hits]] = {}
     for qid in prep.tune + prep.test:
         bm25 = index.search(prep.dataset.queries[qid], depth)
-        sims = prep.vectors @ prep.query_vectors[qid]
-        top = np.argpartition(-sims, depth - 1)[:depth]
-        top = top[np.argsort(-sims[top], kind="stable")]
-        out[qid] = (bm25, [(prep.chunk_ids[i], float(sims[i])) for i in top])
+        out[qid] = (bm25, dense_hits(prep, prep.query_vectors[qid], depth))
     with path.open("wb") as handle:
         pickle.dump(out, handle)
     prep.candidates = out

@@ -182,17 +182,23 @@ def train(texts: list[str], y: np.ndarray, epochs: float, lr: float, seed: int =
                 out[idx] = torch.sigmoid(forward([rows[i] for i in idx])).numpy()
         return out
 
+    return predict, adapter_weights(adapters, head)
+
+
+def adapter_weights(adapters, head=None) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    """The trained arrays by name: each adapter's A and B, and the head's weight and bias when there is one."""
     weights = {f"{key}.A": m.A.detach().numpy() for key, m in adapters.items()}
     weights |= {f"{key}.B": m.B.detach().numpy() for key, m in adapters.items()}
-    weights["head.weight"] = head.weight.detach().numpy().reshape(-1)
-    weights["head.bias"] = head.bias.detach().numpy().reshape(-1)
-    return predict, weights
+    if head is not None:
+        weights["head.weight"] = head.weight.detach().numpy().reshape(-1)
+        weights["head.bias"] = head.bias.detach().numpy().reshape(-1)
+    return weights
 
 
-def save(weights: dict[str, np.ndarray], out: Path) -> None:
+def save(weights: dict[str, np.ndarray], out: Path, max_length: int = MAX_LENGTH, scale: float = SCALE) -> None:
     """float16 adapters, float32 head and the constants the run-time needs to rebuild the model."""
     arrays = {k: v.astype(np.float16 if k.endswith((".A", ".B")) else np.float32) for k, v in weights.items()}
-    arrays["config"] = np.array([RANK, ALPHA, SCALE, MAX_LENGTH], dtype=np.float32)
+    arrays["config"] = np.array([RANK, ALPHA, scale, max_length], dtype=np.float32)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out, **arrays)  # type: ignore[arg-type]
 
@@ -223,8 +229,11 @@ def temporal(before: int, epochs: float, lr: float, seeds: int = 1) -> None:
     tweet_y = np.asarray(tweet_y).astype(int)
     lr_tweets, ft_tweets = lr_model.predict(tweets, T.embed(tweets)), predict(tweets)
 
+    def sigmoid(z: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(-z))
+
     def mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return 1 / (1 + np.exp(-(0.5 * logit(a) + 0.5 * logit(b))))
+        return sigmoid(0.5 * logit(a) + 0.5 * logit(b))
 
     rows = [
         ("logistic regression (the earlier scorer)", p_lr, lr_tweets),
@@ -239,13 +248,8 @@ def temporal(before: int, epochs: float, lr: float, seeds: int = 1) -> None:
             rows.append((f"fine-tuned, seed {seed}", p_s, t_s))
             all_test.append(logit(p_s))
             all_tweets.append(logit(t_s))
-        rows.append(
-            (
-                f"mean logit of {seeds} seeds",
-                1 / (1 + np.exp(-np.mean(all_test, axis=0))),
-                1 / (1 + np.exp(-np.mean(all_tweets, axis=0))),
-            )
-        )
+        mean = (sigmoid(np.mean(all_test, axis=0)), sigmoid(np.mean(all_tweets, axis=0)))
+        rows.append((f"mean logit of {seeds} seeds", *mean))
     print(f"trained on {len(train_idx)} sentences before {before} ({minutes:.0f} min), measured on the")
     print(f"{len(test_idx)} sentences of {before} ({int(yt.sum())} check-worthy) and, for another domain, on the")
     print(f"{len(tweets)} CheckThat! 2020 COVID tweets of dev_v2 ({int(tweet_y.sum())} check-worthy)\n")

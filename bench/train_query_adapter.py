@@ -30,21 +30,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import retrieval_quality as RQ  # noqa: E402
-from train_checkworthiness_adapter import build_model, pooled  # noqa: E402
+from train_checkworthiness_adapter import RANK, adapter_weights, build_model, pooled, save  # noqa: E402
 
 from retrieval.embeddings import _tokenizer  # noqa: E402
 from retrieval.ranking import fused_scores  # noqa: E402
 
-RANK = 8
-ALPHA = 16.0
 MAX_LENGTH = 128  # claims are one sentence
-
-
-def positives(prep: RQ.Prepared, qid: str, row: dict[str, int]) -> list[int]:
-    """Row numbers of the chunks of the documents judged relevant for qid."""
-    rel = {d for d, s in prep.dataset.qrels[qid].items() if s > 0}
-    arts = {a for a, docs in prep.doc_ids.items() if rel & set(docs)}
-    return [row[c] for c, a in prep.article_of.items() if a in arts]
 
 
 def evaluate(prep: RQ.Prepared, qids: list[str], qvecs: np.ndarray) -> tuple[float, float]:
@@ -52,10 +43,7 @@ def evaluate(prep: RQ.Prepared, qids: list[str], qvecs: np.ndarray) -> tuple[flo
     assert prep.candidates is not None
     dense_total = fused_total = 0.0
     for qid, q in zip(qids, qvecs, strict=True):
-        sims = prep.vectors @ q
-        top = np.argpartition(-sims, 99)[:100]
-        top = top[np.argsort(-sims[top], kind="stable")]
-        dense = [(prep.chunk_ids[i], float(sims[i])) for i in top]
+        dense = RQ.dense_hits(prep, q, 100)
         bm25 = prep.candidates[qid][0]
         judged = prep.dataset.qrels[qid]
         dense_total += RQ.ndcg_at_k(RQ.doc_ranking(dict(dense), prep), judged, 10)
@@ -81,22 +69,19 @@ def main() -> None:
 
     torch.manual_seed(0)
     rng = random.Random(1)
-    preps, train, valid = [], {}, {}
+    preps = []
     for name in args.datasets:
         prep = RQ.prepare(name, args.eval_dir, args.cache_dir, 600)
         RQ.load_candidates(prep, 100, args.cache_dir)
         preps.append(prep)
-        tune = list(prep.tune)
-        rng.shuffle(tune)
-        cut = 0 if args.all_tune else len(tune) // 4
-        valid[name], train[name] = tune[:cut], tune[cut:]
+    train, valid = RQ.hold_back_quarter(preps, rng, keep_all=args.all_tune)
     tokenizer = _tokenizer(MAX_LENGTH)
     encoder, _, adapters = build_model(RANK)
     params = [p for m in adapters.values() for p in (m.A, m.B)]
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     corpus = {p.name: torch.tensor(p.vectors) for p in preps}
     rows = {p.name: {c: i for i, c in enumerate(p.chunk_ids)} for p in preps}
-    items = [(p, q, positives(p, q, rows[p.name])) for p in preps for q in train[p.name]]
+    items = [(p, q, [rows[p.name][c] for c in RQ.relevant_chunk_ids(p, q)]) for p in preps for q in train[p.name]]
     items = [it for it in items if it[2]]
 
     def encode(texts: list[str]) -> torch.Tensor:
@@ -154,11 +139,7 @@ def main() -> None:
         print(f"  ({time.perf_counter() - started:.0f}s, last loss {loss.item():.3f})", file=sys.stderr)
         report(epoch)
     if args.out:
-        arrays = {f"{k}.A": m.A.detach().numpy().astype(np.float16) for k, m in adapters.items()}
-        arrays |= {f"{k}.B": m.B.detach().numpy().astype(np.float16) for k, m in adapters.items()}
-        arrays["config"] = np.array([RANK, ALPHA, 0.0, MAX_LENGTH], dtype=np.float32)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(args.out, **arrays)  # type: ignore[arg-type]
+        save(adapter_weights(adapters), args.out, MAX_LENGTH, scale=0.0)
         print(f"wrote {args.out}")
 
 

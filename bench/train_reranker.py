@@ -31,14 +31,19 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import retrieval_quality as RQ  # noqa: E402
-from train_checkworthiness_adapter import build_model, pooled, take_step, warmup_linear  # noqa: E402
+from train_checkworthiness_adapter import (  # noqa: E402
+    RANK,
+    SCALE,
+    adapter_weights,
+    build_model,
+    pooled,
+    save,
+    take_step,
+    warmup_linear,
+)
 
 from retrieval.embeddings import _tokenizer  # noqa: E402
 from retrieval.ranking import fused_scores  # noqa: E402
-
-RANK = 8
-ALPHA = 16.0
-SCALE = 20.0
 
 
 def fused_top(prep: RQ.Prepared, qid: str, n: int) -> list[tuple[str, float]]:
@@ -49,19 +54,12 @@ def fused_top(prep: RQ.Prepared, qid: str, n: int) -> list[tuple[str, float]]:
     return [(c, scores[c]) for c in top]
 
 
-def relevant_chunks(prep: RQ.Prepared, qid: str) -> set[str]:
-    """Chunk ids whose article holds a document judged relevant for qid."""
-    rel = {d for d, s in prep.dataset.qrels[qid].items() if s > 0}
-    arts = {a for a, docs in prep.doc_ids.items() if rel & set(docs)}
-    return {c for c, a in prep.article_of.items() if a in arts}
-
-
 def groups(prep: RQ.Prepared, qids: list[str], depth: int) -> list[tuple[str, list[str], list[str]]]:
     """(query text, relevant chunk texts, non-relevant chunk texts among the top `depth`) per query."""
     text = dict(zip(prep.chunk_ids, prep.texts, strict=True))
     out = []
     for qid in qids:
-        rel = relevant_chunks(prep, qid)
+        rel = set(RQ.relevant_chunk_ids(prep, qid))
         top = [c for c, _ in fused_top(prep, qid, depth)]
         pos = [c for c in top if c in rel]
         # relevant chunks the search missed still teach the model what evidence looks like (at most 3 per query)
@@ -126,11 +124,7 @@ class Trainer:
             return self.forward([(query, t) for t in texts]).numpy().astype(np.float64)
 
     def weights(self) -> dict[str, np.ndarray]:
-        w = {f"{k}.A": m.A.detach().numpy() for k, m in self.adapters.items()}
-        w |= {f"{k}.B": m.B.detach().numpy() for k, m in self.adapters.items()}
-        w["head.weight"] = self.head.weight.detach().numpy().reshape(-1)
-        w["head.bias"] = self.head.bias.detach().numpy().reshape(-1)
-        return w
+        return adapter_weights(self.adapters, self.head)
 
 
 def rerank_ndcg(prep: RQ.Prepared, qids: list[str], ce: dict[str, np.ndarray], n: int, mix: float) -> float:
@@ -149,27 +143,30 @@ def rerank_ndcg(prep: RQ.Prepared, qids: list[str], ce: dict[str, np.ndarray], n
     return total / max(1, len(qids))
 
 
-def onnx_timing(trainer: Trainer, preps: list[RQ.Prepared], max_length: int) -> str:
-    """Median / p95 ms to score each test claim's top 30 through the product's runtime (merged fp32 onnx graph)."""
-    from retrieval.embeddings import AdaptedMiniLM
+def onnx_timing(trainer: Trainer, preps: list[RQ.Prepared], max_length: int, depth: int) -> str:
+    """Median / p95 ms to score each test claim's top `depth` through the product's runtime: the adapter is saved
+    and read back as app.checkworthiness reads its own (merged fp32 onnx graph)."""
+    import tempfile
 
-    w = trainer.weights()
-    keys = sorted({k.rsplit(".", 1)[0] for k in w if k.endswith(".A")})
-    deltas = {k: (ALPHA / RANK) * (w[f"{k}.A"].T @ w[f"{k}.B"].T) for k in keys}
-    model = AdaptedMiniLM(deltas, max_length=max_length)
+    from app.checkworthiness import _read_adapter
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "reranker.npz"
+        save(trainer.weights(), path, max_length)
+        model = _read_adapter(path).encoder
     lines = []
     for prep in preps:
         text = dict(zip(prep.chunk_ids, prep.texts, strict=True))
         ms = []
         for qid in prep.test:
-            pairs = [f"{prep.dataset.queries[qid]} [SEP] {text[c]}" for c, _ in fused_top(prep, qid, 30)]
+            pairs = [f"{prep.dataset.queries[qid]} [SEP] {text[c]}" for c, _ in fused_top(prep, qid, depth)]
             started = time.perf_counter()
             model.embed(pairs)
             ms.append((time.perf_counter() - started) * 1000)
         ms = ms[1:]  # the first call opens the session
-        p95 = sorted(ms)[int(0.95 * (len(ms) - 1))]
         lines.append(
-            f"{prep.name}: onnxruntime, 30 pairs per claim: median {statistics.median(ms):.0f} ms, p95 {p95:.0f} ms"
+            f"{prep.name}: onnxruntime, {depth} pairs per claim: median {statistics.median(ms):.0f} ms, "
+            f"p95 {RQ.percentile(ms, 95):.0f} ms"
         )
     return "\n".join(lines)
 
@@ -192,13 +189,7 @@ def main() -> None:
         prep = RQ.prepare(name, args.eval_dir, args.cache_dir, 600)
         RQ.load_candidates(prep, 100, args.cache_dir)
         preps.append(prep)
-    rng = random.Random(1)
-    train, valid = {}, {}
-    for prep in preps:
-        tune = list(prep.tune)
-        rng.shuffle(tune)
-        cut = len(tune) // 4
-        valid[prep.name], train[prep.name] = tune[:cut], tune[cut:]
+    train, valid = RQ.hold_back_quarter(preps, random.Random(1))
     data = [g for prep in preps for g in groups(prep, train[prep.name], args.depth)]
     print(f"training on {len(data)} claims ({sum(len(p) for _, p, _ in data)} relevant pairs)", file=sys.stderr)
     trainer = Trainer(args.max_length, 0)
@@ -207,34 +198,31 @@ def main() -> None:
     minutes = (time.perf_counter() - started) / 60
     text_of = {p.name: dict(zip(p.chunk_ids, p.texts, strict=True)) for p in preps}
     print(f"trained in {minutes:.1f} min; depth {args.depth}")
+    depth = args.depth
+    cuts = sorted({n for n in (10, 20) if n < depth} | {depth})  # how many of the top chunks are reordered
     print(
         f"{'data set':<14} {'half':<6} {'fused':>7} "
-        + " ".join(f"{f'n{n} m{m}':>9}" for n in (10, 20, 30) for m in (0, 0.5, 1, 2))
+        + " ".join(f"{f'n{n} m{m}':>9}" for n in cuts for m in (0, 0.5, 1, 2))
     )
     for prep in preps:
         for half, qids in (("valid", valid[prep.name]), ("test", prep.test)):
             ce: dict[str, np.ndarray] = {}
             ms = []
             for qid in qids:
-                top = fused_top(prep, qid, 30)
+                top = fused_top(prep, qid, depth)
                 t0 = time.perf_counter()
                 ce[qid] = trainer.score(prep.dataset.queries[qid], [text_of[prep.name][c] for c, _ in top])
                 ms.append((time.perf_counter() - t0) * 1000)
-            base = rerank_ndcg(prep, qids, {q: np.zeros(30) for q in qids}, 30, 1.0)
-            cells = [rerank_ndcg(prep, qids, ce, n, m) for n in (10, 20, 30) for m in (0, 0.5, 1, 2)]
+            base = rerank_ndcg(prep, qids, {q: np.zeros(depth) for q in qids}, depth, 1.0)
+            cells = [rerank_ndcg(prep, qids, ce, n, m) for n in cuts for m in (0, 0.5, 1, 2)]
             print(
                 f"{prep.name:<14} {half:<6} {base:>7.4f} "
                 + " ".join(f"{c:>9.4f}" for c in cells)
-                + f"   (torch ms/claim for 30: {statistics.median(ms):.0f})"
+                + f"   (torch ms/claim for {depth}: {statistics.median(ms):.0f})"
             )
-    print(onnx_timing(trainer, preps, args.max_length))
+    print(onnx_timing(trainer, preps, args.max_length, depth))
     if args.out:
-        arrays = {
-            k: v.astype(np.float16 if k.endswith((".A", ".B")) else np.float32) for k, v in trainer.weights().items()
-        }
-        arrays["config"] = np.array([RANK, ALPHA, SCALE, args.max_length], dtype=np.float32)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(args.out, **arrays)  # type: ignore[arg-type]
+        save(trainer.weights(), args.out, args.max_length)
         print(f"wrote {args.out}")
 
 
