@@ -21,6 +21,7 @@ import os
 import re
 import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -260,8 +261,6 @@ STALE_AFTER_DAYS = 30
 def _prune_stale(current: Path, graph: str, cache_dir: Path) -> None:
     """Delete other versions of `graph` in the cache (30-90 MB each) not rebuilt for STALE_AFTER_DAYS; for a
     fine-tuned graph that includes the graphs of earlier adapters."""
-    import time
-
     family = "adapted" if graph.startswith("adapted-") else graph
     cutoff = time.time() - STALE_AFTER_DAYS * 86400
     for old in cache_dir.glob(f"minilm-{family}-*.onnx"):
