@@ -99,8 +99,8 @@ def _md_block(text: str, prefix: str = "") -> list[str]:
 
 def _md_link(label: str, link: str) -> str:
     href = safe_href(link)
-    if href is None:
-        return f"{md_escape(label)} ({md_escape(link)})"
+    if href is None:  # a local path: shown, not linked (once when it is the label too)
+        return md_escape(label) if label == link else f"{md_escape(label)} ({md_escape(link)})"
     # Angle-bracket destinations allow spaces; encode the brackets so the link cannot be broken out of.
     href = href.replace("<", "%3C").replace(">", "%3E").replace("\n", "")
     return f"[{md_escape(label)}](<{href}>)"

@@ -471,6 +471,26 @@ def test_markdown_renders_hostile_text_inert() -> None:
     assert any(h.startswith("https://news.example.com/world/china-russia-sanctions?ref=rss#:~:text=") for h in hrefs)
 
 
+def test_markdown_names_a_relative_source_once() -> None:
+    article = Article(
+        id=content_id("seed"),
+        title="Seed",
+        source="seeds/seed.txt",
+        text="The port handled 12 ships.",
+        ingested_at=_at(1),
+    )
+    claim = _claim(article, "The port handled 12 ships.", "The port handled 12 ships.")
+    report = build_report(
+        _MemoryStore([(article, [(claim, _review(claim, verdict="True"))])]),
+        ReportOptions(),
+        publisher_name=PUBLISHER,
+        now=NOW,
+    )
+    md = render_markdown(report)
+    assert "Source: seeds/seed.txt\n" in md
+    assert "seeds/seed.txt (seeds/seed.txt)" not in md
+
+
 @pytest.mark.parametrize(
     "text",
     [
