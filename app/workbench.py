@@ -71,6 +71,12 @@ class Workbench:
         self._llms: dict[str, Any] = dict(llms or {})
         self._lock = threading.RLock()  # Streamlit runs sessions on threads; open each component once.
 
+    @property
+    def upload_limit_mb(self) -> int:
+        """The uploader's per-file limit in Streamlit's megabytes (MiB), rounded up from the ingest size cap so a
+        file the uploader lets through but ingest refuses still gets ingest's own message."""
+        return max(1, -(-self.settings.max_source_bytes // 2**20))
+
     # ---- components -------------------------------------------------------------------------------------
     @property
     def corpus(self) -> Corpus:

@@ -92,6 +92,14 @@ def test_library_upload_ingests_the_seed_and_lists_it(wb: Workbench) -> None:
     assert "No claims yet" in body
 
 
+def test_library_uploader_limit_follows_the_ingest_size_cap(settings: Settings) -> None:
+    # 5,000,000 bytes is 4.77 MiB: the uploader allows 5 (rounded up), so ingest's own message covers the rest.
+    capped = Workbench(settings.model_copy(update={"max_source_bytes": 5_000_000}), scorer=RuleScorer())
+    at = page(capped, "library")
+    assert at.file_uploader[0].proto.max_upload_size_mb == 5
+    assert page(Workbench(settings, scorer=RuleScorer()), "library").file_uploader[0].proto.max_upload_size_mb == 20
+
+
 def test_library_shows_a_failed_upload_with_its_reason(wb: Workbench) -> None:
     at = page(wb, "library")
     at.file_uploader[0].set_value(

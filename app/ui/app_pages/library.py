@@ -17,7 +17,11 @@ with st.container(border=True):
     st.subheader("Add articles")
     left, right = st.columns(2)
     uploads = left.file_uploader(
-        "Upload files (txt, md, html, pdf)", type=list(UPLOAD_TYPES), accept_multiple_files=True, key="uploads"
+        "Upload files (txt, md, html, pdf)",
+        type=list(UPLOAD_TYPES),
+        accept_multiple_files=True,
+        key="uploads",
+        max_upload_size=wb.upload_limit_mb,
     )
     urls = right.text_area(
         "Or paste URLs (one per line)", key="urls", height=120, placeholder="https://example.org/story"
