@@ -41,7 +41,10 @@ __all__ = [
 ]
 
 AddStatus = Literal["added", "unchanged", "replaced"]
-_PAGE = 5000
+_PAGE = 5000  # chunks per Chroma read when their texts come along
+# Ids alone are small, and Chroma's offset paging re-scans what it skips: at 100k chunks the id listing every open
+# pays took 1.6 s in pages of 5,000 and 0.33 s in one read (bench/query_latency.py, reopen table).
+_ID_PAGE = 100_000
 _STALE_CHECK_SECONDS = 2.0
 _BASE_EVERY_ROWS = 5000  # chunks recorded as segments before they are folded into a new base
 _MAX_LOCAL_FILTER = 5000  # chunks up to which article filters are applied here rather than by Chroma
@@ -82,16 +85,17 @@ class ChunkStore:
         metas: list[dict[str, Any]] = []
         docs: list[str] = []
         offset = 0
+        size = _PAGE if include else _ID_PAGE
         while True:
-            page = self.chunk_col.get(include=include, limit=_PAGE, offset=offset)
+            page = self.chunk_col.get(include=include, limit=size, offset=offset)
             ids.extend(page["ids"])
             if "metadatas" in include:
                 metas.extend(page["metadatas"] or [])
             if "documents" in include:
                 docs.extend(page["documents"] or [])
-            if len(page["ids"]) < _PAGE:
+            if len(page["ids"]) < size:
                 return ids, metas, docs
-            offset += _PAGE
+            offset += size
 
     def _matches_chroma(self, idx: BM25Index) -> bool:
         ids, _, _ = self._all_chunk_rows([])

@@ -138,6 +138,24 @@ def test_bm25_consistent_after_ingest_delete_reingest_and_restart(tmp_path: Path
     assert reopened.bm25().search("dividend", 5)
 
 
+def test_listing_over_many_pages_finds_every_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import retrieval.store as store_module
+
+    store = open_store(tmp_path)
+    add(store, make_article(SEED.read_text(encoding="utf-8"), "seed.txt"), size=120)
+    add(store, make_article(ALPHA, "a.txt"), size=60)
+    n = store.count()
+    monkeypatch.setattr(store_module, "_PAGE", 3)  # texts: many pages, the last one partial or empty
+    monkeypatch.setattr(store_module, "_ID_PAGE", 2)
+    assert n > 6
+    ids, metas, docs = store._all_chunk_rows(["documents", "metadatas"])
+    assert len(ids) == len(set(ids)) == len(metas) == len(docs) == n
+    assert sorted(store._all_chunk_rows([])[0]) == sorted(ids)
+    reopened = open_store(tmp_path)
+    assert reopened._bm25 is not None  # the saved index verified against the paged id listing
+    assert len(reopened.rebuild_bm25()) == n
+
+
 def test_bm25_rebuilt_when_another_writer_changed_chroma(tmp_path: Path) -> None:
     first = open_store(tmp_path)
     add(first, make_article(ALPHA, "a.txt"))
