@@ -72,7 +72,7 @@ def default_threads() -> int:
 
 @dataclass
 class RuntimeStats:
-    """Token counts summed over a runtime's requests (for benchmarks: read, run, subtract)."""
+    """Token counts and llama.cpp's times summed over a runtime's requests (for benchmarks: read, run, subtract)."""
 
     requests: int = 0
     prompt_tokens: int = 0
@@ -81,6 +81,8 @@ class RuntimeStats:
     peak_in_flight: int = 0
     drafted_tokens: int = 0
     accepted_tokens: int = 0
+    prompt_ms: float = 0.0  # llama.cpp's own time evaluating prompts
+    generation_ms: float = 0.0  # and generating tokens
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, timings: dict[str, Any]) -> None:
@@ -92,6 +94,8 @@ class RuntimeStats:
             self.generated_tokens += int(timings.get("predicted_n", 0))
             self.drafted_tokens += int(timings.get("draft_n", 0))  # present only with speculative decoding
             self.accepted_tokens += int(timings.get("draft_n_accepted", 0))
+            self.prompt_ms += float(timings.get("prompt_ms", 0.0))
+            self.generation_ms += float(timings.get("predicted_ms", 0.0))
 
     def snapshot(self) -> tuple[int, int, int, int]:
         """(requests, prompt tokens evaluated, prompt tokens from cache, tokens generated) so far."""

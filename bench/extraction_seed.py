@@ -83,6 +83,8 @@ class Variant:
     cpu: list[float] = field(default_factory=list)
     drafted: list[int] = field(default_factory=list)
     accepted: list[int] = field(default_factory=list)
+    prompt_s: list[float] = field(default_factory=list)  # llama.cpp's own prompt-evaluation time per run
+    generation_s: list[float] = field(default_factory=list)  # and its generation time
     result: ExtractionResult | None = None
 
     @property
@@ -96,17 +98,19 @@ def _statements(result: ExtractionResult) -> list[tuple[int, str, str]]:
     return sorted((c.start, c.claim_type, c.statement) for c in result.claims)
 
 
-def _drafts(runtime: Any) -> tuple[int, int]:
-    """(tokens drafted, drafted tokens accepted) so far by speculative decoding."""
+def _counters(runtime: Any) -> tuple[float, float, float, float]:
+    """(tokens drafted, drafted tokens accepted by speculative decoding, llama.cpp's prompt-evaluation ms, its
+    generation ms) so far."""
     stats = getattr(runtime, "stats", None)
-    return getattr(stats, "drafted_tokens", 0), getattr(stats, "accepted_tokens", 0)
+    names = ("drafted_tokens", "accepted_tokens", "prompt_ms", "generation_ms")
+    return tuple(float(getattr(stats, n, 0)) for n in names)  # type: ignore[return-value]
 
 
 def run_once(variant: Variant, article: Article, model_id: str) -> None:
     """One timed cascade extraction; appends its measures to the variant."""
     seen: list[float] = []
     before = variant.runtime.stats.snapshot() if variant.runtime else (0, 0, 0, 0)
-    drafts = _drafts(variant.runtime)
+    counters = _counters(variant.runtime)
     cpu = time.process_time()  # all threads of this process: steadier than wall time on a shared machine
     t = time.perf_counter()
     try:
@@ -123,9 +127,11 @@ def run_once(variant: Variant, article: Article, model_id: str) -> None:
     variant.requests.append(after[0] - before[0])
     variant.evaluated.append(after[1] - before[1])
     variant.generated.append(after[3] - before[3])
-    drafted, accepted = _drafts(variant.runtime)
-    variant.drafted.append(drafted - drafts[0])
-    variant.accepted.append(accepted - drafts[1])
+    drafted, accepted, prompt_ms, generation_ms = _counters(variant.runtime)
+    variant.drafted.append(int(drafted - counters[0]))
+    variant.accepted.append(int(accepted - counters[1]))
+    variant.prompt_s.append((prompt_ms - counters[2]) / 1000)
+    variant.generation_s.append((generation_ms - counters[3]) / 1000)
     variant.result = result
 
 
@@ -214,7 +220,7 @@ def main() -> None:
                 f"n_parallel={v.parallel} spec={v.spec} rep={rep + 1}: {v.totals[-1]:.1f} s total, {v.cpu[-1]:.1f} CPU s, "
                 f"first claim {v.firsts[-1]:.2f} s, {v.generated[-1]} tokens generated, "
                 f"{v.accepted[-1]}/{v.drafted[-1]} drafted accepted, {v.evaluated[-1]} prompt tokens evaluated, "
-                f"load average {os.getloadavg()[0]:.1f}",
+                f"llama.cpp prompt eval {v.prompt_s[-1]:.1f} s / generation {v.generation_s[-1]:.1f} s, load average {os.getloadavg()[0]:.1f}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -240,18 +246,18 @@ def main() -> None:
     base, base_cpu, ref = med(variants[0].totals), med(variants[0].cpu), variants[0]
     print(
         f"| cascade, n_parallel / spec | model load (s) | system prompt state (s) | first claim (s) | total (s) | "
-        f"total vs {ref.name} | CPU s | "
+        f"of which prompt eval / generation (s) | total vs {ref.name} | CPU s | "
         f"CPU vs {ref.name} | tokens generated | drafted accepted / drafted | prompt tokens evaluated | calls | "
         f"claims | grounded | gave up | statements same as {ref.name} |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for v in variants:
         assert v.result is not None and ref.result is not None
         total = med(v.totals)
         same = _statements(v.result) == _statements(ref.result)
         print(
             f"| {v.name} | {v.load:.1f} | {v.state} {v.state_seconds:.2f} | {med(v.firsts):.2f} | {total:.1f} | "
-            f"{total / base:.2f}x | "
+            f"{med(v.prompt_s):.1f} / {med(v.generation_s):.1f} | {total / base:.2f}x | "
             f"{med(v.cpu):.1f} | {med(v.cpu) / base_cpu:.2f}x | {med(v.generated):.0f} | "
             f"{med(v.accepted):.0f} / {med(v.drafted):.0f} | {med(v.evaluated):.0f} | {med(v.requests):.0f} | "
             f"{len(v.result.claims)} | {grounded_share(v.result, article):.0%} | {len(v.result.run.failures)} | "

@@ -21,7 +21,7 @@ import pytest
 
 from app.config import Settings
 from app.errors import ConfigurationError, ModelError
-from app.llama_runtime import get_runtime, parse_speculative
+from app.llama_runtime import RuntimeStats, get_runtime, parse_speculative
 from app.llm import build_llm
 from app.local_model import (
     MODEL_SHA256,
@@ -190,6 +190,15 @@ def test_speculative_modes_parse_and_unknown_ones_say_what_is_allowed() -> None:
     for bad in ("eagle", "ngram_simple:0", "ngram_mod:2:x", "ngram_mod:1:2:3"):
         with pytest.raises(ModelError, match="none or one of ngram_simple"):
             parse_speculative(bad)
+
+
+def test_runtime_stats_sum_llama_cpp_counts_and_times() -> None:
+    stats = RuntimeStats()
+    stats.add({"prompt_n": 37, "cache_n": 330, "prompt_ms": 657.5, "predicted_n": 17, "predicted_ms": 568.0})
+    stats.add({"prompt_n": 19, "prompt_ms": 383.0, "predicted_n": 16, "predicted_ms": 541.0})
+    stats.add({})  # a request that ended before llama.cpp reported timings
+    assert stats.snapshot() == (3, 56, 330, 33)
+    assert stats.prompt_ms == pytest.approx(1040.5) and stats.generation_ms == pytest.approx(1109.0)
 
 
 def test_speculative_setting_reaches_the_chat_model_and_typos_fail_early(tmp_path: Path) -> None:
