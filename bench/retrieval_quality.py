@@ -41,7 +41,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from retrieval.bm25 import TOKENIZER_VERSION, BM25Index
+from retrieval.bm25 import K1, TOKENIZER_VERSION, B, BM25Index
 from retrieval.chunking import chunk_article
 from retrieval.embeddings import MiniLMEmbedder, model_paths
 from retrieval.evaluation import (
@@ -206,7 +206,7 @@ def hold_back_quarter(
 
 def load_candidates(prep: Prepared, depth: int, cache_dir: Path) -> dict[str, tuple[Hits, Hits]]:
     """Each judged query's BM25 and dense top-`depth` chunk lists (cached per vectors key, depth and tokenizer)."""
-    path = cache_dir / f"{prep.name}-cand-{prep.key}-d{depth}-{_cache_key(TOKENIZER_VERSION)}.pkl"
+    path = cache_dir / f"{prep.name}-cand-{prep.key}-d{depth}-{_cache_key(TOKENIZER_VERSION, K1, B)}.pkl"
     if path.is_file():
         with path.open("rb") as handle:
             prep.candidates = pickle.load(handle)

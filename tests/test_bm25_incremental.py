@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.bm25 import BM25Index, tokenize
+from retrieval.bm25 import K1, B, BM25Index, tokenize
 from retrieval.bm25_segments import BM25Segments
 from retrieval.chunking import chunk_article
 from retrieval.embeddings import MiniLMEmbedder
@@ -42,7 +42,7 @@ def assert_same_as_bm25s(idx: BM25Index, live: list[tuple[str, str, str]], queri
     """Every live chunk's score equals that of bm25s built from scratch on the live chunks (rtol 1e-5)."""
     import bm25s
 
-    ref = bm25s.BM25()
+    ref = bm25s.BM25(k1=K1, b=B)
     ref.index([tokenize(t) for _, _, t in live], show_progress=False)
     row_of = {cid: i for i, cid in enumerate(idx._ids) if idx._alive[i]}
     assert len(idx) == len(live) and set(row_of) == {cid for cid, _, _ in live}
