@@ -132,6 +132,12 @@ def take_step(loss, params, opt, sched) -> None:  # type: ignore[no-untyped-def]
     opt.zero_grad()
 
 
+def log_progress(step: int, steps: int, loss: float, started: float, every: int) -> None:
+    """Every `every` steps, print the step, its loss and the seconds since `started` to stderr."""
+    if step % every == 0:
+        print(f"  step {step}/{steps} loss {loss:.3f} {time.perf_counter() - started:.0f}s", file=sys.stderr)
+
+
 def train(texts: list[str], y: np.ndarray, epochs: float, lr: float, seed: int = 0):  # type: ignore[no-untyped-def]
     """Fit adapters and head on (texts, y); returns a predict(texts) -> probabilities function and the weights."""
     import torch
@@ -163,11 +169,7 @@ def train(texts: list[str], y: np.ndarray, epochs: float, lr: float, seed: int =
             loss = torch.nn.functional.binary_cross_entropy_with_logits(forward([ids[i] for i in idx]), labels[idx])
             take_step(loss, params, opt, sched)
             step += 1
-            if step % 100 == 0:
-                print(
-                    f"  step {step}/{steps} loss {loss.item():.3f} {time.perf_counter() - started:.0f}s",
-                    file=sys.stderr,
-                )
+            log_progress(step, steps, loss.item(), started, every=100)
             if step >= steps:
                 break
     encoder.eval()

@@ -36,6 +36,7 @@ from train_checkworthiness_adapter import (  # noqa: E402
     SCALE,
     adapter_weights,
     build_model,
+    log_progress,
     pooled,
     save,
     take_step,
@@ -108,11 +109,7 @@ class Trainer:
                     )
                 take_step(loss / per_step, params, opt, sched)
                 step += 1
-                if step % 50 == 0:
-                    print(
-                        f"  step {step}/{steps} loss {loss.item() / per_step:.3f} {time.perf_counter() - started:.0f}s",
-                        file=sys.stderr,
-                    )
+                log_progress(step, steps, loss.item() / per_step, started, every=50)
                 if step >= steps:
                     break
         self.encoder.eval()
