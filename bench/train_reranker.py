@@ -11,8 +11,10 @@ half, which training never sees.
 
 The model reads "claim [SEP] evidence" (the product's tokenizer, token types 0, as the product's graph runs it) and a
 linear head on the mean-pooled unit vector gives a relevance logit; the loss is a softmax over one relevant and
-`--negatives` non-relevant candidates of the same claim. The base is the packaged int8 MiniLM dequantized, LoRA as
-in bench/train_checkworthiness_adapter.py, so retrieval.embeddings.AdaptedMiniLM runs exactly what was trained.
+`--negatives` non-relevant candidates of the same claim. The base is the packaged int8 MiniLM dequantized (its first
+`--layers` layers), LoRA as in bench/train_checkworthiness_adapter.py. The table scores each claim's candidates twice:
+with the trained torch model and through the product's fused onnxruntime graph (retrieval.embeddings.build_fused_graph:
+adapters merged, weights re-quantized to int8, the same layers), and the last lines time that graph per claim.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import retrieval_quality as RQ  # noqa: E402
 from train_checkworthiness_adapter import (  # noqa: E402
+    ALPHA,
     RANK,
     SCALE,
     adapter_weights,
@@ -72,13 +75,17 @@ def groups(prep: RQ.Prepared, qids: list[str], depth: int) -> list[tuple[str, li
 
 
 class Trainer:
-    def __init__(self, max_length: int, seed: int) -> None:
+    def __init__(self, max_length: int, seed: int, layers: int = 6) -> None:
         import torch
 
         torch.manual_seed(seed)
         self.rng = random.Random(seed)
         self.tokenizer = _tokenizer(max_length)
-        self.encoder, self.head, self.adapters = build_model(RANK)
+        self.encoder, self.head, adapters = build_model(RANK)
+        # a truncated encoder (its first `layers` layers) reranks more pairs within the latency budget
+        self.encoder.encoder.layer = self.encoder.encoder.layer[:layers]
+        self.layers = layers
+        self.adapters = {k: m for k, m in adapters.items() if int(k.split(".")[2]) < layers}
 
     def forward(self, pairs: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
         rows = [e.ids for e in self.tokenizer.encode_batch(pairs)]
@@ -123,6 +130,25 @@ class Trainer:
     def weights(self) -> dict[str, np.ndarray]:
         return adapter_weights(self.adapters, self.head)
 
+    def onnx_scorer(self, quantized: bool):  # type: ignore[no-untyped-def]
+        """score(query, texts) through the product's fused onnx graph of this model (adapters merged; int8 weights
+        re-quantized per column when `quantized`; only the trained layers)."""
+        from retrieval.embeddings import _names, _open_session, _pooled, build_fused_graph, model_paths
+
+        w = self.weights()
+        keys = sorted(self.adapters)
+        deltas = {k: (ALPHA / RANK) * (w[f"{k}.A"].T @ w[f"{k}.B"].T) for k in keys}
+        graph = build_fused_graph(model_paths()[0], quantized, deltas, num_layers=self.layers)
+        session = _open_session(graph.SerializeToString(), 2)
+        names = _names(session)
+        head, bias = w["head.weight"].astype(np.float64), float(w["head.bias"][0])
+
+        def score(query: str, texts: list[str]) -> np.ndarray:
+            rows = [e.ids for e in self.tokenizer.encode_batch([(query, t) for t in texts])]
+            return _pooled(session, names, rows).astype(np.float64) * SCALE @ head + bias
+
+        return score
+
 
 def rerank_ndcg(prep: RQ.Prepared, qids: list[str], ce: dict[str, np.ndarray], n: int, mix: float) -> float:
     """Mean nDCG@10 when the top n fused chunks are reordered by ce + mix * fused/sd (the rest keep their order)."""
@@ -140,34 +166,6 @@ def rerank_ndcg(prep: RQ.Prepared, qids: list[str], ce: dict[str, np.ndarray], n
     return total / max(1, len(qids))
 
 
-def onnx_timing(trainer: Trainer, preps: list[RQ.Prepared], max_length: int, depth: int) -> str:
-    """Median / p95 ms to score each test claim's top `depth` through the product's runtime: the adapter is saved
-    and read back as app.checkworthiness reads its own (merged fp32 onnx graph)."""
-    import tempfile
-
-    from app.checkworthiness import _read_adapter
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "reranker.npz"
-        save(trainer.weights(), path, max_length)
-        model = _read_adapter(path).encoder
-    lines = []
-    for prep in preps:
-        text = dict(zip(prep.chunk_ids, prep.texts, strict=True))
-        ms = []
-        for qid in prep.test:
-            pairs = [f"{prep.dataset.queries[qid]} [SEP] {text[c]}" for c, _ in fused_top(prep, qid, depth)]
-            started = time.perf_counter()
-            model.embed(pairs)
-            ms.append((time.perf_counter() - started) * 1000)
-        ms = ms[1:]  # the first call opens the session
-        lines.append(
-            f"{prep.name}: onnxruntime, {depth} pairs per claim: median {statistics.median(ms):.0f} ms, "
-            f"p95 {RQ.percentile(ms, 95):.0f} ms"
-        )
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["climate_fever"], choices=list(RQ.DATASETS))
@@ -178,6 +176,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=float, default=3.0)
     parser.add_argument("--lr", type=float, default=5e-4)
     parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--layers", type=int, default=6, help="keep only MiniLM's first N layers (faster)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
@@ -189,35 +188,52 @@ def main() -> None:
     train, valid = RQ.hold_back_quarter(preps, random.Random(1))
     data = [g for prep in preps for g in groups(prep, train[prep.name], args.depth)]
     print(f"training on {len(data)} claims ({sum(len(p) for _, p, _ in data)} relevant pairs)", file=sys.stderr)
-    trainer = Trainer(args.max_length, 0)
+    trainer = Trainer(args.max_length, 0, args.layers)
     started = time.perf_counter()
     trainer.fit(data, args.epochs, args.lr, args.negatives)
     minutes = (time.perf_counter() - started) / 60
     text_of = {p.name: dict(zip(p.chunk_ids, p.texts, strict=True)) for p in preps}
-    print(f"trained in {minutes:.1f} min; depth {args.depth}")
+    print(f"trained in {minutes:.1f} min; depth {args.depth}, {args.layers} layers")
     depth = args.depth
-    cuts = sorted({n for n in (10, 20) if n < depth} | {depth})  # how many of the top chunks are reordered
+    cuts = sorted({n for n in (10, 15, 20) if n < depth} | {depth})  # how many of the top chunks are reordered
+    mixes = (0, 0.5, 1, 2, 3)
     print(
-        f"{'data set':<14} {'half':<6} {'fused':>7} "
-        + " ".join(f"{f'n{n} m{m}':>9}" for n in cuts for m in (0, 0.5, 1, 2))
+        f"{'data set':<14} {'half':<6} {'scorer':<10} {'fused':>7} "
+        + " ".join(f"{f'n{n} m{m}':>9}" for n in cuts for m in mixes)
     )
+    scorers = [("torch", trainer.score), ("onnx-int8", trainer.onnx_scorer(True))]
     for prep in preps:
         for half, qids in (("valid", valid[prep.name]), ("test", prep.test)):
-            ce: dict[str, np.ndarray] = {}
+            for label, scorer in scorers:
+                ce: dict[str, np.ndarray] = {}
+                ms = []
+                for qid in qids:
+                    top = fused_top(prep, qid, depth)
+                    t0 = time.perf_counter()
+                    ce[qid] = scorer(prep.dataset.queries[qid], [text_of[prep.name][c] for c, _ in top])
+                    ms.append((time.perf_counter() - t0) * 1000)
+                base = rerank_ndcg(prep, qids, {q: np.zeros(depth) for q in qids}, depth, 1.0)
+                cells = [rerank_ndcg(prep, qids, ce, n, m) for n in cuts for m in mixes]
+                print(
+                    f"{prep.name:<14} {half:<6} {label:<10} {base:>7.4f} "
+                    + " ".join(f"{c:>9.4f}" for c in cells)
+                    + f"   (ms/claim for {depth}: {statistics.median(ms):.0f})",
+                    flush=True,
+                )
+    score = trainer.onnx_scorer(True)
+    for prep in preps:
+        for n in cuts:
             ms = []
-            for qid in qids:
-                top = fused_top(prep, qid, depth)
+            for qid in prep.test:
+                texts = [text_of[prep.name][c] for c, _ in fused_top(prep, qid, n)]
                 t0 = time.perf_counter()
-                ce[qid] = trainer.score(prep.dataset.queries[qid], [text_of[prep.name][c] for c, _ in top])
+                score(prep.dataset.queries[qid], texts)
                 ms.append((time.perf_counter() - t0) * 1000)
-            base = rerank_ndcg(prep, qids, {q: np.zeros(depth) for q in qids}, depth, 1.0)
-            cells = [rerank_ndcg(prep, qids, ce, n, m) for n in cuts for m in (0, 0.5, 1, 2)]
             print(
-                f"{prep.name:<14} {half:<6} {base:>7.4f} "
-                + " ".join(f"{c:>9.4f}" for c in cells)
-                + f"   (torch ms/claim for {depth}: {statistics.median(ms):.0f})"
+                f"{prep.name}: int8 onnx, {args.layers} layers, {n} pairs per claim: median "
+                f"{statistics.median(ms):.0f} ms, p95 {RQ.percentile(ms, 95):.0f} ms"
             )
-    print(onnx_timing(trainer, preps, args.max_length, depth))
+
     if args.out:
         save(trainer.weights(), args.out, args.max_length)
         print(f"wrote {args.out}")

@@ -121,21 +121,39 @@ def _fp32(weight: tuple[np.ndarray, np.ndarray | None]) -> np.ndarray:
     return (values.astype(np.float32) * scale).astype(np.float32)
 
 
-def build_fused_graph(source: Path, quantized: bool, deltas: Mapping[str, np.ndarray] | None = None) -> Any:
+def _requantize(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric per-output-column int8 of an fp32 [in, out] weight, in the packaged layout (scale [1, out])."""
+    scale = np.maximum(np.abs(weight).max(axis=0, keepdims=True), 1e-12) / 127.0
+    return np.clip(np.rint(weight / scale), -127, 127).astype(np.int8), scale.astype(np.float32)
+
+
+def build_fused_graph(
+    source: Path,
+    quantized: bool,
+    deltas: Mapping[str, np.ndarray] | None = None,
+    num_layers: int | None = None,
+) -> Any:
     """An onnx ModelProto of MiniLM with fused contrib ops, built from the packaged graph's weights.
 
     `deltas` (torch weight name -> array in the graph's [in, out] layout) are added to the dequantized weights
-    first: a fine-tuned variant shipped as small low-rank adapters (those weights then run in fp32)."""
+    first: a fine-tuned variant shipped as small low-rank adapters. Those weights run in fp32, or re-quantized to
+    int8 per column when `quantized`. `num_layers` keeps only the first transformer layers (a model fine-tuned
+    truncated)."""
     from onnx import TensorProto, helper, numpy_helper
 
     w = _packaged_weights(source)
     layers = sorted({int(m.group(1)) for k in w if (m := re.match(r"encoder\.layer\.(\d+)\.", k))})
     if not layers or "embeddings.word_embeddings.weight" not in w:
         raise ValueError(f"{source} does not look like the packaged MiniLM graph")
+    if num_layers is not None:
+        if not 1 <= num_layers <= len(layers):
+            raise ValueError(f"MiniLM has {len(layers)} layers; cannot keep {num_layers}")
+        layers = layers[:num_layers]
     for key, delta in (deltas or {}).items():
         if key not in w or w[key][0].shape != delta.shape:
             raise ValueError(f"adapter weight {key} {delta.shape} does not fit the packaged MiniLM graph")
-        w[key] = (_fp32(w[key]) + delta.astype(np.float32), None)
+        merged = _fp32(w[key]) + delta.astype(np.float32)
+        w[key] = _requantize(merged) if quantized and w[key][1] is not None else (merged, None)
     nodes: list[Any] = []
     inits: list[Any] = []
 

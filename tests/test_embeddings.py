@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -312,3 +313,39 @@ def test_adapter_that_does_not_fit_the_model_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="does not fit"):
         unknown.embed(["x"])
+
+
+def _run_graph(model: object, texts: list[str]) -> np.ndarray:
+    session = emb._open_session(model.SerializeToString(), 1)  # type: ignore[attr-defined]
+    rows = [e.ids for e in emb._tokenizer(256).encode_batch(texts)]
+    return emb._pooled(session, emb._names(session), rows)
+
+
+def test_merged_deltas_requantized_to_int8_stay_close_to_their_fp32_graph() -> None:
+    key = "encoder.layer.2.intermediate.dense.weight"
+    rng = np.random.default_rng(1)
+    delta = (rng.standard_normal((384, 1)) @ rng.standard_normal((1, 1536)) * 0.05).astype(np.float32)
+    source = emb.model_paths()[0]
+    merged = emb.build_fused_graph(source, True, {key: delta})
+    plain_graph = emb.build_fused_graph(source, True)
+
+    def int8_matmuls(model: Any) -> int:
+        return sum(n.op_type == "DynamicQuantizeMatMul" for n in model.graph.node)
+
+    assert int8_matmuls(merged) == int8_matmuls(plain_graph) == 18  # the merged layer runs in int8 too
+    fp32 = _run_graph(emb.build_fused_graph(source, False, {key: delta}), PASSAGES)
+    int8 = _run_graph(merged, PASSAGES)
+    plain = _run_graph(plain_graph, PASSAGES)
+    assert (fp32 * int8).sum(axis=1).min() > 0.98
+    # the delta is still there after re-quantization
+    assert (int8 * plain).sum(axis=1).max() < 0.999
+
+
+def test_truncated_graph_runs_only_its_first_layers() -> None:
+    source = emb.model_paths()[0]
+    two = emb.build_fused_graph(source, True, num_layers=2)
+    assert sum(n.op_type == "QAttention" for n in two.graph.node) == 2
+    full = _run_graph(emb.build_fused_graph(source, True), PASSAGES)
+    assert (_run_graph(two, PASSAGES) * full).sum(axis=1).max() < 0.99
+    with pytest.raises(ValueError, match="cannot keep 7"):
+        emb.build_fused_graph(source, True, num_layers=7)
