@@ -31,6 +31,7 @@ from app.local_model import (
     check_gguf,
     join_parts,
     packaged_parts,
+    prefilled_constraint,
     resolve_model_path,
     verify_file,
 )
@@ -201,6 +202,34 @@ def test_runtime_stats_sum_llama_cpp_counts_and_times() -> None:
     assert stats.prompt_ms == pytest.approx(1040.5) and stats.generation_ms == pytest.approx(1109.0)
 
 
+def test_a_closed_scalar_object_is_started_in_the_prompt() -> None:
+    from app.extraction_cascade import rewrite_schema
+
+    prefix, grammar = prefilled_constraint(SCHEMA) or ("", "")
+    assert prefix == '{"capital":'
+    assert grammar.startswith("%llguidance {}\nstart: ")
+    # keys and separators after the first are literals, in the compact layout schema_constraint asks for
+    assert '", \\"population_millions\\": "' in grammar
+    assert 'v1: %json {"type": "number"}' in grammar
+    assert prefilled_constraint(rewrite_schema("alone")) is not None
+    assert (prefilled_constraint(rewrite_schema("resolve")) or ("",))[0] == '{"refers_to":'
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {**SCHEMA, "additionalProperties": True},  # more keys may follow: the layout is not known
+        {**SCHEMA, "required": ["capital"]},  # the first key may be left out
+        {**SCHEMA, "required": ["population_millions", "capital"]},  # the answer's key order is not the listing's
+        {**SCHEMA, "properties": {"capital": {"type": "object"}, "population_millions": {"type": "number"}}},
+        {"type": "object", "anyOf": [SCHEMA, {**SCHEMA, "required": []}]},  # the model picks the shape
+        {"type": "array", "items": SCHEMA},
+    ],
+)
+def test_other_schemas_are_constrained_as_a_whole(schema: dict[str, Any]) -> None:
+    assert prefilled_constraint(schema) is None
+
+
 def test_speculative_setting_reaches_the_chat_model_and_typos_fail_early(tmp_path: Path) -> None:
     other = tmp_path / "other.gguf"
     other.write_bytes(b"GGUF" + bytes(16))
@@ -247,6 +276,28 @@ def test_real_model_answers_schema_constrained_json(shared_settings: Settings) -
     jsonschema.validate(data, SCHEMA)
     assert "paris" in data["capital"].lower()
     assert "\n" not in text  # compact layout: no tokens spent on indentation
+
+
+@pytest.mark.slow
+def test_prefilled_answer_is_the_same_json_for_fewer_generated_tokens(shared_settings: Settings) -> None:
+    from app.extraction_cascade import rewrite_schema
+
+    handle = build_llm(shared_settings)
+    assert handle is not None and isinstance(handle.chat_model, LocalChatModel)
+    schema = rewrite_schema("alone")
+    question = [
+        ("system", "Reply with JSON: who makes the claim (null if nobody is named) and its type."),
+        ("human", '"Exports fell 7% in 2023," trade minister Ana Lima said on Monday.'),
+    ]
+    answers = {}
+    for prefill in (True, False):
+        model = handle.chat_model.model_copy(update={"json_prefill": prefill})
+        message = model.bind(json_schema=schema, max_tokens=48).invoke(question)
+        jsonschema.validate(json.loads(str(message.content)), schema)
+        answers[prefill] = (message.content, message.response_metadata["timings"]["predicted_n"])
+    assert str(answers[True][0]).startswith('{"claimant":')
+    assert answers[True][0] == answers[False][0]
+    assert answers[True][1] <= answers[False][1] - 3  # {"claimant": came from the prompt
 
 
 @pytest.mark.slow
