@@ -1,9 +1,12 @@
 """Benchmark claim extraction on the seed article: scorer alone (first claims) vs the cascade with the embedded LLM.
 
 Run:  .venv/bin/python bench/extraction_seed.py [--data-dir .claimdesk] [--reps 3] [--llm local] [--threads N]
-                                                 [--parallel 1 2 4] [--spec none ngram_simple] [--show] [--fresh-state]
+                                                 [--parallel 1 2 4] [--spec none ngram_simple] [--prefill on off]
+                                                 [--show] [--fresh-state]
 Prints Markdown tables of medians over --reps runs: the scorer alone, then the cascade once per llama.cpp slot
-count (--parallel) and speculative decoding mode (--spec, see app/llama_runtime.parse_speculative), side by side. Each model is loaded once, before the timed runs (its load time is a column).
+count (--parallel), speculative decoding mode (--spec, see app/llama_runtime.parse_speculative) and answer start
+(--prefill: the JSON answer's fixed first key put in the prompt, see app/local_model.prefilled_constraint, or
+generated), side by side. Each model is loaded once, before the timed runs (its load time is a column).
 The runs are interleaved (rep 1 of every slot count, then rep 2, ...) so a load spike hits them alike, and every
 run sees the article as new: each rep's head carries a different publication date, so nothing but the system prompt
 comes from the prompt cache (a repeated identical run would be served almost entirely from the RAM prompt cache).
@@ -17,6 +20,7 @@ The load average is printed: on a busy 2-core machine llama.cpp slows down sharp
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import sys
@@ -70,6 +74,7 @@ class Variant:
 
     parallel: int
     spec: str
+    prefill: bool
     cascade: Any
     runtime: Any
     load: float
@@ -90,7 +95,7 @@ class Variant:
     @property
     def name(self) -> str:
         """The variant's label in the tables."""
-        return f"{self.parallel} / {self.spec}"
+        return f"{self.parallel} / {self.spec} / {'prefill' if self.prefill else 'no prefill'}"
 
 
 def _statements(result: ExtractionResult) -> list[tuple[int, str, str]]:
@@ -166,6 +171,13 @@ def main() -> None:
         "--spec", nargs="+", default=None, help="speculative modes to compare (default: the configured one)"
     )
     parser.add_argument(
+        "--prefill",
+        nargs="+",
+        choices=["on", "off"],
+        default=["on"],
+        help="start each JSON answer's fixed first key in the prompt (on, the default) or generate it (off)",
+    )
+    parser.add_argument(
         "--fresh-state",
         action="store_true",
         help="compute the system prompt's llama.cpp state as a first-ever run does, instead of restoring the "
@@ -190,24 +202,27 @@ def main() -> None:
     variants: list[Variant] = []
     model_id = ""
     specs = args.spec or [DEFAULT_SPECULATIVE]
-    for n in args.parallel:
-        for spec in specs:
-            s = settings.model_copy(update={"llm_parallel": n})
+    for n, spec, prefill in itertools.product(args.parallel, specs, args.prefill):
+        s = settings.model_copy(update={"llm_parallel": n})
+        t = time.perf_counter()
+        llm = build_llm(s, spec=args.llm)
+        if llm is None:
+            raise SystemExit("--llm none has no cascade to measure")
+        model_id = llm.model_id
+        if hasattr(llm.chat_model, "json_prefill"):
+            object.__setattr__(llm.chat_model, "json_prefill", prefill == "on")
+        states = Path(tempfile.mkdtemp()) if args.fresh_state else s.model_dir / "prompt-states"
+        if prefill == "off":  # a runtime of its own (own prompt cache): get_runtime keys runtimes by state dir
+            states = states / "no-prefill"
+        runtime = load_runtime(llm.chat_model, s, spec, states)  # load now, not in the first extraction
+        load = time.perf_counter() - t
+        cascade = build_extractor(s, llm, scorer, strategy="cascade")
+        v = Variant(n, spec, prefill == "on", cascade, runtime, load)
+        if runtime is not None:  # what the first extraction of a process does first (timed apart from it)
             t = time.perf_counter()
-            llm = build_llm(s, spec=args.llm)
-            if llm is None:
-                raise SystemExit("--llm none has no cascade to measure")
-            model_id = llm.model_id
-            states = Path(tempfile.mkdtemp()) if args.fresh_state else s.model_dir / "prompt-states"
-            runtime = load_runtime(llm.chat_model, s, spec, states)  # load now, not in the first extraction
-            load = time.perf_counter() - t
-            cascade = build_extractor(s, llm, scorer, strategy="cascade")
-            v = Variant(n, spec, cascade, runtime, load)
-            if runtime is not None:  # what the first extraction of a process does first (timed apart from it)
-                t = time.perf_counter()
-                v.state = llm.prefill(cascade.prefix_messages())  # the chat model uses the pinned runtime
-                v.state_seconds = time.perf_counter() - t
-            variants.append(v)
+            v.state = llm.prefill(cascade.prefix_messages())  # the chat model uses the pinned runtime
+            v.state_seconds = time.perf_counter() - t
+        variants.append(v)
 
     day = datetime(2021, 4, 1, tzinfo=UTC)
     for rep in range(args.reps):
@@ -217,7 +232,7 @@ def main() -> None:
         for v in variants:
             run_once(v, seed_article(published=day), model_id)
             print(
-                f"n_parallel={v.parallel} spec={v.spec} rep={rep + 1}: {v.totals[-1]:.1f} s total, {v.cpu[-1]:.1f} CPU s, "
+                f"{v.name} rep={rep + 1}: {v.totals[-1]:.1f} s total, {v.cpu[-1]:.1f} CPU s, "
                 f"first claim {v.firsts[-1]:.2f} s, {v.generated[-1]} tokens generated, "
                 f"{v.accepted[-1]}/{v.drafted[-1]} drafted accepted, {v.evaluated[-1]} prompt tokens evaluated, "
                 f"llama.cpp prompt eval {v.prompt_s[-1]:.1f} s / generation {v.generation_s[-1]:.1f} s, load average {os.getloadavg()[0]:.1f}",
@@ -229,7 +244,7 @@ def main() -> None:
     if args.show:
         for v in variants:
             assert v.result is not None
-            print(f"\nn_parallel={v.parallel} spec={v.spec}:")
+            print(f"\n{v.name}:")
             for c in sorted(v.result.claims, key=lambda c: c.start):
                 print(f"- [{c.checkworthiness:.2f} {c.claim_type}] {c.statement}  (claimant={c.claimant})")
             for line in dict.fromkeys(v.result.run.failures):
@@ -245,7 +260,7 @@ def main() -> None:
     print()
     base, base_cpu, ref = med(variants[0].totals), med(variants[0].cpu), variants[0]
     print(
-        f"| cascade, n_parallel / spec | model load (s) | system prompt state (s) | first claim (s) | total (s) | "
+        f"| cascade, n_parallel / spec / answer start | model load (s) | system prompt state (s) | first claim (s) | total (s) | "
         f"of which prompt eval / generation (s) | total vs {ref.name} | CPU s | "
         f"CPU vs {ref.name} | tokens generated | drafted accepted / drafted | prompt tokens evaluated | calls | "
         f"claims | grounded | gave up | statements same as {ref.name} |"
