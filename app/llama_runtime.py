@@ -70,6 +70,18 @@ def default_threads() -> int:
         return os.cpu_count() or 1
 
 
+SUMMED_COUNTERS = (
+    "requests",
+    "prompt_tokens",
+    "cached_tokens",
+    "generated_tokens",
+    "drafted_tokens",
+    "accepted_tokens",
+    "prompt_ms",
+    "generation_ms",
+)
+
+
 @dataclass
 class RuntimeStats:
     """Token counts and llama.cpp's times summed over a runtime's requests (for benchmarks: read, run, subtract)."""
@@ -97,10 +109,10 @@ class RuntimeStats:
             self.prompt_ms += float(timings.get("prompt_ms", 0.0))
             self.generation_ms += float(timings.get("predicted_ms", 0.0))
 
-    def snapshot(self) -> tuple[int, int, int, int]:
-        """(requests, prompt tokens evaluated, prompt tokens from cache, tokens generated) so far."""
+    def snapshot(self) -> dict[str, float]:
+        """Every summed counter so far, read together (subtract two snapshots to measure what ran between)."""
         with self._lock:
-            return self.requests, self.prompt_tokens, self.cached_tokens, self.generated_tokens
+            return {name: getattr(self, name) for name in SUMMED_COUNTERS}
 
 
 class LocalRuntime:

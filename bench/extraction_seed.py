@@ -38,7 +38,7 @@ from app.checkworthiness import CheckworthinessScorer  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.errors import ExtractionError  # noqa: E402
 from app.extraction import ExtractionResult, build_extractor  # noqa: E402
-from app.llama_runtime import DEFAULT_SPECULATIVE, get_runtime  # noqa: E402
+from app.llama_runtime import DEFAULT_SPECULATIVE, SUMMED_COUNTERS, get_runtime  # noqa: E402
 from app.llm import build_llm  # noqa: E402
 from app.local_model import resolve_model_path  # noqa: E402
 from app.models import Claim, ExtractionRun  # noqa: E402
@@ -103,19 +103,16 @@ def _statements(result: ExtractionResult) -> list[tuple[int, str, str]]:
     return sorted((c.start, c.claim_type, c.statement) for c in result.claims)
 
 
-def _counters(runtime: Any) -> tuple[float, float, float, float]:
-    """(tokens drafted, drafted tokens accepted by speculative decoding, llama.cpp's prompt-evaluation ms, its
-    generation ms) so far."""
+def _counters(runtime: Any) -> dict[str, float]:
+    """The runtime's summed counters so far (all zero for a remote model)."""
     stats = getattr(runtime, "stats", None)
-    names = ("drafted_tokens", "accepted_tokens", "prompt_ms", "generation_ms")
-    return tuple(float(getattr(stats, n, 0)) for n in names)  # type: ignore[return-value]
+    return stats.snapshot() if stats is not None else dict.fromkeys(SUMMED_COUNTERS, 0.0)
 
 
 def run_once(variant: Variant, article: Article, model_id: str) -> None:
     """One timed cascade extraction; appends its measures to the variant."""
     seen: list[float] = []
-    before = variant.runtime.stats.snapshot() if variant.runtime else (0, 0, 0, 0)
-    counters = _counters(variant.runtime)
+    before = _counters(variant.runtime)
     cpu = time.process_time()  # all threads of this process: steadier than wall time on a shared machine
     t = time.perf_counter()
     try:
@@ -128,15 +125,15 @@ def run_once(variant: Variant, article: Article, model_id: str) -> None:
     variant.totals.append(time.perf_counter() - t)
     variant.cpu.append(time.process_time() - cpu)
     variant.firsts.append(seen[0] if seen else float("nan"))
-    after = variant.runtime.stats.snapshot() if variant.runtime else (0, 0, 0, 0)
-    variant.requests.append(after[0] - before[0])
-    variant.evaluated.append(after[1] - before[1])
-    variant.generated.append(after[3] - before[3])
-    drafted, accepted, prompt_ms, generation_ms = _counters(variant.runtime)
-    variant.drafted.append(int(drafted - counters[0]))
-    variant.accepted.append(int(accepted - counters[1]))
-    variant.prompt_s.append((prompt_ms - counters[2]) / 1000)
-    variant.generation_s.append((generation_ms - counters[3]) / 1000)
+    after = _counters(variant.runtime)
+    ran = {name: after[name] - before[name] for name in SUMMED_COUNTERS}
+    variant.requests.append(int(ran["requests"]))
+    variant.evaluated.append(int(ran["prompt_tokens"]))
+    variant.generated.append(int(ran["generated_tokens"]))
+    variant.drafted.append(int(ran["drafted_tokens"]))
+    variant.accepted.append(int(ran["accepted_tokens"]))
+    variant.prompt_s.append(ran["prompt_ms"] / 1000)
+    variant.generation_s.append(ran["generation_ms"] / 1000)
     variant.result = result
 
 

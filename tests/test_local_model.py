@@ -198,8 +198,15 @@ def test_runtime_stats_sum_llama_cpp_counts_and_times() -> None:
     stats.add({"prompt_n": 37, "cache_n": 330, "prompt_ms": 657.5, "predicted_n": 17, "predicted_ms": 568.0})
     stats.add({"prompt_n": 19, "prompt_ms": 383.0, "predicted_n": 16, "predicted_ms": 541.0})
     stats.add({})  # a request that ended before llama.cpp reported timings
-    assert stats.snapshot() == (3, 56, 330, 33)
-    assert stats.prompt_ms == pytest.approx(1040.5) and stats.generation_ms == pytest.approx(1109.0)
+    counts = stats.snapshot()
+    assert (counts["requests"], counts["prompt_tokens"], counts["cached_tokens"], counts["generated_tokens"]) == (
+        3,
+        56,
+        330,
+        33,
+    )
+    assert counts["prompt_ms"] == pytest.approx(1040.5) and counts["generation_ms"] == pytest.approx(1109.0)
+    assert counts["drafted_tokens"] == counts["accepted_tokens"] == 0
 
 
 def test_a_closed_scalar_object_is_started_in_the_prompt() -> None:
