@@ -283,12 +283,18 @@ class Workbench:
         pairs = self.store.queue(article_id=article_id)
         return article_html(article.text, claim_highlights(pairs, self.ratings()))
 
-    def quote_in_context(self, claim: Claim, review: Review | None = None) -> str:
-        """The claim's paragraph as escaped HTML with the quote highlighted."""
+    def quote_in_context(self, claim: Claim, review: Review | None = None, *, paragraphs_before: int = 0) -> str:
+        """The claim's paragraph, after the `paragraphs_before` paragraphs that precede it (what a claim that needs
+        context leans on: "in response" to what?), as escaped HTML with the quote highlighted."""
         article = self.get_article(claim.article_id)
         if article is None:
             return ""
         left, right = paragraph_bounds(article.text, claim.start, claim.end)
+        for _ in range(paragraphs_before):
+            head = article.text[:left].rstrip()
+            if not head:
+                break
+            left, _ = paragraph_bounds(article.text, len(head), len(head))
         [mark] = claim_highlights([(claim, review)], self.ratings())
         focus = Highlight(mark.start, mark.end, mark.category, mark.title)
         return highlight_html(article.text[left:right], [focus], offset=left)

@@ -389,7 +389,26 @@ def test_a_claim_that_needs_context_says_so_on_the_review_page(wb: Workbench) ->
         review_button.click().run()
         assert not at.exception
         assert any("Needs context" in str(w.value) for w in at.warning) is expected
+        caption = "Quote in its paragraph, after the paragraph before it"
+        assert (caption in texts(at)) is expected
         at = page(wb, "article")
+
+
+def test_quote_in_context_can_show_the_paragraphs_before(wb: Workbench) -> None:
+    article_id = ingest_seed(wb)
+    text = SEED.read_text()
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    claim = next(c for c, _ in wb.claims_with_reviews(article_id) if c.quote.startswith("Russia expelled"))
+    own = next(i for i, p in enumerate(paragraphs) if claim.quote in p)
+    shown = html.unescape(re.sub(r"<[^>]+>", "", wb.quote_in_context(claim)))
+    assert shown.strip() == paragraphs[own].strip()
+    one = html.unescape(re.sub(r"<[^>]+>", "", wb.quote_in_context(claim, paragraphs_before=1)))
+    assert paragraphs[own - 1].strip() in one and one.rstrip().endswith(paragraphs[own].strip())
+    assert paragraphs[own - 2].strip() not in one
+    # the headline is as far back as it goes
+    everything = html.unescape(re.sub(r"<[^>]+>", "", wb.quote_in_context(claim, paragraphs_before=99)))
+    assert everything.startswith(SEED_TITLE)
+    assert "<mark" in wb.quote_in_context(claim, paragraphs_before=1)  # the quote is still highlighted
 
 
 def test_evidence_is_searched_once_per_claim_and_query(settings: Settings) -> None:

@@ -180,8 +180,10 @@ base: Review = ss[f"base-{claim.id}"]
 left, right = st.columns([3, 2], gap="large")
 with left:
     with st.container(border=True):
-        st.caption("Quote in its paragraph")
-        st.markdown(wb.quote_in_context(claim, base), unsafe_allow_html=True)
+        # A claim that leans on the article is shown after the paragraph before it: what it refers to is usually there.
+        before = 1 if claim.needs_context else 0
+        st.caption("Quote in its paragraph, after the paragraph before it" if before else "Quote in its paragraph")
+        st.markdown(wb.quote_in_context(claim, base, paragraphs_before=before), unsafe_allow_html=True)
     st.text_area("Standalone statement (edit if the model got it wrong)", key=key("stmt", claim.id), height=80)
     if claim.needs_context:
         st.warning(
