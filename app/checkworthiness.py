@@ -82,7 +82,7 @@ def _read_adapter(path: Path, sha256: str | None = None) -> _FineTuned:
     import hashlib
     import io
 
-    from retrieval.embeddings import AdaptedMiniLM
+    from retrieval.embeddings import AdaptedMiniLM, lora_deltas
 
     try:
         raw = path.read_bytes()
@@ -95,12 +95,7 @@ def _read_adapter(path: Path, sha256: str | None = None) -> _FineTuned:
             arrays = {k: data[k] for k in data.files}
         rank, alpha, scale, max_length = (float(v) for v in arrays.pop("config"))
         head, bias = arrays.pop("head.weight").astype(np.float64), float(arrays.pop("head.bias")[0])
-        keys = sorted({k.rsplit(".", 1)[0] for k in arrays})
-        # LoRA adds (alpha / rank) * B @ A to a torch [out, in] weight: the graph's [in, out] layout gets its transpose.
-        deltas = {
-            k: (alpha / rank) * (arrays[f"{k}.A"].astype(np.float32).T @ arrays[f"{k}.B"].astype(np.float32).T)
-            for k in keys
-        }
+        deltas = lora_deltas(arrays, alpha / rank)
     except FileNotFoundError as exc:
         raise ConfigurationError(
             f"Check-worthiness adapter not found at {path}; run `python bench/train_checkworthiness_adapter.py`."

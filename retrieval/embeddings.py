@@ -481,6 +481,16 @@ class MiniLMEmbedder(Embeddings):
         return sum(len(e.ids) for e in self._rt().tokenizer.encode_batch(list(texts)))
 
 
+def lora_deltas(arrays: Mapping[str, np.ndarray], scale: float) -> dict[str, np.ndarray]:
+    """Weight deltas of low-rank adapters given as `<weight name>.A` / `.B` pairs and nothing else (a stray array
+    raises KeyError).
+
+    LoRA adds `scale` (alpha / rank) * B @ A to a torch [out, in] weight: the graph's [in, out] layout gets its
+    transpose."""
+    keys = sorted({k.rsplit(".", 1)[0] for k in arrays})
+    return {k: scale * (arrays[f"{k}.A"].astype(np.float32).T @ arrays[f"{k}.B"].astype(np.float32).T) for k in keys}
+
+
 def _digest(arrays: Mapping[str, np.ndarray]) -> str:
     digest = hashlib.sha256()
     for key in sorted(arrays):
