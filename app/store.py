@@ -186,8 +186,10 @@ class ReviewStore:
             )
         return out
 
-    def delete_article(self, article_id: str, *, actor: str) -> None:
-        """Remove an article, its claims, reviews and extraction runs; the history keeps a record of them."""
+    def delete_article(self, article_id: str, *, actor: str) -> tuple[int, int]:
+        """Remove an article, its claims, reviews and extraction runs; the history keeps a record of them.
+
+        Returns (claims removed, reviews removed)."""
         with self._write() as conn:
             row = conn.execute("SELECT title, source FROM articles WHERE id = ?", (article_id,)).fetchone()
             n_claims = conn.execute("SELECT COUNT(*) FROM claims WHERE article_id = ?", (article_id,)).fetchone()[0]
@@ -210,6 +212,7 @@ class ReviewStore:
             append_event(
                 conn, claim_id=None, article_id=article_id, actor=actor, action="article_deleted", changes=changes
             )
+        return int(n_claims), int(n_reviews)
 
     # -- claims -------------------------------------------------------------------------------------------
 

@@ -206,16 +206,18 @@ class Workbench:
             progress(len(files), len(files), "")
         return outcomes
 
-    def delete_article(self, article_id: str, actor: str = "ui") -> bool:
-        """Delete an article from the corpus and the review store (claims and reviews with it)."""
+    def delete_article(self, article_id: str, actor: str = "ui") -> tuple[int, int]:
+        """Delete an article from the corpus and the review store (claims and reviews with it).
+
+        Returns (claims removed, reviews removed); StoreError when neither knows the article."""
         in_corpus = self.corpus.delete(article_id)
         try:
-            self.store.delete_article(article_id, actor=actor)
+            return self.store.delete_article(article_id, actor=actor)
         except StoreError:
             # Not mirrored in the review store (e.g. ingested before the store existed): the corpus decides.
             if not in_corpus:
                 raise
-        return True
+        return 0, 0
 
     # ---- claims -----------------------------------------------------------------------------------------
     def extract(

@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from app.cli import app
-from app.errors import RetrievalError
+from app.errors import RetrievalError, StoreError
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 BOND = "The Biden administration also barred US banks"
@@ -73,12 +73,12 @@ def test_articles_filters_and_delete() -> None:
     assert only.stdout.count(f"[{article_id} ") == 2
 
     r = run("delete", article_id)
-    assert r.exit_code == 0 and f"Deleted article {article_id}." in r.stdout
+    assert r.exit_code == 0 and f"Deleted article {article_id} (0 claim(s), 0 review(s))." in r.stdout
     assert "No evidence found" in run("search", "Russian bonds").stdout
 
     r = run("delete", article_id)
     assert r.exit_code == 1
-    assert isinstance(r.exception, RetrievalError)
+    assert isinstance(r.exception, StoreError)
     assert "claimdesk articles" in str(r.exception)
 
 
@@ -110,7 +110,7 @@ def test_main_prints_one_line_without_traceback(monkeypatch, capsys) -> None:  #
     assert info.value.code == 1
     err = capsys.readouterr().err
     assert err.strip().splitlines() == [
-        "Error: No article with id '0000000000000000'; run `claimdesk articles` to list ids."
+        "Error: No article with id '0000000000000000'; `claimdesk articles` lists the stored ones."
     ]
 
 

@@ -29,6 +29,12 @@ def _open_corpus(settings: Settings) -> Any:
     return Corpus.open(settings)
 
 
+def _in_corpus(settings: Settings, article_id: str) -> bool:
+    """Whether the corpus holds `article_id` (ingested, perhaps not extracted yet)."""
+    corpus = _open_corpus(settings)
+    return corpus is not None and any(a.id == article_id for a in corpus.article_infos())
+
+
 def _articles(settings: Settings, store: ReviewStore, ids: list[str], all_: bool) -> list[Article]:
     """The articles to extract from: by id from the review store (else the corpus), or every known one."""
     corpus = None
@@ -190,12 +196,13 @@ def claims(
     from app.config import get_settings
     from app.store import ReviewStore
 
-    with ReviewStore.open(get_settings()) as store:
+    settings = get_settings()
+    with ReviewStore.open(settings) as store:
         found = store.claims(article_id)
-        if not found and store.get_article(article_id) is None:
+        if not found and store.get_article(article_id) is None and not _in_corpus(settings, article_id):
             raise StoreError(
-                f"No article {article_id} in the review store; `claimdesk articles` lists ids, "
-                f"`claimdesk extract {article_id}` extracts its claims."
+                f"No article {article_id} in the corpus or the review store; `claimdesk articles` lists the ids "
+                "of ingested articles."
             )
     if as_json:
         typer.echo(json.dumps([c.model_dump(mode="json") for c in found], indent=2, ensure_ascii=False))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from app.errors import RetrievalError
+from app.errors import RetrievalError, StoreError
 
 if TYPE_CHECKING:
     from app.corpus import Corpus, IngestReport
@@ -40,10 +40,38 @@ def _print_report(report: IngestReport) -> None:
     )
 
 
+def _earlier_versions(report: IngestReport) -> None:
+    """Say where the claims of a replaced article's earlier versions are: the review store keeps them (and their
+    reviews) under the old article id, with the old text their quotes point into, until they are deleted."""
+    replaced = {o.source: o.article_id for o in report.outcomes if o.status == "replaced"}
+    if not replaced:
+        return
+    from app.config import get_settings
+    from app.store import ReviewStore
+
+    with ReviewStore.open(get_settings()) as store:
+        earlier = [s for s in store.articles() if s.source in replaced and s.id != replaced[s.source]]
+    for old in earlier:
+        if not old.claim_count:
+            continue
+        worked_on = old.reviewed + old.in_progress
+        typer.echo(
+            f"note      the earlier version {old.id} of {old.source} keeps its {old.claim_count} claim(s)"
+            f"{f' ({worked_on} with a review)' if worked_on else ''} in the review store, quoting its old text; "
+            f"`claimdesk extract` the new version, and `claimdesk delete {old.id}` when they are no longer needed."
+        )
+
+
 def ingest(
     sources: list[str] = typer.Argument(..., help="Files, folders (recursive) or http(s) URLs."),
 ) -> None:
     """Add articles to the corpus (re-ingesting unchanged files adds nothing)."""
+    if any(not s.strip() for s in sources):
+        # Path("") is the current folder: an unset shell variable must not ingest everything below it.
+        raise typer.BadParameter(
+            "an empty path was given (an unset shell variable?); name the files, folders or URLs to ingest",
+            param_hint="SOURCES",
+        )
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -64,6 +92,7 @@ def ingest(
 
         report = corpus.ingest(sources, progress=progress)
     _print_report(report)
+    _earlier_versions(report)
     if report.counts["failed"]:
         raise typer.Exit(1)
 
@@ -78,6 +107,13 @@ def search(
     if not text.strip():
         raise typer.BadParameter("give some text to search for (a claim or keywords)", param_hint="TEXT")
     corpus = _open()
+    if exclude_article or only_article:
+        known = {a.id for a in corpus.article_infos()}
+        unknown = [a for a in (*exclude_article, *only_article) if a not in known]
+        if unknown:
+            raise RetrievalError(
+                f"No article with id {unknown[0]!r} in the corpus; run `claimdesk articles` to list ids."
+            )
     hits = corpus.search(text, k, exclude_article_ids=exclude_article, only_article_ids=only_article or None)
     if not hits:
         typer.echo(
@@ -106,11 +142,24 @@ def articles() -> None:
         typer.echo(f"{a.id}  {published:<10}  {ingested}  {a.title}  <- {a.source}")
 
 
-def delete(article_id: str = typer.Argument(..., help="Article id (see `claimdesk articles`).")) -> None:
-    """Remove an article and its chunks from the corpus."""
-    if not _open().delete(article_id):
-        raise RetrievalError(f"No article with id {article_id!r}; run `claimdesk articles` to list ids.")
-    typer.echo(f"Deleted article {article_id}.")
+def delete(
+    article_id: str = typer.Argument(..., help="Article id (see `claimdesk articles`)."),
+    force: bool = typer.Option(False, "--force", help="Delete even when some of its claims have reviews."),
+) -> None:
+    """Remove an article: its chunks from the corpus, its claims and their reviews from the review store."""
+    from app.config import get_settings
+    from app.workbench import Workbench
+
+    workbench = Workbench(get_settings())
+    summary = next((s for s in workbench.store.articles() if s.id == article_id), None)
+    worked_on = summary.reviewed + summary.in_progress if summary is not None else 0
+    if worked_on and not force:
+        raise StoreError(
+            f"Article {article_id} has {worked_on} claim(s) with a review; deleting it deletes those reviews too "
+            "(the history keeps a record). Export them first if you need them, then add --force."
+        )
+    claims, reviews = workbench.delete_article(article_id, actor="cli")
+    typer.echo(f"Deleted article {article_id} ({claims} claim(s), {reviews} review(s)).")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,162 @@
+"""The CLI on the edges a hurried user hits: deleting reviewed work, a replaced file's old claims, blank or
+unknown arguments, an export that cannot be written. Real corpus and review store under tmp_path."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from app.cli import app
+from app.errors import ExportError, RetrievalError, StoreError
+
+runner = CliRunner()
+TEXT = (
+    "Town budget passes\n"
+    "The council approved a budget of 4.2 million dollars on Monday. "
+    "Unemployment in the town fell to 3.1 percent in 2023, the mayor said."
+)
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args))
+
+
+def ingest_and_extract(path: Path, text: str = TEXT) -> str:
+    """Ingest `text` from `path`, extract with the scorer alone; the article id."""
+    path.write_text(text, encoding="utf-8")
+    r = run("ingest", str(path))
+    assert r.exit_code == 0, r.output
+    article_id = r.stdout.split()[1]
+    r = run("extract", article_id, "--llm", "none")
+    assert r.exit_code == 0, r.output
+    return article_id
+
+
+def claim_ids(article_id: str) -> list[str]:
+    import json
+
+    r = run("claims", article_id, "--json")
+    assert r.exit_code == 0, r.output
+    return [c["id"] for c in json.loads(r.stdout)]
+
+
+def test_delete_removes_the_article_from_corpus_and_review_store(tmp_path: Path) -> None:
+    article_id = ingest_and_extract(tmp_path / "budget.txt")
+    n = len(claim_ids(article_id))
+    assert n >= 2
+
+    r = run("delete", article_id)
+    assert r.exit_code == 0, r.output
+    assert f"Deleted article {article_id} ({n} claim(s), 0 review(s))." in r.stdout
+    # nothing of it is left to list, export or re-extract
+    r = run("claims", article_id)
+    assert r.exit_code == 1 and isinstance(r.exception, StoreError)
+    r = run("export", "--format", "csv", "--all-claims", "-o", "-")
+    assert r.exit_code == 1 and "no claims to export" in str(r.exception)
+    r = run("extract", "--all", "--llm", "none")
+    assert r.exit_code == 1 and "No articles to extract from" in str(r.exception)
+
+    r = run("delete", article_id)
+    assert r.exit_code == 1 and isinstance(r.exception, StoreError)
+    assert "claimdesk articles" in str(r.exception)
+
+
+def test_delete_keeps_reviewed_work_unless_forced(tmp_path: Path) -> None:
+    article_id = ingest_and_extract(tmp_path / "budget.txt")
+    first = claim_ids(article_id)[0]
+    assert run("review", first, "--verdict", "True", "--reviewer", "ana").exit_code == 0
+
+    r = run("delete", article_id)
+    assert r.exit_code == 1 and isinstance(r.exception, StoreError)
+    assert "1 claim(s) with a review" in str(r.exception) and "--force" in str(r.exception)
+    assert claim_ids(article_id)  # still there
+
+    r = run("delete", article_id, "--force")
+    assert r.exit_code == 0 and "1 review(s)" in r.stdout
+    history = run("history", first)
+    assert history.exit_code == 0  # the history keeps a record of what was deleted
+    assert "article_deleted" in history.stdout or "claim_extracted" in history.stdout
+
+
+def test_a_replaced_file_says_where_its_old_claims_are(tmp_path: Path) -> None:
+    path = tmp_path / "budget.txt"
+    old_id = ingest_and_extract(path)
+    path.write_text(TEXT.replace("4.2 million", "5.0 million"), encoding="utf-8")
+    r = run("ingest", str(path))
+    assert r.exit_code == 0 and "1 replaced" in r.stdout
+    assert f"the earlier version {old_id} of {path} keeps its" in r.stdout
+    assert f"`claimdesk delete {old_id}`" in r.stdout
+    # the old claims still quote the old text exactly (the review store kept it)
+    assert claim_ids(old_id)
+
+
+def test_claims_of_an_ingested_article_not_yet_extracted(tmp_path: Path) -> None:
+    path = tmp_path / "budget.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    article_id = run("ingest", str(path)).stdout.split()[1]
+    r = run("claims", article_id)
+    assert r.exit_code == 0, r.output
+    assert f"No claims for article {article_id} yet; run `claimdesk extract {article_id}`." in r.stdout
+    r = run("claims", "0123456789abcdef")
+    assert r.exit_code == 1 and "No article 0123456789abcdef in the corpus" in str(r.exception)
+
+
+def test_empty_source_is_a_usage_error_not_the_current_folder(tmp_path: Path) -> None:
+    (tmp_path / "stray.txt").write_text("Stray\nA file in the current folder.", encoding="utf-8")
+    r = run("ingest", "")
+    assert r.exit_code == 2 and "empty path" in r.output
+    assert run("articles").stdout.startswith("No articles yet")
+
+
+def test_search_with_an_unknown_article_filter_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "budget.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    assert run("ingest", str(path)).exit_code == 0
+    for flag in ("--only-article", "--exclude-article"):
+        r = run("search", "budget", flag, "nope")
+        assert r.exit_code == 1 and isinstance(r.exception, RetrievalError)
+        assert "No article with id 'nope' in the corpus" in str(r.exception)
+
+
+def test_blank_reviewer_or_statement_is_refused(tmp_path: Path) -> None:
+    article_id = ingest_and_extract(tmp_path / "budget.txt")
+    first = claim_ids(article_id)[0]
+    r = run("review", first, "--verdict", "True", "--reviewer", "   ")
+    assert r.exit_code == 2 and "give your name" in r.output
+    r = run("review", first, "--verdict", "True", "--reviewer", "ana", "--statement", "  ")
+    assert r.exit_code == 2 and "statement is blank" in r.output
+    assert "No history" not in run("history", first).output  # extraction's entry only; nothing saved
+    assert "review_saved" not in run("history", first).stdout
+
+
+def test_blank_review_fields_are_no_fields() -> None:
+    from app.models import Review
+
+    review = Review(claim_id="c1", reviewer="  ", edited_statement=" \n")
+    assert review.reviewer is None and review.edited_statement is None
+    assert Review(claim_id="c1", edited_statement="Ana's wording").statement_edited
+
+
+def test_export_that_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:
+    article_id = ingest_and_extract(tmp_path / "budget.txt")
+    r = run("export", "--format", "md", "--all-claims", "-o", "/proc/claimdesk-report.md")
+    assert r.exit_code == 1 and isinstance(r.exception, ExportError)
+    assert "Could not write /proc/claimdesk-report.md" in str(r.exception)
+    assert article_id
+
+
+def test_exported_file_gets_the_usual_file_mode(tmp_path: Path) -> None:
+    ingest_and_extract(tmp_path / "budget.txt")
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "report.md"
+        assert run("export", "--format", "md", "--all-claims", "-o", str(out)).exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644  # readable by colleagues, as any new file
+        out.chmod(0o600)  # a replaced report keeps the mode its owner gave it
+        assert run("export", "--format", "md", "--all-claims", "-o", str(out)).exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
