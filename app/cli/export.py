@@ -36,6 +36,13 @@ class Format(StrEnum):
     claimreview = "claimreview"
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it; a CLI process has no other thread writing files)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_output(text: str, output: str, fmt: str = "") -> str:
     """Write `text` (UTF-8, line endings as rendered; CSV files get a BOM) to a file, or stdout for '-'."""
     from app.reports import file_bytes
@@ -50,13 +57,17 @@ def write_output(text: str, output: str, fmt: str = "") -> str:
     if not path.parent.is_dir():
         raise ExportError(f"Directory {path.parent} does not exist; create it or choose another -o path.")
     # Write beside the target, then rename: a failed export never leaves half a report behind.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp: str | None = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             handle.write(file_bytes(text, fmt))
+        # mkstemp makes the file private (0600); a report gets the mode a new file would (or the one it replaces).
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise ExportError(f"Could not write {path}: {exc.strerror or exc}; check the path and permissions.") from exc
     return str(path)
 
