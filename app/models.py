@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from retrieval.models import Article, Evidence
 
@@ -172,6 +172,12 @@ class Review(BaseModel):
     version: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    @field_validator("reviewer", "edited_statement")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        """A blank name or wording is no name or wording (reports would print an empty heading)."""
+        return value if value is None or value.strip() else None
 
     @property
     def statement_edited(self) -> bool:

@@ -186,6 +186,12 @@ def register(app: typer.Typer) -> None:
         from app.config import get_settings
         from app.store import ReviewStore
 
+        if not reviewer.strip():
+            raise typer.BadParameter("give your name; it is recorded in the history", param_hint="--reviewer")
+        if statement is not None and not statement.strip():
+            raise typer.BadParameter(
+                "the statement is blank; leave --statement out to keep the extracted one", param_hint="--statement"
+            )
         if status is not None and status not in ("reviewed", "in_progress"):
             raise StoreError(f"Unknown status {status!r}. Use --status reviewed or --status in_progress.")
         settings = get_settings()
