@@ -31,8 +31,13 @@ def parse_spec(spec: str) -> tuple[str, str]:
     if provider in PROVIDERS and provider not in ("local", "none") and model:
         return provider, model
     if provider in PROVIDERS and provider not in ("local", "none"):
-        raise ConfigurationError(f"CLAIMDESK_LLM={spec!r} names no model; use {provider}:MODEL (valid: {VALID_SPECS}).")
-    raise ConfigurationError(f"CLAIMDESK_LLM={spec!r} is not a known model spec. Use one of: {VALID_SPECS}.")
+        raise ConfigurationError(
+            f"Model spec {spec!r} (from --llm or CLAIMDESK_LLM) names no model; use {provider}:MODEL "
+            f"(valid: {VALID_SPECS})."
+        )
+    raise ConfigurationError(
+        f"Model spec {spec!r} (from --llm or CLAIMDESK_LLM) is not a known model spec. Use one of: {VALID_SPECS}."
+    )
 
 
 def _text_of(message: BaseMessage) -> str:

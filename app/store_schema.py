@@ -154,6 +154,11 @@ def connect(db_path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys = ON")
     except sqlite3.DatabaseError as exc:
         conn.close()
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            raise StoreError(
+                f"The review database {db_path} (or its folder) is read-only ({exc}); claimdesk needs to write "
+                "beside it (WAL journal). Make the folder writable, or point CLAIMDESK_DATA_DIR at a writable copy."
+            ) from exc
         raise StoreError(
             f"{db_path} is not a usable claimdesk database ({exc}). Move it aside or point CLAIMDESK_DATA_DIR "
             "elsewhere."

@@ -160,3 +160,34 @@ def test_exported_file_gets_the_usual_file_mode(tmp_path: Path) -> None:
         assert stat.S_IMODE(out.stat().st_mode) == 0o600
     finally:
         os.umask(old)
+
+
+def test_an_unknown_model_spec_names_the_option_and_the_setting(tmp_path: Path) -> None:
+    article_id = ingest_and_extract(tmp_path / "budget.txt")
+    r = run("extract", article_id, "--llm", "bogus")
+    assert r.exit_code == 1 and "Model spec 'bogus' (from --llm or CLAIMDESK_LLM)" in str(r.exception)
+
+
+def test_ctrl_c_says_interrupted() -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cli = Path(sys.executable).parent / "claimdesk"
+    # Reading the data from a pipe nobody writes to blocks inside the command, where Ctrl-C lands.
+    proc = subprocess.Popen(
+        [str(cli), "eval", "checkworthiness", "--data", "/dev/stdin"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(4)  # imports and the scorer's load
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "Interrupted."
