@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from app.config import Settings
@@ -68,6 +70,20 @@ def _retrieval_errors() -> Iterator[None]:
         raise RetrievalError(str(exc)) from exc
 
 
+def local_source_name(source: str, workspace: Path) -> str:
+    """The name a local file is recorded under: its path relative to the workspace (the folder holding the data
+    directory; the current folder in the default setup), else its absolute path. "in/a.txt", "./in/a.txt" and
+    "/abs/in/a.txt" are then one source, so a changed file replaces its earlier version however it was typed,
+    and the same relative path typed from another folder is not mistaken for it. URLs are kept as given."""
+    if "://" in source:
+        return source
+    path = Path(os.path.abspath(Path(source).expanduser()))  # normalised, symlinks kept as named
+    try:
+        return str(path.relative_to(workspace))
+    except ValueError:
+        return str(path)
+
+
 def _failure(source: str, exc: BaseException) -> SourceOutcome:
     if isinstance(exc, SourceError):
         return SourceOutcome(source, "failed", message=exc.reason)
@@ -109,12 +125,16 @@ class _IngestRun:
         from retrieval.loaders import read_source
 
         settings = self.corpus.settings
+        name = self.corpus.source_name(source)
         try:
             loaded = read_source(source, max_bytes=settings.max_source_bytes, timeout=settings.url_timeout)
         except Exception as exc:
-            self.slots[i] = _failure(source, exc)
+            self.slots[i] = _failure(name, exc)
             return
-        self.add(i, source, loaded.article, "; ".join(loaded.notes) or None)
+        article = loaded.article
+        if article.source == source and name != source:
+            article = article.model_copy(update={"source": name})
+        self.add(i, name, article, "; ".join(loaded.notes) or None)
 
     def add(self, i: int, source: str, article: Article, notes: str | None) -> None:
         """Queue a loaded article for embedding, unless it is already stored or queued."""
@@ -225,6 +245,10 @@ class Corpus:
             store = ChunkStore(client, settings.collection, MiniLMEmbedder(), index_dir)
         return cls(settings, store, HybridSearcher(store))
 
+    def source_name(self, source: str) -> str:
+        """How a file or URL is recorded and shown (see local_source_name)."""
+        return local_source_name(source, Path(os.path.abspath(self.settings.data_dir)).parent)
+
     @property
     def embedder(self) -> MiniLMEmbedder:
         """The shared MiniLM embedder (reuse it rather than loading another)."""
@@ -259,8 +283,12 @@ class Corpus:
         """
         from retrieval.loaders import expand_sources_detailed
 
-        expansion = expand_sources_detailed(sources)
-        skipped = [SourceOutcome(s, "skipped", message=expansion.reason(s)) for s in expansion.skipped]
+        # Local paths are read by absolute path and recorded by source_name (see local_source_name).
+        absolute = [s if "://" in s else os.path.abspath(Path(s).expanduser()) for s in sources]
+        expansion = expand_sources_detailed(absolute)
+        skipped = [
+            SourceOutcome(self.source_name(s), "skipped", message=expansion.reason(s)) for s in expansion.skipped
+        ]
         total = len(expansion.sources)
         run = _IngestRun(self, total, on_article)
 

@@ -87,10 +87,39 @@ def test_a_replaced_file_says_where_its_old_claims_are(tmp_path: Path) -> None:
     path.write_text(TEXT.replace("4.2 million", "5.0 million"), encoding="utf-8")
     r = run("ingest", str(path))
     assert r.exit_code == 0 and "1 replaced" in r.stdout
-    assert f"the earlier version {old_id} of {path} keeps its" in r.stdout
+    assert f"the earlier version {old_id} of budget.txt keeps its" in r.stdout
     assert f"`claimdesk delete {old_id}`" in r.stdout
     # the old claims still quote the old text exactly (the review store kept it)
     assert claim_ids(old_id)
+
+
+def test_a_file_is_one_source_however_its_path_is_typed(tmp_path: Path) -> None:
+    path = tmp_path / "notes" / "budget.txt"
+    path.parent.mkdir()
+    path.write_text(TEXT, encoding="utf-8")
+    r = run("ingest", "notes/budget.txt")  # relative to the current folder, which holds the data directory
+    assert r.exit_code == 0 and "<- notes/budget.txt" in r.stdout
+    path.write_text(TEXT.replace("4.2 million", "5.0 million"), encoding="utf-8")
+    r = run("ingest", str(path))  # the same file by its absolute path
+    assert r.exit_code == 0 and "1 replaced" in r.stdout and "<- notes/budget.txt" in r.stdout
+    path.write_text(TEXT.replace("4.2 million", "6.0 million"), encoding="utf-8")
+    r = run("ingest", "./notes/../notes/budget.txt")
+    assert r.exit_code == 0 and "1 replaced" in r.stdout
+    listing = run("articles").stdout.splitlines()
+    assert len(listing) == 2 and listing[1].endswith("<- notes/budget.txt")
+
+
+def test_a_file_outside_the_workspace_is_named_by_its_absolute_path(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    monkeypatch.setenv("CLAIMDESK_DATA_DIR", str(tmp_path / "desk" / "data"))
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    (outside / "budget.txt").write_text(TEXT, encoding="utf-8")
+    monkeypatch.chdir(outside)
+    r = run("ingest", "budget.txt")
+    assert r.exit_code == 0 and f"<- {outside / 'budget.txt'}" in r.stdout
 
 
 def test_claims_of_an_ingested_article_not_yet_extracted(tmp_path: Path) -> None:
