@@ -117,7 +117,7 @@ class _IngestRun:
         self.on_article = on_article
         self.slots: list[SourceOutcome | None] = [None] * total
         self.group: list[_Pending] = []
-        self.seen: set[str] = set()
+        self.seen: dict[str, str] = {}  # article id -> source, for articles queued in this run
         self.writing: tuple[list[_Pending], Future[list[AddStatus | Exception]]] | None = None
 
     def load(self, i: int, source: str) -> None:
@@ -142,14 +142,18 @@ class _IngestRun:
 
         try:
             # Checked before embedding, so unchanged content costs no model time.
-            if article.id in self.seen or self.corpus.store.is_stored(article.id):
+            known = self.seen.get(article.id) or self.corpus.store.stored_source(article.id)
+            if known is not None:
+                if known != article.source:  # the same text under another name: say which name it is kept under
+                    twin = f"the same text as {known}, which it stays recorded under"
+                    notes = f"{notes}; {twin}" if notes else twin
                 self.slots[i] = SourceOutcome(article.source, "unchanged", article.id, article.title, notes)
                 return
             chunks = chunk_article(article, self.corpus.settings.chunk_size)
         except Exception as exc:
             self.slots[i] = _failure(source, exc)
             return
-        self.seen.add(article.id)
+        self.seen[article.id] = article.source
         self.group.append(_Pending(i, source, article, chunks, notes))
 
     def drive(self, steps: Iterator[None], background: bool = True) -> None:

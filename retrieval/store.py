@@ -198,6 +198,14 @@ class ChunkStore:
         """True when the article's record exists (so it is complete)."""
         return bool(self.article_col.get(ids=[article_id], include=[])["ids"])
 
+    def stored_source(self, article_id: str) -> str | None:
+        """The source a stored article is recorded under; None when it is not stored (or not complete)."""
+        page = self.article_col.get(ids=[article_id], include=["metadatas"])
+        if not page["ids"]:
+            return None
+        meta = page["metadatas"][0] if page["metadatas"] else None
+        return str((meta or {}).get("source", ""))
+
     def prepare(self, items: Sequence[tuple[Article, Sequence[Chunk], bool]]) -> list[PreparedArticle]:
         """Embed the chunks of several articles in one call (full ONNX batches); nothing is written yet."""
         texts = [[index_text(a.title, c.text, c.start) for c in chunks] for a, chunks, _ in items]

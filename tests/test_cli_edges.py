@@ -220,3 +220,16 @@ def test_ctrl_c_says_interrupted() -> None:
         proc.kill()
     assert proc.returncode == 130
     assert err.strip().splitlines()[-1] == "Interrupted."
+
+
+def test_the_same_text_under_two_names_says_which_name_it_is_kept_under(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(TEXT, encoding="utf-8")
+    r = run("ingest", "a.txt", "b.txt")  # one run
+    assert r.exit_code == 0 and "1 added, 1 unchanged" in r.stdout
+    assert "<- b.txt  (the same text as a.txt, which it stays recorded under)" in r.stdout
+    (tmp_path / "c.txt").write_text(TEXT, encoding="utf-8")
+    r = run("ingest", "c.txt")  # a later run
+    assert "<- c.txt  (the same text as a.txt, which it stays recorded under)" in r.stdout
+    r = run("ingest", "a.txt")  # its own name: nothing to say
+    assert r.exit_code == 0 and "same text" not in r.stdout
