@@ -2,7 +2,9 @@
 
 A line that stands alone (a headline, a list item without final punctuation) is its own sentence; inside a
 paragraph, sentences end at . ! ? (optionally followed by closing quotes/brackets) before whitespace and an
-upper-case letter, digit or opening quote, except after common abbreviations and initials.
+upper-case letter, digit or opening quote, except after common abbreviations and initials. Zero-width and other
+invisible format characters count as whitespace there. A sentence longer than MAX_SENTENCE_CHARS is cut at the last
+whitespace before the limit, so one unpunctuated megabyte never becomes one sentence.
 """
 
 from __future__ import annotations
@@ -18,8 +20,24 @@ _ABBREVIATIONS = frozenset(
     """.split()
 )
 
+# A claim quote longer than this is not one claim; 1,000 characters is several long news sentences.
+MAX_SENTENCE_CHARS = 1000
+# Invisible format characters (soft hyphen, zero-width space/joiners, direction marks, word joiner, BOM).
+_INVISIBLE_CHARS = frozenset(
+    chr(c)
+    for lo, hi in (
+        (0xAD, 0xAD),
+        (0x200B, 0x200F),
+        (0x202A, 0x202E),
+        (0x2060, 0x2064),
+        (0x2066, 0x2069),
+        (0xFEFF, 0xFEFF),
+    )
+    for c in range(lo, hi + 1)
+)
+_INVISIBLE = "".join(sorted(_INVISIBLE_CHARS))
 _PARAGRAPH = re.compile(r"\S(?:.*\S)?")  # one non-blank line, trimmed
-_BOUNDARY = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
+_BOUNDARY = re.compile(rf"[.!?]+[\"'\u201d\u2019)\]]*(?=[\s{_INVISIBLE}]+[\"'\u201c\u2018(\[]?[A-Z0-9])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +59,38 @@ def _ends_with_abbreviation(text: str, end: int) -> bool:
     return word in _ABBREVIATIONS
 
 
+def _blank(ch: str) -> bool:
+    return ch.isspace() or ch in _INVISIBLE_CHARS
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and _blank(text[start]):
+        start += 1
+    while end > start and _blank(text[end - 1]):
+        end -= 1
+    return start, end
+
+
+def _cut(text: str, start: int) -> int:
+    """Where to end a piece starting at `start`: the last whitespace within the limit, else the limit itself."""
+    for i in range(start + MAX_SENTENCE_CHARS, start, -1):
+        if text[i].isspace():
+            return i
+    return start + MAX_SENTENCE_CHARS
+
+
+def _emit(out: list[Sentence], text: str, start: int, end: int) -> None:
+    start, end = _trim(text, start, end)
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = _cut(text, start)
+        s, e = _trim(text, start, cut)
+        if e > s:
+            out.append(Sentence(s, e, text[s:e]))
+        start, end = _trim(text, cut, end)
+    if end > start:
+        out.append(Sentence(start, end, text[start:end]))
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Split `text` into sentences with offsets; blank lines and single newlines both separate lines."""
     out: list[Sentence] = []
@@ -49,17 +99,9 @@ def split_sentences(text: str) -> list[Sentence]:
         body = line.group(0)
         cursor = 0
         for m in _BOUNDARY.finditer(body):
-            stop = m.end()
             if body[m.start()] == "." and m.end() - m.start() == 1 and _ends_with_abbreviation(body, m.start()):
                 continue
-            piece = body[cursor:stop].strip()
-            if piece:
-                lead = len(body[cursor:stop]) - len(body[cursor:stop].lstrip())
-                out.append(Sentence(base + cursor + lead, base + cursor + lead + len(piece), piece))
-            cursor = stop
-        rest = body[cursor:]
-        piece = rest.strip()
-        if piece:
-            lead = len(rest) - len(rest.lstrip())
-            out.append(Sentence(base + cursor + lead, base + cursor + lead + len(piece), piece))
+            _emit(out, text, base + cursor, base + m.end())
+            cursor = m.end()
+        _emit(out, text, base + cursor, base + len(body))
     return out

@@ -1,0 +1,53 @@
+"""Sentence segmentation limits: very long sentences are cut near MAX_SENTENCE_CHARS, invisible characters count as
+spaces after a full stop, and every offset stays exact."""
+
+from __future__ import annotations
+
+from retrieval.chunking import chunk_spans
+from retrieval.sentences import MAX_SENTENCE_CHARS, split_sentences
+
+
+def assert_exact(text: str) -> None:
+    for s in split_sentences(text):
+        assert text[s.start : s.end] == s.text and s.text == s.text.strip()
+
+
+def test_unpunctuated_megabyte_is_cut_at_whitespace_within_the_limit() -> None:
+    text = "Title\n" + "word " * 210_000 + "\nLast line."
+    sentences = split_sentences(text)
+    assert max(len(s.text) for s in sentences) <= MAX_SENTENCE_CHARS
+    body = [s for s in sentences if s.text.startswith("word")]
+    assert all(s.text.endswith("word") for s in body)  # cut at a space, never inside a word
+    assert sum(s.text.count("word") for s in body) == 210_000
+    assert sentences[0].text == "Title" and sentences[-1].text == "Last line."
+    assert_exact(text)
+
+
+def test_long_token_without_whitespace_is_hard_cut() -> None:
+    text = "x" * (2 * MAX_SENTENCE_CHARS + 500) + " ends here."
+    spans = [(s.start, s.end) for s in split_sentences(text)]
+    assert spans == [(0, MAX_SENTENCE_CHARS), (MAX_SENTENCE_CHARS, 2 * MAX_SENTENCE_CHARS), (2000, len(text))]
+    assert_exact(text)
+
+
+def test_normal_sentences_are_untouched() -> None:
+    sentence = "The council approved a budget of $3 million for schools in 2024, officials said on Friday. "
+    text = sentence * 50
+    assert [s.text for s in split_sentences(text)] == [sentence.strip()] * 50
+
+
+def test_zero_width_and_format_characters_after_a_full_stop_split_sentences() -> None:
+    text = "Prices rose 10 percent in 2023.\u200b The government said unemployment hit 7%.\u2060\u2066Rates fell."
+    assert [s.text for s in split_sentences(text)] == [
+        "Prices rose 10 percent in 2023.",
+        "The government said unemployment hit 7%.",
+        "Rates fell.",
+    ]
+    assert_exact(text)
+
+
+def test_chunks_still_cover_a_long_line_with_exact_offsets() -> None:
+    text = "word " * 5000
+    spans = chunk_spans(text, 800)
+    assert all(end - start <= 800 for start, end in spans)
+    assert " ".join(text[a:b] for a, b in spans).split() == text.split()
