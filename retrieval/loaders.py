@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-import codecs
 import io
+import logging
+import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+from retrieval.decoding import controls_note, decode_text, meta_charset, strip_controls
 from retrieval.errors import SourceError
 from retrieval.models import Article, content_id
+
+_log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 _TEXT = {".txt": "text/plain", ".md": "text/markdown", ".markdown": "text/markdown"}
 _HTML = {".html", ".htm"}
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_UNSUPPORTED = f"not a supported type ({', '.join(SUPPORTED_SUFFIXES)})"
+# A page whose main text has no line of at least this many words is navigation or boilerplate, not an article.
+MIN_HTML_LINE_WORDS = 3
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:(.*?)\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
 @dataclass
@@ -37,7 +38,10 @@ class Loaded:
 
 @dataclass
 class Expansion:
-    """Sources to load after expanding folders, and the folder entries skipped (hidden or unsupported)."""
+    """Sources to load after expanding folders, and the folder entries skipped (hidden or unsupported).
+
+    A folder that cannot be listed, or holds no supported file, stays in `sources`: loading it fails with the reason.
+    """
 
     sources: list[str]
     skipped: list[str]
@@ -53,68 +57,66 @@ def is_url(source: str) -> bool:
     return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", source) is not None
 
 
+def _folder_entries(root: Path) -> list[tuple[Path, str | None]]:
+    """Everything below `root`, sorted, each with why it is skipped (None: load it, and loading says what is wrong).
+
+    Broken links, pipes and devices with a supported suffix, and folders that cannot be listed, are kept for loading
+    so that they are reported as failures; links to folders are not followed (no loops).
+    """
+    found: list[tuple[Path, str | None]] = []
+    stack: list[tuple[Path, bool]] = [(root, False)]
+    while stack:
+        folder, hidden = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:
+            found.append((folder, "hidden" if hidden else None))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            in_hidden = hidden or entry.name.startswith(".")
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                dir_link = not is_dir and entry.is_symlink() and entry.is_dir()
+            except OSError:
+                is_dir = dir_link = False
+            if is_dir:
+                stack.append((path, in_hidden))
+            elif in_hidden:
+                found.append((path, "hidden"))
+            elif dir_link:
+                found.append((path, "a link to a folder (links inside folders are not followed; pass it directly)"))
+            else:
+                found.append((path, None if path.suffix.lower() in SUPPORTED_SUFFIXES else _UNSUPPORTED))
+    return sorted(found, key=lambda item: item[0])
+
+
 def expand_sources_detailed(sources: Sequence[str]) -> Expansion:
     """Expand folders recursively into supported files (sorted); hidden and unsupported entries are skipped."""
     out: list[str] = []
     skipped: list[str] = []
     reasons: dict[str, str] = {}
-    unsupported = f"not a supported type ({', '.join(SUPPORTED_SUFFIXES)})"
     for src in sources:
         path = Path(src)
         if is_url(src) or not path.is_dir():
             out.append(src)
             continue
-        for p in sorted(path.rglob("*")):
-            rel = p.relative_to(path)
-            if any(part.startswith(".") for part in rel.parts):
-                if p.is_file():
-                    skipped.append(str(p))
-                    reasons[str(p)] = "hidden"
-                continue
-            if not p.is_file():
-                continue
-            if p.suffix.lower() in SUPPORTED_SUFFIXES:
+        entries = _folder_entries(path)
+        for p, why in entries:
+            if why is None:
                 out.append(str(p))
             else:
                 skipped.append(str(p))
-                reasons[str(p)] = unsupported
+                reasons[str(p)] = why
+        if all(why is not None for _, why in entries):
+            out.append(src)  # loading it says "no supported files in this folder"
     return Expansion(out, skipped, reasons)
 
 
 def expand_sources(sources: Sequence[str]) -> list[str]:
     """Expand folders recursively into supported files, sorted; hidden and other files are left out."""
     return expand_sources_detailed(sources).sources
-
-
-def _looks_binary(data: bytes) -> bool:
-    head = data[:8192]
-    if b"\x00" in head:
-        return True
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
-    return controls > len(head) * 0.1
-
-
-def decode_text(source: str, data: bytes, declared: str | None = None) -> tuple[str, list[str]]:
-    """Decode bytes: BOM, then the declared charset or UTF-8 strictly, then cp1252/latin-1 with a note."""
-    for bom, enc in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(enc), []
-            except UnicodeDecodeError as exc:
-                raise SourceError(source, f"undecodable: has a {enc} byte-order mark but invalid bytes") from exc
-    if _looks_binary(data):
-        raise SourceError(source, "looks like a binary file, not text; convert it to .txt, .html or .pdf first")
-    for enc in [e for e in (declared, "utf-8") if e]:
-        try:
-            return data.decode(enc), []
-        except (UnicodeDecodeError, LookupError):
-            continue
-    for enc in ("cp1252", "latin-1"):
-        try:
-            return data.decode(enc), [f"not valid UTF-8; decoded as {enc} (check special characters)"]
-        except UnicodeDecodeError:
-            continue
-    raise SourceError(source, "undecodable text")  # pragma: no cover - latin-1 decodes any bytes
 
 
 def _normalise(text: str) -> str:
@@ -151,11 +153,27 @@ def _article(source: str, title: str, text: str, content_type: str, published: d
     )
 
 
+def _front_matter_title(block: str) -> str:
+    """The `title:` of a YAML front matter block ('' when absent); only plain and quoted one-line values."""
+    m = re.search(r"^title:[ \t]*(.*?)[ \t]*$", block, re.MULTILINE)
+    value = m.group(1) if m else ""
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        return value[1:-1].replace("''", "'").strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace('\\"', '"').replace("\\\\", "\\").strip()
+    return "" if value in (">", "|", ">-", "|-") else value
+
+
 def _parse_text(source: str, data: bytes, content_type: str, declared: str | None) -> Loaded:
     text, notes = decode_text(source, data, declared)
     text = _normalise(text)
+    title = ""
+    if content_type == "text/markdown" and (m := _FRONT_MATTER.match(text)):
+        # the front matter is metadata, not article text: store what follows it
+        title = _front_matter_title(m.group(1) or "")
+        text = text[m.end() :]
     _require_text(source, text)
-    return Loaded(_article(source, _first_line_title(text, _name_title(source)), text, content_type), notes)
+    return Loaded(_article(source, title or _first_line_title(text, _name_title(source)), text, content_type), notes)
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -168,21 +186,35 @@ def _parse_date(value: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+def _has_article_line(text: str) -> bool:
+    return any(len(re.findall(r"\w+", line)) >= MIN_HTML_LINE_WORDS for line in text.split("\n"))
+
+
 def _parse_html(source: str, data: bytes, declared: str | None) -> Loaded:
     import trafilatura
 
-    if declared is None and (m := _META_CHARSET.search(data[:4096])):
-        declared = m.group(1).decode("ascii", "ignore")
-    html, notes = decode_text(source, data, declared)
+    html, notes = decode_text(source, data, declared or meta_charset(data))
     _require_text(source, html)
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    # Dates only from the page's metadata (meta tags, JSON-LD, <time>): never a year guessed from the body text.
+    date_params = {
+        "original_date": True,
+        "extensive_search": False,
+        "max_date": datetime.now().astimezone().strftime("%Y-%m-%d"),
+    }
+    doc = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, date_extraction_params=date_params
+    )
     text = _normalise(getattr(doc, "text", None) or "") if doc is not None else ""
     if not text.strip():
         # trafilatura gives up on very short pages; its baseline still drops scripts and styles
         text = _normalise(trafilatura.html2txt(html) or "")
+    text, removed = strip_controls(text)  # character references such as &#27; come back as controls
+    notes += controls_note(removed)
     if not text.strip():
         raise SourceError(source, "no readable text in this HTML page")
-    title = (getattr(doc, "title", None) or "").strip() if doc is not None else ""
+    if not _has_article_line(text):
+        raise SourceError(source, "no article text in this HTML page (only navigation or boilerplate)")
+    title = strip_controls((getattr(doc, "title", None) or "").strip())[0] if doc is not None else ""
     published = _parse_date(getattr(doc, "date", None)) if doc is not None else None
     return Loaded(
         _article(source, title or _first_line_title(text, _name_title(source)), text, "text/html", published),
@@ -190,23 +222,57 @@ def _parse_html(source: str, data: bytes, declared: str | None) -> Loaded:
     )
 
 
-def _parse_pdf(source: str, data: bytes) -> Loaded:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+class _DebugRelay(logging.Handler):
+    """Passes pypdf's log records on as our debug messages: its warnings about damaged files are not for users."""
 
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # pypdf has formatted some messages with mismatched arguments
+            message = str(record.msg)
+        _log.debug("pypdf: %s", message)
+
+
+def _quiet_pypdf() -> None:
+    logger = logging.getLogger("pypdf")
+    if not any(isinstance(h, _DebugRelay) for h in logger.handlers):
+        logger.addHandler(_DebugRelay())
+        logger.propagate = False
+
+
+def _short(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    message = lines[0][:150] if lines else ""
+    return message or type(exc).__name__
+
+
+def _parse_pdf(source: str, data: bytes) -> Loaded:
+    from pypdf import PasswordType, PdfReader
+    from pypdf.errors import DependencyError, PyPdfError
+
+    _quiet_pypdf()
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            reader.decrypt("")
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise SourceError(
+                source, "password-protected PDF: remove the password (e.g. qpdf --decrypt) and ingest the result"
+            )
         pages = [page.extract_text() or "" for page in reader.pages]
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
-    except (PyPdfError, ValueError, KeyError, OSError, NotImplementedError) as exc:
-        raise SourceError(source, f"not a readable PDF ({exc}); re-export it or save it as text") from exc
-    text = _normalise("\n\n".join(p.strip("\n") for p in pages))
+    except SourceError:
+        raise
+    except DependencyError as exc:
+        raise SourceError(source, f"encrypted PDF needs a package that is missing ({_short(exc)})") from exc
+    except PyPdfError as exc:
+        raise SourceError(source, f"not a readable PDF ({_short(exc)}); re-export it or save it as text") from exc
+    except Exception as exc:  # pypdf fails on damaged files with all kinds of errors
+        reason = f"damaged: {type(exc).__name__}: {_short(exc)}"
+        raise SourceError(source, f"not a readable PDF ({reason}); re-export it or save it as text") from exc
+    text, removed = strip_controls(_normalise("\n\n".join(p.strip("\n") for p in pages)))
     if not text.strip():
         raise SourceError(source, "PDF has no text layer; run OCR first (e.g. ocrmypdf) and ingest the result")
-    title = str(meta_title).strip() or _first_line_title(text, _name_title(source))
-    return Loaded(_article(source, title, text, "application/pdf"), [])
+    title = strip_controls(str(meta_title))[0].strip() or _first_line_title(text, _name_title(source))
+    return Loaded(_article(source, title, text, "application/pdf"), controls_note(removed))
 
 
 def _kind_from_name(name: str) -> str | None:
@@ -234,13 +300,17 @@ def _too_large(size: int, max_bytes: int) -> str:
     return f"too large ({size:,} bytes; the limit is {max_bytes:,}); raise CLAIMDESK_MAX_SOURCE_BYTES or split it"
 
 
+def _unsupported_type() -> str:
+    return f"unsupported file type; use one of {', '.join(SUPPORTED_SUFFIXES)}"
+
+
 def read_bytes(name: str, data: bytes, *, max_bytes: int) -> Loaded:
     """Parse uploaded bytes by file name (with notes)."""
-    if len(data) > max_bytes:
-        raise SourceError(name, _too_large(len(data), max_bytes))
     kind = _kind_from_name(name)
     if kind is None:
-        raise SourceError(name, f"unsupported file type; use one of {', '.join(SUPPORTED_SUFFIXES)}")
+        raise SourceError(name, _unsupported_type())
+    if len(data) > max_bytes:
+        raise SourceError(name, _too_large(len(data), max_bytes))
     return _parse(name, data, kind)
 
 
@@ -249,20 +319,71 @@ def load_bytes(name: str, data: bytes, *, max_bytes: int) -> Article:
     return read_bytes(name, data, max_bytes=max_bytes).article
 
 
-def _read_file(source: str, max_bytes: int) -> Loaded:
-    path = Path(source)
-    if not path.exists():
-        raise SourceError(source, "no such file or folder")
-    if path.is_dir():
-        raise SourceError(source, "is a folder; pass it to ingest, which expands folders")
+def _special_file(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _not_regular(source: str, mode: int) -> SourceError:
+    return SourceError(source, f"not a regular file ({_special_file(mode)}); save its contents to a file first")
+
+
+def _os_reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
+
+
+def _refuse_folder(source: str, path: Path) -> SourceError:
+    """Why a folder cannot be loaded as one source."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SourceError(source, _too_large(size, max_bytes))
-        data = path.read_bytes()
+        with os.scandir(path) as it:
+            next(it, None)
+    except OSError as exc:
+        return SourceError(source, f"cannot open this folder ({_os_reason(exc)})")
+    if all(why is not None for _, why in _folder_entries(path)):
+        return SourceError(source, f"no supported files in this folder (looked for {', '.join(SUPPORTED_SUFFIXES)})")
+    return SourceError(source, "is a folder; pass it to ingest, which expands folders")
+
+
+def _read_file(source: str, max_bytes: int) -> Loaded:
+    # Type, suffix and size are checked before a byte is read: /dev/zero or a pipe must not be read at all.
+    path = Path(source)
+    try:
+        info = path.stat()
+    except FileNotFoundError as exc:
+        if path.is_symlink():
+            raise SourceError(source, f"broken link (its target {os.readlink(path)} does not exist)") from exc
+        raise SourceError(source, "no such file or folder") from exc
+    except OSError as exc:
+        raise SourceError(source, f"cannot read it ({_os_reason(exc)})") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise _refuse_folder(source, path)
+    if not stat.S_ISREG(info.st_mode):
+        raise _not_regular(source, info.st_mode)
+    kind = _kind_from_name(source)
+    if kind is None:
+        raise SourceError(source, _unsupported_type())
+    if info.st_size > max_bytes:
+        raise SourceError(source, _too_large(info.st_size, max_bytes))
+    try:
+        # O_NONBLOCK: should the file have been swapped for a pipe since the check, opening it must not hang
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "rb") as f:
+            mode = os.fstat(f.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                raise _not_regular(source, mode)
+            data = f.read(max_bytes + 1)
     except OSError as exc:
         raise SourceError(source, f"cannot read the file ({exc.strerror or exc})") from exc
-    return read_bytes(source, data, max_bytes=max_bytes)
+    if len(data) > max_bytes:  # it grew since the check
+        raise SourceError(source, _too_large(len(data), max_bytes))
+    return _parse(source, data, kind)
 
 
 def _kind_from_content_type(content_type: str) -> str | None:
@@ -274,6 +395,11 @@ def _kind_from_content_type(content_type: str) -> str | None:
     if ct in ("text/plain", "text/markdown", "text/x-markdown"):
         return "text/markdown" if "markdown" in ct else "text/plain"
     return None
+
+
+def _starts_like_html(data: bytes) -> bool:
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html"))
 
 
 def _fetch(url: str, max_bytes: int, timeout: float) -> Loaded:
@@ -305,6 +431,10 @@ def _fetch(url: str, max_bytes: int, timeout: float) -> Loaded:
         raise SourceError(url, f"could not fetch ({type(exc).__name__}: {exc}); check the URL and network") from exc
     data = bytes(buf)
     kind = _kind_from_content_type(content_type) or _kind_from_name(url)
+    notes: list[str] = []
+    if kind == "text/plain" and _starts_like_html(data):
+        kind = "html"
+        notes.append("served as text/plain but it is an HTML page; read as HTML")
     if kind is None:
         if data.lstrip()[:5] == b"%PDF-":
             kind = "pdf"
@@ -312,7 +442,9 @@ def _fetch(url: str, max_bytes: int, timeout: float) -> Loaded:
             kind = "html"
         else:
             raise SourceError(url, f"unsupported content type '{content_type or 'unknown'}'")
-    return _parse(url, data, kind, charset)
+    loaded = _parse(url, data, kind, charset)
+    loaded.notes[:0] = notes
+    return loaded
 
 
 def read_source(source: str, *, max_bytes: int, timeout: float) -> Loaded:

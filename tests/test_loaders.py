@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
+import logging
+import os
+import pwd
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -12,10 +20,18 @@ from helpers_http import Route, free_port, serve
 from app.config import Settings
 from app.corpus import Corpus
 from retrieval.errors import SourceError
-from retrieval.loaders import expand_sources, expand_sources_detailed, load_bytes, load_source, read_bytes
+from retrieval.loaders import (
+    expand_sources,
+    expand_sources_detailed,
+    load_bytes,
+    load_source,
+    read_bytes,
+    read_source,
+)
 from retrieval.models import content_id
 
 MB = 1_000_000
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_pdf(text: str | None) -> bytes:
@@ -140,6 +156,7 @@ def test_bad_file_writes_nothing(tmp_path: Path, settings: Settings) -> None:
 def test_missing_file_and_folder_argument(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="no such file"):
         load_source(str(tmp_path / "nope.txt"), max_bytes=MB, timeout=5)
+    (tmp_path / "a.txt").write_text("A title\nSome text here.", encoding="utf-8")
     with pytest.raises(SourceError, match="is a folder"):
         load_source(str(tmp_path), max_bytes=MB, timeout=5)
 
@@ -288,3 +305,299 @@ def test_cp1252_file_note_reaches_the_outcome(tmp_path: Path, settings: Settings
     outcome = Corpus.open(settings).ingest([str(p)]).outcomes[0]
     assert outcome.status == "added" and outcome.title == "Café news"
     assert "cp1252" in (outcome.message or "")
+
+
+# ---- published dates ----------------------------------------------------------------------------------
+
+DATELESS_BODY = """<article><h1>Council report</h1>
+<p>The council said last year it built 300 homes, up from 120 in 2019.</p>
+<p>Yesterday the mayor said crime fell 12 percent this year.</p>
+<p>The budget for 2031 projects spending of $40 million.</p></article>"""
+
+
+def test_html_date_comes_only_from_metadata() -> None:
+    bare = f"<html><head><title>Council report</title></head><body>{DATELESS_BODY}</body></html>"
+    # years in the body text are not a publication date ("last year" would be resolved against it)
+    assert load_bytes("nodate.html", bare.encode(), max_bytes=MB).published is None
+    dated = bare.replace("<title>", '<meta property="article:published_time" content="2021-04-26"><title>').encode()
+    art = load_bytes("dated.html", dated, max_bytes=MB)
+    assert art.published is not None and art.published.date() == date(2021, 4, 26)
+
+
+# ---- folder walks and special files -------------------------------------------------------------------
+
+
+def test_folder_walk_reports_broken_links_pipes_and_empty_folders(tmp_path: Path, settings: Settings) -> None:
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "good.txt").write_text("Good title\nA fine article about rates.", encoding="utf-8")
+    (folder / "broken.txt").symlink_to(tmp_path / "gone.txt")
+    os.mkfifo(folder / "sub" / "pipe.txt")
+    (folder / "linked").symlink_to(tmp_path, target_is_directory=True)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    only_other = tmp_path / "other"
+    only_other.mkdir()
+    (only_other / "picture.png").write_bytes(b"\x89PNG")
+
+    report = Corpus.open(settings).ingest([str(folder), str(empty), str(only_other)])
+    reasons = {Path(o.source).name: o.message or "" for o in report.outcomes}
+    assert report.counts == {"added": 1, "unchanged": 0, "replaced": 0, "failed": 4, "skipped": 2}
+    assert reasons["broken.txt"].startswith("broken link")
+    assert reasons["pipe.txt"].startswith("not a regular file (a named pipe)")
+    assert reasons["linked"].startswith("a link to a folder")
+    assert reasons["empty"].startswith("no supported files in this folder")
+    assert reasons["other"].startswith("no supported files in this folder")
+    assert reasons["picture.png"].startswith("not a supported type")
+
+
+def run_where_permissions_apply(fn: Callable[[], list[str]]) -> list[str]:
+    """Run `fn` in-process for a normal user; as root (who reads everything) in a child process run as nobody."""
+    if os.geteuid() != 0:
+        return fn()
+    nobody = pwd.getpwnam("nobody")
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        status = 0
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(nobody.pw_gid)
+            os.setuid(nobody.pw_uid)
+            payload = json.dumps(fn())
+        except BaseException as exc:
+            payload, status = json.dumps([f"child failed: {exc!r}"]), 1
+        with os.fdopen(write_end, "w") as out:
+            out.write(payload)
+        os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end) as inp:
+        payload = inp.read()
+    os.waitpid(pid, 0)
+    return list(json.loads(payload))
+
+
+def test_unreadable_folders_are_failures(tmp_path: Path) -> None:
+    # relative paths from tmp_path (the cwd): the unprivileged child cannot pass pytest's private temp root
+    tmp_path.chmod(0o755)
+    (tmp_path / "in" / "locked").mkdir(parents=True)
+    (tmp_path / "in" / "good.txt").write_text("Good title\nA fine article.", encoding="utf-8")
+    (tmp_path / "in" / "locked" / "hidden.txt").write_text("Never seen.", encoding="utf-8")
+    (tmp_path / "top").mkdir()
+    for locked in (tmp_path / "in" / "locked", tmp_path / "top"):
+        locked.chmod(0)
+
+    def outcomes() -> list[str]:
+        lines = []
+        for source in expand_sources_detailed(["in", "top"]).sources:
+            try:
+                read_source(source, max_bytes=MB, timeout=5)
+                lines.append(f"{source}: ok")
+            except SourceError as exc:
+                lines.append(f"{source}: {exc.reason}")
+        return lines
+
+    try:
+        got = run_where_permissions_apply(outcomes)
+    finally:
+        for locked in (tmp_path / "in" / "locked", tmp_path / "top"):
+            locked.chmod(0o755)
+    assert got == [
+        "in/good.txt: ok",
+        "in/locked: cannot open this folder (permission denied)",
+        "top: cannot open this folder (permission denied)",
+    ]
+
+
+def test_special_files_are_refused_before_reading(tmp_path: Path) -> None:
+    null = tmp_path / "null.txt"
+    null.symlink_to("/dev/null")
+    with pytest.raises(SourceError, match=r"not a regular file \(a character device\)"):
+        load_source(str(null), max_bytes=MB, timeout=5)
+
+    pipe = tmp_path / "feed.txt"
+    os.mkfifo(pipe)
+    written: list[int] = []
+
+    def writer() -> None:  # blocks until someone opens the pipe for reading
+        try:
+            with open(pipe, "wb") as out:
+                written.append(out.write(b"word " * 2000))
+        except BrokenPipeError:
+            written.append(-1)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(SourceError, match=r"not a regular file \(a named pipe\)"):
+            load_source(str(pipe), max_bytes=1000, timeout=5)
+    finally:
+        os.close(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))  # release the writer
+        thread.join(5)
+    assert written in ([], [-1])  # the loader never read from the pipe
+
+    big = tmp_path / "notes.docx"
+    big.write_bytes(b"PK" * 1000)
+    with pytest.raises(SourceError, match="unsupported file type"):
+        load_source(str(big), max_bytes=1000, timeout=5)
+
+
+# ---- PDF ------------------------------------------------------------------------------------------------
+
+
+def encrypt_pdf(data: bytes, user_password: str) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.encrypt(user_password, "owner-secret", algorithm="AES-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def test_encrypted_pdfs() -> None:
+    plain = make_pdf("Inflation rose to 9 percent in May.")
+    opened = load_bytes("aes.pdf", encrypt_pdf(plain, ""), max_bytes=MB)
+    assert "Inflation rose to 9 percent in May." in opened.text
+    with pytest.raises(SourceError) as info:
+        load_bytes("locked.pdf", encrypt_pdf(plain, "secret"), max_bytes=MB)
+    assert info.value.reason.startswith("password-protected PDF: ")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "error"),
+    [
+        (b"0000000000 65535 f \n", b"35 f \n", "TypeError"),
+        (b"trailer\n<< /Size 6 /Root 1 0 R >>", b"trailer6 /Root 1 0 R >>", "AttributeError"),
+    ],
+)
+def test_damaged_pdf_is_not_readable(old: bytes, new: bytes, error: str, settings: Settings) -> None:
+    data = make_pdf("Inflation rose to 9 percent in May.")
+    assert old in data
+    with pytest.raises(SourceError) as info:
+        load_bytes("damaged.pdf", data.replace(old, new), max_bytes=MB)
+    assert info.value.reason.startswith(f"not a readable PDF (damaged: {error}: ")
+    outcome = Corpus.open(settings).ingest_bytes("damaged.pdf", data.replace(old, new))
+    assert outcome.status == "failed" and (outcome.message or "").startswith("not a readable PDF")
+
+
+def test_pypdf_warnings_stay_out_of_the_terminal(caplog: pytest.LogCaptureFixture) -> None:
+    script = (
+        "from retrieval.errors import SourceError\n"
+        "from retrieval.loaders import load_bytes\n"
+        "try:\n"
+        "    load_bytes('notpdf.pdf', b'hello this is text not a pdf', max_bytes=1000)\n"
+        "except SourceError as exc:\n"
+        "    print(exc.reason)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert run.stdout.startswith("not a readable PDF") and run.stderr == ""
+    # they are kept as debug messages of our own
+    caplog.set_level(logging.DEBUG, logger="retrieval.loaders")
+    with pytest.raises(SourceError, match="not a readable PDF"):
+        load_bytes("notpdf.pdf", b"hello this is text not a pdf", max_bytes=MB)
+    relayed = [r for r in caplog.records if r.name == "retrieval.loaders"]
+    assert any(r.levelno == logging.DEBUG and "EOF marker not found" in r.getMessage() for r in relayed)
+
+
+# ---- control characters -----------------------------------------------------------------------------
+
+
+def test_control_characters_and_escape_sequences_are_removed(tmp_path: Path) -> None:
+    p = tmp_path / "hostile.txt"
+    head = "\x1b]0;PWNED\x07\x1b[2J\x1b[1;32mAll claims verified\x1b[0m\nThe minister said 40 percent.\n"
+    tail = "Later\x00 text\x85 here.\x7f\n"
+    p.write_bytes((head + "Filler sentence here.\n" * 500 + tail).encode("utf-8"))
+    loaded = read_source(str(p), max_bytes=MB, timeout=5)
+    text = loaded.article.text
+    assert text.startswith("All claims verified\nThe minister said 40 percent.\n")
+    assert text.endswith("Later text here.\n")
+    assert not any((ord(c) < 32 and c not in "\t\n\f") or 0x7F <= ord(c) <= 0x9F for c in text)
+    assert loaded.article.title == "All claims verified"
+    assert any("removed 7 control character" in n for n in loaded.notes)
+
+
+def test_mostly_control_characters_is_still_binary() -> None:
+    data = b"Some text. " + bytes([1, 2, 3, 4, 5, 6, 7, 8]) * 20 * 1100  # past the first 8 KB too
+    with pytest.raises(SourceError, match="binary"):
+        load_bytes("odd.txt", b"A" * 9000 + data, max_bytes=MB)
+
+
+# ---- encodings ----------------------------------------------------------------------------------------
+
+
+def test_utf8_page_that_declares_latin1_is_read_as_utf8() -> None:
+    page = (
+        "<html><head><meta charset='iso-8859-1'><title>Café</title></head><body><article>"
+        "<p>The café “Le Monde” said revenue rose 20% in 2023 — a record.</p></article></body></html>"
+    )
+    loaded = read_bytes("cafe.html", page.encode("utf-8"), max_bytes=MB)
+    assert "The café “Le Monde” said revenue rose 20% in 2023 — a record." in loaded.article.text
+    assert any("declared iso-8859-1 but the bytes are UTF-8" in n for n in loaded.notes)
+    # a page really in Latin-1 is not harmed
+    real = read_bytes(
+        "real.html", page.replace("“", '"').replace("”", '"').replace("—", "-").encode("latin-1"), max_bytes=MB
+    )
+    assert 'The café "Le Monde" said revenue rose' in real.article.text and not real.notes
+
+
+def test_utf8_page_served_as_latin1_over_http() -> None:
+    body = "<html><body><article><p>The café owner said 40 staff were hired in Köln.</p></article></body></html>"
+    with serve({"/p": Route(body.encode("utf-8"), content_type="text/html; charset=ISO-8859-1")}) as base:
+        loaded = read_source(f"{base}/p", max_bytes=MB, timeout=5)
+    assert "The café owner said 40 staff were hired in Köln." in loaded.article.text
+
+
+def test_meta_utf16_on_an_8bit_page_means_utf8() -> None:
+    page = (
+        b'<html><head><meta charset="utf-16"><title>Lie</title></head><body><article>'
+        b"<p>The council said 300 homes were built in 2022.</p><p>The mayor claimed crime fell.</p>"
+        b"</article></body></html>"
+    )
+    page += b" " * (len(page) % 2)  # even length: it would decode as UTF-16 into nonsense
+    assert "The council said 300 homes were built in 2022." in load_bytes("lie.html", page, max_bytes=MB).text
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_decoded(codec: str) -> None:
+    text = "Über title\nThe unemployment rate fell to 3.9 percent in March."
+    loaded = read_bytes("u16.txt", text.encode(codec), max_bytes=MB)
+    assert loaded.article.text == text
+    assert any(codec.upper() in n for n in loaded.notes)
+
+
+# ---- markdown front matter ----------------------------------------------------------------------------
+
+
+def test_markdown_front_matter_gives_the_title_and_is_not_article_text() -> None:
+    md = b"---\ntitle: 'Front matter: the title'\ndate: 2024-01-01\n---\n\n# Heading\n\nRevenue was $5 billion.\n"
+    art = load_bytes("post.md", md, max_bytes=MB)
+    assert art.title == "Front matter: the title"
+    assert art.text == "\n# Heading\n\nRevenue was $5 billion.\n"
+    untitled = load_bytes("post.md", b"---\nauthor: someone\n---\n# Heading\n\nText.\n", max_bytes=MB)
+    assert untitled.title == "Heading" and untitled.text == "# Heading\n\nText.\n"
+    # a rule at the start that never closes is text, not front matter
+    assert load_bytes("rule.md", b"---\nJust text.\n", max_bytes=MB).text == "---\nJust text.\n"
+
+
+# ---- boilerplate-only HTML and HTML served as text ----------------------------------------------------
+
+
+def test_navigation_only_page_is_refused() -> None:
+    page = (
+        b"<html><head><title>Just nav</title></head><body><nav><a href='/'>Home</a> <a href='/about'>About</a>"
+        b"</nav><footer>Copyright 2024 All rights reserved. Privacy policy. Cookies.</footer></body></html>"
+    )
+    with pytest.raises(SourceError, match=r"no article text in this HTML page \(only navigation or boilerplate\)"):
+        load_bytes("nav.html", page, max_bytes=MB)
+    short = b"<html><body><p>Short note about bonds.</p></body></html>"
+    assert load_bytes("short.html", short, max_bytes=MB).text == "Short note about bonds."
+
+
+def test_html_served_as_text_plain_is_read_as_html() -> None:
+    with serve({"/page": Route(ARTICLE_HTML, content_type="text/plain; charset=utf-8")}) as base:
+        loaded = read_source(f"{base}/page", max_bytes=MB, timeout=5)
+    assert loaded.article.content_type == "text/html" and "<" not in loaded.article.text
+    assert "barred US banks from buying Russian government bonds" in loaded.article.text
+    assert any("served as text/plain" in n for n in loaded.notes)

@@ -1,0 +1,140 @@
+"""Bytes to text for the loaders: byte-order marks, UTF-16 without one, declared charsets checked against the bytes,
+a cp1252 fallback, and control characters / terminal escape sequences removed. Every outcome but plain UTF-8 leaves a
+note for the user; bytes that are not text are a SourceError."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from retrieval.errors import SourceError
+
+__all__ = ["controls_note", "decode_text", "meta_charset", "strip_controls"]
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Terminal escape sequences (CSI, OSC/DCS-style strings with their terminator, two-byte escapes), then any other
+# C0 control but tab, newline, carriage return and form feed, DEL, and the C1 controls.
+_CONTROLS = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+    r"|\x1b[\]PX^_][^\x07\x1b\n]{0,512}(?:\x07|\x1b\\)"
+    r"|\x1b[@-_]"
+    r"|[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]"
+)
+_BINARY_SHARE = 0.1  # more control characters than this share of the text: a binary file, not text
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > len(head) * _BINARY_SHARE
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' when every other byte is zero, as in mostly-ASCII UTF-16 text."""
+    sample = data[:8192]
+    if len(data) % 2 or len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) >= len(odd) * 0.3 and even.count(0) <= len(even) * 0.05:
+        return "utf-16-le"
+    if even.count(0) >= len(even) * 0.3 and odd.count(0) <= len(odd) * 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _codec(name: str | None) -> str | None:
+    """The codec's canonical name, or None when unknown."""
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _decode(source: str, data: bytes, declared: str | None) -> tuple[str, list[str]]:
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), []
+            except UnicodeDecodeError as exc:
+                raise SourceError(source, f"undecodable: has a {enc} byte-order mark but invalid bytes") from exc
+    if (utf16 := _utf16_without_bom(data)) is not None:
+        try:
+            return data.decode(utf16), [f"no byte-order mark; decoded as {utf16.upper()} (every other byte was zero)"]
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: the binary check below refuses it
+    if _looks_binary(data):
+        raise SourceError(source, "looks like a binary file, not text; convert it to .txt, .html or .pdf first")
+    notes: list[str] = []
+    charset = _codec(declared)
+    if charset is not None and charset.startswith(("utf-16", "utf-32")):
+        # no byte-order mark and no zero bytes: the declaration is wrong (8-bit text cannot be UTF-16)
+        notes.append(f"declared {declared} but the bytes are not {charset.upper()}; read as UTF-8")
+        charset = None
+    if charset is not None and charset != "utf-8" and not data.isascii():
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return text, [f"declared {declared} but the bytes are UTF-8; read as UTF-8"]
+    for candidate in [e for e in (charset, "utf-8") if e]:
+        try:
+            return data.decode(candidate), notes
+        except UnicodeDecodeError:
+            continue
+    for fallback in ("cp1252", "latin-1"):
+        try:
+            text = data.decode(fallback)
+        except UnicodeDecodeError:
+            continue
+        return text, [*notes, f"not valid UTF-8; decoded as {fallback} (check special characters)"]
+    raise SourceError(source, "undecodable text")  # pragma: no cover - latin-1 decodes any bytes
+
+
+def strip_controls(text: str) -> tuple[str, int]:
+    """`text` without terminal escape sequences and control characters (tab and line breaks kept); how many went."""
+    count = 0
+
+    def drop(_: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return ""
+
+    return _CONTROLS.sub(drop, text), count
+
+
+def controls_note(count: int) -> list[str]:
+    if not count:
+        return []
+    return [f"removed {count:,} control character(s) or terminal escape sequence(s)"]
+
+
+def decode_text(source: str, data: bytes, declared: str | None = None) -> tuple[str, list[str]]:
+    """Decode bytes (BOM, UTF-16 by its zero bytes, declared charset, UTF-8, cp1252) and drop control characters."""
+    text, notes = _decode(source, data, declared)
+    cleaned, removed = strip_controls(text)
+    if removed > len(text) * _BINARY_SHARE:
+        raise SourceError(source, "looks like a binary file, not text; convert it to .txt, .html or .pdf first")
+    return cleaned, notes + controls_note(removed)
+
+
+def meta_charset(data: bytes) -> str | None:
+    """The charset an HTML page's <meta> declares in its first 4 KB (utf-16 read as utf-8), or None."""
+    m = _META_CHARSET.search(data[:4096])
+    if m is None:
+        return None
+    declared = m.group(1).decode("ascii", "ignore")
+    # The HTML standard: a <meta> can only be read if the page is ASCII-compatible, so "utf-16" there means UTF-8.
+    return "utf-8" if declared.lower().replace("_", "-").startswith(("utf-16", "utf16")) else declared
