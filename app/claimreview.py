@@ -117,8 +117,9 @@ def render_claimreview(report: Report, *, publisher_name: str, publisher_url: st
         raise ExportError(
             f"ClaimReview export refused: {len(problems)} claim{'s' if len(problems) != 1 else ''} "
             f"cannot be published as valid ClaimReview:\n{listing}\n"
-            "Give each a verdict and mark it reviewed, or leave it out (drop --all-claims, or filter with "
-            "--verdict)."
+            "Give each a verdict and mark it reviewed, or leave it out: export only reviewed claims (keep "
+            '"Only reviewed claims" on in the workbench; drop --all-claims, or filter with --verdict, on the '
+            "command line)."
         )
     text = json.dumps(reviews, indent=2, ensure_ascii=False)
     # The markup is pasted into <script type="application/ld+json">: a statement containing "</script>"

@@ -459,6 +459,11 @@ class ReviewStore:
 
     # -- history and stats --------------------------------------------------------------------------------
 
+    def revision(self) -> int:
+        """A number that grows with every change to the store (the last history entry's id; 0 when empty)."""
+        rows = self._read("SELECT COALESCE(MAX(id), 0) AS n FROM history")
+        return int(rows[0]["n"])
+
     def history(self, claim_id: str) -> list[HistoryEvent]:
         """A claim's history, oldest first."""
         with self._lock:

@@ -19,7 +19,7 @@ from app.models import Article, CitedEvidence, Claim, Evidence, HistoryEvent, Re
 if TYPE_CHECKING:
     from app.corpus import Corpus, IngestReport, SourceOutcome
     from app.extraction import ExtractionResult
-    from app.reports import ReportOptions
+    from app.reports import Report, ReportOptions
     from app.store import ArticleSummary, DashboardStats, ReviewStore
 
 __all__ = ["ConflictInfo", "Workbench"]
@@ -383,6 +383,22 @@ class Workbench:
     def stats(self) -> DashboardStats:
         """Counts by status and verdict, and progress per article."""
         return self.store.stats()
+
+    def report(self, options: ReportOptions) -> Report:
+        """The report `options` ask for, built once so it can be rendered in every format."""
+        from app.reports import build_report
+
+        return build_report(self.store, options, publisher_name=self.settings.publisher_name)
+
+    def render(self, report: Report, fmt: str) -> str:
+        """`report` in `fmt` (md | html | csv | json | claimreview); ExportError if impossible."""
+        from app.reports import export
+
+        return export(report, fmt, settings=self.settings)  # type: ignore[arg-type]
+
+    def revision(self) -> int:
+        """Grows with every change to claims, reviews and articles: a prepared report older than it is stale."""
+        return self.store.revision()
 
     def export(self, fmt: str, options: ReportOptions | None = None) -> str:
         """A report of the review store in `fmt` (md | html | csv | json | claimreview); ExportError if impossible."""

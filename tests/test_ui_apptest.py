@@ -276,6 +276,33 @@ def test_dashboard_counts_reviews_and_offers_exports(wb: Workbench) -> None:
     assert claim.quote in at.code[0].value
 
 
+def test_a_prepared_report_is_not_offered_once_reviews_change(wb: Workbench) -> None:
+    article_id = ingest_seed(wb)
+    first, second = (c for c, _ in wb.claims_with_reviews(article_id)[:2])
+    wb.store.save_review(Review(claim_id=first.id, status="reviewed", verdict="False", reviewer="Ana"), actor="Ana")
+    at = page(wb, "dashboard")
+    button(at, "Prepare report").click().run()
+    assert [d.label for d in at.get("download_button")]
+    # another reviewer saves a verdict: the prepared files no longer say what the store says
+    wb.store.save_review(Review(claim_id=second.id, status="reviewed", verdict="True", reviewer="Bo"), actor="Bo")
+    at.run()
+    assert not at.get("download_button")
+    assert "changed since the report was prepared" in texts(at)
+    button(at, "Prepare report").click().run()
+    assert len(at.get("download_button")) == 5 and second.quote in at.code[0].value
+    # so is flipping the toggle
+    at.toggle(key="dashboard-only-reviewed").set_value(False).run()
+    assert not at.get("download_button") and "changed since the report was prepared" in texts(at)
+
+
+def test_an_empty_report_is_not_offered(wb: Workbench) -> None:
+    ingest_seed(wb)
+    at = page(wb, "dashboard")
+    button(at, "Prepare report").click().run()
+    assert not at.get("download_button")
+    assert "No reviewed claims to report yet" in texts(at)
+
+
 def test_cli_ui_command() -> None:
     from app.cli import app
     from app.cli.ui import ENTRY, streamlit_command

@@ -17,39 +17,64 @@ FORMATS = {
 
 
 def export_controls(wb: Workbench, *, article_ids: list[str] | None, key: str) -> None:
-    """Build a report on click; offer every format for download and a Markdown preview."""
+    """Build a report on click; offer every format for download and a Markdown preview.
+
+    A prepared report is only offered while it still matches: same articles, same toggle, and no change to the
+    review store since (a new verdict, a deletion); otherwise the page asks for it to be prepared again."""
     from app.reports import ReportOptions, file_bytes
 
     only_reviewed = st.toggle("Only reviewed claims", value=True, key=f"{key}-only-reviewed")
+    stamp = (tuple(article_ids) if article_ids is not None else None, only_reviewed, wb.revision())
     if st.button("Prepare report", key=f"{key}-prepare", icon=":material/description:"):
-        options = ReportOptions(only_reviewed=only_reviewed, article_ids=article_ids)
         built: dict[str, str] = {}
         problems: dict[str, str] = {}
-        for fmt in FORMATS:
-            try:
-                built[fmt] = wb.export(fmt, options)
-            except WorkbenchError as exc:
-                problems[fmt] = str(exc)
-        st.session_state[f"{key}-report"] = (built, problems)
+        claims = 0
+        try:
+            report = wb.report(ReportOptions(only_reviewed=only_reviewed, article_ids=article_ids))
+            claims = report.claim_count
+            for fmt in FORMATS if claims else ():
+                try:
+                    built[fmt] = wb.render(report, fmt)
+                except WorkbenchError as exc:
+                    problems[fmt] = str(exc)
+        except WorkbenchError as exc:
+            problems = dict.fromkeys(FORMATS, str(exc))
+        st.session_state[f"{key}-report"] = (stamp, claims, built, problems)
     prepared = st.session_state.get(f"{key}-report")
     if not prepared:
         st.caption("Press **Prepare report** to build Markdown, HTML, CSV, JSON and ClaimReview exports.")
         return
-    built, problems = prepared
+    made_for, claims, built, problems = prepared
+    if made_for != stamp:
+        st.info(
+            "The claims, reviews or this selection changed since the report was prepared; press **Prepare report** "
+            "to build it again.",
+            icon=":material/update:",
+        )
+        return
+    if not claims and not problems:
+        st.info(
+            "No reviewed claims to report yet: review some first, or switch off **Only reviewed claims**."
+            if only_reviewed
+            else "There are no claims to report; extract claims first."
+        )
+        return
+    name = f"claimdesk-report-{article_ids[0]}" if article_ids and len(article_ids) == 1 else "claimdesk-report"
     cols = st.columns(len(FORMATS))
     for col, (fmt, (label, mime, ext)) in zip(cols, FORMATS.items(), strict=True):
         if fmt in built:
             col.download_button(
                 label,
                 file_bytes(built[fmt], fmt),
-                file_name=f"claimdesk-report.{ext}",
+                file_name=f"{name}.{ext}",
                 mime=mime,
                 key=f"{key}-dl-{fmt}",
             )
         else:
             col.button(label, disabled=True, key=f"{key}-dl-{fmt}", help=problems.get(fmt))
-    for fmt, message in problems.items():
-        st.warning(f"{FORMATS[fmt][0]}: {message}")
+    for message in dict.fromkeys(problems.values()):
+        labels = ", ".join(FORMATS[f][0] for f, m in problems.items() if m == message)
+        st.warning(f"{labels}: {message}")
     if "md" in built:
         st.caption("Markdown preview (shown as source, so nothing in an article can run or link here)")
         st.code(built["md"], language="markdown", wrap_lines=True, height=320)
