@@ -314,8 +314,8 @@ class Workbench:
         text = (query or "").strip() or claim.statement
         own = [claim.article_id]
         inside = self.corpus.search(text, k=k, only_article_ids=own)
-        # The claim's own sentence is not evidence for itself.
-        inside = [ev for ev in inside if not (ev.start <= claim.start and claim.end <= ev.end)] or inside
+        # The claim's own passage is not evidence for itself (the page shows it above, in its paragraph).
+        inside = [ev for ev in inside if not (ev.start <= claim.start and claim.end <= ev.end)]
         elsewhere = self.corpus.search(text, k=k, exclude_article_ids=own)
         return inside, elsewhere
 

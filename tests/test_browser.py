@@ -168,11 +168,21 @@ def test_ingest_extract_review_dashboard(server: str, browser: object, tmp_path:
     _idle(page)
     page.locator('[data-testid="stCheckbox"]').filter(has_text="Cite").first.click()
     _idle(page)
-    # the accessible name carries the shortcut hint too ("Save Ctrl+S"), so match the start only
     page.get_by_role("button", name=re.compile(r"^Save(?!\s*&)")).click()
-    page.get_by_text("Saved: False").wait_for(timeout=TIMEOUT_MS)
+    page.get_by_text("Saved: False (version 1)").wait_for(timeout=TIMEOUT_MS)
     _idle(page)
     page.screenshot(path=str(tmp_path / "3-review.png"), full_page=True)
+
+    # Ctrl+Enter while still typing in Notes saves what was typed (the box never lost focus), then moves on
+    notes = page.get_by_label("Notes")
+    notes.click()
+    notes.press_sequentially("Matches the Treasury notice.")
+    notes.press("Control+Enter")
+    page.get_by_text("Saved: False (version 2)").wait_for(timeout=TIMEOUT_MS)
+    _idle(page)
+    page.get_by_role("button", name="Prev").click()
+    _idle(page)
+    expect(page.get_by_label("Notes")).to_have_value("Matches the Treasury notice.")
 
     _go(page, server, "dashboard")
     metric = page.get_by_test_id("stMetric").filter(has=page.get_by_text("Reviewed", exact=True))

@@ -418,7 +418,20 @@ def test_a_claim_that_needs_context_says_so_on_the_review_page(wb: Workbench) ->
         assert any("Needs context" in str(w.value) for w in at.warning) is expected
         caption = "Quote in its paragraph, after the paragraph before it"
         assert (caption in texts(at)) is expected
+        if expected:  # once the reviewer rewrites the statement, the warning has done its job
+            at.text_area(key=f"rv-stmt-{claim.id}").input("Wang Wenbin's statement came after ...").run()
+            assert not any("Needs context" in str(w.value) for w in at.warning)
         at = page(wb, "article")
+
+
+def test_a_claims_own_passage_is_not_its_evidence(wb: Workbench) -> None:
+    outcome = wb.ingest_upload("short.txt", b"Budget note\nThe council approved a budget of 4.2 million dollars.")
+    assert outcome.article_id
+    wb.extract(outcome.article_id, "none")
+    claim = next(c for c, _ in wb.claims_with_reviews(outcome.article_id) if "4.2 million" in c.quote)
+    inside, _ = wb.evidence_for(claim)
+    assert all(not (ev.start <= claim.start and claim.end <= ev.end) for ev in inside)
+    assert inside == []  # the article is one passage: nothing in it but the claim itself
 
 
 def test_quote_in_context_can_show_the_paragraphs_before(wb: Workbench) -> None:

@@ -185,7 +185,7 @@ with left:
         st.caption("Quote in its paragraph, after the paragraph before it" if before else "Quote in its paragraph")
         st.markdown(wb.quote_in_context(claim, base, paragraphs_before=before), unsafe_allow_html=True)
     st.text_area("Standalone statement (edit if the model got it wrong)", key=key("stmt", claim.id), height=80)
-    if claim.needs_context:
+    if claim.needs_context and ss.get(key("stmt", claim.id)) == claim.statement:
         st.warning(
             "Needs context: the statement still leans on the article (a pronoun or a vague reference such as "
             "“the accusations” that could not be resolved). Edit it to stand alone before publishing.",
@@ -251,7 +251,7 @@ with right:
         st.checkbox("Not checkable (opinion, too vague, or not a factual claim)", key=key("nc", claim.id))
         st.text_area("Notes", key=key("notes", claim.id), height=120, placeholder="Reasoning, sources, caveats")
         reviewer_input()
-        # Stacked, full width: the shortcut hints need the room, and the primary action comes first.
+        # Stacked, full width: the shortcut hint needs the room, and the primary action comes first.
         st.button(
             "Save & next",
             shortcut="Mod+Enter",
@@ -261,9 +261,10 @@ with right:
             args=(claim.id, next_id),
             width="stretch",
         )
+        # No Ctrl+S: a text box hands its typed value over on blur or Ctrl+Enter, so a Ctrl+S pressed while typing
+        # saved the form without the text just typed (and the rerun erased it from the box).
         st.button(
             "Save",
-            shortcut="Mod+S",
             type="secondary",
             icon=":material/save:",
             on_click=save,
