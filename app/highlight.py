@@ -169,10 +169,12 @@ def article_html(text: str, highlights: Sequence[Highlight]) -> str:
 
 
 def paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """The paragraph (blank-line separated) around `text[start:end]`, as article offsets."""
-    left = text.rfind("\n\n", 0, start)
-    left = 0 if left < 0 else left + 2
-    right = text.find("\n\n", end)
+    """The paragraph around `text[start:end]`, as article offsets: blank-line separated, or one line per paragraph
+    in a text with no blank line at all (how text extracted from HTML pages comes, one <p> per line)."""
+    sep = "\n\n" if "\n\n" in text else "\n"
+    left = text.rfind(sep, 0, start)
+    left = 0 if left < 0 else left + len(sep)
+    right = text.find(sep, end)
     right = len(text) if right < 0 else right
     return left, right
 

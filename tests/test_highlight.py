@@ -109,6 +109,14 @@ def test_claim_highlights_use_edited_statement_as_title() -> None:
     assert 'title="Edited &lt;one&gt;' in highlight_html(text, [h])
 
 
+def test_paragraph_bounds_in_a_text_without_blank_lines_is_the_line() -> None:
+    # text extracted from an HTML page: one paragraph per line, no blank lines
+    text = "Headline\nFirst paragraph of the page.\nThe claim sits here. Another sentence.\nLast paragraph."
+    start = text.index("The claim")
+    left, right = paragraph_bounds(text, start, start + 9)
+    assert text[left:right] == "The claim sits here. Another sentence."
+
+
 def test_paragraph_bounds() -> None:
     text = "First para.\n\nSecond para has the quote.\nStill second.\n\nThird."
     start = text.index("the quote")
