@@ -336,7 +336,9 @@ class Workbench:
         cited: Sequence[Evidence | CitedEvidence] = (),
         not_checkable: bool = False,
     ) -> Review:
-        """Turn a reviewer's form into a Review on top of `base` (the version they started from) and save it."""
+        """Turn a reviewer's form into a Review on top of `base` (the version they started from) and save it.
+
+        Returns `base` itself, unsaved, when the form says exactly what `base` says."""
         reviewer = reviewer.strip()
         if not reviewer:
             raise WorkbenchError("Enter your name as reviewer before saving, so the history shows who decided.")
@@ -356,6 +358,18 @@ class Workbench:
             else:
                 evidence.append(CitedEvidence.from_evidence(ev))
         done = not_checkable or verdict is not None
+        unchanged = (
+            base.status == ("reviewed" if done else "in_progress")
+            and base.verdict == (None if not_checkable else verdict)
+            and base.not_checkable == not_checkable
+            and base.notes == notes
+            and base.edited_statement == edited
+            and [e.chunk_id for e in base.evidence] == [e.chunk_id for e in evidence]
+        )
+        if unchanged:
+            # Saving the stored version again would only re-credit it to whoever pressed Save (after a conflict,
+            # the other reviewer's decision under this reviewer's name): nothing is written.
+            return base
         review = base.model_copy(
             update={
                 "status": "reviewed" if done else "in_progress",

@@ -240,11 +240,39 @@ def test_conflict_shows_who_saved_first_and_reloads_their_version(wb: Workbench)
     assert at.text_area(key=f"rv-notes-{claim.id}").value == "Checked the record."
     stored = wb.get_review(claim.id)
     assert (stored.verdict, stored.reviewer, stored.version) == ("True", "Bob", 1)
+    # Saving Bob's version unchanged would only put Ana's name on his decision: nothing is written.
+    button(at, "Save").click().run()
+    assert any("Nothing changed since version 1" in i.value for i in at.info)
+    assert wb.get_review(claim.id).reviewer == "Bob" and wb.get_review(claim.id).version == 1
     # Ana re-applies her verdict on top of Bob's version: now it saves.
     at.radio[0].set_value("Mostly false").run()
     button(at, "Save").click().run()
     stored = wb.get_review(claim.id)
     assert (stored.verdict, stored.reviewer, stored.version) == ("Mostly false", "Ana", 2)
+
+
+def test_after_a_conflict_the_losers_version_stays_on_the_page(wb: Workbench) -> None:
+    at = _review_page(wb)
+    claim = wb.queue()[0][0]
+    at.text_input(key="_reviewer_widget").input("Ana").run()
+    at.radio[0].set_value("Mostly false").run()
+    at.text_area(key=f"rv-notes-{claim.id}").input("The embassy's own notice says otherwise.").run()
+    at.text_area(key=f"rv-stmt-{claim.id}").input("Russia expelled ten US diplomats in April 2021.").run()
+    wb.store.save_review(Review(claim_id=claim.id, status="reviewed", verdict="True", reviewer="Bob"), actor="Bob")
+    button(at, "Save").click().run()
+    assert at.radio[0].value == "True"  # Bob's version is in the form
+    shown = texts(at)
+    assert "Your version (not saved)" in shown and "Verdict: Mostly false" in shown
+    assert "Notes: The embassy's own notice says otherwise." in shown
+    assert "Statement: Russia expelled ten US diplomats in April 2021." in shown
+    button(at, "Use my version").click().run()
+    assert at.radio[0].value == "Mostly false"
+    assert at.text_area(key=f"rv-notes-{claim.id}").value == "The embassy's own notice says otherwise."
+    assert "Your version (not saved)" not in texts(at)
+    button(at, "Save").click().run()
+    stored = wb.get_review(claim.id)
+    assert (stored.verdict, stored.reviewer, stored.version) == ("Mostly false", "Ana", 2)
+    assert stored.edited_statement == "Russia expelled ten US diplomats in April 2021."
 
 
 def test_hostile_article_is_rendered_inert(wb: Workbench) -> None:

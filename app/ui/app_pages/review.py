@@ -84,16 +84,69 @@ def save(claim_id: str, next_id: str | None) -> None:
     except ConflictError as exc:
         info = wb.conflict_info(exc)
         flash("warning", info.message() if info else str(exc))
+        # What this reviewer tried to save stays on the page beside the other's version (see attempt_panel).
+        ss[f"attempt-{claim_id}"] = {
+            "verdict": ss.get(key("verdict", claim_id)),
+            "nc": bool(ss.get(key("nc", claim_id))),
+            "notes": ss.get(key("notes", claim_id), ""),
+            "stmt": ss.get(key("stmt", claim_id)),
+            "cited": [ev.chunk_id for ev in cited_passages(claim)],
+        }
         seed(claim, info.current if info else wb.get_review(claim_id))
         return
     except WorkbenchError as exc:
         flash("error", str(exc))
+        return
+    ss.pop(f"attempt-{claim_id}", None)
+    if saved is base:
+        flash("info", f"Nothing changed since version {base.version}; nothing saved.")
+        if next_id is not None:
+            ss["review_claim"] = next_id
         return
     ss[f"base-{claim_id}"] = saved
     state = saved.verdict or ("not checkable" if saved.not_checkable else saved.status.replace("_", " "))
     flash("success", f"Saved: {state} (version {saved.version}).")
     if next_id is not None:
         ss["review_claim"] = next_id
+
+
+def restore_attempt(claim_id: str) -> None:
+    """Put the reviewer's own conflicting version back in the form (the save stays checked against the newer one)."""
+    attempt = ss.pop(f"attempt-{claim_id}", None)
+    if not attempt:
+        return
+    for name in ("verdict", "nc", "notes", "stmt"):
+        ss[key(name, claim_id)] = attempt[name]
+    for chunk_id in attempt["cited"]:
+        ss[key(f"cite-{chunk_id}", claim_id)] = True
+
+
+def attempt_panel(claim: Claim) -> None:
+    """After a lost race: what this reviewer tried to save, with a way to take it up again or drop it."""
+    attempt = ss.get(f"attempt-{claim.id}")
+    if not attempt:
+        return
+    with st.container(border=True):
+        st.markdown("**Your version (not saved)**")
+        verdict = "not checkable" if attempt["nc"] else (attempt["verdict"] or "no verdict")
+        lines = [f"Verdict: {verdict}"]
+        if attempt["stmt"] and attempt["stmt"] != claim.statement:
+            lines.append(f"Statement: {attempt['stmt']}")
+        if attempt["notes"]:
+            lines.append(f"Notes: {attempt['notes']}")
+        if attempt["cited"]:
+            lines.append(f"Cited passages: {len(attempt['cited'])}")
+        for line in lines:
+            safe(line, small=True)
+        put_back, drop = st.columns(2)
+        put_back.button(
+            "Use my version",
+            icon=":material/undo:",
+            on_click=restore_attempt,
+            args=(claim.id,),
+            help="Back into the form; saving then replaces the version shown as stored",
+        )
+        drop.button("Discard it", on_click=lambda: ss.pop(f"attempt-{claim.id}", None))
 
 
 def go(claim_id: str) -> None:
@@ -241,6 +294,7 @@ with left:
         passages(earlier, "")
 
 with right:
+    attempt_panel(claim)
     with st.container(border=True):
         st.radio(
             "Verdict",
