@@ -180,9 +180,21 @@ def test_ingest_extract_review_dashboard(server: str, browser: object, tmp_path:
     notes.press("Control+Enter")
     page.get_by_text("Saved: False (version 2)").wait_for(timeout=TIMEOUT_MS)
     _idle(page)
-    page.get_by_role("button", name="Prev").click()
+    page.get_by_role("button", name="Prev", exact=True).click()
     _idle(page)
     expect(page.get_by_label("Notes")).to_have_value("Matches the Treasury notice.")
+
+    # typed but not saved, then Next: the edit is kept for the session and comes back with the claim
+    notes = page.get_by_label("Notes")
+    notes.click()
+    notes.press("End")
+    notes.press_sequentially(" Draft line.")
+    page.get_by_role("button", name="Next", exact=True).click()
+    _idle(page)
+    page.get_by_role("button", name="Prev", exact=True).click()
+    _idle(page)
+    expect(page.get_by_label("Notes")).to_have_value("Matches the Treasury notice. Draft line.")
+    expect(page.get_by_text("Unsaved changes to this claim")).to_be_visible()
 
     _go(page, server, "dashboard")
     metric = page.get_by_test_id("stMetric").filter(has=page.get_by_text("Reviewed", exact=True))

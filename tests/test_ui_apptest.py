@@ -275,6 +275,38 @@ def test_after_a_conflict_the_losers_version_stays_on_the_page(wb: Workbench) ->
     assert stored.edited_statement == "Russia expelled ten US diplomats in April 2021."
 
 
+def test_unsaved_edits_survive_moving_to_another_claim(wb: Workbench) -> None:
+    at = _review_page(wb)
+    first, second = wb.queue()[0][0], wb.queue()[1][0]
+    # typed and then Next clicked at once (the box hands over its text with the click)
+    at.text_area(key=f"rv-notes-{first.id}").input("Half-written note")
+    at.radio[0].set_value("Half true")
+    button(at, "Next").click().run()
+    assert at.selectbox[4].value == second.id
+    button(at, "Prev").click().run()
+    assert at.text_area(key=f"rv-notes-{first.id}").value == "Half-written note"
+    assert at.radio[0].value == "Half true"
+    assert "Unsaved changes to this claim" in texts(at)
+    assert wb.get_review(first.id).version == 0  # nothing was saved
+    button(at, "Discard changes").click().run()
+    assert at.text_area(key=f"rv-notes-{first.id}").value == ""
+    assert at.radio[0].value is None and "Unsaved changes" not in texts(at)
+
+
+def test_a_kept_draft_still_conflicts_with_a_newer_save(wb: Workbench) -> None:
+    at = _review_page(wb)
+    first = wb.queue()[0][0]
+    at.text_input(key="_reviewer_widget").input("Ana").run()
+    at.radio[0].set_value("False")
+    button(at, "Next").click().run()
+    wb.store.save_review(Review(claim_id=first.id, status="reviewed", verdict="True", reviewer="Bob"), actor="Bob")
+    button(at, "Prev").click().run()
+    assert at.radio[0].value == "False"  # Ana's draft, on the version she started from
+    button(at, "Save").click().run()
+    assert "Bob saved this claim first" in " ".join(w.value for w in at.warning)
+    assert (wb.get_review(first.id).verdict, wb.get_review(first.id).reviewer) == ("True", "Bob")
+
+
 def test_hostile_article_is_rendered_inert(wb: Workbench) -> None:
     outcome = wb.ingest_upload("hostile.md", HOSTILE.encode())
     assert outcome.article_id

@@ -43,6 +43,68 @@ def seed(claim: Claim, review: Review) -> None:
     ss[key("query", claim.id)] = wb.default_query(claim, review)
 
 
+def form_values(claim: Claim) -> dict[str, Any]:
+    """What the claim's form says now (the cited passages as chunk ids)."""
+    prefix, suffix = key("cite-", claim.id).split(claim.id)[0], f"-{claim.id}"
+    cited = sorted(
+        k[len(prefix) : -len(suffix)]
+        for k, v in ss.items()
+        if isinstance(k, str) and v is True and k.startswith(prefix) and k.endswith(suffix)
+    )
+    return {
+        "verdict": ss.get(key("verdict", claim.id)),
+        "nc": bool(ss.get(key("nc", claim.id))),
+        "notes": ss.get(key("notes", claim.id), ""),
+        "stmt": ss.get(key("stmt", claim.id)),
+        "cited": cited,
+    }
+
+
+def stored_values(claim: Claim, review: Review) -> dict[str, Any]:
+    """What the form says right after `review` is loaded into it."""
+    return {
+        "verdict": review.verdict if review.verdict in wb.ratings() else None,
+        "nc": review.not_checkable,
+        "notes": review.notes,
+        "stmt": review.edited_statement or claim.statement,
+        "cited": sorted(ev.chunk_id for ev in review.evidence),
+    }
+
+
+def keep_draft(claim: Claim, base: Review) -> None:
+    """Remember unsaved edits of this claim for the session: moving to another claim drops its widgets' state."""
+    drafts: dict[str, tuple[Review, dict[str, Any]]] = ss.setdefault("_drafts", {})
+    values = form_values(claim)
+    if values != stored_values(claim, base):
+        drafts[claim.id] = (base, values)
+    else:
+        drafts.pop(claim.id, None)
+
+
+def restore_draft(claim: Claim) -> bool:
+    """Load this session's unsaved edits of the claim into its form, on the version they started from (so a save
+    is still checked against anything saved since). False when there are none."""
+    draft = ss.get("_drafts", {}).get(claim.id)
+    if not draft:
+        return False
+    base, values = draft
+    seed(claim, base)
+    for name in ("verdict", "nc", "notes", "stmt"):
+        ss[key(name, claim.id)] = values[name]
+    for ev in base.evidence:
+        ss[key(f"cite-{ev.chunk_id}", claim.id)] = False
+    for chunk_id in values["cited"]:
+        ss[key(f"cite-{chunk_id}", claim.id)] = True
+    return True
+
+
+def discard_draft(claim_id: str) -> None:
+    """Drop the unsaved edits of a claim and reload its stored review."""
+    ss.get("_drafts", {}).pop(claim_id, None)
+    for name in [k for k in ss if isinstance(k, str) and k.startswith("rv-") and k.endswith(claim_id)]:
+        del ss[name]
+
+
 def evidence(claim: Claim, query: str) -> tuple[list[Evidence], list[Evidence]]:
     """Evidence for (claim, query), searched once per session and reused on every rerun."""
     cache: dict[tuple[str, str], tuple[list[Evidence], list[Evidence]]] = ss.setdefault("_evidence", {})
@@ -92,12 +154,14 @@ def save(claim_id: str, next_id: str | None) -> None:
             "stmt": ss.get(key("stmt", claim_id)),
             "cited": [ev.chunk_id for ev in cited_passages(claim)],
         }
+        ss.get("_drafts", {}).pop(claim_id, None)
         seed(claim, info.current if info else wb.get_review(claim_id))
         return
     except WorkbenchError as exc:
         flash("error", str(exc))
         return
     ss.pop(f"attempt-{claim_id}", None)
+    ss.get("_drafts", {}).pop(claim_id, None)
     if saved is base:
         flash("info", f"Nothing changed since version {base.version}; nothing saved.")
         if next_id is not None:
@@ -153,6 +217,12 @@ def go(claim_id: str) -> None:
     """Prev/next callback."""
     ss["review_claim"] = claim_id
 
+
+# The claim shown last run: keep its edits committed with this run's event (a Next click, a filter change) before
+# another claim replaces its form and Streamlit drops the widgets' state.
+_shown: Claim | None = ss.get("_shown_claim")
+if _shown is not None and key("verdict", _shown.id) in ss and f"base-{_shown.id}" in ss:
+    keep_draft(_shown, ss[f"base-{_shown.id}"])
 
 try:
     articles = wb.articles()
@@ -226,9 +296,13 @@ if picked != current_id:
     ss["review_claim"] = picked
     st.rerun()
 
-if key("verdict", claim.id) not in ss:
+if key("verdict", claim.id) not in ss and not restore_draft(claim):
     seed(claim, stored_review)
 base: Review = ss[f"base-{claim.id}"]
+if claim.id in ss.get("_drafts", {}):
+    note, discard = st.columns([5, 1], vertical_alignment="center")
+    note.info("Unsaved changes to this claim, kept from earlier in this session.", icon=":material/edit_note:")
+    discard.button("Discard changes", on_click=discard_draft, args=(claim.id,))
 
 left, right = st.columns([3, 2], gap="large")
 with left:
@@ -333,6 +407,8 @@ with right:
             f"{' — ' + escape_text(base.verdict) if base.verdict else ''} · version {base.version}{who}{when}</span>",
             unsafe_allow_html=True,
         )
+    keep_draft(claim, base)
+    ss["_shown_claim"] = claim
     with st.expander("History"):
         try:
             events = wb.history(claim.id)
