@@ -404,6 +404,7 @@ def test_evidence_is_split_between_own_article_and_elsewhere(wb: Workbench) -> N
 
 @pytest.mark.server
 def test_claimdesk_ui_serves_the_app(tmp_path: Path) -> None:
+    import contextlib
     import os
     import signal
     import socket
@@ -431,8 +432,18 @@ def test_claimdesk_ui_serves_the_app(tmp_path: Path) -> None:
             time.sleep(0.3)
         page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
         assert page.status_code == 200 and "<html" in page.text.lower()
+        # stopping `claimdesk ui` by its own pid stops the server (no child left serving the port)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+        time.sleep(0.5)
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+            raise AssertionError(f"port {port} is still served after claimdesk ui was stopped")
+        except httpx.HTTPError:
+            pass
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
 
 

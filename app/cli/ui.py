@@ -41,16 +41,20 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (0.0.0.0 to share on the network)."),
     ) -> None:
         """Open the review workbench in the browser (Streamlit, headless): http://HOST:PORT."""
-        import subprocess
+        import os
+        import sys
 
         from app.errors import ConfigurationError
 
         if not ENTRY.is_file():
             raise ConfigurationError(f"The UI entry script is missing at {ENTRY}; reinstall claimdesk.")
         typer.echo(f"claimdesk workbench on http://{host}:{port}  (Ctrl+C to stop)")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        command = streamlit_command(port, host)
+        # Become the Streamlit server (same process id): stopping `claimdesk ui` by its pid stops the server too,
+        # where a child process kept serving the port after its parent was killed.
         try:
-            code = subprocess.call(streamlit_command(port, host))
-        except KeyboardInterrupt:
-            code = 0
-        if code:
-            raise typer.Exit(code)
+            os.execv(command[0], command)
+        except OSError as exc:
+            raise ConfigurationError(f"Could not start Streamlit ({exc}); reinstall claimdesk.") from exc
