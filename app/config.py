@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     chunk_size: int = Field(600, ge=100, le=8000, description="Target chunk length in characters.")
     max_source_bytes: int = Field(20_000_000, ge=1000, description="Size cap for one file or URL.")
     url_timeout: float = Field(15.0, gt=0, description="Seconds before a URL fetch gives up.")
+    allow_private_urls: bool = Field(
+        False,
+        description="Let the workbench's URL box fetch loopback and private-network addresses (the CLI always may).",
+    )
 
     # models
     llm: str = Field(

@@ -112,8 +112,9 @@ class _Pending:
 class _IngestRun:
     """One ingest run: reads sources, groups new articles, embeds a group while the previous one is written."""
 
-    def __init__(self, corpus: Corpus, total: int, on_article: OnArticle | None) -> None:
+    def __init__(self, corpus: Corpus, total: int, on_article: OnArticle | None, *, private_urls: bool = True) -> None:
         self.corpus = corpus
+        self.private_urls = private_urls
         self.on_article = on_article
         self.slots: list[SourceOutcome | None] = [None] * total
         self.group: list[_Pending] = []
@@ -127,7 +128,12 @@ class _IngestRun:
         settings = self.corpus.settings
         name = self.corpus.source_name(source)
         try:
-            loaded = read_source(source, max_bytes=settings.max_source_bytes, timeout=settings.url_timeout)
+            loaded = read_source(
+                source,
+                max_bytes=settings.max_source_bytes,
+                timeout=settings.url_timeout,
+                allow_private=self.private_urls,
+            )
         except Exception as exc:
             self.slots[i] = _failure(name, exc)
             return
@@ -279,8 +285,11 @@ class Corpus:
         sources: Sequence[str],
         progress: Progress | None = None,
         on_article: OnArticle | None = None,
+        *,
+        private_urls: bool = True,
     ) -> IngestReport:
         """Ingest files, folders and URLs; a bad source is reported as failed and the rest still go in.
+        `private_urls=False` refuses URLs (and redirects) to loopback or private-network addresses.
 
         Small articles are embedded together (full model batches), and one background thread writes a group
         to Chroma while the next group is read and embedded. Outcomes keep the order of the sources.
@@ -294,7 +303,7 @@ class Corpus:
             SourceOutcome(self.source_name(s), "skipped", message=expansion.reason(s)) for s in expansion.skipped
         ]
         total = len(expansion.sources)
-        run = _IngestRun(self, total, on_article)
+        run = _IngestRun(self, total, on_article, private_urls=private_urls)
 
         def feed() -> Iterator[None]:
             for i, source in enumerate(expansion.sources):

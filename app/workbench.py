@@ -167,14 +167,20 @@ class Workbench:
         sources: Sequence[str],
         progress: IngestProgress | None = None,
         on_article: Callable[[Article, str], None] | None = None,
+        *,
+        private_urls: bool = True,
     ) -> IngestReport:
         """Ingest files, folders or URLs; every article stored in the corpus is mirrored into the review store."""
-        report = self.corpus.ingest(list(sources), progress=progress, on_article=self._mirror(on_article))
+        report = self.corpus.ingest(
+            list(sources), progress=progress, on_article=self._mirror(on_article), private_urls=private_urls
+        )
         self._mirror_unchanged(report.outcomes)
         return report
 
     def ingest_urls(self, urls: Sequence[str], progress: IngestProgress | None = None) -> list[SourceOutcome]:
-        """Ingest web pages; anything that is not an http(s) URL is refused (the UI must not read server files)."""
+        """Ingest web pages; anything that is not an http(s) URL is refused (the UI must not read server files),
+        and so are addresses on this machine or a private network unless settings.allow_private_urls (a workbench
+        shared on the network must not fetch internal pages for its visitors)."""
         from app.corpus import SourceOutcome
 
         wanted = [u.strip() for u in urls if u.strip()]
@@ -184,7 +190,8 @@ class Workbench:
             for u in wanted
             if u not in web
         ]
-        outcomes = self.ingest_paths(web, progress=progress).outcomes if web else []
+        private = self.settings.allow_private_urls
+        outcomes = self.ingest_paths(web, progress=progress, private_urls=private).outcomes if web else []
         return refused + outcomes
 
     def ingest_upload(self, name: str, data: bytes) -> SourceOutcome:

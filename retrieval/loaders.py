@@ -402,15 +402,43 @@ def _starts_like_html(data: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html"))
 
 
-def _fetch(url: str, max_bytes: int, timeout: float) -> Loaded:
+class PrivateAddress(Exception):
+    """A URL (or a redirect) that points at this machine or a private network, when those are not allowed."""
+
+
+def _private_address(host: str) -> str | None:
+    """The first loopback, private, link-local or otherwise non-public address `host` resolves to, or None."""
+    import ipaddress
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return None  # unresolvable: the fetch itself reports it
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global or address.is_multicast:
+            return str(address)
+    return None
+
+
+def _fetch(url: str, max_bytes: int, timeout: float, *, allow_private: bool = True) -> Loaded:
     import httpx
 
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         raise SourceError(url, f"unsupported URL scheme '{scheme}'; only http and https URLs can be fetched")
+
+    def check(request: httpx.Request) -> None:  # every hop, redirects included
+        if not allow_private and (address := _private_address(request.url.host)) is not None:
+            raise PrivateAddress(f"{request.url.host} ({address})")
+
+    hooks = {"request": [check]}
     try:
         with (
-            httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": "claimdesk/0.1"}) as client,
+            httpx.Client(
+                follow_redirects=True, timeout=timeout, headers={"User-Agent": "claimdesk/0.1"}, event_hooks=hooks
+            ) as client,
             client.stream("GET", url) as resp,
         ):
             if resp.status_code >= 400:
@@ -425,6 +453,12 @@ def _fetch(url: str, max_bytes: int, timeout: float) -> Loaded:
                     raise SourceError(url, _too_large(len(buf), max_bytes))
             content_type = resp.headers.get("content-type", "")
             charset = resp.charset_encoding
+    except PrivateAddress as exc:
+        raise SourceError(
+            url,
+            f"points at this machine or a private network ({exc}); the workbench does not fetch those "
+            "(use `claimdesk ingest URL`, or set CLAIMDESK_ALLOW_PRIVATE_URLS=true)",
+        ) from exc
     except httpx.TimeoutException as exc:
         raise SourceError(url, f"timed out after {timeout:g}s; try again or raise CLAIMDESK_URL_TIMEOUT") from exc
     except httpx.HTTPError as exc:
@@ -447,10 +481,11 @@ def _fetch(url: str, max_bytes: int, timeout: float) -> Loaded:
     return loaded
 
 
-def read_source(source: str, *, max_bytes: int, timeout: float) -> Loaded:
-    """Load one file or URL into an Article, with notes."""
+def read_source(source: str, *, max_bytes: int, timeout: float, allow_private: bool = True) -> Loaded:
+    """Load one file or URL into an Article, with notes (`allow_private=False`: refuse URLs, and redirects, to
+    loopback or private-network addresses)."""
     if is_url(source):
-        return _fetch(source, max_bytes, timeout)
+        return _fetch(source, max_bytes, timeout, allow_private=allow_private)
     return _read_file(source, max_bytes)
 
 

@@ -550,3 +550,25 @@ def test_the_url_box_refuses_server_paths(wb: Workbench) -> None:
     body = texts(at)
     assert body.count("not an http(s) URL") == 2
     assert wb.articles() == []
+
+
+def test_the_url_box_refuses_this_machine_and_private_networks(wb: Workbench, settings: Settings) -> None:
+    from helpers_http import Route, serve
+
+    page_html = b"<html><head><title>Local</title></head><body><p>The council approved the new budget today.</p>"
+    with serve({"/story": Route(page_html + b"</body></html>")}) as base:
+        [refused] = wb.ingest_urls([f"{base}/story"])
+        assert refused.status == "failed" and "points at this machine or a private network" in str(refused.message)
+        assert "CLAIMDESK_ALLOW_PRIVATE_URLS" in str(refused.message) and wb.articles() == []
+        # the command line (a local user) and a desk that opts in may fetch them
+        allowed = Workbench(settings.model_copy(update={"allow_private_urls": True}), scorer=RuleScorer())
+        [added] = allowed.ingest_urls([f"{base}/story"])
+        assert added.status == "added"
+
+
+def test_private_and_loopback_addresses_are_recognised() -> None:
+    from retrieval.loaders import _private_address
+
+    for host in ("127.0.0.1", "localhost", "10.1.2.3", "192.168.0.10", "169.254.169.254", "::1", "0.0.0.0"):
+        assert _private_address(host) is not None, host
+    assert _private_address("8.8.8.8") is None and _private_address("2001:4860:4860::8888") is None
