@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -195,6 +196,25 @@ class HistoryEvent(BaseModel):
     actor: str
     action: str
     changes: dict[str, Any] = Field(default_factory=dict)
+
+    def summary(self) -> str:
+        """The changes as one readable line: "verdict: - -> True; notes: ... -> ...; version=2"."""
+        changes = dict(self.changes)
+        parts: list[str] = []
+        diff = changes.pop("diff", None)
+        if isinstance(diff, dict):
+            parts.extend(f"{name}: {_short(d.get('old'))} -> {_short(d.get('new'))}" for name, d in diff.items())
+        parts.extend(f"{key}={_short(value)}" for key, value in changes.items() if value not in (None, [], {}, ""))
+        return "; ".join(parts)
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "-"
+    if value == "":
+        return '""'
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class ExtractionRun(BaseModel):

@@ -128,11 +128,19 @@ def _require_text(source: str, text: str) -> None:
         raise SourceError(source, "no text: the file is empty or whitespace only")
 
 
+MAX_TITLE_CHARS = 300
+
+
 def _first_line_title(text: str, fallback: str) -> str:
+    """The first non-blank line (Markdown heading marks dropped); a longer one is cut at a word, with an ellipsis."""
     for line in text.split("\n"):
         title = line.strip().lstrip("#").strip()
-        if title:
-            return title[:300]
+        if not title:
+            continue
+        if len(title) <= MAX_TITLE_CHARS:
+            return title
+        cut = title.rfind(" ", 0, MAX_TITLE_CHARS)
+        return title[: cut if cut > MAX_TITLE_CHARS // 2 else MAX_TITLE_CHARS - 1].rstrip() + "…"
     return fallback
 
 

@@ -601,3 +601,12 @@ def test_html_served_as_text_plain_is_read_as_html() -> None:
     assert loaded.article.content_type == "text/html" and "<" not in loaded.article.text
     assert "barred US banks from buying Russian government bonds" in loaded.article.text
     assert any("served as text/plain" in n for n in loaded.notes)
+
+
+def test_a_long_first_line_becomes_a_title_cut_at_a_word(tmp_path: Path) -> None:
+    words = " ".join(f"word{i}" for i in range(120))  # ~830 characters, no sentence end
+    p = tmp_path / "long.txt"
+    p.write_text(words + "\nThe body of the article.", encoding="utf-8")
+    title = read_source(str(p), max_bytes=10**6, timeout=5).article.title
+    assert len(title) <= 300 and title.endswith("…")
+    assert words.startswith(title[:-1]) and title[:-1].split()[-1] in words.split()  # whole words only

@@ -90,6 +90,8 @@ def test_library_upload_ingests_the_seed_and_lists_it(wb: Workbench) -> None:
     assert "Last ingest" in body and SEED.name in body
     assert SEED_TITLE in body  # the article list, with a progress hint
     assert "No claims yet" in body
+    # the form starts empty again: Ingest cannot resubmit the same sources
+    assert button(at, "Ingest").disabled and at.text_area(key="urls").value == ""
 
 
 def test_library_uploader_limit_follows_the_ingest_size_cap(settings: Settings) -> None:
@@ -385,9 +387,11 @@ def test_edited_query_searches_again_and_history_shows_the_save(wb: Workbench) -
     at.text_input(key="_reviewer_widget").input("Ana").run()
     at.radio[0].set_value("Half true").run()
     button(at, "Save").click().run()
-    history = at.dataframe
+    history = [html.unescape(m.value) for m in at.markdown if " UTC</b> · " in m.value]
     assert history, "the History expander should list the saved review"
-    assert "Ana" in history[-1].value.to_string()
+    # newest first, readable: who, what, and the change itself (times in UTC, as the Stored line says)
+    assert "Ana · review saved" in history[0] and "verdict: - -> Half true" in history[0]
+    assert any("claim extracted" in h for h in history[1:])
 
 
 def test_evidence_is_split_between_own_article_and_elsewhere(wb: Workbench) -> None:
@@ -572,3 +576,18 @@ def test_private_and_loopback_addresses_are_recognised() -> None:
     for host in ("127.0.0.1", "localhost", "10.1.2.3", "192.168.0.10", "169.254.169.254", "::1", "0.0.0.0"):
         assert _private_address(host) is not None, host
     assert _private_address("8.8.8.8") is None and _private_address("2001:4860:4860::8888") is None
+
+
+def test_a_deleted_filter_article_is_said_and_dropped(wb: Workbench) -> None:
+    article_id = ingest_seed(wb)
+    other = wb.ingest_upload("other.txt", b"Other story\nThe port reopened on Monday after the storm closed it.")
+    assert other.article_id
+    wb.extract(other.article_id, "none")
+    at = page(wb, "review")
+    at.selectbox(key="review_filter_article").set_value(other.article_id).run()
+    wb.delete_article(other.article_id)
+    at.run()
+    assert not at.exception
+    assert "filtered by has been deleted" in texts(at)
+    assert at.selectbox(key="review_filter_article").value is None
+    assert {c.article_id for c, _ in wb.queue()} == {article_id}

@@ -145,25 +145,9 @@ def apply_change(
     return review.model_copy(update=update)
 
 
-def _short(value: Any) -> str:
-    if value is None:
-        return "-"
-    if value == "":
-        return '""'
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def format_event(event: HistoryEvent) -> str:
     """One readable line: time, actor, action, changes."""
-    changes = dict(event.changes)
-    parts: list[str] = []
-    diff = changes.pop("diff", None)
-    if isinstance(diff, dict):
-        parts.extend(f"{name}: {_short(d.get('old'))} -> {_short(d.get('new'))}" for name, d in diff.items())
-    parts.extend(f"{key}={_short(value)}" for key, value in changes.items() if value not in (None, [], {}, ""))
-    when = event.at.strftime("%Y-%m-%d %H:%M:%S")
-    return f"{when}  {event.actor}  {event.action}  " + "; ".join(parts)
+    return f"{event.at:%Y-%m-%d %H:%M:%S}  {event.actor}  {event.action}  {event.summary()}"
 
 
 def register(app: typer.Typer) -> None:

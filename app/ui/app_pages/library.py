@@ -13,6 +13,11 @@ wb = workbench()
 st.title("Library")
 show_flash()
 
+if st.session_state.pop("_clear_ingest_form", False):
+    # After an ingest the form starts empty, so pressing Ingest again cannot resubmit the same sources.
+    st.session_state["urls"] = ""
+    st.session_state["_upload_round"] = st.session_state.get("_upload_round", 0) + 1  # a new, empty uploader
+
 with st.container(border=True):
     st.subheader("Add articles")
     left, right = st.columns(2)
@@ -20,7 +25,7 @@ with st.container(border=True):
         "Upload files (txt, md, html, pdf)",
         type=list(UPLOAD_TYPES),
         accept_multiple_files=True,
-        key="uploads",
+        key=f"uploads-{st.session_state.get('_upload_round', 0)}",
         max_upload_size=wb.upload_limit_mb,
     )
     urls = right.text_area(
@@ -46,6 +51,8 @@ with st.container(border=True):
             st.error(str(exc))
         bar.progress(1.0, text=f"Done: {total} source(s)")
         st.session_state["ingest_results"] = rows
+        st.session_state["_clear_ingest_form"] = True
+        st.rerun()
 
     results = st.session_state.get("ingest_results")
     if results:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import streamlit as st
@@ -236,6 +235,7 @@ if not articles:
 titles = {a.id: a.title for a in articles}
 if ss.get("review_filter_article") not in (None, *titles):
     del ss["review_filter_article"]
+    st.info("The article this queue was filtered by has been deleted; showing all articles.", icon=":material/info:")
 ratings = wb.ratings()
 f1, f2, f3, f4 = st.columns([3, 2, 2, 2])
 article_filter = f1.selectbox(
@@ -347,16 +347,17 @@ with left:
             cite_key = key(f"cite-{ev.chunk_id}", claim.id)
             if cite_key not in ss:
                 ss[cite_key] = any(c.chunk_id == ev.chunk_id for c in base.evidence)
-            box, card = st.columns([1, 12])
-            box.checkbox("Cite", key=cite_key, help="Cite this passage in the review")
             score = getattr(ev, "score", None)
             detail = ""
             if isinstance(ev, Evidence) and ev.bm25_score is not None and ev.dense_score is not None:
                 detail = f"bm25 {ev.bm25_score:.2f} · dense {ev.dense_score:.2f}"
-            card.markdown(
+            # The box sits under its own card, labelled in full (a narrow column beside it cut the label, and on a
+            # phone it landed between two cards).
+            st.markdown(
                 evidence_html(ev.text, query, title=ev.title, source=ev.source, score=score or 0.0, detail=detail),
                 unsafe_allow_html=True,
             )
+            st.checkbox("Cite this passage", key=cite_key, help="Cite this passage in the review")
 
     st.markdown(f"**In this article** ({len(inside)})")
     passages(inside, "No other passage of this article matches the query.")
@@ -417,17 +418,11 @@ with right:
             st.error(str(exc))
         if not events:
             st.caption("Nothing recorded yet.")
-        else:
-            st.dataframe(
-                [
-                    {
-                        "when": f"{e.at:%Y-%m-%d %H:%M:%S}",
-                        "who": e.actor,
-                        "action": e.action,
-                        "changes": json.dumps(e.changes, ensure_ascii=False, default=str),
-                    }
-                    for e in reversed(events)
-                ],
-                hide_index=True,
-                width="stretch",
+        for e in reversed(events):
+            action = e.action.replace("_", " ")
+            st.markdown(
+                f'<div style="font-size:0.85em;margin-bottom:0.4em"><b>{e.at:%Y-%m-%d %H:%M:%S} UTC</b> · '
+                f"{escape_text(e.actor)} · {escape_text(action)}"
+                f'<br><span style="opacity:0.8">{escape_text(e.summary())}</span></div>',
+                unsafe_allow_html=True,
             )
