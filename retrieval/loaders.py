@@ -433,7 +433,12 @@ def _private_address(host: str) -> str | None:
 def _fetch(url: str, max_bytes: int, timeout: float, *, allow_private: bool = True) -> Loaded:
     import httpx
 
-    scheme = urlsplit(url).scheme.lower()
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise SourceError(url, f"not a valid URL ({exc}); check it for typos") from exc
+    scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise SourceError(url, f"unsupported URL scheme '{scheme}'; only http and https URLs can be fetched")
 
@@ -461,6 +466,8 @@ def _fetch(url: str, max_bytes: int, timeout: float, *, allow_private: bool = Tr
                     raise SourceError(url, _too_large(len(buf), max_bytes))
             content_type = resp.headers.get("content-type", "")
             charset = resp.charset_encoding
+    except httpx.InvalidURL as exc:
+        raise SourceError(url, f"not a valid URL ({exc}); check it for typos") from exc
     except PrivateAddress as exc:
         raise SourceError(
             url,
