@@ -163,8 +163,11 @@ def highlight_html(text: str, highlights: Sequence[Highlight], *, offset: int = 
 
 
 def article_html(text: str, highlights: Sequence[Highlight]) -> str:
-    """The whole article as one escaped block, line breaks kept, claims highlighted."""
+    """The whole article as one escaped block, line breaks kept, claims highlighted. A text without blank lines
+    (from an HTML page: one paragraph per line) gets a blank line between its lines, so paragraphs stay apart."""
     body = highlight_html(text, highlights)
+    if "\n\n" not in text:
+        body = body.replace("<br>", "<br><br>")
     return f'<div class="cd-article" style="line-height:1.7;font-size:1.02em">{body}</div>'
 
 

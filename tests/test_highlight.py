@@ -140,3 +140,10 @@ def test_evidence_card_escapes_title_and_source() -> None:
 
 def test_query_terms_keep_numbers_but_not_single_digits() -> None:
     assert query_terms("Russia expelled 10 US diplomats, 1 said") == ["russia", "expelled", "10", "diplomats"]
+
+
+def test_article_html_keeps_one_line_paragraphs_apart() -> None:
+    html_text = "Headline\nFirst paragraph.\nSecond paragraph."  # text extracted from an HTML page
+    assert article_html(html_text, []).count("<br><br>") == 2
+    plain = "Headline\n\nFirst line\nof a wrapped paragraph."  # blank lines already mark paragraphs
+    assert "<br><br><br>" not in article_html(plain, []) and article_html(plain, []).count("<br>") == 3
