@@ -279,6 +279,25 @@ class Workbench:
         """The current review of a claim (version 0 when nobody has saved one)."""
         return self.store.get_review(claim_id)
 
+    def earlier_reviews(self, claim: Claim) -> list[tuple[ArticleSummary, Claim, Review]]:
+        """Reviews of the same sentence in earlier versions of the claim's article (same source, other id), newest
+        first: when a changed file is re-ingested, its unchanged sentences become new claims, and the reviewer
+        should see what was decided before instead of starting from nothing. Only shown, never applied."""
+        summaries = self.store.articles()
+        own = next((s for s in summaries if s.id == claim.article_id), None)
+        if own is None or not own.source:
+            return []
+        wanted = " ".join(claim.quote.split())
+        found: list[tuple[ArticleSummary, Claim, Review]] = []
+        for earlier in summaries:
+            if earlier.source != own.source or earlier.id == own.id or not (earlier.reviewed + earlier.in_progress):
+                continue
+            for old_claim, review in self.store.queue(article_id=earlier.id):
+                if review.status != "unreviewed" and " ".join(old_claim.quote.split()) == wanted:
+                    found.append((earlier, old_claim, review))
+        found.sort(key=lambda f: f[2].updated_at or f[0].ingested_at, reverse=True)
+        return found
+
     def history(self, claim_id: str) -> list[HistoryEvent]:
         """The claim's append-only history, oldest first."""
         return self.store.history(claim_id)

@@ -591,3 +591,44 @@ def test_a_deleted_filter_article_is_said_and_dropped(wb: Workbench) -> None:
     assert "filtered by has been deleted" in texts(at)
     assert at.selectbox(key="review_filter_article").value is None
     assert {c.article_id for c, _ in wb.queue()} == {article_id}
+
+
+def test_a_new_version_shows_what_was_decided_on_the_same_sentence(wb: Workbench, tmp_path: Path) -> None:
+    story = tmp_path / "story.txt"
+    kept = "The council approved a budget of 4.2 million dollars on Monday."
+    story.write_text(f"Town budget\n{kept} Turnout was 61 percent.", encoding="utf-8")
+    old_id = wb.ingest_paths([str(story)]).outcomes[0].article_id
+    assert old_id
+    wb.extract(old_id, "none")
+    old_claim = next(c for c, _ in wb.claims_with_reviews(old_id) if c.quote == kept)
+    wb.store.save_review(
+        Review(claim_id=old_claim.id, status="reviewed", verdict="True", reviewer="Ana", notes="Minutes, p. 3."),
+        actor="Ana",
+    )
+    story.write_text(f"Town budget\n{kept} Turnout was 58 percent, officials corrected.", encoding="utf-8")
+    new_id = wb.ingest_paths([str(story)]).outcomes[0].article_id
+    assert new_id and new_id != old_id
+    wb.extract(new_id, "none")
+    new_claim = next(c for c, _ in wb.claims_with_reviews(new_id) if c.quote == kept)
+    [(earlier, claim, review)] = wb.earlier_reviews(new_claim)
+    assert (earlier.id, claim.id, review.verdict) == (old_id, old_claim.id, "True")
+    changed = next(c for c, _ in wb.claims_with_reviews(new_id) if "Turnout" in c.quote)
+    assert wb.earlier_reviews(changed) == []  # a changed sentence has no earlier decision
+
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.session_state["_workbench_override"] = wb
+    at.session_state["review_claim"] = new_claim.id  # what the Article page's Review button sets
+    at.session_state["review_filter_article"] = new_id
+    at.switch_page("app_pages/review.py")
+    at.run()
+    assert not at.exception
+    assert "Reviewed in an earlier version of this article" in texts(at)
+    assert "True · Ana" in texts(at) and "Notes: Minutes, p. 3." in texts(at)
+    assert at.radio[0].value is None  # shown, not applied
+    button(at, "Start from it").click().run()
+    assert at.radio[0].value == "True" and at.text_area(key=f"rv-notes-{new_claim.id}").value == "Minutes, p. 3."
+    at.text_input(key="_reviewer_widget").input("Bo").run()
+    button(at, "Save").click().run()
+    saved = wb.get_review(new_claim.id)
+    assert (saved.verdict, saved.reviewer, saved.notes) == ("True", "Bo", "Minutes, p. 3.")
+    assert "Reviewed in an earlier version" not in texts(at)  # once this version has its own review

@@ -6,7 +6,16 @@ import streamlit as st
 
 from app.errors import WorkbenchError
 from app.highlight import category_for, escape_text, legend_html
-from app.ui.app_pages.common import EMPTY_LIBRARY, errors_shown, flash, review_claim, safe, show_flash, workbench
+from app.ui.app_pages.common import (
+    EMPTY_LIBRARY,
+    article_labels,
+    errors_shown,
+    flash,
+    review_claim,
+    safe,
+    show_flash,
+    workbench,
+)
 
 wb = workbench()
 st.title("Article")
@@ -18,6 +27,7 @@ with errors_shown():
         st.info(EMPTY_LIBRARY)
         st.stop()
     titles = {a.id: a for a in articles}
+    labels = article_labels(articles)
     ids = list(titles)
     current = st.session_state.get("article_id")
     if current not in titles:
@@ -26,7 +36,7 @@ with errors_shown():
         "Article",
         ids,
         index=ids.index(current),
-        format_func=lambda i: f"{titles[i].title}  ({titles[i].claim_count} claims)",
+        format_func=lambda i: f"{labels[i]}  ({titles[i].claim_count} claims)",
     )
     st.session_state["article_id"] = picked
     summary = titles[picked]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -11,6 +13,9 @@ from app.config import get_settings
 from app.errors import WorkbenchError
 from app.highlight import escape_text
 from app.workbench import Workbench
+
+if TYPE_CHECKING:
+    from app.store import ArticleSummary
 
 EMPTY_LIBRARY = "No articles yet — upload one in **Library**, or run `claimdesk ingest seeds/`."
 PAGES = {
@@ -91,3 +96,13 @@ def review_claim(claim_id: str, article_id: str | None = None) -> None:
     if article_id is not None:
         st.session_state["review_filter_article"] = article_id
     st.switch_page(PAGES["review"])
+
+
+def article_labels(articles: Sequence[ArticleSummary]) -> dict[str, str]:
+    """A picker label per article id: its title, plus when it was ingested if another article has the same title
+    (two versions of one re-ingested file would otherwise look the same)."""
+    counts = Counter(a.title for a in articles)
+    return {
+        a.id: a.title if counts[a.title] == 1 else f"{a.title} · ingested {a.ingested_at:%Y-%m-%d %H:%M} · {a.id}"
+        for a in articles
+    }

@@ -9,7 +9,15 @@ import streamlit as st
 from app.errors import ConflictError, WorkbenchError
 from app.highlight import escape_text, evidence_html
 from app.models import CLAIM_TYPES, CitedEvidence, Claim, Evidence, Review
-from app.ui.app_pages.common import EMPTY_LIBRARY, flash, reviewer_input, safe, show_flash, workbench
+from app.ui.app_pages.common import (
+    EMPTY_LIBRARY,
+    article_labels,
+    flash,
+    reviewer_input,
+    safe,
+    show_flash,
+    workbench,
+)
 
 wb = workbench()
 ss = st.session_state
@@ -212,6 +220,47 @@ def attempt_panel(claim: Claim) -> None:
         drop.button("Discard it", on_click=lambda: ss.pop(f"attempt-{claim.id}", None))
 
 
+def start_from(claim: Claim, earlier: Review) -> None:
+    """Copy an earlier version's decision into the form (the reviewer still saves it themselves)."""
+    ss[key("verdict", claim.id)] = earlier.verdict if earlier.verdict in wb.ratings() else None
+    ss[key("nc", claim.id)] = earlier.not_checkable
+    ss[key("notes", claim.id)] = earlier.notes
+    if earlier.edited_statement:
+        ss[key("stmt", claim.id)] = earlier.edited_statement
+
+
+def earlier_panel(claim: Claim) -> None:
+    """What was decided on the same sentence in an earlier version of this article (looked up once per session)."""
+    cache: dict[str, Any] = ss.setdefault("_earlier", {})
+    if claim.id not in cache:
+        try:
+            cache[claim.id] = wb.earlier_reviews(claim)
+        except WorkbenchError:
+            cache[claim.id] = []
+    if not cache[claim.id]:
+        return
+    summary, _, review = cache[claim.id][0]
+    verdict = "not checkable" if review.not_checkable else (review.verdict or review.status.replace("_", " "))
+    when = f"{review.updated_at:%Y-%m-%d}" if review.updated_at else "earlier"
+    with st.container(border=True):
+        st.markdown("**Reviewed in an earlier version of this article**")
+        safe(
+            f"{verdict} · {review.reviewer or 'unknown reviewer'} · {when} · version ingested "
+            f"{summary.ingested_at:%Y-%m-%d %H:%M} ({summary.id})",
+            small=True,
+        )
+        if review.notes:
+            safe(f"Notes: {review.notes}", small=True)
+        st.button(
+            "Start from it",
+            icon=":material/content_copy:",
+            on_click=start_from,
+            args=(claim, review),
+            help="Copy its verdict, notes and statement into the form; check them against this version, then save",
+            key=f"earlier-{claim.id}",
+        )
+
+
 def go(claim_id: str) -> None:
     """Prev/next callback."""
     ss["review_claim"] = claim_id
@@ -232,7 +281,7 @@ if not articles:
     st.info(EMPTY_LIBRARY)
     st.stop()
 
-titles = {a.id: a.title for a in articles}
+titles = article_labels(articles)
 if ss.get("review_filter_article") not in (None, *titles):
     del ss["review_filter_article"]
     st.info("The article this queue was filtered by has been deleted; showing all articles.", icon=":material/info:")
@@ -370,6 +419,8 @@ with left:
 
 with right:
     attempt_panel(claim)
+    if base.version == 0:
+        earlier_panel(claim)
     with st.container(border=True):
         st.radio(
             "Verdict",
