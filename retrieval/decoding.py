@@ -104,7 +104,11 @@ def _decode(source: str, data: bytes, declared: str | None) -> tuple[str, list[s
 
 
 def strip_controls(text: str) -> tuple[str, int]:
-    """`text` without terminal escape sequences and control characters (tab and line breaks kept); how many went."""
+    """`text` without terminal escape sequences and control characters (tab and line breaks kept); how many went.
+
+    Soft hyphens go too, uncounted: they are invisible hyphenation hints that would keep "gov\xadern\xadment" from
+    matching a search for "government"."""
+    text = text.replace("\u00ad", "")
     count = 0
 
     def drop(_: re.Match[str]) -> str:

@@ -617,3 +617,10 @@ def test_a_malformed_url_is_one_clear_reason(url: str) -> None:
     with pytest.raises(SourceError) as info:
         read_source(url, max_bytes=10**6, timeout=2)
     assert "not a valid URL" in info.value.reason  # not "could not store it: Invalid IPv6 URL"
+
+
+def test_soft_hyphens_are_dropped_so_words_match(tmp_path: Path) -> None:
+    p = tmp_path / "hyphens.txt"
+    p.write_text("Budget\nThe gov\u00adern\u00adment approved it.", encoding="utf-8")
+    loaded = read_source(str(p), max_bytes=10**6, timeout=5)
+    assert "The government approved it." in loaded.article.text and loaded.notes == []
