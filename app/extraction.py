@@ -320,13 +320,35 @@ def call_json(
     return outcome
 
 
-_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.S)
+_FENCE = re.compile(r"```(?:json)?[ \t]*\n?(.*?)\s*```", re.S | re.I)
 
 
 def _strip_fences(raw: str) -> str:
-    # Hosted models without a JSON mode sometimes wrap the object in a Markdown fence.
-    m = _FENCE.match(raw)
+    # Hosted models without a JSON mode sometimes wrap the object in a Markdown fence ("```json", "```JSON"),
+    # with a sentence before or after it.
+    m = _FENCE.search(raw)
     return m.group(1) if m else raw
+
+
+def salvage_items(raw: str | None, key: str, item: type[M]) -> tuple[list[M], int]:
+    """The valid items of `raw`'s list under `key` when the whole answer failed validation (one bad claim must not
+    cost the good ones next to it); returns them and how many items were invalid. Nothing when it is not JSON."""
+    import json
+
+    try:
+        data = json.loads(_strip_fences(raw or ""))
+    except ValueError:
+        return [], 0
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return [], 0
+    valid: list[M] = []
+    for candidate in items:
+        try:
+            valid.append(item.model_validate(candidate))
+        except ValidationError:
+            continue
+    return valid, len(items) - len(valid)
 
 
 def failure_line(where: str, outcome: CallOutcome[Any]) -> str:

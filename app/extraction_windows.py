@@ -8,6 +8,7 @@ in the article is dropped and counted; the final check-worthiness blends the mod
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from app.extraction import (
     make_claim,
     prompt_provenance,
     raise_if_all_failed,
+    salvage_items,
     schema_of,
 )
 from app.grounding import locate_quote
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from app.config import Settings
 
 PROMPT_NAME = "whole_article"
+CONTEXT_CHARS = 200  # text either side of a quote (within its paragraph) that tells two occurrences of it apart
 WINDOW_CHARS = 6000
 OVERLAP_CHARS = 400
 MODEL_WEIGHT = 0.5  # share of the model's own score in the final check-worthiness; the rest is the scorer's
@@ -161,29 +164,40 @@ class WholeArticleExtractor:
                 timeout=self.settings.llm_timeout,
             )
             attempts += outcome.attempts
+            items: list[ExtractedClaim] = []
             if outcome.value is None:
                 gave_up += 1
                 run.last_raw_output = outcome.last_raw
-                run.failures.append(failure_line(f"window {window.start}-{window.end}", outcome))
+                line = failure_line(f"window {window.start}-{window.end}", outcome)
+                # The answer failed as a whole; the claims in it that are valid on their own still count.
+                items, invalid = salvage_items(outcome.last_raw, "claims", ExtractedClaim)
+                if items:
+                    line += f" (kept the {len(items)} valid claim(s) of its last answer, dropped {invalid} invalid)"
+                run.failures.append(line)
             else:
-                for item in outcome.value.claims:
-                    span = self._ground(article.text, window, item.quote)
-                    if span is None:
-                        run.discarded_ungrounded += 1
-                        continue
-                    claim = make_claim(
-                        article,
-                        span[0],
-                        span[1],
-                        statement=item.statement,
-                        checkworthiness=self._blend(item.checkworthiness, scored, span),
-                        provenance=provenance,
-                        claim_type=item.claim_type,
-                        claimant=item.claimant,
-                        time_reference=item.time_reference,
-                    )
-                    if self._merge(claims, claim) and on_claim:
+                items = list(outcome.value.claims)
+            for item in items:
+                taken = {(c.start, c.end): c.statement for c in claims}
+                span = self._ground(article.text, window, item.quote, item.statement, taken)
+                if span is None:
+                    run.discarded_ungrounded += 1
+                    continue
+                claim = make_claim(
+                    article,
+                    span[0],
+                    span[1],
+                    statement=item.statement,
+                    checkworthiness=self._blend(item.checkworthiness, scored, span),
+                    provenance=provenance,
+                    claim_type=item.claim_type,
+                    claimant=item.claimant,
+                    time_reference=item.time_reference,
+                )
+                if self._merge(claims, claim):
+                    if on_claim:
                         on_claim(claim)
+                else:
+                    run.duplicates_merged += 1
             if progress:
                 progress(n, len(windows))
         claims.sort(key=lambda c: (-c.checkworthiness, c.start))
@@ -194,12 +208,32 @@ class WholeArticleExtractor:
         return ExtractionResult(claims=claims, run=run)
 
     @staticmethod
-    def _ground(text: str, window: Window, quote: str) -> tuple[int, int] | None:
-        # Prefer a match inside this window (the model saw only it), else anywhere, nearest the window.
-        inside = locate_quote(text[window.start : window.end], quote)
-        if inside is not None:
-            return window.start + inside[0], window.start + inside[1]
-        return locate_quote(text, quote, near=window.start)
+    def _ground(
+        text: str, window: Window, quote: str, statement: str = "", taken: dict[tuple[int, int], str] | None = None
+    ) -> tuple[int, int] | None:
+        """Where the quote is: the occurrence whose surroundings share most words with the statement (a quote can
+        occur twice, "Unemployment fell to 4 percent." once for 1998 and once for 2023), skipping one that an
+        unrelated claim of this run already holds; on a tie, inside this window, then nearest to it."""
+        spans = occurrences(text, quote)
+        if not spans:
+            return None
+        if len(spans) > 1 and taken:
+            free = [sp for sp in spans if sp not in taken or _same_statement(taken[sp], statement)]
+            spans = free or spans
+        if len(spans) == 1:
+            return spans[0]
+        words = _content_words(statement) - _content_words(quote)
+
+        def rank(span: tuple[int, int]) -> tuple[int, bool, int]:
+            # the quote's own paragraph, at most CONTEXT_CHARS either side
+            left = max(span[0] - CONTEXT_CHARS, text.rfind("\n\n", 0, span[0]) + 1)
+            right = text.find("\n\n", span[1])
+            right = min(span[1] + CONTEXT_CHARS, len(text) if right < 0 else right)
+            context = _content_words(text[max(0, left) : right])
+            inside = window.start <= span[0] and span[1] <= window.end
+            return (-len(words & context), not inside, abs(span[0] - window.start))
+
+        return min(spans, key=rank)
 
     @staticmethod
     def _blend(model_score: float, scored: list[ScoredLike], span: tuple[int, int]) -> float:
@@ -210,15 +244,48 @@ class WholeArticleExtractor:
 
     @staticmethod
     def _merge(claims: list[Claim], new: Claim) -> bool:
-        """Add `new` unless it repeats a claim already kept (keeps the higher score); True when added."""
-        new_key = normalize_for_match(new.statement).lower()
+        """Add `new` unless it repeats a claim already kept (keeps the higher score); True when added.
+
+        A repeat has the same span, or the same statement: on an overlapping span (a sentence and its clause, from
+        two windows), or elsewhere when it also gives the same numbers (an article that says a thing twice). Alike
+        wording with other figures is another claim ("Inflation was 3.1 percent in March." and "... 3.4 percent in
+        April.")."""
         for i, old in enumerate(claims):
             same_span = (old.start, old.end) == (new.start, new.end)
-            old_key = normalize_for_match(old.statement).lower()
-            similar = old_key == new_key or difflib.SequenceMatcher(None, old_key, new_key).ratio() >= SAME_STATEMENT
-            if same_span or similar:
+            overlap = old.start < new.end and new.start < old.end
+            same = _same_statement(old.statement, new.statement)
+            if same_span or (same and (overlap or _numbers(old.statement) == _numbers(new.statement))):
                 if new.checkworthiness > old.checkworthiness:
                     claims[i] = old.model_copy(update={"checkworthiness": new.checkworthiness})
                 return False
         claims.append(new)
         return True
+
+
+def _same_statement(a: str, b: str) -> bool:
+    """Whether two statements say the same thing (equal after folding, or nearly equal wording)."""
+    ka, kb = normalize_for_match(a).lower(), normalize_for_match(b).lower()
+    return ka == kb or difflib.SequenceMatcher(None, ka, kb).ratio() >= SAME_STATEMENT
+
+
+def _numbers(text: str) -> list[str]:
+    """The figures a statement gives, in order ("3.1", "2023")."""
+    return re.findall(r"\d+(?:[.,]\d+)*", text)
+
+
+def _content_words(text: str) -> set[str]:
+    """Lower-cased words of three or more letters, and numbers, for comparing a statement with a quote's context."""
+    return {w for w in re.findall(r"\w+", text.lower()) if len(w) >= 3 or w.isdigit()}
+
+
+def occurrences(text: str, quote: str) -> list[tuple[int, int]]:
+    """Every place `quote` is found in `text` (exactly or after normalising), in order."""
+    found: list[tuple[int, int]] = []
+    pos = 0
+    while pos < len(text):
+        span = locate_quote(text[pos:], quote)
+        if span is None:
+            break
+        found.append((pos + span[0], pos + span[1]))
+        pos += span[0] + 1
+    return found

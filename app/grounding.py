@@ -1,7 +1,7 @@
 """Find a model's quote in the article it came from, so every claim points at verbatim text.
 
 A quote is first looked up exactly; failing that, both sides are normalised (whitespace runs, NBSP, curly and
-straight quotes, dashes) and the match is mapped back to the exact offsets of the ORIGINAL text, so
+straight quotes, dashes, invisible characters, the ellipsis character) and the match is mapped back to the exact offsets of the ORIGINAL text, so
 `article_text[start:end]` is what the reviewer sees highlighted.
 """
 
@@ -34,14 +34,24 @@ _FOLD = str.maketrans(
     }
 )
 _WRAPPING = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb "
+# Invisible characters a model never writes: soft hyphen, zero-width space / joiners, word joiner, BOM.
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 
 def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
-    """Fold quotes/dashes and collapse whitespace runs to one space; `offsets[i]` is where char i came from."""
+    """Fold quotes/dashes, drop invisible characters, spell "…" as "...", and collapse whitespace runs to one
+    space; `offsets[i]` is where char i came from."""
     out: list[str] = []
     offsets: list[int] = []
     in_space = False
     for i, ch in enumerate(text):
+        if ch in _INVISIBLE:
+            continue
+        if ch == "\u2026":
+            out.extend("...")
+            offsets.extend((i, i, i))
+            in_space = False
+            continue
         if ch.isspace():
             if not in_space:
                 out.append(" ")

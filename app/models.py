@@ -53,6 +53,14 @@ ReviewStatus = Literal["unreviewed", "in_progress", "reviewed"]
 
 _QUOTE_MAP = str.maketrans(
     {
+        # invisible characters a model never writes (as in app.grounding), and the ellipsis character
+        "\u00ad": None,
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
+        "\u2026": "...",
         "\u00a0": " ",
         "\u2018": "'",
         "\u2019": "'",
@@ -76,7 +84,7 @@ def utcnow() -> datetime:
 
 
 def normalize_for_match(text: str) -> str:
-    """Fold NBSP, curly quotes and dashes; collapse whitespace. Length may change (whitespace only)."""
+    """Fold NBSP, curly quotes and dashes, drop invisible characters, spell "…" as "..."; collapse whitespace."""
     return " ".join(text.translate(_QUOTE_MAP).split())
 
 
@@ -229,5 +237,6 @@ class ExtractionRun(BaseModel):
     sentences_scored: int = 0
     claims_kept: int = 0
     discarded_ungrounded: int = 0
+    duplicates_merged: int = Field(0, description="Claims that repeated one already kept (same or overlapping span).")
     failures: list[str] = Field(default_factory=list, description="One line per call that gave up.")
     last_raw_output: str | None = None

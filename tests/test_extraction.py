@@ -476,6 +476,82 @@ def test_whole_article_dedupes_near_identical_statements_on_different_spans(sett
     assert len(result.claims) == 1
 
 
+def one_window(settings: Settings, text: str, claims: list[dict[str, object]]):  # type: ignore[no-untyped-def]
+    """(article, result) of a whole-article extraction of `text` whose model answers `claims` once."""
+    article = make_article(text)
+    chat = QueueChatModel(responses=[json.dumps({"claims": claims})])
+    return article, WholeArticleExtractor(settings, fake_handle(chat, strong=True), RuleScorer()).extract(article)
+
+
+def test_whole_article_keeps_alike_claims_with_other_figures(settings: Settings) -> None:
+    item = {"claim_type": "statistic", "claimant": None, "time_reference": None, "checkworthiness": 0.6}
+    march, april = "Inflation in the city was 3.1 percent in March.", "Inflation in the city was 3.4 percent in April."
+    claims = [{**item, "quote": q, "statement": q} for q in (march, april)]
+    _, result = one_window(settings, f"Head\n\n{march} {april}", claims)
+    assert sorted(c.quote for c in result.claims) == [march, april]
+    assert result.run.duplicates_merged == 0
+
+
+def test_a_quote_that_occurs_twice_goes_where_its_statement_belongs(settings: Settings) -> None:
+    text = (
+        "Head\n\nSince 1998 the region struggled. Unemployment fell to 4 percent. Factories closed.\n\n"
+        "In 2023 a new plant opened. Unemployment fell to 4 percent. Wages rose."
+    )
+    item = {"claim_type": "statistic", "claimant": None, "checkworthiness": 0.6}
+    quote = "Unemployment fell to 4 percent."
+    article, result = one_window(settings, text, [
+        {**item, "quote": quote, "statement": "In 2023, after a new plant opened, unemployment fell to 4 percent.",
+         "time_reference": "2023"},
+        {**item, "quote": quote, "statement": "Since 1998 unemployment in the region fell to 4 percent.",
+         "time_reference": "1998"},
+    ])  # fmt: skip
+    by_time = {c.time_reference: c for c in result.claims}
+    assert set(by_time) == {"2023", "1998"} and grounded(result.claims, article)
+    assert by_time["1998"].start == text.index(quote) and by_time["2023"].start == text.rindex(quote)
+
+
+def test_a_sentence_and_its_clause_from_two_windows_are_one_claim(settings: Settings) -> None:
+    sentence = "Umberton cut water use by 12 percent in 2022, the council said on Monday."
+    item = {"claim_type": "statistic", "claimant": None, "time_reference": None, "checkworthiness": 0.6}
+    _, result = one_window(settings, f"Head\n\n{sentence}", [
+        {**item, "quote": sentence, "statement": "Umberton cut water use by 12 percent in 2022."},
+        {**item, "quote": sentence.split(",")[0], "statement": "Umberton cut its water use by 12 percent in 2022."},
+    ])  # fmt: skip
+    assert len(result.claims) == 1 and result.run.duplicates_merged == 1
+
+
+CLINIC_CLAIM = {
+    "quote": "The clinic treated 4,100 patients in 2023.",
+    "statement": "The clinic treated 4,100 patients in 2023.",
+    "claim_type": "statistic",
+    "claimant": None,
+    "time_reference": "2023",
+    "checkworthiness": 0.7,
+}
+
+
+def test_one_invalid_claim_does_not_cost_the_valid_ones_beside_it(settings: Settings) -> None:
+    article = make_article("Head\n\nThe clinic treated 4,100 patients in 2023. It opened in 1990.")
+    good = CLINIC_CLAIM
+    bad = {**good, "quote": "It opened in 1990.", "statement": "The clinic opened in 1990.", "claim_type": "fact"}
+    chat = QueueChatModel(responder=lambda messages: json.dumps({"claims": [good, bad]}))
+    extractor = WholeArticleExtractor(settings, fake_handle(chat, strong=True), RuleScorer())
+    # the model never gave a valid answer, so the run failed, but the valid claim of its answer is handed back
+    with pytest.raises(ExtractionError) as info:
+        extractor.extract(article)
+    assert [c.quote for c in info.value.kept] == [good["quote"]]
+    assert "kept the 1 valid claim(s) of its last answer, dropped 1 invalid" in str(info.value)
+
+
+def test_a_fenced_answer_with_a_sentence_before_it_parses_first_time(settings: Settings) -> None:
+    article = make_article("Head\n\nThe clinic treated 4,100 patients in 2023.")
+    claim = CLINIC_CLAIM
+    answer = "Here are the claims:\n```JSON\n" + json.dumps({"claims": [claim]}) + "\n```\nHope this helps."
+    chat = QueueChatModel(responses=[answer])
+    result = WholeArticleExtractor(settings, fake_handle(chat, strong=True), RuleScorer()).extract(article)
+    assert len(result.claims) == 1 and result.run.failures == []
+
+
 def test_whole_article_window_give_up_keeps_other_windows(settings: Settings) -> None:
     article = seed()
     calls = {"n": 0}
