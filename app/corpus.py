@@ -378,6 +378,11 @@ class Corpus:
         with _retrieval_errors():
             return self.store.chunks(article_id)
 
+    def passages(self, chunk_ids: Sequence[str]) -> list[Evidence]:
+        """Passages by chunk id (what `search` showed), whether or not their article was ever extracted."""
+        with _retrieval_errors():
+            return self.searcher.passages(chunk_ids)
+
     def search(
         self,
         query: str,

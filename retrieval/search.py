@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any, Literal
 
 from retrieval.models import Evidence
@@ -76,6 +76,11 @@ class HybridSearcher:
     ) -> list[tuple[str, float, str, dict[str, Any]]]:
         vec = self.store.embedder.embed([query])[0]
         return self.store.dense(vec, n, exclude_article_ids=exclude, only_article_ids=only)
+
+    def passages(self, chunk_ids: Sequence[str]) -> list[Evidence]:
+        """The stored passages with these ids (unknown ids are left out), in the order asked, unscored."""
+        rows = self.store.get_chunk_rows(list(dict.fromkeys(chunk_ids)))
+        return [_evidence(cid, *rows[cid], score=0.0) for cid in dict.fromkeys(chunk_ids) if cid in rows]
 
     def search_bm25(
         self,

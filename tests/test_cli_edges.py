@@ -233,3 +233,19 @@ def test_the_same_text_under_two_names_says_which_name_it_is_kept_under(tmp_path
     assert "<- c.txt  (the same text as a.txt, which it stays recorded under)" in r.stdout
     r = run("ingest", "a.txt")  # its own name: nothing to say
     assert r.exit_code == 0 and "same text" not in r.stdout
+
+
+def test_evidence_from_an_article_never_extracted_can_be_cited(tmp_path: Path) -> None:
+    article_id = ingest_and_extract(tmp_path / "budget.txt")
+    minutes = tmp_path / "minutes.txt"
+    minutes.write_text("Council minutes\nThe council approved the budget of 4.2 million dollars unanimously.", "utf-8")
+    assert run("ingest", str(minutes)).exit_code == 0  # ingested, never extracted
+    r = run("search", "council approved budget unanimously", "-k", "5")
+    line = next(x for x in r.stdout.splitlines() if "Council minutes" in x)
+    chunk_id = line.split("chunk ")[1].split("]")[0]
+    first = claim_ids(article_id)[0]
+    r = run("review", first, "--verdict", "True", "--reviewer", "dan", "--evidence", chunk_id)
+    assert r.exit_code == 0, r.output
+    assert "1 evidence cited" in r.stdout
+    r = run("export", "--format", "md", "-o", "-")
+    assert "unanimously" in r.stdout and "Council minutes" in r.stdout

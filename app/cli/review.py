@@ -92,6 +92,8 @@ def resolve_evidence(
 
     `source` is tried first; `fallback` (opened only if needed, e.g. the corpus) for ids it does not know.
     """
+    from app.models import CitedEvidence
+
     wanted = list(dict.fromkeys(chunk_ids))
     found: dict[str, CitedEvidence] = {}
     summaries = {a.id: a for a in store.articles()}
@@ -101,6 +103,11 @@ def resolve_evidence(
         if other is not None:
             try:
                 _find(wanted, found, summaries, other)
+                # Passages of articles that were ingested but never extracted (so not in the store): by id.
+                lookup = getattr(other, "passages", None)
+                if callable(lookup):
+                    for ev in lookup([cid for cid in wanted if cid not in found]):
+                        found[ev.chunk_id] = CitedEvidence.from_evidence(ev)
             finally:
                 close = getattr(other, "close", None)
                 if callable(close):
