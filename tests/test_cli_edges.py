@@ -249,3 +249,26 @@ def test_evidence_from_an_article_never_extracted_can_be_cited(tmp_path: Path) -
     assert "1 evidence cited" in r.stdout
     r = run("export", "--format", "md", "-o", "-")
     assert "unanimously" in r.stdout and "Council minutes" in r.stdout
+
+
+def test_not_checkable_and_a_verdict_exclude_each_other(tmp_path: Path) -> None:
+    import json
+
+    article_id = ingest_and_extract(tmp_path / "budget.txt")
+    first = claim_ids(article_id)[0]
+
+    def stored() -> tuple[str | None, bool]:
+        rows = json.loads(run("export", "--format", "json", "--all-claims", "-o", "-").stdout)
+        claims = rows if isinstance(rows, list) else [c for a in rows["articles"] for c in a["claims"]]
+        row = next(c for c in claims if c.get("claim_id", c.get("id")) == first)
+        return row.get("verdict"), bool(row.get("not_checkable"))
+
+    assert run("review", first, "--verdict", "True", "--reviewer", "ana").exit_code == 0
+    r = run("review", first, "--verdict", "True", "--not-checkable", "--reviewer", "ana")
+    assert r.exit_code == 1 and "either not checkable or has a verdict" in str(r.exception)
+    assert run("review", first, "--not-checkable", "--reviewer", "ana").exit_code == 0
+    assert stored() == (None, True)  # rejecting it cleared the verdict
+    r = run("review", first, "--verdict", "False", "--reviewer", "gus")
+    assert r.exit_code == 1 and "add --checkable" in str(r.exception)
+    assert run("review", first, "--verdict", "False", "--checkable", "--reviewer", "gus").exit_code == 0
+    assert stored() == ("False", False)

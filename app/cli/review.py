@@ -131,8 +131,18 @@ def apply_change(
     status: str | None,
     statement: str | None,
     not_checkable: bool,
+    checkable: bool = False,
 ) -> Review:
-    """The loaded review with the command's changes applied (same version, so the save is checked)."""
+    """The loaded review with the command's changes applied (same version, so the save is checked).
+
+    A verdict and "not checkable" exclude each other, as in the workbench: marking a claim not checkable clears its
+    verdict, and a claim marked not checkable gets a verdict only together with `checkable` (restoring it)."""
+    if verdict is not None and not_checkable:
+        raise StoreError("A claim is either not checkable or has a verdict; give --verdict or --not-checkable.")
+    if verdict is not None and review.not_checkable and not checkable:
+        raise StoreError(
+            f"Claim {review.claim_id} is marked not checkable; add --checkable to restore it and give it a verdict."
+        )
     cited = list(review.evidence)
     have = {e.chunk_id for e in cited}
     cited.extend(e for e in evidence if e.chunk_id not in have)
@@ -149,6 +159,11 @@ def apply_change(
         update["edited_statement"] = statement
     if not_checkable:
         update["not_checkable"] = True
+        update["verdict"] = None
+    elif checkable:
+        update["not_checkable"] = False
+        if verdict is None and review.not_checkable:
+            update["status"] = "in_progress"  # restored, not yet decided
     return review.model_copy(update=update)
 
 
@@ -172,6 +187,7 @@ def register(app: typer.Typer) -> None:
         ),
         statement: str | None = typer.Option(None, "--statement", help="Your wording of the claim."),
         not_checkable: bool = typer.Option(False, "--not-checkable", help="Reject the claim as not checkable."),
+        checkable: bool = typer.Option(False, "--checkable", help="Undo --not-checkable (restore the claim)."),
     ) -> None:
         """Save a verdict, cited evidence and notes for one claim."""
         from app.config import get_settings
@@ -210,6 +226,7 @@ def register(app: typer.Typer) -> None:
                 status=status,
                 statement=statement,
                 not_checkable=not_checkable,
+                checkable=checkable,
             )
             saved = store.save_review(change, actor=reviewer)
         extra = " (not checkable)" if saved.not_checkable else ""
