@@ -88,7 +88,8 @@ def test_review_then_history(settings: Settings, seeded: tuple[Article, Claim]) 
 
     with ReviewStore.open(settings) as store:
         review = store.get_review(claim.id)
-    assert (review.version, review.verdict, review.status, review.reviewer) == (2, "Mostly true", "reviewed", "bob")
+    # rejecting the claim as not checkable clears its verdict (the two exclude each other)
+    assert (review.version, review.verdict, review.status, review.reviewer) == (2, None, "reviewed", "bob")
     assert review.notes == "Matches the ministry transcript."
     assert review.edited_statement == "China vowed closer ties with Russia." and review.not_checkable
     # evidence was frozen from the article text, with title and source
