@@ -7,7 +7,6 @@ in the article is dropped and counted; the final check-worthiness blends the mod
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -30,7 +29,7 @@ from app.extraction import (
     schema_of,
 )
 from app.grounding import locate_quote
-from app.models import Claim, ClaimType, ExtractionRun, normalize_for_match, utcnow
+from app.models import Claim, ClaimType, ExtractionRun, same_statement, utcnow
 from prompts import load_prompt
 from retrieval.models import Article
 from retrieval.sentences import split_sentences
@@ -218,7 +217,7 @@ class WholeArticleExtractor:
         if not spans:
             return None
         if len(spans) > 1 and taken:
-            free = [sp for sp in spans if sp not in taken or _same_statement(taken[sp], statement)]
+            free = [sp for sp in spans if sp not in taken or same_statement(taken[sp], statement)]
             spans = free or spans
         if len(spans) == 1:
             return spans[0]
@@ -253,19 +252,13 @@ class WholeArticleExtractor:
         for i, old in enumerate(claims):
             same_span = (old.start, old.end) == (new.start, new.end)
             overlap = old.start < new.end and new.start < old.end
-            same = _same_statement(old.statement, new.statement)
+            same = same_statement(old.statement, new.statement)
             if same_span or (same and (overlap or _numbers(old.statement) == _numbers(new.statement))):
                 if new.checkworthiness > old.checkworthiness:
                     claims[i] = old.model_copy(update={"checkworthiness": new.checkworthiness})
                 return False
         claims.append(new)
         return True
-
-
-def _same_statement(a: str, b: str) -> bool:
-    """Whether two statements say the same thing (equal after folding, or nearly equal wording)."""
-    ka, kb = normalize_for_match(a).lower(), normalize_for_match(b).lower()
-    return ka == kb or difflib.SequenceMatcher(None, ka, kb).ratio() >= SAME_STATEMENT
 
 
 def _numbers(text: str) -> list[str]:

@@ -88,6 +88,14 @@ def normalize_for_match(text: str) -> str:
     return " ".join(text.translate(_QUOTE_MAP).split())
 
 
+def same_statement(a: str, b: str, *, ratio: float = 0.9) -> bool:
+    """Whether two statements say the same thing: equal after folding, or nearly equal wording (difflib ratio)."""
+    import difflib
+
+    ka, kb = normalize_for_match(a).lower(), normalize_for_match(b).lower()
+    return ka == kb or difflib.SequenceMatcher(None, ka, kb).ratio() >= ratio
+
+
 def claim_id_for(article_id: str, start: int, end: int) -> str:
     """Stable claim id: content hash of article id and span, so re-extraction never duplicates."""
     return hashlib.sha256(f"{article_id}:{start}:{end}".encode()).hexdigest()[:16]

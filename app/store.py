@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.errors import ConflictError, StoreError
 from app.history import append_event, claim_extracted, read_events, record_conflict, record_review
-from app.models import Claim, ExtractionRun, HistoryEvent, Review, utcnow
+from app.models import Claim, ExtractionRun, HistoryEvent, Review, same_statement, utcnow
 from app.store_schema import ArticleSummary, DashboardStats, SaveClaimsResult, connect, migrate
 from retrieval.models import Article
 
@@ -244,6 +244,10 @@ class ReviewStore:
         now = utcnow()
         with self._write() as conn:
             for claim in claims:
+                superseded = self._supersede_overlapping(conn, claim, actor=actor, at=now)
+                if superseded is None:  # a scorer claim beside a model's claim on the same text: the model's stays
+                    unchanged += 1
+                    continue
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO claims (id, article_id, start, checkworthiness, claim_type, created_at, "
                     "data) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -264,7 +268,10 @@ class ReviewStore:
                     else:
                         unchanged += 1
                     continue
-                added += 1
+                if superseded:
+                    upgraded += 1
+                else:
+                    added += 1
                 claim_extracted(conn, claim, actor=actor, at=now)
             run_changes: dict[str, Any] = {"added": added, "unchanged": unchanged, "upgraded": upgraded}
             if run is not None:
@@ -284,6 +291,41 @@ class ReviewStore:
                 conn, claim_id=None, article_id=article_id, actor=actor, action="extraction_saved", changes=run_changes
             )
         return SaveClaimsResult(added=added, unchanged=unchanged, upgraded=upgraded)
+
+    @staticmethod
+    def _supersede_overlapping(conn: sqlite3.Connection, claim: Claim, *, actor: str, at: datetime) -> bool | None:
+        """Remove unreviewed claims of the same article that `claim` repeats on an overlapping span: a scorer
+        triage claim on the sentence a model now quotes (whole or a clause of it), or a model's earlier claim with
+        the same statement on a slightly different span. Reviewed claims always stay. True when one was removed;
+        None when `claim` itself is a scorer claim overlapping a model's claim (it is not stored)."""
+        rows = conn.execute(
+            "SELECT c.id, c.data, r.claim_id IS NOT NULL AS reviewed FROM claims c "
+            "LEFT JOIN reviews r ON r.claim_id = c.id WHERE c.article_id = ? AND c.id != ?",
+            (claim.article_id, claim.id),
+        ).fetchall()
+        removed = False
+        for claim_id, data, reviewed in rows:
+            old = Claim.model_validate_json(data)
+            if not (old.start < claim.end and claim.start < old.end):
+                continue
+            old_scorer = old.provenance.extractor == "scorer"
+            new_scorer = claim.provenance.extractor == "scorer"
+            if new_scorer and not old_scorer:
+                return None
+            if reviewed or new_scorer or not (old_scorer or same_statement(old.statement, claim.statement)):
+                continue
+            conn.execute("DELETE FROM claims WHERE id = ?", (claim_id,))
+            append_event(
+                conn,
+                claim_id=claim_id,
+                article_id=claim.article_id,
+                actor=actor,
+                action="claim_superseded",
+                changes={"by": claim.id, "span": [old.start, old.end], "new_span": [claim.start, claim.end]},
+                at=at,
+            )
+            removed = True
+        return removed
 
     @staticmethod
     def _refresh_unreviewed_claim(conn: sqlite3.Connection, claim: Claim) -> bool:

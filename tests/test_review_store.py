@@ -514,3 +514,68 @@ def test_a_later_extraction_refreshes_unreviewed_claims_and_leaves_reviewed_ones
         c.model_copy(update={"provenance": c.provenance.model_copy(update={"created_at": utcnow()})}) for c in later
     ]
     assert store.save_claims(article.id, again).upgraded == 0
+
+
+def _span_claim(article: Article, quote: str, statement: str, extractor: str) -> Claim:
+    start = article.text.index(quote)
+    return Claim.model_validate(
+        {
+            "id": claim_id_for(article.id, start, start + len(quote)),
+            "article_id": article.id,
+            "quote": quote,
+            "start": start,
+            "end": start + len(quote),
+            "statement": statement,
+            "claim_type": "statistic",
+            "checkworthiness": 0.8,
+            "provenance": Provenance(extractor=extractor, model="m"),  # type: ignore[arg-type]
+        },
+        context={"article_text": article.text},
+    )
+
+
+SENTENCE = "The new customs system cut waiting times by 40 percent, the port authority said on Monday."
+
+
+def test_a_models_claim_supersedes_the_scorer_claim_on_the_same_sentence(store: ReviewStore) -> None:
+    article = make_article(f"Port news\n{SENTENCE}", source="port.txt")
+    store.upsert_article(article, actor="ingest")
+    triage = _span_claim(article, SENTENCE, SENTENCE, "scorer")
+    store.save_claims(article.id, [triage])
+    clause = SENTENCE.split(",")[0]
+    model = _span_claim(article, clause, "The port's new customs system cut waiting times by 40 percent.", "cascade")
+    result = store.save_claims(article.id, [model])
+    assert (result.added, result.upgraded) == (0, 1)
+    assert [c.id for c in store.claims(article.id)] == [model.id]  # one claim for one sentence
+    assert any(e.action == "claim_superseded" for e in store.history(triage.id))
+    # the scorer's triage run again does not bring its claim back beside the model's
+    again = store.save_claims(article.id, [triage])
+    assert (again.added, again.unchanged) == (0, 1) and [c.id for c in store.claims(article.id)] == [model.id]
+
+
+def test_a_reviewed_claim_is_never_superseded(store: ReviewStore) -> None:
+    article = make_article(f"Port news\n{SENTENCE}", source="port.txt")
+    store.upsert_article(article, actor="ingest")
+    triage = _span_claim(article, SENTENCE, SENTENCE, "scorer")
+    store.save_claims(article.id, [triage])
+    store.save_review(Review(claim_id=triage.id, status="reviewed", verdict="True", reviewer="ana"), actor="ana")
+    clause = SENTENCE.split(",")[0]
+    model = _span_claim(article, clause, "The port's new customs system cut waiting times by 40 percent.", "cascade")
+    store.save_claims(article.id, [model])
+    assert {c.id for c in store.claims(article.id)} == {triage.id, model.id}
+
+
+def test_a_re_run_with_a_trimmed_quote_replaces_the_unreviewed_claim(store: ReviewStore) -> None:
+    article = make_article(f"Port news\n{SENTENCE}", source="port.txt")
+    store.upsert_article(article, actor="ingest")
+    statement = "The port's new customs system cut waiting times by 40 percent."
+    first = _span_claim(article, SENTENCE, statement, "whole-article")
+    store.save_claims(article.id, [first])
+    trimmed = _span_claim(article, SENTENCE.split(",")[0], statement, "whole-article")
+    store.save_claims(article.id, [trimmed])
+    assert [c.id for c in store.claims(article.id)] == [trimmed.id]
+    # a different claim on an overlapping span stays beside it
+    quote = "waiting times by 40 percent, the port authority said"  # overlaps the trimmed quote
+    other = _span_claim(article, quote, "The port authority reported the change on Monday.", "cascade")
+    store.save_claims(article.id, [other])
+    assert {c.id for c in store.claims(article.id)} == {trimmed.id, other.id}
