@@ -2,8 +2,10 @@
 
 Google requires `claimReviewed`, `reviewRating` and `url` on a ClaimReview, and `alternateName` (the verdict
 as readers see it) on its Rating; `ratingValue`, `bestRating` and `worstRating` are recommended and, when
-the rating is numeric, come together. So a verdict with no number on our scale (e.g. "Unverifiable") is
-published with `alternateName` only, which is valid; a claim with no verdict, or not yet reviewed, is not.
+the rating is numeric, come together. `bestRating` and `worstRating` are the highest and lowest number of
+the configured scale (CLAIMDESK_RATING_SCALE), as recorded in the report. So a verdict with no number on our
+scale (e.g. "Unverifiable") is published with `alternateName` only, which is valid; a claim with no verdict,
+not yet reviewed (a draft verdict is not a fact check), or with a verdict no longer on the scale is not.
 Export refuses the whole file, naming each such claim and what it lacks, rather than write invalid markup.
 
 Claims the reviewer marked "not checkable" are not fact checks and are left out of the markup.
@@ -21,9 +23,6 @@ from app.errors import ExportError
 from app.reports import Report, ReportArticle, ReportClaim, is_web_url
 
 __all__ = ["ClaimReviewProblem", "claim_review", "claimant_type", "render_claimreview", "review_problems"]
-
-BEST_RATING = 5
-WORST_RATING = 1
 
 # Words that mark a claimant as an organisation rather than a person; anything else with a capital letter
 # is taken as a person's name. A wrong guess costs little: Google shows the name, not the type.
@@ -55,20 +54,32 @@ def review_problems(claim: ReportClaim) -> list[str]:
         problems.append(f"not reviewed yet (status {claim.status})")
     if not (claim.verdict or "").strip():
         problems.append("no verdict")
-    elif claim.reviewed_at is None:
-        problems.append("no review date")
+    else:
+        if not claim.verdict_on_scale:
+            problems.append(
+                f"verdict {claim.verdict!r} is not on the current rating scale (review it again with a current "
+                "label, or add the label to CLAIMDESK_RATING_SCALE)"
+            )
+        if claim.reviewed_at is None:
+            problems.append("no review date")
     if not claim.statement.strip():
         problems.append("an empty statement")
     return problems
 
 
 def claim_review(
-    article: ReportArticle, claim: ReportClaim, *, publisher_name: str, publisher_url: str
+    article: ReportArticle,
+    claim: ReportClaim,
+    *,
+    publisher_name: str,
+    publisher_url: str,
+    best_rating: int | None,
+    worst_rating: int | None,
 ) -> dict[str, Any]:
-    """One ClaimReview object for a reviewed claim (call `review_problems` first)."""
+    """One ClaimReview object for a reviewed claim (call `review_problems` first); bounds are the scale's."""
     rating: dict[str, Any] = {"@type": "Rating", "alternateName": claim.verdict}
-    if claim.rating is not None:
-        rating.update(ratingValue=claim.rating, bestRating=BEST_RATING, worstRating=WORST_RATING)
+    if claim.rating is not None and best_rating is not None and worst_rating is not None:
+        rating.update(ratingValue=claim.rating, bestRating=best_rating, worstRating=worst_rating)
     item: dict[str, Any] = {"@type": "Claim"}
     kind = claimant_type(claim.claimant or "")
     if kind is not None:
@@ -100,6 +111,7 @@ def render_claimreview(report: Report, *, publisher_name: str, publisher_url: st
             f"ClaimReview needs the publisher's site as an http(s) URL, got {publisher_url!r}: "
             "set CLAIMDESK_PUBLISHER_URL (e.g. https://factcheck.example.org)."
         )
+    best, worst = report.best_rating, report.worst_rating
     problems: list[ClaimReviewProblem] = []
     reviews: list[dict[str, Any]] = []
     for article, claim in report.claims():
@@ -109,8 +121,22 @@ def render_claimreview(report: Report, *, publisher_name: str, publisher_url: st
         if lacking:
             problems.append((claim.claim_id, ", ".join(lacking)))
             continue
+        if claim.rating is not None and best is not None and worst is not None and best <= worst:
+            # Google requires bestRating above worstRating: a scale with one number cannot rate anything.
+            raise ExportError(
+                f"ClaimReview needs a best rating above the worst, but the rating scale's highest and lowest "
+                f"numbers are {best} and {worst}; give CLAIMDESK_RATING_SCALE at least two different numbers "
+                "(e.g. True=5;Mostly true=4;Half true=3;Mostly false=2;False=1)."
+            )
         reviews.append(
-            claim_review(article, claim, publisher_name=publisher_name.strip(), publisher_url=publisher_url.strip())
+            claim_review(
+                article,
+                claim,
+                publisher_name=publisher_name.strip(),
+                publisher_url=publisher_url.strip(),
+                best_rating=best,
+                worst_rating=worst,
+            )
         )
     if problems:
         listing = "\n".join(f"  - claim {claim_id}: {what}" for claim_id, what in problems)

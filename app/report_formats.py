@@ -14,6 +14,12 @@ CSV columns, one row per claim, in this order (stable; add new ones only at the 
 `evidence` holds every cited passage in one cell, one per line pair: `[n] title <source>` then the text.
 Cells a spreadsheet would evaluate (starting with `=`, `+`, `-`, `@`, tab or carriage return) get a leading
 single quote. Dates are ISO 8601; booleans are `true`/`false`; absent values are empty cells.
+
+Markdown and HTML read the same way (`claim_status`): a verdict whose review is not finished is labelled a
+draft ("Verdict (draft, review in progress)") with who is on it and when it was last saved, never "Reviewed
+by", and the summary counts it under "In progress (draft verdicts)" rather than under its verdict. Ratings
+read against the report's scale ("3 of 3"); a verdict no longer on that scale says so. CSV and JSON carry
+the raw `status` and `verdict_on_scale` instead.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -34,8 +41,12 @@ from app.reports import SCHEMA_VERSION, Report, ReportClaim, safe_href
 
 __all__ = [
     "CSV_COLUMNS",
+    "OFF_SCALE_NOTE",
+    "ClaimStatus",
+    "claim_status",
     "md_escape",
     "neutralise_cell",
+    "rating_text",
     "read_json",
     "render_csv",
     "render_html",
@@ -110,16 +121,81 @@ def _when(value: datetime | None) -> str:
     return value.date().isoformat() if value else ""
 
 
-def _claim_markdown(n: int, claim: ReportClaim) -> list[str]:
+OFF_SCALE_NOTE = "not on the current rating scale"
+
+
+@dataclass(frozen=True)
+class ClaimStatus:
+    """How a claim's verdict, rating and review read in Markdown and HTML (plain text; each renderer escapes)."""
+
+    verdict_heading: str
+    verdict: str
+    draft: bool
+    off_scale: bool
+    rating_heading: str
+    rating: str | None
+    review_heading: str
+    review: str
+
+
+def rating_text(rating: int, best: int | None, worst: int | None) -> str:
+    """A rating against its scale: '4 of 5' when the scale starts at 1, else '3 on a scale from 2 to 4'."""
+    if best is None:
+        return str(rating)
+    if worst is None or worst == 1:
+        return f"{rating} of {best}"
+    return f"{rating} on a scale from {worst} to {best}"
+
+
+def claim_status(claim: ReportClaim, report: Report) -> ClaimStatus:
+    """The verdict, rating and review lines of a claim; anything short of 'reviewed' reads as a draft."""
+    rating = rating_text(claim.rating, report.best_rating, report.worst_rating) if claim.rating is not None else None
+    off_scale = not claim.verdict_on_scale and not claim.not_checkable
+    if claim.is_final:
+        reviewed = " on ".join(p for p in (claim.reviewer or "", _when(claim.reviewed_at)) if p)
+        return ClaimStatus(
+            verdict_heading="Verdict",
+            verdict=claim.verdict_label,
+            draft=False,
+            off_scale=off_scale,
+            rating_heading="Rating",
+            rating=rating,
+            review_heading="Reviewed by",
+            review=reviewed or "not recorded",
+        )
+    decided = claim.verdict is not None or claim.not_checkable
+    if claim.status == "in_progress":
+        heading = "Verdict (draft, review in progress)" if decided else "Verdict"
+        who = f" with {claim.reviewer}" if claim.reviewer else ""
+        saved = f" (last saved {_when(claim.reviewed_at)})" if claim.reviewed_at else ""
+        review = f"In progress{who}{saved}"
+    else:
+        # Unreviewed: a verdict left from an earlier pass is a draft, and whoever picked it did not review it.
+        heading = "Verdict (draft, not reviewed)" if decided else "Verdict"
+        review = "Not yet reviewed"
+    return ClaimStatus(
+        verdict_heading=heading,
+        verdict=claim.verdict_label,
+        draft=True,
+        off_scale=off_scale,
+        rating_heading="Rating (draft)",
+        rating=rating,
+        review_heading="Review",
+        review=review,
+    )
+
+
+def _claim_markdown(n: int, claim: ReportClaim, report: Report) -> list[str]:
     out = [f"### {n}\\. {_md_inline(claim.statement)}", ""]
-    out.append(f"- **Verdict:** {_md_inline(claim.verdict_label)}")
-    if claim.rating is not None:
-        out.append(f"- **Rating:** {claim.rating} of 5")
+    status = claim_status(claim, report)
+    note = f" ({OFF_SCALE_NOTE})" if status.off_scale else ""
+    out.append(f"- **{status.verdict_heading}:** {_md_inline(status.verdict)}{note}")
+    if status.rating is not None:
+        out.append(f"- **{status.rating_heading}:** {status.rating}")
     if claim.claimant:
         out.append(f"- **Claimant:** {_md_inline(claim.claimant)}")
     out.append(f"- **Type:** {_md_inline(claim.claim_type)}")
-    reviewed = " on ".join(p for p in (_md_inline(claim.reviewer), _when(claim.reviewed_at)) if p)
-    out.append(f"- **Reviewed by:** {reviewed or 'not yet reviewed'}")
+    out.append(f"- **{status.review_heading}:** {_md_inline(status.review)}")
     if claim.statement != claim.original_statement:
         out.append(f"- **Extracted as:** {_md_inline(claim.original_statement)}")
     out += ["", *_md_block(claim.quote, "> "), ">", f"> {_md_link('Quote in source', claim.source_link)}", ""]
@@ -157,7 +233,7 @@ def render_markdown(report: Report) -> str:
         if not article.claims:
             out += ["_No claims match this report's filters._", ""]
         for n, claim in enumerate(article.claims, 1):
-            out += _claim_markdown(n, claim)
+            out += _claim_markdown(n, claim, report)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -174,6 +250,8 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["href"] = safe_href
     env.filters["day"] = _when
+    env.filters["status"] = claim_status
+    env.globals["off_scale_note"] = OFF_SCALE_NOTE
     return env
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from app.config import Settings
 
 __all__ = [
+    "IN_PROGRESS",
     "NOT_CHECKABLE",
     "UNREVIEWED",
     "ExportFormat",
@@ -44,12 +45,15 @@ __all__ = [
     "render_json",
     "render_markdown",
     "safe_href",
+    "scale_bounds",
     "source_link",
 ]
 
 SCHEMA_VERSION = "1"
 UNREVIEWED = "Unreviewed"
 NOT_CHECKABLE = "Not checkable"
+# The summary row for claims whose review was started but not finished: their verdicts are drafts.
+IN_PROGRESS = "In progress (draft verdicts)"
 ExportFormat = Literal["md", "html", "csv", "json", "claimreview"]
 FORMATS: tuple[str, ...] = ("md", "html", "csv", "json", "claimreview")
 
@@ -110,6 +114,9 @@ class ReportClaim(BaseModel):
     status: str
     checkworthiness: float
     not_checkable: bool = False
+    verdict_on_scale: bool = Field(
+        True, description="False when the verdict is not a label of the rating scale the report was built with."
+    )
     source_link: str
 
     @property
@@ -118,6 +125,18 @@ class ReportClaim(BaseModel):
         if self.not_checkable:
             return NOT_CHECKABLE
         return self.verdict or UNREVIEWED
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the review is finished (status 'reviewed'): any other verdict is a draft."""
+        return self.status == "reviewed"
+
+    @property
+    def summary_label(self) -> str:
+        """The summary row the claim counts under: its verdict once reviewed, else how far its review got."""
+        if self.is_final:
+            return self.verdict_label
+        return IN_PROGRESS if self.status == "in_progress" else UNREVIEWED
 
 
 class ReportArticle(BaseModel):
@@ -141,7 +160,13 @@ class Report(BaseModel):
     generated_at: datetime
     publisher: str
     options: ReportOptions = Field(default_factory=ReportOptions)
-    summary: dict[str, int] = Field(default_factory=dict, description="Verdict label -> number of claims.")
+    # Defaults are the 1-5 scale reports assumed before the bounds were recorded, so older JSON reads the same.
+    best_rating: int | None = Field(5, description="The highest numeric rating of the scale (None: no numbers).")
+    worst_rating: int | None = Field(1, description="The lowest numeric rating of the scale (None: no numbers).")
+    summary: dict[str, int] = Field(
+        default_factory=dict,
+        description=f"Verdict label -> number of reviewed claims; {IN_PROGRESS!r} and {UNREVIEWED!r} count the rest.",
+    )
     articles: list[ReportArticle] = Field(default_factory=list)
 
     @property
@@ -199,6 +224,12 @@ def source_link(source: str, quote_text: str, start: int, end: int) -> str:
     return f"{source}#char={start},{end}"
 
 
+def scale_bounds(rating_scale: dict[str, int | None]) -> tuple[int | None, int | None]:
+    """The (best, worst) rating of a scale: its highest and lowest number, (None, None) when it has none."""
+    numbers = [n for n in rating_scale.values() if n is not None]
+    return (max(numbers), min(numbers)) if numbers else (None, None)
+
+
 def _report_claim(claim: Claim, review: Review, article: Article, scale: dict[str, int | None]) -> ReportClaim:
     verdict = review.verdict or None
     rating = scale.get(verdict) if verdict else None
@@ -226,6 +257,8 @@ def _report_claim(claim: Claim, review: Review, article: Article, scale: dict[st
         status=review.status,
         checkworthiness=claim.checkworthiness,
         not_checkable=review.not_checkable,
+        # A label saved before the scale changed keeps no rating; renderers say so instead of hiding it.
+        verdict_on_scale=verdict is None or verdict in scale,
         source_link=source_link(article.source, claim.quote, claim.start, claim.end),
     )
 
@@ -254,10 +287,13 @@ def _summary(articles: Sequence[ReportArticle], scale: Iterable[str]) -> dict[st
     counts: dict[str, int] = {}
     for article in articles:
         for claim in article.claims:
-            counts[claim.verdict_label] = counts.get(claim.verdict_label, 0) + 1
-    # Scale order first (how the newsroom reads its own scale), then anything else alphabetically.
-    order = [label for label in scale if label in counts]
-    order += sorted(label for label in counts if label not in order)
+            counts[claim.summary_label] = counts.get(claim.summary_label, 0) + 1
+    # Scale order first (how the newsroom reads its own scale), then other verdicts alphabetically, then the
+    # claims without a final verdict: a draft is never counted as the verdict it may still lose.
+    last = (IN_PROGRESS, UNREVIEWED)
+    order = [label for label in scale if label in counts and label not in last]
+    order += sorted(label for label in counts if label not in order and label not in last)
+    order += [label for label in last if label in counts]
     return {label: counts[label] for label in order}
 
 
@@ -303,7 +339,14 @@ def assemble_report(
             )
         )
     articles.sort(key=lambda a: (a.title.casefold(), a.id))
-    full = Report(generated_at=now or utcnow(), publisher=publisher_name, articles=articles)
+    best, worst = scale_bounds(rating_scale)
+    full = Report(
+        generated_at=now or utcnow(),
+        publisher=publisher_name,
+        best_rating=best,
+        worst_rating=worst,
+        articles=articles,
+    )
     return filter_report(full, options, rating_scale)
 
 

@@ -6,6 +6,7 @@ and read the diff before committing.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -23,7 +24,7 @@ from app.claimreview import claimant_type
 from app.config import Settings
 from app.errors import ExportError
 from app.models import CitedEvidence, Claim, Provenance, Review, claim_id_for
-from app.report_formats import CSV_COLUMNS, md_escape
+from app.report_formats import CSV_COLUMNS, md_escape, rating_text
 from app.reports import (
     Report,
     ReportOptions,
@@ -39,6 +40,7 @@ from app.reports import (
     safe_href,
     source_link,
 )
+from app.store import ReviewStore
 from retrieval.models import Article, content_id
 
 TESTS = Path(__file__).resolve().parent
@@ -650,3 +652,245 @@ def test_claimreview_refuses_without_a_publisher(name: str, url: str, message: s
 )
 def test_claimant_type(claimant: str, expected: str | None) -> None:
     assert claimant_type(claimant) == expected
+
+
+# -- drafts, rating scales and stale verdicts, on a real review store ----------------------------------------
+
+# The audit's scale: three numbers, so True is "3 of 3", and no "Misleading".
+SHORT_SCALE = {"True": 3, "Mostly true": 2, "False": 1, "Unverifiable": None}
+
+
+def _stored_report(
+    db: Path,
+    reviews: dict[str, dict[str, object]],
+    *,
+    scale: dict[str, int | None] = SCALE,
+    export_scale: dict[str, int | None] | None = None,
+    only_reviewed: bool = False,
+) -> tuple[Report, dict[str, str]]:
+    """Save reviews of seed claims (quote -> review fields, "by" = reviewer) in a real ReviewStore, then build
+    the report, with the store reopened on `export_scale` when given (the scale changed after reviewing)."""
+    article, pairs = review_set()[0]
+    claims = {c.quote: c for c, _ in pairs}
+    with ReviewStore(db, rating_scale=scale) as store:
+        store.upsert_article(article)
+        store.save_claims(article.id, list(claims.values()))
+        for quote, fields in reviews.items():
+            changes = dict(fields)
+            actor = str(changes.pop("by", "Ana Ruiz"))
+            review = Review.model_validate({"claim_id": claims[quote].id, **changes})
+            store.save_review(review, actor=actor)
+    with ReviewStore(db, rating_scale=export_scale or scale) as store:
+        report = build_report(store, ReportOptions(only_reviewed=only_reviewed), publisher_name=PUBLISHER, now=NOW)
+    return report, {quote: c.id for quote, c in claims.items()}
+
+
+OPPOSE = "We firmly oppose unilateral sanctions"
+BONDS = "The Biden administration also barred US banks from buying Russian government bonds"
+EXPELLED = "Russia expelled 10 US diplomats in response"
+WASHINGTON = "Washington imposed sanctions on both Russia and China this month"
+
+
+def _claim_block(md: str, statement_start: str) -> str:
+    """The Markdown of the one claim whose heading starts with `statement_start`."""
+    blocks = [b for b in md.split("\n### ") if b.split("\\. ", 1)[-1].startswith(statement_start)]
+    assert len(blocks) == 1, statement_start
+    return blocks[0].split("\n## ", 1)[0]
+
+
+def test_markdown_marks_draft_verdicts_and_counts_them_apart(tmp_path: Path) -> None:
+    report, ids = _stored_report(
+        tmp_path / "reviews.sqlite3",
+        {
+            OPPOSE: {"status": "reviewed", "verdict": "True"},
+            EXPELLED: {"status": "in_progress", "verdict": "Mostly false", "notes": "draft", "by": "eve"},
+            # A verdict picked, then the claim set back to unreviewed: still not a verdict.
+            BONDS: {"status": "unreviewed", "verdict": "True", "by": "dan"},
+        },
+    )
+    draft = next(c for _, c in report.claims() if c.claim_id == ids[EXPELLED])
+    saved = draft.reviewed_at.date().isoformat() if draft.reviewed_at else ""
+    assert saved
+    # Drafts are not counted as the verdict they may still lose; the verdict rows count reviewed claims only.
+    assert report.summary == {"True": 1, "In progress (draft verdicts)": 1, "Unreviewed": 2}
+
+    md = render_markdown(report)
+    assert "| In progress (draft verdicts) | 1 |\n| Unreviewed | 2 |\n| **Total** | 4 |" in md
+    assert "| Mostly false |" not in md
+    in_progress = _claim_block(md, "Russia expelled")
+    assert "- **Verdict (draft, review in progress):** Mostly false\n" in in_progress
+    assert "- **Rating (draft):** 2 of 5\n" in in_progress
+    assert f"- **Review:** In progress with eve (last saved {saved})\n" in in_progress
+    assert "Reviewed by" not in in_progress
+    set_back = _claim_block(md, "The Biden administration barred")
+    assert "- **Verdict (draft, not reviewed):** True\n" in set_back
+    assert "- **Review:** Not yet reviewed\n" in set_back
+    assert "dan" not in set_back and "Reviewed by" not in set_back
+    untouched = _claim_block(md, "Washington imposed")
+    assert "- **Verdict:** Unreviewed\n" in untouched and "- **Review:** Not yet reviewed\n" in untouched
+    final = _claim_block(md, "China's Foreign Ministry")
+    assert "- **Verdict:** True\n" in final and "- **Rating:** 5 of 5\n" in final
+    assert "- **Reviewed by:** Ana Ruiz on " in final
+
+    # CSV keeps the raw status; ClaimReview still refuses anything short of reviewed.
+    statuses = {r["claim_id"]: r["status"] for r in _rows(render_csv(report))}
+    assert statuses[ids[EXPELLED]] == "in_progress" and statuses[ids[BONDS]] == "unreviewed"
+    with pytest.raises(ExportError) as err:
+        render_claimreview(report, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL)
+    assert f"claim {ids[EXPELLED]}: not reviewed yet (status in_progress)" in str(err.value)
+    assert f"claim {ids[BONDS]}: not reviewed yet (status unreviewed)" in str(err.value)
+
+
+def test_html_summary_counts_draft_verdicts_apart(tmp_path: Path) -> None:
+    report, _ = _stored_report(
+        tmp_path / "reviews.sqlite3",
+        {
+            OPPOSE: {"status": "reviewed", "verdict": "Mostly false"},
+            EXPELLED: {"status": "in_progress", "verdict": "Mostly false", "by": "eve"},
+        },
+    )
+    html = render_html(report)
+    assert '<tr><td>Mostly false</td><td class="n">1</td></tr>' in html
+    assert '<tr><td>In progress (draft verdicts)</td><td class="n">1</td></tr>' in html
+
+
+def test_ratings_use_the_configured_scale_bounds(tmp_path: Path) -> None:
+    report, _ = _stored_report(
+        tmp_path / "reviews.sqlite3",
+        {OPPOSE: {"status": "reviewed", "verdict": "True"}, EXPELLED: {"status": "reviewed", "verdict": "False"}},
+        scale=SHORT_SCALE,
+        only_reviewed=True,
+    )
+    assert (report.best_rating, report.worst_rating) == (3, 1)
+    items = json.loads(render_claimreview(report, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL))
+    # The shared schema pins the default 1-5 scale; here only the bounds differ.
+    schema = copy.deepcopy(SCHEMA)
+    schema["$defs"]["Rating"]["properties"].update(bestRating={"const": 3}, worstRating={"const": 1})
+    jsonschema.validate(items, schema)
+    ratings = {i["reviewRating"]["alternateName"]: i["reviewRating"] for i in items}
+    assert ratings["True"] == {
+        "@type": "Rating",
+        "alternateName": "True",
+        "ratingValue": 3,
+        "bestRating": 3,
+        "worstRating": 1,
+    }
+    assert ratings["False"]["ratingValue"] == 1
+    md = render_markdown(report)
+    assert "- **Rating:** 3 of 3\n" in md and "- **Rating:** 1 of 3\n" in md
+    assert "of 5" not in md
+
+
+@pytest.mark.parametrize(
+    ("rating", "best", "worst", "expected"),
+    [(4, 5, 1, "4 of 5"), (3, 3, 1, "3 of 3"), (3, 4, 2, "3 on a scale from 2 to 4")],
+)
+def test_rating_text_reads_against_the_scale(rating: int, best: int, worst: int, expected: str) -> None:
+    assert rating_text(rating, best, worst) == expected
+
+
+def test_claimreview_refuses_a_scale_with_a_single_number() -> None:
+    article, pairs = review_set()[0]
+    report = assemble_report(
+        [(article, pairs[:1])],
+        ReportOptions(),
+        rating_scale={"True": 5, "Unverifiable": None},
+        publisher_name=PUBLISHER,
+    )
+    with pytest.raises(ExportError, match=r"highest and lowest numbers are 5 and 5.*CLAIMDESK_RATING_SCALE"):
+        render_claimreview(report, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL)
+
+
+def test_verdict_no_longer_on_the_scale_is_flagged_and_refused_by_claimreview(tmp_path: Path) -> None:
+    # Reviewed as "Misleading" under the default scale; the newsroom then dropped that label.
+    report, ids = _stored_report(
+        tmp_path / "reviews.sqlite3",
+        {OPPOSE: {"status": "reviewed", "verdict": "True"}, EXPELLED: {"status": "reviewed", "verdict": "Misleading"}},
+        export_scale=SHORT_SCALE,
+        only_reviewed=True,
+    )
+    stale = next(c for _, c in report.claims() if c.claim_id == ids[EXPELLED])
+    assert (stale.verdict, stale.rating, stale.verdict_on_scale) == ("Misleading", None, False)
+    with pytest.raises(ExportError) as err:
+        render_claimreview(report, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL)
+    message = str(err.value)
+    assert "refused: 1 claim cannot be published" in message
+    assert f"claim {ids[EXPELLED]}: verdict 'Misleading' is not on the current rating scale" in message
+    md = render_markdown(report)
+    assert "- **Verdict:** Misleading (not on the current rating scale)\n" in md
+    assert "- **Verdict:** True\n" in md  # a label still on the scale is not flagged
+
+
+def test_json_written_before_the_scale_bounds_reads_as_one_to_five() -> None:
+    data = json.loads(render_json(make_report()))
+    del data["best_rating"], data["worst_rating"]
+    for article in data["articles"]:
+        for claim in article["claims"]:
+            del claim["verdict_on_scale"]
+    report = read_json(json.dumps(data))
+    assert (report.best_rating, report.worst_rating) == (5, 1)
+    assert render_markdown(report) == render_markdown(make_report())
+
+
+def test_html_marks_draft_verdicts_and_stale_labels(tmp_path: Path) -> None:
+    report, ids = _stored_report(
+        tmp_path / "reviews.sqlite3",
+        {
+            OPPOSE: {"status": "reviewed", "verdict": "True"},
+            EXPELLED: {"status": "in_progress", "verdict": "Mostly false", "by": "eve"},
+            BONDS: {"status": "unreviewed", "verdict": "Half true", "by": "dan"},
+            WASHINGTON: {"status": "reviewed", "verdict": "Misleading"},
+        },
+        export_scale={**SHORT_SCALE, "Mostly false": 2, "Half true": 2},
+    )
+    draft = next(c for _, c in report.claims() if c.claim_id == ids[EXPELLED])
+    saved = draft.reviewed_at.date().isoformat() if draft.reviewed_at else ""
+    html = render_html(report)
+    assert_inert(html)
+
+    def block(claim_id: str) -> str:
+        return html.split(f'id="claim-{claim_id}"', 1)[1].split("</article>", 1)[0]
+
+    in_progress = block(ids[EXPELLED])
+    assert (
+        '<span class="draft-label">Verdict (draft, review in progress):</span> '
+        '<span class="verdict draft">Mostly false</span>'
+    ) in in_progress
+    assert '<span class="claim-meta">rating (draft) 2 of 3</span>' in in_progress
+    assert f"<dt>Review</dt><dd>In progress with eve (last saved {saved})</dd>" in in_progress
+    assert "Reviewed by" not in in_progress
+    set_back = block(ids[BONDS])
+    assert 'Verdict (draft, not reviewed):</span> <span class="verdict draft">Half true</span>' in set_back
+    assert "<dt>Review</dt><dd>Not yet reviewed</dd>" in set_back and "dan" not in set_back
+    final = block(ids[OPPOSE])
+    assert '<p><span class="verdict">True</span>' in final and "rating 3 of 3" in final
+    assert "<dt>Reviewed by</dt><dd>Ana Ruiz on " in final
+    stale = block(ids[WASHINGTON])
+    assert '<span class="verdict">Misleading</span> <span class="claim-meta">(not on the current rating scale)' in stale
+    assert '<tr><td>In progress (draft verdicts)</td><td class="n">1</td></tr>' in html
+
+
+def test_html_shows_local_quote_and_evidence_paths_as_text() -> None:
+    text = "The harbor budget was 412 million dollars. Unemployment fell to 4 percent."
+    article = Article(
+        id=content_id(text),
+        title="Harbor budget",
+        source="articles/<b>harbor</b>.txt",
+        text=text,
+        ingested_at=_at(1),
+    )
+    claim = _claim(article, "Unemployment fell to 4 percent.", "Unemployment fell to 4 percent.")
+    review = _review(claim, verdict="True", evidence=[_evidence(article, "The harbor budget was 412 million dollars.")])
+    report = assemble_report(
+        [(article, [(claim, review)])], ReportOptions(), rating_scale=SCALE, publisher_name=PUBLISHER, now=NOW
+    )
+    html = render_html(report)
+    markup = assert_inert(html)
+    assert not [v for _, name, v in markup.attrs if name == "href"]  # a relative path is never a link
+    where = f"articles/&lt;b&gt;harbor&lt;/b&gt;.txt#char={claim.start},{claim.end}"
+    assert f'Quote in source (<span class="nolink">{where}</span>)' in html
+    assert 'Harbor budget (<span class="nolink">articles/&lt;b&gt;harbor&lt;/b&gt;.txt</span>)' in html
+    assert 'Source: <span class="nolink">articles/&lt;b&gt;harbor&lt;/b&gt;.txt</span>' in html  # named once
+    # Markdown says the same.
+    md = render_markdown(report)
+    assert f"Quote in source (articles/&lt;b&gt;harbor&lt;/b&gt;.txt#char={claim.start},{claim.end})" in md
