@@ -148,6 +148,7 @@ _NOT_PERSON = frozenset(
     "Ministry Union States Kingdom Nations Council Bank Party Department Government Agency Office Committee "
     "Organization Organisation Association Commission University Institute Company Corporation Group Court House "
     "Senate Congress Parliament Republic Federation Fund Reserve Street Times News Post Journal Press Service "
+    "Authority Port City County Police Army Navy Hospital School Board "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August "
     "September October November December".split()
 )
@@ -161,8 +162,12 @@ def person_names(text: str) -> list[str]:
     for m in _NAME_RUN.finditer(text):
         words = m.group(0).split()
         at_start = m.start() == 0 or text[: m.start()].rstrip().endswith((".", '"', "“"))
-        if at_start and len(words) >= 3:
+        if words[0] in _NOT_SUBJECT:
+            words = words[1:]  # "In Yarrow", "After Raj Patel ...": a capitalised function word is not a name
+        elif at_start and len(words) >= 3:
             words = words[1:]  # a sentence's first word is capitalised anyway ("Mayor Linda Ortiz")
+        if any(_REPORTING_WORD.fullmatch(w) for w in words):
+            continue  # a title-case headline's verb ("Port Authority Says Exports Doubled")
         if len(words) >= 2 and not _NOT_PERSON & set(words):
             names.append(re.sub(r"['’]s$", "", " ".join(words)))  # "Vladimir Putin's call" names Vladimir Putin
     return names
@@ -179,6 +184,8 @@ _REPORTING = (
 # A quotation mark, "according to", or a reporting verb (whole words: "States" is not "stated").
 _ATTRIBUTION = re.compile(rf"[\"“”]|\baccording to\b|\b(?:{''.join(_REPORTING)})\b", re.IGNORECASE)
 
+
+_REPORTING_WORD = re.compile(rf"(?:{''.join(_REPORTING)})", re.IGNORECASE)
 
 _OPENING_SPEAKER = re.compile(
     r"(?P<subject>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})"  # capitalised words opening the sentence

@@ -15,6 +15,7 @@ from app.references import (
     opening_speaker,
     person_names,
     pronoun_subject,
+    rule_claimant,
     time_reference,
     unresolved_reference,
     vague_reference,
@@ -200,3 +201,14 @@ def test_a_claim_type_the_sentence_contradicts_is_corrected() -> None:
     # a "statistic" without any number falls back to the keyword guess
     assert checked_claim_type("statistic", "Wang told reporters that China remains committed.") == "quotation"
     assert checked_claim_type("statistic", "Russia expelled 10 US diplomats.") == "statistic"
+
+
+def test_place_phrases_and_headline_verbs_are_not_claimants() -> None:
+    # the scorer's own claimant rule published "In Yarrow" and "Authority Says Exports" as ClaimReview authors
+    assert person_names("In Yarrow the mayor said 40 homes flooded.") == []
+    assert person_names("Port Authority Says Exports Doubled") == []
+    assert rule_claimant("In Yarrow, officials said 40 homes flooded.", "In Yarrow, officials said ...") is None
+    assert rule_claimant("Port Authority Says Exports Doubled", "Port Authority Says Exports Doubled\n...") is None
+    # names still found, with or without a title before them
+    assert person_names("The budget was approved, said Mayor Linda Ortiz.") == ["Mayor Linda Ortiz"]
+    assert person_names("After Raj Patel left, the plan stalled.") == ["Raj Patel"]
