@@ -29,11 +29,13 @@ class ExtractionError(WorkbenchError):
         attempts: int = 0,
         last_output: str | None = None,
         kept: list[object] | None = None,
+        run: object | None = None,
     ) -> None:
         super().__init__(message)
         self.attempts = attempts
         self.last_output = last_output
         self.kept = kept or []
+        self.run = run  # the ExtractionRun that failed (its failures and last output), to be recorded
 
 
 class ModelError(WorkbenchError):

@@ -385,6 +385,7 @@ def raise_if_all_failed(run: ExtractionRun, calls: int, gave_up: int, attempts: 
             attempts=attempts,
             last_output=run.last_raw_output,
             kept=list(kept),
+            run=run,
         )
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from app.config import Settings
 from app.errors import ConflictError, ExtractionError, RetrievalError, StoreError, WorkbenchError
 from app.highlight import Highlight, article_html, claim_highlights, highlight_html, paragraph_bounds
-from app.models import Article, CitedEvidence, Claim, Evidence, HistoryEvent, Review, utcnow
+from app.models import Article, CitedEvidence, Claim, Evidence, ExtractionRun, HistoryEvent, Review, utcnow
 
 if TYPE_CHECKING:
     from app.corpus import Corpus, IngestReport, SourceOutcome
@@ -242,8 +242,10 @@ class Workbench:
         except ExtractionError as exc:
             # Nothing lost: claims validated before the model gave up still reach the reviewer.
             kept = [c for c in exc.kept if isinstance(c, Claim)]
+            run = exc.run if isinstance(exc.run, ExtractionRun) else None
+            if kept or run is not None:
+                self.store.save_claims(article_id, kept, run=run)  # the failed run is recorded too
             if kept:
-                self.store.save_claims(article_id, kept)
                 raise ExtractionError(
                     f"{exc} {len(kept)} claim(s) validated before it gave up were saved.",
                     attempts=exc.attempts,

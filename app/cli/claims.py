@@ -126,8 +126,11 @@ def extract(
                     result = extractor.extract(article, progress=step)
                 except ExtractionError as exc:
                     # Keep what was validated before the model gave up; the reviewer still gets those.
+                    from app.models import ExtractionRun
+
                     kept = [c for c in exc.kept if hasattr(c, "quote")]
-                    saved = store.save_claims(article.id, kept)  # type: ignore[arg-type]
+                    run = exc.run if isinstance(exc.run, ExtractionRun) else None  # recorded, failures and all
+                    saved = store.save_claims(article.id, kept, run=run)  # type: ignore[arg-type]
                     failed.append(f"{article.id}: {exc}")
                     rows.append(
                         {"article_id": article.id, "title": article.title, "error": str(exc), "attempts": exc.attempts,
