@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.errors import ExtractionError
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
-from app.references import rule_claimant, time_reference, unresolved_reference
+from app.references import dated, rule_claimant, time_reference, unresolved_reference
 from prompts import Prompt, load_prompt
 from retrieval.models import Article
 
@@ -134,6 +134,24 @@ def guess_claim_type(sentence: str) -> ClaimType:
     return "other"
 
 
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _figure(text: str) -> str:
+    """A figure in one spelling: thousands commas dropped ("4,100" = "4100"), a decimal comma as a point ("4,2" =
+    "4.2"), trailing decimal zeros and leading zeros dropped ("4.20" = "4.2", "07" = "7")."""
+    value = re.sub(r",(?=\d{3}(?!\d))", "", text).replace(",", ".")
+    if "." in value:
+        value = value.rstrip("0").rstrip(".")
+    return value.lstrip("0") or "0"
+
+
+def invented_figures(statement: str, article_text: str) -> list[str]:
+    """Figures of `statement` that occur nowhere in the article, compared in one spelling (see _figure)."""
+    present = {_figure(m.group(0)) for m in _FIGURE.finditer(article_text)}
+    return [m.group(0) for m in _FIGURE.finditer(statement) if _figure(m.group(0)) not in present]
+
+
 def make_claim(
     article: Article,
     start: int,
@@ -147,8 +165,15 @@ def make_claim(
     time_reference: str | None = None,
     needs_context: bool = False,
 ) -> Claim:
-    """Build a claim over `article.text[start:end]`, validated against the article text (grounding)."""
+    """Build a claim over `article.text[start:end]`, validated against the article text (grounding).
+
+    A statement giving a figure the article does not contain anywhere was invented by the model: the quote stands
+    in for it (the reviewer can still rewrite it), so no made-up number reaches a report."""
     quote = article.text[start:end]
+    # The dates the rules add ("last Thursday (2021-04-22)") come from the publication date, not the text.
+    published = article.published.date() if article.published else None
+    if invented_figures(statement, dated(article.text, published)):
+        statement = quote
     data = {
         "id": claim_id_for(article.id, start, end),
         "article_id": article.id,

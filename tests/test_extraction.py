@@ -16,10 +16,17 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from app.config import Settings
 from app.errors import ConfigurationError, ExtractionError
-from app.extraction import ScorerOnlyExtractor, build_extractor, guess_claim_type, picked_sentences
+from app.extraction import (
+    ScorerOnlyExtractor,
+    build_extractor,
+    guess_claim_type,
+    invented_figures,
+    make_claim,
+    picked_sentences,
+)
 from app.extraction_cascade import CascadeExtractor, rewrite_schema
 from app.extraction_windows import WholeArticleExtractor, article_windows
-from app.models import Claim, claim_id_for
+from app.models import Claim, Provenance, claim_id_for
 from app.references import attributed, vague_reference
 from prompts import load_prompt
 from retrieval.models import Article, content_id
@@ -630,3 +637,36 @@ def test_resolving_a_pronoun_from_the_head_is_faithful() -> None:
     check_faithful("Wang Wenbin said China and Russia will back each other.", sentence, head + sentence)
     with pytest.raises(ValueError, match="restate"):
         check_faithful("Wang Wenbin spoke on Monday.", sentence, head + sentence)
+
+
+def test_a_statement_with_a_figure_the_article_lacks_falls_back_to_the_quote(settings: Settings) -> None:
+    sentence = "The council approved a budget of 4.2 million dollars on Monday."
+    item = {"claim_type": "statistic", "claimant": None, "time_reference": None, "checkworthiness": 0.6}
+    article, result = one_window(settings, f"Head\n\n{sentence} Turnout was 61 percent.", [
+        {**item, "quote": sentence, "statement": "The council promised to raise the budget by 42 million dollars."},
+        {**item, "quote": "Turnout was 61 percent.", "statement": "Turnout at the 2,100-seat hall was 61 percent."},
+        {**item, "quote": sentence, "statement": "The council approved a budget of 4,2 million dollars."},
+    ])  # fmt: skip
+    by_quote = {c.quote: c.statement for c in result.claims}
+    assert by_quote["Turnout was 61 percent."] == "Turnout was 61 percent."  # "2,100" is nowhere in the article
+    assert by_quote[sentence] == sentence  # 42 million was invented
+    assert invented_figures("approved a budget of 4.2 million dollars", article.text) == []
+    assert invented_figures("approved 4,2 or 4.20 million, not 42", article.text) == ["42"]
+
+
+def test_a_date_the_rules_add_is_not_an_invented_figure() -> None:
+    from datetime import UTC, datetime
+
+    text = "Head\n\nWang told reporters last Thursday that talks went well."
+    article = make_article(text).model_copy(update={"published": datetime(2021, 4, 26, tzinfo=UTC)})
+    statement = "Wang told reporters last Thursday (2021-04-22) that talks went well."
+    start = text.index("Wang")
+    claim = make_claim(
+        article,
+        start,
+        len(text),
+        statement=statement,
+        checkworthiness=0.5,
+        provenance=Provenance(extractor="cascade", model="m"),
+    )
+    assert claim.statement == statement
