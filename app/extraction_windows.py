@@ -28,7 +28,7 @@ from app.extraction import (
     salvage_items,
     schema_of,
 )
-from app.grounding import locate_quote
+from app.grounding import quote_spans
 from app.models import Claim, ClaimType, ExtractionRun, same_statement, utcnow
 from prompts import load_prompt
 from retrieval.models import Article
@@ -213,7 +213,7 @@ class WholeArticleExtractor:
         """Where the quote is: the occurrence whose surroundings share most words with the statement (a quote can
         occur twice, "Unemployment fell to 4 percent." once for 1998 and once for 2023), skipping one that an
         unrelated claim of this run already holds; on a tie, inside this window, then nearest to it."""
-        spans = occurrences(text, quote)
+        spans = quote_spans(text, quote)
         if not spans:
             return None
         if len(spans) > 1 and taken:
@@ -269,16 +269,3 @@ def _numbers(text: str) -> list[str]:
 def _content_words(text: str) -> set[str]:
     """Lower-cased words of three or more letters, and numbers, for comparing a statement with a quote's context."""
     return {w for w in re.findall(r"\w+", text.lower()) if len(w) >= 3 or w.isdigit()}
-
-
-def occurrences(text: str, quote: str) -> list[tuple[int, int]]:
-    """Every place `quote` is found in `text` (exactly or after normalising), in order."""
-    found: list[tuple[int, int]] = []
-    pos = 0
-    while pos < len(text):
-        span = locate_quote(text[pos:], quote)
-        if span is None:
-            break
-        found.append((pos + span[0], pos + span[1]))
-        pos += span[0] + 1
-    return found

@@ -86,17 +86,37 @@ def _locate(
     if starts:
         start = _pick(starts, near)
         return start, start + len(quote)
-    norm_quote, _ = normalize_with_offsets(quote)
-    norm_quote = norm_quote.strip()
-    if not norm_quote:
+    spans = _normalised_spans(article_text, quote, folded or normalize_with_offsets(article_text))
+    if not spans:
         return None
-    norm_text, offsets = folded or normalize_with_offsets(article_text)
-    norm_starts = _all_matches(norm_text, norm_quote)
-    if not norm_starts:
-        return None
-    spans = [(offsets[s], offsets[s + len(norm_quote) - 1] + 1) for s in norm_starts]
     start = _pick([s for s, _ in spans], near)
     return next(span for span in spans if span[0] == start)
+
+
+def _normalised_spans(article_text: str, quote: str, folded: tuple[str, list[int]]) -> list[tuple[int, int]]:
+    norm_quote = normalize_with_offsets(quote)[0].strip()
+    if not norm_quote:
+        return []
+    norm_text, offsets = folded
+    return [(offsets[s], offsets[s + len(norm_quote) - 1] + 1) for s in _all_matches(norm_text, norm_quote)]
+
+
+def quote_spans(article_text: str, quote: str) -> list[tuple[int, int]]:
+    """Every span where `quote` occurs in `article_text`, exactly or after normalising, in text order (a quote
+    wrapped in quotation marks the article lacks is looked up without them when it is not found as given)."""
+    stripped = quote.strip()
+    if not stripped:
+        return []
+    folded = normalize_with_offsets(article_text)
+    for candidate in dict.fromkeys((stripped, stripped.strip(_WRAPPING))):
+        if not candidate:
+            continue
+        spans = {s: (s, s + len(candidate)) for s in _all_matches(article_text, candidate)}
+        for span in _normalised_spans(article_text, candidate, folded):
+            spans.setdefault(span[0], span)
+        if spans:
+            return [spans[s] for s in sorted(spans)]
+    return []
 
 
 def locate_quote(article_text: str, quote: str, *, near: int | None = None) -> tuple[int, int] | None:
