@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
@@ -52,7 +53,7 @@ def seed(claim: Claim, review: Review) -> None:
 
 def form_values(claim: Claim) -> dict[str, Any]:
     """What the claim's form says now (the cited passages as chunk ids)."""
-    prefix, suffix = key("cite-", claim.id).split(claim.id)[0], f"-{claim.id}"
+    prefix, suffix = "rv-cite-", f"-{claim.id}"  # key(f"cite-{chunk_id}", claim.id), read back
     cited = sorted(
         k[len(prefix) : -len(suffix)]
         for k, v in ss.items()
@@ -96,13 +97,18 @@ def restore_draft(claim: Claim) -> bool:
         return False
     base, values = draft
     seed(claim, base)
-    for name in ("verdict", "nc", "notes", "stmt"):
-        ss[key(name, claim.id)] = values[name]
-    for ev in base.evidence:
-        ss[key(f"cite-{ev.chunk_id}", claim.id)] = False
-    for chunk_id in values["cited"]:
-        ss[key(f"cite-{chunk_id}", claim.id)] = True
+    fill_form(claim.id, values, untick=[ev.chunk_id for ev in base.evidence])
     return True
+
+
+def fill_form(claim_id: str, values: dict[str, Any], *, untick: Sequence[str] = ()) -> None:
+    """Put `values` (the shape form_values returns) into a claim's form; `untick` clears those Cite boxes first."""
+    for name in ("verdict", "nc", "notes", "stmt"):
+        ss[key(name, claim_id)] = values[name]
+    for chunk_id in untick:
+        ss[key(f"cite-{chunk_id}", claim_id)] = False
+    for chunk_id in values["cited"]:
+        ss[key(f"cite-{chunk_id}", claim_id)] = True
 
 
 def discard_draft(claim_id: str) -> None:
@@ -154,13 +160,7 @@ def save(claim_id: str, next_id: str | None) -> None:
         info = wb.conflict_info(exc)
         flash("warning", info.message() if info else str(exc))
         # What this reviewer tried to save stays on the page beside the other's version (see attempt_panel).
-        ss[f"attempt-{claim_id}"] = {
-            "verdict": ss.get(key("verdict", claim_id)),
-            "nc": bool(ss.get(key("nc", claim_id))),
-            "notes": ss.get(key("notes", claim_id), ""),
-            "stmt": ss.get(key("stmt", claim_id)),
-            "cited": [ev.chunk_id for ev in cited_passages(claim)],
-        }
+        ss[f"attempt-{claim_id}"] = form_values(claim)
         ss.get("_drafts", {}).pop(claim_id, None)
         seed(claim, info.current if info else wb.get_review(claim_id))
         return
@@ -184,12 +184,8 @@ def save(claim_id: str, next_id: str | None) -> None:
 def restore_attempt(claim_id: str) -> None:
     """Put the reviewer's own conflicting version back in the form (the save stays checked against the newer one)."""
     attempt = ss.pop(f"attempt-{claim_id}", None)
-    if not attempt:
-        return
-    for name in ("verdict", "nc", "notes", "stmt"):
-        ss[key(name, claim_id)] = attempt[name]
-    for chunk_id in attempt["cited"]:
-        ss[key(f"cite-{chunk_id}", claim_id)] = True
+    if attempt:
+        fill_form(claim_id, attempt)
 
 
 def attempt_panel(claim: Claim) -> None:
