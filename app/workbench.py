@@ -444,7 +444,6 @@ class Workbench:
 
     def export(self, fmt: str, options: ReportOptions | None = None) -> str:
         """A report of the review store in `fmt` (md | html | csv | json | claimreview); ExportError if impossible."""
-        from app.reports import ReportOptions, build_report, export
+        from app.reports import ReportOptions
 
-        report = build_report(self.store, options or ReportOptions(), publisher_name=self.settings.publisher_name)
-        return export(report, fmt, settings=self.settings)  # type: ignore[arg-type]
+        return self.render(self.report(options or ReportOptions()), fmt)
