@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from app.config import Settings
 from app.errors import IngestError, RetrievalError
 from retrieval.errors import EmbeddingModelMissing, RetrievalLayerError, SourceError, StoreUnavailable
+from retrieval.loaders import is_url
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -75,7 +76,7 @@ def local_source_name(source: str, workspace: Path) -> str:
     directory; the current folder in the default setup), else its absolute path. "in/a.txt", "./in/a.txt" and
     "/abs/in/a.txt" are then one source, so a changed file replaces its earlier version however it was typed,
     and the same relative path typed from another folder is not mistaken for it. URLs are kept as given."""
-    if "://" in source:
+    if is_url(source):
         return source
     path = Path(os.path.abspath(Path(source).expanduser()))  # normalised, symlinks kept as named
     try:
@@ -297,7 +298,7 @@ class Corpus:
         from retrieval.loaders import expand_sources_detailed
 
         # Local paths are read by absolute path and recorded by source_name (see local_source_name).
-        absolute = [s if "://" in s else os.path.abspath(Path(s).expanduser()) for s in sources]
+        absolute = [s if is_url(s) else os.path.abspath(Path(s).expanduser()) for s in sources]
         expansion = expand_sources_detailed(absolute)
         skipped = [
             SourceOutcome(self.source_name(s), "skipped", message=expansion.reason(s)) for s in expansion.skipped
