@@ -21,6 +21,8 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
+from app.models import Claim, Provenance, claim_id_for
+from retrieval.models import Article
 from retrieval.sentences import split_sentences
 
 GARBAGE = "Sure! Here are the claims you asked for:\n- something, not JSON"
@@ -140,3 +142,21 @@ def fake_handle(chat_model: BaseChatModel, *, strong: bool = False, model_id: st
     from app.llm import handle_from_chat_model
 
     return handle_from_chat_model(chat_model, spec="fake", model_id=model_id, strong=strong)
+
+
+def claim_at(article: Article, quote: str, **fields: Any) -> Claim:
+    """A grounded Claim on the first occurrence of `quote` in `article`, with `fields` (statement, claimant,
+    claim_type, checkworthiness, provenance, ...) over test defaults."""
+    start = article.text.index(quote)
+    data: dict[str, Any] = {
+        "id": claim_id_for(article.id, start, start + len(quote)),
+        "article_id": article.id,
+        "quote": quote,
+        "start": start,
+        "end": start + len(quote),
+        "statement": quote,
+        "checkworthiness": 0.7,
+        "provenance": Provenance(extractor="cascade", model="fake:model"),
+        **fields,
+    }
+    return Claim.model_validate(data, context={"article_text": article.text})

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from fakes import claim_at
 from typer.testing import CliRunner
 
 from app.cli import app
 from app.config import Settings
 from app.errors import ExportError
-from app.models import Claim, Provenance, Review, claim_id_for
+from app.models import Claim, Review
 from app.report_formats import read_json
 from app.store import ReviewStore
 from retrieval.models import Article, content_id
@@ -44,21 +45,7 @@ def _article() -> Article:
 
 
 def _claim(article: Article, quote: str, claimant: str | None = None) -> Claim:
-    start = article.text.index(quote)
-    return Claim.model_validate(
-        {
-            "id": claim_id_for(article.id, start, start + len(quote)),
-            "article_id": article.id,
-            "quote": quote,
-            "start": start,
-            "end": start + len(quote),
-            "statement": f"Statement: {quote}.",
-            "claimant": claimant,
-            "checkworthiness": 0.7,
-            "provenance": Provenance(extractor="cascade", model="fake:model"),
-        },
-        context={"article_text": article.text},
-    )
+    return claim_at(article, quote, statement=f"Statement: {quote}.", claimant=claimant)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fakes import claim_at
 
 from app.config import Settings
 from app.errors import ConflictError, StoreError
@@ -517,20 +518,9 @@ def test_a_later_extraction_refreshes_unreviewed_claims_and_leaves_reviewed_ones
 
 
 def _span_claim(article: Article, quote: str, statement: str, extractor: str) -> Claim:
-    start = article.text.index(quote)
-    return Claim.model_validate(
-        {
-            "id": claim_id_for(article.id, start, start + len(quote)),
-            "article_id": article.id,
-            "quote": quote,
-            "start": start,
-            "end": start + len(quote),
-            "statement": statement,
-            "claim_type": "statistic",
-            "checkworthiness": 0.8,
-            "provenance": Provenance(extractor=extractor, model="m"),  # type: ignore[arg-type]
-        },
-        context={"article_text": article.text},
+    provenance = Provenance(extractor=extractor, model="m")  # type: ignore[arg-type]
+    return claim_at(
+        article, quote, statement=statement, claim_type="statistic", checkworthiness=0.8, provenance=provenance
     )
 
 
