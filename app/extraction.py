@@ -8,11 +8,13 @@ protocols we code against, claim assembly, the type heuristic and the bounded-re
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -148,8 +150,19 @@ def _figure(text: str) -> str:
 
 def invented_figures(statement: str, article_text: str) -> list[str]:
     """Figures of `statement` that occur nowhere in the article, compared in one spelling (see _figure)."""
-    present = {_figure(m.group(0)) for m in _FIGURE.finditer(article_text)}
+    present = _figures_of(article_text)
     return [m.group(0) for m in _FIGURE.finditer(statement) if _figure(m.group(0)) not in present]
+
+
+@functools.lru_cache(maxsize=8)
+def _figures_of(text: str) -> frozenset[str]:
+    """The figures of a text in one spelling: computed once per article, not once per claim of it."""
+    return frozenset(_figure(m.group(0)) for m in _FIGURE.finditer(text))
+
+
+@functools.lru_cache(maxsize=8)
+def _dated_text(text: str, published: date | None) -> str:
+    return dated(text, published)
 
 
 def make_claim(
@@ -172,7 +185,7 @@ def make_claim(
     quote = article.text[start:end]
     # The dates the rules add ("last Thursday (2021-04-22)") come from the publication date, not the text.
     published = article.published.date() if article.published else None
-    if invented_figures(statement, dated(article.text, published)):
+    if invented_figures(statement, _dated_text(article.text, published)):
         statement = quote
     data = {
         "id": claim_id_for(article.id, start, end),

@@ -243,8 +243,17 @@ class ReviewStore:
         added = unchanged = upgraded = 0
         now = utcnow()
         with self._write() as conn:
+            # The article's stored claims, read once (not once per claim saved) and kept current below.
+            stored = {
+                claim_id: (Claim.model_validate_json(data), bool(reviewed))
+                for claim_id, data, reviewed in conn.execute(
+                    "SELECT c.id, c.data, r.claim_id IS NOT NULL FROM claims c "
+                    "LEFT JOIN reviews r ON r.claim_id = c.id WHERE c.article_id = ?",
+                    (article_id,),
+                )
+            }
             for claim in claims:
-                superseded = self._supersede_overlapping(conn, claim, actor=actor, at=now)
+                superseded = self._supersede_overlapping(conn, claim, stored, actor=actor, at=now)
                 if superseded is None:  # a scorer claim beside a model's claim on the same text: the model's stays
                     unchanged += 1
                     continue
@@ -263,11 +272,13 @@ class ReviewStore:
                 )
                 if cur.rowcount == 0:
                     if self._refresh_unreviewed_claim(conn, claim):
+                        stored[claim.id] = (claim, False)
                         upgraded += 1
                         claim_extracted(conn, claim, actor=actor, at=now)
                     else:
                         unchanged += 1
                     continue
+                stored[claim.id] = (claim, False)
                 if superseded:
                     upgraded += 1
                 else:
@@ -293,20 +304,17 @@ class ReviewStore:
         return SaveClaimsResult(added=added, unchanged=unchanged, upgraded=upgraded)
 
     @staticmethod
-    def _supersede_overlapping(conn: sqlite3.Connection, claim: Claim, *, actor: str, at: datetime) -> bool | None:
+    def _supersede_overlapping(
+        conn: sqlite3.Connection, claim: Claim, stored: dict[str, tuple[Claim, bool]], *, actor: str, at: datetime
+    ) -> bool | None:
         """Remove unreviewed claims of the same article that `claim` repeats on an overlapping span: a scorer
         triage claim on the sentence a model now quotes (whole or a clause of it), or a model's earlier claim with
         the same statement on a slightly different span. Reviewed claims always stay. True when one was removed;
-        None when `claim` itself is a scorer claim overlapping a model's claim (it is not stored)."""
-        rows = conn.execute(
-            "SELECT c.id, c.data, r.claim_id IS NOT NULL AS reviewed FROM claims c "
-            "LEFT JOIN reviews r ON r.claim_id = c.id WHERE c.article_id = ? AND c.id != ?",
-            (claim.article_id, claim.id),
-        ).fetchall()
+        None when `claim` itself is a scorer claim overlapping a model's claim (it is not stored). `stored` is the
+        article's claims by id with whether each is reviewed; removed claims leave it."""
         removed = False
-        for claim_id, data, reviewed in rows:
-            old = Claim.model_validate_json(data)
-            if not (old.start < claim.end and claim.start < old.end):
+        for claim_id, (old, reviewed) in list(stored.items()):
+            if claim_id == claim.id or not (old.start < claim.end and claim.start < old.end):
                 continue
             old_scorer = old.provenance.extractor == "scorer"
             new_scorer = claim.provenance.extractor == "scorer"
@@ -315,6 +323,7 @@ class ReviewStore:
             if reviewed or new_scorer or not (old_scorer or same_statement(old.statement, claim.statement)):
                 continue
             conn.execute("DELETE FROM claims WHERE id = ?", (claim_id,))
+            del stored[claim_id]
             append_event(
                 conn,
                 claim_id=claim_id,
