@@ -17,6 +17,7 @@ __all__ = [
     "CitedEvidence",
     "Claim",
     "ClaimType",
+    "Draft",
     "Evidence",
     "ExtractionRun",
     "HistoryEvent",
@@ -200,6 +201,27 @@ class Review(BaseModel):
     def statement_edited(self) -> bool:
         """Whether the reviewer changed the model's statement."""
         return self.edited_statement is not None
+
+
+class Draft(BaseModel):
+    """A reviewer's unsaved form for one claim, kept so a reload or a closed tab loses nothing typed.
+
+    `base` is the stored review the edits started from: saving a restored draft is still checked against anything
+    saved since. `cited` holds the ticked passages themselves (a passage found by a custom query would not be among
+    the default query's results after a reload)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claim_id: str
+    reviewer: str = ""
+    base: Review
+    verdict: str | None = None
+    not_checkable: bool = False
+    notes: str = ""
+    statement: str | None = None
+    cited: list[CitedEvidence] = Field(default_factory=list)
+    query: str = ""
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class HistoryEvent(BaseModel):

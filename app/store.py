@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.errors import ConflictError, StoreError
 from app.history import append_event, claim_extracted, read_events, record_conflict, record_review
-from app.models import Claim, ExtractionRun, HistoryEvent, Review, same_statement, utcnow
+from app.models import Claim, Draft, ExtractionRun, HistoryEvent, Review, same_statement, utcnow
 from app.store_schema import ArticleSummary, DashboardStats, SaveClaimsResult, connect, migrate
 from retrieval.models import Article
 
@@ -376,6 +376,32 @@ class ReviewStore:
         """The recorded extraction runs of an article, oldest first."""
         rows = self._read("SELECT data FROM extraction_runs WHERE article_id = ? ORDER BY id", (article_id,))
         return [ExtractionRun.model_validate_json(r["data"]) for r in rows]
+
+    # -- drafts -------------------------------------------------------------------------------------------
+
+    def save_draft(self, draft: Draft) -> None:
+        """Keep a reviewer's unsaved form for a claim (replacing their earlier draft of it). A draft of a claim that
+        no longer exists is dropped: there is nothing it could be saved to."""
+        if not draft.reviewer.strip():
+            raise StoreError("A draft is kept under a reviewer's name; enter your name first.")
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM claims WHERE id = ?", (draft.claim_id,)).fetchone() is None:
+                return
+            conn.execute(
+                "INSERT INTO drafts (claim_id, reviewer, updated_at, data) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (claim_id, reviewer) DO UPDATE SET updated_at = excluded.updated_at, data = excluded.data",
+                (draft.claim_id, draft.reviewer, _iso(draft.updated_at), draft.model_dump_json()),
+            )
+
+    def drafts(self, reviewer: str) -> list[Draft]:
+        """A reviewer's unsaved drafts, most recent first."""
+        rows = self._read("SELECT data FROM drafts WHERE reviewer = ? ORDER BY updated_at DESC", (reviewer,))
+        return [Draft.model_validate_json(r["data"]) for r in rows]
+
+    def delete_draft(self, claim_id: str, reviewer: str) -> None:
+        """Forget a reviewer's draft of a claim (saved or discarded); nothing happens when there is none."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM drafts WHERE claim_id = ? AND reviewer = ?", (claim_id, reviewer))
 
     # -- reviews ------------------------------------------------------------------------------------------
 

@@ -131,8 +131,21 @@ BEGIN
 END;
 """
 
+# Unsaved review forms, per claim and reviewer, so a reload or a closed tab loses nothing typed. Not history: a
+# draft is replaced as it changes and goes when it is saved or discarded, or with its claim.
+_V2 = """
+CREATE TABLE drafts (
+    claim_id TEXT NOT NULL REFERENCES claims(id) ON DELETE CASCADE,
+    reviewer TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (claim_id, reviewer)
+);
+CREATE INDEX drafts_reviewer ON drafts(reviewer);
+"""
+
 # Index i holds the script that moves the schema from version i to version i + 1.
-_MIGRATIONS: tuple[str, ...] = (_V1,)
+_MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from app.config import Settings
 from app.errors import ConflictError, ExtractionError, RetrievalError, StoreError, WorkbenchError
 from app.highlight import Highlight, article_html, claim_highlights, highlight_html, paragraph_bounds
-from app.models import Article, CitedEvidence, Claim, Evidence, ExtractionRun, HistoryEvent, Review, utcnow
+from app.models import Article, CitedEvidence, Claim, Draft, Evidence, ExtractionRun, HistoryEvent, Review, utcnow
 
 if TYPE_CHECKING:
     from app.corpus import Corpus, IngestReport, SourceOutcome
@@ -299,6 +299,18 @@ class Workbench:
                     found.append((earlier, old_claim, review))
         found.sort(key=lambda f: f[2].updated_at or f[0].ingested_at, reverse=True)
         return found
+
+    def keep_draft(self, draft: Draft) -> None:
+        """Keep a reviewer's unsaved form for a claim across reloads (see ReviewStore.save_draft)."""
+        self.store.save_draft(draft)
+
+    def drafts(self, reviewer: str) -> list[Draft]:
+        """A reviewer's unsaved drafts, most recent first."""
+        return self.store.drafts(reviewer)
+
+    def drop_draft(self, claim_id: str, reviewer: str) -> None:
+        """Forget a reviewer's draft of a claim."""
+        self.store.delete_draft(claim_id, reviewer)
 
     def history(self, claim_id: str) -> list[HistoryEvent]:
         """The claim's append-only history, oldest first."""

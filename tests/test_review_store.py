@@ -12,7 +12,7 @@ from fakes import claim_at
 
 from app.config import Settings
 from app.errors import ConflictError, StoreError
-from app.models import CitedEvidence, Claim, ExtractionRun, Provenance, Review, claim_id_for, utcnow
+from app.models import CitedEvidence, Claim, Draft, ExtractionRun, Provenance, Review, claim_id_for, utcnow
 from app.store import ReviewStore
 from app.store_schema import SCHEMA_VERSION
 from retrieval.models import Article, content_id
@@ -569,3 +569,61 @@ def test_a_re_run_with_a_trimmed_quote_replaces_the_unreviewed_claim(store: Revi
     other = _span_claim(article, quote, "The port authority reported the change on Monday.", "cascade")
     store.save_claims(article.id, [other])
     assert {c.id for c in store.claims(article.id)} == {trimmed.id, other.id}
+
+
+def test_a_draft_round_trips_per_reviewer_and_is_replaced_then_dropped(
+    seeded: tuple[ReviewStore, Article, list[Claim]],
+) -> None:
+    store, article, claims = seeded
+    cited = evidence("c-custom", article)
+    base = store.get_review(claims[0].id)
+    draft = Draft(
+        claim_id=claims[0].id,
+        reviewer="ann",
+        base=base,
+        verdict="False",
+        notes="typed",
+        cited=[cited],
+        query="a custom query",
+    )
+    store.save_draft(draft)
+    store.save_draft(Draft(claim_id=claims[1].id, reviewer="bob", base=store.get_review(claims[1].id), notes="b"))
+    assert store.drafts("ann") == [draft]  # the cited passage itself comes back, not only its id
+    assert [d.notes for d in store.drafts("bob")] == ["b"]
+    store.save_draft(draft.model_copy(update={"notes": "typed more", "updated_at": utcnow()}))
+    assert [d.notes for d in store.drafts("ann")] == ["typed more"]
+    store.delete_draft(claims[0].id, "ann")
+    assert store.drafts("ann") == [] and len(store.drafts("bob")) == 1
+    with pytest.raises(StoreError, match="reviewer's name"):
+        store.save_draft(Draft(claim_id=claims[0].id, reviewer=" ", base=base))
+
+
+def test_drafts_go_with_their_claims(seeded: tuple[ReviewStore, Article, list[Claim]]) -> None:
+    store, article, claims = seeded
+    store.save_draft(Draft(claim_id=claims[0].id, reviewer="ann", base=store.get_review(claims[0].id), notes="x"))
+    store.save_draft(Draft(claim_id="no-such-claim", reviewer="ann", base=Review(claim_id="no-such-claim")))
+    assert [d.claim_id for d in store.drafts("ann")] == [claims[0].id]  # nothing to save a missing claim's draft to
+    store.delete_article(article.id, actor="ann")
+    assert store.drafts("ann") == []
+
+
+def test_a_version_1_database_gains_the_drafts_table(settings: Settings) -> None:
+    from app.store_schema import _V1, _statements, connect
+
+    db = settings.db_path
+    conn = connect(db)
+    for statement in _statements(_V1):
+        conn.execute(statement)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.execute("INSERT INTO schema_version (version) VALUES (1)")
+    conn.close()
+    store = ReviewStore.open(settings)
+    assert store.db_path == db
+    article = make_article()
+    store.upsert_article(article)
+    claim = make_claims(article, 1)[0]
+    store.save_claims(article.id, [claim])
+    store.save_draft(Draft(claim_id=claim.id, reviewer="ann", base=store.get_review(claim.id), notes="kept"))
+    assert [d.notes for d in store.drafts("ann")] == ["kept"]
+    check = sqlite3.connect(db)
+    assert check.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)] == [(2,)]
