@@ -196,6 +196,15 @@ def test_ingest_extract_review_dashboard(server: str, browser: object, tmp_path:
     expect(page.get_by_label("Notes")).to_have_value("Matches the Treasury notice. Draft line.")
     expect(page.get_by_text("Unsaved changes to this claim")).to_be_visible()
 
+    # a reload is a new session: the address keeps the reviewer and the claim, the store keeps the draft
+    assert "reviewer=Ana" in page.url and "claim=" in page.url, page.url
+    page.reload()
+    _heading(page, "Review")
+    _idle(page)
+    expect(page.get_by_label("Reviewer")).to_have_value("Ana")
+    expect(page.get_by_label("Notes")).to_have_value("Matches the Treasury notice. Draft line.")
+    expect(page.get_by_text("kept under your name since")).to_be_visible()
+
     _go(page, server, "dashboard")
     metric = page.get_by_test_id("stMetric").filter(has=page.get_by_text("Reviewed", exact=True))
     expect(metric.get_by_test_id("stMetricValue")).to_have_text("1")

@@ -194,7 +194,7 @@ def test_review_needs_a_name_then_saves_and_moves_on(wb: Workbench) -> None:
     assert any("Enter your name" in e.value for e in at.error)
     assert wb.get_review(first.id).version == 0
 
-    at.text_input(key="_reviewer_widget").input("Ana").run()
+    at.text_input(key="reviewer").input("Ana").run()
     at.text_area(key=f"rv-notes-{first.id}").input("Embassy statement contradicts this.").run()
     cite = [c for c in at.checkbox if c.key and c.key.startswith("rv-cite-")]
     assert cite, "evidence passages should have Cite boxes"
@@ -207,7 +207,7 @@ def test_review_needs_a_name_then_saves_and_moves_on(wb: Workbench) -> None:
     assert len(saved.evidence) == 1
     assert any("Saved: False" in s.value for s in at.success)
     assert at.selectbox[4].value == second.id
-    assert at.text_input(key="_reviewer_widget").value == "Ana"  # remembered for the session
+    assert at.text_input(key="reviewer").value == "Ana"  # remembered for the session
     [event] = [e for e in wb.history(first.id) if e.action != "claim_extracted"][-1:]
     assert event.actor == "Ana"
 
@@ -215,7 +215,7 @@ def test_review_needs_a_name_then_saves_and_moves_on(wb: Workbench) -> None:
 def test_not_checkable_and_edited_statement(wb: Workbench) -> None:
     at = _review_page(wb)
     claim = wb.queue()[0][0]
-    at.text_input(key="_reviewer_widget").input("Ana").run()
+    at.text_input(key="reviewer").input("Ana").run()
     at.text_area(key=f"rv-stmt-{claim.id}").input("A sharper statement.").run()
     at.checkbox(key=f"rv-nc-{claim.id}").check().run()
     button(at, "Save").click().run()
@@ -227,7 +227,7 @@ def test_not_checkable_and_edited_statement(wb: Workbench) -> None:
 def test_conflict_shows_who_saved_first_and_reloads_their_version(wb: Workbench) -> None:
     at = _review_page(wb)
     claim = wb.queue()[0][0]
-    at.text_input(key="_reviewer_widget").input("Ana").run()
+    at.text_input(key="reviewer").input("Ana").run()
     # Bob saves first, behind the page's back.
     wb.store.save_review(
         Review(claim_id=claim.id, status="reviewed", verdict="True", reviewer="Bob", notes="Checked the record."),
@@ -256,7 +256,7 @@ def test_conflict_shows_who_saved_first_and_reloads_their_version(wb: Workbench)
 def test_after_a_conflict_the_losers_version_stays_on_the_page(wb: Workbench) -> None:
     at = _review_page(wb)
     claim = wb.queue()[0][0]
-    at.text_input(key="_reviewer_widget").input("Ana").run()
+    at.text_input(key="reviewer").input("Ana").run()
     at.radio[0].set_value("Mostly false").run()
     at.text_area(key=f"rv-notes-{claim.id}").input("The embassy's own notice says otherwise.").run()
     at.text_area(key=f"rv-stmt-{claim.id}").input("Russia expelled ten US diplomats in April 2021.").run()
@@ -298,7 +298,7 @@ def test_unsaved_edits_survive_moving_to_another_claim(wb: Workbench) -> None:
 def test_a_kept_draft_still_conflicts_with_a_newer_save(wb: Workbench) -> None:
     at = _review_page(wb)
     first = wb.queue()[0][0]
-    at.text_input(key="_reviewer_widget").input("Ana").run()
+    at.text_input(key="reviewer").input("Ana").run()
     at.radio[0].set_value("False")
     button(at, "Next").click().run()
     wb.store.save_review(Review(claim_id=first.id, status="reviewed", verdict="True", reviewer="Bob"), actor="Bob")
@@ -307,6 +307,104 @@ def test_a_kept_draft_still_conflicts_with_a_newer_save(wb: Workbench) -> None:
     button(at, "Save").click().run()
     assert "Bob saved this claim first" in " ".join(w.value for w in at.warning)
     assert (wb.get_review(first.id).verdict, wb.get_review(first.id).reviewer) == ("True", "Bob")
+
+
+def _reload(wb: Workbench, at: AppTest) -> AppTest:
+    """A browser reload of `at`'s page: a new session with the same address (query parameters)."""
+    again = AppTest.from_file(str(MAIN), default_timeout=60)
+    again.session_state["_workbench_override"] = wb
+    for name, value in at.query_params.items():
+        again.query_params[name] = value
+    again.switch_page("app_pages/review.py")
+    again.run()
+    assert not again.exception, again.exception
+    return again
+
+
+def test_a_reload_keeps_the_reviewer_the_claim_and_the_unsaved_draft(wb: Workbench) -> None:
+    at = _review_page(wb)
+    second = wb.queue()[1][0]
+    at.text_input(key="reviewer").input("Ana").run()
+    button(at, "Next").click().run()
+    at.text_area(key=f"rv-notes-{second.id}").input("Checked the ministry's release").run()
+    at.radio[0].set_value("Mostly false").run()
+    assert at.query_params["claim"] == second.id
+    at.query_params["reviewer"] = "Ana"  # the browser writes the bound name box into the address (browser test)
+
+    again = _reload(wb, at)
+    assert again.selectbox[4].value == second.id and again.text_input(key="reviewer").value == "Ana"
+    assert again.text_area(key=f"rv-notes-{second.id}").value == "Checked the ministry's release"
+    assert again.radio[0].value == "Mostly false"
+    assert "kept under your name since" in texts(again)
+    assert wb.get_review(second.id).version == 0  # a draft, not a save
+    button(again, "Save").click().run()
+    assert (wb.get_review(second.id).verdict, wb.get_review(second.id).notes) == (
+        "Mostly false",
+        "Checked the ministry's release",
+    )
+    assert wb.drafts("Ana") == []  # saved: the draft is gone, and a third session starts from the saved review
+    third = _reload(wb, again)
+    assert "Unsaved changes" not in texts(third)
+
+
+def test_a_draft_without_a_reviewer_name_stays_in_the_session(wb: Workbench) -> None:
+    at = _review_page(wb)
+    first = wb.queue()[0][0]
+    at.text_area(key=f"rv-notes-{first.id}").input("anonymous note").run()
+    assert "enter your name as reviewer to keep them" in texts(at)
+    again = _reload(wb, at)
+    assert again.text_area(key=f"rv-notes-{first.id}").value == ""
+
+
+def test_a_link_opens_its_claim_with_its_filters(wb: Workbench) -> None:
+    article_id = ingest_seed(wb)
+    target = wb.queue()[2][0]
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.session_state["_workbench_override"] = wb
+    at.query_params["claim"] = target.id
+    at.query_params["article"] = article_id
+    at.query_params["status"] = "unreviewed"
+    at.switch_page("app_pages/review.py")
+    at.run()
+    assert not at.exception
+    assert at.selectbox[4].value == target.id
+    assert at.selectbox(key="review_filter_article").value == article_id
+    assert at.selectbox(key="review_filter_status").value == "unreviewed"
+
+    gone = AppTest.from_file(str(MAIN), default_timeout=60)
+    gone.session_state["_workbench_override"] = wb
+    gone.query_params["claim"] = "no-such-claim"
+    gone.query_params["status"] = "bogus"
+    gone.switch_page("app_pages/review.py")
+    gone.run()
+    assert "The linked claim no longer exists" in texts(gone)
+    assert "status filter ('bogus') matches nothing here" in texts(gone)
+    assert gone.selectbox[4].value == wb.queue()[0][0].id
+
+
+def test_a_passage_cited_from_another_query_is_saved(wb: Workbench) -> None:
+    for n in range(8):  # enough sanctions news that the default query's results leave out the seabird count
+        wb.ingest_upload(
+            f"banks{n}.txt", f"Banks {n}\n\nUS banks were barred from buying Russian bonds, report {n} says.".encode()
+        )
+    wb.ingest_upload("birds.txt", b"Seabirds\n\nLighthouse keepers in Zanzibar counted 4,512 seabirds in 2021.")
+    at = _review_page(wb)
+    first = wb.queue()[0][0]
+    at.text_input(key="reviewer").input("Ana").run()
+    default_results = {c.key for c in at.checkbox if c.key and c.key.startswith("rv-cite-")}
+    at.text_input(key=f"rv-query-{first.id}").input("Zanzibar lighthouse seabirds").run()
+    boxes = [c for c in at.checkbox if c.key and c.key.startswith("rv-cite-") and c.key not in default_results]
+    assert boxes, "the custom query should bring up a passage the default query does not"
+    chosen = boxes[0].key[len("rv-cite-") : -len(f"-{first.id}")]
+    boxes[0].check().run()
+    # back to the default query: the ticked passage is not among its results, and is listed as cited
+    at.text_input(key=f"rv-query-{first.id}").input(wb.default_query(first)).run()
+    assert "Cited, not among these results** (1)" in texts(at)
+    button(at, "Next").click().run()
+    button(at, "Prev").click().run()
+    at.radio[0].set_value("False")
+    button(at, "Save").click().run()
+    assert [ev.chunk_id for ev in wb.get_review(first.id).evidence] == [chosen]
 
 
 def test_hostile_article_is_rendered_inert(wb: Workbench) -> None:
@@ -384,7 +482,7 @@ def test_edited_query_searches_again_and_history_shows_the_save(wb: Workbench) -
     marked = {m.lower() for c in cards for m in re.findall(r'<mark class="cd-term">(.*?)</mark>', c)}
     assert marked & {"beijing", "nuclear", "disarmament"}
     assert (claim.id, "Beijing nuclear disarmament") in at.session_state["_evidence"]
-    at.text_input(key="_reviewer_widget").input("Ana").run()
+    at.text_input(key="reviewer").input("Ana").run()
     at.radio[0].set_value("Half true").run()
     button(at, "Save").click().run()
     history = [html.unescape(m.value) for m in at.markdown if " UTC</b> · " in m.value]
@@ -627,8 +725,25 @@ def test_a_new_version_shows_what_was_decided_on_the_same_sentence(wb: Workbench
     assert at.radio[0].value is None  # shown, not applied
     button(at, "Start from it").click().run()
     assert at.radio[0].value == "True" and at.text_area(key=f"rv-notes-{new_claim.id}").value == "Minutes, p. 3."
-    at.text_input(key="_reviewer_widget").input("Bo").run()
+    at.text_input(key="reviewer").input("Bo").run()
     button(at, "Save").click().run()
     saved = wb.get_review(new_claim.id)
     assert (saved.verdict, saved.reviewer, saved.notes) == ("True", "Bo", "Minutes, p. 3.")
     assert "Reviewed in an earlier version" not in texts(at)  # once this version has its own review
+
+
+def test_an_article_link_opens_that_article(wb: Workbench) -> None:
+    ingest_seed(wb)
+    other = wb.ingest_upload("harbour.txt", b"Harbour news\n\nThe harbour handled 41,000 containers in May.")
+    assert other.article_id
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.session_state["_workbench_override"] = wb
+    at.query_params["article"] = other.article_id
+    at.switch_page("app_pages/article.py")
+    at.run()
+    assert not at.exception
+    assert at.selectbox[0].value == other.article_id
+    assert at.query_params["article"] == other.article_id
+    at.selectbox[0].set_value(wb.articles()[0].id if wb.articles()[0].id != other.article_id else wb.articles()[1].id)
+    at.run()
+    assert at.query_params["article"] == at.selectbox[0].value

@@ -29,8 +29,11 @@ with errors_shown():
     titles = {a.id: a for a in articles}
     labels = article_labels(articles)
     ids = list(titles)
-    current = st.session_state.get("article_id")
+    # The article shown is in the page's address (?article=ID): a reload or a link opens the same one.
+    current = st.session_state.get("article_id") or st.query_params.get("article")
     if current not in titles:
+        if st.query_params.get("article") == current and current is not None:
+            st.info("The linked article is not in the library (deleted, or replaced by a newer version).")
         current = ids[0]
     picked = st.selectbox(
         "Article",
@@ -39,6 +42,8 @@ with errors_shown():
         format_func=lambda i: f"{labels[i]}  ({titles[i].claim_count} claims)",
     )
     st.session_state["article_id"] = picked
+    if st.query_params.get("article") != picked:
+        st.query_params["article"] = picked
     summary = titles[picked]
 
     with st.container(border=True):

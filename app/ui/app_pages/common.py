@@ -68,20 +68,23 @@ def safe(text: str, *, small: bool = False) -> None:
 
 
 def reviewer_input(container: object = None) -> str:
-    """The reviewer's name, remembered for the whole session across pages."""
-    # Widget state is dropped when its page is not shown, so the name lives under a separate key.
-    if "_reviewer_widget" not in st.session_state:
-        st.session_state["_reviewer_widget"] = st.session_state.get("reviewer", "")
-
-    def remember() -> None:
-        st.session_state["reviewer"] = st.session_state["_reviewer_widget"].strip()
-
+    """The reviewer's name: kept for the whole session across pages, and in the page's address (`?reviewer=`), so a
+    reload or a bookmark keeps it (and with it the reviewer's unsaved drafts, see the Review page)."""
     target = container if container is not None else st
     target.text_input(  # type: ignore[attr-defined]
-        "Reviewer", key="_reviewer_widget", on_change=remember, placeholder="Your name (shown in history)"
+        "Reviewer",
+        key="reviewer",
+        bind="query-params",
+        persist_state="session",
+        placeholder="Your name (shown in history)",
     )
-    st.session_state["reviewer"] = st.session_state["_reviewer_widget"].strip()
-    return str(st.session_state["reviewer"])
+    return reviewer_name()
+
+
+def reviewer_name() -> str:
+    """The reviewer's name as entered (also before its box is drawn in this run: it is in the address then)."""
+    name = st.session_state.get("reviewer") or st.query_params.get("reviewer") or ""
+    return str(name).strip()
 
 
 def open_article(article_id: str) -> None:

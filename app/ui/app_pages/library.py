@@ -6,7 +6,15 @@ import streamlit as st
 
 from app.errors import WorkbenchError
 from app.highlight import escape_text
-from app.ui.app_pages.common import EMPTY_LIBRARY, errors_shown, flash, open_article, show_flash, workbench
+from app.ui.app_pages.common import (
+    EMPTY_LIBRARY,
+    errors_shown,
+    flash,
+    open_article,
+    reviewer_name,
+    show_flash,
+    workbench,
+)
 from app.workbench import UPLOAD_TYPES
 
 wb = workbench()
@@ -110,7 +118,7 @@ with errors_shown():
                 if yes.button("Yes, delete", key=f"yes-{summary.id}", type="primary"):
                     st.session_state.pop("confirm_delete", None)
                     try:
-                        wb.delete_article(summary.id, actor=st.session_state.get("reviewer") or "ui")
+                        wb.delete_article(summary.id, actor=reviewer_name() or "ui")
                         flash("success", "Article deleted.")
                     except WorkbenchError as exc:
                         flash("error", str(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,12 +10,13 @@ import streamlit as st
 
 from app.errors import ConflictError, WorkbenchError
 from app.highlight import escape_text, evidence_html
-from app.models import CLAIM_TYPES, CitedEvidence, Claim, Evidence, Review
+from app.models import CLAIM_TYPES, CitedEvidence, Claim, Draft, Evidence, Review
 from app.ui.app_pages.common import (
     EMPTY_LIBRARY,
     article_labels,
     flash,
     reviewer_input,
+    reviewer_name,
     safe,
     show_flash,
     workbench,
@@ -79,26 +81,97 @@ def stored_values(claim: Claim, review: Review) -> dict[str, Any]:
     }
 
 
+def draft_values(draft: Draft) -> dict[str, Any]:
+    """A draft in the shape form_values returns."""
+    return {
+        "verdict": draft.verdict,
+        "nc": draft.not_checkable,
+        "notes": draft.notes,
+        "stmt": draft.statement,
+        "cited": sorted(ev.chunk_id for ev in draft.cited),
+    }
+
+
+def drafts() -> dict[str, Draft]:
+    """This session's unsaved drafts by claim id, with the reviewer's drafts kept from earlier sessions (a reload,
+    a closed tab) loaded once their name is known."""
+    kept: dict[str, Draft] = ss.setdefault("_drafts", {})
+    reviewer = reviewer_name()
+    if reviewer and ss.get("_drafts_loaded_for") != reviewer:
+        ss["_drafts_loaded_for"] = reviewer
+        try:
+            for draft in wb.drafts(reviewer):
+                kept.setdefault(draft.claim_id, draft)
+        except WorkbenchError as exc:
+            flash("warning", f"Your unsaved drafts could not be loaded: {exc}")
+    return kept
+
+
+def forget_draft(claim_id: str) -> None:
+    """Drop a claim's draft from the session and from the store (saved, discarded, or back to the stored review)."""
+    draft = drafts().pop(claim_id, None)
+    if draft is not None and draft.reviewer:
+        # A leftover draft is offered again later, with Discard: nothing is lost by keeping it.
+        with contextlib.suppress(WorkbenchError):
+            wb.drop_draft(claim_id, draft.reviewer)
+
+
 def keep_draft(claim: Claim, base: Review) -> None:
-    """Remember unsaved edits of this claim for the session: moving to another claim drops its widgets' state."""
-    drafts: dict[str, tuple[Review, dict[str, Any]]] = ss.setdefault("_drafts", {})
+    """Keep unsaved edits of this claim: for the session (moving to another claim drops its widgets' state) and,
+    under the reviewer's name, in the review store, so a reload or a closed tab loses nothing typed."""
     values = form_values(claim)
-    if values != stored_values(claim, base):
-        drafts[claim.id] = (base, values)
-    else:
-        drafts.pop(claim.id, None)
+    if values == stored_values(claim, base):
+        forget_draft(claim.id)
+        return
+    reviewer = reviewer_name()
+    query = ss.get(key("query", claim.id), "")
+    old = drafts().get(claim.id)
+    if old is not None and (draft_values(old), old.query, old.reviewer, old.base) == (values, query, reviewer, base):
+        return  # nothing new since it was kept
+    draft = Draft(
+        claim_id=claim.id,
+        reviewer=reviewer,
+        base=base,
+        verdict=values["verdict"],
+        not_checkable=values["nc"],
+        notes=values["notes"],
+        statement=values["stmt"],
+        cited=[
+            ev if isinstance(ev, CitedEvidence) else CitedEvidence.from_evidence(ev) for ev in cited_passages(claim)
+        ],
+        query=query,
+    )
+    drafts()[claim.id] = draft
+    try:
+        if reviewer:
+            wb.keep_draft(draft)
+        if old is not None and old.reviewer and old.reviewer != reviewer:
+            wb.drop_draft(claim.id, old.reviewer)
+    except WorkbenchError as exc:
+        st.toast(f"Unsaved changes are kept for this session only: {exc}", icon=":material/warning:")
 
 
 def restore_draft(claim: Claim) -> bool:
-    """Load this session's unsaved edits of the claim into its form, on the version they started from (so a save
-    is still checked against anything saved since). False when there are none."""
-    draft = ss.get("_drafts", {}).get(claim.id)
-    if not draft:
+    """Load the unsaved edits of the claim into its form, on the version they started from (so a save is still
+    checked against anything saved since), with the search query and the cited passages. False when there are none."""
+    draft = drafts().get(claim.id)
+    if draft is None:
         return False
-    base, values = draft
-    seed(claim, base)
-    fill_form(claim.id, values, untick=[ev.chunk_id for ev in base.evidence])
+    seed(claim, draft.base)
+    fill_form(claim.id, draft_values(draft), untick=[ev.chunk_id for ev in draft.base.evidence])
+    if draft.query:
+        ss[key("query", claim.id)] = draft.query
+    known = seen_passages(claim.id)
+    for ev in draft.cited:
+        known.setdefault(ev.chunk_id, ev)
     return True
+
+
+def seen_passages(claim_id: str) -> dict[str, Evidence | CitedEvidence]:
+    """Every passage shown for a claim this session (any query), by chunk id: a passage cited from an earlier
+    query's results stays citable after the query changes."""
+    seen: dict[str, dict[str, Evidence | CitedEvidence]] = ss.setdefault("_passages", {})
+    return seen.setdefault(claim_id, {})
 
 
 def fill_form(claim_id: str, values: dict[str, Any], *, untick: Sequence[str] = ()) -> None:
@@ -113,7 +186,7 @@ def fill_form(claim_id: str, values: dict[str, Any], *, untick: Sequence[str] = 
 
 def discard_draft(claim_id: str) -> None:
     """Drop the unsaved edits of a claim and reload its stored review."""
-    ss.get("_drafts", {}).pop(claim_id, None)
+    forget_draft(claim_id)
     for name in [k for k in ss if isinstance(k, str) and k.startswith("rv-") and k.endswith(claim_id)]:
         del ss[name]
 
@@ -127,12 +200,13 @@ def evidence(claim: Claim, query: str) -> tuple[list[Evidence], list[Evidence]]:
 
 
 def cited_passages(claim: Claim) -> list[Evidence | CitedEvidence]:
-    """The passages whose Cite box is ticked: current results first, then evidence cited earlier."""
+    """The passages whose Cite box is ticked: current results first, then those of earlier queries, then evidence
+    cited earlier."""
     base: Review = ss[f"base-{claim.id}"]
     query = ss.get(key("query", claim.id), "")
     inside, elsewhere = ss.get("_evidence", {}).get((claim.id, query), ([], []))
     seen: dict[str, Evidence | CitedEvidence] = {}
-    for ev in [*inside, *elsewhere, *base.evidence]:
+    for ev in [*inside, *elsewhere, *seen_passages(claim.id).values(), *base.evidence]:
         if ev.chunk_id not in seen and ss.get(key(f"cite-{ev.chunk_id}", claim.id)):
             seen[ev.chunk_id] = ev
     return list(seen.values())
@@ -149,7 +223,7 @@ def save(claim_id: str, next_id: str | None) -> None:
         saved = wb.submit_review(
             claim,
             base=base,
-            reviewer=ss.get("reviewer", ""),
+            reviewer=reviewer_name(),
             verdict=ss.get(key("verdict", claim_id)),
             notes=ss.get(key("notes", claim_id), ""),
             statement=ss.get(key("stmt", claim_id)),
@@ -161,14 +235,14 @@ def save(claim_id: str, next_id: str | None) -> None:
         flash("warning", info.message() if info else str(exc))
         # What this reviewer tried to save stays on the page beside the other's version (see attempt_panel).
         ss[f"attempt-{claim_id}"] = form_values(claim)
-        ss.get("_drafts", {}).pop(claim_id, None)
+        forget_draft(claim_id)
         seed(claim, info.current if info else wb.get_review(claim_id))
         return
     except WorkbenchError as exc:
         flash("error", str(exc))
         return
     ss.pop(f"attempt-{claim_id}", None)
-    ss.get("_drafts", {}).pop(claim_id, None)
+    forget_draft(claim_id)
     if saved is base:
         flash("info", f"Nothing changed since version {base.version}; nothing saved.")
         if next_id is not None:
@@ -278,10 +352,30 @@ if not articles:
     st.stop()
 
 titles = article_labels(articles)
+ratings = wb.ratings()
+# The queue's place is in the page's address (?claim=...&article=...&status=...), so a reload, a bookmark or a link
+# sent to a colleague opens the same claim with the same filters. Read once per session: later the page writes it.
+URL_FILTERS = {
+    "article": ("review_filter_article", titles),
+    "status": ("review_filter_status", STATUS_LABELS),
+    "verdict": ("review_filter_verdict", ratings),
+    "type": ("review_filter_type", CLAIM_TYPES),
+}
+if not ss.get("_review_url_read"):
+    ss["_review_url_read"] = True
+    for param, (state_key, allowed) in URL_FILTERS.items():
+        value = st.query_params.get(param)
+        if value is not None and state_key not in ss:
+            if value in allowed:
+                ss[state_key] = value
+            else:
+                st.info(f"The link's {param} filter ({value!r}) matches nothing here; it is not applied.")
+    if st.query_params.get("claim") and "review_claim" not in ss:
+        ss["review_claim"] = st.query_params["claim"]
+        ss["_linked_claim"] = st.query_params["claim"]
 if ss.get("review_filter_article") not in (None, *titles):
     del ss["review_filter_article"]
     st.info("The article this queue was filtered by has been deleted; showing all articles.", icon=":material/info:")
-ratings = wb.ratings()
 f1, f2, f3, f4 = st.columns([3, 2, 2, 2])
 article_filter = f1.selectbox(
     "Article",
@@ -316,10 +410,30 @@ if not queue:
 
 ids = [c.id for c, _ in queue]
 current_id = ss.get("review_claim")
+linked = ss.pop("_linked_claim", None)
 if current_id not in ids:
+    if linked is not None:
+        gone = wb.get_claim(linked) is None
+        st.info(
+            "The linked claim no longer exists (its article was deleted or re-extracted)."
+            if gone
+            else "The linked claim is not in this queue's filters; showing the first claim that is.",
+            icon=":material/info:",
+        )
     current_id = ids[0]
     ss["review_claim"] = current_id
 pos = ids.index(current_id)
+for param, value in {
+    "claim": current_id,
+    "article": article_filter,
+    "status": status_filter,
+    "verdict": verdict_filter,
+    "type": type_filter,
+}.items():
+    if value and st.query_params.get(param) != value:
+        st.query_params[param] = value
+    elif not value and param in st.query_params:
+        del st.query_params[param]
 claim, stored_review = queue[pos]
 next_id = ids[pos + 1] if pos + 1 < len(ids) else None
 
@@ -329,14 +443,18 @@ nav_next.button("Next", icon=":material/arrow_forward:", disabled=next_id is Non
 by_id = {c.id: (c, r) for c, r in queue}
 
 
-def _label(claim_id: str) -> str:
+def _label(n: int, claim_id: str, unsaved: bool) -> str:
     c, r = by_id[claim_id]
     mark = "✓" if r.status == "reviewed" else ("…" if r.status == "in_progress" else "○")
+    if unsaved:
+        mark += "✎"  # unsaved changes
     text = (r.edited_statement or c.statement).replace("\n", " ")
-    return f"{ids.index(claim_id) + 1}/{len(ids)} {mark} {c.checkworthiness:.2f} · {text[:110]}"
+    return f"{n}/{len(ids)} {mark} {c.checkworthiness:.2f} · {text[:110]}"
 
 
-picked = nav_pick.selectbox("Claim", ids, index=pos, format_func=_label)
+# Labels made once per run (not by a format_func reading the session later; and without a search per label).
+labels = {cid: _label(n, cid, cid in drafts()) for n, cid in enumerate(ids, start=1)}
+picked = nav_pick.selectbox("Claim", ids, index=pos, format_func=labels.__getitem__)
 if picked != current_id:
     ss["review_claim"] = picked
     st.rerun()
@@ -344,9 +462,15 @@ if picked != current_id:
 if key("verdict", claim.id) not in ss and not restore_draft(claim):
     seed(claim, stored_review)
 base: Review = ss[f"base-{claim.id}"]
-if claim.id in ss.get("_drafts", {}):
+if claim.id in drafts():
+    kept = drafts()[claim.id]
     note, discard = st.columns([5, 1], vertical_alignment="center")
-    note.info("Unsaved changes to this claim, kept from earlier in this session.", icon=":material/edit_note:")
+    where = (
+        f"kept under your name since {kept.updated_at:%Y-%m-%d %H:%M} UTC"
+        if kept.reviewer
+        else "kept for this session only: enter your name as reviewer to keep them if the page reloads"
+    )
+    note.info(f"Unsaved changes to this claim, {where}.", icon=":material/edit_note:")
     discard.button("Discard changes", on_click=discard_draft, args=(claim.id,))
 
 left, right = st.columns([3, 2], gap="large")
@@ -389,6 +513,7 @@ with left:
             st.caption(empty)
         for ev in group:
             shown.add(ev.chunk_id)
+            seen_passages(claim.id).setdefault(ev.chunk_id, ev)
             cite_key = key(f"cite-{ev.chunk_id}", claim.id)
             if cite_key not in ss:
                 ss[cite_key] = any(c.chunk_id == ev.chunk_id for c in base.evidence)
@@ -408,10 +533,17 @@ with left:
     passages(inside, "No other passage of this article matches the query.")
     st.markdown(f"**Elsewhere in the corpus** ({len(elsewhere)})")
     passages(elsewhere, "Nothing in other articles matches; ingest more sources in Library.")
-    earlier = [ev for ev in base.evidence if ev.chunk_id not in shown]
-    if earlier:
-        st.markdown(f"**Cited earlier** ({len(earlier)})")
-        passages(earlier, "")
+    # Cited passages that this query did not bring up (cited in the saved version, or ticked among another query's
+    # results): listed so every citation stays in sight and can be unticked.
+    stored_ids = {ev.chunk_id for ev in base.evidence}
+    elsewhere_cited = {
+        ev.chunk_id: ev
+        for ev in [*base.evidence, *seen_passages(claim.id).values()]
+        if ev.chunk_id not in shown and (ev.chunk_id in stored_ids or ss.get(key(f"cite-{ev.chunk_id}", claim.id)))
+    }
+    if elsewhere_cited:
+        st.markdown(f"**Cited, not among these results** ({len(elsewhere_cited)})")
+        passages(list(elsewhere_cited.values()), "")
 
 with right:
     attempt_panel(claim)
