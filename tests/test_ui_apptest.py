@@ -321,7 +321,7 @@ def _reload(wb: Workbench, at: AppTest) -> AppTest:
     return again
 
 
-def test_a_reload_keeps_the_reviewer_the_claim_and_the_unsaved_draft(wb: Workbench) -> None:
+def test_a_reload_keeps_the_claim_and_the_name_brings_back_the_unsaved_draft(wb: Workbench) -> None:
     at = _review_page(wb)
     second = wb.queue()[1][0]
     at.text_input(key="reviewer").input("Ana").run()
@@ -329,10 +329,12 @@ def test_a_reload_keeps_the_reviewer_the_claim_and_the_unsaved_draft(wb: Workben
     at.text_area(key=f"rv-notes-{second.id}").input("Checked the ministry's release").run()
     at.radio[0].set_value("Mostly false").run()
     assert at.query_params["claim"] == second.id
-    at.query_params["reviewer"] = "Ana"  # the browser writes the bound name box into the address (browser test)
+    assert "reviewer" not in at.query_params  # a link sent to a colleague must not make them Ana
 
     again = _reload(wb, at)
-    assert again.selectbox[4].value == second.id and again.text_input(key="reviewer").value == "Ana"
+    assert again.selectbox[4].value == second.id
+    assert again.text_area(key=f"rv-notes-{second.id}").value == ""  # whose draft? not known yet
+    again.text_input(key="reviewer").input("Ana").run()
     assert again.text_area(key=f"rv-notes-{second.id}").value == "Checked the ministry's release"
     assert again.radio[0].value == "Mostly false"
     assert "kept under your name since" in texts(again)
@@ -344,7 +346,20 @@ def test_a_reload_keeps_the_reviewer_the_claim_and_the_unsaved_draft(wb: Workben
     )
     assert wb.drafts("Ana") == []  # saved: the draft is gone, and a third session starts from the saved review
     third = _reload(wb, again)
+    third.text_input(key="reviewer").input("Ana").run()
     assert "Unsaved changes" not in texts(third)
+
+
+def test_another_reviewer_does_not_get_the_draft(wb: Workbench) -> None:
+    at = _review_page(wb)
+    first = wb.queue()[0][0]
+    at.text_input(key="reviewer").input("Ana").run()
+    at.text_area(key=f"rv-notes-{first.id}").input("Ana's note").run()
+    other = _reload(wb, at)
+    other.text_input(key="reviewer").input("Bob").run()
+    assert other.text_area(key=f"rv-notes-{first.id}").value == ""
+    button(other, "Save").click().run()  # Bob saves nothing new: Ana's draft must survive it
+    assert [d.notes for d in wb.drafts("Ana")] == ["Ana's note"]
 
 
 def test_a_draft_without_a_reviewer_name_stays_in_the_session(wb: Workbench) -> None:

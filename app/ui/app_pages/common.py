@@ -68,23 +68,19 @@ def safe(text: str, *, small: bool = False) -> None:
 
 
 def reviewer_input(container: object = None) -> str:
-    """The reviewer's name: kept for the whole session across pages, and in the page's address (`?reviewer=`), so a
-    reload or a bookmark keeps it (and with it the reviewer's unsaved drafts, see the Review page)."""
+    """The reviewer's name, kept for the whole session across pages. Not in the page's address: a link sent to a
+    colleague would make them save under this name. After a reload it is typed again, and brings back this
+    reviewer's unsaved drafts (see the Review page)."""
     target = container if container is not None else st
     target.text_input(  # type: ignore[attr-defined]
-        "Reviewer",
-        key="reviewer",
-        bind="query-params",
-        persist_state="session",
-        placeholder="Your name (shown in history)",
+        "Reviewer", key="reviewer", persist_state="session", placeholder="Your name (shown in history)"
     )
     return reviewer_name()
 
 
 def reviewer_name() -> str:
-    """The reviewer's name as entered (also before its box is drawn in this run: it is in the address then)."""
-    name = st.session_state.get("reviewer") or st.query_params.get("reviewer") or ""
-    return str(name).strip()
+    """The reviewer's name as entered in this session ("" before it is)."""
+    return str(st.session_state.get("reviewer") or "").strip()
 
 
 def open_article(article_id: str) -> None:

@@ -93,27 +93,39 @@ def draft_values(draft: Draft) -> dict[str, Any]:
 
 
 def drafts() -> dict[str, Draft]:
-    """This session's unsaved drafts by claim id, with the reviewer's drafts kept from earlier sessions (a reload,
-    a closed tab) loaded once their name is known."""
+    """This session's unsaved drafts by claim id (with the reviewer's kept ones, see load_kept_drafts)."""
     kept: dict[str, Draft] = ss.setdefault("_drafts", {})
-    reviewer = reviewer_name()
-    if reviewer and ss.get("_drafts_loaded_for") != reviewer:
-        ss["_drafts_loaded_for"] = reviewer
-        try:
-            for draft in wb.drafts(reviewer):
-                kept.setdefault(draft.claim_id, draft)
-        except WorkbenchError as exc:
-            flash("warning", f"Your unsaved drafts could not be loaded: {exc}")
     return kept
+
+
+def load_kept_drafts() -> set[str]:
+    """Once the reviewer's name is known, add their drafts kept from earlier sessions (a reload, a closed tab) to
+    this session's; the claim ids added."""
+    reviewer = reviewer_name()
+    if not reviewer or ss.get("_drafts_loaded_for") == reviewer:
+        return set()
+    ss["_drafts_loaded_for"] = reviewer
+    try:
+        stored = wb.drafts(reviewer)
+    except WorkbenchError as exc:
+        flash("warning", f"Your unsaved drafts could not be loaded: {exc}")
+        return set()
+    added = {d.claim_id for d in stored if d.claim_id not in drafts()}
+    for draft in stored:
+        drafts().setdefault(draft.claim_id, draft)
+    return added
 
 
 def forget_draft(claim_id: str) -> None:
     """Drop a claim's draft from the session and from the store (saved, discarded, or back to the stored review)."""
     draft = drafts().pop(claim_id, None)
-    if draft is not None and draft.reviewer:
-        # A leftover draft is offered again later, with Discard: nothing is lost by keeping it.
-        with contextlib.suppress(WorkbenchError):
-            wb.drop_draft(claim_id, draft.reviewer)
+    owners = {draft.reviewer if draft else ""}
+    if ss.get("_drafts_loaded_for") == reviewer_name():
+        owners.add(reviewer_name())  # its kept drafts are in the session: this one was seen and is done with
+    # A leftover draft is offered again later, with Discard: nothing is lost by keeping it.
+    with contextlib.suppress(WorkbenchError):
+        for reviewer in owners - {""}:
+            wb.drop_draft(claim_id, reviewer)
 
 
 def keep_draft(claim: Claim, base: Review) -> None:
@@ -339,8 +351,12 @@ def go(claim_id: str) -> None:
 # The claim shown last run: keep its edits committed with this run's event (a Next click, a filter change) before
 # another claim replaces its form and Streamlit drops the widgets' state.
 _shown: Claim | None = ss.get("_shown_claim")
+_loaded = load_kept_drafts()
 if _shown is not None and key("verdict", _shown.id) in ss and f"base-{_shown.id}" in ss:
-    keep_draft(_shown, ss[f"base-{_shown.id}"])
+    if _shown.id in _loaded and form_values(_shown) == stored_values(_shown, ss[f"base-{_shown.id}"]):
+        restore_draft(_shown)  # the name was just entered: the untouched form takes up the draft kept under it
+    else:
+        keep_draft(_shown, ss[f"base-{_shown.id}"])
 
 try:
     articles = wb.articles()
