@@ -165,6 +165,57 @@ def _dated_text(text: str, published: date | None) -> str:
     return dated(text, published)
 
 
+_NAME = re.compile(r"(?<![\w'’])[A-Z][\w'’-]*")
+_SENTENCE_OPENER = re.compile(r"(?:^|[.:;!?\"“‘(]\s*|\s[-–—]\s)$")
+# Capitalised words a faithful rewrite may add without the article spelling them: dates the rules resolve to, and
+# titles put before a name the article gives.
+_NAME_ALLOWED = frozenset(
+    "january february march april may june july august september october november december monday tuesday "
+    "wednesday thursday friday saturday sunday i mr mrs ms dr president prime minister secretary senator governor "
+    "chancellor spokesperson spokesman spokeswoman".split()
+)
+# Words that open a sentence without being names (any other first word must be in the article like a name).
+_OPENERS = frozenset(
+    "the a an in on at by for from of to with as after before during since until when while if although though "
+    "because but and or so yet however also according it its this that these those there here he she they we you "
+    "his her their our my some many most more several few all both each every no not one two three four five six "
+    "seven eight nine ten last next new former".split()
+)
+
+
+@functools.lru_cache(maxsize=8)
+def _name_keys(text: str) -> frozenset[str]:
+    """Every prefix of every word of a text (lower-cased), and the initials of its runs of capitalised words
+    ("United States" gives "us", "European Union" gives "eu")."""
+    keys: set[str] = set()
+    for word in re.findall(r"[\w'’-]+", text.lower()):
+        keys.update(word[:k] for k in range(1, len(word) + 1))
+    for run in re.findall(r"(?:[A-Z][a-z]+\s+){1,4}[A-Z][a-z]+", text):
+        parts = run.split()
+        for i in range(len(parts)):
+            for j in range(i + 2, len(parts) + 1):
+                keys.add("".join(p[0] for p in parts[i:j]).lower())
+    return frozenset(keys)
+
+
+def invented_names(statement: str, article_text: str) -> list[str]:
+    """Capitalised words of `statement` (names, places, organisations) that the article never spells, nor a word of
+    the same stem ("Chinese" for "China"), nor as initials ("US" for "United States"). A sentence's first word
+    counts too, unless it is a common opener ("The", "In", "According", ...)."""
+    keys = _name_keys(article_text)
+    out: list[str] = []
+    for m in _NAME.finditer(statement):
+        word = m.group(0).strip("'’-").replace(".", "")
+        low = word.lower()
+        opener = _SENTENCE_OPENER.search(statement[: m.start()]) is not None
+        if (opener and low in _OPENERS) or low in _NAME_ALLOWED or low.rstrip("s") in keys:
+            continue
+        if low in keys or (len(low) >= 5 and low[:4] in keys and any(low[:k] in keys for k in (len(low) - 2, 4))):
+            continue
+        out.append(m.group(0))
+    return out
+
+
 def make_claim(
     article: Article,
     start: int,
@@ -180,12 +231,12 @@ def make_claim(
 ) -> Claim:
     """Build a claim over `article.text[start:end]`, validated against the article text (grounding).
 
-    A statement giving a figure the article does not contain anywhere was invented by the model: the quote stands
-    in for it (the reviewer can still rewrite it), so no made-up number reaches a report."""
+    A statement giving a figure or a name the article does not contain anywhere was invented by the model: the
+    quote stands in for it (the reviewer can still rewrite it), so no made-up number or name reaches a report."""
     quote = article.text[start:end]
     # The dates the rules add ("last Thursday (2021-04-22)") come from the publication date, not the text.
     published = article.published.date() if article.published else None
-    if invented_figures(statement, _dated_text(article.text, published)):
+    if invented_figures(statement, _dated_text(article.text, published)) or invented_names(statement, article.text):
         statement = quote
     data = {
         "id": claim_id_for(article.id, start, end),

@@ -21,6 +21,7 @@ from app.extraction import (
     build_extractor,
     guess_claim_type,
     invented_figures,
+    invented_names,
     make_claim,
     picked_sentences,
 )
@@ -64,7 +65,7 @@ def rewrite(statement: str, **extra: object) -> str:
 
 def echo_rewriter(messages: list[BaseMessage]) -> str:
     """A well-behaved model: restates the sentence it was given."""
-    return rewrite("Restated: " + _tag(messages, "sentence"), claimant="Wang Wenbin")
+    return rewrite("In short, " + _tag(messages, "sentence"), claimant="Wang Wenbin")
 
 
 def grounded(claims: list[Claim], article: Article) -> bool:
@@ -135,7 +136,7 @@ def test_cascade_rewrites_each_picked_sentence_with_a_shared_prompt_prefix(setti
     picked = [s for s in RuleScorer().score_article(article.text) if s.score >= 0.5]
     assert len(result.claims) == len(picked) == len(chat.calls)
     assert {c.quote for c in result.claims} == {s.text for s in picked}
-    assert all(c.statement == "Restated: " + c.quote for c in result.claims)
+    assert all(c.statement == "In short, " + c.quote for c in result.claims)
     # a small model's claimant is kept only where the sentence reports someone's words ("said", a quote, ...)
     assert all(c.claimant == ("Wang Wenbin" if attributed(c.quote) else None) for c in result.claims)
     assert any(c.claimant is None for c in result.claims) and any(c.claimant for c in result.claims)
@@ -294,7 +295,7 @@ def test_give_up_keeps_the_sentence_and_records_attempts_and_raw_output(settings
     )
 
     def model(messages: list[BaseMessage]) -> str:
-        return GARBAGE if "expelled" in _tag(messages, "sentence") else rewrite("China sent three envoys to Moscow.")
+        return GARBAGE if "expelled" in _tag(messages, "sentence") else rewrite("China sent three envoys to Russia.")
 
     chat = QueueChatModel(responder=model)
     result = CascadeExtractor(settings, fake_handle(chat), RuleScorer()).extract(article)
@@ -304,7 +305,7 @@ def test_give_up_keeps_the_sentence_and_records_attempts_and_raw_output(settings
     kept = by_quote["Russia expelled 10 US diplomats and said more would follow."]
     assert kept.statement == kept.quote and kept.needs_context and kept.provenance.extractor == "scorer"
     assert kept.claimant == "Russia"  # read by the rules a scorer-only run uses
-    assert by_quote["China sent 3 envoys to Russia."].statement == "China sent three envoys to Moscow."
+    assert by_quote["China sent 3 envoys to Russia."].statement == "China sent three envoys to Russia."
     (failure,) = result.run.failures
     assert f"gave up after {retries + 1} attempt(s)" in failure
     assert result.run.last_raw_output == GARBAGE
@@ -475,8 +476,8 @@ def test_whole_article_dedupes_near_identical_statements_on_different_spans(sett
     article = make_article("Head\n\nRussia expelled 10 diplomats. Russia expelled 10 diplomats, it said.")
     item = {"claim_type": "event", "claimant": None, "time_reference": None, "checkworthiness": 0.6}
     answer = {"claims": [
-        {**item, "quote": "Russia expelled 10 diplomats.", "statement": "Russia expelled 10 US diplomats."},
-        {**item, "quote": "Russia expelled 10 diplomats, it said.", "statement": "Russia expelled 10 US diplomats"},
+        {**item, "quote": "Russia expelled 10 diplomats.", "statement": "Russia has expelled 10 diplomats."},
+        {**item, "quote": "Russia expelled 10 diplomats, it said.", "statement": "Russia has expelled 10 diplomats"},
     ]}  # fmt: skip
     chat = QueueChatModel(responses=[json.dumps(answer)])
     result = WholeArticleExtractor(settings, fake_handle(chat, strong=True), RuleScorer()).extract(article)
@@ -670,3 +671,22 @@ def test_a_date_the_rules_add_is_not_an_invented_figure() -> None:
         provenance=Provenance(extractor="cascade", model="m"),
     )
     assert claim.statement == statement
+
+
+def test_a_statement_naming_someone_the_article_never_mentions_falls_back_to_the_quote(settings: Settings) -> None:
+    sentence = "He said China and Russia would support each other."
+    text = f"Head\n\nForeign Ministry spokesperson Wang Wenbin spoke on Monday. {sentence} The United States objected."
+    item = {"claim_type": "quotation", "claimant": None, "time_reference": None, "checkworthiness": 0.6}
+    article, result = one_window(settings, text, [
+        {**item, "quote": sentence, "statement": "Putin said China and Russia would support each other."},
+        {**item, "quote": "The United States objected.", "statement": "The US objected to Wang Wenbin's remarks."},
+    ])  # fmt: skip
+    by_quote = {c.quote: c.statement for c in result.claims}
+    assert by_quote[sentence] == sentence  # Putin is nowhere in the article
+    assert by_quote["The United States objected."] == "The US objected to Wang Wenbin's remarks."
+    assert invented_names("Wang Wenbin said Beijing would help the Chinese and Moscow.", article.text) == [
+        "Beijing",
+        "Moscow",
+    ]
+    # the same stem, initials, dates, titles and common openers are not invented names
+    assert invented_names("According to Chinese officials, on April 22 President Wang said US aid grew.", text) == []
