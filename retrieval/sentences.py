@@ -1,6 +1,7 @@
 """Sentence segmentation with character offsets (no model, no network).
 
-A line that stands alone (a headline, a list item without final punctuation) is its own sentence; inside a
+A line that stands alone (a headline, a list item without final punctuation) is its own sentence, unless it wraps
+into the next line (no closing punctuation, the next line goes on in lower case: a PDF's line ends); inside a
 paragraph, sentences end at . ! ? (optionally followed by closing quotes/brackets) before whitespace and an
 upper-case letter, digit or opening quote, except after common abbreviations and initials. Zero-width and other
 invisible format characters count as whitespace there. A sentence longer than MAX_SENTENCE_CHARS is cut at the last
@@ -91,12 +92,31 @@ def _emit(out: list[Sentence], text: str, start: int, end: int) -> None:
         out.append(Sentence(start, end, text[start:end]))
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """Split `text` into sentences with offsets; blank lines and single newlines both separate lines."""
-    out: list[Sentence] = []
+# A line break inside a sentence (a PDF's or a hard-wrapped text's line ends): the line does not end a sentence or a
+# clause and the next line goes on in lower case.
+_LINE_ENDS = frozenset(".!?:;\"'\u201d\u2019)]")
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """The text's non-blank lines as (start, end), a line that wraps into the next one joined with it."""
+    blocks: list[tuple[int, int]] = []
     for line in _PARAGRAPH.finditer(text):
-        base = line.start()
-        body = line.group(0)
+        if blocks:
+            start, end = blocks[-1]
+            gap = text[end : line.start()]
+            if gap.count("\n") == 1 and text[end - 1] not in _LINE_ENDS and line.group(0)[0].islower():
+                blocks[-1] = (start, line.end())
+                continue
+        blocks.append((line.start(), line.end()))
+    return blocks
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split `text` into sentences with offsets. Blank lines and single newlines both separate lines, except a line
+    break inside a sentence (the line goes on in lower case after no closing punctuation): a PDF's wrapped lines."""
+    out: list[Sentence] = []
+    for base, line_end in _lines(text):
+        body = text[base:line_end]
         cursor = 0
         for m in _BOUNDARY.finditer(body):
             if body[m.start()] == "." and m.end() - m.start() == 1 and _ends_with_abbreviation(body, m.start()):

@@ -13,7 +13,7 @@ def assert_exact(text: str) -> None:
 
 
 def test_unpunctuated_megabyte_is_cut_at_whitespace_within_the_limit() -> None:
-    text = "Title\n" + "word " * 210_000 + "\nLast line."
+    text = "Title\n\n" + "word " * 210_000 + "\n\nLast line."
     sentences = split_sentences(text)
     assert max(len(s.text) for s in sentences) <= MAX_SENTENCE_CHARS
     body = [s for s in sentences if s.text.startswith("word")]
@@ -51,3 +51,19 @@ def test_chunks_still_cover_a_long_line_with_exact_offsets() -> None:
     spans = chunk_spans(text, 800)
     assert all(end - start <= 800 for start, end in spans)
     assert " ".join(text[a:b] for a, b in spans).split() == text.split()
+
+
+def test_a_sentence_wrapped_over_lines_is_one_sentence() -> None:
+    # pypdf's text of a PDF keeps the page's line ends; a hard-wrapped .txt has them too
+    text = (
+        "Transport plan\n\nThe opposition leader, Mark Stein, said the city had missed every transport\n"
+        "deadline since 2015. The mayor disagreed.\nBudget: 4 million\nApproved in May"
+    )
+    assert [s.text for s in split_sentences(text)] == [
+        "Transport plan",
+        "The opposition leader, Mark Stein, said the city had missed every transport\ndeadline since 2015.",
+        "The mayor disagreed.",
+        "Budget: 4 million",  # a line ending a list item, and the next one starting in upper case, stay apart
+        "Approved in May",
+    ]
+    assert_exact(text)
