@@ -15,6 +15,7 @@ public appearance and would leak the newsroom's file system.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -35,16 +36,49 @@ _ORGANISATION_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+# Capitals that stand for their governments in news copy ("Beijing denies ..."); countries come from Babel's
+# English territory names.
+_CAPITALS = frozenset(
+    "washington beijing moscow kyiv kiev london paris berlin brussels tokyo tehran jerusalem ankara new delhi "
+    "pyongyang seoul taipei ottawa canberra rome madrid warsaw damascus riyadh cairo caracas havana minsk tbilisi "
+    "baghdad kabul islamabad beirut doha pretoria nairobi brasilia".split()
+) | {"new delhi", "abu dhabi", "mexico city", "buenos aires", "the kremlin", "kremlin", "the white house"}
+
+
+@functools.lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    from babel import Locale
+
+    names = {name.lower() for code, name in Locale("en").territories.items() if code.isalpha()}
+    names |= {"us", "u.s.", "usa", "uk", "u.k.", "the us", "the uk", "the united states", "the united kingdom", "eu"}
+    return frozenset(names) | _CAPITALS
+
+
+# A title before a capitalised name: the claimant is that person, whatever body the title names.
+_PERSON_TITLES = re.compile(
+    r"\b(?i:spokes(?:person|man|woman)|minister|president|secretary|mayor|senator|governor|chair(?:man|woman)?|"
+    r"director|ambassador|chancellor|premier|king|queen|prince|general|professor|dr|mr|mrs|ms)\.?\s+[A-Z]"
+)
+
 ClaimReviewProblem = tuple[str, str]
 
 
 def claimant_type(claimant: str) -> str | None:
-    """schema.org type for a claimant: Organization, Person, or None when it names nobody ('officials')."""
+    """schema.org type for a claimant: Organization (a body, or a country or capital standing for its government:
+    "Russia", "Beijing"), Person, or None when it names nobody ("officials", "the government")."""
     name = claimant.strip()
-    if not name or not any(ch.isupper() for ch in name):
-        # Google: leave out the author when the claim has none; "analysts" or "officials" names nobody.
+    bare = re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.IGNORECASE)
+    if not name:
         return None
-    return "Organization" if _ORGANISATION_WORDS.search(name) else "Person"
+    if not any(ch.isupper() for ch in name):
+        # Google: leave out the author when the claim has none; "analysts" or "officials" names nobody, while
+        # "the national statistics office" (an "according to" source) names a body.
+        return "Organization" if _ORGANISATION_WORDS.search(name) and len(bare.split()) >= 2 else None
+    if _PERSON_TITLES.search(name):
+        return "Person"  # "Foreign Ministry spokesperson Wang Wenbin" is a person of a ministry
+    if _ORGANISATION_WORDS.search(name) or name.lower() in _places() or bare.lower() in _places():
+        return "Organization"
+    return "Person"
 
 
 def review_problems(claim: ReportClaim) -> list[str]:

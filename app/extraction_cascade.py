@@ -211,13 +211,17 @@ def pick_referent(pronoun: str, refers_to: str | None, previous: str) -> str | N
     return None
 
 
+_OPENING_PRONOUN = re.compile(r"[\s\"“(]*(?:He|She|They|We|I)\b")
+
+
 def checked_claimant(claimant: str | None, sentence: str, article_text: str) -> str | None:
     """A small model's claimant, checked by rules: none unless the sentence reports someone's words or view
     ("Washington imposed sanctions" is the article's claim, not Washington's); the name the sentence opens with
     when that is who reports it (see opening_speaker), or ends on ("..., Beijing Says"), when the model named
     someone else; the one person the sentence names when the model named someone the sentence does not mention
-    (it tends to name the article's main person); never a name the article does not have. Without a model
-    answer this is `rule_claimant`."""
+    (it tends to name the article's main person), or its "according to" source; nobody when the sentence names
+    neither and does not open with the "He" the model resolved; never a name the article does not have. Without a
+    model answer this is `rule_claimant`."""
     ruled = rule_claimant(sentence, article_text)
     if not claimant or not attributed(sentence):
         return ruled
@@ -228,8 +232,11 @@ def checked_claimant(claimant: str | None, sentence: str, article_text: str) -> 
     in_article = words <= _content_words(article_text)
     if speaker is not None:
         return claimant if _same_name(claimant, speaker) and in_article else speaker
-    if ruled is not None and not words & _content_words(sentence):
-        return ruled  # the one person the sentence names
+    if not words & _content_words(sentence):
+        if ruled is not None:
+            return ruled  # the one person the sentence names, or its "according to" source
+        # Someone the sentence does not mention: right only for who an opening "He said" means.
+        return claimant if in_article and _OPENING_PRONOUN.match(sentence) else None
     return claimant if in_article else None
 
 

@@ -239,12 +239,25 @@ def attributed(sentence: str) -> bool:
     return _ATTRIBUTION.search(_RELATIVE_CLAUSE.sub(" ", sentence)) is not None
 
 
+_ACCORDING_TO = re.compile(r"\baccording to\s+(?P<source>[^,;:.!?\"“”()]{3,80}?)\s*(?=[,;:.!?\"“”()]|$)", re.IGNORECASE)
+
+
+def according_to(sentence: str) -> str | None:
+    """The source an "according to ..." names ("the national statistics office"), up to the next punctuation."""
+    m = _ACCORDING_TO.search(sentence)
+    if m is None:
+        return None
+    source = m.group("source").strip()
+    return None if source.split()[0].lower() in {"him", "her", "them", "it", "this", "that", "which"} else source
+
+
 def rule_claimant(sentence: str, article_text: str) -> str | None:
     """Who makes the claim, by rules alone (scorer-only extraction, no model): None unless the main clause reports
-    someone's words or view; then the name it opens or ends on as the one reporting, else the one person it names."""
+    someone's words or view; then the name it opens or ends on as the one reporting, else the source an "according
+    to" names, else the one person it names."""
     if not attributed(sentence):
         return None
-    speaker = opening_speaker(sentence, article_text) or closing_speaker(sentence)
+    speaker = opening_speaker(sentence, article_text) or closing_speaker(sentence) or according_to(sentence)
     if speaker is not None:
         return speaker
     names = person_names(sentence)

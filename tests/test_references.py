@@ -212,3 +212,17 @@ def test_place_phrases_and_headline_verbs_are_not_claimants() -> None:
     # names still found, with or without a title before them
     assert person_names("The budget was approved, said Mayor Linda Ortiz.") == ["Mayor Linda Ortiz"]
     assert person_names("After Raj Patel left, the plan stalled.") == ["Raj Patel"]
+
+
+def test_a_claimant_the_sentence_does_not_mention_is_dropped_unless_a_pronoun_means_them() -> None:
+    from app.references import according_to
+
+    sentence = "Unemployment in the city fell to 5.1 percent in October, according to the national statistics office."
+    article = f"Mayor Ana Lopez opened the session. {sentence} Officials in Moscow called the accusations baseless."
+    assert according_to(sentence) == "the national statistics office"
+    assert rule_claimant(sentence, article) == "the national statistics office"
+    # the small model named the article's main person; the sentence says who reports the figure
+    assert checked_claimant("Mayor Ana Lopez", sentence, article) == "the national statistics office"
+    assert checked_claimant("Mayor Ana Lopez", "Officials in Moscow called the accusations baseless.", article) is None
+    assert checked_claimant("Ana Lopez", "She said the budget grew.", article) == "Ana Lopez"
+    assert according_to("The figure is wrong, according to him.") is None

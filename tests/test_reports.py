@@ -648,6 +648,14 @@ def test_claimreview_refuses_without_a_publisher(name: str, url: str, message: s
         ("the White House", "Organization"),
         ("officials", None),
         ("", None),
+        ("Russia", "Organization"),  # a country or capital standing for its government
+        ("Beijing", "Organization"),
+        ("the United States", "Organization"),
+        ("Chinese Foreign Ministry spokesperson Wang Wenbin", "Person"),
+        ("Treasury Secretary Janet Yellen", "Person"),
+        ("Secretary of State", "Person"),  # an office held by a person
+        ("the national statistics office", "Organization"),  # an "according to" source, lower case
+        ("the government", None),
     ],
 )
 def test_claimant_type(claimant: str, expected: str | None) -> None:
