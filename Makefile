@@ -48,5 +48,7 @@ lint: setup-dev
 test: setup-dev browser lint
 	$(BIN)/pytest --timeout 1800
 
+# Removes the environment and caches only: .claimdesk (the corpus, the review database with every verdict, the
+# joined model) is your data and stays. Delete it yourself to start over.
 clean:
-	rm -rf $(VENV) .claimdesk .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
