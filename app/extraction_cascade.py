@@ -464,11 +464,12 @@ class CascadeExtractor:
         *,
         checked: bool,
     ) -> Claim:
-        """The model's claim, or the sentence as written (needs_context) when the model gave up on it; `checked`
-        puts a small model's claimant and type through the rules (checked_claimant, checked_claim_type)."""
+        """The model's claim, or the sentence as written when the model gave up on it (the claim a scorer-only run
+        makes, rules and all: so a failed run leaves an earlier scorer-only claim as it was); `checked` puts a small
+        model's claimant and type through the rules (checked_claimant, checked_claim_type)."""
         rw = outcome.value
         if rw is None:  # the statement is the sentence as written, so the provenance says the scorer made it
-            return sentence_claim(article, s, needs_context=True)
+            return sentence_claim(article, s)
         published = article.published.date() if article.published else None
         statement = rw.statement or " ".join(s.text.split())
         pronoun = pronoun_subject(s.text) if rw.statement is None else None

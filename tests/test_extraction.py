@@ -306,7 +306,11 @@ def test_give_up_keeps_the_sentence_and_records_attempts_and_raw_output(settings
     assert len(chat.calls) == (retries + 1) + 1
     by_quote = {c.quote: c for c in result.claims}
     kept = by_quote["Russia expelled 10 US diplomats and said more would follow."]
-    assert kept.statement == kept.quote and kept.needs_context and kept.provenance.extractor == "scorer"
+    # the claim a scorer-only run makes of the sentence, rules and all
+    assert kept == ScorerOnlyExtractor(settings, RuleScorer()).extract(article).claims[0].model_copy(
+        update={"provenance": kept.provenance}
+    )
+    assert kept.statement == kept.quote and not kept.needs_context and kept.provenance.extractor == "scorer"
     assert kept.claimant == "Russia"  # read by the rules a scorer-only run uses
     assert by_quote["China sent 3 envoys to Russia."].statement == "China sent three envoys to Russia."
     (failure,) = result.run.failures
@@ -693,3 +697,20 @@ def test_a_statement_naming_someone_the_article_never_mentions_falls_back_to_the
     ]
     # the same stem, initials, dates, titles and common openers are not invented names
     assert invented_names("According to Chinese officials, on April 22 President Wang said US aid grew.", text) == []
+
+
+def test_a_failed_model_run_leaves_earlier_scorer_claims_as_they_were(settings: Settings) -> None:
+    from app.store import ReviewStore
+
+    article = make_article("Head.\n\nRussia expelled 10 US diplomats. He said China sent 3 envoys.")
+    store = ReviewStore.open(settings)
+    store.upsert_article(article)
+    triage = ScorerOnlyExtractor(settings, RuleScorer()).extract(article)
+    store.save_claims(article.id, triage.claims, run=triage.run)
+    events = [e.action for e in store.article_history(article.id)].count("claim_extracted")
+    chat = QueueChatModel(responder=lambda _: GARBAGE)  # e.g. a server that answers with an error page
+    with pytest.raises(ExtractionError) as info:
+        CascadeExtractor(settings, fake_handle(chat), RuleScorer()).extract(article)
+    saved = store.save_claims(article.id, [c for c in info.value.kept if isinstance(c, Claim)])
+    assert (saved.added, saved.upgraded, saved.unchanged) == (0, 0, len(triage.claims))
+    assert [e.action for e in store.article_history(article.id)].count("claim_extracted") == events
