@@ -136,6 +136,20 @@ def guess_claim_type(sentence: str) -> ClaimType:
     return "other"
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    "the a an and or of to in on at by for with from as is are was were be been it its that this these those "
+    "he she they his her their them who which said says told would will has have had not but also than".split()
+)
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words and numbers of a text without the commonest function words, crudely stemmed (a final "s"
+    dropped, so "ramps" and "ramp" count as one): for comparing a statement with its quote and article."""
+    words = (w.rstrip("s") if len(w) > 3 else w for w in _WORD.findall(text.lower()))
+    return {w for w in words if w not in _STOP and len(w) > 1}
+
+
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -216,6 +230,32 @@ def invented_names(statement: str, article_text: str) -> list[str]:
     return out
 
 
+MAX_NEW_WORDS = 0.2  # share of a statement's content words (at least one word) that may be missing from the article
+
+
+@functools.lru_cache(maxsize=8)
+def _article_words(text: str) -> frozenset[str]:
+    return frozenset(content_words(text))
+
+
+def unfaithful(statement: str, quote: str, article_text: str) -> str | None:
+    """Why a model's statement cannot stand for its quote, or None: it gives a figure or a name the article lacks,
+    adds more than MAX_NEW_WORDS of words found nowhere in the article ("... after admitting fraud"), or keeps less
+    than half of the quote's words (a statement about something else: "Mayor X was arrested" on a budget headline)."""
+    if invented_figures(statement, article_text):
+        return f"figures not in the article: {', '.join(invented_figures(statement, article_text))}"
+    if invented_names(statement, article_text):
+        return f"names not in the article: {', '.join(invented_names(statement, article_text))}"
+    stated = content_words(statement)
+    new = stated - _article_words(article_text)
+    if len(new) > max(1, MAX_NEW_WORDS * len(stated)):
+        return f"words not in the article: {', '.join(sorted(new)[:8])}"
+    said = content_words(quote)
+    if said and len(said & stated) < 0.5 * len(said):
+        return "it leaves out most of the quote"
+    return None
+
+
 def make_claim(
     article: Article,
     start: int,
@@ -231,13 +271,20 @@ def make_claim(
 ) -> Claim:
     """Build a claim over `article.text[start:end]`, validated against the article text (grounding).
 
-    A statement giving a figure or a name the article does not contain anywhere was invented by the model: the
-    quote stands in for it (the reviewer can still rewrite it), so no made-up number or name reaches a report."""
+    What a model says beyond the quote is checked against the article, so nothing it made up reaches a report:
+    a statement that gives a figure or a name the article does not contain anywhere, adds several words the article
+    lacks, or leaves out most of the quote is replaced by the quote itself (the reviewer can still rewrite it); a
+    claimant or time reference with words or figures the article lacks is dropped."""
     quote = article.text[start:end]
     # The dates the rules add ("last Thursday (2021-04-22)") come from the publication date, not the text.
     published = article.published.date() if article.published else None
-    if invented_figures(statement, _dated_text(article.text, published)) or invented_names(statement, article.text):
+    source = _dated_text(article.text, published)
+    if statement.strip() != quote.strip() and unfaithful(statement, quote, source):
         statement = quote
+    if claimant and not content_words(claimant) <= _article_words(source):
+        claimant = None  # "An anonymous police source" in an article that has none
+    if time_reference and (invented_figures(time_reference, source) or invented_names(time_reference, source)):
+        time_reference = None
     data = {
         "id": claim_id_for(article.id, start, end),
         "article_id": article.id,

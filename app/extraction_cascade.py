@@ -31,6 +31,7 @@ from app.extraction import (
     ScoredLike,
     SentenceScorer,
     call_json,
+    content_words,
     failure_line,
     guess_claim_type,
     has_number,
@@ -136,19 +137,9 @@ def resolve_reference(sentence: str, phrase: str, refers_to: str) -> str:
     return text[:at] + name + text[at + len(phrase) :]
 
 
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    "the a an and or of to in on at by for with from as is are was were be been it its that this these those "
-    "he she they his her their them who which said says told would will has have had not but also than".split()
-)
 MIN_KEPT = 0.5  # share of the sentence's content words the statement must keep
 MAX_NEW = 0.4  # share of the statement's content words allowed to come from nowhere in the prompt
-
-
-def _content_words(text: str) -> set[str]:
-    # Crude stemming (drop a final "s") so "ramps" and "ramp" count as the same word.
-    words = (w.rstrip("s") if len(w) > 3 else w for w in _WORD.findall(text.lower()))
-    return {w for w in words if w not in _STOP and len(w) > 1}
+_content_words = content_words
 
 
 def check_faithful(statement: str, sentence: str, sources: str) -> None:

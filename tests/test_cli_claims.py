@@ -122,5 +122,5 @@ def test_when_the_model_gives_up_the_kept_claims_are_saved_and_the_exit_is_1(
     with ReviewStore.open(settings) as store:
         kept = store.claims(article.id)
         (run,) = store.extraction_runs(article.id)  # the failed run is on record, with why it failed
-    assert len(kept) == len(picked) and all(c.needs_context and c.statement == c.quote for c in kept)
+    assert len(kept) == len(picked) and all(c.statement == c.quote for c in kept)
     assert run.failures and run.last_raw_output == GARBAGE and run.claims_kept == len(kept)

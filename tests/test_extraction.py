@@ -24,6 +24,7 @@ from app.extraction import (
     invented_names,
     make_claim,
     picked_sentences,
+    unfaithful,
 )
 from app.extraction_cascade import CascadeExtractor, rewrite_schema
 from app.extraction_windows import WholeArticleExtractor, article_windows
@@ -686,11 +687,11 @@ def test_a_statement_naming_someone_the_article_never_mentions_falls_back_to_the
     item = {"claim_type": "quotation", "claimant": None, "time_reference": None, "checkworthiness": 0.6}
     article, result = one_window(settings, text, [
         {**item, "quote": sentence, "statement": "Putin said China and Russia would support each other."},
-        {**item, "quote": "The United States objected.", "statement": "The US objected to Wang Wenbin's remarks."},
+        {**item, "quote": "The United States objected.", "statement": "The United States objected to Wang Wenbin's remarks."},
     ])  # fmt: skip
     by_quote = {c.quote: c.statement for c in result.claims}
     assert by_quote[sentence] == sentence  # Putin is nowhere in the article
-    assert by_quote["The United States objected."] == "The US objected to Wang Wenbin's remarks."
+    assert by_quote["The United States objected."] == "The United States objected to Wang Wenbin's remarks."
     assert invented_names("Wang Wenbin said Beijing would help the Chinese and Moscow.", article.text) == [
         "Beijing",
         "Moscow",
@@ -714,3 +715,32 @@ def test_a_failed_model_run_leaves_earlier_scorer_claims_as_they_were(settings: 
     saved = store.save_claims(article.id, [c for c in info.value.kept if isinstance(c, Claim)])
     assert (saved.added, saved.upgraded, saved.unchanged) == (0, 0, len(triage.claims))
     assert [e.action for e in store.article_history(article.id)].count("claim_extracted") == events
+
+
+def test_what_a_model_adds_beyond_the_quote_is_checked_against_the_article(settings: Settings) -> None:
+    # what a fake hosted model sent in an audit: every quote real, the rest made up
+    head = "Harlow budget row deepens as unemployment hits 3.0 percent"
+    body = "Petrakis said the cuts saved $40.5 million. Finance Minister Lena Ortiz said the plan was fair."
+    item = {"claim_type": "statistic", "checkworthiness": 0.7}
+    article, result = one_window(settings, f"{head}\n\nMayor Joan Petrakis spoke on Tuesday. {body}", [
+        {**item, "quote": head, "statement": "Mayor Joan Petrakis was arrested for fraud on Tuesday.",
+         "claimant": "An anonymous police source", "time_reference": "Tuesday 14 May 2024"},
+        {**item, "quote": "Petrakis said the cuts saved $40.5 million.",
+         "statement": "Petrakis said the cuts saved $40.5 million, which was later shown to be fabricated by officials.",
+         "claimant": "Petrakis", "time_reference": "on Tuesday"},
+        {**item, "quote": "Finance Minister Lena Ortiz said the plan was fair.",
+         "statement": "Finance Minister Lena Ortiz said the Harlow budget plan was fair.",
+         "claimant": "Finance Minister Lena Ortiz", "time_reference": None},
+    ])  # fmt: skip
+    by_quote = {c.quote: c for c in result.claims}
+    unrelated = by_quote[head]
+    assert (unrelated.statement, unrelated.claimant, unrelated.time_reference) == (head, None, None)
+    assert by_quote["Petrakis said the cuts saved $40.5 million."].statement == (
+        "Petrakis said the cuts saved $40.5 million."
+    )  # "later shown to be fabricated by officials": four words the article lacks
+    assert by_quote["Petrakis said the cuts saved $40.5 million."].time_reference == "on Tuesday"
+    faithful = by_quote["Finance Minister Lena Ortiz said the plan was fair."]
+    assert faithful.statement == "Finance Minister Lena Ortiz said the Harlow budget plan was fair."
+    assert faithful.claimant == "Finance Minister Lena Ortiz"
+    assert unfaithful("Petrakis said the cuts saved $40.5 million.", "Petrakis said the cuts saved $40.5 million.",
+                      article.text) is None  # fmt: skip
