@@ -28,7 +28,7 @@ from app.extraction import (
     salvage_items,
     schema_of,
 )
-from app.grounding import quote_spans
+from app.grounding import cuts_a_token, quote_spans, too_short
 from app.models import Claim, ClaimType, ExtractionRun, same_statement, utcnow
 from prompts import load_prompt
 from retrieval.models import Article
@@ -178,8 +178,8 @@ class WholeArticleExtractor:
             for item in items:
                 taken = {(c.start, c.end): c.statement for c in claims}
                 span = self._ground(article.text, window, item.quote, item.statement, taken)
-                if span is None:
-                    run.discarded_ungrounded += 1
+                if span is None or too_short(item.quote) or cuts_a_token(article.text, *span):
+                    run.discarded_ungrounded += 1  # not in the article, or only a piece of a word or figure
                     continue
                 claim = make_claim(
                     article,

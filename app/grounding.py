@@ -7,6 +7,8 @@ straight quotes, dashes, invisible characters, the ellipsis character) and the m
 
 from __future__ import annotations
 
+import re
+
 # One character in, one character out: the normalised text keeps a per-character map to the original.
 _FOLD = str.maketrans(
     {
@@ -133,3 +135,30 @@ def locate_quote(article_text: str, quote: str, *, near: int | None = None) -> t
             folded = normalize_with_offsets(article_text)
             found = _locate(article_text, unwrapped, near, folded)
     return found
+
+
+_MAGNITUDE = re.compile(r"\s*(?:million|billion|trillion|thousand|percent|per cent|%|bn\b|mn\b)", re.IGNORECASE)
+
+
+def cuts_a_token(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` starts or ends inside a word or a number, or ends on a figure whose magnitude it
+    leaves out: "$40" of "$40.5 million", "hits 3." of "hits 3.0 percent", "$310" of "$310 million". Such a quote is
+    verbatim and still says something the article does not."""
+
+    def inside(i: int) -> bool:
+        if i <= 0 or i >= len(text):
+            return False
+        a, b = text[i - 1], text[i]
+        if a.isalnum() and b.isalnum():
+            return True
+        if a in ".," and b.isdigit() and i >= 2 and text[i - 2].isdigit():
+            return True  # "3.|0"
+        return b in ".," and a.isdigit() and i + 1 < len(text) and text[i + 1].isdigit()  # "40|.5"
+
+    ends_on_figure = end > start and text[end - 1].isdigit() and _MAGNITUDE.match(text, end) is not None
+    return inside(start) or inside(end) or ends_on_figure
+
+
+def too_short(quote: str) -> bool:
+    """A quote of fewer than two words ("0.", "Harlow") states nothing checkable on its own."""
+    return len(re.findall(r"[^\W\d_]{2,}", quote)) < 2

@@ -266,7 +266,7 @@ class ExtractionRun(BaseModel):
     finished_at: datetime | None = None
     sentences_scored: int = 0
     claims_kept: int = 0
-    discarded_ungrounded: int = 0
+    discarded_ungrounded: int = 0  # quotes not found in the article, or only a piece of a word or figure there
     duplicates_merged: int = Field(0, description="Claims that repeated one already kept (same or overlapping span).")
     failures: list[str] = Field(default_factory=list, description="One line per call that gave up.")
     last_raw_output: str | None = None

@@ -744,3 +744,21 @@ def test_what_a_model_adds_beyond_the_quote_is_checked_against_the_article(setti
     assert faithful.claimant == "Finance Minister Lena Ortiz"
     assert unfaithful("Petrakis said the cuts saved $40.5 million.", "Petrakis said the cuts saved $40.5 million.",
                       article.text) is None  # fmt: skip
+
+
+def test_a_quote_that_cuts_a_figure_or_a_word_is_discarded(settings: Settings) -> None:
+    text = (
+        "Head\n\nPetrakis said the cuts saved $40.5 million. Unemployment hits 3.0 percent. A budget of $310 million."
+    )
+    item = {"claim_type": "statistic", "claimant": None, "time_reference": None, "checkworthiness": 0.6}
+    quotes = [
+        "Petrakis said the cuts saved $40",  # a different figure
+        "Unemployment hits 3.",
+        "A budget of $310",  # the magnitude left out
+        "0.",  # nothing checkable
+        "etrakis said the cuts",  # inside a word
+        "Petrakis said the cuts saved $40.5 million.",
+    ]
+    _, result = one_window(settings, text, [{**item, "quote": q, "statement": q} for q in quotes])
+    assert [c.quote for c in result.claims] == ["Petrakis said the cuts saved $40.5 million."]
+    assert result.run.discarded_ungrounded == 5
