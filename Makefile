@@ -26,7 +26,7 @@ setup-dev: $(VENV)/.dev
 # A failed step prints its reason and the workbench still opens (the '-' prefix), so nothing already done is lost.
 demo: setup
 	-$(BIN)/claimdesk ingest seeds/
-	-$(BIN)/claimdesk extract --all
+	-$(BIN)/claimdesk extract --all --skip-done
 	$(BIN)/claimdesk ui --port $(PORT)
 
 ui: setup

@@ -81,7 +81,9 @@ class Settings(BaseSettings):
         description=f"Check-worthiness a sentence needs to become a claim; empty = {DEFAULT_EXTRACT_THRESHOLD}, "
         "recall-leaning (`eval checkworthiness` keeps the scorer's trained threshold unless --threshold).",
     )
-    max_claims: int = Field(40, ge=1, description="At most this many claims per article (cascade).")
+    max_claims: int = Field(
+        40, ge=1, description="At most this many claims per article, the most check-worthy (every strategy)."
+    )
 
     # review and reports
     rating_scale: str = Field(DEFAULT_RATING_SCALE, description="Label=rating pairs separated by ';'.")

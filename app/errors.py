@@ -42,6 +42,11 @@ class ModelError(WorkbenchError):
     """The language model could not be loaded or called."""
 
 
+class ModelUnavailableError(ModelError):
+    """The model cannot answer any call of this run (a refused key, an unknown model, an unreachable server, or
+    calls failing one after another): retrying or moving to the next article would only repeat it."""
+
+
 class StoreError(WorkbenchError):
     """The review store refused or failed an operation."""
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from app.errors import ExtractionError
+from app.errors import ExtractionError, ModelUnavailableError
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
 from app.references import dated, rule_claimant, time_reference, unresolved_reference
 from prompts import Prompt, load_prompt
@@ -320,6 +320,11 @@ def sentence_claim(article: Article, s: ScoredLike, *, needs_context: bool | Non
     )
 
 
+def over_limit(scored: Sequence[ScoredLike], threshold: float, limit: int) -> int:
+    """How many check-worthy sentences picked_sentences leaves out for the limit."""
+    return max(0, sum(1 for s in scored if s.score >= threshold and s.end > s.start) - limit)
+
+
 def picked_sentences(scored: Sequence[ScoredLike], threshold: float, limit: int) -> list[ScoredLike]:
     """Sentences at or above the threshold, most check-worthy first, at most `limit`."""
     keep = [s for s in scored if s.score >= threshold and s.end > s.start]
@@ -345,6 +350,7 @@ class ScorerOnlyExtractor:
         run = ExtractionRun(article_id=article.id, strategy="scorer", model=SCORER_MODEL_ID)
         scored = self.scorer.score_article(article.text)
         run.sentences_scored = len(scored)
+        run.dropped_over_limit = over_limit(scored, self.scorer.threshold, self.settings.max_claims)
         picked = sorted(
             picked_sentences(scored, self.scorer.threshold, self.settings.max_claims), key=lambda s: s.start
         )
@@ -375,6 +381,33 @@ class CallOutcome(Generic[M]):
     last_raw: str | None = None
     error: str | None = None
     raws: list[str] = field(default_factory=list)
+    call_failed: bool = False  # the call itself failed (timeout, provider error), not the answer's validation
+
+
+# Calls that fail one after another (timeouts, a rate limit, an outage) before the run stops: a hung provider
+# otherwise costs CLAIMDESK_LLM_TIMEOUT per sentence of every article (hours for a cascade over a folder).
+CALLS_FAILED_IN_A_ROW = 3
+
+
+class CallBreaker:
+    """Counts model calls that failed in a row across one extractor's articles and stops the run at the limit."""
+
+    def __init__(self, limit: int = CALLS_FAILED_IN_A_ROW) -> None:
+        self.limit = limit
+        self.in_a_row = 0
+        self._lock = threading.Lock()
+
+    def record(self, outcome: CallOutcome[Any]) -> None:
+        """Note a call's outcome; ModelUnavailableError when `limit` calls in a row failed."""
+        with self._lock:
+            self.in_a_row = self.in_a_row + 1 if outcome.call_failed else 0
+            if self.in_a_row >= self.limit:
+                self.in_a_row = 0
+                raise ModelUnavailableError(
+                    f"{self.limit} model calls in a row failed (the last: {outcome.error}); stopped instead of "
+                    "trying every remaining sentence. Try again later, raise CLAIMDESK_LLM_TIMEOUT if the model is "
+                    "only slow, or use --llm none."
+                )
 
 
 def _as_text(output: object) -> str:
@@ -426,8 +459,13 @@ def call_json(
     max_retries: int,
     timeout: float,
     check: Callable[[M], None] | None = None,
+    breaker: CallBreaker | None = None,
 ) -> CallOutcome[M]:
-    """Call the model, parse its JSON into `model`; on invalid output feed the error back and retry."""
+    """Call the model, parse its JSON into `model`; on invalid output feed the error back and retry.
+
+    A failed call is not retried here (the provider's client already retried a rate limit or an outage); one no
+    retry can mend (ModelUnavailableError: a refused key, an unreachable server) and the `breaker`'s limit of
+    failures in a row raise, stopping the run."""
     from langchain_core.messages import AIMessage, HumanMessage
 
     feedback = load_prompt("retry_feedback")
@@ -437,8 +475,13 @@ def call_json(
         outcome.attempts += 1
         try:
             raw = _invoke_with_timeout(runnable, history, timeout)
+        except ModelUnavailableError:
+            raise
         except Exception as exc:  # a provider failure or timeout: retrying the same call rarely helps
-            outcome.error = f"model call failed: {type(exc).__name__}: {_short_error(exc)}"
+            outcome.error = f"model call failed: {_short_error(exc)}"
+            outcome.call_failed = True
+            if breaker is not None:
+                breaker.record(outcome)
             return outcome
         outcome.last_raw = raw
         outcome.raws.append(raw)
@@ -452,7 +495,11 @@ def call_json(
             continue
         outcome.value = value
         outcome.error = None
+        if breaker is not None:
+            breaker.record(outcome)
         return outcome
+    if breaker is not None:
+        breaker.record(outcome)  # it answered, if not in shape: the provider is up
     return outcome
 
 
@@ -514,10 +561,15 @@ def prompt_provenance(kind: str, llm: JsonLLM, prompt: Prompt) -> Provenance:
 def raise_if_all_failed(run: ExtractionRun, calls: int, gave_up: int, attempts: int, kept: list[Claim]) -> None:
     """When every model call gave up, the extraction failed: say so, but hand back what was kept."""
     if calls and gave_up == calls:
+        last = run.failures[-1] if run.failures else "no detail"
+        advice = (
+            "Try again later, or use --llm none."
+            if "model call failed" in last
+            else "Try again, raise CLAIMDESK_LLM_MAX_RETRIES (retries of answers that do not validate), or use "
+            "--llm none."
+        )
         raise ExtractionError(
-            f"The model gave up on all {calls} call(s) for article {run.article_id} "
-            f"({run.failures[-1] if run.failures else 'no detail'}). "
-            "Try again, raise CLAIMDESK_LLM_MAX_RETRIES or CLAIMDESK_LLM_TIMEOUT, or use --llm none.",
+            f"The model gave up on all {calls} call(s) for article {run.article_id} ({last}). {advice}",
             attempts=attempts,
             last_output=run.last_raw_output,
             kept=list(kept),

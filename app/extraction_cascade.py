@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.extraction import (
+    CallBreaker,
     CallOutcome,
     ClaimFn,
     ExtractionResult,
@@ -36,6 +37,7 @@ from app.extraction import (
     guess_claim_type,
     has_number,
     make_claim,
+    over_limit,
     picked_sentences,
     prompt_provenance,
     raise_if_all_failed,
@@ -323,6 +325,7 @@ class CascadeExtractor:
         self.llm = llm
         self.scorer = scorer
         self.prompt = load_prompt(PROMPT_NAME)
+        self.breaker = CallBreaker()  # calls failing in a row stop the run, across articles
         self.template = self.prompt.chat_template()
         self.runnables = {
             shape: llm.json_runnable(rewrite_schema(shape), max_tokens=REWRITE_MAX_TOKENS)
@@ -379,6 +382,7 @@ class CascadeExtractor:
         scored = self.scorer.score_article(article.text)
         run.sentences_scored = len(scored)
         picked = picked_sentences(scored, self.scorer.threshold, self.settings.max_claims)
+        run.dropped_over_limit = over_limit(scored, self.scorer.threshold, self.settings.max_claims)
         head = article_head(article)
         sentences = split_sentences(article.text)
         ends = [s.end for s in sentences]
@@ -403,6 +407,7 @@ class CascadeExtractor:
                 SentenceRewrite,
                 max_retries=self.settings.llm_max_retries,
                 timeout=self.settings.llm_timeout,
+                breaker=self.breaker,
                 check=_faithfulness(s.text, _sources(head, before(s), s.text), shape),
             )
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.extraction import (
+    CallBreaker,
     ClaimFn,
     ExtractionResult,
     JsonLLM,
@@ -121,6 +122,7 @@ class WholeArticleExtractor:
         self.scorer = scorer
         self.window_chars = window_chars
         self.prompt = load_prompt(PROMPT_NAME)
+        self.breaker = CallBreaker()  # calls failing in a row stop the run, across articles
         self.template = self.prompt.chat_template()
         max_tokens = WINDOW_MAX_TOKENS if llm.strong else LOCAL_WINDOW_MAX_TOKENS
         self.runnable = llm.json_runnable(schema_of(ClaimList), max_tokens=max_tokens)
@@ -161,6 +163,7 @@ class WholeArticleExtractor:
                 ClaimList,
                 max_retries=self.settings.llm_max_retries,
                 timeout=self.settings.llm_timeout,
+                breaker=self.breaker,
             )
             attempts += outcome.attempts
             items: list[ExtractedClaim] = []
@@ -200,6 +203,7 @@ class WholeArticleExtractor:
             if progress:
                 progress(n, len(windows))
         claims.sort(key=lambda c: (-c.checkworthiness, c.start))
+        run.dropped_over_limit = max(0, len(claims) - self.settings.max_claims)
         claims = sorted(claims[: self.settings.max_claims], key=lambda c: c.start)
         run.claims_kept = len(claims)
         run.finished_at = utcnow()

@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from app.config import Settings
-from app.errors import ConfigurationError, ModelError, WorkbenchError
+from app.errors import ConfigurationError, ModelError, ModelUnavailableError, WorkbenchError
 
 VALID_SPECS = "local | none | openai:MODEL | anthropic:MODEL | ollama:MODEL | openai-compatible:MODEL"
 PROVIDERS = ("local", "none", "openai", "anthropic", "ollama", "openai-compatible")
@@ -41,14 +41,39 @@ def parse_spec(spec: str) -> tuple[str, str]:
 
 
 def _text_of(message: BaseMessage) -> str:
+    """The answer's text (a JSON answer some OpenAI-compatible servers send as a tool call: its arguments)."""
     content = message.content
-    if isinstance(content, str):
-        return content
-    return "".join(b if isinstance(b, str) else str(b.get("text", "")) for b in content if b)
+    text = (
+        content
+        if isinstance(content, str)
+        else "".join(b if isinstance(b, str) else str(b.get("text", "")) for b in content if b)
+    )
+    if not text.strip() and isinstance(message, AIMessage) and message.tool_calls:
+        return json.dumps(message.tool_calls[0]["args"], ensure_ascii=False)
+    return text
+
+
+def _hosted_text(message: BaseMessage) -> str:
+    """A hosted model's answer text. A refusal, or an answer cut off at the token limit, is a ModelError saying so:
+    a retry gets the same, and the parse error it would otherwise give names neither."""
+    meta = getattr(message, "response_metadata", None) or {}
+    refusal = (getattr(message, "additional_kwargs", None) or {}).get("refusal")
+    if refusal or meta.get("stop_reason") == "refusal":
+        raise ModelError(f"The model refused to answer: {' '.join(str(refusal or 'no reason given').split())[:200]}")
+    text = _text_of(message)
+    reason = meta.get("finish_reason") or meta.get("done_reason") or meta.get("stop_reason")
+    if reason in ("length", "max_tokens"):
+        raise ModelError(
+            f"The model's answer was cut off at its token limit ({reason}) after {len(text)} characters; a model "
+            "with a longer output limit would fit it."
+        )
+    return text
 
 
 def _tool_args_text(message: BaseMessage) -> str:
     """Anthropic answers through a forced tool call: return its arguments as the JSON document."""
+    if (getattr(message, "response_metadata", None) or {}).get("stop_reason") == "refusal":
+        return _hosted_text(message)  # raises, naming the refusal
     if isinstance(message, AIMessage):
         for call in message.tool_calls:
             return json.dumps(call["args"], ensure_ascii=False)
@@ -86,12 +111,12 @@ class LLMHandle:
                 "type": "json_schema",
                 "json_schema": {"name": _schema_name(schema), "schema": schema, "strict": False},
             }
-            inner = model.bind(response_format=response_format, max_tokens=max_tokens) | RunnableLambda(_text_of)
+            inner = model.bind(response_format=response_format, max_tokens=max_tokens) | RunnableLambda(_hosted_text)
         elif provider == "ollama":
             options = {k: getattr(model, k, None) for k in ("temperature", "num_ctx", "seed")}
             options = {k: v for k, v in options.items() if v is not None}
             options["num_predict"] = max_tokens
-            inner = model.bind(format=schema, options=options) | RunnableLambda(_text_of)
+            inner = model.bind(format=schema, options=options) | RunnableLambda(_hosted_text)
         elif provider == "anthropic":
             tool = {
                 "name": _TOOL_NAME,
@@ -102,7 +127,7 @@ class LLMHandle:
             inner = bound | RunnableLambda(_tool_args_text)
         else:  # the embedded model, and test doubles that stand in for it
             inner = model.bind(json_schema=schema, max_tokens=max_tokens) | RunnableLambda(_text_of)
-        return _guarded(inner, self.spec, self._secrets())
+        return _guarded(inner, self.spec, self._secrets(), _base_url(self.chat_model))
 
     def prefill(self, messages: list[BaseMessage]) -> str:
         """Ready a fixed prompt prefix (system prompt) before the calls that share it.
@@ -131,17 +156,59 @@ def _scrub(text: str, secrets: list[str]) -> str:
     return _KEYLIKE.sub("[redacted]", text)
 
 
+def provider_error(exc: Exception, spec: str, base_url: str | None, secrets: list[str]) -> ModelError:
+    """A provider's exception as one plain line with advice that fits it, keys scrubbed. What no retry can mend
+    (a refused key, an unknown model or address, an unreachable server, an answer that is not the API's JSON) is a
+    ModelUnavailableError, which stops the whole run instead of repeating the call for every sentence and article."""
+    name = type(exc).__name__
+    detail = " ".join(_scrub(f"{name}: {exc}", secrets)[:300].split())
+    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    where = base_url or "the provider's default address"
+    if "LengthFinishReason" in name:
+        return ModelError(f"The model's answer for {spec!r} was cut off at its token limit ({detail[:120]}...).")
+    if "ContentFilterFinishReason" in name:
+        return ModelError(f"The provider's content filter stopped the answer for {spec!r} ({detail[:120]}...).")
+    if "Timeout" in name:
+        return ModelError(f"The model {spec!r} did not answer in time (CLAIMDESK_LLM_TIMEOUT): {detail}")
+    if status in (401, 403) or "Authentication" in name or "PermissionDenied" in name:
+        return ModelUnavailableError(
+            f"The provider refused the key for {spec!r} ({detail}). Check the API key variable "
+            "(OPENAI_API_KEY / ANTHROPIC_API_KEY), or use --llm local / --llm none."
+        )
+    if status == 404 or "NotFound" in name:
+        return ModelUnavailableError(
+            f"{where} does not know the model or path for {spec!r} ({detail}). Check the model name and "
+            "CLAIMDESK_LLM_BASE_URL (an OpenAI-compatible server's URL usually ends in /v1)."
+        )
+    if "Connect" in name or isinstance(exc, ConnectionError):
+        return ModelUnavailableError(
+            f"Cannot reach the model server for {spec!r} at {where} ({detail}). Start it, or fix "
+            "CLAIMDESK_LLM_BASE_URL / OLLAMA_BASE_URL, or use --llm none."
+        )
+    if isinstance(exc, (AttributeError, json.JSONDecodeError)):
+        return ModelUnavailableError(
+            f"The server at {where} did not answer {spec!r} with the API's JSON (an HTML page, a proxy or a wrong "
+            f"path?): {detail}. Check CLAIMDESK_LLM_BASE_URL."
+        )
+    busy = " The provider is busy or failing (rate limit or outage): try again later, or use --llm none."
+    return ModelError(f"The model {spec!r} failed: {detail}.{busy if status in (429, 500, 502, 503, 529) else ''}")
+
+
+def _base_url(chat_model: BaseChatModel) -> str | None:
+    for attr in ("openai_api_base", "anthropic_api_url", "base_url"):
+        value = getattr(chat_model, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 def _guarded(
-    inner: Runnable[LanguageModelInput, str], spec: str, secrets: list[str]
+    inner: Runnable[LanguageModelInput, str], spec: str, secrets: list[str], base_url: str | None = None
 ) -> Runnable[LanguageModelInput, str]:
     """Turn provider exceptions into ModelError with keys scrubbed and the original chain dropped."""
 
     def fail(exc: Exception) -> ModelError:
-        detail = _scrub(f"{type(exc).__name__}: {exc}", secrets)[:500]
-        return ModelError(
-            f"The model {spec!r} failed: {detail}. Check the provider's status, key and model name, "
-            "or switch with CLAIMDESK_LLM (e.g. CLAIMDESK_LLM=local)."
-        )
+        return provider_error(exc, spec, base_url, secrets)
 
     def call(value: LanguageModelInput, config: RunnableConfig) -> str:
         try:

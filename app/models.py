@@ -268,5 +268,8 @@ class ExtractionRun(BaseModel):
     claims_kept: int = 0
     discarded_ungrounded: int = 0  # quotes not found in the article, or only a piece of a word or figure there
     duplicates_merged: int = Field(0, description="Claims that repeated one already kept (same or overlapping span).")
+    dropped_over_limit: int = Field(
+        0, description="Check-worthy claims left out by CLAIMDESK_MAX_CLAIMS (least first)."
+    )
     failures: list[str] = Field(default_factory=list, description="One line per call that gave up.")
     last_raw_output: str | None = None

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -124,3 +128,89 @@ def test_when_the_model_gives_up_the_kept_claims_are_saved_and_the_exit_is_1(
         (run,) = store.extraction_runs(article.id)  # the failed run is on record, with why it failed
     assert len(kept) == len(picked) and all(c.statement == c.quote for c in kept)
     assert run.failures and run.last_raw_output == GARBAGE and run.claims_kept == len(kept)
+
+
+@contextlib.contextmanager
+def _failing_provider(status: int) -> Iterator[tuple[str, list[str]]]:
+    """An OpenAI-compatible server on loopback that answers every chat call with `status`; yields (base URL,
+    request paths seen)."""
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append(self.path)
+            body = json.dumps({"error": {"message": f"fake error {status}", "type": "x"}}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _three_articles(settings: Settings) -> list[str]:
+    from app.models import utcnow
+
+    ids = []
+    with ReviewStore.open(settings) as store:
+        for n in range(3):
+            text = f"Budget {n}\n\nThe council approved a budget of {n + 3} million dollars for schools in 2024."
+            store.upsert_article(Article(id=content_id(text), title=f"Budget {n}", source=f"b{n}.txt", text=text,
+                                         ingested_at=utcnow()))  # fmt: skip
+            ids.append(content_id(text))
+    return ids
+
+
+@pytest.mark.parametrize(("status", "says", "max_requests"), [(401, "refused the key", 1), (503, "in a row", 6)])
+# 401: the first call stops the run; 503 (retried once by the client): the third failed call in a row does
+def test_a_provider_no_retry_can_mend_stops_the_whole_run(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, status: int, says: str, max_requests: int
+) -> None:
+    _three_articles(settings)
+    with _failing_provider(status) as (url, seen):
+        monkeypatch.setenv("CLAIMDESK_LLM_BASE_URL", url)
+        get_settings.cache_clear()
+        result = runner.invoke(app, ["extract", "--all", "--llm", "openai-compatible:m", "--strategy", "cascade"])
+    assert result.exit_code == 1
+    message = str(result.exception)
+    assert says in message and "article(s) not extracted" in message
+    assert len(seen) <= max_requests  # not one failing call per sentence of every article
+    with ReviewStore.open(settings) as store:
+        # the articles tried before the run stopped keep their sentences as the scorer makes them
+        assert all(c.provenance.extractor == "scorer" for c in store.claims())
+        assert status != 401 or store.claims() == []
+
+
+def test_a_partly_failed_run_exits_1_and_skip_done_retries_only_it(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.cli import claims as claims_cli
+    from app.extraction_cascade import CascadeExtractor
+
+    ids = _three_articles(settings)
+
+    def flaky(messages: list[object]) -> str:  # the model fails on the second article only
+        text = " ".join(str(getattr(m, "content", "")) for m in messages)
+        return GARBAGE if "4 million" in text else json.dumps({"claimant": None, "claim_type": "statistic"})
+
+    extractor = CascadeExtractor(settings, fake_handle(QueueChatModel(responder=flaky)), RuleScorer())
+    monkeypatch.setattr(claims_cli, "_extractor", lambda *_: extractor)
+    first = runner.invoke(app, ["extract", "--all", "--json"])
+    assert first.exit_code == 1 and "incomplete for 1 article(s)" in str(first.exception)
+    rows = {r["article_id"]: r for r in json.loads(first.stdout)}
+    assert [rows[i]["partial"] for i in ids] == [False, True, False]
+
+    again = runner.invoke(app, ["extract", "--all", "--skip-done", "--json"])
+    assert "Skipped 2 article(s)" in again.stderr
+    assert [r["article_id"] for r in json.loads(again.stdout)] == [ids[1]]

@@ -16,7 +16,7 @@ import pytest
 from fakes import QueueChatModel
 
 from app.config import Settings
-from app.errors import ConfigurationError, ModelError
+from app.errors import ConfigurationError, ModelError, ModelUnavailableError
 from app.llm import LLMHandle, build_llm, handle_from_chat_model, parse_spec
 from app.local_model import LocalChatModel
 
@@ -51,6 +51,8 @@ class Replay:
         self.requests: list[dict[str, Any]] = []
         self.status = 200
         self.delay = 0.0
+        self.raw: tuple[int, bytes, str] | None = None  # serve exactly this (status, body, content type)
+        self.completion: dict[str, Any] | None = None  # serve this chat completion instead of the recording
         replay = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -64,7 +66,11 @@ class Replay:
                     {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
                 )
                 time.sleep(replay.delay)
-                if replay.status != 200:
+                if replay.raw is not None:
+                    self._send(*replay.raw)
+                elif replay.completion is not None:
+                    self._send(200, json.dumps(replay.completion).encode())
+                elif replay.status != 200:
                     self._send(replay.status, json.dumps(_recording("openai_error_401.json")).encode())
                 elif self.path.endswith("/chat/completions"):
                     self._send(200, json.dumps(_recording("openai_chat_completion.json")).encode())
@@ -275,9 +281,56 @@ def test_provider_error_becomes_model_error_without_the_key(replay: Replay) -> N
     with pytest.raises(ModelError) as info:
         handle.json_runnable(SCHEMA).invoke("Extract the claims.")
     message = str(info.value)
-    assert "AuthenticationError" in message and "CLAIMDESK_LLM" in message
+    assert "AuthenticationError" in message and "OPENAI_API_KEY" in message
+    assert isinstance(info.value, ModelUnavailableError)  # no retry mends a refused key: the run stops
     assert SECRET not in message and "SECRET-0123" not in message
     assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "ctype", "unavailable", "says"),
+    [
+        (404, b'{"error": {"message": "model not found"}}', "application/json", True, "CLAIMDESK_LLM_BASE_URL"),
+        (200, b"<html><body>Sign in to the proxy</body></html>", "text/html", True, "HTML page"),
+        (429, b'{"error": {"message": "slow down"}}', "application/json", False, "busy"),
+        (503, b'{"error": {"message": "overloaded"}}', "application/json", False, "busy"),
+    ],
+)
+def test_provider_failures_say_what_to_do(
+    replay: Replay, status: int, body: bytes, ctype: str, unavailable: bool, says: str
+) -> None:
+    replay.raw = (status, body, ctype)
+    settings = _settings(openai_api_key=SECRET, llm_base_url=replay.url + "/v1")
+    handle = build_llm(settings, "openai-compatible:m")
+    assert handle is not None
+    with pytest.raises(ModelError) as info:
+        handle.json_runnable(SCHEMA).invoke("Extract the claims.")
+    assert isinstance(info.value, ModelUnavailableError) == unavailable and says in str(info.value)
+    assert len(replay.requests) <= 2  # the client retries a rate limit or an outage once, nothing else
+
+
+def test_an_unreachable_server_is_named() -> None:
+    settings = _settings(llm_base_url="http://127.0.0.1:9/v1")  # the discard port: nothing listens
+    handle = build_llm(settings, "openai-compatible:m")
+    assert handle is not None
+    with pytest.raises(ModelUnavailableError, match=r"Cannot reach .* at http://127.0.0.1:9/v1"):
+        handle.json_runnable(SCHEMA).invoke("Extract the claims.")
+
+
+def test_a_refusal_and_a_cut_off_answer_are_named(replay: Replay) -> None:
+    handle = build_llm(_settings(openai_api_key=SECRET, llm_base_url=replay.url + "/v1"), "openai:gpt-4o-mini")
+    assert handle is not None
+    completion = _recording("openai_chat_completion.json")
+    refused = json.loads(json.dumps(completion))
+    refused["choices"][0]["message"].update(content=None, refusal="I can't help with that.")
+    replay.completion = refused
+    with pytest.raises(ModelError, match="refused to answer: I can't help with that"):
+        handle.json_runnable(SCHEMA).invoke("Extract the claims.")
+    cut = json.loads(json.dumps(completion))
+    cut["choices"][0]["finish_reason"] = "length"
+    replay.completion = cut
+    with pytest.raises(ModelError, match="cut off at its token limit"):
+        handle.json_runnable(SCHEMA).invoke("Extract the claims.")
 
 
 def test_hosted_call_times_out(replay: Replay) -> None:

@@ -435,7 +435,8 @@ def test_special_files_are_refused_before_reading(tmp_path: Path) -> None:
     finally:
         os.close(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))  # release the writer
         thread.join(5)
-    assert written in ([], [-1])  # the loader never read from the pipe
+    # (whether the writer got its bytes into the pipe's buffer while the release handle was open is a race: the
+    # refusal above, raised without blocking on an open for reading, is what shows the loader never read it)
 
     big = tmp_path / "notes.docx"
     big.write_bytes(b"PK" * 1000)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from app.errors import ExtractionError, RetrievalError, StoreError
+from app.errors import ExtractionError, ModelUnavailableError, RetrievalError, StoreError
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -80,12 +80,20 @@ def extract(
     article_ids: list[str] | None = typer.Argument(None, help="Article ids (see `claimdesk articles`)."),
     all_: bool = typer.Option(False, "--all", help="Extract from every ingested article."),
     llm: str | None = typer.Option(
-        None, "--llm", help="local | none | openai:MODEL | anthropic:MODEL | ollama:MODEL (default: CLAIMDESK_LLM)."
+        None,
+        "--llm",
+        help="local | none | openai:MODEL | anthropic:MODEL | ollama:MODEL | openai-compatible:MODEL (default: "
+        "CLAIMDESK_LLM).",
     ),
     strategy: str | None = typer.Option(
         None, "--strategy", help="auto | cascade | whole-article (default: CLAIMDESK_EXTRACTION_STRATEGY)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per article run instead of a table."),
+    skip_done: bool = typer.Option(
+        False,
+        "--skip-done",
+        help="Skip articles whose last run with this model and prompt finished without failures (retry the rest).",
+    ),
 ) -> None:
     """Extract checkable claims from articles and store them for review (`--llm none`: scorer only, instant)."""
     from rich.console import Console
@@ -103,8 +111,14 @@ def extract(
     try:
         articles = _articles(settings, store, list(article_ids or []), all_)
         extractor = _extractor(settings, llm, strategy)
+        if skip_done:
+            done = [a for a in articles if _done_by(store, a.id, extractor)]
+            articles = [a for a in articles if a not in done]
+            if done:
+                typer.echo(f"Skipped {len(done)} article(s) already extracted with this model and prompt.", err=True)
         rows: list[dict[str, Any]] = []
         failed: list[str] = []
+        stopped: ModelUnavailableError | None = None
         progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -124,6 +138,15 @@ def extract(
                 started = time.perf_counter()
                 try:
                     result = extractor.extract(article, progress=step)
+                except ModelUnavailableError as exc:
+                    # No retry mends it (a refused key, an unreachable server, calls failing in a row): stop here
+                    # instead of sending the same failing call for every sentence of every remaining article.
+                    todo = len(articles) - len(rows)
+                    stopped = ModelUnavailableError(
+                        f"{exc} Stopped at article {article.id}; {todo} article(s) not extracted"
+                        + (f" ({len(rows)} tried before it, listed above)." if rows else ".")
+                    )
+                    break
                 except ExtractionError as exc:
                     # Keep what was validated before the model gave up; the reviewer still gets those.
                     from app.models import ExtractionRun
@@ -133,9 +156,10 @@ def extract(
                     saved = store.save_claims(article.id, kept, run=run)  # type: ignore[arg-type]
                     failed.append(f"{article.id}: {exc}")
                     rows.append(
-                        {"article_id": article.id, "title": article.title, "error": str(exc), "attempts": exc.attempts,
-                         "claims_kept": len(kept), "added": saved.added, "updated": saved.upgraded,
-                         "unchanged": saved.unchanged, "seconds": round(time.perf_counter() - started, 2)}
+                        {"title": article.title, **(run.model_dump(mode="json") if run else {"article_id": article.id}),
+                         "error": str(exc), "attempts": exc.attempts, "claims_kept": len(kept), "added": saved.added,
+                         "updated": saved.upgraded, "unchanged": saved.unchanged, "partial": True,
+                         "seconds": round(time.perf_counter() - started, 2)}
                     )  # fmt: skip
                     continue
                 saved = store.save_claims(article.id, result.claims, run=result.run)
@@ -144,18 +168,44 @@ def extract(
                     added=saved.added,
                     updated=saved.upgraded,
                     unchanged=saved.unchanged,
+                    partial=bool(result.run.failures),
                     seconds=round(time.perf_counter() - started, 2),
                 )
                 rows.append(row)
+                if result.run.failures:
+                    failed.append(
+                        f"{article.id}: {len(result.run.failures)} part(s) failed ({result.run.failures[-1]})"
+                    )
                 progress.remove_task(task)
     finally:
         store.close()
     _print_runs(rows, as_json)
+    if stopped is not None:
+        raise stopped
     if failed:
+        saved_any = any(r.get("added") or r.get("updated") or r.get("unchanged") for r in rows if r.get("partial"))
         raise ExtractionError(
-            f"Extraction gave up on {len(failed)} article(s); the claims validated before that were saved. "
+            f"Extraction was incomplete for {len(failed)} article(s)"
+            + ("; what was extracted before each failure is saved" if saved_any else "")
+            + ". Add --skip-done to the same command to retry only those (claims already stored are not duplicated). "
             + " | ".join(failed)
         )
+
+
+def _done_by(store: Any, article_id: str, extractor: Extractor) -> bool:
+    """Whether the article's last extraction run was made by this extractor's kind, model and prompt and finished
+    without failures."""
+    runs = store.extraction_runs(article_id)
+    if not runs:
+        return False
+    last = runs[-1]
+    llm = getattr(extractor, "llm", None)
+    prompt = getattr(extractor, "prompt", None)
+    model = llm.model_id if llm is not None else None
+    same = (last.model == model or (llm is None and last.strategy == "scorer")) and (
+        prompt is None or last.prompt_hash == prompt.sha256
+    )
+    return bool(same and not last.failures)
 
 
 def _print_runs(rows: list[dict[str, Any]], as_json: bool) -> None:
@@ -180,11 +230,20 @@ def _print_runs(rows: list[dict[str, Any]], as_json: bool) -> None:
             str(len(r.get("failures", []))) if "error" not in r else "all",
             str(r.get("seconds", "")),
         )
+    from rich.markup import escape
+
     console = Console(width=140)
     console.print(table)
     for r in rows:
         for line in r.get("failures", []):
-            console.print(f"[yellow]{r['article_id']}[/] {line}", markup=True, highlight=False)
+            console.print(f"[yellow]{r['article_id']}[/] {escape(line)}", markup=True, highlight=False)
+        if r.get("dropped_over_limit"):
+            console.print(
+                f"[yellow]{r['article_id']}[/] {r['dropped_over_limit']} less check-worthy claim(s) left out by "
+                "CLAIMDESK_MAX_CLAIMS; raise it to keep them.",
+                markup=True,
+                highlight=False,
+            )
 
 
 def claims(
