@@ -12,6 +12,12 @@ from retrieval.store import ChunkStore
 Fusion = Literal["score", "rrf", "learned"]
 
 
+def _complete(store: ChunkStore, rows: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """`rows` without chunks of articles that have no record (left by an interrupted write: not evidence)."""
+    live = store.complete_articles({str(meta["article_id"]) for _, meta in rows.values()})
+    return {cid: row for cid, row in rows.items() if str(row[1]["article_id"]) in live}
+
+
 def _evidence(cid: str, doc: str, meta: dict[str, Any], **scores: Any) -> Evidence:
     return Evidence(
         chunk_id=cid,
@@ -79,7 +85,7 @@ class HybridSearcher:
 
     def passages(self, chunk_ids: Sequence[str]) -> list[Evidence]:
         """The stored passages with these ids (unknown ids are left out), in the order asked, unscored."""
-        rows = self.store.get_chunk_rows(list(dict.fromkeys(chunk_ids)))
+        rows = _complete(self.store, self.store.get_chunk_rows(list(dict.fromkeys(chunk_ids))))
         return [_evidence(cid, *rows[cid], score=0.0) for cid in dict.fromkeys(chunk_ids) if cid in rows]
 
     def search_bm25(
@@ -92,7 +98,7 @@ class HybridSearcher:
     ) -> list[Evidence]:
         """Keyword-only ranking (score = BM25 score)."""
         hits = self._bm25(query, k, exclude_article_ids, only_article_ids)
-        rows = self.store.get_chunk_rows([cid for cid, _ in hits])
+        rows = _complete(self.store, self.store.get_chunk_rows([cid for cid, _ in hits]))
         out: list[Evidence] = []
         for rank, (cid, score) in enumerate(hits, 1):
             if cid in rows:
@@ -110,9 +116,11 @@ class HybridSearcher:
     ) -> list[Evidence]:
         """Embedding-only ranking (score = cosine similarity)."""
         hits = self._dense(query, k, exclude_article_ids, only_article_ids)
+        live = self.store.complete_articles({str(meta["article_id"]) for _, _, _, meta in hits})
         return [
             _evidence(cid, doc, meta, score=sim, dense_score=sim, dense_rank=rank, rank=rank)
             for rank, (cid, sim, doc, meta) in enumerate(hits, 1)
+            if str(meta["article_id"]) in live
         ]
 
     def search(
@@ -143,11 +151,18 @@ class HybridSearcher:
             info.setdefault(cid, {}).update(bm25_score=score, bm25_rank=rank)
         for rank, (cid, sim) in enumerate(dense, 1):
             info.setdefault(cid, {}).update(dense_score=sim, dense_rank=rank)
-        top = sorted(fused, key=lambda c: (-fused[c], c))[:k]
-        rows = self.store.get_chunk_rows(top)
+        # A few more than k: chunks of an incomplete article (no record) are dropped below.
+        ranked = sorted(fused, key=lambda c: (-fused[c], c))
+        top = ranked[: k + 5]
+        rows = _complete(self.store, self.store.get_chunk_rows(top))
+        if len(rows) < min(k, len(top)) and len(ranked) > len(top):
+            top = ranked[: 4 * k + 20]
+            rows = _complete(self.store, self.store.get_chunk_rows(top))
         out: list[Evidence] = []
         for cid in top:
-            if cid not in rows:  # deleted by another writer since the BM25 index was built
+            if len(out) == k:
+                break
+            if cid not in rows:  # deleted by another writer since the BM25 index was built, or incomplete
                 continue
             doc, meta = rows[cid]
             out.append(_evidence(cid, doc, meta, score=fused[cid], rank=len(out) + 1, **info[cid]))

@@ -198,6 +198,13 @@ class ChunkStore:
         """True when the article's record exists (so it is complete)."""
         return bool(self.article_col.get(ids=[article_id], include=[])["ids"])
 
+    def complete_articles(self, article_ids: Collection[str]) -> set[str]:
+        """Those of `article_ids` whose record exists: chunks of any other article are what an interrupted write
+        (a killed ingest, a server that failed between the two writes) left behind, never evidence."""
+        if not article_ids:
+            return set()
+        return set(self.article_col.get(ids=sorted(set(article_ids)), include=[])["ids"])
+
     def stored_source(self, article_id: str) -> str | None:
         """The source a stored article is recorded under; None when it is not stored (or not complete)."""
         page = self.article_col.get(ids=[article_id], include=["metadatas"])

@@ -257,3 +257,25 @@ def test_unreachable_server_names_host_and_port() -> None:
         port = s.getsockname()[1]
     with pytest.raises(StoreUnavailable, match=f"127.0.0.1:{port}"):
         http_client("127.0.0.1", port)
+
+
+def test_chunks_of_an_article_without_its_record_are_never_evidence(tmp_path: Path) -> None:
+    from retrieval.search import HybridSearcher
+
+    store = open_store(tmp_path)
+    kept = make_article("Harbour news\n\nThe Ferncastle harbour handled 41,000 containers in May.", "kept.txt")
+    cut = make_article("Wind farm\n\nSaltmarsh wind farm near Ferncastle was approved with 12 turbines.", "cut.txt")
+    add(store, kept)
+    add(store, cut)
+    # what a killed ingest, or a server that failed between the chunk write and the record write, leaves
+    store.article_col.delete(ids=[cut.id])
+    reopened = open_store(tmp_path)
+    searcher = HybridSearcher(reopened)
+    for hits in (
+        searcher.search("Ferncastle turbines wind farm", k=5),
+        searcher.search_bm25("Ferncastle turbines", k=5),
+        searcher.search_dense("wind farm turbines approved", k=5),
+    ):
+        assert hits and {h.article_id for h in hits} == {kept.id}
+    cut_chunks = [cid for cid, aid in reopened.bm25().article_of().items() if aid == cut.id]
+    assert cut_chunks and searcher.passages(cut_chunks) == []  # cannot be cited either
