@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,20 +28,62 @@ def persistent_client(path: Path) -> Any:
         raise StoreUnavailable(f"Cannot open the Chroma store at {path}: {exc}") from exc
 
 
+# A server that accepts connections and never answers (paused, overloaded, a black-holing firewall) must not hang
+# every command: Chroma's client has no timeout of its own.
+CONNECT_TIMEOUT_S = 5.0
+REQUEST_TIMEOUT_S = 120.0
+
+
 def http_client(host: str, port: int) -> Any:
     """A client for a `chroma run` server; StoreUnavailable names host:port when it does not answer."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    try:
+    if "://" in host or "/" in host:
+        raise StoreUnavailable(
+            f"CHROMA_HOST is a host name or address, not a URL: {host!r}. Set CHROMA_HOST=127.0.0.1 (say) and "
+            f"CHROMA_PORT={port}."
+        )
+    def connect() -> Any:
         client = chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
         client.heartbeat()
+        _set_timeout(getattr(getattr(client, "_server", None), "_session", None), REQUEST_TIMEOUT_S)
         return client
+
+    box: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            box["client"] = connect()
+        except BaseException as exc:  # handed back below
+            box["exc"] = exc
+
+    try:
+        # The client's constructor already talks to the server, with no timeout: bounded from outside, in a daemon
+        # thread that a server which never answers cannot keep the process alive with.
+        worker = threading.Thread(target=attempt, daemon=True, name="claimdesk-chroma-connect")
+        worker.start()
+        worker.join(CONNECT_TIMEOUT_S * 3)
+        if worker.is_alive():
+            raise TimeoutError(f"no answer within {CONNECT_TIMEOUT_S * 3:g} s")
+        if "exc" in box:
+            raise box["exc"]
+        return box["client"]
     except Exception as exc:
+        detail = " ".join(str(exc).split())[:160] or type(exc).__name__
         raise StoreUnavailable(
-            f"Chroma server at {host}:{port} is not reachable ({type(exc).__name__}); start it with "
-            f"`chroma run --host {host} --port {port}` or unset CHROMA_HOST to use the embedded store."
+            f"Chroma server at {host}:{port} is not reachable ({detail}). Start it there with `chroma run --host "
+            f"{host} --port {port}`, check CHROMA_HOST and CHROMA_PORT, or use the embedded store (CHROMA_HOST "
+            "unset and CLAIMDESK_CHROMA_MODE=auto)."
         ) from exc
+
+
+def _set_timeout(session: Any, read_s: float) -> None:
+    """Bound the Chroma client's HTTP calls (it creates its httpx client with no timeout)."""
+    import httpx
+
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(read_s, connect=CONNECT_TIMEOUT_S)
 
 
 # Bumped whenever index_text changes: the saved BM25 index is then rebuilt (re-ingest to re-embed old chunks).

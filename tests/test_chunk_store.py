@@ -259,6 +259,24 @@ def test_unreachable_server_names_host_and_port() -> None:
         http_client("127.0.0.1", port)
 
 
+def test_a_server_that_never_answers_fails_within_seconds_and_a_url_is_not_a_host() -> None:
+    import socket
+    import time
+
+    from retrieval.chroma_rows import CONNECT_TIMEOUT_S
+
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable, match=f"127.0.0.1:{port} is not reachable"):
+            http_client("127.0.0.1", port)
+        assert time.monotonic() - started < CONNECT_TIMEOUT_S * 3 + 5
+    with pytest.raises(StoreUnavailable, match="not a URL"):
+        http_client("http://127.0.0.1", 8000)
+
+
 def test_chunks_of_an_article_without_its_record_are_never_evidence(tmp_path: Path) -> None:
     from retrieval.search import HybridSearcher
 
