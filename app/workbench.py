@@ -398,6 +398,11 @@ class Workbench:
             else:
                 evidence.append(CitedEvidence.from_evidence(ev))
         done = not_checkable or verdict is not None
+        blank = not (done or notes.strip() or edited or evidence)
+        if blank and base.status == "unreviewed":
+            # An untouched form on a claim nobody reviewed: saving it would mark the claim "in progress" under this
+            # reviewer's name (taking it out of the Unreviewed queue) with nothing decided.
+            return base
         unchanged = (
             base.status == ("reviewed" if done else "in_progress")
             and base.verdict == (None if not_checkable else verdict)

@@ -762,3 +762,47 @@ def test_an_article_link_opens_that_article(wb: Workbench) -> None:
     at.selectbox[0].set_value(wb.articles()[0].id if wb.articles()[0].id != other.article_id else wb.articles()[1].id)
     at.run()
     assert at.query_params["article"] == at.selectbox[0].value
+
+
+def test_saving_an_untouched_claim_writes_nothing(wb: Workbench) -> None:
+    at = _review_page(wb)
+    first = wb.queue()[0][0]
+    at.text_input(key="reviewer").input("Fay").run()
+    button(at, "Save").click().run()
+    assert wb.get_review(first.id).version == 0
+    assert [e.action for e in wb.history(first.id)] == ["claim_extracted"]
+    assert "Nothing to save yet" in texts(at)
+
+
+def test_a_claim_saved_by_someone_else_stays_on_screen_under_the_unreviewed_filter(wb: Workbench) -> None:
+    at = _review_page(wb)
+    first = wb.queue()[0][0]
+    at.text_input(key="reviewer").input("Bob").run()
+    at.selectbox(key="review_filter_status").set_value("unreviewed").run()
+    assert at.selectbox[4].value == first.id
+    # Alice saves the claim Bob is reading; Bob then picks a verdict and saves
+    wb.store.save_review(Review(claim_id=first.id, status="reviewed", verdict="True", reviewer="Alice"), actor="Alice")
+    at.radio[0].set_value("Misleading").run()
+    assert at.selectbox[4].value == first.id  # the click landed on the claim he was reading
+    assert "no longer matches the filters" in texts(at)
+    button(at, "Save").click().run()
+    assert "Alice saved this claim first" in " ".join(w.value for w in at.warning)
+    assert at.selectbox[4].value == first.id and "Your version (not saved)" in texts(at)
+    assert (wb.get_review(first.id).verdict, wb.get_review(first.id).reviewer) == ("True", "Alice")
+    # changing the filters is moving on
+    at.selectbox(key="review_filter_status").set_value("reviewed").run()
+    assert "no longer matches the filters" not in texts(at)
+
+
+def test_every_article_choice_is_kept(wb: Workbench) -> None:
+    ingest_seed(wb)
+    ids = []
+    for n in range(3):
+        outcome = wb.ingest_upload(f"a{n}.txt", f"Story {n}\n\nThe harbour handled {n + 40},000 containers.".encode())
+        assert outcome.article_id
+        ids.append(outcome.article_id)
+    at = page(wb, "article")
+    for article_id in [ids[0], ids[1], ids[2], ids[0]]:
+        at.selectbox[0].set_value(article_id).run()
+        assert at.selectbox[0].value == article_id
+        assert f"handled {ids.index(article_id) + 40},000 containers" in texts(at)

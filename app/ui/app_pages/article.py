@@ -35,12 +35,17 @@ with errors_shown():
         if st.query_params.get("article") == current and current is not None:
             st.info("The linked article is not in the library (deleted, or replaced by a newer version).")
         current = ids[0]
+    # A keyed picker: without a key, the `index` that changes with each choice made Streamlit treat it as a new
+    # widget and drop every second choice. Opening an article from elsewhere sets article_id, which wins.
+    if st.session_state.get("article_pick") != current and st.session_state.get("_article_shown") != current:
+        st.session_state["article_pick"] = current
     picked = st.selectbox(
         "Article",
         ids,
-        index=ids.index(current),
+        key="article_pick",
         format_func=lambda i: f"{labels[i]}  ({titles[i].claim_count} claims)",
     )
+    st.session_state["_article_shown"] = picked
     st.session_state["article_id"] = picked
     if st.query_params.get("article") != picked:
         st.query_params["article"] = picked

@@ -256,7 +256,12 @@ def save(claim_id: str, next_id: str | None) -> None:
     ss.pop(f"attempt-{claim_id}", None)
     forget_draft(claim_id)
     if saved is base:
-        flash("info", f"Nothing changed since version {base.version}; nothing saved.")
+        flash(
+            "info",
+            "Nothing to save yet: choose a verdict (or Not checkable), write a note or cite a passage."
+            if base.version == 0
+            else f"Nothing changed since version {base.version}; nothing saved.",
+        )
         if next_id is not None:
             ss["review_claim"] = next_id
         return
@@ -417,17 +422,35 @@ try:
 except WorkbenchError as exc:
     st.error(str(exc))
     st.stop()
-if not queue:
+ids = [c.id for c, _ in queue]
+current_id = ss.get("review_claim")
+linked = ss.pop("_linked_claim", None)
+on_screen = ss.get("_shown_claim")
+filters = (article_filter, status_filter, verdict_filter, type_filter)
+still_there = (
+    wb.get_claim(current_id)
+    if current_id not in ids
+    and on_screen is not None
+    and on_screen.id == current_id
+    and ss.get("_shown_filters") == filters  # not when the reviewer has just changed the filters
+    else None
+)
+if still_there is not None:
+    # The claim on screen has just left the filtered queue (saved by this reviewer or another one, say under
+    # "Unreviewed"): it stays until the reviewer moves on, so a click or a conflict never lands on another claim.
+    queue = [(still_there, wb.get_review(still_there.id)), *queue]
+    ids = [still_there.id, *ids]
+    st.info(
+        "This claim no longer matches the filters above (it was saved since); it stays here until you move on.",
+        icon=":material/push_pin:",
+    )
+elif not queue:
     st.info(
         "No claims match these filters. Extract claims on the **Article** page, or choose "
         "*Any status* / *All articles* above."
     )
     st.stop()
-
-ids = [c.id for c, _ in queue]
-current_id = ss.get("review_claim")
-linked = ss.pop("_linked_claim", None)
-if current_id not in ids:
+elif current_id not in ids:
     if linked is not None:
         gone = wb.get_claim(linked) is None
         st.info(
@@ -605,6 +628,7 @@ with right:
         )
     keep_draft(claim, base)
     ss["_shown_claim"] = claim
+    ss["_shown_filters"] = filters
     with st.expander("History"):
         try:
             events = wb.history(claim.id)
