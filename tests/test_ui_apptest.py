@@ -806,3 +806,12 @@ def test_every_article_choice_is_kept(wb: Workbench) -> None:
         at.selectbox[0].set_value(article_id).run()
         assert at.selectbox[0].value == article_id
         assert f"handled {ids.index(article_id) + 40},000 containers" in texts(at)
+
+
+def test_a_refusal_listing_thousands_of_claims_is_cut_to_a_readable_head() -> None:
+    from app.ui.app_pages.exports import _shortened
+
+    message = "; ".join(f"claim {n:05d} is not reviewed" for n in range(6551))
+    short = _shortened(message)
+    assert len(short) < 700 and short.startswith("claim 00000 is not reviewed")
+    assert f"of {len(message):,} characters" in short and _shortened("short") == "short"

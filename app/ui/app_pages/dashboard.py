@@ -22,7 +22,7 @@ with errors_shown():
     cols[1].metric("Reviewed", stats.by_status.get("reviewed", 0))
     cols[2].metric("In progress", stats.by_status.get("in_progress", 0))
     cols[3].metric("Unreviewed", stats.by_status.get("unreviewed", 0))
-    cols[4].metric("Not checkable", not_checkable)
+    cols[4].metric("of which not checkable", not_checkable, help="Counted among Reviewed: rejected as not checkable")
     if not stats.total_claims:
         st.info("No claims yet — open an article on the **Article** page and press **Extract claims**.")
 

@@ -74,7 +74,15 @@ def export_controls(wb: Workbench, *, article_ids: list[str] | None, key: str) -
             col.button(label, disabled=True, key=f"{key}-dl-{fmt}", help=problems.get(fmt))
     for message in dict.fromkeys(problems.values()):
         labels = ", ".join(FORMATS[f][0] for f, m in problems.items() if m == message)
-        st.warning(f"{labels}: {message}")
+        st.warning(f"{labels}: {_shortened(message)}")
     if "md" in built:
         st.caption("Markdown preview (shown as source, so nothing in an article can run or link here)")
         st.code(built["md"], language="markdown", wrap_lines=True, height=320)
+
+
+def _shortened(message: str, limit: int = 600) -> str:
+    """A refusal that lists every claim at fault (thousands, with "only reviewed" off) cut to a readable head."""
+    if len(message) <= limit:
+        return message
+    head = message[:limit].rsplit(";", 1)[0].rsplit(" ", 1)[0]
+    return f"{head} … (cut at {limit} of {len(message):,} characters; `claimdesk export` prints it in full)"
