@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections import Counter
@@ -120,6 +121,7 @@ class _IngestRun:
         self.slots: list[SourceOutcome | None] = [None] * total
         self.group: list[_Pending] = []
         self.seen: dict[str, str] = {}  # article id -> source, for articles queued in this run
+        self.current: dict[str, str] = {}  # source -> the stored article id its text is, for unchanged sources
         self.writing: tuple[list[_Pending], Future[list[AddStatus | Exception]]] | None = None
 
     def load(self, i: int, source: str) -> None:
@@ -155,6 +157,8 @@ class _IngestRun:
                     twin = f"the same text as {known}, which it stays recorded under"
                     notes = f"{notes}; {twin}" if notes else twin
                 self.slots[i] = SourceOutcome(article.source, "unchanged", article.id, article.title, notes)
+                if known == article.source:
+                    self.current[article.source] = article.id  # see finish(): other versions of it go
                 return
             chunks = chunk_article(article, self.corpus.settings.chunk_size)
         except Exception as exc:
@@ -162,6 +166,12 @@ class _IngestRun:
             return
         self.seen[article.id] = article.source
         self.group.append(_Pending(i, source, article, chunks, notes))
+
+    def drop_other_versions(self) -> None:
+        """Remove second live versions of the unchanged sources (left by two ingests of one changed file at the
+        same moment), in one query for the whole run; never fails the run."""
+        with contextlib.suppress(Exception):  # a cleanup: the next ingest of the source tries again
+            self.corpus.store.drop_other_versions(self.current)
 
     def drive(self, steps: Iterator[None], background: bool = True) -> None:
         """Run `steps` (each queues one article), flushing full groups; `background=False` writes inline."""
@@ -314,6 +324,7 @@ class Corpus:
                 yield None
 
         run.drive(feed())
+        run.drop_other_versions()
         if progress is not None:
             progress(total, total, "")
         return IngestReport(skipped + [o for o in run.slots if o is not None])
@@ -330,6 +341,7 @@ class Corpus:
                 yield None
 
         run.drive(feed(), background=background_writer)
+        run.drop_other_versions()
         return IngestReport([o for o in run.slots if o is not None])
 
     def ingest_bytes(self, name: str, data: bytes, on_article: OnArticle | None = None) -> SourceOutcome:

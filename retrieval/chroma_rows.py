@@ -44,6 +44,7 @@ def http_client(host: str, port: int) -> Any:
             f"CHROMA_HOST is a host name or address, not a URL: {host!r}. Set CHROMA_HOST=127.0.0.1 (say) and "
             f"CHROMA_PORT={port}."
         )
+
     def connect() -> Any:
         client = chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
         client.heartbeat()

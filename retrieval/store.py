@@ -227,6 +227,8 @@ class ChunkStore:
     def add_article(self, article: Article, chunks: Sequence[Chunk], *, replace_same_source: bool = True) -> AddStatus:
         """Store an article and its chunks: unchanged if already present, replaced if its source changed."""
         if self.is_stored(article.id):
+            if replace_same_source:
+                self.drop_other_versions({article.source: article.id})
             return "unchanged"
         # Embed before writing anything, so a failing model leaves the store untouched.
         result = self.write(self.prepare([(article, chunks, replace_same_source)]))[0]
@@ -251,6 +253,19 @@ class ChunkStore:
             single = len(todo) == 1
             statuses = {todo[0].article.id: exc} if single else {p.article.id: self.write([p])[0] for p in todo}
         return [statuses.get(p.article.id, "unchanged") for p in prepared]
+
+    def drop_other_versions(self, current: dict[str, str]) -> int:
+        """Delete other live versions of sources whose current text is stored (`current`: source -> its article
+        id): two ingests of one changed file at the same moment each looked for the other's version before either
+        had written it, and both stayed. The version matching the file is kept. Returns how many were deleted."""
+        if not current:
+            return 0
+        got = self.article_col.get(where={"source": {"$in": sorted(current)}}, include=["metadatas"])
+        dropped = 0
+        for other, meta in zip(got["ids"], got["metadatas"], strict=True):
+            if other != current.get(str(meta.get("source", "")), other):
+                dropped += self.delete_article(other)
+        return dropped
 
     def _write_group(self, group: Sequence[PreparedArticle]) -> dict[str, AddStatus | Exception]:
         aids = [p.article.id for p in group]

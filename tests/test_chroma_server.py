@@ -61,6 +61,15 @@ def test_ingest_and_search_through_chroma_server(tmp_path: Path, monkeypatch: py
         assert [i.title for i in other.article_infos()] == [other.articles()[0].title]
         assert other.ingest([str(SEEDS)]).counts["unchanged"] == 1
 
+        # The CLI will not delete from a shared corpus without --force: others' reviews are not visible here.
+        from typer.testing import CliRunner
+
+        from app.cli import app
+
+        refused = CliRunner().invoke(app, ["delete", hits[0].article_id])
+        assert refused.exit_code == 1 and "shared Chroma server" in str(refused.exception)
+        assert [a.id for a in other.articles()] == [hits[0].article_id]
+
         # Deleting through one client is seen by the other's BM25 after its staleness check.
         assert other.delete(hits[0].article_id)
         corpus.store._bm25_checked = 0.0  # skip the 2 s throttle instead of sleeping

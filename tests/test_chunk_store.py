@@ -297,3 +297,16 @@ def test_chunks_of_an_article_without_its_record_are_never_evidence(tmp_path: Pa
         assert hits and {h.article_id for h in hits} == {kept.id}
     cut_chunks = [cid for cid, aid in reopened.bm25().article_of().items() if aid == cut.id]
     assert cut_chunks and searcher.passages(cut_chunks) == []  # cannot be cited either
+
+
+def test_an_unchanged_reingest_removes_a_second_live_version_of_its_source(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    one = make_article("Bridge\n\nVersion ONE said repairs cost 5 million.", "news/race.txt")
+    two = make_article("Bridge\n\nVersion TWO corrected the cost to 2 million.", "news/race.txt")
+    # what two ingests of the changed file at the same moment leave: each missed the other's version
+    add(store, one)
+    store.add_article(two, chunk_article(two, 200), replace_same_source=False)
+    assert {a.id for a in store.articles()} == {one.id, two.id}
+    assert add(store, two) == "unchanged"  # the file now holds version two
+    assert [a.id for a in store.articles()] == [two.id]
+    assert set(store.bm25().article_of().values()) == {two.id}

@@ -155,3 +155,19 @@ def test_ingest_articles_inline_and_in_background_store_the_same(settings: Setti
         a.model_dump(exclude={"text"}) for a in corpus.articles()
     ]
     assert len(corpus.store.bm25()) == corpus.store.count() == len(arts)
+
+
+def test_an_unchanged_file_removes_a_second_live_version_left_by_a_race(settings: Settings, tmp_path: Path) -> None:
+    corpus = open_corpus(settings, MiniLMEmbedder())
+    path = tmp_path / "race.txt"
+    path.write_text("Bridge\n\nVersion ONE said repairs cost 5 million.\n")
+    corpus.ingest([str(path)])
+    path.write_text("Bridge\n\nVersion TWO corrected the cost to 2 million.\n")
+    (old,) = corpus.articles()
+    # what a second ingest running at the same moment leaves: the new version beside the old one
+    new, chunks = _article(path.read_text(), old.source)
+    corpus.store.add_article(new, chunks, replace_same_source=False)
+    assert len(corpus.articles()) == 2
+    report = corpus.ingest([str(path)])
+    assert report.counts["unchanged"] == 1
+    assert [a.id for a in corpus.articles()] == [new.id]

@@ -150,9 +150,18 @@ def delete(
     from app.config import get_settings
     from app.workbench import Workbench
 
-    workbench = Workbench(get_settings())
+    settings = get_settings()
+    workbench = Workbench(settings)
     summary = next((s for s in workbench.store.articles() if s.id == article_id), None)
     worked_on = summary.reviewed + summary.in_progress if summary is not None else 0
+    if settings.use_chroma_server and not force:
+        raise StoreError(
+            f"The corpus is on a shared Chroma server ({settings.chroma_host or 'localhost'}:{settings.chroma_port}, "
+            f"collection {settings.collection}): other data directories may have claims and reviews on article "
+            f"{article_id} that this one cannot see"
+            + (f" (this one has {worked_on} reviewed)" if worked_on else "")
+            + ". Add --force to delete it from the shared corpus."
+        )
     if worked_on and not force:
         raise StoreError(
             f"Article {article_id} has {worked_on} claim(s) with a review; deleting it deletes those reviews too "

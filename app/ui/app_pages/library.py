@@ -110,9 +110,15 @@ with errors_shown():
                 st.session_state["confirm_delete"] = summary.id
                 st.rerun()
             if confirm == summary.id:
+                shared = (
+                    " The corpus is on a shared Chroma server: the article goes for everyone using it, and other "
+                    "workbenches' claims and reviews on it are not counted here."
+                    if wb.settings.use_chroma_server
+                    else ""
+                )
                 st.warning(
                     f"Delete this article, its {summary.claim_count} claim(s) and their reviews? "
-                    "The history keeps a record; nothing else can be undone."
+                    f"The history keeps a record; nothing else can be undone.{shared}"
                 )
                 yes, no, _ = st.columns([1.5, 1, 6])
                 if yes.button("Yes, delete", key=f"yes-{summary.id}", type="primary"):
