@@ -2,7 +2,7 @@
 
 Run:  .venv/bin/python bench/factcheck_recall.py [--limit 30] [--llm local] [--threshold 0.75] [--data-dir .claimdesk]
       [--threads N]
-Data: /work/shared/eval/factcheck_gpt/factcheck-GPT-benchmark.jsonl (read in place, never copied): 30 ChatGPT
+Data: ../shared/eval/factcheck_gpt/factcheck-GPT-benchmark.jsonl, or under CLAIMDESK_EVAL_DIR (read in place, never copied): 30 ChatGPT
 answers with human-written atomic gold claims. Each answer is one article (title = the question). A gold claim
 counts as found when some extracted statement of the same document has MiniLM cosine >= --threshold with it.
 Prints a Markdown table: recall, claims per document, the share of statements that match a gold claim,
@@ -34,7 +34,8 @@ from app.models import Claim  # noqa: E402
 from retrieval.embeddings import MiniLMEmbedder  # noqa: E402
 from retrieval.models import Article, content_id  # noqa: E402
 
-DATA = Path("/work/shared/eval/factcheck_gpt/factcheck-GPT-benchmark.jsonl")
+EVAL_DIR = Path(os.environ.get("CLAIMDESK_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+DATA = EVAL_DIR / "factcheck_gpt" / "factcheck-GPT-benchmark.jsonl"
 
 
 @dataclass
@@ -62,6 +63,8 @@ class Tally:
 def load_docs(limit: int) -> list[Doc]:
     """The first `limit` documents of the benchmark."""
     docs: list[Doc] = []
+    if not DATA.is_file():
+        sys.exit(f"{DATA} not found: put the evaluation sets in ../shared/eval or set CLAIMDESK_EVAL_DIR.")
     for line in DATA.read_text(encoding="utf-8").splitlines()[:limit]:
         row = json.loads(line)
         text = row["response"]

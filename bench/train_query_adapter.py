@@ -53,8 +53,6 @@ def evaluate(prep: RQ.Prepared, qids: list[str], qvecs: np.ndarray) -> tuple[flo
 
 
 def main() -> None:
-    import torch
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(RQ.DATASETS), choices=list(RQ.DATASETS))
     parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
@@ -66,6 +64,7 @@ def main() -> None:
     parser.add_argument("--all-tune", action="store_true", help="train on the whole tune halves (no valid quarter)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    import torch  # after parsing: --help works without it (pip install torch to train)
 
     torch.manual_seed(0)
     rng = random.Random(1)
