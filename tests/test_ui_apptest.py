@@ -815,3 +815,22 @@ def test_a_refusal_listing_thousands_of_claims_is_cut_to_a_readable_head() -> No
     short = _shortened(message)
     assert len(short) < 700 and short.startswith("claim 00000 is not reviewed")
     assert f"of {len(message):,} characters" in short and _shortened("short") == "short"
+
+
+def test_the_claim_picker_lists_a_window_around_the_current_claim(settings: Settings) -> None:
+    wb = Workbench(settings.model_copy(update={"max_claims": 400}), scorer=RuleScorer())
+    text = "Harbour log\n\n" + " ".join(
+        f"The harbour handled {n + 1000} containers on day {n + 1}." for n in range(330)
+    )
+    outcome = wb.ingest_upload("log.txt", text.encode())
+    assert outcome.article_id
+    wb.extract(outcome.article_id, "none")
+    total = len(wb.queue())
+    assert total > 300
+    at = page(wb, "review")
+    picker = at.selectbox[4]
+    assert len(picker.options) == 300 and picker.value == wb.queue()[0][0].id
+    assert f"claims 1-300 of {total}" in texts(at)
+    for _ in range(3):
+        button(at, "Next").click().run()
+    assert at.selectbox[4].value == wb.queue()[3][0].id

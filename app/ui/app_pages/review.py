@@ -348,6 +348,24 @@ def earlier_panel(claim: Claim) -> None:
         )
 
 
+def cached_queue(*filters: str | None) -> list[tuple[Claim, Review]]:
+    """The filtered queue, read again only when the store has changed since (its revision: any save, extraction or
+    deletion by anyone): every click reran a read and validation of every claim (0.2 s at 7,000 claims)."""
+    revision = wb.revision()
+    cached = ss.get("_queue_cache")
+    if cached is not None and cached[0] == (filters, revision):
+        return list(cached[1])
+    article_id, status, verdict, claim_type = filters
+    queue = wb.queue(article_id=article_id, status=status, verdict=verdict, claim_type=claim_type)
+    ss["_queue_cache"] = ((filters, revision), queue)
+    return list(queue)
+
+
+# The claim picker lists this many claims around the current one: with thousands, the page sent every label on
+# every click (765 KB at 6,854 claims). Next/Prev and the filters reach the rest.
+PICKER_WINDOW = 300
+
+
 def go(claim_id: str) -> None:
     """Prev/next callback."""
     ss["review_claim"] = claim_id
@@ -418,7 +436,7 @@ type_filter = f4.selectbox(
 )
 
 try:
-    queue = wb.queue(article_id=article_filter, status=status_filter, verdict=verdict_filter, claim_type=type_filter)
+    queue = cached_queue(article_filter, status_filter, verdict_filter, type_filter)
 except WorkbenchError as exc:
     st.error(str(exc))
     st.stop()
@@ -492,8 +510,14 @@ def _label(n: int, claim_id: str, unsaved: bool) -> str:
 
 
 # Labels made once per run (not by a format_func reading the session later; and without a search per label).
-labels = {cid: _label(n, cid, cid in drafts()) for n, cid in enumerate(ids, start=1)}
-picked = nav_pick.selectbox("Claim", ids, index=pos, format_func=labels.__getitem__)
+lo = max(0, min(pos - PICKER_WINDOW // 3, len(ids) - PICKER_WINDOW))
+window = ids[lo : lo + PICKER_WINDOW]
+labels = {cid: _label(lo + n, cid, cid in drafts()) for n, cid in enumerate(window, start=1)}
+picked = nav_pick.selectbox("Claim", window, index=pos - lo, format_func=labels.__getitem__)
+if len(window) < len(ids):
+    nav_pick.caption(
+        f"The list shows claims {lo + 1}-{lo + len(window)} of {len(ids)}; Next, Prev and the filters reach the rest."
+    )
 if picked != current_id:
     ss["review_claim"] = picked
     st.rerun()
