@@ -834,3 +834,17 @@ def test_the_claim_picker_lists_a_window_around_the_current_claim(settings: Sett
     for _ in range(3):
         button(at, "Next").click().run()
     assert at.selectbox[4].value == wb.queue()[3][0].id
+
+
+def test_the_article_page_draws_claim_cards_a_page_at_a_time(settings: Settings) -> None:
+    wb = Workbench(settings.model_copy(update={"max_claims": 100}), scorer=RuleScorer())
+    text = "Harbour log\n\n" + " ".join(f"The harbour handled {n + 1000} containers on day {n + 1}." for n in range(60))
+    outcome = wb.ingest_upload("log.txt", text.encode())
+    assert outcome.article_id
+    wb.extract(outcome.article_id, "none")
+    total = len(wb.claims_with_reviews(outcome.article_id))
+    assert total > 50
+    at = page(wb, "article")
+    assert len([b for b in at.button if b.label == "Review"]) == 50
+    button(at, f"Show {total - 50} more ({total - 50} not shown)").click().run()
+    assert len([b for b in at.button if b.label == "Review"]) == total

@@ -17,6 +17,13 @@ from app.ui.app_pages.common import (
     workbench,
 )
 
+CARDS_PAGE = 50
+
+
+def _show_more(article_id: str) -> None:
+    st.session_state["_article_cards"][article_id] += CARDS_PAGE
+
+
 wb = workbench()
 st.title("Article")
 show_flash()
@@ -77,6 +84,10 @@ with errors_shown():
                     line = f"Kept {run.claims_kept} claim(s) from {run.sentences_scored} sentences ({run.model})"
                     if run.discarded_ungrounded:
                         line += f"; dropped {run.discarded_ungrounded} whose quote was not in the article"
+                    if run.dropped_over_limit:
+                        line += (
+                            f"; left out {run.dropped_over_limit} less check-worthy one(s) over CLAIMDESK_MAX_CLAIMS"
+                        )
                     status.update(label=line, state="complete")
                     flash("success", line + ".")
                     for failure in run.failures:
@@ -98,8 +109,10 @@ with errors_shown():
         if not pairs:
             st.info("No claims yet. Choose a model above and press **Extract claims** ('none' is fastest).")
         ratings = wb.ratings()
+        # A long transcript can have a thousand claims: cards are drawn a page at a time (each is several widgets).
+        shown = st.session_state.setdefault("_article_cards", {}).setdefault(picked, CARDS_PAGE)
         with st.container(height=640):
-            for claim, review in pairs:
+            for claim, review in pairs[:shown]:
                 with st.container(border=True):
                     state = review.verdict or ("not checkable" if review.not_checkable else review.status)
                     category = category_for(review, ratings)
@@ -115,6 +128,12 @@ with errors_shown():
                     safe(review.edited_statement or claim.statement)
                     if st.button("Review", key=f"rv-{claim.id}", icon=":material/rate_review:"):
                         review_claim(claim.id, picked)
+            if len(pairs) > shown:
+                st.button(
+                    f"Show {min(CARDS_PAGE, len(pairs) - shown)} more ({len(pairs) - shown} not shown)",
+                    on_click=_show_more,
+                    args=(picked,),
+                )
 
     with st.expander("Export this article's report"):
         from app.ui.app_pages.exports import export_controls
