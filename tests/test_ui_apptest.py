@@ -848,3 +848,16 @@ def test_the_article_page_draws_claim_cards_a_page_at_a_time(settings: Settings)
     assert len([b for b in at.button if b.label == "Review"]) == 50
     button(at, f"Show {total - 50} more ({total - 50} not shown)").click().run()
     assert len([b for b in at.button if b.label == "Review"]) == total
+
+
+def test_the_library_finds_articles_and_draws_them_a_page_at_a_time(wb: Workbench) -> None:
+    for n in range(55):
+        assert wb.ingest_upload(
+            f"s{n}.txt", f"Story {n} of the harbour\n\nIt handled {n + 100} ships.".encode()
+        ).article_id
+    at = page(wb, "library")
+    assert len([b for b in at.button if b.label == "Open"]) == 50
+    button(at, "Show 5 more (5 not shown)").click().run()
+    assert len([b for b in at.button if b.label == "Open"]) == 55
+    at.text_input(key="library_find").input("story 42").run()
+    assert len([b for b in at.button if b.label == "Open"]) == 1 and "Story 42 of the harbour" in texts(at)

@@ -17,6 +17,13 @@ from app.ui.app_pages.common import (
 )
 from app.workbench import UPLOAD_TYPES
 
+LIBRARY_PAGE = 50
+
+
+def _show_more() -> None:
+    st.session_state["_library_shown"] += LIBRARY_PAGE
+
+
 wb = workbench()
 st.title("Library")
 show_flash()
@@ -85,7 +92,15 @@ with errors_shown():
     if not articles:
         st.info(EMPTY_LIBRARY)
     confirm = st.session_state.get("confirm_delete")
-    for summary in articles:
+    if len(articles) > LIBRARY_PAGE:
+        # Hundreds of cards made every click on this page slow: find by words, and draw a page at a time.
+        needle = st.text_input("Find articles", key="library_find", placeholder="Words of the title or source")
+        if needle.strip():
+            words = needle.casefold().split()
+            articles = [a for a in articles if all(w in f"{a.title} {a.source}".casefold() for w in words)]
+        st.caption(f"{len(articles)} article(s)")
+    shown = st.session_state.setdefault("_library_shown", LIBRARY_PAGE)
+    for summary in articles[:shown]:
         with st.container(border=True):
             cols = st.columns([5, 3, 1.3, 1.4], vertical_alignment="center")
             with cols[0]:
@@ -132,3 +147,6 @@ with errors_shown():
                 if no.button("Cancel", key=f"no-{summary.id}"):
                     st.session_state.pop("confirm_delete", None)
                     st.rerun()
+    if len(articles) > shown:
+        st.button(f"Show {min(LIBRARY_PAGE, len(articles) - shown)} more ({len(articles) - shown} not shown)",
+                  on_click=_show_more)  # fmt: skip
