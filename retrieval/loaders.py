@@ -172,6 +172,9 @@ def _front_matter_title(block: str) -> str:
     return "" if value in (">", "|", ">-", "|-") else value
 
 
+_ATX_HEADING = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+
+
 def _parse_text(source: str, data: bytes, content_type: str, declared: str | None) -> Loaded:
     text, notes = decode_text(source, data, declared)
     text = _normalise(text)
@@ -180,6 +183,9 @@ def _parse_text(source: str, data: bytes, content_type: str, declared: str | Non
         # the front matter is metadata, not article text: store what follows it
         title = _front_matter_title(m.group(1) or "")
         text = text[m.end() :]
+    if content_type == "text/markdown":
+        # "# Title" / "## Section": the marks are markup, not words of the article (a claim quoted them).
+        text = _ATX_HEADING.sub(r"\1", text)
     _require_text(source, text)
     return Loaded(_article(source, title or _first_line_title(text, _name_title(source)), text, content_type), notes)
 

@@ -575,9 +575,9 @@ def test_markdown_front_matter_gives_the_title_and_is_not_article_text() -> None
     md = b"---\ntitle: 'Front matter: the title'\ndate: 2024-01-01\n---\n\n# Heading\n\nRevenue was $5 billion.\n"
     art = load_bytes("post.md", md, max_bytes=MB)
     assert art.title == "Front matter: the title"
-    assert art.text == "\n# Heading\n\nRevenue was $5 billion.\n"
+    assert art.text == "\nHeading\n\nRevenue was $5 billion.\n"
     untitled = load_bytes("post.md", b"---\nauthor: someone\n---\n# Heading\n\nText.\n", max_bytes=MB)
-    assert untitled.title == "Heading" and untitled.text == "# Heading\n\nText.\n"
+    assert untitled.title == "Heading" and untitled.text == "Heading\n\nText.\n"
     # a rule at the start that never closes is text, not front matter
     assert load_bytes("rule.md", b"---\nJust text.\n", max_bytes=MB).text == "---\nJust text.\n"
 
@@ -625,3 +625,12 @@ def test_soft_hyphens_are_dropped_so_words_match(tmp_path: Path) -> None:
     p.write_text("Budget\nThe gov\u00adern\u00adment approved it.", encoding="utf-8")
     loaded = read_source(str(p), max_bytes=10**6, timeout=5)
     assert "The government approved it." in loaded.article.text and loaded.notes == []
+
+
+def test_markdown_heading_marks_are_not_article_text() -> None:
+    loaded = read_bytes(
+        "wages.md", b"# Osaka disputes wages ##\n\nPay fell 4 percent.\n\n## Background\n\nThe #1 union said so.\n",
+        max_bytes=MB,
+    )  # fmt: skip
+    assert loaded.article.title == "Osaka disputes wages"
+    assert loaded.article.text == "Osaka disputes wages\n\nPay fell 4 percent.\n\nBackground\n\nThe #1 union said so.\n"
