@@ -138,3 +138,17 @@ def test_ingest_folder_groups_articles_and_keeps_every_outcome(tmp_path: Path) -
     r = run("search", "port of town37 reopened", "-k", "1")
     assert r.exit_code == 0 and "town37" in r.stdout
     assert "0 added, 70 unchanged" in run("ingest", str(folder)).stdout
+
+
+def test_an_empty_corpus_beside_listed_articles_says_which_chroma_this_is(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.config import get_settings
+
+    assert run("ingest", str(SEEDS)).exit_code == 0
+    assert run("extract", "--all", "--llm", "none").exit_code == 0  # the review database now lists it
+    monkeypatch.setenv("CLAIMDESK_COLLECTION", "newsdesk")  # as if switched to another store
+    get_settings.cache_clear()
+    listed = run("articles")
+    assert "No articles yet" in listed.stdout
+    assert "lists 1 article(s)" in listed.stderr and "collection 'newsdesk'" in listed.stderr
+    found = run("search", "US banks Russian bonds")
+    assert "was this data directory used with another Chroma" in found.stderr

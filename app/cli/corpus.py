@@ -120,6 +120,7 @@ def search(
             f"No evidence found ({corpus.store.count()} chunks in the corpus; "
             "add articles with `claimdesk ingest PATH_OR_URL`)."
         )
+        _other_corpus_hint(corpus.store.count())
         return
     for e in hits:
         typer.echo(
@@ -129,11 +130,38 @@ def search(
         typer.echo(textwrap.indent(textwrap.fill(body, width=100), "    "))
 
 
+def _other_corpus_hint(chunks: int) -> None:
+    """An empty corpus beside a review database that lists articles: this data directory was used with another
+    Chroma (a server, the embedded store, another collection). Say which one this is, not just "No articles"."""
+    if chunks:
+        return
+    from app.config import get_settings
+    from app.store import ReviewStore
+
+    settings = get_settings()
+    with ReviewStore.open(settings) as store:
+        listed = len(store.articles())
+    if not listed:
+        return
+    where = (
+        f"the Chroma server at {settings.chroma_host or 'localhost'}:{settings.chroma_port}"
+        if settings.use_chroma_server
+        else f"the embedded store in {settings.chroma_path}"
+    )
+    typer.echo(
+        f"Note: the review database in {settings.data_dir} lists {listed} article(s), but {where} (collection "
+        f"{settings.collection!r}) holds none: was this data directory used with another Chroma? Check CHROMA_HOST, "
+        "CHROMA_PORT, CLAIMDESK_CHROMA_MODE and CLAIMDESK_COLLECTION, or ingest the articles again.",
+        err=True,
+    )
+
+
 def articles() -> None:
     """List ingested articles: id, title, source, published, ingested."""
     items = _open().article_infos()
     if not items:
         typer.echo("No articles yet; add some with `claimdesk ingest PATH_OR_URL`.")
+        _other_corpus_hint(0)
         return
     typer.echo("id                published   ingested          title  <- source")
     for a in items:
