@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -95,6 +96,22 @@ def same_statement(a: str, b: str, *, ratio: float = 0.9) -> bool:
 
     ka, kb = normalize_for_match(a).lower(), normalize_for_match(b).lower()
     return ka == kb or difflib.SequenceMatcher(None, ka, kb).ratio() >= ratio
+
+
+_WORDS = re.compile(r"[a-z0-9]+")
+_COMMON = frozenset(
+    "the a an and or of to in on at by for with from as is are was were be it that this said says".split()
+)
+
+
+def alike_statements(a: str, b: str, *, share: float = 0.6) -> bool:
+    """Whether two statements state mostly the same facts: the shorter one's words (without the commonest ones)
+    are at least `share` in the other ("Reportedly, 'We cut 1,274 jobs,' Ortiz said" and "In short: 'We cut 1,274
+    jobs'"). Looser than same_statement; for a re-run's claim on an overlapping span."""
+    wa = {w for w in _WORDS.findall(a.lower()) if w not in _COMMON}
+    wb = {w for w in _WORDS.findall(b.lower()) if w not in _COMMON}
+    small = min(len(wa), len(wb))
+    return small > 0 and len(wa & wb) >= share * small
 
 
 def claim_id_for(article_id: str, start: int, end: int) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.errors import ConflictError, StoreError
 from app.history import append_event, claim_extracted, read_events, record_conflict, record_review
-from app.models import Claim, Draft, ExtractionRun, HistoryEvent, Review, same_statement, utcnow
+from app.models import Claim, Draft, ExtractionRun, HistoryEvent, Review, alike_statements, same_statement, utcnow
 from app.store_schema import ArticleSummary, DashboardStats, SaveClaimsResult, connect, migrate
 from retrieval.models import Article
 
@@ -252,8 +252,9 @@ class ReviewStore:
                     (article_id,),
                 )
             }
+            batch = {c.id for c in claims}
             for claim in claims:
-                superseded = self._supersede_overlapping(conn, claim, stored, actor=actor, at=now)
+                superseded = self._supersede_overlapping(conn, claim, stored, batch, actor=actor, at=now)
                 if superseded is None:  # a scorer claim beside a model's claim on the same text: the model's stays
                     unchanged += 1
                     continue
@@ -305,13 +306,21 @@ class ReviewStore:
 
     @staticmethod
     def _supersede_overlapping(
-        conn: sqlite3.Connection, claim: Claim, stored: dict[str, tuple[Claim, bool]], *, actor: str, at: datetime
+        conn: sqlite3.Connection,
+        claim: Claim,
+        stored: dict[str, tuple[Claim, bool]],
+        batch: set[str],
+        *,
+        actor: str,
+        at: datetime,
     ) -> bool | None:
-        """Remove unreviewed claims of the same article that `claim` repeats on an overlapping span: a scorer
-        triage claim on the sentence a model now quotes (whole or a clause of it), or a model's earlier claim with
-        the same statement on a slightly different span. Reviewed claims always stay. True when one was removed;
-        None when `claim` itself is a scorer claim overlapping a model's claim (it is not stored). `stored` is the
-        article's claims by id with whether each is reviewed; removed claims leave it."""
+        """Remove unreviewed claims of the same article that `claim` (a model's) replaces on an overlapping span: a
+        scorer triage claim on the sentence a model now quotes (whole or a clause of it), a model's claim with the
+        same statement on a slightly different span, or a model claim of an earlier run (not in `batch`, this
+        save's claims) stating mostly the same facts: a re-run that quotes the clause instead of the sentence, or
+        words it differently, would otherwise leave both in the queue. Reviewed claims always stay. True when one was removed; None when
+        `claim` itself is a scorer claim overlapping a model's claim (it is not stored). `stored` is the article's
+        claims by id with whether each is reviewed; removed claims leave it."""
         removed = False
         for claim_id, (old, reviewed) in list(stored.items()):
             if claim_id == claim.id or not (old.start < claim.end and claim.start < old.end):
@@ -320,7 +329,9 @@ class ReviewStore:
             new_scorer = claim.provenance.extractor == "scorer"
             if new_scorer and not old_scorer:
                 return None
-            if reviewed or new_scorer or not (old_scorer or same_statement(old.statement, claim.statement)):
+            # an earlier run's claim stating mostly the same facts: a re-run quoting the clause, or wording it anew
+            rerun = claim_id not in batch and alike_statements(old.statement, claim.statement)
+            if reviewed or new_scorer or not (old_scorer or rerun or same_statement(old.statement, claim.statement)):
                 continue
             conn.execute("DELETE FROM claims WHERE id = ?", (claim_id,))
             del stored[claim_id]

@@ -571,6 +571,29 @@ def test_a_re_run_with_a_trimmed_quote_replaces_the_unreviewed_claim(store: Revi
     assert {c.id for c in store.claims(article.id)} == {trimmed.id, other.id}
 
 
+def test_a_re_run_that_rewords_and_trims_replaces_the_unreviewed_claim_of_the_earlier_run(store: ReviewStore) -> None:
+    sentence = '"We have cut 1,274 jobs from the public payroll since 2022," Finance Minister Lena Ortiz said.'
+    article = make_article(f"Payroll\n{sentence}", source="payroll.txt")
+    store.upsert_article(article, actor="ingest")
+    first = _span_claim(article, sentence, f"Reportedly, {sentence}", "whole-article")
+    store.save_claims(article.id, [first])
+    clause = '"We have cut 1,274 jobs from the public payroll since 2022'
+    again = _span_claim(
+        article, clause, "In short: we have cut 1,274 jobs from the public payroll since 2022.", "whole-article"
+    )
+    saved = store.save_claims(article.id, [again])
+    assert [c.id for c in store.claims(article.id)] == [again.id] and saved.upgraded == 1
+    # two clauses of one sentence from the same run both stay
+    both = [
+        _span_claim(article, clause, "Ortiz said 1,274 jobs were cut.", "whole-article"),
+        _span_claim(
+            article, "Finance Minister Lena Ortiz said", "Lena Ortiz is the finance minister.", "whole-article"
+        ),
+    ]
+    store.save_claims(article.id, both)
+    assert {c.id for c in store.claims(article.id)} >= {c.id for c in both}
+
+
 def test_a_draft_round_trips_per_reviewer_and_is_replaced_then_dropped(
     seeded: tuple[ReviewStore, Article, list[Claim]],
 ) -> None:
