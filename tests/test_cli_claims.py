@@ -214,3 +214,25 @@ def test_a_partly_failed_run_exits_1_and_skip_done_retries_only_it(
     again = runner.invoke(app, ["extract", "--all", "--skip-done", "--json"])
     assert "Skipped 2 article(s)" in again.stderr
     assert [r["article_id"] for r in json.loads(again.stdout)] == [ids[1]]
+
+
+def test_an_interrupted_extraction_lists_what_it_finished(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.cli import claims as claims_cli
+    from app.extraction import ScorerOnlyExtractor
+
+    _three_articles(settings)
+    inner = ScorerOnlyExtractor(settings, RuleScorer())
+    done: list[str] = []
+
+    class Interrupted:
+        def extract(self, article: Article, **kwargs: object):  # type: ignore[no-untyped-def]
+            if done:
+                raise KeyboardInterrupt  # Ctrl-C during the second article
+            done.append(article.id)
+            return inner.extract(article, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(claims_cli, "_extractor", lambda *_: Interrupted())
+    result = runner.invoke(app, ["extract", "--all", "--json"])
+    assert result.exit_code != 0
+    assert [r["article_id"] for r in json.loads(result.stdout)] == done
+    assert "Interrupted after 1 of 3 article(s)" in result.stderr

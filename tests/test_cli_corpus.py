@@ -152,3 +152,14 @@ def test_an_empty_corpus_beside_listed_articles_says_which_chroma_this_is(monkey
     assert "lists 1 article(s)" in listed.stderr and "collection 'newsdesk'" in listed.stderr
     found = run("search", "US banks Russian bonds")
     assert "was this data directory used with another Chroma" in found.stderr
+
+
+def test_reading_commands_do_not_create_a_store_where_there_is_none(tmp_path: Path) -> None:
+    from app.config import get_settings
+
+    data = get_settings().data_dir
+    assert not data.exists()
+    for args in (("articles",), ("search", "US banks")):
+        r = run(*args)
+        assert r.exit_code == 0 and "there is no claimdesk data directory at" in r.stdout
+    assert not data.exists()

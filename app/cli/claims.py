@@ -108,6 +108,8 @@ def extract(
         raise typer.BadParameter("give one or more article ids, or --all", param_hint="ARTICLE_IDS")
     settings = get_settings()
     store = ReviewStore.open(settings)
+    rows: list[dict[str, Any]] = []
+    articles: list[Any] = []
     try:
         articles = _articles(settings, store, list(article_ids or []), all_)
         extractor = _extractor(settings, llm, strategy)
@@ -116,7 +118,6 @@ def extract(
             articles = [a for a in articles if a not in done]
             if done:
                 typer.echo(f"Skipped {len(done)} article(s) already extracted with this model and prompt.", err=True)
-        rows: list[dict[str, Any]] = []
         failed: list[str] = []
         stopped: ModelUnavailableError | None = None
         progress = Progress(
@@ -177,6 +178,11 @@ def extract(
                         f"{article.id}: {len(result.run.failures)} part(s) failed ({result.run.failures[-1]})"
                     )
                 progress.remove_task(task)
+    except KeyboardInterrupt:
+        # Say what was finished (committed) before the interruption; the article under way stores nothing.
+        _print_runs(rows, as_json)
+        typer.echo(f"Interrupted after {len(rows)} of {len(articles)} article(s); the ones listed are saved.", err=True)
+        raise
     finally:
         store.close()
     _print_runs(rows, as_json)

@@ -22,6 +22,22 @@ def _open() -> Corpus:
     return Corpus.open(get_settings())
 
 
+def _no_data_dir() -> bool:
+    """For commands that only read: True (after saying so) when the data directory does not exist, instead of
+    creating an empty store in whatever folder the command was run from."""
+    from app.config import get_settings
+
+    settings = get_settings()
+    if settings.use_chroma_server or settings.data_dir.exists():
+        return False
+    typer.echo(
+        f"No articles yet: there is no claimdesk data directory at {settings.data_dir.resolve()} "
+        "(CLAIMDESK_DATA_DIR, relative to the folder you run claimdesk from). Run it from the folder where you "
+        "ingested, set CLAIMDESK_DATA_DIR, or add articles with `claimdesk ingest PATH_OR_URL`."
+    )
+    return True
+
+
 def _print_report(report: IngestReport) -> None:
     for o in report.outcomes:
         if o.status in ("added", "replaced", "unchanged"):
@@ -106,6 +122,8 @@ def search(
     """Hybrid (keyword + semantic) evidence search over the corpus."""
     if not text.strip():
         raise typer.BadParameter("give some text to search for (a claim or keywords)", param_hint="TEXT")
+    if _no_data_dir():
+        return
     corpus = _open()
     if exclude_article or only_article:
         known = {a.id for a in corpus.article_infos()}
@@ -158,6 +176,8 @@ def _other_corpus_hint(chunks: int) -> None:
 
 def articles() -> None:
     """List ingested articles: id, title, source, published, ingested."""
+    if _no_data_dir():
+        return
     items = _open().article_infos()
     if not items:
         typer.echo("No articles yet; add some with `claimdesk ingest PATH_OR_URL`.")
