@@ -25,7 +25,7 @@ from retrieval.chroma_rows import (
     safe_name,
     where_article,
 )
-from retrieval.embeddings import ChromaMiniLM, MiniLMEmbedder
+from retrieval.embeddings import DIMENSIONS, ChromaMiniLM, MiniLMEmbedder
 from retrieval.errors import StoreUnavailable
 from retrieval.models import Article, ArticleInfo, Chunk
 
@@ -69,6 +69,7 @@ class ChunkStore:
             )
         except Exception as exc:
             raise StoreUnavailable(f"Cannot open Chroma collection '{collection}': {exc}") from exc
+        self._refuse_foreign(collection)
         self.max_batch = max(1, min(1000, int(client.get_max_batch_size())))
         self.index_dir = Path(index_dir) / safe_name(collection)
         self._segments = BM25Segments(self.index_dir)
@@ -78,6 +79,23 @@ class ChunkStore:
         self._bm25_mismatch = False
         self._segment_rows = 0
         self._open_bm25()
+
+    def _refuse_foreign(self, collection: str) -> None:
+        """Refuse a collection someone else made under this name (rows without claimdesk's metadata, or vectors of
+        another width): searching it failed with "KeyError: 'article_id'; try again", and ingest wrote into it."""
+        try:
+            peek = self.chunk_col.get(limit=1, include=["metadatas", "embeddings"])
+        except Exception as exc:
+            raise StoreUnavailable(f"Cannot read Chroma collection '{collection}': {exc}") from exc
+        metas = peek.get("metadatas") or []
+        vectors = peek.get("embeddings")
+        width = len(vectors[0]) if vectors is not None and len(vectors) else DIMENSIONS
+        if (metas and "article_id" not in (metas[0] or {})) or width != DIMENSIONS:
+            raise StoreUnavailable(
+                f"The Chroma collection '{collection}' was not made by claimdesk (its rows have no article ids, or "
+                f"{width}-dimensional vectors where claimdesk's are {DIMENSIONS}). Choose another name "
+                "with CLAIMDESK_COLLECTION."
+            )
 
     # ---- BM25 bookkeeping -------------------------------------------------------------------------
     def _all_chunk_rows(self, include: list[str]) -> tuple[list[str], list[dict[str, Any]], list[str]]:

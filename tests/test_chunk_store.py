@@ -310,3 +310,15 @@ def test_an_unchanged_reingest_removes_a_second_live_version_of_its_source(tmp_p
     assert add(store, two) == "unchanged"  # the file now holds version two
     assert [a.id for a in store.articles()] == [two.id]
     assert set(store.bm25().article_of().values()) == {two.id}
+
+
+def test_a_collection_someone_else_made_under_the_name_is_refused(tmp_path: Path) -> None:
+    client = persistent_client(tmp_path / "chroma")
+    theirs = client.get_or_create_collection("teamx", embedding_function=None)
+    theirs.add(ids=["r1"], embeddings=[[0.1] * 384], documents=["their row"], metadatas=[{"owner": "teamX"}])
+    narrow = client.get_or_create_collection("narrow", embedding_function=None)
+    narrow.add(ids=["r1"], embeddings=[[0.1, 0.2, 0.3]], documents=["their row"], metadatas=[{"article_id": "x"}])
+    for name in ("teamx", "narrow"):
+        with pytest.raises(StoreUnavailable, match="not made by claimdesk.*CLAIMDESK_COLLECTION"):
+            ChunkStore(client, name, MiniLMEmbedder(), tmp_path / "bm25")
+    assert theirs.count() == 1  # nothing written into it
