@@ -237,6 +237,15 @@ class _IngestRun:
             self.slots[p.index] = SourceOutcome(p.article.source, result, p.article.id, p.article.title, p.notes)
 
 
+def workspace_id(data_dir: Path) -> str:
+    """A stable id of this workspace (machine and data directory), recorded with each article written: on a shared
+    Chroma server, the same relative file name in two workspaces is two documents."""
+    import hashlib
+    import socket
+
+    return hashlib.sha256(f"{socket.gethostname()}:{Path(os.path.abspath(data_dir))}".encode()).hexdigest()[:16]
+
+
 class Corpus:
     """Articles, chunks and hybrid evidence search over the configured Chroma store."""
 
@@ -263,7 +272,9 @@ class Corpus:
             else:
                 client = persistent_client(settings.chroma_path)
                 index_dir = settings.data_dir / "bm25" / "embedded"
-            store = ChunkStore(client, settings.collection, MiniLMEmbedder(), index_dir)
+            # Workspaces matter only on a shared server (an embedded store has one, wherever its folder moves).
+            workspace = workspace_id(settings.data_dir) if settings.use_chroma_server else ""
+            store = ChunkStore(client, settings.collection, MiniLMEmbedder(), index_dir, workspace=workspace)
         return cls(settings, store, HybridSearcher(store))
 
     def source_name(self, source: str) -> str:

@@ -53,7 +53,12 @@ _MAX_LOCAL_FILTER = 5000  # chunks up to which article filters are applied here 
 class ChunkStore:
     """Chunks (with MiniLM embeddings) and article records in Chroma, plus a BM25 index on disk."""
 
-    def __init__(self, client: Any, collection: str, embedder: MiniLMEmbedder, index_dir: Path) -> None:
+    def __init__(
+        self, client: Any, collection: str, embedder: MiniLMEmbedder, index_dir: Path, *, workspace: str = ""
+    ) -> None:
+        # Which workspace writes here: on a shared server, a local file's name ("articles/today.txt") is another
+        # user's file in theirs, and a "replace" of it must not delete their article. URLs are one document.
+        self.workspace = workspace
         self.client = client
         self.name = collection
         self.embedder = embedder
@@ -272,6 +277,13 @@ class ChunkStore:
             statuses = {todo[0].article.id: exc} if single else {p.article.id: self.write([p])[0] for p in todo}
         return [statuses.get(p.article.id, "unchanged") for p in prepared]
 
+    def _ours(self, meta: dict[str, Any]) -> bool:
+        """Whether an article record's source means the same document for this workspace: a URL always; a local
+        file when this workspace (or a claimdesk that did not record workspaces) wrote it."""
+        source = str(meta.get("source", ""))
+        theirs = meta.get("workspace")
+        return "://" in source or not theirs or not self.workspace or theirs == self.workspace
+
     def drop_other_versions(self, current: dict[str, str]) -> int:
         """Delete other live versions of sources whose current text is stored (`current`: source -> its article
         id): two ingests of one changed file at the same moment each looked for the other's version before either
@@ -281,7 +293,7 @@ class ChunkStore:
         got = self.article_col.get(where={"source": {"$in": sorted(current)}}, include=["metadatas"])
         dropped = 0
         for other, meta in zip(got["ids"], got["metadatas"], strict=True):
-            if other != current.get(str(meta.get("source", "")), other):
+            if other != current.get(str(meta.get("source", "")), other) and self._ours(meta):
                 dropped += self.delete_article(other)
         return dropped
 
@@ -292,7 +304,8 @@ class ChunkStore:
         if sources:
             got = self.article_col.get(where={"source": {"$in": sources}}, include=["metadatas"])
             for old, meta in zip(got["ids"], got["metadatas"], strict=True):
-                same_source.setdefault(str(meta.get("source", "")), []).append(old)
+                if self._ours(meta):
+                    same_source.setdefault(str(meta.get("source", "")), []).append(old)
         leftovers = self._delete_leftovers(group)
         try:
             chunk_rows = [(p, c, v) for p in group for c, v in zip(p.chunks, p.vectors, strict=True)]
@@ -309,7 +322,7 @@ class ChunkStore:
                 ids=aids,
                 embeddings=[[1.0]] * len(group),
                 documents=[p.article.text for p in group],
-                metadatas=[article_meta(p.article) for p in group],
+                metadatas=[{**article_meta(p.article), "workspace": self.workspace} for p in group],
             )
         except Exception:
             self._delete_chunks(aids)

@@ -319,6 +319,20 @@ def test_a_collection_someone_else_made_under_the_name_is_refused(tmp_path: Path
     narrow = client.get_or_create_collection("narrow", embedding_function=None)
     narrow.add(ids=["r1"], embeddings=[[0.1, 0.2, 0.3]], documents=["their row"], metadatas=[{"article_id": "x"}])
     for name in ("teamx", "narrow"):
-        with pytest.raises(StoreUnavailable, match="not made by claimdesk.*CLAIMDESK_COLLECTION"):
+        with pytest.raises(StoreUnavailable, match=r"not made by claimdesk.*CLAIMDESK_COLLECTION"):
             ChunkStore(client, name, MiniLMEmbedder(), tmp_path / "bm25")
     assert theirs.count() == 1  # nothing written into it
+
+
+def test_two_workspaces_files_with_one_relative_name_do_not_replace_each_other(tmp_path: Path) -> None:
+    client = persistent_client(tmp_path / "chroma")  # one shared corpus (a Chroma server in real life)
+    ana = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "a-bm25", workspace="ana")
+    bo = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "b-bm25", workspace="bo")
+    mayor = make_article("Mayor resigns\n\nThe mayor of Quillhaven resigned on Tuesday.", "articles/today.txt")
+    harvest = make_article("Harvest\n\nThe saffron harvest fell by half this year.", "articles/today.txt")
+    assert add(ana, mayor) == "added"
+    assert add(bo, harvest) == "added"  # another workspace's file of the same name: not a new version of Ana's
+    assert {a.id for a in ana.articles()} == {mayor.id, harvest.id}
+    edited = make_article("Mayor resigns\n\nThe mayor of Quillhaven resigned on Tuesday night.", "articles/today.txt")
+    assert add(ana, edited) == "replaced"  # Ana's own edit replaces only her version
+    assert {a.id for a in bo.articles()} == {edited.id, harvest.id}
