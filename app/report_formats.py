@@ -17,7 +17,7 @@ single quote. Dates are ISO 8601; booleans are `true`/`false`; absent values are
 
 Markdown and HTML read the same way (`claim_status`): a verdict whose review is not finished is labelled a
 draft ("Verdict (draft, review in progress)") with who is on it and when it was last saved, never "Reviewed
-by", and the summary counts it under "In progress (draft verdicts)" rather than under its verdict. Ratings
+by", and the summary counts it under "In progress (not final)" rather than under its verdict. Ratings
 read against the report's scale ("3 of 3"); a verdict no longer on that scale says so. CSV and JSON carry
 the raw `status` and `verdict_on_scale` instead.
 """

@@ -53,7 +53,7 @@ SCHEMA_VERSION = "1"
 UNREVIEWED = "Unreviewed"
 NOT_CHECKABLE = "Not checkable"
 # The summary row for claims whose review was started but not finished: their verdicts are drafts.
-IN_PROGRESS = "In progress (draft verdicts)"
+IN_PROGRESS = "In progress (not final)"
 ExportFormat = Literal["md", "html", "csv", "json", "claimreview"]
 FORMATS: tuple[str, ...] = ("md", "html", "csv", "json", "claimreview")
 

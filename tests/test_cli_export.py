@@ -195,3 +195,19 @@ def test_bom_only_in_csv_files_not_in_stdout_or_other_formats(reviewed: dict[str
     out = tmp_path / "claims.json"
     assert CliRunner().invoke(app, ["export", "-f", "json", "-o", str(out), "--all-claims"]).exit_code == 0
     assert out.read_bytes().startswith(b"{")
+
+
+def test_export_names_claims_that_still_need_context(settings: Settings) -> None:
+    article = _article()
+    leaning = claim_at(article, "The statement came a few days after", statement="The statement came a few days after")
+    leaning = leaning.model_copy(update={"needs_context": True})
+    with ReviewStore.open(settings) as store:
+        store.upsert_article(article)
+        store.save_claims(article.id, [leaning])
+    _review(settings, leaning.id, status="reviewed", verdict="True")
+    result = CliRunner().invoke(app, ["export", "--format", "md", "-o", "-"])
+    assert result.exit_code == 0
+    assert "1 exported claim(s) are flagged 'needs context'" in result.stderr and leaning.id in result.stderr
+    _review(settings, leaning.id, edited_statement="Wang's statement came a few days after the sanctions.")
+    again = CliRunner().invoke(app, ["export", "--format", "md", "-o", "-"])
+    assert "needs context" not in again.stderr

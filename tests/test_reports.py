@@ -720,10 +720,10 @@ def test_markdown_marks_draft_verdicts_and_counts_them_apart(tmp_path: Path) -> 
     saved = draft.reviewed_at.date().isoformat() if draft.reviewed_at else ""
     assert saved
     # Drafts are not counted as the verdict they may still lose; the verdict rows count reviewed claims only.
-    assert report.summary == {"True": 1, "In progress (draft verdicts)": 1, "Unreviewed": 2}
+    assert report.summary == {"True": 1, "In progress (not final)": 1, "Unreviewed": 2}
 
     md = render_markdown(report)
-    assert "| In progress (draft verdicts) | 1 |\n| Unreviewed | 2 |\n| **Total** | 4 |" in md
+    assert "| In progress (not final) | 1 |\n| Unreviewed | 2 |\n| **Total** | 4 |" in md
     assert "| Mostly false |" not in md
     in_progress = _claim_block(md, "Russia expelled")
     assert "- **Verdict (draft, review in progress):** Mostly false\n" in in_progress
@@ -759,7 +759,7 @@ def test_html_summary_counts_draft_verdicts_apart(tmp_path: Path) -> None:
     )
     html = render_html(report)
     assert '<tr><td>Mostly false</td><td class="n">1</td></tr>' in html
-    assert '<tr><td>In progress (draft verdicts)</td><td class="n">1</td></tr>' in html
+    assert '<tr><td>In progress (not final)</td><td class="n">1</td></tr>' in html
 
 
 def test_ratings_use_the_configured_scale_bounds(tmp_path: Path) -> None:
@@ -875,7 +875,7 @@ def test_html_marks_draft_verdicts_and_stale_labels(tmp_path: Path) -> None:
     assert "<dt>Reviewed by</dt><dd>Ana Ruiz on " in final
     stale = block(ids[WASHINGTON])
     assert '<span class="verdict">Misleading</span> <span class="claim-meta">(not on the current rating scale)' in stale
-    assert '<tr><td>In progress (draft verdicts)</td><td class="n">1</td></tr>' in html
+    assert '<tr><td>In progress (not final)</td><td class="n">1</td></tr>' in html
 
 
 def test_html_shows_local_quote_and_evidence_paths_as_text() -> None:

@@ -127,6 +127,15 @@ def register(app: typer.Typer) -> None:
             raise ExportError(f"--since {options.date_from} is after --until {options.date_to}; swap them.")
         with ReviewStore.open(settings) as store:
             report = build_report(store, options, publisher_name=settings.publisher_name)
+            leaning = [
+                c.claim_id
+                for a in report.articles
+                for c in a.claims
+                if not c.not_checkable
+                and c.statement == c.original_statement
+                and (stored := store.get_claim(c.claim_id)) is not None
+                and stored.needs_context
+            ]
         if report.claim_count == 0:
             filtered = bool(options.verdicts or options.date_from or options.date_to)
             raise _nothing_to_export(all_claims, filtered)
@@ -145,6 +154,14 @@ def register(app: typer.Typer) -> None:
                 note = f" ({claims - published} not-checkable left out)"
             claims = published
         where = write_output(text, output, fmt.value)
+        if leaning:
+            shown = ", ".join(leaning[:10]) + (" ..." if len(leaning) > 10 else "")
+            typer.echo(
+                f"Note: {len(leaning)} exported claim(s) are flagged 'needs context' and their statement was never "
+                f"edited, so it may not stand alone: {shown}. Edit them in the workbench (or `claimdesk review "
+                "--statement`) before publishing.",
+                err=True,
+            )
         articles = len(report.articles)
         typer.echo(
             f"Wrote {claims} claim{'s' if claims != 1 else ''}{note} from {articles} "
