@@ -861,3 +861,16 @@ def test_the_library_finds_articles_and_draws_them_a_page_at_a_time(wb: Workbenc
     assert len([b for b in at.button if b.label == "Open"]) == 55
     at.text_input(key="library_find").input("story 42").run()
     assert len([b for b in at.button if b.label == "Open"]) == 1 and "Story 42 of the harbour" in texts(at)
+
+
+def test_the_library_extracts_every_article_without_claims_in_one_go(wb: Workbench) -> None:
+    ingest_seed(wb)  # extracted already
+    for n in range(3):
+        assert wb.ingest_upload(f"n{n}.txt", f"News {n}\n\nThe port handled {n + 40},000 containers in May.".encode())
+    at = page(wb, "library")
+    assert "3 article(s) without claims yet" in texts(at)
+    at.selectbox(key="bulk_llm").set_value("none").run()
+    button(at, "Extract claims from them").click().run()
+    assert not at.exception
+    assert all(a.claim_count > 0 for a in wb.articles())
+    assert "without claims yet" not in texts(at) and "Extracted" in texts(at)

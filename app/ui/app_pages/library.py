@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
-from app.errors import WorkbenchError
+from app.errors import ModelUnavailableError, WorkbenchError
 from app.highlight import escape_text
 from app.ui.app_pages.common import (
     EMPTY_LIBRARY,
@@ -17,11 +19,44 @@ from app.ui.app_pages.common import (
 )
 from app.workbench import UPLOAD_TYPES
 
+if TYPE_CHECKING:
+    from app.store import ArticleSummary
+
 LIBRARY_PAGE = 50
 
 
 def _show_more() -> None:
     st.session_state["_library_shown"] += LIBRARY_PAGE
+
+
+def extract_pending(pending: list[ArticleSummary]) -> None:
+    """One button for every article without claims yet (a folder just uploaded), instead of one visit each."""
+    with st.container(border=True):
+        c1, c2, c3 = st.columns([4, 3, 2], vertical_alignment="bottom")
+        c1.markdown(f"**{len(pending)} article(s) without claims yet**")
+        llm = c2.selectbox(
+            "Extract with",
+            wb.llm_choices(),
+            format_func=lambda s: "none — check-worthiness scorer only (fast)" if s == "none" else s,
+            key="bulk_llm",
+        )
+        if not c3.button("Extract claims from them", icon=":material/auto_awesome:"):
+            return
+        bar = st.progress(0.0, text="Starting…")
+        kept = failed = 0
+        for n, summary in enumerate(pending, 1):
+            bar.progress((n - 1) / len(pending), text=f"{n} of {len(pending)}: {summary.title[:70]}")
+            try:
+                kept += wb.extract(summary.id, llm).run.claims_kept
+            except ModelUnavailableError as exc:  # no retry mends it: the rest would fail the same way
+                flash("error", f"Stopped at {summary.title!r} ({n} of {len(pending)}): {exc}")
+                break
+            except WorkbenchError as exc:
+                failed += 1
+                flash("warning", f"{summary.title}: {exc}")
+        else:
+            flash("success", f"Extracted {kept} claim(s) from {len(pending) - failed} article(s).")
+        st.rerun()
 
 
 wb = workbench()
@@ -92,6 +127,9 @@ with errors_shown():
     if not articles:
         st.info(EMPTY_LIBRARY)
     confirm = st.session_state.get("confirm_delete")
+    pending = [a for a in articles if a.claim_count == 0]
+    if pending:
+        extract_pending(pending)
     if len(articles) > LIBRARY_PAGE:
         # Hundreds of cards made every click on this page slow: find by words, and draw a page at a time.
         needle = st.text_input("Find articles", key="library_find", placeholder="Words of the title or source")
