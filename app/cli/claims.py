@@ -118,6 +118,10 @@ def extract(
             articles = [a for a in articles if a not in done]
             if done:
                 typer.echo(f"Skipped {len(done)} article(s) already extracted with this model and prompt.", err=True)
+            if not articles:
+                if as_json:
+                    typer.echo("[]")
+                return
         failed: list[str] = []
         stopped: ModelUnavailableError | None = None
         progress = Progress(
