@@ -70,12 +70,9 @@ class ReportSource(Protocol):
         """The article, or None when the id is unknown."""
         ...
 
-    def claims(self, article_id: str | None = None) -> list[Claim]:
-        """Claims of one article, or of every article."""
-        ...
-
-    def get_review(self, claim_id: str) -> Review:
-        """The claim's current review (an unreviewed one when nobody has touched it)."""
+    def queue(self, *, article_id: str | None = None) -> list[tuple[Claim, Review]]:
+        """Claims of one article, or of every article, each with its current review (an unreviewed one when
+        nobody has touched it), read together."""
         ...
 
 
@@ -354,25 +351,25 @@ def build_report(
     store: ReportSource, options: ReportOptions, *, publisher_name: str, now: datetime | None = None
 ) -> Report:
     """Read articles, claims and reviews from the store and build the report `options` asks for."""
+    pairs: list[tuple[Claim, Review]] = []
     if options.article_ids is not None:
-        claims: list[Claim] = []
         for article_id in options.article_ids:
             if store.get_article(article_id) is None:
                 raise ExportError(f"No article with id {article_id!r} in the store; check the id in the article list.")
-            claims.extend(store.claims(article_id=article_id))
+            pairs.extend(store.queue(article_id=article_id))
         article_ids = list(dict.fromkeys(options.article_ids))
     else:
-        claims = store.claims()
-        article_ids = list(dict.fromkeys(c.article_id for c in claims))
+        pairs = store.queue()  # claims with their reviews in one read (one read per claim took 0.4 s at 7,000)
+        article_ids = list(dict.fromkeys(c.article_id for c, _ in pairs))
     by_article: dict[str, list[tuple[Claim, Review]]] = {aid: [] for aid in article_ids}
-    for claim in claims:
-        by_article.setdefault(claim.article_id, []).append((claim, store.get_review(claim.id)))
+    for claim, review in pairs:
+        by_article.setdefault(claim.article_id, []).append((claim, review))
     items: list[tuple[Article, Sequence[tuple[Claim, Review]]]] = []
-    for article_id, pairs in by_article.items():
+    for article_id, article_pairs in by_article.items():
         article = store.get_article(article_id)
         if article is None:
             raise ExportError(f"Claims point at article {article_id!r}, which is missing from the store.")
-        items.append((article, pairs))
+        items.append((article, article_pairs))
     return assemble_report(
         items, options, rating_scale=dict(store.rating_scale), publisher_name=publisher_name, now=now
     )

@@ -365,11 +365,8 @@ class _MemoryStore:
     def get_article(self, article_id: str) -> Article | None:
         return self._articles.get(article_id)
 
-    def claims(self, article_id: str | None = None) -> list[Claim]:
-        return [c for c in self._claims if article_id is None or c.article_id == article_id]
-
-    def get_review(self, claim_id: str) -> Review:
-        return self._reviews[claim_id]
+    def queue(self, *, article_id: str | None = None) -> list[tuple[Claim, Review]]:
+        return [(c, self._reviews[c.id]) for c in self._claims if article_id is None or c.article_id == article_id]
 
 
 def test_build_report_reads_the_store_like_assemble_report() -> None:
