@@ -140,10 +140,18 @@ def highlight_html(text: str, highlights: Sequence[Highlight], *, offset: int = 
         if h.end - offset > 0 and h.start - offset < n and h.end > h.start
     ]
     cuts = sorted({0, n, *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
+    starting: dict[int, list[int]] = {}
+    ending: dict[int, list[int]] = {}
+    for i, (s, e, _) in enumerate(spans):
+        starting.setdefault(s, []).append(i)
+        ending.setdefault(e, []).append(i)
     pieces: list[str] = []
     opened: set[str] = set()
+    active: set[int] = set()  # spans covering the current piece: a sweep, not a scan of every span per piece
     for left, right in pairwise(cuts):
-        covering = [h for s, e, h in spans if s <= left and right <= e]
+        active.difference_update(ending.get(left, ()))
+        active.update(starting.get(left, ()))
+        covering = [spans[i][2] for i in sorted(active)]
         piece = escape_text(text[left:right])
         if not covering:
             pieces.append(piece)
