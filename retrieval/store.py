@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +47,7 @@ _PAGE = 5000  # chunks per Chroma read when their texts come along
 # pays took 1.6 s in pages of 5,000 and 0.33 s in one read (bench/query_latency.py, reopen table).
 _ID_PAGE = 100_000
 _STALE_CHECK_SECONDS = 2.0
+_MARKER = "claimdesk_change"
 _BASE_EVERY_ROWS = 5000  # chunks recorded as segments before they are folded into a new base
 _MAX_LOCAL_FILTER = 5000  # chunks up to which article filters are applied here rather than by Chroma
 
@@ -75,6 +77,7 @@ class ChunkStore:
         except Exception as exc:
             raise StoreUnavailable(f"Cannot open Chroma collection '{collection}': {exc}") from exc
         self._refuse_foreign(collection)
+        self._marker = self._change_marker()
         self.max_batch = max(1, min(1000, int(client.get_max_batch_size())))
         self.index_dir = Path(index_dir) / safe_name(collection)
         self._segments = BM25Segments(self.index_dir)
@@ -101,6 +104,27 @@ class ChunkStore:
                 f"{width}-dimensional vectors where claimdesk's are {DIMENSIONS}). Choose another name "
                 "with CLAIMDESK_COLLECTION."
             )
+
+    # ---- change marker -----------------------------------------------------------------------------
+    # Every write stamps the article collection's metadata with a fresh token. Another process (another data
+    # directory on a shared server has its own BM25 index and no segments from us) sees the token change and
+    # checks its index against Chroma's ids: the chunk count alone missed a replacement with as many chunks.
+    def _change_marker(self) -> str | None:
+        try:
+            meta = self.client.get_collection(f"{self.name}_articles", embedding_function=None).metadata or {}
+        except Exception:
+            return None
+        value = meta.get(_MARKER)
+        return str(value) if value is not None else None
+
+    def _stamp_change(self) -> None:
+        token = uuid.uuid4().hex
+        try:
+            meta = dict(self.article_col.metadata or {})
+            self.article_col.modify(metadata={**meta, _MARKER: token})
+        except Exception:
+            return  # never fail a write for it: the count check still catches most changes
+        self._marker = token
 
     # ---- BM25 bookkeeping -------------------------------------------------------------------------
     def _all_chunk_rows(self, include: list[str]) -> tuple[list[str], list[dict[str, Any]], list[str]]:
@@ -163,6 +187,12 @@ class ChunkStore:
             self._segment_rows = 0
         if current is None:
             return None
+        marker = self._change_marker()
+        if marker != self._marker:
+            self._marker = marker
+            # someone else wrote: trust the index only if it still holds exactly Chroma's chunks
+            if not self._matches_chroma(current):
+                return None
         if self.chunk_col.count() == len(current):
             self._bm25_mismatch = False
             return current
@@ -329,6 +359,7 @@ class ChunkStore:
             self._bm25_apply(leftovers, [])
             raise
         self._bm25_apply(leftovers, group)
+        self._stamp_change()
         out: dict[str, AddStatus | Exception] = {}
         for p in group:
             olds = (
@@ -377,6 +408,7 @@ class ChunkStore:
         if had_record:
             self.article_col.delete(ids=[article_id])
         self._bm25_apply(removed, [])
+        self._stamp_change()
         return had_record or bool(removed)
 
     # ---- reads ------------------------------------------------------------------------------------

@@ -336,3 +336,19 @@ def test_two_workspaces_files_with_one_relative_name_do_not_replace_each_other(t
     edited = make_article("Mayor resigns\n\nThe mayor of Quillhaven resigned on Tuesday night.", "articles/today.txt")
     assert add(ana, edited) == "replaced"  # Ana's own edit replaces only her version
     assert {a.id for a in bo.articles()} == {edited.id, harvest.id}
+
+
+def test_another_data_directory_sees_a_replacement_with_as_many_chunks(tmp_path: Path) -> None:
+    client = persistent_client(tmp_path / "chroma")  # one corpus, two data directories (two users of a server)
+    writer = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "a-bm25")
+    reader = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "b-bm25")
+    old = make_article("Lagoon\n\nGlowing pelicans were spotted near Vantorra lagoon.", "lagoon.md")
+    add(writer, old)
+    reader._bm25_checked = 0.0
+    assert reader.bm25().search("Vantorra", 5)
+    new = make_article("Lagoon\n\nGlowing herons of Zanzibarite were seen near Vantorra lagoon.", "lagoon.md")
+    assert add(writer, new) == "replaced"
+    assert len(reader.bm25()) == len(writer.bm25())  # as many chunks: the count alone cannot tell
+    reader._bm25_checked = 0.0  # skip the 2 s throttle
+    hits = reader.bm25().search("Zanzibarite", 5)
+    assert hits and {reader.bm25().article_of()[cid] for cid, _ in hits} == {new.id}
