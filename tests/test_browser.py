@@ -148,7 +148,7 @@ def test_ingest_extract_review_dashboard(server: str, browser: object, tmp_path:
     expect(page.get_by_text("China, Russia to Support Each Other").first).to_be_visible()
     page.screenshot(path=str(tmp_path / "1-library.png"), full_page=True)
 
-    page.get_by_role("button", name="Open").first.click()
+    page.locator('[data-testid="stButton"]').filter(has_text="Open").first.click()  # not the selectbox's "Open"
     _heading(page, "Article")
     _idle(page)
     page.get_by_role("button", name="Extract claims").click()
