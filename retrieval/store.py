@@ -320,9 +320,10 @@ class ChunkStore:
         had written it, and both stayed. The version matching the file is kept. Returns how many were deleted."""
         if not current:
             return 0
-        got = self.article_col.get(where={"source": {"$in": sorted(current)}}, include=["metadatas"])
+        # Every record's metadata, filtered here: a "$in" over hundreds of sources made Chroma scan for each
+        # (re-ingesting 323 unchanged articles took 0.33 s instead of 0.09 s).
         dropped = 0
-        for other, meta in zip(got["ids"], got["metadatas"], strict=True):
+        for other, _, meta in self._article_pages(["metadatas"]):
             if other != current.get(str(meta.get("source", "")), other) and self._ours(meta):
                 dropped += self.delete_article(other)
         return dropped
