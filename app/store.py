@@ -272,7 +272,7 @@ class ReviewStore:
                     ),
                 )
                 if cur.rowcount == 0:
-                    if self._refresh_unreviewed_claim(conn, claim):
+                    if self._refresh_unreviewed_claim(conn, claim, stored.get(claim.id)):
                         stored[claim.id] = (claim, False)
                         upgraded += 1
                         claim_extracted(conn, claim, actor=actor, at=now)
@@ -348,19 +348,19 @@ class ReviewStore:
         return removed
 
     @staticmethod
-    def _refresh_unreviewed_claim(conn: sqlite3.Connection, claim: Claim) -> bool:
+    def _refresh_unreviewed_claim(conn: sqlite3.Connection, claim: Claim, current: tuple[Claim, bool] | None) -> bool:
         """Replace a stored claim nobody has reviewed by a new extraction of the same span that says something
         different: a model's rewrite of a scorer-only claim, or a later extractor's corrected claimant or type.
-        A scorer-only run never replaces a model's claim, and a claim with a review keeps what the reviewer saw."""
-        row = conn.execute("SELECT data FROM claims WHERE id = ?", (claim.id,)).fetchone()
-        if row is None:
+        A scorer-only run never replaces a model's claim, and a claim with a review keeps what the reviewer saw.
+        `current` is the stored claim with whether it is reviewed (save_claims' map of the article's claims)."""
+        if current is None:
             return False
-        stored = Claim.model_validate_json(row[0])
+        stored, reviewed = current
         if claim.provenance.extractor == "scorer" and stored.provenance.extractor != "scorer":
             return False
         if _substance(stored) == _substance(claim):
             return False  # the same extraction again: only its time differs
-        if conn.execute("SELECT 1 FROM reviews WHERE claim_id = ?", (claim.id,)).fetchone() is not None:
+        if reviewed:
             return False
         conn.execute(
             "UPDATE claims SET checkworthiness = ?, claim_type = ?, data = ? WHERE id = ?",
