@@ -234,7 +234,8 @@ MAX_NEW_WORDS = 0.2  # share of a statement's content words (at least one word) 
 
 
 @functools.lru_cache(maxsize=8)
-def _article_words(text: str) -> frozenset[str]:
+def article_words(text: str) -> frozenset[str]:
+    """content_words of an article's text, computed once per article (not once per claim checked against it)."""
     return frozenset(content_words(text))
 
 
@@ -242,12 +243,12 @@ def unfaithful(statement: str, quote: str, article_text: str) -> str | None:
     """Why a model's statement cannot stand for its quote, or None: it gives a figure or a name the article lacks,
     adds more than MAX_NEW_WORDS of words found nowhere in the article ("... after admitting fraud"), or keeps less
     than half of the quote's words (a statement about something else: "Mayor X was arrested" on a budget headline)."""
-    if invented_figures(statement, article_text):
-        return f"figures not in the article: {', '.join(invented_figures(statement, article_text))}"
-    if invented_names(statement, article_text):
-        return f"names not in the article: {', '.join(invented_names(statement, article_text))}"
+    if figures := invented_figures(statement, article_text):
+        return f"figures not in the article: {', '.join(figures)}"
+    if names := invented_names(statement, article_text):
+        return f"names not in the article: {', '.join(names)}"
     stated = content_words(statement)
-    new = stated - _article_words(article_text)
+    new = stated - article_words(article_text)
     if len(new) > max(1, MAX_NEW_WORDS * len(stated)):
         return f"words not in the article: {', '.join(sorted(new)[:8])}"
     said = content_words(quote)
@@ -281,7 +282,7 @@ def make_claim(
     source = _dated_text(article.text, published)
     if statement.strip() != quote.strip() and unfaithful(statement, quote, source):
         statement = quote
-    if claimant and not content_words(claimant) <= _article_words(source):
+    if claimant and not content_words(claimant) <= article_words(source):
         claimant = None  # "An anonymous police source" in an article that has none
     if time_reference and (invented_figures(time_reference, source) or invented_names(time_reference, source)):
         time_reference = None

@@ -31,6 +31,7 @@ from app.extraction import (
     ProgressFn,
     ScoredLike,
     SentenceScorer,
+    article_words,
     call_json,
     content_words,
     failure_line,
@@ -141,19 +142,18 @@ def resolve_reference(sentence: str, phrase: str, refers_to: str) -> str:
 
 MIN_KEPT = 0.5  # share of the sentence's content words the statement must keep
 MAX_NEW = 0.4  # share of the statement's content words allowed to come from nowhere in the prompt
-_content_words = content_words
 
 
 def check_faithful(statement: str, sentence: str, sources: str) -> None:
     """Raise ValueError when a rewrite drops most of the sentence or brings words found nowhere in the prompt."""
-    said = _content_words(sentence)
-    stated = _content_words(statement)
+    said = content_words(sentence)
+    stated = content_words(statement)
     if said and len(said & stated) < MIN_KEPT * len(said):
         raise ValueError(
             "statement: it must restate this whole sentence, keeping its facts and words; for a quotation write "
             f"who said it and what they said (e.g. 'X said that ...'), not the quoted words alone: {sentence!r}"
         )
-    new = stated - _content_words(sources)
+    new = stated - content_words(sources)
     if stated and len(new) > MAX_NEW * len(stated):
         raise ValueError(
             f"statement: it adds words that are not in the article ({', '.join(sorted(new)[:8])}); "
@@ -176,11 +176,11 @@ def check_refers_to(refers_to: str, phrase: str, sentence: str, sources: str) ->
     """Raise ValueError when what the model says `phrase` means is not from the article, or is only more of the
     sentence itself ("Officials in Moscow called the accusations baseless": the accusations are not the
     officials)."""
-    words = _content_words(refers_to)
-    new = words - _content_words(sources)
+    words = content_words(refers_to)
+    new = words - content_words(sources)
     if new:
         raise ValueError(f"refers_to: use the article's own words; these are not in it: {', '.join(sorted(new)[:8])}")
-    if words <= _content_words(sentence.replace(phrase, " ")) or refers_to.strip().lower() == phrase.lower():
+    if words <= content_words(sentence.replace(phrase, " ")) or refers_to.strip().lower() == phrase.lower():
         raise ValueError(
             f"refers_to: {refers_to!r} is already in this sentence; {phrase!r} means something the article says "
             "elsewhere: give that"
@@ -196,8 +196,8 @@ def pick_referent(pronoun: str, refers_to: str | None, previous: str) -> str | N
     just before, which the rules can check.
     """
     names = person_names(previous)
-    words = _content_words(refers_to or "")
-    if refers_to and words and (words <= _content_words(previous) or any(n in refers_to for n in names)):
+    words = content_words(refers_to or "")
+    if refers_to and words and (words <= content_words(previous) or any(n in refers_to for n in names)):
         return refers_to
     if pronoun.lower() in ("he", "she", "his", "her") and len(names) == 1:
         return names[0]
@@ -221,11 +221,11 @@ def checked_claimant(claimant: str | None, sentence: str, article_text: str) -> 
     # The sentence's own subject reports it ("Russia expelled ... and said"): the model, which leans on names
     # elsewhere in the sentence ("US government" there), is overruled unless it named that subject too.
     speaker = opening_speaker(sentence, article_text) or closing_speaker(sentence)
-    words = _content_words(claimant)
-    in_article = words <= _content_words(article_text)
+    words = content_words(claimant)
+    in_article = words <= article_words(article_text)  # the article's words are tokenised once per article
     if speaker is not None:
         return claimant if _same_name(claimant, speaker) and in_article else speaker
-    if not words & _content_words(sentence):
+    if not words & content_words(sentence):
         if ruled is not None:
             return ruled  # the one person the sentence names, or its "according to" source
         # Someone the sentence does not mention: right only for who an opening "He said" means.
@@ -235,7 +235,7 @@ def checked_claimant(claimant: str | None, sentence: str, article_text: str) -> 
 
 def _same_name(a: str, b: str) -> bool:
     """Whether two names share a word, or one's word starts the other's ("Russia" and "Russian government")."""
-    wa, wb = _content_words(a), _content_words(b)
+    wa, wb = content_words(a), content_words(b)
     return any(x.startswith(y) or y.startswith(x) for x in wa for y in wb if min(len(x), len(y)) >= 3) or bool(wa & wb)
 
 
