@@ -23,6 +23,7 @@ from app.errors import ExtractionError, ModelUnavailableError
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
 from app.references import dated, rule_claimant, time_reference, unresolved_reference
 from prompts import Prompt, load_prompt
+from retrieval.deadline import call_with_deadline
 from retrieval.models import Article
 
 if TYPE_CHECKING:
@@ -425,22 +426,13 @@ BACKSTOP_GRACE = 10.0
 
 def _invoke_with_timeout(runnable: Runnable[Any, Any], messages: list[BaseMessage], timeout: float) -> str:
     # A daemon thread per call: a hung provider cannot block the caller past timeout + BACKSTOP_GRACE.
-    box: dict[str, object] = {}
-
-    def target() -> None:
-        try:
-            box["out"] = runnable.invoke(messages)
-        except BaseException as exc:  # handed back to the calling thread below
-            box["exc"] = exc
-
-    worker = threading.Thread(target=target, daemon=True, name="claimdesk-llm-call")
-    worker.start()
-    worker.join(timeout + BACKSTOP_GRACE)
-    if worker.is_alive():
-        raise TimeoutError(f"the model did not answer within {timeout:g} s (CLAIMDESK_LLM_TIMEOUT)")
-    if "exc" in box:
-        raise box["exc"]  # type: ignore[misc]
-    return _as_text(box.get("out", ""))
+    out = call_with_deadline(
+        lambda: runnable.invoke(messages),
+        timeout + BACKSTOP_GRACE,
+        message=f"the model did not answer within {timeout:g} s (CLAIMDESK_LLM_TIMEOUT)",
+        name="claimdesk-llm-call",
+    )
+    return _as_text(out)
 
 
 def _short_error(exc: Exception, limit: int = 700) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.deadline import call_with_deadline
 from retrieval.errors import StoreUnavailable
 from retrieval.models import Article, Chunk
 
@@ -51,25 +51,14 @@ def http_client(host: str, port: int) -> Any:
         _set_timeout(getattr(getattr(client, "_server", None), "_session", None), REQUEST_TIMEOUT_S)
         return client
 
-    box: dict[str, Any] = {}
-
-    def attempt() -> None:
-        try:
-            box["client"] = connect()
-        except BaseException as exc:  # handed back below
-            box["exc"] = exc
-
     try:
-        # The client's constructor already talks to the server, with no timeout: bounded from outside, in a daemon
-        # thread that a server which never answers cannot keep the process alive with.
-        worker = threading.Thread(target=attempt, daemon=True, name="claimdesk-chroma-connect")
-        worker.start()
-        worker.join(CONNECT_TIMEOUT_S * 3)
-        if worker.is_alive():
-            raise TimeoutError(f"no answer within {CONNECT_TIMEOUT_S * 3:g} s")
-        if "exc" in box:
-            raise box["exc"]
-        return box["client"]
+        # The client's constructor already talks to the server, with no timeout: bounded from outside.
+        return call_with_deadline(
+            connect,
+            CONNECT_TIMEOUT_S * 3,
+            message=f"no answer within {CONNECT_TIMEOUT_S * 3:g} s",
+            name="claimdesk-chroma-connect",
+        )
     except Exception as exc:
         detail = " ".join(str(exc).split())[:160] or type(exc).__name__
         raise StoreUnavailable(
