@@ -127,14 +127,13 @@ def register(app: typer.Typer) -> None:
             raise ExportError(f"--since {options.date_from} is after --until {options.date_to}; swap them.")
         with ReviewStore.open(settings) as store:
             report = build_report(store, options, publisher_name=settings.publisher_name)
+            # The store's claims of each reported article, read once per article (not once per claim).
+            flagged = {c.id for a in report.articles for c in store.claims(a.id) if c.needs_context}
             leaning = [
                 c.claim_id
                 for a in report.articles
                 for c in a.claims
-                if not c.not_checkable
-                and c.statement == c.original_statement
-                and (stored := store.get_claim(c.claim_id)) is not None
-                and stored.needs_context
+                if c.claim_id in flagged and not c.not_checkable and c.statement == c.original_statement
             ]
         if report.claim_count == 0:
             filtered = bool(options.verdicts or options.date_from or options.date_to)
