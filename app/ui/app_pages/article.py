@@ -11,18 +11,13 @@ from app.ui.app_pages.common import (
     article_labels,
     errors_shown,
     flash,
+    page_shown,
     review_claim,
     safe,
     show_flash,
+    show_more_button,
     workbench,
 )
-
-CARDS_PAGE = 50
-
-
-def _show_more(article_id: str) -> None:
-    st.session_state["_article_cards"][article_id] += CARDS_PAGE
-
 
 wb = workbench()
 st.title("Article")
@@ -109,8 +104,9 @@ with errors_shown():
         if not pairs:
             st.info("No claims yet. Choose a model above and press **Extract claims** ('none' is fastest).")
         ratings = wb.ratings()
-        # A long transcript can have a thousand claims: cards are drawn a page at a time (each is several widgets).
-        shown = st.session_state.setdefault("_article_cards", {}).setdefault(picked, CARDS_PAGE)
+        # A long transcript can have a thousand claims: cards are drawn a page at a time.
+        cards = f"_article_cards-{picked}"
+        shown = page_shown(cards)
         with st.container(height=640):
             for claim, review in pairs[:shown]:
                 with st.container(border=True):
@@ -128,12 +124,7 @@ with errors_shown():
                     safe(review.edited_statement or claim.statement)
                     if st.button("Review", key=f"rv-{claim.id}", icon=":material/rate_review:"):
                         review_claim(claim.id, picked)
-            if len(pairs) > shown:
-                st.button(
-                    f"Show {min(CARDS_PAGE, len(pairs) - shown)} more ({len(pairs) - shown} not shown)",
-                    on_click=_show_more,
-                    args=(picked,),
-                )
+            show_more_button(cards, len(pairs))
 
     with st.expander("Export this article's report"):
         from app.ui.app_pages.exports import export_controls

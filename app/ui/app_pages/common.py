@@ -105,3 +105,29 @@ def article_labels(articles: Sequence[ArticleSummary]) -> dict[str, str]:
         a.id: a.title if counts[a.title] == 1 else f"{a.title} · ingested {a.ingested_at:%Y-%m-%d %H:%M} · {a.id}"
         for a in articles
     }
+
+
+# Cards drawn at a time where a page can hold hundreds (each card is several widgets; all at once made every click
+# take seconds): the Library's articles, an article's claims.
+PAGE_SIZE = 50
+
+
+def page_shown(key: str) -> int:
+    """How many items the list under `key` shows now (PAGE_SIZE until "Show more" is pressed)."""
+    return int(st.session_state.setdefault(key, PAGE_SIZE))
+
+
+def show_more_button(key: str, total: int) -> None:
+    """A "Show N more (M not shown)" button under a list of `total` items, when some are not shown."""
+    shown = page_shown(key)
+    if total > shown:
+        st.button(
+            f"Show {min(PAGE_SIZE, total - shown)} more ({total - shown} not shown)",
+            on_click=_show_more,
+            args=(key,),
+            key=f"more-{key}",
+        )
+
+
+def _show_more(key: str) -> None:
+    st.session_state[key] = page_shown(key) + PAGE_SIZE

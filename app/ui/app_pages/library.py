@@ -10,23 +10,20 @@ from app.errors import ModelUnavailableError, WorkbenchError
 from app.highlight import escape_text
 from app.ui.app_pages.common import (
     EMPTY_LIBRARY,
+    PAGE_SIZE,
     errors_shown,
     flash,
     open_article,
+    page_shown,
     reviewer_name,
     show_flash,
+    show_more_button,
     workbench,
 )
 from app.workbench import UPLOAD_TYPES
 
 if TYPE_CHECKING:
     from app.store import ArticleSummary
-
-LIBRARY_PAGE = 50
-
-
-def _show_more() -> None:
-    st.session_state["_library_shown"] += LIBRARY_PAGE
 
 
 def extract_pending(pending: list[ArticleSummary]) -> None:
@@ -130,14 +127,14 @@ with errors_shown():
     pending = [a for a in articles if a.claim_count == 0]
     if pending:
         extract_pending(pending)
-    if len(articles) > LIBRARY_PAGE:
+    if len(articles) > PAGE_SIZE:
         # Hundreds of cards made every click on this page slow: find by words, and draw a page at a time.
         needle = st.text_input("Find articles", key="library_find", placeholder="Words of the title or source")
         if needle.strip():
             words = needle.casefold().split()
             articles = [a for a in articles if all(w in f"{a.title} {a.source}".casefold() for w in words)]
         st.caption(f"{len(articles)} article(s)")
-    shown = st.session_state.setdefault("_library_shown", LIBRARY_PAGE)
+    shown = page_shown("_library_shown")
     for summary in articles[:shown]:
         with st.container(border=True):
             cols = st.columns([5, 3, 1.3, 1.4], vertical_alignment="center")
@@ -185,6 +182,4 @@ with errors_shown():
                 if no.button("Cancel", key=f"no-{summary.id}"):
                     st.session_state.pop("confirm_delete", None)
                     st.rerun()
-    if len(articles) > shown:
-        st.button(f"Show {min(LIBRARY_PAGE, len(articles) - shown)} more ({len(articles) - shown} not shown)",
-                  on_click=_show_more)  # fmt: skip
+    show_more_button("_library_shown", len(articles))
