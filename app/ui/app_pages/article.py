@@ -11,6 +11,7 @@ from app.ui.app_pages.common import (
     article_labels,
     errors_shown,
     flash,
+    llm_label,
     page_shown,
     review_claim,
     safe,
@@ -59,7 +60,7 @@ with errors_shown():
         llm = c1.selectbox(
             "Extract with",
             choices,
-            format_func=lambda s: "none — check-worthiness scorer only (fast)" if s == "none" else s,
+            format_func=llm_label,
             key="extract_llm",
         )
         if c2.button("Extract claims", type="primary", icon=":material/auto_awesome:"):

@@ -131,3 +131,8 @@ def show_more_button(key: str, total: int) -> None:
 
 def _show_more(key: str) -> None:
     st.session_state[key] = page_shown(key) + PAGE_SIZE
+
+
+def llm_label(spec: str) -> str:
+    """How an "Extract with" choice reads."""
+    return "none — check-worthiness scorer only (fast)" if spec == "none" else spec

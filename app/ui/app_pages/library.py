@@ -13,6 +13,7 @@ from app.ui.app_pages.common import (
     PAGE_SIZE,
     errors_shown,
     flash,
+    llm_label,
     open_article,
     page_shown,
     reviewer_name,
@@ -34,7 +35,7 @@ def extract_pending(pending: list[ArticleSummary]) -> None:
         llm = c2.selectbox(
             "Extract with",
             wb.llm_choices(),
-            format_func=lambda s: "none — check-worthiness scorer only (fast)" if s == "none" else s,
+            format_func=llm_label,
             key="bulk_llm",
         )
         if not c3.button("Extract claims from them", icon=":material/auto_awesome:"):
