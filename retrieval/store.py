@@ -249,7 +249,7 @@ class ChunkStore:
     # ---- writes -----------------------------------------------------------------------------------
     def is_stored(self, article_id: str) -> bool:
         """True when the article's record exists (so it is complete)."""
-        return bool(self.article_col.get(ids=[article_id], include=[])["ids"])
+        return article_id in self.complete_articles([article_id])
 
     def complete_articles(self, article_ids: Collection[str]) -> set[str]:
         """Those of `article_ids` whose record exists: chunks of any other article are what an interrupted write
