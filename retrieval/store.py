@@ -48,6 +48,7 @@ _PAGE = 5000  # chunks per Chroma read when their texts come along
 _ID_PAGE = 100_000
 _STALE_CHECK_SECONDS = 2.0
 _MARKER = "claimdesk_change"
+_NO_CHUNK = "claimdesk-no-chunk"  # never a chunk id (those are 20 hex digits): deleting it changes nothing
 _BASE_EVERY_ROWS = 5000  # chunks recorded as segments before they are folded into a new base
 _MAX_LOCAL_FILTER = 5000  # chunks up to which article filters are applied here rather than by Chroma
 
@@ -78,6 +79,9 @@ class ChunkStore:
             raise StoreUnavailable(f"Cannot open Chroma collection '{collection}': {exc}") from exc
         self._refuse_foreign(collection)
         self._marker = self._change_marker()
+        # An embedded store's vector index lives in this process: another process's writes reach Chroma's log on
+        # disk, but this process's index takes them in only when it next writes (see _catch_up).
+        self._embedded = bool(getattr(client.get_settings(), "is_persistent", False))
         self.max_batch = max(1, min(1000, int(client.get_max_batch_size())))
         self.index_dir = Path(index_dir) / safe_name(collection)
         self._segments = BM25Segments(self.index_dir)
@@ -125,6 +129,20 @@ class ChunkStore:
         except Exception:
             return  # never fail a write for it: the count check still catches most changes
         self._marker = token
+
+    def _catch_up(self) -> None:
+        """Bring this process's vector index up to another process's writes (embedded store only).
+
+        Embedded Chroma applies its write log to the in-memory vector index of a process only when that process
+        writes: a workbench open while `claimdesk ingest` ran kept missing the new articles' vectors (their
+        keyword hits still came, ranked on half their score) until it ingested something itself. Deleting an id
+        that no chunk has is a write that changes nothing and applies the log (4 ms)."""
+        if not self._embedded:
+            return  # a server applies every client's writes itself
+        try:
+            self.chunk_col.delete(ids=[_NO_CHUNK])
+        except Exception:
+            return  # the next search still works, on the vectors this process has
 
     # ---- BM25 bookkeeping -------------------------------------------------------------------------
     def _all_chunk_rows(self, include: list[str]) -> tuple[list[str], list[dict[str, Any]], list[str]]:
@@ -190,6 +208,7 @@ class ChunkStore:
         marker = self._change_marker()
         if marker != self._marker:
             self._marker = marker
+            self._catch_up()
             # someone else wrote: trust the index only if it still holds exactly Chroma's chunks
             if not self._matches_chroma(current):
                 return None

@@ -236,12 +236,17 @@ def test_a_write_by_another_process_is_applied_from_its_segment(tmp_path: Path) 
         assert store.delete_article({a.id!r})
         """
     )
+    query = np.asarray(emb.embed_query("port authority dredging the harbour channel"))
+    assert ui.dense_ids(query, 1)[0][0] in {c.id for c in ui.chunks(a.id)}  # this process's vectors are loaded
     subprocess.run([sys.executable, "-c", script], check=True, timeout=300)
     ui._bm25_checked = 0.0
     assert ui.bm25().search("harbour dredge", 3)
     assert ui.bm25().search("dividend board", 3) == []
     assert len(ui.bm25()) == ui.count()
     assert (ui.index_dir / "base.npz").stat().st_mtime_ns == base_stamp  # applied, not rebuilt
+    # The other process's vectors too: embedded Chroma kept answering from this process's own, stale vector index.
+    (gamma,) = [info.id for info in ui.article_infos()]
+    assert {ui.get_chunk_rows([cid])[cid][1]["article_id"] for cid, _ in ui.dense_ids(query, 2)} == {gamma}
 
 
 def test_a_segment_that_cannot_be_written_never_fails_the_write(tmp_path: Path) -> None:
