@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import urlsplit
 
 from retrieval.decoding import controls_note, decode_text, meta_charset, strip_controls
 from retrieval.errors import SourceError
+from retrieval.hostile import drop_hidden, hidden_note, instructions_note
 from retrieval.models import Article, content_id
 
 _log = logging.getLogger(__name__)
@@ -206,22 +208,28 @@ def _has_article_line(text: str) -> bool:
 
 def _parse_html(source: str, data: bytes, declared: str | None) -> Loaded:
     import trafilatura
+    from trafilatura.utils import load_html
 
     html, notes = decode_text(source, data, declared or meta_charset(data))
     _require_text(source, html)
+    # Parsed once here so that what the page hides from its readers can be left out before extraction.
+    page = load_html(html)
+    if page is not None:
+        notes += hidden_note(drop_hidden(page))
     # Dates only from the page's metadata (meta tags, JSON-LD, <time>): never a year guessed from the body text.
     date_params = {
         "original_date": True,
         "extensive_search": False,
         "max_date": datetime.now().astimezone().strftime("%Y-%m-%d"),
     }
+    source_html: Any = page if page is not None else html
     doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, date_extraction_params=date_params
+        source_html, with_metadata=True, include_comments=False, date_extraction_params=date_params
     )
     text = _normalise(getattr(doc, "text", None) or "") if doc is not None else ""
     if not text.strip():
         # trafilatura gives up on very short pages; its baseline still drops scripts and styles
-        text = _normalise(trafilatura.html2txt(html) or "")
+        text = _normalise(trafilatura.html2txt(source_html) or "")
     text, removed = strip_controls(text)  # character references such as &#27; come back as controls
     notes += controls_note(removed)
     if not text.strip():
@@ -304,10 +312,13 @@ def _parse(source: str, data: bytes, kind: str, declared: str | None = None) -> 
     if not data:
         raise SourceError(source, "no text: the file is empty")
     if kind == "pdf":
-        return _parse_pdf(source, data)
-    if kind == "html":
-        return _parse_html(source, data, declared)
-    return _parse_text(source, data, kind, declared)
+        loaded = _parse_pdf(source, data)
+    elif kind == "html":
+        loaded = _parse_html(source, data, declared)
+    else:
+        loaded = _parse_text(source, data, kind, declared)
+    loaded.notes += instructions_note(loaded.article.text)
+    return loaded
 
 
 def _too_large(size: int, max_bytes: int) -> str:

@@ -21,6 +21,7 @@ from app.ui.app_pages.common import (
     show_flash,
     workbench,
 )
+from retrieval.hostile import addressed_to_ai
 
 wb = workbench()
 ss = st.session_state
@@ -549,6 +550,13 @@ with left:
             "Needs context: the statement still leans on the article (a pronoun or a vague reference such as "
             "“the accusations” that could not be resolved). Edit it to stand alone before publishing.",
             icon=":material/link_off:",
+        )
+    if addressed_to_ai(claim.quote):
+        st.warning(
+            "This sentence reads as an instruction to an AI model. claimdesk kept it as article text and never "
+            "followed it, but check the statement, type and claimant against the quote: a model wrote them after "
+            "reading it.",
+            icon=":material/gpp_maybe:",
         )
     meta = [f"type: {claim.claim_type}", f"check-worthiness: {claim.checkworthiness:.2f}"]
     if claim.claimant:
