@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,6 +157,44 @@ def _scrub(text: str, secrets: list[str]) -> str:
     for secret in secrets:
         text = text.replace(secret, "[redacted]")
     return _KEYLIKE.sub("[redacted]", text)
+
+
+# The provider SDKs retry a rate limit or an outage once, waiting as the server's Retry-After asks (up to a minute),
+# and say so only in an INFO log line: a progress bar otherwise stood still with no word.
+_RETRY_LOGGERS = {"openai._base_client": "OpenAI", "anthropic._base_client": "Anthropic"}
+
+
+class _RetryRelay(logging.Handler):
+    def __init__(self, say: Callable[[str], None]) -> None:
+        super().__init__(logging.INFO)
+        self.say = say
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not str(record.msg).startswith("Retrying request"):
+            return
+        seconds = next((a for a in record.args or () if isinstance(a, float)), None)
+        provider = _RETRY_LOGGERS.get(record.name, "The provider")
+        wait = f" in {seconds:.0f} s" if seconds is not None else ""
+        with contextlib.suppress(Exception):  # a notice must never break the call it reports on
+            self.say(f"{provider}: the server is busy or did not answer; retrying{wait} (once).")
+
+
+@contextlib.contextmanager
+def retry_notices(say: Callable[[str], None]) -> Iterator[None]:
+    """Call `say` with one line whenever a hosted provider's client waits to retry a request."""
+    relay = _RetryRelay(say)
+    loggers = [logging.getLogger(name) for name in _RETRY_LOGGERS]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(relay)
+        if lg.getEffectiveLevel() > logging.INFO:
+            lg.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.removeHandler(relay)
+            lg.setLevel(level)
 
 
 def provider_error(exc: Exception, spec: str, base_url: str | None, secrets: list[str]) -> ModelError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -366,3 +367,19 @@ def test_handle_from_chat_model_binds_schema_and_returns_raw_text() -> None:
 def test_handle_from_chat_model_accepts_provider_specs() -> None:
     handle = handle_from_chat_model(QueueChatModel(), spec="openai:gpt-4o", model_id="gpt-4o", strong=True)
     assert handle.provider == "openai" and handle.strong
+
+
+def test_a_provider_retry_is_announced(replay: Replay) -> None:
+    from app.llm import retry_notices
+
+    replay.raw = (429, b'{"error": {"message": "slow down"}}', "application/json")
+    handle = build_llm(_settings(openai_api_key=SECRET, llm_base_url=replay.url + "/v1"), "openai:gpt-4o-mini")
+    assert handle is not None
+    said: list[str] = []
+    with retry_notices(said.append), pytest.raises(ModelError, match="busy"):
+        handle.json_runnable(SCHEMA).invoke("Extract the claims.")
+    assert len(replay.requests) == 2
+    assert len(said) == 1 and said[0].startswith("OpenAI: the server is busy or did not answer; retrying in ")
+    with pytest.raises(ModelError):  # outside the block nothing is said, and the logger's level is back
+        handle.json_runnable(SCHEMA).invoke("Extract the claims.")
+    assert len(said) == 1 and logging.getLogger("openai._base_client").level == logging.NOTSET

@@ -100,6 +100,7 @@ def extract(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from app.config import get_settings
+    from app.llm import retry_notices
     from app.store import ReviewStore
 
     if strategy is not None and strategy not in STRATEGIES:
@@ -132,7 +133,7 @@ def extract(
             console=Console(stderr=True),
             transient=True,
         )
-        with progress:
+        with progress, retry_notices(lambda line: progress.console.print(line, markup=False, highlight=False)):
             for article in articles:
                 task = progress.add_task(article.title[:40] or article.id, total=None)
 
