@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import tempfile
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -23,7 +25,7 @@ from app.errors import ExportError
 if TYPE_CHECKING:
     from app.reports import ExportFormat
 
-__all__ = ["Format", "register", "write_output"]
+__all__ = ["Format", "Written", "extension_mismatch", "is_stdout", "register", "write_output"]
 
 
 class Format(StrEnum):
@@ -43,33 +45,99 @@ def _umask() -> int:
     return mask
 
 
-def write_output(text: str, output: str, fmt: str = "") -> str:
-    """Write `text` (UTF-8, line endings as rendered; CSV files get a BOM) to a file, or stdout for '-'."""
+# Names of this process's standard output: writing "through" them with a rename would replace the /dev/stdout
+# symlink (or the /proc entry) with a regular file instead of writing to the terminal or pipe.
+_STDOUT_NAMES = frozenset({"-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"})
+
+# Extensions that name one format (or, for JSON, the two JSON formats): a mismatch is worth a warning.
+_EXTENSION_FORMATS: dict[str, tuple[str, ...]] = {
+    ".md": ("md",),
+    ".markdown": ("md",),
+    ".html": ("html",),
+    ".htm": ("html",),
+    ".csv": ("csv",),
+    ".json": ("json", "claimreview"),
+    ".jsonld": ("claimreview", "json"),
+}
+
+
+def is_stdout(output: str) -> bool:
+    """Whether `-o output` means standard output: '-', /dev/stdout, /dev/fd/1 or /proc/self/fd/1."""
+    return output == "-" or os.path.normpath(output) in _STDOUT_NAMES
+
+
+def extension_mismatch(output: str, fmt: str) -> str | None:
+    """The file's extension when it names another format than `fmt` (`-f html -o report.csv`), else None."""
+    if is_stdout(output):
+        return None
+    suffix = Path(output).suffix.lower()
+    formats = _EXTENSION_FORMATS.get(suffix)
+    return suffix if formats is not None and fmt not in formats else None
+
+
+@dataclass(frozen=True)
+class Written:
+    """Where a report went: 'stdout' or the path given, and the existing file it replaced (if any)."""
+
+    where: str
+    replaced: str | None = None
+
+
+def _not_a_file(path: Path, mode: int) -> ExportError:
+    kind = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
+    return ExportError(
+        f"{path} is {kind}; nothing was written. Give a regular file with -o, or -o - for standard output."
+    )
+
+
+def write_output(text: str, output: str, fmt: str = "") -> Written:
+    """Write `text` (UTF-8, line endings as rendered; CSV files get a BOM) to a file, or stdout for '-'.
+
+    A symlink is followed: the file it points to is replaced, the link stays. An existing target that is not a
+    regular file (directory, device, FIFO, socket) is refused; renaming over it would replace it, not write to it.
+    """
     from app.reports import file_bytes
 
-    if output == "-":
+    if is_stdout(output):
         sys.stdout.write(text)
         sys.stdout.flush()
-        return "stdout"
+        return Written("stdout")
     path = Path(output).expanduser()
-    if path.is_dir():
+    target = Path(os.path.realpath(path))
+    try:
+        existing: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        existing = None
+    except OSError as exc:  # a symlink loop, a path through a file, no permission
+        raise ExportError(f"Could not write {path}: {exc.strerror or exc}; check the path.") from exc
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
         raise ExportError(f"{path} is a directory; give a file name, e.g. -o {path / 'report.html'}.")
-    if not path.parent.is_dir():
-        raise ExportError(f"Directory {path.parent} does not exist; create it or choose another -o path.")
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        raise _not_a_file(path, existing.st_mode)
+    if not target.parent.is_dir():
+        raise ExportError(f"Directory {target.parent} does not exist; create it or choose another -o path.")
     # Write beside the target, then rename: a failed export never leaves half a report behind.
     tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             handle.write(file_bytes(text, fmt))
         # mkstemp makes the file private (0600); a report gets the mode a new file would (or the one it replaces).
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
-        os.replace(tmp, path)
+        os.chmod(tmp, existing.st_mode & 0o777 if existing is not None else 0o666 & ~_umask())
+        os.replace(tmp, target)
     except OSError as exc:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         raise ExportError(f"Could not write {path}: {exc.strerror or exc}; check the path and permissions.") from exc
-    return str(path)
+    return Written(str(path), str(target) if existing is not None else None)
 
 
 def _day(value: datetime | None) -> date | None:
@@ -152,7 +220,8 @@ def register(app: typer.Typer) -> None:
             if published != claims:
                 note = f" ({claims - published} not-checkable left out)"
             claims = published
-        where = write_output(text, output, fmt.value)
+        written = write_output(text, output, fmt.value)
+        to_stdout = written.where == "stdout"
         if leaning:
             shown = ", ".join(leaning[:10]) + (" ..." if len(leaning) > 10 else "")
             typer.echo(
@@ -161,10 +230,18 @@ def register(app: typer.Typer) -> None:
                 "--statement`) before publishing.",
                 err=True,
             )
+        mismatch = extension_mismatch(output, fmt.value)
+        if mismatch is not None:
+            typer.echo(
+                f"Warning: {written.where} ends in {mismatch}, but the report in it is {fmt.value} (as --format asked).",
+                err=True,
+            )
         articles = len(report.articles)
         typer.echo(
             f"Wrote {claims} claim{'s' if claims != 1 else ''}{note} from {articles} "
-            f"article{'s' if articles != 1 else ''} as {fmt.value} to {where}.",
+            f"article{'s' if articles != 1 else ''} as {fmt.value} to {written.where}.",
             # With -o - the report owns stdout; the receipt goes to stderr so pipes stay clean.
-            err=output == "-",
+            err=to_stdout,
         )
+        if written.replaced is not None:
+            typer.echo(f"Replaced existing {written.replaced}.", err=True)

@@ -1,0 +1,133 @@
+"""`claimdesk export -o`: what the output path may be (stdout names, symlinks, FIFOs, directories), and the
+warnings the command prints; on a real review store (SQLite in tmp_path), files and FIFOs in tmp_path only."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from test_cli_export import reviewed, store_with_claims  # noqa: F401 (fixtures)
+from typer.testing import CliRunner
+
+from app.cli import app
+from app.cli.export import extension_mismatch, is_stdout
+from app.errors import ExportError
+
+
+def _export(*args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, ["export", *args])
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        ("-", True),
+        ("/dev/stdout", True),
+        ("/dev/fd/1", True),
+        ("/proc/self/fd/1", True),
+        ("/dev//stdout", True),
+        ("/dev/stderr", False),
+        ("/dev/fd/2", False),
+        ("stdout", False),
+        ("report.md", False),
+    ],
+)
+def test_names_of_standard_output_mean_stdout(output: str, expected: bool) -> None:
+    assert is_stdout(output) is expected
+
+
+@pytest.mark.usefixtures("reviewed")
+def test_a_symlink_is_followed_and_stays_a_link(tmp_path: Path) -> None:
+    real = tmp_path / "published" / "report.md"
+    real.parent.mkdir()
+    real.write_text("old report\n", encoding="utf-8")
+    link = tmp_path / "latest.md"
+    link.symlink_to(real)
+    result = _export("-f", "md", "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text(encoding="utf-8").startswith("# China, Russia")
+    assert f"Replaced existing {real}." in result.stderr
+    assert [p.name for p in real.parent.iterdir()] == ["report.md"]  # no temp file left beside the target
+
+
+@pytest.mark.usefixtures("reviewed")
+def test_a_dangling_symlink_creates_the_file_it_names(tmp_path: Path) -> None:
+    link = tmp_path / "latest.md"
+    link.symlink_to(tmp_path / "new.md")
+    result = _export("-f", "md", "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and (tmp_path / "new.md").read_text(encoding="utf-8").startswith("# China")
+    assert "Replaced" not in result.output
+
+
+@pytest.mark.usefixtures("reviewed")
+def test_a_fifo_is_refused_and_left_alone(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "to-pipe.md"
+    link.symlink_to(fifo)
+    for target in (fifo, link):
+        result = _export("-f", "md", "-o", str(target))
+        assert result.exit_code == 1
+        assert isinstance(result.exception, ExportError)
+        message = str(result.exception)
+        assert message == (
+            f"{target} is a named pipe (FIFO); nothing was written. Give a regular file with -o, or -o - for "
+            "standard output."
+        )
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "data") == ["pipe", "to-pipe.md"]
+
+
+@pytest.mark.usefixtures("reviewed")
+def test_a_directory_or_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    as_dir = _export("-f", "md", "-o", str(folder))
+    assert as_dir.exit_code == 1 and f"{folder} is a directory" in str(as_dir.exception)
+    link = tmp_path / "into-missing.md"
+    link.symlink_to(tmp_path / "missing" / "r.md")
+    missing = _export("-f", "md", "-o", str(link))
+    assert missing.exit_code == 1
+    assert f"Directory {tmp_path / 'missing'} does not exist" in str(missing.exception)
+    assert link.is_symlink() and not (tmp_path / "missing").exists()
+
+
+@pytest.mark.usefixtures("reviewed")
+def test_overwriting_says_so_and_a_new_file_does_not(tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    first = _export("-f", "md", "-o", str(out))
+    assert first.exit_code == 0 and "Replaced" not in first.output
+    again = _export("-f", "md", "-o", str(out))
+    assert again.exit_code == 0
+    assert f"Wrote 2 claims from 1 article as md to {out}." in again.stdout
+    assert f"Replaced existing {out}." in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("output", "fmt", "expected"),
+    [
+        ("report.csv", "html", ".csv"),
+        ("report.HTML", "md", ".html"),
+        ("report.json", "claimreview", None),
+        ("claims.jsonld", "json", None),
+        ("report.md", "md", None),
+        ("report.txt", "csv", None),
+        ("report", "csv", None),
+        ("-", "csv", None),
+    ],
+)
+def test_extension_mismatch(output: str, fmt: str, expected: str | None) -> None:
+    assert extension_mismatch(output, fmt) == expected
+
+
+@pytest.mark.usefixtures("reviewed")
+def test_an_extension_of_another_format_warns_but_writes(tmp_path: Path) -> None:
+    out = tmp_path / "report.csv"
+    result = _export("-f", "html", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"Warning: {out} ends in .csv, but the report in it is html (as --format asked)." in result.stderr
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
