@@ -70,9 +70,13 @@ class ReportSource(Protocol):
         """The article, or None when the id is unknown."""
         ...
 
-    def queue(self, *, article_id: str | None = None) -> list[tuple[Claim, Review]]:
-        """Claims of one article, or of every article, each with its current review (an unreviewed one when
-        nobody has touched it), read together."""
+    def queue(self, *, article_id: str | None = None, include_replaced: bool = False) -> list[tuple[Claim, Review]]:
+        """Claims of one article, or of every current article (and of replaced versions with `include_replaced`),
+        each with its current review (an unreviewed one when nobody has touched it), read together."""
+        ...
+
+    def replaced_versions(self) -> dict[str, tuple[str, datetime | None]]:
+        """Article id -> (the id of the newer version that replaced it, when) for every replaced version."""
         ...
 
 
@@ -86,6 +90,11 @@ class ReportOptions(BaseModel):
     verdicts: list[str] | None = Field(None, description="Only these verdict labels (case-insensitive).")
     date_from: date | None = Field(None, description="Reviewed on or after this day (UTC).")
     date_to: date | None = Field(None, description="Reviewed on or before this day (UTC).")
+    include_earlier: bool = Field(
+        False,
+        description="Also claims of earlier versions of a source (replaced by a newer version), marked as such; "
+        "their quotes are text the source no longer has.",
+    )
 
 
 class ReportClaim(BaseModel):
@@ -103,7 +112,7 @@ class ReportClaim(BaseModel):
     claim_type: str
     claimant: str | None = None
     verdict: str | None = None
-    rating: int | None = Field(None, ge=1, le=5)
+    rating: int | None = None
     evidence: list[CitedEvidence] = Field(default_factory=list)
     notes: str = ""
     reviewer: str | None = None
@@ -145,6 +154,10 @@ class ReportArticle(BaseModel):
     title: str
     source: str
     published: datetime | None = None
+    replaced_by: str | None = Field(
+        None, description="Set on an earlier version of the source: the id of the newer version that replaced it."
+    )
+    replaced_at: datetime | None = None
     claims: list[ReportClaim] = Field(default_factory=list)
 
 
@@ -165,6 +178,9 @@ class Report(BaseModel):
         description=f"Verdict label -> number of reviewed claims; {IN_PROGRESS!r} and {UNREVIEWED!r} count the rest.",
     )
     articles: list[ReportArticle] = Field(default_factory=list)
+    earlier_left_out: int = Field(
+        0, description="Claims the options select on earlier (replaced) versions of sources, left out of the report."
+    )
 
     @property
     def claim_count(self) -> int:
@@ -227,14 +243,11 @@ def scale_bounds(rating_scale: dict[str, int | None]) -> tuple[int | None, int |
     return (max(numbers), min(numbers)) if numbers else (None, None)
 
 
-def _report_claim(claim: Claim, review: Review, article: Article, scale: dict[str, int | None]) -> ReportClaim:
+def _report_claim(
+    claim: Claim, review: Review, article: Article, scale: dict[str, int | None], *, current: bool = True
+) -> ReportClaim:
     verdict = review.verdict or None
     rating = scale.get(verdict) if verdict else None
-    if rating is not None and not 1 <= rating <= 5:
-        raise ExportError(
-            f"The rating scale gives {verdict!r} the rating {rating}, but ratings run from 1 to 5 (as ClaimReview "
-            "expects); fix CLAIMDESK_RATING_SCALE."
-        )
     return ReportClaim(
         claim_id=claim.id,
         article_id=claim.article_id,
@@ -256,7 +269,8 @@ def _report_claim(claim: Claim, review: Review, article: Article, scale: dict[st
         not_checkable=review.not_checkable,
         # A label saved before the scale changed keeps no rating; renderers say so instead of hiding it.
         verdict_on_scale=verdict is None or verdict in scale,
-        source_link=source_link(article.source, claim.quote, claim.start, claim.end),
+        # An earlier version's span points into text the source no longer has: link the source, not the span.
+        source_link=source_link(article.source, claim.quote, claim.start, claim.end) if current else article.source,
     )
 
 
@@ -323,16 +337,27 @@ def assemble_report(
     rating_scale: dict[str, int | None],
     publisher_name: str,
     now: datetime | None = None,
+    replaced: dict[str, tuple[str, datetime | None]] | None = None,
+    earlier_left_out: int = 0,
 ) -> Report:
-    """Build a report from plain data: each article with its (claim, review) pairs."""
+    """Build a report from plain data: each article with its (claim, review) pairs; `replaced` marks earlier
+    versions (article id -> the newer version's id and when it replaced it)."""
     check_verdicts(options, rating_scale)
+    replaced = replaced or {}
     articles: list[ReportArticle] = []
     for article, pairs in items:
-        claims = [_report_claim(c, r, article, rating_scale) for c, r in pairs]
+        newer, when = replaced.get(article.id, (None, None))
+        claims = [_report_claim(c, r, article, rating_scale, current=newer is None) for c, r in pairs]
         claims.sort(key=lambda c: (c.start, c.end, c.claim_id))
         articles.append(
             ReportArticle(
-                id=article.id, title=article.title, source=article.source, published=article.published, claims=claims
+                id=article.id,
+                title=article.title,
+                source=article.source,
+                published=article.published,
+                replaced_by=newer,
+                replaced_at=when,
+                claims=claims,
             )
         )
     articles.sort(key=lambda a: (a.title.casefold(), a.id))
@@ -343,6 +368,7 @@ def assemble_report(
         best_rating=best,
         worst_rating=worst,
         articles=articles,
+        earlier_left_out=earlier_left_out,
     )
     return filter_report(full, options, rating_scale)
 
@@ -350,16 +376,28 @@ def assemble_report(
 def build_report(
     store: ReportSource, options: ReportOptions, *, publisher_name: str, now: datetime | None = None
 ) -> Report:
-    """Read articles, claims and reviews from the store and build the report `options` asks for."""
+    """Read articles, claims and reviews from the store and build the report `options` asks for.
+
+    Earlier versions of a source (replaced by a newer version) are left out, and counted, unless
+    `options.include_earlier`: their quotes are text the source no longer has."""
+    replaced = store.replaced_versions()
     pairs: list[tuple[Claim, Review]] = []
     if options.article_ids is not None:
         for article_id in options.article_ids:
             if store.get_article(article_id) is None:
                 raise ExportError(f"No article with id {article_id!r} in the store; check the id in the article list.")
+            if article_id in replaced and not options.include_earlier:
+                newer, when = replaced[article_id]
+                raise ExportError(
+                    f"Article {article_id} is an earlier version of its source, replaced by {newer}"
+                    f"{f' on {when:%Y-%m-%d}' if when else ''}: its quotes are text the source no longer has. Export "
+                    f"{newer} instead, or include earlier versions (`--include-earlier`) to publish it marked as one."
+                )
             pairs.extend(store.queue(article_id=article_id))
         article_ids = list(dict.fromkeys(options.article_ids))
     else:
-        pairs = store.queue()  # claims with their reviews in one read (one read per claim took 0.4 s at 7,000)
+        # claims with their reviews in one read (one read per claim took 0.4 s at 7,000)
+        pairs = store.queue(include_replaced=options.include_earlier)
         article_ids = list(dict.fromkeys(c.article_id for c, _ in pairs))
     by_article: dict[str, list[tuple[Claim, Review]]] = {aid: [] for aid in article_ids}
     for claim, review in pairs:
@@ -370,9 +408,21 @@ def build_report(
         if article is None:
             raise ExportError(f"Claims point at article {article_id!r}, which is missing from the store.")
         items.append((article, article_pairs))
+    left_out = 0
+    if not options.include_earlier and options.article_ids is None and replaced:
+        # What the same options would have selected on the earlier versions: said, never silently dropped.
+        earlier = [
+            (article, store.queue(article_id=aid))
+            for aid in replaced
+            if (article := store.get_article(aid)) is not None
+        ]
+        left_out = assemble_report(
+            earlier, options, rating_scale=dict(store.rating_scale), publisher_name=publisher_name, replaced=replaced
+        ).claim_count
     return assemble_report(
-        items, options, rating_scale=dict(store.rating_scale), publisher_name=publisher_name, now=now
-    )
+        items, options, rating_scale=dict(store.rating_scale), publisher_name=publisher_name, now=now,
+        replaced=replaced, earlier_left_out=left_out,
+    )  # fmt: skip
 
 
 def export(report: Report, fmt: ExportFormat, *, settings: Settings) -> str:

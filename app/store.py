@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 __all__ = ["STATUSES", "ArticleSummary", "DashboardStats", "ReviewStore", "SaveClaimsResult"]
 
 STATUSES: tuple[str, ...] = ("unreviewed", "in_progress", "reviewed")
+
+
+# Claims whose article is not a replaced version (claims of articles the store has no record of count as current).
+_NOT_REPLACED = "c.article_id NOT IN (SELECT id FROM articles WHERE replaced_by IS NOT NULL)"
 
 
 def _iso(value: datetime) -> str:
@@ -152,7 +156,7 @@ class ReviewStore:
         """Every stored article with its claim counts, most recently ingested first."""
         rows = self._read(
             """
-            SELECT a.id, a.title, a.source, a.published, a.ingested_at,
+            SELECT a.id, a.title, a.source, a.published, a.ingested_at, a.replaced_by, a.replaced_at,
                    COUNT(c.id) AS claim_count,
                    SUM(CASE WHEN c.id IS NOT NULL AND COALESCE(r.status, 'unreviewed') = 'unreviewed'
                        THEN 1 ELSE 0 END) AS unreviewed,
@@ -182,9 +186,50 @@ class ReviewStore:
                     in_progress=int(r["in_progress"] or 0),
                     reviewed=int(r["reviewed"] or 0),
                     not_checkable=int(r["not_checkable"] or 0),
+                    replaced_by=r["replaced_by"],
+                    replaced_at=_dt(r["replaced_at"]),
                 )
             )
         return out
+
+    def replaced_versions(self) -> dict[str, tuple[str, datetime | None]]:
+        """Article id -> (the id of the newer version that replaced it, when) for every replaced version."""
+        rows = self._read("SELECT id, replaced_by, replaced_at FROM articles WHERE replaced_by IS NOT NULL")
+        return {r["id"]: (r["replaced_by"], _dt(r["replaced_at"])) for r in rows}
+
+    def mark_current(self, article_id: str, *, actor: str = "system") -> list[str]:
+        """Record that the stored article `article_id` is the current version of its source (the corpus holds it):
+        every other stored version of that source is marked replaced by it, and it is no longer marked replaced
+        itself (a file put back to an earlier text). Their claims and reviews stay. Returns the ids newly marked
+        replaced."""
+        now = _iso(datetime.now(UTC))
+        with self._write() as conn:
+            row = conn.execute("SELECT source, replaced_by FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if row is None:
+                return []
+            source, was_replaced_by = row
+            if was_replaced_by is not None:
+                conn.execute("UPDATE articles SET replaced_by = NULL, replaced_at = NULL WHERE id = ?", (article_id,))
+                append_event(
+                    conn, claim_id=None, article_id=article_id, actor=actor, action="article_current",
+                    changes={"replaced_by": {"old": was_replaced_by, "new": None}},
+                )  # fmt: skip
+            older = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM articles WHERE source = ? AND id != ? AND replaced_by IS NOT ?",
+                    (source, article_id, article_id),
+                )
+            ]
+            for old_id in older:
+                conn.execute(
+                    "UPDATE articles SET replaced_by = ?, replaced_at = ? WHERE id = ?", (article_id, now, old_id)
+                )
+                append_event(
+                    conn, claim_id=None, article_id=old_id, actor=actor, action="article_replaced",
+                    changes={"replaced_by": article_id, "source": source},
+                )  # fmt: skip
+        return older
 
     def delete_article(self, article_id: str, *, actor: str) -> tuple[int, int]:
         """Remove an article, its claims, reviews and extraction runs; the history keeps a record of them.
@@ -443,6 +488,12 @@ class ReviewStore:
         verdict = self.canonical_verdict(review.verdict)
         if review.status not in STATUSES:
             raise StoreError(f"Unknown status {review.status!r}. Valid statuses: {', '.join(STATUSES)}.")
+        if review.status == "reviewed" and verdict is None and not review.not_checkable:
+            # A finished review with no verdict would be published as "Reviewed by ... Verdict: Unreviewed".
+            raise StoreError(
+                "A finished review needs a verdict (or 'not checkable'); give one, or save it as in progress "
+                "(--status in_progress) until you have it."
+            )
         attempt = review.model_copy(update={"verdict": verdict, "reviewer": actor})
         conflict: ConflictError | None = None
         with self._write() as conn:
@@ -513,13 +564,17 @@ class ReviewStore:
         status: str | None = None,
         verdict: str | None = None,
         claim_type: str | None = None,
+        include_replaced: bool = False,
     ) -> list[tuple[Claim, Review]]:
-        """Claims with their reviews, filtered; most check-worthy first. status may also be "not_checkable"."""
+        """Claims with their reviews, filtered; most check-worthy first. status may also be "not_checkable".
+        Without an article id, claims of versions replaced by a newer one are left out unless `include_replaced`."""
         where: list[str] = []
         params: list[Any] = []
         if article_id is not None:
             where.append("c.article_id = ?")
             params.append(article_id)
+        elif not include_replaced:
+            where.append(_NOT_REPLACED)
         if status == "not_checkable":
             where.append("r.not_checkable = 1")
         elif status is not None:
@@ -563,22 +618,25 @@ class ReviewStore:
             return read_events(self._conn, article_id=article_id)
 
     def stats(self) -> DashboardStats:
-        """Claim counts by status and verdict, overall and per article."""
+        """Claim counts by status and verdict, overall and per article (current versions only; the claims of
+        replaced versions are counted apart)."""
         by_status = dict.fromkeys(STATUSES, 0)
         for r in self._read(
             "SELECT COALESCE(r.status, 'unreviewed') AS s, COUNT(*) AS n FROM claims c "
-            "LEFT JOIN reviews r ON r.claim_id = c.id GROUP BY s"
+            f"LEFT JOIN reviews r ON r.claim_id = c.id WHERE {_NOT_REPLACED} GROUP BY s"
         ):
             by_status[r["s"]] = int(r["n"])
         by_verdict = dict.fromkeys(self.rating_scale, 0)
         for r in self._read(
             "SELECT r.verdict AS v, COUNT(*) AS n FROM reviews r JOIN claims c ON c.id = r.claim_id "
-            "WHERE r.verdict IS NOT NULL GROUP BY r.verdict"
+            f"WHERE r.verdict IS NOT NULL AND {_NOT_REPLACED} GROUP BY r.verdict"
         ):
             by_verdict[r["v"]] = int(r["n"])
+        earlier = self._read(f"SELECT COUNT(*) AS n FROM claims c WHERE NOT {_NOT_REPLACED}")
         return DashboardStats(
             by_status=by_status,
             by_verdict=by_verdict,
-            per_article=self.articles(),
+            per_article=[a for a in self.articles() if a.replaced_by is None],
             total_claims=sum(by_status.values()),
+            earlier_version_claims=int(earlier[0]["n"]),
         )

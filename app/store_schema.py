@@ -49,6 +49,10 @@ class ArticleSummary:
     in_progress: int
     reviewed: int
     not_checkable: int
+    # Set when a newer version of the same source was ingested: its claims and reviews stay on record (the earlier
+    # reviews panel shows them) but leave the queue, the dashboard counts and reports.
+    replaced_by: str | None = None
+    replaced_at: datetime | None = None
 
 
 @dataclass
@@ -59,6 +63,7 @@ class DashboardStats:
     by_verdict: dict[str, int]
     per_article: list[ArticleSummary] = field(default_factory=list)
     total_claims: int = 0
+    earlier_version_claims: int = 0  # claims of replaced versions, not in the counts above
 
 
 # Concurrent writers wait this long for the write lock instead of failing with "database is locked".
@@ -144,8 +149,30 @@ CREATE TABLE drafts (
 CREATE INDEX drafts_reviewer ON drafts(reviewer);
 """
 
+# Which stored version of a source is current. A changed file or page is a new article (its id is its content hash);
+# the earlier version keeps its claims and reviews, which quote its old text, and is marked replaced by the new one
+# so that it leaves the review queue and reports. An existing database takes each source's most recently ingested
+# version as current.
+_V3 = """
+ALTER TABLE articles ADD COLUMN replaced_by TEXT;
+ALTER TABLE articles ADD COLUMN replaced_at TEXT;
+CREATE INDEX articles_source ON articles(source);
+UPDATE articles SET
+    replaced_by = (
+        SELECT b.id FROM articles b WHERE b.source = articles.source AND b.id != articles.id
+        ORDER BY b.ingested_at DESC, b.id LIMIT 1
+    ),
+    replaced_at = (
+        SELECT MAX(b.ingested_at) FROM articles b WHERE b.source = articles.source AND b.id != articles.id
+    )
+WHERE EXISTS (
+    SELECT 1 FROM articles b WHERE b.source = articles.source AND b.id != articles.id
+    AND (b.ingested_at > articles.ingested_at OR (b.ingested_at = articles.ingested_at AND b.id > articles.id))
+);
+"""
+
 # Index i holds the script that moves the schema from version i to version i + 1.
-_MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+_MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 

@@ -98,6 +98,13 @@ class Workbench:
                 self._store = ReviewStore.open(self.settings)
             return self._store
 
+    def close(self) -> None:
+        """Close the review store if it was opened (the corpus needs no closing)."""
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
     def scorer(self) -> Any:
         """The check-worthiness scorer, loaded once."""
         if self._scorer is None:
@@ -149,14 +156,18 @@ class Workbench:
 
     def _mirror_unchanged(self, outcomes: Sequence[SourceOutcome]) -> None:
         # The corpus only reports new or replaced articles; an unchanged one may still be missing from the
-        # review store (e.g. a fresh review database over an existing corpus), so fill those gaps here.
+        # review store (e.g. a fresh review database over an existing corpus), so fill those gaps here. Its
+        # source's other stored versions are earlier ones (the corpus holds this one).
         for outcome in outcomes:
             if outcome.status == "unchanged" and outcome.article_id:
-                self.get_article(outcome.article_id)
+                article = self.get_article(outcome.article_id)
+                if article is not None and article.source == outcome.source:
+                    self.store.mark_current(article.id)
 
     def _mirror(self, on_article: Callable[[Article, str], None] | None) -> Callable[[Article, str], None]:
         def mirror(article: Article, status: str) -> None:
             self.store.upsert_article(article)
+            self.store.mark_current(article.id)
             if on_article is not None:
                 on_article(article, status)
 

@@ -163,3 +163,52 @@ def test_reading_commands_do_not_create_a_store_where_there_is_none(tmp_path: Pa
         r = run(*args)
         assert r.exit_code == 0 and "there is no claimdesk data directory at" in r.stdout
     assert not data.exists()
+
+
+def _budget(path: Path, figure: str) -> str:
+    """Ingest a one-claim budget story and extract it (scorer only); the claim's id."""
+    path.write_text(
+        f"Budget\n\nThe council approved a budget of {figure} billion dollars on Monday.\n", encoding="utf-8"
+    )
+    assert run("ingest", str(path)).exit_code == 0
+    assert run("extract", "--all", "--llm", "none").exit_code == 0
+    from app.config import get_settings
+    from app.store import ReviewStore
+
+    with ReviewStore.open(get_settings()) as store:
+        (claim,) = store.queue()
+    return claim[0].id
+
+
+def test_a_changed_file_marks_its_reviewed_version_earlier_across_extract_review_and_export(tmp_path: Path) -> None:
+    from app.config import get_settings
+    from app.store import ReviewStore
+
+    p = tmp_path / "budget.txt"
+    claim_id = _budget(p, "4.2")
+    assert run("review", claim_id, "--reviewer", "ana", "--verdict", "True").exit_code == 0
+    with ReviewStore.open(get_settings()) as store:
+        (old,) = store.articles()
+
+    p.write_text("Budget\n\nThe council approved a budget of 4.3 billion dollars on Monday.\n", encoding="utf-8")
+    r = run("ingest", str(p))
+    assert r.exit_code == 0 and "1 replaced" in r.stdout
+    assert f"the earlier version {old.id} of" in r.stdout and "is marked replaced" in r.stdout
+    with ReviewStore.open(get_settings()) as store:
+        assert store.replaced_versions()[old.id][0] != old.id
+        assert [c.quote for c, _ in store.queue()] == []  # the review queue no longer holds the 4.2 sentence
+    # extract --all takes the new version only
+    r = run("extract", "--all", "--llm", "none", "--json")
+    assert r.exit_code == 0 and old.id not in r.stdout
+    # reviewing the earlier version's claim is said
+    r = run("review", claim_id, "--reviewer", "bob", "--note", "still checking")
+    assert r.exit_code == 0 and "belongs to an earlier version" in r.output
+    # the reviewed 4.2 claim is not exported as if the file still said it
+    r = run("export", "-f", "md", "-o", "-")
+    assert "4.2 billion" not in r.stdout
+
+
+def test_a_finished_review_needs_a_verdict(tmp_path: Path) -> None:
+    claim_id = _budget(tmp_path / "budget.txt", "4.2")
+    r = run("review", claim_id, "--reviewer", "bob", "--status", "reviewed")
+    assert r.exit_code == 1 and "needs a verdict" in str(r.exception)

@@ -313,9 +313,14 @@ def test_unknown_verdict_filter_lists_the_valid_labels() -> None:
     assert make_report(ReportOptions(verdicts=["not checkable"])).claim_count == 0
 
 
-def test_rating_outside_one_to_five_is_refused() -> None:
-    with pytest.raises(ExportError, match="CLAIMDESK_RATING_SCALE"):
-        assemble_report(review_set(), ReportOptions(), rating_scale={"True": 7}, publisher_name=PUBLISHER)
+def test_a_rating_scale_outside_one_to_five_is_reported_as_it_is() -> None:
+    # ClaimReview has no 1-5 limit: its bestRating / worstRating are the scale's own (every format failed on 0-10).
+    scale = {"True": 10, "Mostly true": 7, "Half true": 5, "Mostly false": 3, "False": 0, "Unverifiable": None}
+    report = assemble_report(review_set(), ReportOptions(), rating_scale=scale, publisher_name=PUBLISHER)
+    assert (report.best_rating, report.worst_rating) == (10, 0)
+    assert {c.verdict: c.rating for _, c in report.claims()}["True"] == 10
+    assert read_json(render_json(report)) == report
+    assert "True" in render_markdown(report)
 
 
 def test_claims_in_reading_order_and_articles_sorted_by_title() -> None:
@@ -365,8 +370,11 @@ class _MemoryStore:
     def get_article(self, article_id: str) -> Article | None:
         return self._articles.get(article_id)
 
-    def queue(self, *, article_id: str | None = None) -> list[tuple[Claim, Review]]:
+    def queue(self, *, article_id: str | None = None, include_replaced: bool = False) -> list[tuple[Claim, Review]]:
         return [(c, self._reviews[c.id]) for c in self._claims if article_id is None or c.article_id == article_id]
+
+    def replaced_versions(self) -> dict[str, tuple[str, datetime | None]]:
+        return {}
 
 
 def test_build_report_reads_the_store_like_assemble_report() -> None:

@@ -11,7 +11,7 @@ import pytest
 from fakes import claim_at
 
 from app.config import Settings
-from app.errors import ConflictError, StoreError
+from app.errors import ConflictError, ExportError, StoreError
 from app.models import CitedEvidence, Claim, Draft, ExtractionRun, Provenance, Review, claim_id_for, utcnow
 from app.store import ReviewStore
 from app.store_schema import SCHEMA_VERSION
@@ -649,4 +649,62 @@ def test_a_version_1_database_gains_the_drafts_table(settings: Settings) -> None
     store.save_draft(Draft(claim_id=claim.id, reviewer="ann", base=store.get_review(claim.id), notes="kept"))
     assert [d.notes for d in store.drafts("ann")] == ["kept"]
     check = sqlite3.connect(db)
-    assert check.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)] == [(2,)]
+    assert check.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)] == [(3,)]
+
+
+def test_a_newer_version_of_a_source_replaces_the_earlier_one_in_queue_stats_and_reports(
+    seeded: tuple[ReviewStore, Article, list[Claim]],
+) -> None:
+    from app.reports import ReportOptions, build_report
+
+    store, old, claims = seeded
+    store.save_review(Review(claim_id=claims[0].id, status="reviewed", verdict="False"), actor="ann")
+    new = make_article(old.text.replace("Beijing", "Beijing officials", 1))
+    store.upsert_article(new)
+    store.save_claims(new.id, make_claims(new, 2))
+    assert store.mark_current(new.id) == [old.id]
+    assert store.mark_current(new.id) == []  # once
+    summaries = {s.id: s for s in store.articles()}
+    assert summaries[old.id].replaced_by == new.id and summaries[old.id].replaced_at is not None
+    assert summaries[new.id].replaced_by is None
+    assert {c.article_id for c, _ in store.queue()} == {new.id}  # the Review page's queue
+    assert len(store.queue(include_replaced=True)) == 8
+    assert len(store.queue(article_id=old.id)) == 6  # asked for by id: still there (earlier reviews panel)
+    stats = store.stats()
+    assert stats.total_claims == 2 and stats.earlier_version_claims == 6 and stats.by_verdict["False"] == 0
+    assert [a.id for a in stats.per_article] == [new.id]
+    # the reviewed claim of the earlier version is not published as current, and the report says so
+    report = build_report(store, ReportOptions(), publisher_name="Desk")
+    assert report.claim_count == 0 and report.earlier_left_out == 1
+    with pytest.raises(ExportError, match=rf"Article {old.id} is an earlier version .* replaced by {new.id}"):
+        build_report(store, ReportOptions(article_ids=[old.id]), publisher_name="Desk")
+    marked = build_report(store, ReportOptions(include_earlier=True), publisher_name="Desk")
+    (article,) = marked.articles
+    assert article.id == old.id and article.replaced_by == new.id
+    assert article.claims[0].source_link == old.source  # no span into text the source no longer has
+    # the file is put back to its earlier text: that version is current again
+    assert store.mark_current(old.id) == [new.id]
+    assert {c.article_id for c, _ in store.queue()} == {old.id}
+    actions = [e.action for e in store.article_history(old.id)]
+    assert actions[-2:] == ["article_replaced", "article_current"]
+
+
+def test_a_version_2_database_marks_each_sources_earlier_versions(settings: Settings) -> None:
+    from app.store_schema import _V1, _V2, _statements, connect
+
+    conn = connect(settings.db_path)
+    for statement in _statements(_V1) + _statements(_V2):
+        conn.execute(statement)
+    conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    conn.execute("INSERT INTO schema_version (version) VALUES (2)")
+    rows = [("a1", "a.txt", "2026-01-01T00:00:00+00:00"), ("a2", "a.txt", "2026-02-01T00:00:00+00:00"),
+            ("a3", "a.txt", "2026-03-01T00:00:00+00:00"), ("b1", "b.txt", "2026-01-01T00:00:00+00:00")]  # fmt: skip
+    for aid, source, at in rows:
+        conn.execute(
+            "INSERT INTO articles (id, title, source, published, ingested_at, data) VALUES (?, 't', ?, NULL, ?, '{}')",
+            (aid, source, at),
+        )
+    conn.close()
+    with ReviewStore.open(settings) as store:
+        replaced = store.replaced_versions()
+    assert {aid: newer for aid, (newer, _) in replaced.items()} == {"a1": "a3", "a2": "a3"}

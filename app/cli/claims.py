@@ -39,10 +39,13 @@ def _articles(settings: Settings, store: ReviewStore, ids: list[str], all_: bool
     """The articles to extract from: by id from the review store (else the corpus), or every known one."""
     corpus = None
     if all_:
-        found = {s.id: store.get_article(s.id) for s in store.articles()}
+        # Earlier versions of a changed source are not extracted again (their text is no longer the source's).
+        summaries = store.articles()
+        found = {s.id: store.get_article(s.id) for s in summaries if s.replaced_by is None}
+        replaced = {s.id for s in summaries if s.replaced_by is not None}
         corpus = _open_corpus(settings)
         for item in corpus.article_infos() if corpus is not None else []:
-            if item.id not in found or found[item.id] is None:
+            if (item.id not in found or found[item.id] is None) and item.id not in replaced:
                 found[item.id] = corpus.get_article(item.id)
         articles = [a for a in found.values() if a is not None]
         if not articles:
@@ -88,7 +91,9 @@ def extract(
     strategy: str | None = typer.Option(
         None, "--strategy", help="auto | cascade | whole-article (default: CLAIMDESK_EXTRACTION_STRATEGY)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per article run instead of a table."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print a JSON array (one object per article run) instead of a table."
+    ),
     skip_done: bool = typer.Option(
         False,
         "--skip-done",

@@ -11,6 +11,7 @@ from app.errors import RetrievalError, StoreError
 
 if TYPE_CHECKING:
     from app.corpus import Corpus, IngestReport
+    from app.store_schema import ArticleSummary
 
 __all__ = ["register"]
 
@@ -56,26 +57,18 @@ def _print_report(report: IngestReport) -> None:
     )
 
 
-def _earlier_versions(report: IngestReport) -> None:
-    """Say where the claims of a replaced article's earlier versions are: the review store keeps them (and their
-    reviews) under the old article id, with the old text their quotes point into, until they are deleted."""
-    replaced = {o.source: o.article_id for o in report.outcomes if o.status == "replaced"}
-    if not replaced:
-        return
-    from app.config import get_settings
-    from app.store import ReviewStore
-
-    with ReviewStore.open(get_settings()) as store:
-        earlier = [s for s in store.articles() if s.source in replaced and s.id != replaced[s.source]]
-    for old in earlier:
-        if not old.claim_count:
-            continue
-        worked_on = old.reviewed + old.in_progress
-        typer.echo(
-            f"note      the earlier version {old.id} of {old.source} keeps its {old.claim_count} claim(s)"
-            f"{f' ({worked_on} with a review)' if worked_on else ''} in the review store, quoting its old text; "
-            f"`claimdesk extract` the new version, and `claimdesk delete {old.id}` when they are no longer needed."
-        )
+def _earlier_versions(report: IngestReport, replaced: dict[str, list[ArticleSummary]]) -> None:
+    """Say what became of a replaced article's earlier versions: the review store keeps their claims and reviews
+    (quoting the old text) on record, out of the review queue and reports."""
+    for outcome in report.outcomes:
+        for old in replaced.get(outcome.article_id or "", []):
+            worked_on = old.reviewed + old.in_progress
+            typer.echo(
+                f"note      the earlier version {old.id} of {old.source} is marked replaced: its "
+                f"{old.claim_count} claim(s){f' ({worked_on} with a review)' if worked_on else ''} stay on record "
+                "but leave the review queue and reports; the Review page shows their decisions beside the same "
+                f"sentences of the new version once you `claimdesk extract {outcome.article_id}`."
+            )
 
 
 def ingest(
@@ -90,6 +83,8 @@ def ingest(
         )
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from app.workbench import Workbench
 
     corpus = _open()
     with Progress(
@@ -106,9 +101,18 @@ def ingest(
             name = source.rsplit("/", 1)[-1][:40]
             bar.update(task, completed=done, total=total, description=f"Ingesting {name}")
 
-        report = corpus.ingest(sources, progress=progress)
+        # Through the workbench: every stored article is mirrored into the review store, which then marks the
+        # earlier versions of a changed source as replaced.
+        workbench = Workbench(corpus.settings, corpus=corpus)
+        before = {a.id: a for a in workbench.articles() if a.replaced_by is None}
+        report = workbench.ingest_paths(sources, progress=progress)
+        replaced: dict[str, list[ArticleSummary]] = {}
+        for summary in workbench.articles():
+            if summary.replaced_by is not None and summary.id in before and summary.claim_count:
+                replaced.setdefault(summary.replaced_by, []).append(summary)
+        workbench.close()
     _print_report(report)
-    _earlier_versions(report)
+    _earlier_versions(report, replaced)
     if report.counts["failed"]:
         raise typer.Exit(1)
 

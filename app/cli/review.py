@@ -96,7 +96,8 @@ def resolve_evidence(
 
     wanted = list(dict.fromkeys(chunk_ids))
     found: dict[str, CitedEvidence] = {}
-    summaries = {a.id: a for a in store.articles()}
+    every = store.articles()
+    summaries = {a.id: a for a in every if a.replaced_by is None}
     _find(wanted, found, summaries, source)
     if len(found) < len(wanted) and fallback is not None:
         other = fallback()
@@ -114,6 +115,15 @@ def resolve_evidence(
                     close()
     missing = [cid for cid in wanted if cid not in found]
     if missing:
+        # A passage of an earlier version of a changed source is text that source no longer has.
+        earlier: dict[str, CitedEvidence] = {}
+        _find(missing, earlier, {a.id: a for a in every if a.replaced_by is not None}, source)
+        if earlier:
+            stale = next(iter(earlier.values()))
+            raise StoreError(
+                f"Evidence {stale.chunk_id} is a passage of an earlier version of {stale.source}, replaced by a "
+                "newer version: cite the current version's passage instead (`claimdesk search`)."
+            )
         raise StoreError(
             f"Unknown evidence chunk id(s): {', '.join(missing)}. Cite chunk ids shown by `claimdesk search` "
             "for an ingested article."
@@ -204,8 +214,17 @@ def register(app: typer.Typer) -> None:
         settings = get_settings()
         with ReviewStore.open(settings) as store:
             label = store.canonical_verdict(verdict)
-            if store.get_claim(claim_id) is None:
+            claim = store.get_claim(claim_id)
+            if claim is None:
                 raise StoreError(f"No claim with id {claim_id!r}; `claimdesk claims` lists the stored claims.")
+            newer = store.replaced_versions().get(claim.article_id)
+            if newer is not None:
+                typer.echo(
+                    f"Note: claim {claim_id} belongs to an earlier version of its article, replaced by {newer[0]}"
+                    f"{f' on {newer[1]:%Y-%m-%d}' if newer[1] else ''}; its quote is text the source no longer has, "
+                    "and its review stays out of reports unless earlier versions are included.",
+                    err=True,
+                )
             cited = (
                 resolve_evidence(
                     evidence,
