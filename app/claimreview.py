@@ -8,6 +8,11 @@ scale (e.g. "Unverifiable") is published with `alternateName` only, which is val
 not yet reviewed (a draft verdict is not a fact check), or with a verdict no longer on the scale is not.
 Export refuses the whole file, naming each such claim and what it lacks, rather than write invalid markup.
 
+Each ClaimReview's `url` is the claim's place in the published HTML report: CLAIMDESK_REPORT_URL (fragment
+removed) with `#claim-<claim id>`, the id the HTML report gives each claim. Export refuses while that setting is
+unset, or while the publisher is still the configured placeholder, rather than publish addresses or a name that
+belong to nobody.
+
 Claims the reviewer marked "not checkable" are not fact checks and are left out of the markup.
 `itemReviewed.appearance` is given only for articles read from an http(s) URL: a local file path is not a
 public appearance and would leak the newsroom's file system.
@@ -15,15 +20,26 @@ public appearance and would leak the newsroom's file system.
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 import re
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urldefrag
 
+from app.config import publisher_placeholders
 from app.errors import ExportError
 from app.reports import Report, ReportArticle, ReportClaim, is_web_url
 
-__all__ = ["ClaimReviewProblem", "claim_review", "claimant_type", "render_claimreview", "review_problems"]
+__all__ = [
+    "ClaimReviewProblem",
+    "check_publisher",
+    "claim_review",
+    "claim_url",
+    "claimant_type",
+    "render_claimreview",
+    "review_problems",
+]
 
 # Words that mark a claimant as an organisation rather than a person; anything else with a capital letter
 # is taken as a person's name. A wrong guess costs little: Google shows the name, not the type.
@@ -101,12 +117,56 @@ def review_problems(claim: ReportClaim) -> list[str]:
     return problems
 
 
+def claim_url(report_url: str, claim_id: str) -> str:
+    """The claim's place in the published HTML report: the report's address, any fragment dropped, + #claim-ID."""
+    base, _ = urldefrag(report_url.strip())
+    return f"{base}#claim-{claim_id}"
+
+
+class _Unset(enum.Enum):
+    SETTINGS = "settings"
+
+
+_FROM_SETTINGS: Literal[_Unset.SETTINGS] = _Unset.SETTINGS
+
+
+def check_publisher(publisher_name: str, publisher_url: str, report_url: str | None) -> str:
+    """The report address to build claim URLs on; ExportError, naming the setting to fix, for a blank or
+    placeholder publisher or a missing or non-http(s) address."""
+    if not publisher_name.strip():
+        raise ExportError("ClaimReview needs the publisher's name: set CLAIMDESK_PUBLISHER_NAME.")
+    placeholders = publisher_placeholders(publisher_name, publisher_url)
+    if placeholders:
+        values = {"CLAIMDESK_PUBLISHER_NAME": publisher_name.strip(), "CLAIMDESK_PUBLISHER_URL": publisher_url.strip()}
+        named = " and ".join(f"{name} (still the placeholder {values[name]!r})" for name in placeholders)
+        raise ExportError(
+            f"ClaimReview needs your organisation as its publisher: set {named} to your organisation's name and site."
+        )
+    if not is_web_url(publisher_url):
+        raise ExportError(
+            f"ClaimReview needs the publisher's site as an http(s) URL, got {publisher_url!r}: "
+            "set CLAIMDESK_PUBLISHER_URL (e.g. https://www.your-desk.org)."
+        )
+    if report_url is None or not report_url.strip():
+        raise ExportError(
+            "ClaimReview needs the address where the HTML report will be published: set CLAIMDESK_REPORT_URL "
+            "(e.g. https://www.your-desk.org/checks/2026-12.html); each claim's url is that address + #claim-<id>."
+        )
+    if not is_web_url(report_url):
+        raise ExportError(
+            f"ClaimReview needs the HTML report's address as an http(s) URL, got {report_url!r}: "
+            "set CLAIMDESK_REPORT_URL (e.g. https://www.your-desk.org/checks/2026-12.html)."
+        )
+    return report_url.strip()
+
+
 def claim_review(
     article: ReportArticle,
     claim: ReportClaim,
     *,
     publisher_name: str,
     publisher_url: str,
+    report_url: str,
     best_rating: int | None,
     worst_rating: int | None,
 ) -> dict[str, Any]:
@@ -125,7 +185,7 @@ def claim_review(
     review: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": f"{publisher_url.rstrip('/')}/claims/{claim.claim_id}",
+        "url": claim_url(report_url, claim.claim_id),
         "claimReviewed": claim.statement,
         "author": {"@type": "Organization", "name": publisher_name, "url": publisher_url},
         "reviewRating": rating,
@@ -136,15 +196,22 @@ def claim_review(
     return review
 
 
-def render_claimreview(report: Report, *, publisher_name: str, publisher_url: str) -> str:
-    """The report's reviewed claims as a JSON-LD list of ClaimReview; refuses if any claim is not ready."""
-    if not publisher_name.strip():
-        raise ExportError("ClaimReview needs the publisher's name: set CLAIMDESK_PUBLISHER_NAME.")
-    if not is_web_url(publisher_url):
-        raise ExportError(
-            f"ClaimReview needs the publisher's site as an http(s) URL, got {publisher_url!r}: "
-            "set CLAIMDESK_PUBLISHER_URL (e.g. https://factcheck.example.org)."
-        )
+def render_claimreview(
+    report: Report,
+    *,
+    publisher_name: str,
+    publisher_url: str,
+    report_url: str | Literal[_Unset.SETTINGS] | None = _FROM_SETTINGS,
+) -> str:
+    """The report's reviewed claims as a JSON-LD list of ClaimReview; refuses if any claim is not ready.
+
+    `report_url` is where the HTML report will be published (CLAIMDESK_REPORT_URL). A caller that does not pass
+    it (app.reports.export, until it forwards settings.report_url) gets the process's setting."""
+    if report_url is _FROM_SETTINGS:
+        from app.config import get_settings
+
+        report_url = get_settings().report_url
+    report_address = check_publisher(publisher_name, publisher_url, report_url)
     best, worst = report.best_rating, report.worst_rating
     problems: list[ClaimReviewProblem] = []
     reviews: list[dict[str, Any]] = []
@@ -168,6 +235,7 @@ def render_claimreview(report: Report, *, publisher_name: str, publisher_url: st
                 claim,
                 publisher_name=publisher_name.strip(),
                 publisher_url=publisher_url.strip(),
+                report_url=report_address,
                 best_rating=best,
                 worst_rating=worst,
             )

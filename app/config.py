@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from app.errors import ConfigurationError
 
 DEFAULT_RATING_SCALE = "True=5;Mostly true=4;Half true=3;Mostly false=2;False=1;Misleading=2;Unverifiable="
+# Placeholders, not a publisher: ClaimReview refuses them and Markdown/HTML exports warn (README, "Publishing").
+DEFAULT_PUBLISHER_NAME = "claimdesk"
+DEFAULT_PUBLISHER_URL = "https://factcheck.example.org"
 
 
 # Below the scorer's F1-best threshold on ClaimBuster groundtruth (0.42; 0.346 for the earlier regression scorer,
@@ -87,8 +90,18 @@ class Settings(BaseSettings):
 
     # review and reports
     rating_scale: str = Field(DEFAULT_RATING_SCALE, description="Label=rating pairs separated by ';'.")
-    publisher_name: str = Field("claimdesk", description="Fact-checking organisation named in ClaimReview.")
-    publisher_url: str = Field("https://factcheck.example.org", description="Base URL of the publishing site.")
+    publisher_name: str = Field(
+        DEFAULT_PUBLISHER_NAME,
+        description="Fact-checking organisation named in reports and as ClaimReview's author (default: a placeholder).",
+    )
+    publisher_url: str = Field(
+        DEFAULT_PUBLISHER_URL, description="The publishing organisation's site, ClaimReview's author URL (placeholder)."
+    )
+    report_url: str | None = Field(
+        None,
+        description="Where the HTML report will be published; each ClaimReview's url is it with #claim-<claim id>, "
+        "the claim's anchor in that report (ClaimReview refuses while it is unset).",
+    )
 
     # provider keys (read without the CLAIMDESK_ prefix, as the providers name them)
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
@@ -105,6 +118,7 @@ class Settings(BaseSettings):
         "checkworthiness_threshold",
         "openai_api_key",
         "anthropic_api_key",
+        "report_url",
         mode="before",
     )
     @classmethod
@@ -142,7 +156,7 @@ class Settings(BaseSettings):
         return self.data_dir / "models"
 
     def ratings(self) -> dict[str, int | None]:
-        """The verdict scale as label -> ClaimReview rating (1-5), None where no rating applies."""
+        """The verdict scale as label -> ClaimReview rating (any whole number), None where no rating applies."""
         out: dict[str, int | None] = {}
         for part in self.rating_scale.split(";"):
             if not part.strip():
@@ -150,6 +164,17 @@ class Settings(BaseSettings):
             label, _, value = part.partition("=")
             out[label.strip()] = int(value) if value.strip() else None
         return out
+
+
+def publisher_placeholders(publisher_name: str, publisher_url: str) -> list[str]:
+    """The publisher settings (by environment variable) whose value is still the placeholder default."""
+    given = (
+        ("CLAIMDESK_PUBLISHER_NAME", publisher_name, DEFAULT_PUBLISHER_NAME),
+        ("CLAIMDESK_PUBLISHER_URL", publisher_url, DEFAULT_PUBLISHER_URL),
+    )
+    return [
+        name for name, value, default in given if value.strip().rstrip("/").casefold() == default.rstrip("/").casefold()
+    ]
 
 
 @lru_cache(maxsize=1)

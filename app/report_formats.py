@@ -215,8 +215,10 @@ def render_markdown(report: Report) -> str:
     single = len(report.articles) == 1
     title = report.articles[0].title if single else "Verified claims"
     out = [f"# {_md_inline(title)}", ""]
+    # A blank publisher setting names nobody: no "Published by ." line.
+    by = f"Published by {_md_inline(report.publisher)}. " if report.publisher.strip() else ""
     out.append(
-        f"Published by {_md_inline(report.publisher)}. Generated {report.generated_at.isoformat()}. "
+        f"{by}Generated {report.generated_at.isoformat()}. "
         f"{report.claim_count} claim{'s' if report.claim_count != 1 else ''} in "
         f"{len(report.articles)} article{'s' if len(report.articles) != 1 else ''}."
     )

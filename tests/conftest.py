@@ -36,6 +36,24 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     get_settings.cache_clear()
 
 
+# A publisher that is not the configured placeholder, and where its HTML report goes (ClaimReview needs both).
+PUBLISHER_ENV = {
+    "CLAIMDESK_PUBLISHER_NAME": "Example Fact Desk",
+    "CLAIMDESK_PUBLISHER_URL": "https://checks.example.net",
+    "CLAIMDESK_REPORT_URL": "https://checks.example.net/reports/latest.html",
+}
+
+
+@pytest.fixture
+def publisher(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Publisher settings in the environment, as a desk sets them before publishing; request it before
+    `settings`."""
+    for name, value in PUBLISHER_ENV.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    return PUBLISHER_ENV
+
+
 @pytest.fixture
 def settings() -> Settings:
     """Settings for this test (data dir under tmp_path)."""

@@ -115,17 +115,22 @@ def test_export_html_for_one_article(reviewed: dict[str, str], tmp_path: Path) -
     assert "<title>China, Russia to Support Each Other" in html
 
 
-def test_export_claimreview_validates(reviewed: dict[str, str], tmp_path: Path) -> None:
+def test_export_claimreview_validates(publisher: dict[str, str], reviewed: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "claimreview.json"
     result = CliRunner().invoke(app, ["export", "-f", "claimreview", "-o", str(out)])
     assert result.exit_code == 0, result.output
     items = json.loads(out.read_text(encoding="utf-8"))
     jsonschema.validate(items, SCHEMA)
     assert {i["reviewRating"]["alternateName"] for i in items} == {"True", "Unverifiable"}
-    assert all(i["url"].startswith("https://factcheck.example.org/claims/") for i in items)
+    report_url = publisher["CLAIMDESK_REPORT_URL"]
+    assert sorted(i["url"] for i in items) == sorted(
+        f"{report_url}#claim-{reviewed[n]}" for n in ("oppose", "expelled")
+    )
 
 
-def test_export_claimreview_refuses_unreviewed_and_keeps_the_old_file(reviewed: dict[str, str], tmp_path: Path) -> None:
+def test_export_claimreview_refuses_unreviewed_and_keeps_the_old_file(
+    publisher: dict[str, str], reviewed: dict[str, str], tmp_path: Path
+) -> None:
     out = tmp_path / "claimreview.json"
     out.write_text("previous export\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["export", "-f", "claimreview", "-o", str(out), "--all-claims"])
@@ -139,7 +144,7 @@ def test_export_claimreview_refuses_unreviewed_and_keeps_the_old_file(reviewed: 
 
 
 def test_export_claimreview_leaves_out_not_checkable(
-    settings: Settings, reviewed: dict[str, str], tmp_path: Path
+    publisher: dict[str, str], settings: Settings, reviewed: dict[str, str], tmp_path: Path
 ) -> None:
     _review(settings, reviewed["washington"], status="reviewed", not_checkable=True)
     out = tmp_path / "cr.json"

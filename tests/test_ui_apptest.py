@@ -436,7 +436,7 @@ def test_hostile_article_is_rendered_inert(wb: Workbench) -> None:
         assert "window.__pwned" in texts(at) or name == "library"
 
 
-def test_dashboard_counts_reviews_and_offers_exports(wb: Workbench) -> None:
+def test_dashboard_counts_reviews_and_offers_exports(publisher: dict[str, str], wb: Workbench) -> None:
     article_id = ingest_seed(wb)
     claim = wb.claims_with_reviews(article_id)[0][0]
     wb.store.save_review(Review(claim_id=claim.id, status="reviewed", verdict="False", reviewer="Ana"), actor="Ana")
@@ -451,7 +451,7 @@ def test_dashboard_counts_reviews_and_offers_exports(wb: Workbench) -> None:
     assert claim.quote in at.code[0].value
 
 
-def test_a_prepared_report_is_not_offered_once_reviews_change(wb: Workbench) -> None:
+def test_a_prepared_report_is_not_offered_once_reviews_change(publisher: dict[str, str], wb: Workbench) -> None:
     article_id = ingest_seed(wb)
     first, second = (c for c, _ in wb.claims_with_reviews(article_id)[:2])
     wb.store.save_review(Review(claim_id=first.id, status="reviewed", verdict="False", reviewer="Ana"), actor="Ana")

@@ -140,6 +140,20 @@ def write_output(text: str, output: str, fmt: str = "") -> Written:
     return Written(str(path), str(target) if existing is not None else None)
 
 
+def _publisher_notice(publisher_name: str) -> str | None:
+    """A warning when a Markdown or HTML report would name the placeholder publisher, or none at all."""
+    from app.config import publisher_placeholders
+
+    if not publisher_name.strip():
+        return "Warning: CLAIMDESK_PUBLISHER_NAME is empty, so the report names no publisher."
+    if "CLAIMDESK_PUBLISHER_NAME" in publisher_placeholders(publisher_name, ""):
+        return (
+            f"Warning: the report says 'Published by {publisher_name.strip()}', the placeholder publisher; set "
+            "CLAIMDESK_PUBLISHER_NAME to your organisation's name before publishing it."
+        )
+    return None
+
+
 def _day(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
@@ -230,6 +244,10 @@ def register(app: typer.Typer) -> None:
                 "--statement`) before publishing.",
                 err=True,
             )
+        if fmt in (Format.md, Format.html):
+            notice = _publisher_notice(settings.publisher_name)
+            if notice:
+                typer.echo(notice, err=True)
         mismatch = extension_mismatch(output, fmt.value)
         if mismatch is not None:
             typer.echo(

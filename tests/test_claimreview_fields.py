@@ -1,0 +1,167 @@
+"""ClaimReview fields a reader or Google sees: the publisher (never the placeholder), each claim's url (its anchor
+in the published HTML report) and the claimant's type; plus the publisher line of Markdown and HTML reports."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from test_cli_export import reviewed, store_with_claims  # noqa: F401 (fixtures)
+from test_reports import PUBLISHER, PUBLISHER_URL, make_report
+from typer.testing import CliRunner
+
+from app.claimreview import claim_url, render_claimreview
+from app.cli import app
+from app.config import DEFAULT_PUBLISHER_NAME, DEFAULT_PUBLISHER_URL, get_settings
+from app.errors import ExportError
+from app.report_formats import render_html, render_markdown
+
+REPORT_URL = "https://checks.example.net/reports/latest.html"
+
+
+class _Ids(HTMLParser):
+    """Collects every element id of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.ids.update(value or "" for name, value in attrs if name == "id")
+
+
+# -- the publisher -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "named", "not_named"),
+    [
+        (DEFAULT_PUBLISHER_NAME, PUBLISHER_URL, "CLAIMDESK_PUBLISHER_NAME (still the placeholder 'claimdesk')", "_URL"),
+        (PUBLISHER, DEFAULT_PUBLISHER_URL + "/", "CLAIMDESK_PUBLISHER_URL (still the placeholder", "_NAME"),
+        (
+            " claimdesk ",
+            DEFAULT_PUBLISHER_URL,
+            "set CLAIMDESK_PUBLISHER_NAME (still the placeholder 'claimdesk') and CLAIMDESK_PUBLISHER_URL",
+            "CLAIMDESK_REPORT_URL",
+        ),
+    ],
+)
+def test_claimreview_refuses_the_placeholder_publisher(name: str, url: str, named: str, not_named: str) -> None:
+    with pytest.raises(ExportError) as err:
+        render_claimreview(make_report(), publisher_name=name, publisher_url=url, report_url=REPORT_URL)
+    assert named in str(err.value) and not_named not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("report_url", "message"),
+    [
+        (None, "ClaimReview needs the address where the HTML report will be published: set CLAIMDESK_REPORT_URL"),
+        ("  ", "set CLAIMDESK_REPORT_URL"),
+        ("reports/latest.html", "as an http(s) URL, got 'reports/latest.html': set CLAIMDESK_REPORT_URL"),
+    ],
+)
+def test_claimreview_refuses_without_the_report_address(report_url: str | None, message: str) -> None:
+    with pytest.raises(ExportError) as err:
+        render_claimreview(make_report(), publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL, report_url=report_url)
+    assert message in str(err.value)
+
+
+# -- each claim's url ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("report_url", "expected"),
+    [
+        ("https://desk.example/r.html", "https://desk.example/r.html#claim-abc"),
+        ("https://desk.example/r.html#top", "https://desk.example/r.html#claim-abc"),
+        ("https://desk.example/r?issue=5&lang=en#x", "https://desk.example/r?issue=5&lang=en#claim-abc"),
+        (" https://desk.example/ ", "https://desk.example/#claim-abc"),
+    ],
+)
+def test_claim_url_is_the_claims_anchor_in_the_report(report_url: str, expected: str) -> None:
+    assert claim_url(report_url, "abc") == expected
+
+
+def test_every_claimreview_url_points_at_an_anchor_of_the_html_report() -> None:
+    report = make_report()
+    items = json.loads(
+        render_claimreview(
+            report, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL, report_url=REPORT_URL + "#summary"
+        )
+    )
+    page = _Ids()
+    page.feed(render_html(report))
+    assert len(items) == 5
+    for item in items:
+        base, _, anchor = item["url"].partition("#")
+        assert base == REPORT_URL
+        assert anchor in page.ids
+    published = {c.claim_id for _, c in report.claims()}
+    assert {i["url"].rpartition("#claim-")[2] for i in items} == published
+
+
+# -- through the command line --------------------------------------------------------------------------------
+
+
+def _set(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("reviewed")
+def test_cli_claimreview_names_each_setting_still_missing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    out = tmp_path / "cr.json"
+    default = CliRunner().invoke(app, ["export", "-f", "claimreview", "-o", str(out)])
+    assert default.exit_code == 1 and not out.exists()
+    assert "CLAIMDESK_PUBLISHER_NAME" in str(default.exception) and "CLAIMDESK_PUBLISHER_URL" in str(default.exception)
+    _set(monkeypatch, CLAIMDESK_PUBLISHER_NAME="Desk", CLAIMDESK_PUBLISHER_URL="https://desk.example")
+    no_report = CliRunner().invoke(app, ["export", "-f", "claimreview", "-o", str(out)])
+    assert no_report.exit_code == 1 and not out.exists()
+    assert "CLAIMDESK_REPORT_URL" in str(no_report.exception)
+    _set(monkeypatch, CLAIMDESK_REPORT_URL="https://desk.example/checks/may.html")
+    ok = CliRunner().invoke(app, ["export", "-f", "claimreview", "-o", str(out)])
+    assert ok.exit_code == 0, ok.output
+    urls = [i["url"] for i in json.loads(out.read_text(encoding="utf-8"))]
+    assert urls and all(u.startswith("https://desk.example/checks/may.html#claim-") for u in urls)
+
+
+@pytest.mark.usefixtures("reviewed")
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_markdown_and_html_warn_about_the_placeholder_publisher(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    default = CliRunner().invoke(app, ["export", "-f", fmt, "-o", "-"])
+    assert default.exit_code == 0
+    assert "Published by claimdesk." in default.stdout
+    assert (
+        "Warning: the report says 'Published by claimdesk', the placeholder publisher; set CLAIMDESK_PUBLISHER_NAME"
+        in default.stderr
+    )
+    _set(monkeypatch, CLAIMDESK_PUBLISHER_NAME="Desk")
+    named = CliRunner().invoke(app, ["export", "-f", fmt, "-o", "-"])
+    assert "Published by Desk." in named.stdout and "Warning" not in named.stderr
+    csv = CliRunner().invoke(app, ["export", "-f", "csv", "-o", "-"])
+    assert "Warning" not in csv.stderr  # CSV names no publisher
+
+
+@pytest.mark.usefixtures("reviewed")
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_a_blank_publisher_name_prints_no_published_by_line(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _set(monkeypatch, CLAIMDESK_PUBLISHER_NAME="  ")
+    result = CliRunner().invoke(app, ["export", "-f", fmt, "-o", "-"])
+    assert result.exit_code == 0
+    assert "Published by" not in result.stdout and "Generated " in result.stdout
+    assert "Warning: CLAIMDESK_PUBLISHER_NAME is empty, so the report names no publisher." in result.stderr
+
+
+def test_renderers_leave_out_a_blank_publisher() -> None:
+    report = make_report().model_copy(update={"publisher": ""})
+    assert "Published by" not in render_markdown(report)
+    assert "Published by" not in render_html(report)
+    assert "Published by Example Fact Desk." in render_markdown(make_report())
+
+
+def test_a_blank_report_url_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set(monkeypatch, CLAIMDESK_REPORT_URL=" ")
+    assert get_settings().report_url is None
