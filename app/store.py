@@ -162,7 +162,9 @@ class ReviewStore:
                        THEN 1 ELSE 0 END) AS unreviewed,
                    SUM(CASE WHEN r.status = 'in_progress' THEN 1 ELSE 0 END) AS in_progress,
                    SUM(CASE WHEN r.status = 'reviewed' THEN 1 ELSE 0 END) AS reviewed,
-                   SUM(CASE WHEN r.not_checkable = 1 THEN 1 ELSE 0 END) AS not_checkable
+                   SUM(CASE WHEN r.not_checkable = 1 THEN 1 ELSE 0 END) AS not_checkable,
+                   (SELECT COUNT(*) FROM drafts d JOIN claims dc ON dc.id = d.claim_id
+                    WHERE dc.article_id = a.id) AS drafts
             FROM articles a
             LEFT JOIN claims c ON c.article_id = a.id
             LEFT JOIN reviews r ON r.claim_id = c.id
@@ -188,6 +190,7 @@ class ReviewStore:
                     not_checkable=int(r["not_checkable"] or 0),
                     replaced_by=r["replaced_by"],
                     replaced_at=_dt(r["replaced_at"]),
+                    drafts=int(r["drafts"] or 0),
                 )
             )
         return out
@@ -288,11 +291,14 @@ class ReviewStore:
         added = unchanged = upgraded = 0
         now = utcnow()
         with self._write() as conn:
-            # The article's stored claims, read once (not once per claim saved) and kept current below.
+            # The article's stored claims, read once (not once per claim saved) and kept current below, each with
+            # whether someone has worked on it: a saved review, or a reviewer's unsaved draft kept for them (a
+            # re-run that superseded or rewrote such a claim took the draft with it).
             stored = {
-                claim_id: (Claim.model_validate_json(data), bool(reviewed))
-                for claim_id, data, reviewed in conn.execute(
-                    "SELECT c.id, c.data, r.claim_id IS NOT NULL FROM claims c "
+                claim_id: (Claim.model_validate_json(data), bool(worked_on))
+                for claim_id, data, worked_on in conn.execute(
+                    "SELECT c.id, c.data, r.claim_id IS NOT NULL "
+                    "OR EXISTS (SELECT 1 FROM drafts d WHERE d.claim_id = c.id) FROM claims c "
                     "LEFT JOIN reviews r ON r.claim_id = c.id WHERE c.article_id = ?",
                     (article_id,),
                 )

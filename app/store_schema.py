@@ -53,6 +53,7 @@ class ArticleSummary:
     # reviews panel shows them) but leave the queue, the dashboard counts and reports.
     replaced_by: str | None = None
     replaced_at: datetime | None = None
+    drafts: int = 0  # reviewers' unsaved forms kept on its claims
 
 
 @dataclass

@@ -200,9 +200,18 @@ def test_a_changed_file_marks_its_reviewed_version_earlier_across_extract_review
     # extract --all takes the new version only
     r = run("extract", "--all", "--llm", "none", "--json")
     assert r.exit_code == 0 and old.id not in r.stdout
-    # reviewing the earlier version's claim is said
+    # reviewing the earlier version's claim is said; citing the earlier version's passage is refused
     r = run("review", claim_id, "--reviewer", "bob", "--note", "still checking")
     assert r.exit_code == 0 and "belongs to an earlier version" in r.output
+    from retrieval.chunking import chunk_article
+
+    with ReviewStore.open(get_settings()) as store:
+        ((current, _),) = store.queue()
+        old_article = store.get_article(old.id)
+        assert old_article is not None
+    old_chunk = chunk_article(old_article, get_settings().chunk_size)[0].id
+    r = run("review", current.id, "--reviewer", "bob", "--verdict", "True", "--evidence", old_chunk)
+    assert r.exit_code == 1 and "a passage of an earlier version" in str(r.exception)
     # the reviewed 4.2 claim is not exported as if the file still said it
     r = run("export", "-f", "md", "-o", "-")
     assert "4.2 billion" not in r.stdout
@@ -212,3 +221,20 @@ def test_a_finished_review_needs_a_verdict(tmp_path: Path) -> None:
     claim_id = _budget(tmp_path / "budget.txt", "4.2")
     r = run("review", claim_id, "--reviewer", "bob", "--status", "reviewed")
     assert r.exit_code == 1 and "needs a verdict" in str(r.exception)
+
+
+def test_delete_asks_for_force_when_only_an_unsaved_draft_would_go(tmp_path: Path) -> None:
+    from app.config import get_settings
+    from app.models import Draft, Review
+    from app.store import ReviewStore
+
+    claim_id = _budget(tmp_path / "budget.txt", "4.2")
+    with ReviewStore.open(get_settings()) as store:
+        store.save_draft(Draft(claim_id=claim_id, reviewer="ana", base=Review(claim_id=claim_id), notes="call them"))
+        (article,) = store.articles()
+    r = run("delete", article.id)
+    assert r.exit_code == 1 and "1 reviewer draft(s) not saved yet" in str(r.exception)
+    r = run("delete", article.id, "--force", "--reviewer", "Ana")
+    assert r.exit_code == 0, r.output
+    with ReviewStore.open(get_settings()) as store:
+        assert [(e.action, e.actor) for e in store.article_history(article.id)][-1] == ("article_deleted", "Ana")

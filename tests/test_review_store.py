@@ -543,16 +543,24 @@ def test_a_models_claim_supersedes_the_scorer_claim_on_the_same_sentence(store: 
     assert (again.added, again.unchanged) == (0, 1) and [c.id for c in store.claims(article.id)] == [model.id]
 
 
-def test_a_reviewed_claim_is_never_superseded(store: ReviewStore) -> None:
+@pytest.mark.parametrize("work", ["review", "draft"])
+def test_a_claim_someone_worked_on_is_never_superseded(store: ReviewStore, work: str) -> None:
     article = make_article(f"Port news\n{SENTENCE}", source="port.txt")
     store.upsert_article(article, actor="ingest")
     triage = _span_claim(article, SENTENCE, SENTENCE, "scorer")
     store.save_claims(article.id, [triage])
-    store.save_review(Review(claim_id=triage.id, status="reviewed", verdict="True", reviewer="ana"), actor="ana")
+    if work == "review":
+        store.save_review(Review(claim_id=triage.id, status="reviewed", verdict="True", reviewer="ana"), actor="ana")
+    else:  # an unsaved form kept for its reviewer went with the superseded claim
+        store.save_draft(Draft(claim_id=triage.id, reviewer="ana", base=Review(claim_id=triage.id), notes="port?"))
     clause = SENTENCE.split(",")[0]
     model = _span_claim(article, clause, "The port's new customs system cut waiting times by 40 percent.", "cascade")
     store.save_claims(article.id, [model])
     assert {c.id for c in store.claims(article.id)} == {triage.id, model.id}
+    if work == "draft":
+        assert [d.notes for d in store.drafts("ana")] == ["port?"]
+        (summary,) = store.articles()
+        assert summary.drafts == 1  # `claimdesk delete` asks for --force
 
 
 def test_a_re_run_with_a_trimmed_quote_replaces_the_unreviewed_claim(store: ReviewStore) -> None:

@@ -196,7 +196,10 @@ def articles() -> None:
 
 def delete(
     article_id: str = typer.Argument(..., help="Article id (see `claimdesk articles`)."),
-    force: bool = typer.Option(False, "--force", help="Delete even when some of its claims have reviews."),
+    force: bool = typer.Option(
+        False, "--force", help="Delete even when some of its claims have reviews or unsaved drafts."
+    ),
+    reviewer: str = typer.Option("cli", "--reviewer", help="Your name, recorded in the history of the deletion."),
 ) -> None:
     """Remove an article: its chunks from the corpus, its claims and their reviews from the review store."""
     from app.config import get_settings
@@ -214,12 +217,21 @@ def delete(
             + (f" (this one has {worked_on} reviewed)" if worked_on else "")
             + ". Add --force to delete it from the shared corpus."
         )
-    if worked_on and not force:
-        raise StoreError(
-            f"Article {article_id} has {worked_on} claim(s) with a review; deleting it deletes those reviews too "
-            "(the history keeps a record). Export them first if you need them, then add --force."
+    drafts = summary.drafts if summary is not None else 0
+    if (worked_on or drafts) and not force:
+        what = " and ".join(
+            part
+            for part in (
+                f"{worked_on} claim(s) with a review" if worked_on else "",
+                f"{drafts} reviewer draft(s) not saved yet" if drafts else "",
+            )
+            if part
         )
-    claims, reviews = workbench.delete_article(article_id, actor="cli")
+        raise StoreError(
+            f"Article {article_id} has {what}; deleting it deletes them too (the history keeps a record of saved "
+            "reviews, not of drafts). Export or save them first if you need them, then add --force."
+        )
+    claims, reviews = workbench.delete_article(article_id, actor=reviewer.strip() or "cli")
     typer.echo(f"Deleted article {article_id} ({claims} claim(s), {reviews} review(s)).")
 
 
