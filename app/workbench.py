@@ -293,23 +293,29 @@ class Workbench:
         return self.store.get_review(claim_id)
 
     def earlier_reviews(self, claim: Claim) -> list[tuple[ArticleSummary, Claim, Review]]:
-        """Reviews of the same sentence in earlier versions of the claim's article (same source, other id), newest
-        first: when a changed file is re-ingested, its unchanged sentences become new claims, and the reviewer
-        should see what was decided before instead of starting from nothing. Only shown, never applied."""
+        """Reviews of the same sentence in earlier versions of the claim's article (same source, other id): when a
+        changed file is re-ingested, its sentences become new claims, and the reviewer should see what was decided
+        before instead of starting from nothing. A sentence edited since (a typo fixed, a figure corrected) counts
+        when most of it is unchanged; the caller compares the quotes to say so. Exact matches first, then newest
+        first. Only shown, never applied."""
         summaries = self.store.articles()
         own = next((s for s in summaries if s.id == claim.article_id), None)
         if own is None or not own.source:
             return []
         wanted = " ".join(claim.quote.split())
-        found: list[tuple[ArticleSummary, Claim, Review]] = []
+        found: list[tuple[bool, ArticleSummary, Claim, Review]] = []
         for earlier in summaries:
             if earlier.source != own.source or earlier.id == own.id or not (earlier.reviewed + earlier.in_progress):
                 continue
             for old_claim, review in self.store.queue(article_id=earlier.id):
-                if review.status != "unreviewed" and " ".join(old_claim.quote.split()) == wanted:
-                    found.append((earlier, old_claim, review))
-        found.sort(key=lambda f: f[2].updated_at or f[0].ingested_at, reverse=True)
-        return found
+                if review.status == "unreviewed":
+                    continue
+                old = " ".join(old_claim.quote.split())
+                if old == wanted or _edited_sentence(old, wanted):
+                    found.append((old == wanted, earlier, old_claim, review))
+        found.sort(key=lambda f: f[3].updated_at or f[1].ingested_at, reverse=True)
+        found.sort(key=lambda f: not f[0])  # stable: exact matches first, each group newest first
+        return [(summary, old_claim, review) for _, summary, old_claim, review in found]
 
     def keep_draft(self, draft: Draft) -> None:
         """Keep a reviewer's unsaved form for a claim across reloads (see ReviewStore.save_draft)."""
@@ -475,3 +481,18 @@ class Workbench:
         from app.reports import ReportOptions
 
         return self.render(self.report(options or ReportOptions()), fmt)
+
+
+# An earlier version's sentence still counts as this one when at least this share of it is unchanged (difflib's
+# ratio): "teh" -> "the", or 4.2 -> 4.3 billion, keep a sentence at 0.97-0.99; another sentence of the same article
+# on the same topic stays below 0.7.
+_EDITED_SENTENCE_RATIO = 0.85
+
+
+def _edited_sentence(old: str, new: str) -> bool:
+    """Whether `new` is `old` with a small edit (both whitespace-normalised)."""
+    from difflib import SequenceMatcher
+
+    if min(len(old), len(new)) < 0.8 * max(len(old), len(new)):
+        return False  # quick reject before the quadratic comparison
+    return SequenceMatcher(None, old, new, autojunk=False).ratio() >= _EDITED_SENTENCE_RATIO

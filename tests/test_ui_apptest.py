@@ -893,3 +893,63 @@ def test_a_sentence_addressed_to_an_ai_model_is_ingested_named_and_flagged_on_it
         assert not at.exception
         assert any("instruction to an AI model" in str(w.value) for w in at.warning) is expected
         at = page(wb, "article")
+
+
+def test_an_edited_sentence_of_a_new_version_shows_the_earlier_decision_and_its_evidence(
+    wb: Workbench, tmp_path: Path
+) -> None:
+    other = wb.ingest_upload("minutes.txt", b"Council minutes\n\nThe council approved 4.2 million dollars for roads.")
+    assert other.article_id
+    story = tmp_path / "story.txt"
+    story.write_text("Town budget\nUnemployment in teh town fell to 4.1 percent in May.", encoding="utf-8")
+    old_id = wb.ingest_paths([str(story)]).outcomes[0].article_id
+    assert old_id
+    wb.extract(old_id, "none")
+    (old_claim,) = [c for c, _ in wb.claims_with_reviews(old_id)]
+    (passage,) = wb.evidence_for(old_claim, "council approved roads")[1][:1]
+    wb.submit_review(old_claim, base=wb.get_review(old_claim.id), reviewer="Ana", verdict="False", cited=[passage])
+    story.write_text("Town budget\nUnemployment in the town fell to 4.1 percent in May.", encoding="utf-8")
+    new_id = wb.ingest_paths([str(story)]).outcomes[0].article_id
+    assert new_id and new_id != old_id
+    wb.extract(new_id, "none")
+    (new_claim,) = [c for c, _ in wb.claims_with_reviews(new_id)]
+    [(_, claim, review)] = wb.earlier_reviews(new_claim)  # "teh" -> "the": still the same sentence
+    assert claim.id == old_claim.id and review.verdict == "False"
+    assert [c.id for c, _ in wb.queue()] == [new_claim.id]  # the earlier version left the queue
+
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.session_state["_workbench_override"] = wb
+    at.session_state["review_claim"] = new_claim.id
+    at.switch_page("app_pages/review.py")
+    at.run()
+    assert "The sentence read differently then" in texts(at) and "Cited 1 passage(s)." in texts(at)
+    button(at, "Start from it").click().run()
+    at.text_input(key="reviewer").input("Bo").run()
+    button(at, "Save").click().run()
+    saved = wb.get_review(new_claim.id)
+    assert (saved.verdict, [e.chunk_id for e in saved.evidence]) == ("False", [passage.chunk_id])
+
+    # opened by its id (a link), the earlier version's claim says what it is
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.session_state["_workbench_override"] = wb
+    at.query_params["claim"] = old_claim.id
+    at.switch_page("app_pages/review.py")
+    at.run()
+    assert old_claim.quote in texts(at) and "Earlier version: its source was ingested again" in texts(at)
+    library = page(wb, "library")
+    assert "earlier version" in texts(library).lower()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "same"),
+    [
+        ("Unemployment in teh town fell to 4.1 percent.", "Unemployment in the town fell to 4.1 percent.", True),
+        ("The council approved 4.2 billion dollars on Monday.", "The council approved 4.3 billion dollars on Monday.", True),
+        ("Unemployment fell to 4.1 percent in May.", "Inflation rose to 4.1 percent in May.", False),
+        ("Russia expelled 10 US diplomats.", "The statement came after Russia expelled diplomats in 2021.", False),
+    ],
+)  # fmt: skip
+def test_an_earlier_sentence_counts_as_this_one_after_a_small_edit_only(old: str, new: str, same: bool) -> None:
+    from app.workbench import _edited_sentence
+
+    assert _edited_sentence(old, new) is same

@@ -9,6 +9,7 @@ from app.highlight import category_for, escape_text, legend_html
 from app.ui.app_pages.common import (
     EMPTY_LIBRARY,
     article_labels,
+    earlier_version_note,
     errors_shown,
     flash,
     llm_label,
@@ -53,6 +54,8 @@ with errors_shown():
     if st.query_params.get("article") != picked:
         st.query_params["article"] = picked
     summary = titles[picked]
+    if summary.replaced_by:
+        st.warning(earlier_version_note(summary), icon=":material/history:")
 
     with st.container(border=True):
         c1, c2, c3 = st.columns([3, 2, 5], vertical_alignment="bottom")

@@ -102,9 +102,25 @@ def article_labels(articles: Sequence[ArticleSummary]) -> dict[str, str]:
     (two versions of one re-ingested file would otherwise look the same)."""
     counts = Counter(a.title for a in articles)
     return {
-        a.id: a.title if counts[a.title] == 1 else f"{a.title} · ingested {a.ingested_at:%Y-%m-%d %H:%M} · {a.id}"
+        a.id: (a.title if counts[a.title] == 1 else f"{a.title} · ingested {a.ingested_at:%Y-%m-%d %H:%M} · {a.id}")
+        + (earlier_mark(a) if a.replaced_by else "")
         for a in articles
     }
+
+
+def earlier_mark(article: ArticleSummary) -> str:
+    """How an earlier version of a source is labelled wherever articles are listed."""
+    when = f" {article.replaced_at:%Y-%m-%d}" if article.replaced_at else ""
+    return f" · earlier version (replaced{when})"
+
+
+def earlier_version_note(article: ArticleSummary) -> str:
+    """The sentence shown on an earlier version's pages."""
+    when = f" on {article.replaced_at:%Y-%m-%d %H:%M} UTC" if article.replaced_at else ""
+    return (
+        f"Earlier version: its source was ingested again with changed text{when}. Its claims and reviews stay on "
+        "record, out of the review queue and reports; their quotes are text the source no longer has."
+    )
 
 
 # Cards drawn at a time where a page can hold hundreds (each card is several widgets; all at once made every click

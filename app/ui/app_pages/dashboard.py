@@ -23,6 +23,11 @@ with errors_shown():
     cols[2].metric("In progress", stats.by_status.get("in_progress", 0))
     cols[3].metric("Unreviewed", stats.by_status.get("unreviewed", 0))
     cols[4].metric("of which not checkable", not_checkable, help="Counted among Reviewed: rejected as not checkable")
+    if stats.earlier_version_claims:
+        st.caption(
+            f"Not counted: {stats.earlier_version_claims} claim(s) of earlier versions of re-ingested articles "
+            "(kept on record, out of the queue and reports)."
+        )
     if not stats.total_claims:
         st.info("No claims yet — open an article on the **Article** page and press **Extract claims**.")
 

@@ -28,10 +28,10 @@ def export_controls(wb: Workbench, *, article_ids: list[str] | None, key: str) -
     if st.button("Prepare report", key=f"{key}-prepare", icon=":material/description:"):
         built: dict[str, str] = {}
         problems: dict[str, str] = {}
-        claims = 0
+        claims = left_out = 0
         try:
             report = wb.report(ReportOptions(only_reviewed=only_reviewed, article_ids=article_ids))
-            claims = report.claim_count
+            claims, left_out = report.claim_count, report.earlier_left_out
             for fmt in FORMATS if claims else ():
                 try:
                     built[fmt] = wb.render(report, fmt)
@@ -39,12 +39,17 @@ def export_controls(wb: Workbench, *, article_ids: list[str] | None, key: str) -
                     problems[fmt] = str(exc)
         except WorkbenchError as exc:
             problems = dict.fromkeys(FORMATS, str(exc))
-        st.session_state[f"{key}-report"] = (stamp, claims, built, problems)
+        st.session_state[f"{key}-report"] = (stamp, claims, built, problems, left_out)
     prepared = st.session_state.get(f"{key}-report")
     if not prepared:
         st.caption("Press **Prepare report** to build Markdown, HTML, CSV, JSON and ClaimReview exports.")
         return
-    made_for, claims, built, problems = prepared
+    made_for, claims, built, problems, left_out = prepared
+    if left_out and made_for == stamp:
+        st.caption(
+            f"Left out: {left_out} claim(s) of earlier versions of re-ingested articles (their quotes are text the "
+            "source no longer has)."
+        )
     if made_for != stamp:
         st.info(
             "The claims, reviews or this selection changed since the report was prepared; press **Prepare report** "

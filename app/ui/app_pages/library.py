@@ -11,6 +11,7 @@ from app.highlight import escape_text
 from app.ui.app_pages.common import (
     EMPTY_LIBRARY,
     PAGE_SIZE,
+    earlier_version_note,
     errors_shown,
     flash,
     llm_label,
@@ -125,7 +126,7 @@ with errors_shown():
     if not articles:
         st.info(EMPTY_LIBRARY)
     confirm = st.session_state.get("confirm_delete")
-    pending = [a for a in articles if a.claim_count == 0]
+    pending = [a for a in articles if a.claim_count == 0 and a.replaced_by is None]
     if pending:
         extract_pending(pending)
     if len(articles) > PAGE_SIZE:
@@ -146,6 +147,8 @@ with errors_shown():
                     f"{summary.ingested_at:%Y-%m-%d %H:%M}</span>",
                     unsafe_allow_html=True,
                 )
+                if summary.replaced_by:
+                    st.caption(earlier_version_note(summary))
             with cols[1]:
                 done = summary.reviewed
                 if summary.claim_count:
@@ -167,8 +170,9 @@ with errors_shown():
                     if wb.settings.use_chroma_server
                     else ""
                 )
+                drafts = f" and {summary.drafts} unsaved draft(s)" if summary.drafts else ""
                 st.warning(
-                    f"Delete this article, its {summary.claim_count} claim(s) and their reviews? "
+                    f"Delete this article, its {summary.claim_count} claim(s), their reviews{drafts}? "
                     f"The history keeps a record; nothing else can be undone.{shared}"
                 )
                 yes, no, _ = st.columns([1.5, 1, 6])

@@ -14,6 +14,7 @@ from app.models import CLAIM_TYPES, CitedEvidence, Claim, Draft, Evidence, Revie
 from app.ui.app_pages.common import (
     EMPTY_LIBRARY,
     article_labels,
+    earlier_version_note,
     flash,
     reviewer_input,
     reviewer_name,
@@ -309,12 +310,19 @@ def attempt_panel(claim: Claim) -> None:
 
 
 def start_from(claim: Claim, earlier: Review) -> None:
-    """Copy an earlier version's decision into the form (the reviewer still saves it themselves)."""
+    """Copy an earlier version's decision into the form (the reviewer still saves it themselves): verdict, notes,
+    statement, and the passages it cited, except those of an earlier version of any article (text its source no
+    longer has)."""
     ss[key("verdict", claim.id)] = earlier.verdict if earlier.verdict in wb.ratings() else None
     ss[key("nc", claim.id)] = earlier.not_checkable
     ss[key("notes", claim.id)] = earlier.notes
     if earlier.edited_statement:
         ss[key("stmt", claim.id)] = earlier.edited_statement
+    replaced = {a.id for a in wb.articles() if a.replaced_by}
+    for ev in earlier.evidence:
+        if ev.article_id not in replaced:
+            seen_passages(claim.id).setdefault(ev.chunk_id, ev)
+            ss[key(f"cite-{ev.chunk_id}", claim.id)] = True
 
 
 def earlier_panel(claim: Claim) -> None:
@@ -327,7 +335,7 @@ def earlier_panel(claim: Claim) -> None:
             cache[claim.id] = []
     if not cache[claim.id]:
         return
-    summary, _, review = cache[claim.id][0]
+    summary, old_claim, review = cache[claim.id][0]
     verdict = "not checkable" if review.not_checkable else (review.verdict or review.status.replace("_", " "))
     when = f"{review.updated_at:%Y-%m-%d}" if review.updated_at else "earlier"
     with st.container(border=True):
@@ -337,14 +345,23 @@ def earlier_panel(claim: Claim) -> None:
             f"{summary.ingested_at:%Y-%m-%d %H:%M} ({summary.id})",
             small=True,
         )
+        if " ".join(old_claim.quote.split()) != " ".join(claim.quote.split()):
+            st.warning(
+                f"The sentence read differently then: “{escape_text(old_claim.quote)}”. Check the decision still "
+                "holds for the new wording.",
+                icon=":material/difference:",
+            )
         if review.notes:
             safe(f"Notes: {review.notes}", small=True)
+        if review.evidence:
+            safe(f"Cited {len(review.evidence)} passage(s).", small=True)
         st.button(
             "Start from it",
             icon=":material/content_copy:",
             on_click=start_from,
             args=(claim, review),
-            help="Copy its verdict, notes and statement into the form; check them against this version, then save",
+            help="Copy its verdict, notes, statement and cited passages into the form; check them against this "
+            "version, then save",
             key=f"earlier-{claim.id}",
         )
 
@@ -392,6 +409,7 @@ if not articles:
     st.stop()
 
 titles = article_labels(articles)
+summaries = {a.id: a for a in articles}
 ratings = wb.ratings()
 # The queue's place is in the page's address (?claim=...&article=...&status=...), so a reload, a bookmark or a link
 # sent to a colleague opens the same claim with the same filters. Read once per session: later the page writes it.
@@ -413,6 +431,11 @@ if not ss.get("_review_url_read"):
     if st.query_params.get("claim") and "review_claim" not in ss:
         ss["review_claim"] = st.query_params["claim"]
         ss["_linked_claim"] = st.query_params["claim"]
+        # A claim of an earlier version is only in its own article's queue: open that one.
+        linked_claim = wb.get_claim(st.query_params["claim"])
+        own = summaries.get(linked_claim.article_id) if linked_claim is not None else None
+        if own is not None and own.replaced_by and "review_filter_article" not in ss:
+            ss["review_filter_article"] = own.id
 if ss.get("review_filter_article") not in (None, *titles):
     del ss["review_filter_article"]
     st.info("The article this queue was filtered by has been deleted; showing all articles.", icon=":material/info:")
@@ -537,6 +560,8 @@ if claim.id in drafts():
     note.info(f"Unsaved changes to this claim, {where}.", icon=":material/edit_note:")
     discard.button("Discard changes", on_click=discard_draft, args=(claim.id,))
 
+if (own := summaries.get(claim.article_id)) is not None and own.replaced_by:
+    st.warning(earlier_version_note(own), icon=":material/history:")
 left, right = st.columns([3, 2], gap="large")
 with left:
     with st.container(border=True):
