@@ -41,16 +41,20 @@ __all__ = [
     "review_problems",
 ]
 
-# Words that mark a claimant as an organisation rather than a person; anything else with a capital letter
-# is taken as a person's name. A wrong guess costs little: Google shows the name, not the type.
+# Words that make a claimant an organisation ("Amnesty International", "Chinese Foreign Ministry"). Acronyms
+# (NASA, WHO) need no list: an all-capital word is an organisation's.
 _ORGANISATION_WORDS = re.compile(
     r"\b(ministry|ministries|government|department|agency|office|council|committee|commission|parliament|"
-    r"senate|congress|administration|party|bank|fund|union|association|institute|university|company|"
-    r"corporation|corp|inc|ltd|llc|plc|group|news|times|post|press|media|kremlin|white house|"
-    r"treasury|army|police|court|foundation|organi[sz]ation|authority|bureau|service|board|league|"
-    r"embassy|nato|who|un|eu|imf|opec)\b",
+    r"senate|congress|administration|party|bank|fund|union|association|institute|institution|university|company|"
+    r"corporation|corp|inc|ltd|llc|plc|group|news|times|press|media|kremlin|white house|treasury|army|police|"
+    r"court|foundation|organi[sz]ation|authority|bureau|service|board|league|embassy|international|reuters|"
+    r"nations|federation|alliance|coalition|society|network|journal|tribune|gazette|motors|airlines|"
+    r"industries|holdings|rights watch)\b",
     re.IGNORECASE,
 )
+# "Post" names a newspaper after a place or a paper's word ("Washington Post", "the Daily Post"), a person
+# otherwise ("Emily Post").
+_PAPER_WORDS = frozenset("daily sunday morning evening national financial huffington".split())
 
 # Capitals that stand for their governments in news copy ("Beijing denies ..."); countries come from Babel's
 # English territory names.
@@ -67,34 +71,108 @@ def _places() -> frozenset[str]:
 
     names = {name.lower() for code, name in Locale("en").territories.items() if code.isalpha()}
     names |= {"us", "u.s.", "usa", "uk", "u.k.", "the us", "the uk", "the united states", "the united kingdom", "eu"}
+    names |= {"hong kong", "macau", "macao", "palestine"}  # Babel: "Hong Kong SAR China", "Palestinian Territories"
     return frozenset(names) | _CAPITALS
 
 
-# A title before a capitalised name: the claimant is that person, whatever body the title names.
-_PERSON_TITLES = re.compile(
-    r"\b(?i:spokes(?:person|man|woman)|minister|president|secretary|mayor|senator|governor|chair(?:man|woman)?|"
-    r"director|ambassador|chancellor|premier|king|queen|prince|general|professor|dr|mr|mrs|ms)\.?\s+[A-Z]"
+# Titles before a name ("President Joe Biden", "Foreign Ministry spokesperson Wang Wenbin"): the claimant is that
+# person, whatever body the title names.
+_TITLE = re.compile(
+    r"(?i:spokes(?:person|man|woman)|minister|president|secretary|mayor|senator|sen|rep|governor|gov|"
+    r"chair(?:man|woman|person)?|director|ambassador|chancellor|premier|king|queen|prince|princess|general|"
+    r"professor|prof|dr|mr|mrs|ms|ceo|commissioner|administrator|judge|justice|pope|sir|dame|leader)\.?"
 )
+# Capitalised words that are not names: a claimant that is a phrase about Monday's figures names nobody.
+_NOT_NAMES = frozenset(
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August "
+    "September October November December".split()
+)
+# Lower-case words inside a personal name ("Ursula von der Leyen"), and what may follow one ("Jr.").
+_NAME_PARTICLES = frozenset("de del della der den di da du dos van von bin ibn al el la le ter ten y".split())
+_NAME_SUFFIXES = frozenset("Jr Jr. Sr Sr. II III IV".split())
+_NAME_WORD = re.compile(r"[^\W\d_]\.|[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*")
+
+
+def _is_name_word(word: str) -> bool:
+    """A capitalised word that can be part of a personal name: "Wenbin", "O'Brien", "Jean-Luc", "J." (no acronym)."""
+    return (
+        word[:1].isupper()
+        and _NAME_WORD.fullmatch(word) is not None
+        and ((len(word) == 2 and word.endswith(".")) or any(ch.islower() for ch in word))
+        and word not in _NOT_NAMES
+    )
+
+
+def _personal_name(words: list[str], *, least: int = 2) -> bool:
+    """Whether `words` read as a personal name: `least` to 4 capitalised words, particles between them, an
+    optional suffix ("Jr."), and no organisation word."""
+    if words and words[-1] in _NAME_SUFFIXES:
+        words = words[:-1]
+    named = [w for w in words if w not in _NAME_PARTICLES]
+    return (
+        bool(words)
+        and words[0] not in _NAME_PARTICLES
+        and words[-1] not in _NAME_PARTICLES
+        and least <= len(named) <= 4
+        and all(_is_name_word(w) for w in named)
+        and not _organisation(words)
+    )
+
+
+def _organisation(words: list[str]) -> bool:
+    """Whether the words name an organisation by one of its words (Ministry, International, Reuters, a paper's Post)."""
+    if _ORGANISATION_WORDS.search(" ".join(words)):
+        return True
+    for i, word in enumerate(words):
+        if word.lower() == "post" and i > 0:
+            before = words[i - 1].lower()
+            if before in _PAPER_WORDS or before in _places() or " ".join(words[:i]).lower() in _places():
+                return True
+    return False
+
+
+def _titled_person(words: list[str]) -> bool:
+    """A title and the person holding it: "President Joe Biden", "Mr Smith", "Foreign Ministry spokesperson Wang
+    Wenbin", or an office itself ("the President", "Secretary of State")."""
+    for i, word in enumerate(words):
+        if not _TITLE.fullmatch(word):
+            continue
+        rest = words[i + 1 :]
+        if rest and _personal_name(rest, least=1):
+            return True
+        # An office: the title alone, or "of" / "for" what it is the office of.
+        office = not rest or (rest[0] in ("of", "for") and any(w[:1].isupper() for w in rest[1:]))
+        if i == 0 and word[:1].isupper() and office:
+            return True
+    return False
+
 
 ClaimReviewProblem = tuple[str, str]
 
 
 def claimant_type(claimant: str) -> str | None:
-    """schema.org type for a claimant: Organization (a body, or a country or capital standing for its government:
-    "Russia", "Beijing"), Person, or None when it names nobody ("officials", "the government")."""
-    name = claimant.strip()
+    """schema.org type for a claimant, or None (leave `author` out) when it names nobody.
+
+    Organization: a country or capital standing for its government ("Russia", "Beijing"), a name with an
+    organisation word ("Amnesty International", "Chinese Foreign Ministry"), an acronym ("NASA") or any other single
+    capitalised word ("Pfizer"). Person: a personal name of two to four capitalised words ("Wang Wenbin", "Emily
+    Post"), or one after a title ("President Joe Biden"). None: no capitalised word ("officials", "the national
+    statistics office", "figures released on Monday"), or a phrase that is neither.
+    """
+    name = " ".join(claimant.split())
     bare = re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.IGNORECASE)
-    if not name:
-        return None
-    if not any(ch.isupper() for ch in name):
-        # Google: leave out the author when the claim has none; "analysts" or "officials" names nobody, while
-        # "the national statistics office" (an "according to" source) names a body.
-        return "Organization" if _ORGANISATION_WORDS.search(name) and len(bare.split()) >= 2 else None
-    if _PERSON_TITLES.search(name):
-        return "Person"  # "Foreign Ministry spokesperson Wang Wenbin" is a person of a ministry
-    if _ORGANISATION_WORDS.search(name) or name.lower() in _places() or bare.lower() in _places():
+    words = bare.split()
+    if not any(w[:1].isupper() and w.strip(".,;:") not in _NOT_NAMES for w in words):
+        return None  # Google: leave the author out when the claim has none
+    if name.lower() in _places() or bare.lower() in _places():
         return "Organization"
-    return "Person"
+    if _titled_person(words):
+        return "Person"
+    if _organisation(words) or len(words) == 1:
+        return "Organization"
+    if _personal_name(words):
+        return "Person"
+    return None
 
 
 def review_problems(claim: ReportClaim) -> list[str]:

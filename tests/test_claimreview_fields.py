@@ -12,7 +12,7 @@ from test_cli_export import reviewed, store_with_claims  # noqa: F401 (fixtures)
 from test_reports import PUBLISHER, PUBLISHER_URL, make_report
 from typer.testing import CliRunner
 
-from app.claimreview import claim_url, render_claimreview
+from app.claimreview import claim_review, claim_url, claimant_type, render_claimreview
 from app.cli import app
 from app.config import DEFAULT_PUBLISHER_NAME, DEFAULT_PUBLISHER_URL, get_settings
 from app.errors import ExportError
@@ -165,3 +165,64 @@ def test_renderers_leave_out_a_blank_publisher() -> None:
 def test_a_blank_report_url_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     _set(monkeypatch, CLAIMDESK_REPORT_URL=" ")
     assert get_settings().report_url is None
+
+
+# -- the claimant's type -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("claimant", "expected"),
+    [
+        # organisations: a single capitalised word, an acronym, a name with an organisation word
+        ("Reuters", "Organization"),
+        ("NASA", "Organization"),
+        ("the WHO", "Organization"),
+        ("Pfizer", "Organization"),
+        ("Apple", "Organization"),
+        ("Greenpeace", "Organization"),
+        ("Amnesty International", "Organization"),
+        ("Thomson Reuters", "Organization"),
+        ("the Washington Post", "Organization"),
+        ("General Motors", "Organization"),
+        ("Hong Kong", "Organization"),
+        # people: a personal name, with or without a title
+        ("Emily Post", "Person"),
+        ("Wang Wenbin", "Person"),
+        ("President Joe Biden", "Person"),
+        ("Dr. Anthony Fauci", "Person"),
+        ("Ursula von der Leyen", "Person"),
+        ("Martin Luther King Jr.", "Person"),
+        ("Jean-Luc Mélenchon", "Person"),
+        # nobody named: no capitalised word (days and months do not count), or a phrase that is no name
+        ("people who attended", None),
+        ("the national statistics office", None),
+        ("figures released on Monday covering 501 thousand people", None),
+        ("a spokesperson for Pfizer", None),
+        ("Officials in Moscow", None),
+    ],
+)
+def test_claimant_type_reads_names_organisations_and_phrases(claimant: str, expected: str | None) -> None:
+    assert claimant_type(claimant) == expected
+
+
+def test_a_claimant_that_names_nobody_is_left_out_of_the_markup() -> None:
+    article, claim = next((a, c) for a, c in make_report().claims() if c.verdict == "True")
+
+    def item_reviewed(claimant: str) -> dict[str, object]:
+        changed = claim.model_copy(update={"claimant": claimant})
+        markup = claim_review(
+            article,
+            changed,
+            publisher_name=PUBLISHER,
+            publisher_url=PUBLISHER_URL,
+            report_url=REPORT_URL,
+            best_rating=5,
+            worst_rating=1,
+        )
+        return dict(markup["itemReviewed"])
+
+    assert "author" not in item_reviewed("figures released on Monday covering 501 thousand people")
+    assert item_reviewed("Amnesty International")["author"] == {
+        "@type": "Organization",
+        "name": "Amnesty International",
+    }
