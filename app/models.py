@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from retrieval.decoding import strip_controls
 from retrieval.models import Article, Evidence
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Review",
     "ReviewStatus",
     "claim_id_for",
+    "clean_typed_text",
     "normalize_for_match",
     "utcnow",
 ]
@@ -78,6 +80,18 @@ _QUOTE_MAP = str.maketrans(
         "\u2014": "-",
     }
 )
+
+
+# Bidirectional embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI): one left unclosed in a
+# reviewer's name turned "Reviewed by Eve on 2026-12-07" around in the HTML report. Typed text needs none of them.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_typed_text(text: str) -> str:
+    """Text a person typed, safe to print in a report or a terminal: line breaks as newlines, no control characters
+    or terminal escape sequences (tab and newline kept), no bidirectional embedding, override or isolate."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    return _BIDI_CONTROLS.sub("", strip_controls(text)[0])
 
 
 def utcnow() -> datetime:
@@ -207,6 +221,12 @@ class Review(BaseModel):
     version: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    @field_validator("notes", "reviewer", "edited_statement", mode="before")
+    @classmethod
+    def _typed_text(cls, value: Any) -> Any:
+        """Reports and the terminal show what a reviewer typed: controls go (also from reviews stored before)."""
+        return clean_typed_text(value) if isinstance(value, str) else value
 
     @field_validator("reviewer", "edited_statement")
     @classmethod

@@ -3,7 +3,9 @@ warnings the command prints; on a real review store (SQLite in tmp_path), files 
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -13,7 +15,9 @@ from typer.testing import CliRunner
 
 from app.cli import app
 from app.cli.export import extension_mismatch, is_stdout
+from app.config import Settings
 from app.errors import ExportError
+from app.store import ReviewStore
 
 
 def _export(*args: str):  # type: ignore[no-untyped-def]
@@ -131,3 +135,56 @@ def test_an_extension_of_another_format_warns_but_writes(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert f"Warning: {out} ends in .csv, but the report in it is html (as --format asked)." in result.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# -- what reviewers type -------------------------------------------------------------------------------------
+
+CONTROLS = ("\x1b", "\x0b", "\x07", "\x85", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067",
+            "\u2068", "\u2069")  # fmt: skip
+
+
+def test_controls_typed_by_a_reviewer_never_reach_a_report(
+    settings: Settings,
+    store_with_claims: dict[str, str],  # noqa: F811 (the fixture imported above)
+    tmp_path: Path,
+) -> None:
+    claim_id = store_with_claims["oppose"]
+    with ReviewStore.open(settings) as store:
+        review = store.get_review(claim_id).model_copy(
+            update={
+                "status": "reviewed",
+                "verdict": "True",
+                "notes": "Checked\x1b[31m in red\x1b[0m.\x0bSee\u2067 the \u202etranscript.\r\nSecond line.",
+                "edited_statement": "China\u202b opposes\x07 unilateral sanctions.",
+            }
+        )
+        saved = store.save_review(review, actor="Eve\u202e")
+        assert saved.reviewer == "Eve"
+        assert saved.notes == "Checked in red.See the transcript.\nSecond line."
+        assert saved.edited_statement == "China opposes unilateral sanctions."
+    for fmt in ("md", "html"):
+        out = tmp_path / f"report.{fmt}"
+        result = _export("-f", fmt, "-o", str(out))
+        assert result.exit_code == 0, result.output
+        text = out.read_text(encoding="utf-8")
+        assert not [c for c in CONTROLS if c in text], fmt
+        assert "Eve on " in text and "China opposes unilateral sanctions" in text
+
+
+def test_a_review_stored_with_controls_still_loads_cleaned(
+    settings: Settings,
+    store_with_claims: dict[str, str],  # noqa: F811 (the fixture imported above)
+) -> None:
+    claim_id = store_with_claims["oppose"]
+    with ReviewStore.open(settings) as store:
+        store.save_review(store.get_review(claim_id).model_copy(update={"notes": "plain"}), actor="Ana")
+    # A review saved before the model cleaned typed text (written straight into the SQLite file).
+    with sqlite3.connect(settings.db_path) as conn:
+        (data,) = conn.execute("SELECT data FROM reviews WHERE claim_id = ?", (claim_id,)).fetchone()
+        raw = json.loads(data) | {"notes": "old\x1b]0;title\x07 note\u202e", "reviewer": "Mallory\u2066"}
+        conn.execute("UPDATE reviews SET data = ? WHERE claim_id = ?", (json.dumps(raw), claim_id))
+    with ReviewStore.open(settings) as store:
+        loaded = store.get_review(claim_id)
+    assert (loaded.notes, loaded.reviewer) == ("old note", "Mallory")
+    result = _export("-f", "md", "-o", "-", "--all-claims")
+    assert result.exit_code == 0 and "old note" in result.stdout
