@@ -101,7 +101,10 @@ def record_review(
         emit(action, {"model": claim.provenance.model, "prompt_hash": claim.provenance.prompt_hash})
     added = [i for i in new_ids if i not in old_ids]
     if added:
-        emit("evidence_cited", {"evidence_ids": added})
+        # The passages as cited (text, title, source, span): the history alone still shows them after the cited
+        # article, or this claim's review, is deleted.
+        passages = [ev.model_dump(mode="json") for ev in new.evidence if ev.chunk_id in added]
+        emit("evidence_cited", {"evidence_ids": added, "passages": passages})
 
 
 def record_conflict(
@@ -131,15 +134,28 @@ def record_conflict(
     )
 
 
+# What happened to a claim's article, shown in the claim's own history: a claim deleted with its article and
+# extracted again after a re-ingest otherwise read as one unbroken story.
+ARTICLE_LIFECYCLE = ("article_deleted", "article_replaced", "article_current")
+
+
 def read_events(
     conn: sqlite3.Connection, *, claim_id: str | None = None, article_id: str | None = None
 ) -> list[HistoryEvent]:
-    """Events of one claim or one article, oldest first."""
-    column, value = ("claim_id", claim_id) if claim_id is not None else ("article_id", article_id)
-    rows = conn.execute(
-        f"SELECT id, claim_id, article_id, at, actor, action, changes FROM history WHERE {column} = ? ORDER BY id",
-        (value,),
-    ).fetchall()
+    """Events of one claim (with its article's lifecycle events) or of one article, oldest first."""
+    if claim_id is not None:
+        marks = ",".join("?" * len(ARTICLE_LIFECYCLE))
+        rows = conn.execute(
+            "SELECT id, claim_id, article_id, at, actor, action, changes FROM history WHERE claim_id = ? "
+            f"OR (claim_id IS NULL AND action IN ({marks}) AND article_id IN "
+            "(SELECT DISTINCT article_id FROM history WHERE claim_id = ? AND article_id IS NOT NULL)) ORDER BY id",
+            (claim_id, *ARTICLE_LIFECYCLE, claim_id),
+        ).fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT id, claim_id, article_id, at, actor, action, changes FROM history WHERE article_id = ? ORDER BY id",
+            (article_id,),
+        ).fetchall()
     return [
         HistoryEvent(
             id=r[0],

@@ -151,7 +151,7 @@ def test_unknown_claim(seeded: tuple[Article, Claim]) -> None:
     assert "No claim with id '0000dead0000beef'" in str(result.exception)
     result = runner.invoke(app, ["history", "0000dead0000beef"])
     assert result.exit_code == 1
-    assert "No history for claim '0000dead0000beef'" in str(result.exception)
+    assert "No history for '0000dead0000beef'" in str(result.exception)
 
 
 def test_unknown_evidence_and_bad_status(settings: Settings, seeded: tuple[Article, Claim]) -> None:
@@ -217,3 +217,24 @@ def test_fallback_source_is_opened_only_for_ids_the_first_does_not_know(
         assert opened == [1] and corpus.asked == [article.id] and corpus.closed
         with pytest.raises(StoreError, match="missing-one"):
             resolve_evidence(["missing-one"], store=store, source=local, fallback=lambda: None)
+
+
+def test_history_keeps_cited_passages_and_the_articles_deletion(
+    settings: Settings, seeded: tuple[Article, Claim]
+) -> None:
+    article, claim = seeded
+    chunk = chunk_article(article, settings.chunk_size)[0]
+    result = runner.invoke(app, ["review", claim.id, "--verdict", "True", "--reviewer", "ann", "--evidence", chunk.id])
+    assert result.exit_code == 0, result.output
+    with ReviewStore.open(settings) as store:
+        store.delete_article(article.id, actor="bob")
+    result = runner.invoke(app, ["history", claim.id, "--json"])
+    assert result.exit_code == 0, result.output
+    events = json.loads(result.stdout)
+    assert [e["action"] for e in events][-2:] == ["evidence_cited", "article_deleted"]
+    (passage,) = events[-2]["changes"]["passages"]
+    assert passage["text"] == chunk.text and passage["chunk_id"] == chunk.id  # the cited text outlives the review
+    assert events[-1]["actor"] == "bob"
+    # an article id shows everything recorded about the article
+    result = runner.invoke(app, ["history", article.id])
+    assert result.exit_code == 0 and "article_deleted" in result.stdout and "review_saved" in result.stdout

@@ -353,8 +353,8 @@ def test_history_records_who_what_when_and_model_context(seeded: tuple[ReviewSto
     assert saved.changes["diff"]["status"] == {"old": "unreviewed", "new": "reviewed"}
     assert saved.changes["evidence_ids"] == ["c7"]
     assert (saved.changes["model"], saved.changes["prompt_hash"]) == ("qwen-test", "ph123")
-    assert events[2].changes == {"evidence_ids": ["c7"]}
-    assert events[3].changes["evidence_ids"] == ["c7", "c9"] and events[5].changes == {"evidence_ids": ["c9"]}
+    assert events[2].changes["evidence_ids"] == ["c7"] and events[2].changes["passages"][0]["chunk_id"] == "c7"
+    assert events[3].changes["evidence_ids"] == ["c7", "c9"] and events[5].changes["evidence_ids"] == ["c9"]
     assert events[4].actor == "bob"
     assert events[4].changes == {"model_statement": "Statement 1", "old": None, "new": "Better wording"}
     assert events[6].changes["diff"]["verdict"] == {"old": "False", "new": None}
@@ -433,7 +433,7 @@ def test_delete_article_keeps_history(seeded: tuple[ReviewStore, Article, list[C
     last = store.article_history(article.id)[-1]
     assert (last.actor, last.action) == ("editor", "article_deleted")
     assert last.changes["claims_removed"] == 6 and last.changes["reviews_removed"] == 1
-    assert [e.action for e in store.history(claims[0].id)] == ["claim_extracted", "review_saved"]
+    assert [e.action for e in store.history(claims[0].id)] == ["claim_extracted", "review_saved", "article_deleted"]
     with pytest.raises(StoreError, match="No article"):
         store.delete_article(article.id, actor="editor")
 

@@ -256,17 +256,20 @@ def register(app: typer.Typer) -> None:
 
     @app.command("history")
     def history_cmd(
-        claim_id: str = typer.Argument(..., help="Claim id."),
+        claim_id: str = typer.Argument(..., help="Claim id, or an article id for everything recorded about it."),
         as_json: bool = typer.Option(False, "--json", help="Print the events as JSON."),
     ) -> None:
-        """Show who changed a claim, what and when (oldest first)."""
+        """Show who changed a claim (or an article and its claims), what and when (oldest first)."""
         from app.config import get_settings
         from app.store import ReviewStore
 
         with ReviewStore.open(get_settings()) as store:
-            events = store.history(claim_id)
+            events = store.history(claim_id) or store.article_history(claim_id)
         if not events:
-            raise StoreError(f"No history for claim {claim_id!r}; `claimdesk claims` lists the stored claims.")
+            raise StoreError(
+                f"No history for {claim_id!r}; `claimdesk claims ARTICLE_ID` lists the stored claims and "
+                "`claimdesk articles` the articles."
+            )
         if as_json:
             typer.echo(json.dumps([e.model_dump(mode="json") for e in events], indent=2, ensure_ascii=False))
             return
