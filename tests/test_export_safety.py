@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import stat
 from pathlib import Path
 
 import pytest
 from test_cli_export import reviewed, store_with_claims  # noqa: F401 (fixtures)
+from test_reports import make_report
 from typer.testing import CliRunner
 
 from app.cli import app
 from app.cli.export import extension_mismatch, is_stdout
 from app.config import Settings
 from app.errors import ExportError
+from app.report_formats import render_html
 from app.store import ReviewStore
 
 
@@ -188,3 +191,43 @@ def test_a_review_stored_with_controls_still_loads_cleaned(
     assert (loaded.notes, loaded.reviewer) == ("old note", "Mallory")
     result = _export("-f", "md", "-o", "-", "--all-claims")
     assert result.exit_code == 0 and "old note" in result.stdout
+
+
+# -- long words in the HTML report ---------------------------------------------------------------------------
+
+LONG_URL = "https://example.org/" + "a" * 3000
+
+
+def _long_word_report() -> str:
+    report = make_report()
+    article, claim = next((a, c) for a, c in report.claims() if c.verdict == "True")
+    claim.notes = f"See {LONG_URL} for the transcript."
+    claim.statement = claim.quote = "Unbroken" + "x" * 800
+    claim.evidence[0].text = "Evidence" + "y" * 800
+    article.title = "Title" + "z" * 500
+    return render_html(report)
+
+
+def test_html_report_lets_long_words_break() -> None:
+    css = re.search(r"<style>(.*?)</style>", _long_word_report(), re.DOTALL)
+    assert css is not None
+    rules: dict[str, str] = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css.group(1)):
+        for selector in selectors.split(","):
+            rules[selector.strip()] = rules.get(selector.strip(), "") + body
+    for selector in ("h2", "h3", "blockquote", "dd", ".notes", ".evidence-text"):
+        assert "overflow-wrap: anywhere" in rules.get(selector, ""), selector
+
+
+@pytest.mark.browser
+def test_html_report_with_a_3000_character_url_fits_the_window() -> None:
+    from playwright.sync_api import sync_playwright
+    from test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        page.set_content(_long_word_report())
+        width = page.evaluate("document.documentElement.scrollWidth")
+        browser.close()
+    assert width <= 1000
