@@ -101,6 +101,23 @@ def _md_inline(text: str | None) -> str:
     return " ".join(md_escape(text or "").split())
 
 
+_TRAILING_HASHES = re.compile(r"(?<!\\)#+$")
+
+
+def _md_heading(text: str | None) -> str:
+    """Escaped heading text; a trailing run of '#' is escaped too, or CommonMark drops it as a closing sequence."""
+    return _TRAILING_HASHES.sub(lambda m: "\\#" * len(m.group(0)), _md_inline(text))
+
+
+def _md_paragraphs(text: str) -> list[str]:
+    """Escaped text of several paragraphs: a blank line between paragraphs, hard line breaks within one."""
+    out: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text or ""):
+        lines = _md_block(paragraph)
+        out += ["", *lines] if out and lines else lines
+    return out
+
+
 def _md_block(text: str, prefix: str = "") -> list[str]:
     """Escaped multi-line text, each line prefixed (e.g. '> ' for a blockquote), hard line breaks kept."""
     lines = [line.strip() for line in (text or "").splitlines()]
@@ -186,7 +203,7 @@ def claim_status(claim: ReportClaim, report: Report) -> ClaimStatus:
 
 
 def _claim_markdown(n: int, claim: ReportClaim, report: Report) -> list[str]:
-    out = [f"### {n}\\. {_md_inline(claim.statement)}", ""]
+    out = [f"### {n}\\. {_md_heading(claim.statement)}", ""]
     status = claim_status(claim, report)
     note = f" ({OFF_SCALE_NOTE})" if status.off_scale else ""
     out.append(f"- **{status.verdict_heading}:** {_md_inline(status.verdict)}{note}")
@@ -206,7 +223,7 @@ def _claim_markdown(n: int, claim: ReportClaim, report: Report) -> list[str]:
             out += [f"   {line}" for line in _md_block(ev.text)]
         out.append("")
     if claim.notes.strip():
-        out += ["**Notes**", "", *_md_block(claim.notes), ""]
+        out += ["**Notes**", "", *_md_paragraphs(claim.notes), ""]
     return out
 
 
@@ -214,7 +231,7 @@ def render_markdown(report: Report) -> str:
     """The report as Markdown: verdict summary table, then each article's claims."""
     single = len(report.articles) == 1
     title = report.articles[0].title if single else "Verified claims"
-    out = [f"# {_md_inline(title)}", ""]
+    out = [f"# {_md_heading(title)}", ""]
     # A blank publisher setting names nobody: no "Published by ." line.
     by = f"Published by {_md_inline(report.publisher)}. " if report.publisher.strip() else ""
     out.append(
@@ -227,7 +244,7 @@ def render_markdown(report: Report) -> str:
     out.append(f"| **Total** | {report.claim_count} |")
     out.append("")
     for article in report.articles:
-        out += [f"## {_md_inline(article.title)}", ""]
+        out += [f"## {_md_heading(article.title)}", ""]
         meta = [f"Source: {_md_link(article.source, article.source)}"]
         if article.published:
             meta.append(f"Published: {_when(article.published)}")

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 from test_cli_export import reviewed, store_with_claims  # noqa: F401 (fixtures)
-from test_reports import make_report
+from test_reports import assert_inert, make_report, permissive_markdown
 from typer.testing import CliRunner
 
 from app.cli import app
 from app.cli.export import extension_mismatch, is_stdout
 from app.config import Settings
 from app.errors import ExportError
-from app.report_formats import render_html
+from app.report_formats import render_html, render_markdown
 from app.store import ReviewStore
 
 
@@ -231,3 +231,36 @@ def test_html_report_with_a_3000_character_url_fits_the_window() -> None:
         width = page.evaluate("document.documentElement.scrollWidth")
         browser.close()
     assert width <= 1000
+
+
+# -- Markdown structure --------------------------------------------------------------------------------------
+
+
+def _one_claim_markdown(**changes: object) -> str:
+    report = make_report()
+    article = report.articles[0]
+    claim = article.claims[0].model_copy(update=changes)
+    return render_markdown(report.model_copy(update={"articles": [article.model_copy(update={"claims": [claim]})]}))
+
+
+@pytest.mark.parametrize("ending", ["#", "##", " #", " ###"])
+def test_a_heading_keeps_its_trailing_hashes(ending: str) -> None:
+    statement = f"The club was ranked{ending}"
+    html = permissive_markdown(_one_claim_markdown(statement=statement, original_statement=statement))
+    assert f"<h3>1. {statement}</h3>" in html
+    report = make_report()
+    report.articles = report.articles[:1]
+    report.articles[0].title = "Top story #"
+    assert "<h1>Top story #</h1>" in permissive_markdown(render_markdown(report))
+
+
+def test_notes_keep_their_paragraphs_and_stay_literal() -> None:
+    notes = "First paragraph, line one.\nLine two.\n\n\n  Second <b>paragraph</b> # [x](javascript:y)\n\n- third"
+    html = permissive_markdown(_one_claim_markdown(notes=notes))
+    assert_inert(html)
+    notes_html = html.split("<p><strong>Notes</strong></p>", 1)[1]
+    assert notes_html.strip() == (
+        "<p>First paragraph, line one.<br />\nLine two.</p>\n"
+        "<p>Second &lt;b&gt;paragraph&lt;/b&gt; # [x](javascript:y)</p>\n"
+        "<p>- third</p>"
+    )
