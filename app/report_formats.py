@@ -2,8 +2,10 @@
 
 Everything that came from an article or a person (titles, quotes, statements, claimants, notes, evidence,
 verdict labels) is escaped: in Markdown every punctuation character that could start markup is
-backslash-escaped and `<`, `>`, `&` become entities; in HTML jinja2 autoescapes. Only links this module
-generates from a source URL or absolute file path are links, and only http(s) and file: ones.
+backslash-escaped and `<`, `>`, `&` become entities; in HTML jinja2 autoescapes. Only http(s) source URLs are
+links. A local source is named by its file name alone, with the quote's character range as text: its full path
+would show the newsroom's file system (ClaimReview leaves it out for that reason), and CSV and JSON, the internal
+formats, keep the recorded source.
 
 CSV columns, one row per claim, in this order (stable; add new ones only at the end):
 
@@ -32,12 +34,13 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import jinja2
 from pydantic import ValidationError
 
 from app.errors import ExportError
-from app.reports import SCHEMA_VERSION, Report, ReportClaim, safe_href
+from app.reports import SCHEMA_VERSION, Report, ReportClaim, is_web_url
 
 __all__ = [
     "CSV_COLUMNS",
@@ -52,6 +55,7 @@ __all__ = [
     "render_html",
     "render_json",
     "render_markdown",
+    "shown_source",
 ]
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -125,10 +129,33 @@ def _md_block(text: str, prefix: str = "") -> list[str]:
     return [f"{prefix}{md_escape(line)}" + ("  " if i < len(lines) - 1 else "") for i, line in enumerate(lines)]
 
 
+_CHAR_RANGE = re.compile(r"#char=(\d+),(\d+)$")
+
+
+def shown_source(link: str) -> str:
+    """How Markdown and HTML name a source or a quote's place in it: an http(s) URL as it is, a local file by its
+    name alone ("x.txt", "x.txt, characters 10-15"), never its path."""
+    link = link.strip()
+    if is_web_url(link):
+        return link
+    m = _CHAR_RANGE.search(link)
+    path = link[: m.start()] if m else link
+    if path.lower().startswith("file://"):
+        path = unquote(urlsplit(path).path)
+    name = re.split(r"[\\/]", path.rstrip("\\/"))[-1] or path
+    return f"{name}, characters {m.group(1)}-{m.group(2)}" if m else name
+
+
+def _web_href(link: str) -> str | None:
+    """The href for a source: http(s) URLs only (a file: link shows the file system and CommonMark refuses it)."""
+    return link.strip() if is_web_url(link) else None
+
+
 def _md_link(label: str, link: str) -> str:
-    href = safe_href(link)
-    if href is None:  # a local path: shown, not linked (once when it is the label too)
-        return md_escape(label) if label == link else f"{md_escape(label)} ({md_escape(link)})"
+    href = _web_href(link)
+    if href is None:  # a local file: named, not linked (once when it is the label too)
+        shown = md_escape(shown_source(link))
+        return shown if label == link else f"{md_escape(label)} ({shown})"
     # Angle-bracket destinations allow spaces; encode the brackets so the link cannot be broken out of.
     href = href.replace("<", "%3C").replace(">", "%3E").replace("\n", "")
     return f"[{md_escape(label)}](<{href}>)"
@@ -267,7 +294,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["href"] = safe_href
+    env.filters["href"] = _web_href
+    env.filters["shown"] = shown_source
     env.filters["day"] = _when
     env.filters["status"] = claim_status
     env.globals["off_scale_note"] = OFF_SCALE_NOTE

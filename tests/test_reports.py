@@ -261,14 +261,14 @@ def permissive_markdown(text: str) -> str:
 
 
 def assert_inert(html: str) -> _Markup:
-    """No script, image or event handler, and every link is one we generate (http, https or file)."""
+    """No script, image or event handler, and every link is one we generate (http or https: no file: links)."""
     markup = _Markup()
     markup.feed(html)
     assert "script" not in markup.tags
     assert "img" not in markup.tags
     assert not [a for a in markup.attrs if a[1].startswith("on")]
     hrefs = [value for _, name, value in markup.attrs if name in ("href", "src")]
-    assert all(h.startswith(("http://", "https://", "file:///")) for h in hrefs), hrefs
+    assert all(h.startswith(("http://", "https://")) for h in hrefs), hrefs
     return markup
 
 
@@ -461,7 +461,9 @@ def test_html_renders_hostile_article_and_user_text_inert() -> None:
     hrefs = [v for _, name, v in markup.attrs if name == "href"]
     assert not any("javascript" in h for h in hrefs)  # ... never as a link
     assert "https://home.treasury.example/news/press-releases/jy0127" in hrefs
-    assert "file:///srv/newsroom/inbox/hostile%20article.txt" in hrefs
+    # A local source is named by its file name, never linked nor shown with its path.
+    assert not any("srv" in h for h in hrefs) and "/srv/newsroom" not in html
+    assert 'Source: <span class="nolink">hostile article.txt</span>' in html
 
 
 def test_html_is_self_contained_and_prints_well() -> None:
@@ -487,7 +489,7 @@ def test_markdown_renders_hostile_text_inert() -> None:
     assert any(h.startswith("https://news.example.com/world/china-russia-sanctions?ref=rss#:~:text=") for h in hrefs)
 
 
-def test_markdown_names_a_relative_source_once() -> None:
+def test_markdown_names_a_local_source_once_by_its_file_name() -> None:
     article = Article(
         id=content_id("seed"),
         title="Seed",
@@ -503,8 +505,9 @@ def test_markdown_names_a_relative_source_once() -> None:
         now=NOW,
     )
     md = render_markdown(report)
-    assert "Source: seeds/seed.txt\n" in md
-    assert "seeds/seed.txt (seeds/seed.txt)" not in md
+    assert "Source: seed.txt\n" in md
+    assert f"> Quote in source (seed.txt, characters {claim.start}-{claim.end})\n" in md
+    assert "seeds/" not in md and "char=" not in md
 
 
 @pytest.mark.parametrize(
@@ -893,12 +896,12 @@ def test_html_marks_draft_verdicts_and_stale_labels(tmp_path: Path) -> None:
     assert '<tr><td>In progress (not final)</td><td class="n">1</td></tr>' in html
 
 
-def test_html_shows_local_quote_and_evidence_paths_as_text() -> None:
+def test_html_names_local_quote_and_evidence_sources_by_file_name() -> None:
     text = "The harbor budget was 412 million dollars. Unemployment fell to 4 percent."
     article = Article(
         id=content_id(text),
         title="Harbor budget",
-        source="articles/<b>harbor</b>.txt",
+        source="/srv/newsroom/articles/<b>harbor.txt",
         text=text,
         ingested_at=_at(1),
     )
@@ -909,11 +912,15 @@ def test_html_shows_local_quote_and_evidence_paths_as_text() -> None:
     )
     html = render_html(report)
     markup = assert_inert(html)
-    assert not [v for _, name, v in markup.attrs if name == "href"]  # a relative path is never a link
-    where = f"articles/&lt;b&gt;harbor&lt;/b&gt;.txt#char={claim.start},{claim.end}"
+    assert not [v for _, name, v in markup.attrs if name == "href"]  # a local file is never a link
+    where = f"&lt;b&gt;harbor.txt, characters {claim.start}-{claim.end}"
     assert f'Quote in source (<span class="nolink">{where}</span>)' in html
-    assert 'Harbor budget (<span class="nolink">articles/&lt;b&gt;harbor&lt;/b&gt;.txt</span>)' in html
-    assert 'Source: <span class="nolink">articles/&lt;b&gt;harbor&lt;/b&gt;.txt</span>' in html  # named once
+    assert 'Harbor budget (<span class="nolink">&lt;b&gt;harbor.txt</span>)' in html
+    assert 'Source: <span class="nolink">&lt;b&gt;harbor.txt</span>' in html  # named once
+    assert "/srv/newsroom" not in html and "file:" not in html
     # Markdown says the same.
     md = render_markdown(report)
-    assert f"Quote in source (articles/&lt;b&gt;harbor&lt;/b&gt;.txt#char={claim.start},{claim.end})" in md
+    assert f"Quote in source ({where})" in md and "/srv/newsroom" not in md and "file:" not in md
+    # CSV and JSON, the internal formats, keep the recorded source.
+    assert _rows(render_csv(report))[0]["article_source"] == "/srv/newsroom/articles/<b>harbor.txt"
+    assert json.loads(render_json(report))["articles"][0]["source"] == "/srv/newsroom/articles/<b>harbor.txt"
