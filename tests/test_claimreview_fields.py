@@ -226,3 +226,28 @@ def test_a_claimant_that_names_nobody_is_left_out_of_the_markup() -> None:
         "@type": "Organization",
         "name": "Amnesty International",
     }
+
+
+# -- a rating scale of any numbers ---------------------------------------------------------------------------
+
+
+def test_a_zero_to_ten_scale_exports_in_every_format(
+    publisher: dict[str, str],
+    reviewed: dict[str, str],  # noqa: F811 (the fixture imported above)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _set(monkeypatch, CLAIMDESK_RATING_SCALE="True=10;Mostly true=7;Half true=5;Mostly false=3;False=0;Unverifiable=")
+    outputs = {}
+    for fmt in ("md", "html", "csv", "json", "claimreview"):
+        result = CliRunner().invoke(app, ["export", "-f", fmt, "-o", "-"])
+        assert result.exit_code == 0, (fmt, result.output)
+        outputs[fmt] = result.stdout
+    ratings = {i["reviewRating"]["alternateName"]: i["reviewRating"] for i in json.loads(outputs["claimreview"])}
+    assert ratings["True"] == {
+        "@type": "Rating",
+        "alternateName": "True",
+        "ratingValue": 10,
+        "bestRating": 10,
+        "worstRating": 0,
+    }
+    assert "- **Rating:** 10 on a scale from 0 to 10\n" in outputs["md"]
