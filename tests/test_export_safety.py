@@ -264,3 +264,31 @@ def test_notes_keep_their_paragraphs_and_stay_literal() -> None:
         "<p>Second &lt;b&gt;paragraph&lt;/b&gt; # [x](javascript:y)</p>\n"
         "<p>- third</p>"
     )
+
+
+# -- an article with no claims yet ---------------------------------------------------------------------------
+
+
+def test_export_of_an_article_not_extracted_yet_says_to_extract_it(settings: Settings, tmp_path: Path) -> None:
+    from app.corpus import Corpus
+
+    story = tmp_path / "story.txt"
+    story.write_text("Budget news\nThe council approved 4.2 million dollars for roads on Monday.", encoding="utf-8")
+    ingested = CliRunner().invoke(app, ["ingest", str(story)])  # into the corpus and the review store
+    assert ingested.exit_code == 0, ingested.output
+    with ReviewStore.open(settings) as store:
+        (summary,) = store.articles()
+    other = tmp_path / "other.txt"
+    other.write_text("Port news\nThe port handled 12 ships in May.", encoding="utf-8")
+    (outcome,) = Corpus.open(settings).ingest([str(other)]).outcomes  # the corpus alone, as before ingest filled both
+    assert outcome.article_id is not None
+    for article_id in (summary.id, outcome.article_id):
+        for extra in ([], ["--all-claims"]):
+            result = _export("-f", "md", "-o", "-", "--article", article_id, *extra)
+            assert result.exit_code == 1 and not result.stdout
+            assert str(result.exception) == (
+                f"Article {article_id} has no claims yet: run `claimdesk extract {article_id}` first; nothing was "
+                "written."
+            )
+    unknown = _export("-f", "md", "-o", "-", "--article", "0000")
+    assert unknown.exit_code == 1 and "No article with id '0000'" in str(unknown.exception)

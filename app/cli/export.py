@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, cast
 
 import typer
 
-from app.errors import ExportError
+from app.errors import ExportError, WorkbenchError
 
 if TYPE_CHECKING:
+    from app.config import Settings
     from app.reports import ExportFormat
 
 __all__ = ["Format", "Written", "extension_mismatch", "is_stdout", "register", "write_output"]
@@ -158,6 +159,24 @@ def _day(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
 
+def _in_corpus(settings: Settings, article_id: str) -> bool:
+    """Whether the corpus holds `article_id` (asked only when the review store does not know it)."""
+    from app.corpus import Corpus
+
+    if not settings.use_chroma_server and not settings.chroma_path.exists():
+        return False  # nothing ingested here: do not create an empty store just to ask
+    try:
+        return any(info.id == article_id for info in Corpus.open(settings).article_infos())
+    except WorkbenchError:
+        return False  # the corpus cannot say (server down): the review store's answer stands
+
+
+def _no_claims_yet(article_id: str) -> ExportError:
+    return ExportError(
+        f"Article {article_id} has no claims yet: run `claimdesk extract {article_id}` first; nothing was written."
+    )
+
+
 def _nothing_to_export(all_claims: bool, filtered: bool) -> ExportError:
     if filtered:
         return ExportError(
@@ -208,9 +227,13 @@ def register(app: typer.Typer) -> None:
         if options.date_from and options.date_to and options.date_from > options.date_to:
             raise ExportError(f"--since {options.date_from} is after --until {options.date_to}; swap them.")
         with ReviewStore.open(settings) as store:
+            for article_id in options.article_ids or ():
+                if store.get_article(article_id) is None and _in_corpus(settings, article_id):
+                    raise _no_claims_yet(article_id)  # ingested, never extracted (before ingest filled the store)
             report = build_report(store, options, publisher_name=settings.publisher_name)
             # The store's claims of each reported article, read once per article (not once per claim).
-            flagged = {c.id for a in report.articles for c in store.claims(a.id) if c.needs_context}
+            stored = {a.id: store.claims(a.id) for a in report.articles}
+            flagged = {c.id for claims in stored.values() for c in claims if c.needs_context}
             leaning = [
                 c.claim_id
                 for a in report.articles
@@ -218,6 +241,9 @@ def register(app: typer.Typer) -> None:
                 if c.claim_id in flagged and not c.not_checkable and c.statement == c.original_statement
             ]
         if report.claim_count == 0:
+            for article_id in options.article_ids or ():
+                if not stored.get(article_id):
+                    raise _no_claims_yet(article_id)
             filtered = bool(options.verdicts or options.date_from or options.date_to)
             raise _nothing_to_export(all_claims, filtered)
         text = export(report, cast("ExportFormat", fmt.value), settings=settings)
