@@ -20,11 +20,10 @@ public appearance and would leak the newsroom's file system.
 
 from __future__ import annotations
 
-import enum
 import functools
 import json
 import re
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urldefrag
 
 from app.config import publisher_placeholders
@@ -201,13 +200,6 @@ def claim_url(report_url: str, claim_id: str) -> str:
     return f"{base}#claim-{claim_id}"
 
 
-class _Unset(enum.Enum):
-    SETTINGS = "settings"
-
-
-_FROM_SETTINGS: Literal[_Unset.SETTINGS] = _Unset.SETTINGS
-
-
 def check_publisher(publisher_name: str, publisher_url: str, report_url: str | None) -> str:
     """The report address to build claim URLs on; ExportError, naming the setting to fix, for a blank or
     placeholder publisher or a missing or non-http(s) address."""
@@ -279,22 +271,21 @@ def render_claimreview(
     *,
     publisher_name: str,
     publisher_url: str,
-    report_url: str | Literal[_Unset.SETTINGS] | None = _FROM_SETTINGS,
+    report_url: str | None,
 ) -> str:
     """The report's reviewed claims as a JSON-LD list of ClaimReview; refuses if any claim is not ready.
 
-    `report_url` is where the HTML report will be published (CLAIMDESK_REPORT_URL). A caller that does not pass
-    it (app.reports.export, until it forwards settings.report_url) gets the process's setting."""
-    if report_url is _FROM_SETTINGS:
-        from app.config import get_settings
-
-        report_url = get_settings().report_url
+    `report_url` is where the HTML report will be published (CLAIMDESK_REPORT_URL). Claims of an earlier version
+    of a source are refused: their quotes are text the source (and its `appearance`) no longer has."""
     report_address = check_publisher(publisher_name, publisher_url, report_url)
     best, worst = report.best_rating, report.worst_rating
     problems: list[ClaimReviewProblem] = []
     reviews: list[dict[str, Any]] = []
     for article, claim in report.claims():
         if claim.not_checkable:
+            continue
+        if article.replaced_by is not None:
+            problems.append((claim.claim_id, f"it quotes an earlier version of {article.source}, since replaced"))
             continue
         lacking = review_problems(claim)
         if lacking:

@@ -11,7 +11,10 @@ CSV columns, one row per claim, in this order (stable; add new ones only at the 
 
     claim_id, article_id, article_title, article_source, article_published, statement,
     original_statement, quote, start, end, source_link, claim_type, claimant, verdict, rating, status,
-    not_checkable, checkworthiness, reviewer, reviewed_at, notes, evidence
+    not_checkable, checkworthiness, reviewer, reviewed_at, notes, evidence, article_replaced_by
+
+`article_replaced_by` is set on the claims of an earlier version of a source (exported only when asked for): the id
+of the newer version that replaced it. Markdown and HTML say so under the article's heading.
 
 `evidence` holds every cited passage in one cell, one per line pair: `[n] title <source>` then the text.
 Cells a spreadsheet would evaluate (starting with `=`, `+`, `-`, `@`, tab or carriage return) get a leading
@@ -40,7 +43,7 @@ import jinja2
 from pydantic import ValidationError
 
 from app.errors import ExportError
-from app.reports import SCHEMA_VERSION, Report, ReportClaim, is_web_url
+from app.reports import SCHEMA_VERSION, Report, ReportArticle, ReportClaim, is_web_url
 
 __all__ = [
     "CSV_COLUMNS",
@@ -81,6 +84,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "reviewed_at",
     "notes",
     "evidence",
+    "article_replaced_by",
 )
 
 _TEMPLATE_DIR = Path(__file__).parent / "data"
@@ -254,6 +258,15 @@ def _claim_markdown(n: int, claim: ReportClaim, report: Report) -> list[str]:
     return out
 
 
+def earlier_version_text(article: ReportArticle) -> str:
+    """What Markdown and HTML say under an earlier version's heading."""
+    when = f", replaced on {_when(article.replaced_at)}" if article.replaced_at else ""
+    return (
+        f"Earlier version{when}: the source has changed since; the quotes below are text it no longer has, and "
+        "the links point at the source as it is now."
+    )
+
+
 def render_markdown(report: Report) -> str:
     """The report as Markdown: verdict summary table, then each article's claims."""
     single = len(report.articles) == 1
@@ -276,6 +289,8 @@ def render_markdown(report: Report) -> str:
         if article.published:
             meta.append(f"Published: {_when(article.published)}")
         out += ["  \n".join(meta), ""]
+        if article.replaced_by:
+            out += [f"**{earlier_version_text(article)}**", ""]
         if not article.claims:
             out += ["_No claims match this report's filters._", ""]
         for n, claim in enumerate(article.claims, 1):
@@ -298,6 +313,7 @@ def _environment() -> jinja2.Environment:
     env.filters["shown"] = shown_source
     env.filters["day"] = _when
     env.filters["status"] = claim_status
+    env.filters["earlier"] = earlier_version_text
     env.globals["off_scale_note"] = OFF_SCALE_NOTE
     return env
 
@@ -362,6 +378,7 @@ def render_csv(report: Report) -> str:
             "reviewed_at": claim.reviewed_at,
             "notes": claim.notes,
             "evidence": _evidence_cell(claim),
+            "article_replaced_by": article.replaced_by,
         }
         writer.writerow([_cell(row[name]) for name in CSV_COLUMNS])
     return buffer.getvalue()

@@ -38,6 +38,7 @@ __all__ = [
     "export",
     "file_bytes",
     "filter_report",
+    "publisher_notice",
     "read_json",
     "render_claimreview",
     "render_csv",
@@ -425,6 +426,20 @@ def build_report(
     )  # fmt: skip
 
 
+def publisher_notice(publisher_name: str) -> str | None:
+    """What to tell the user when a Markdown or HTML report would name the placeholder publisher, or none."""
+    from app.config import publisher_placeholders
+
+    if not publisher_name.strip():
+        return "CLAIMDESK_PUBLISHER_NAME is empty, so the report names no publisher."
+    if "CLAIMDESK_PUBLISHER_NAME" in publisher_placeholders(publisher_name, ""):
+        return (
+            f"the report says 'Published by {publisher_name.strip()}', the placeholder publisher; set "
+            "CLAIMDESK_PUBLISHER_NAME to your organisation's name before publishing it."
+        )
+    return None
+
+
 def export(report: Report, fmt: ExportFormat, *, settings: Settings) -> str:
     """Render `report` in one format (ClaimReview takes the publisher from settings)."""
     if fmt == "md":
@@ -436,7 +451,12 @@ def export(report: Report, fmt: ExportFormat, *, settings: Settings) -> str:
     if fmt == "json":
         return render_json(report)
     if fmt == "claimreview":
-        return render_claimreview(report, publisher_name=settings.publisher_name, publisher_url=settings.publisher_url)
+        return render_claimreview(
+            report,
+            publisher_name=settings.publisher_name,
+            publisher_url=settings.publisher_url,
+            report_url=settings.report_url,
+        )
     raise ExportError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
 
 
@@ -486,8 +506,11 @@ def read_json(text: str) -> Report:
     return report_formats.read_json(text)
 
 
-def render_claimreview(report: Report, *, publisher_name: str, publisher_url: str) -> str:
-    """The reviewed claims as schema.org ClaimReview JSON-LD; refuses claims that cannot be valid markup."""
+def render_claimreview(report: Report, *, publisher_name: str, publisher_url: str, report_url: str | None) -> str:
+    """The reviewed claims as schema.org ClaimReview JSON-LD; refuses claims that cannot be valid markup.
+    `report_url` is where the HTML report will be published (each claim's url is its anchor there)."""
     from app import claimreview
 
-    return claimreview.render_claimreview(report, publisher_name=publisher_name, publisher_url=publisher_url)
+    return claimreview.render_claimreview(
+        report, publisher_name=publisher_name, publisher_url=publisher_url, report_url=report_url
+    )

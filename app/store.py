@@ -18,7 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 from app.errors import ConflictError, StoreError
 from app.history import append_event, claim_extracted, read_events, record_conflict, record_review
-from app.models import Claim, Draft, ExtractionRun, HistoryEvent, Review, alike_statements, same_statement, utcnow
+from app.models import (
+    Claim,
+    Draft,
+    ExtractionRun,
+    HistoryEvent,
+    Review,
+    alike_statements,
+    clean_typed_text,
+    same_statement,
+    utcnow,
+)
 from app.store_schema import ArticleSummary, DashboardStats, SaveClaimsResult, connect, migrate
 from retrieval.models import Article
 
@@ -500,6 +510,7 @@ class ReviewStore:
                 "A finished review needs a verdict (or 'not checkable'); give one, or save it as in progress "
                 "(--status in_progress) until you have it."
             )
+        actor = clean_typed_text(actor)  # the name also goes into the history, as typed it could carry controls
         attempt = review.model_copy(update={"verdict": verdict, "reviewer": actor})
         conflict: ConflictError | None = None
         with self._write() as conn:

@@ -212,9 +212,15 @@ def test_a_changed_file_marks_its_reviewed_version_earlier_across_extract_review
     old_chunk = chunk_article(old_article, get_settings().chunk_size)[0].id
     r = run("review", current.id, "--reviewer", "bob", "--verdict", "True", "--evidence", old_chunk)
     assert r.exit_code == 1 and "a passage of an earlier version" in str(r.exception)
-    # the reviewed 4.2 claim is not exported as if the file still said it
+    # the reviewed 4.2 claim is not exported as if the file still said it, and the export says it left it out
     r = run("export", "-f", "md", "-o", "-")
-    assert "4.2 billion" not in r.stdout
+    assert r.exit_code == 1 and "4.2 billion" not in r.stdout
+    assert "1 matching claim(s) of earlier versions of re-ingested articles were left out" in r.stderr
+    r = run("export", "-f", "md", "-o", "-", "--include-earlier")
+    assert r.exit_code == 0 and "4.2 billion" in r.stdout
+    assert "Earlier version, replaced on " in r.stdout and "characters" not in r.stdout
+    r = run("export", "-f", "md", "-o", "-", "--article", old.id)
+    assert r.exit_code == 1 and "is an earlier version of its source" in str(r.exception)
 
 
 def test_a_finished_review_needs_a_verdict(tmp_path: Path) -> None:

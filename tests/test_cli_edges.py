@@ -87,8 +87,8 @@ def test_a_replaced_file_says_where_its_old_claims_are(tmp_path: Path) -> None:
     path.write_text(TEXT.replace("4.2 million", "5.0 million"), encoding="utf-8")
     r = run("ingest", str(path))
     assert r.exit_code == 0 and "1 replaced" in r.stdout
-    assert f"the earlier version {old_id} of budget.txt keeps its" in r.stdout
-    assert f"`claimdesk delete {old_id}`" in r.stdout
+    assert f"the earlier version {old_id} of budget.txt is marked replaced" in r.stdout
+    assert "leave the review queue and reports" in r.stdout and "`claimdesk extract " in r.stdout
     # the old claims still quote the old text exactly (the review store kept it)
     assert claim_ids(old_id)
 

@@ -163,6 +163,9 @@ def test_controls_typed_by_a_reviewer_never_reach_a_report(
         )
         saved = store.save_review(review, actor="Eve\u202e")
         assert saved.reviewer == "Eve"
+        assert {e.actor for e in store.history(claim_id)} >= {"Eve"} and "Eve\u202e" not in {
+            e.actor for e in store.history(claim_id)
+        }  # the history records the cleaned name too
         assert saved.notes == "Checked in red.See the transcript.\nSecond line."
         assert saved.edited_statement == "China opposes unilateral sanctions."
     for fmt in ("md", "html"):

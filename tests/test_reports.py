@@ -407,10 +407,8 @@ def test_build_report_names_an_unknown_article() -> None:
         ("claimreview", "corpus.claimreview.json"),
     ],
 )
-def test_corpus_report_snapshot(fmt: str, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_corpus_report_snapshot(fmt: str, name: str) -> None:
     settings = Settings(publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL, report_url=REPORT_URL)
-    # app.reports.export does not pass report_url to ClaimReview yet, which then reads the process's settings.
-    monkeypatch.setenv("CLAIMDESK_REPORT_URL", REPORT_URL)
     get_settings.cache_clear()
     check_snapshot(name, export(make_report(), fmt, settings=settings))  # type: ignore[arg-type]
 
@@ -924,3 +922,22 @@ def test_html_names_local_quote_and_evidence_sources_by_file_name() -> None:
     # CSV and JSON, the internal formats, keep the recorded source.
     assert _rows(render_csv(report))[0]["article_source"] == "/srv/newsroom/articles/<b>harbor.txt"
     assert json.loads(render_json(report))["articles"][0]["source"] == "/srv/newsroom/articles/<b>harbor.txt"
+
+
+def test_an_earlier_version_is_marked_in_every_format_and_refused_by_claimreview() -> None:
+    items = review_set()
+    old = items[0][0]
+    report = assemble_report(
+        items, ReportOptions(), rating_scale=SCALE, publisher_name=PUBLISHER, now=NOW,
+        replaced={old.id: ("newer0000000000", NOW)},
+    )  # fmt: skip
+    (marked,) = [a for a in report.articles if a.id == old.id]
+    assert marked.replaced_by == "newer0000000000"
+    assert all(c.source_link == old.source for c in marked.claims)  # no span into the changed source
+    assert "Earlier version, replaced on 2026-05-04: the source has changed since" in render_markdown(report)
+    assert 'class="earlier"' in render_html(report)
+    rows = list(csv.DictReader(io.StringIO(render_csv(report))))
+    assert {r["article_replaced_by"] for r in rows if r["article_id"] == old.id} == {"newer0000000000"}
+    assert read_json(render_json(report)) == report
+    with pytest.raises(ExportError, match="quotes an earlier version of"):
+        render_claimreview(report, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL, report_url=REPORT_URL)

@@ -141,20 +141,6 @@ def write_output(text: str, output: str, fmt: str = "") -> Written:
     return Written(str(path), str(target) if existing is not None else None)
 
 
-def _publisher_notice(publisher_name: str) -> str | None:
-    """A warning when a Markdown or HTML report would name the placeholder publisher, or none at all."""
-    from app.config import publisher_placeholders
-
-    if not publisher_name.strip():
-        return "Warning: CLAIMDESK_PUBLISHER_NAME is empty, so the report names no publisher."
-    if "CLAIMDESK_PUBLISHER_NAME" in publisher_placeholders(publisher_name, ""):
-        return (
-            f"Warning: the report says 'Published by {publisher_name.strip()}', the placeholder publisher; set "
-            "CLAIMDESK_PUBLISHER_NAME to your organisation's name before publishing it."
-        )
-    return None
-
-
 def _day(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
@@ -207,13 +193,18 @@ def register(app: typer.Typer) -> None:
         until: datetime | None = typer.Option(
             None, "--until", formats=["%Y-%m-%d"], help="Reviewed on or before this day (YYYY-MM-DD, UTC)."
         ),
+        include_earlier: bool = typer.Option(
+            False,
+            "--include-earlier",
+            help="Also claims of earlier versions of re-ingested articles, marked as such (ClaimReview refuses them).",
+        ),
     ) -> None:
         """Write a report of reviewed claims (per article with --article, else the whole corpus).
 
         Writes nothing and exits 1 when no claim matches; ClaimReview refuses claims without a verdict.
         """
         from app.config import get_settings
-        from app.reports import ReportOptions, build_report, export
+        from app.reports import ReportOptions, build_report, export, publisher_notice
         from app.store import ReviewStore
 
         settings = get_settings()
@@ -223,6 +214,7 @@ def register(app: typer.Typer) -> None:
             verdicts=list(verdict) if verdict else None,
             date_from=_day(since),
             date_to=_day(until),
+            include_earlier=include_earlier,
         )
         if options.date_from and options.date_to and options.date_from > options.date_to:
             raise ExportError(f"--since {options.date_from} is after --until {options.date_to}; swap them.")
@@ -240,7 +232,15 @@ def register(app: typer.Typer) -> None:
                 for c in a.claims
                 if c.claim_id in flagged and not c.not_checkable and c.statement == c.original_statement
             ]
+        earlier = (
+            f"{report.earlier_left_out} matching claim(s) of earlier versions of re-ingested articles were left out "
+            "(their quotes are text the source no longer has); add --include-earlier to export them, marked as such."
+            if report.earlier_left_out
+            else ""
+        )
         if report.claim_count == 0:
+            if earlier:
+                typer.echo(f"Note: {earlier}", err=True)
             for article_id in options.article_ids or ():
                 if not stored.get(article_id):
                     raise _no_claims_yet(article_id)
@@ -270,10 +270,12 @@ def register(app: typer.Typer) -> None:
                 "--statement`) before publishing.",
                 err=True,
             )
+        if earlier:
+            typer.echo(f"Note: {earlier}", err=True)
         if fmt in (Format.md, Format.html):
-            notice = _publisher_notice(settings.publisher_name)
+            notice = publisher_notice(settings.publisher_name)
             if notice:
-                typer.echo(notice, err=True)
+                typer.echo(f"Warning: {notice}", err=True)
         mismatch = extension_mismatch(output, fmt.value)
         if mismatch is not None:
             typer.echo(

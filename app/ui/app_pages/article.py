@@ -133,4 +133,4 @@ with errors_shown():
     with st.expander("Export this article's report"):
         from app.ui.app_pages.exports import export_controls
 
-        export_controls(wb, article_ids=[picked], key="article")
+        export_controls(wb, article_ids=[picked], key="article", include_earlier=summary.replaced_by is not None)

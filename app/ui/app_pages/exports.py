@@ -16,12 +16,13 @@ FORMATS = {
 }
 
 
-def export_controls(wb: Workbench, *, article_ids: list[str] | None, key: str) -> None:
-    """Build a report on click; offer every format for download and a Markdown preview.
+def export_controls(wb: Workbench, *, article_ids: list[str] | None, key: str, include_earlier: bool = False) -> None:
+    """Build a report on click; offer every format for download and a Markdown preview. `include_earlier`: the
+    articles asked for are earlier versions of their sources, reported as such.
 
     A prepared report is only offered while it still matches: same articles, same toggle, and no change to the
     review store since (a new verdict, a deletion); otherwise the page asks for it to be prepared again."""
-    from app.reports import ReportOptions, file_bytes
+    from app.reports import ReportOptions, file_bytes, publisher_notice
 
     only_reviewed = st.toggle("Only reviewed claims", value=True, key=f"{key}-only-reviewed")
     stamp = (tuple(article_ids) if article_ids is not None else None, only_reviewed, wb.revision())
@@ -30,7 +31,10 @@ def export_controls(wb: Workbench, *, article_ids: list[str] | None, key: str) -
         problems: dict[str, str] = {}
         claims = left_out = 0
         try:
-            report = wb.report(ReportOptions(only_reviewed=only_reviewed, article_ids=article_ids))
+            options = ReportOptions(
+                only_reviewed=only_reviewed, article_ids=article_ids, include_earlier=include_earlier
+            )
+            report = wb.report(options)
             claims, left_out = report.claim_count, report.earlier_left_out
             for fmt in FORMATS if claims else ():
                 try:
@@ -80,6 +84,9 @@ def export_controls(wb: Workbench, *, article_ids: list[str] | None, key: str) -
     for message in dict.fromkeys(problems.values()):
         labels = ", ".join(FORMATS[f][0] for f, m in problems.items() if m == message)
         st.warning(f"{labels}: {_shortened(message)}")
+    notice = publisher_notice(wb.settings.publisher_name) if built else None
+    if notice:
+        st.warning(f"Markdown and HTML: {notice}", icon=":material/badge:")
     if "md" in built:
         st.caption("Markdown preview (shown as source, so nothing in an article can run or link here)")
         st.code(built["md"], language="markdown", wrap_lines=True, height=320)
