@@ -279,13 +279,18 @@ def render_claimreview(
     of a source are refused: their quotes are text the source (and its `appearance`) no longer has."""
     report_address = check_publisher(publisher_name, publisher_url, report_url)
     best, worst = report.best_rating, report.worst_rating
+    earlier = sorted({a.source for a in report.articles if a.replaced_by is not None and a.claims})
+    if earlier:
+        # Their quotes are text the source (and the ClaimReview's `appearance`) no longer has.
+        raise ExportError(
+            f"ClaimReview export refused: the report holds claims of earlier versions of {', '.join(earlier[:5])}"
+            f"{' and more' if len(earlier) > 5 else ''}, since replaced by a newer text. Export ClaimReview without "
+            "earlier versions (drop --include-earlier), and review the current version's claims."
+        )
     problems: list[ClaimReviewProblem] = []
     reviews: list[dict[str, Any]] = []
     for article, claim in report.claims():
         if claim.not_checkable:
-            continue
-        if article.replaced_by is not None:
-            problems.append((claim.claim_id, f"it quotes an earlier version of {article.source}, since replaced"))
             continue
         lacking = review_problems(claim)
         if lacking:

@@ -389,10 +389,16 @@ def build_report(
                 raise ExportError(f"No article with id {article_id!r} in the store; check the id in the article list.")
             if article_id in replaced and not options.include_earlier:
                 newer, when = replaced[article_id]
+                instead = (
+                    f"Export {newer} instead"
+                    if store.get_article(newer) is not None
+                    else f"Its newer version {newer} has since been deleted; ingest the source again to review its "
+                    "current text"
+                )
                 raise ExportError(
                     f"Article {article_id} is an earlier version of its source, replaced by {newer}"
-                    f"{f' on {when:%Y-%m-%d}' if when else ''}: its quotes are text the source no longer has. Export "
-                    f"{newer} instead, or include earlier versions (`--include-earlier`) to publish it marked as one."
+                    f"{f' on {when:%Y-%m-%d}' if when else ''}: its quotes are text the source no longer has. "
+                    f"{instead}, or include earlier versions (`--include-earlier`) to publish it marked as one."
                 )
             pairs.extend(store.queue(article_id=article_id))
         article_ids = list(dict.fromkeys(options.article_ids))

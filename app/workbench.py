@@ -156,18 +156,18 @@ class Workbench:
 
     def _mirror_unchanged(self, outcomes: Sequence[SourceOutcome]) -> None:
         # The corpus only reports new or replaced articles; an unchanged one may still be missing from the
-        # review store (e.g. a fresh review database over an existing corpus), so fill those gaps here. Its
-        # source's other stored versions are earlier ones (the corpus holds this one).
+        # review store (e.g. a fresh review database over an existing corpus), so fill those gaps here.
         for outcome in outcomes:
             if outcome.status == "unchanged" and outcome.article_id:
-                article = self.get_article(outcome.article_id)
-                if article is not None and article.source == outcome.source:
-                    self.store.mark_current(article.id)
+                self.get_article(outcome.article_id)
 
     def _mirror(self, on_article: Callable[[Article, str], None] | None) -> Callable[[Article, str], None]:
         def mirror(article: Article, status: str) -> None:
             self.store.upsert_article(article)
-            self.store.mark_current(article.id)
+            if status == "replaced":
+                # The corpus removed its other versions of this source (an upload never replaces anything: two
+                # files of one name are two articles), so the review store marks its copies of them earlier.
+                self.store.mark_current(article.id)
             if on_article is not None:
                 on_article(article, status)
 
@@ -209,6 +209,21 @@ class Workbench:
         """Ingest one uploaded file's bytes (name decides the format); the article is mirrored into the store."""
         outcome = self.corpus.ingest_bytes(name, data, on_article=self._mirror(None))
         self._mirror_unchanged([outcome])
+        if outcome.status == "added" and outcome.article_id:
+            # An upload has no path to tell a new version from another file of the same name: say so.
+            base = name.replace("\\", "/").rsplit("/", 1)[-1]
+            namesakes = [
+                a.source
+                for a in self.store.articles()
+                if a.id != outcome.article_id and a.replaced_by is None and a.source.rsplit("/", 1)[-1] == base
+            ]
+            if namesakes:
+                note = (
+                    f"the library already has an article from a file named {base} ({', '.join(namesakes[:3])}); "
+                    "an upload is always a new article, never a new version of one: if it is one, delete the older "
+                    "article, or ingest the file with `claimdesk ingest PATH`, which replaces it"
+                )
+                outcome.message = f"{outcome.message}; {note}" if outcome.message else note
         return outcome
 
     def ingest_uploads(
@@ -292,30 +307,53 @@ class Workbench:
         """The current review of a claim (version 0 when nobody has saved one)."""
         return self.store.get_review(claim_id)
 
-    def earlier_reviews(self, claim: Claim) -> list[tuple[ArticleSummary, Claim, Review]]:
-        """Reviews of the same sentence in earlier versions of the claim's article (same source, other id): when a
-        changed file is re-ingested, its sentences become new claims, and the reviewer should see what was decided
-        before instead of starting from nothing. A sentence edited since (a typo fixed, a figure corrected) counts
-        when most of it is unchanged; the caller compares the quotes to say so. Exact matches first, then newest
-        first. Only shown, never applied."""
+    def _earlier_sentences(
+        self, claim: Claim, wanted: Callable[[ArticleSummary], bool]
+    ) -> list[tuple[bool, ArticleSummary, Claim, Review]]:
+        """(exact, version, its claim, its review) for the claims of earlier versions of `claim`'s article (same
+        source, other id; only versions `wanted` accepts) whose sentence is this claim's, or this one slightly
+        edited (a typo fixed, a figure corrected)."""
         summaries = self.store.articles()
         own = next((s for s in summaries if s.id == claim.article_id), None)
         if own is None or not own.source:
             return []
-        wanted = " ".join(claim.quote.split())
+        text = " ".join(claim.quote.split())
         found: list[tuple[bool, ArticleSummary, Claim, Review]] = []
         for earlier in summaries:
-            if earlier.source != own.source or earlier.id == own.id or not (earlier.reviewed + earlier.in_progress):
+            if earlier.source != own.source or earlier.id == own.id or not wanted(earlier):
                 continue
             for old_claim, review in self.store.queue(article_id=earlier.id):
-                if review.status == "unreviewed":
-                    continue
                 old = " ".join(old_claim.quote.split())
-                if old == wanted or _edited_sentence(old, wanted):
-                    found.append((old == wanted, earlier, old_claim, review))
+                if old == text or _edited_sentence(old, text):
+                    found.append((old == text, earlier, old_claim, review))
+        return found
+
+    def earlier_reviews(self, claim: Claim) -> list[tuple[ArticleSummary, Claim, Review]]:
+        """Reviews of the same sentence in earlier versions of the claim's article: when a changed file is
+        re-ingested, its sentences become new claims, and the reviewer should see what was decided before instead
+        of starting from nothing. A sentence edited since counts when most of it is unchanged; the caller compares
+        the quotes to say so. Exact matches first, then newest first. Only shown, never applied."""
+        found = [
+            f
+            for f in self._earlier_sentences(claim, lambda s: bool(s.reviewed + s.in_progress))
+            if f[3].status != "unreviewed"
+        ]
         found.sort(key=lambda f: f[3].updated_at or f[1].ingested_at, reverse=True)
         found.sort(key=lambda f: not f[0])  # stable: exact matches first, each group newest first
         return [(summary, old_claim, review) for _, summary, old_claim, review in found]
+
+    def earlier_drafts(self, claim: Claim, reviewer: str) -> list[tuple[ArticleSummary, Claim, Draft]]:
+        """`reviewer`'s unsaved drafts on the same sentence in earlier versions of the claim's article (typed
+        before the article was re-ingested), exact matches first."""
+        reviewer = reviewer.strip()
+        if not reviewer:
+            return []
+        mine = {d.claim_id: d for d in self.store.drafts(reviewer)}
+        if not mine:
+            return []
+        found = [f for f in self._earlier_sentences(claim, lambda s: s.drafts > 0) if f[2].id in mine]
+        found.sort(key=lambda f: not f[0])
+        return [(summary, old_claim, mine[old_claim.id]) for _, summary, old_claim, _ in found]
 
     def keep_draft(self, draft: Draft) -> None:
         """Keep a reviewer's unsaved form for a claim across reloads (see ReviewStore.save_draft)."""

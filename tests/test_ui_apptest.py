@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from app.config import Settings
-from app.models import Review
+from app.models import Claim, Draft, Review
 from app.workbench import Workbench
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -953,3 +953,89 @@ def test_an_earlier_sentence_counts_as_this_one_after_a_small_edit_only(old: str
     from app.workbench import _edited_sentence
 
     assert _edited_sentence(old, new) is same
+
+
+def test_two_uploads_of_one_file_name_are_two_articles_and_the_second_says_so(wb: Workbench) -> None:
+    first = wb.ingest_upload("story.txt", b"Transit review\n\nThe authority ran 41 buses in 2024, it said.")
+    wb.extract(first.article_id or "", "none")
+    second = wb.ingest_upload("story.txt", b"Labour figures\n\nUnemployment fell to 4.1 percent in May.")
+    assert second.status == "added" and "already has an article from a file named story.txt" in (second.message or "")
+    # the review store follows the corpus: no upload replaces another, so neither is an earlier version
+    assert {a.id: a.replaced_by for a in wb.articles()} == {first.article_id: None, second.article_id: None}
+
+
+def _reingested(wb: Workbench, tmp_path: Path, before: str, after: str) -> tuple[Claim, Claim]:
+    """(claim of the first version, claim of the second) for a one-sentence story changed from `before`."""
+    story = tmp_path / "story.txt"
+    story.write_text(f"Town budget\n{before}", encoding="utf-8")
+    old_id = wb.ingest_paths([str(story)]).outcomes[0].article_id or ""
+    wb.extract(old_id, "none")
+    (old,) = [c for c, _ in wb.claims_with_reviews(old_id)]
+    story.write_text(f"Town budget\n{after}", encoding="utf-8")
+    new_id = wb.ingest_paths([str(story)]).outcomes[0].article_id or ""
+    wb.extract(new_id, "none")
+    (new,) = [c for c, _ in wb.claims_with_reviews(new_id)]
+    return old, new
+
+
+def _review_page_on(wb: Workbench, claim_id: str, reviewer: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.session_state["_workbench_override"] = wb
+    at.session_state["review_claim"] = claim_id
+    if reviewer:
+        at.session_state["reviewer"] = reviewer
+    at.switch_page("app_pages/review.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_start_from_keeps_what_the_reviewer_typed_and_not_a_statement_for_changed_words(
+    wb: Workbench, tmp_path: Path
+) -> None:
+    old, new = _reingested(
+        wb, tmp_path, "Repairs will cost $37 million, Okafor said.", "Repairs will cost $39 million, Okafor said."
+    )
+    wb.store.save_review(
+        Review(claim_id=old.id, status="reviewed", verdict="True", reviewer="Ana", notes="Budget p. 4.",
+               edited_statement="Okafor said repairs will cost $37 million."),
+        actor="Ana",
+    )  # fmt: skip
+    at = _review_page_on(wb, new.id)
+    at.radio[0].set_value("False").run()
+    at.text_area(key=f"rv-notes-{new.id}").input("Called the office.").run()
+    button(at, "Start from it").click().run()
+    assert at.radio[0].value == "False"  # the reviewer's own verdict stays
+    assert (
+        at.text_area(key=f"rv-notes-{new.id}").value == "Called the office.\n\nFrom the earlier version: Budget p. 4."
+    )
+    assert at.text_area(key=f"rv-stmt-{new.id}").value == new.statement  # "$37 million" is not copied onto $39
+    assert "Kept your verdict, the statement as extracted (the sentence has changed since)" in texts(at)
+
+
+def test_a_draft_typed_on_the_earlier_version_is_offered_on_the_new_one(wb: Workbench, tmp_path: Path) -> None:
+    old, new = _reingested(
+        wb, tmp_path, "Turnout was 61 percent, officials said.", "Turnout was 61 percent, officials said!"
+    )
+    wb.keep_draft(Draft(claim_id=old.id, reviewer="Cara", base=Review(claim_id=old.id), verdict="Mostly false",
+                        notes="Ask the clerk."))  # fmt: skip
+    at = _review_page_on(wb, new.id, reviewer="Cara")
+    assert "Your unsaved draft on the earlier version of this sentence" in texts(at)
+    button(at, "Start from my draft").click().run()
+    assert at.radio[0].value == "Mostly false" and at.text_area(key=f"rv-notes-{new.id}").value == "Ask the clerk."
+    assert "Your unsaved draft" not in texts(_review_page_on(wb, new.id, reviewer="Bo"))  # only to its reviewer
+
+
+def test_a_save_that_lands_on_an_earlier_version_says_so(wb: Workbench, tmp_path: Path) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text("Town budget\nTurnout was 61 percent, officials said.", encoding="utf-8")
+    old_id = wb.ingest_paths([str(story)]).outcomes[0].article_id or ""
+    wb.extract(old_id, "none")
+    (old,) = [c for c, _ in wb.claims_with_reviews(old_id)]
+    at = _review_page_on(wb, old.id, reviewer="Ana")
+    at.radio[0].set_value("True").run()
+    story.write_text("Town budget\nTurnout was 58 percent, officials said.", encoding="utf-8")
+    wb.ingest_paths([str(story)])  # re-ingested while the form is open
+    button(at, "Save").click().run()
+    assert wb.get_review(old.id).verdict == "True"  # nothing lost
+    assert any("on an earlier version of the article" in str(w.value) for w in at.warning)

@@ -61,11 +61,17 @@ def _earlier_versions(report: IngestReport, replaced: dict[str, list[ArticleSumm
     """Say what became of a replaced article's earlier versions: the review store keeps their claims and reviews
     (quoting the old text) on record, out of the review queue and reports."""
     for outcome in report.outcomes:
+        if outcome.status != "replaced":
+            continue  # (another ingest running at the same moment may have replaced something)
         for old in replaced.get(outcome.article_id or "", []):
-            worked_on = old.reviewed + old.in_progress
+            work = [
+                f"{old.reviewed + old.in_progress} with a review" if old.reviewed + old.in_progress else "",
+                f"{old.drafts} with an unsaved draft" if old.drafts else "",
+            ]
+            worked_on = "; ".join(w for w in work if w)
             typer.echo(
                 f"note      the earlier version {old.id} of {old.source} is marked replaced: its "
-                f"{old.claim_count} claim(s){f' ({worked_on} with a review)' if worked_on else ''} stay on record "
+                f"{old.claim_count} claim(s){f' ({worked_on})' if worked_on else ''} stay on record "
                 "but leave the review queue and reports; the Review page shows their decisions beside the same "
                 f"sentences of the new version once you `claimdesk extract {outcome.article_id}`."
             )
