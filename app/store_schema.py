@@ -153,7 +153,8 @@ CREATE INDEX drafts_reviewer ON drafts(reviewer);
 # Which stored version of a source is current. A changed file or page is a new article (its id is its content hash);
 # the earlier version keeps its claims and reviews, which quote its old text, and is marked replaced by the new one
 # so that it leaves the review queue and reports. An existing database takes each source's most recently ingested
-# version as current.
+# version as current, for sources with a folder or a URL: a bare file name may be an upload, and two uploads of one
+# name are two articles (from now on the corpus's "replaced" decides; see Workbench._mirror).
 _V3 = """
 ALTER TABLE articles ADD COLUMN replaced_by TEXT;
 ALTER TABLE articles ADD COLUMN replaced_at TEXT;
@@ -166,7 +167,7 @@ UPDATE articles SET
     replaced_at = (
         SELECT MAX(b.ingested_at) FROM articles b WHERE b.source = articles.source AND b.id != articles.id
     )
-WHERE EXISTS (
+WHERE source LIKE '%/%' AND EXISTS (
     SELECT 1 FROM articles b WHERE b.source = articles.source AND b.id != articles.id
     AND (b.ingested_at > articles.ingested_at OR (b.ingested_at = articles.ingested_at AND b.id > articles.id))
 );

@@ -705,8 +705,9 @@ def test_a_version_2_database_marks_each_sources_earlier_versions(settings: Sett
         conn.execute(statement)
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     conn.execute("INSERT INTO schema_version (version) VALUES (2)")
-    rows = [("a1", "a.txt", "2026-01-01T00:00:00+00:00"), ("a2", "a.txt", "2026-02-01T00:00:00+00:00"),
-            ("a3", "a.txt", "2026-03-01T00:00:00+00:00"), ("b1", "b.txt", "2026-01-01T00:00:00+00:00")]  # fmt: skip
+    rows = [("a1", "in/a.txt", "2026-01-01T00:00:00+00:00"), ("a2", "in/a.txt", "2026-02-01T00:00:00+00:00"),
+            ("a3", "in/a.txt", "2026-03-01T00:00:00+00:00"), ("b1", "in/b.txt", "2026-01-01T00:00:00+00:00"),
+            ("u1", "story.txt", "2026-01-01T00:00:00+00:00"), ("u2", "story.txt", "2026-02-01T00:00:00+00:00")]  # fmt: skip
     for aid, source, at in rows:
         conn.execute(
             "INSERT INTO articles (id, title, source, published, ingested_at, data) VALUES (?, 't', ?, NULL, ?, '{}')",
@@ -715,4 +716,5 @@ def test_a_version_2_database_marks_each_sources_earlier_versions(settings: Sett
     conn.close()
     with ReviewStore.open(settings) as store:
         replaced = store.replaced_versions()
+    # two uploads of one name (a bare file name) stay two current articles
     assert {aid: newer for aid, (newer, _) in replaced.items()} == {"a1": "a3", "a2": "a3"}
