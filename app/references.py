@@ -88,8 +88,12 @@ def dated(text: str, published: date | None) -> str:
     return _RELATIVE.sub(add, text)
 
 
+# What may stand before a sentence's first word without being part of it: brackets and quotation marks, a list
+# bullet ("- It said ..."), a transcript's speaker label ("Voss: We handled ...").
+_LEAD = r"^[\s(\"“‘']*(?:[-–—•*]\s+)?(?:[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?:\s+)?[\s(\"“‘']*"
 _PRONOUN_START = re.compile(
-    r"^[\s(]*(?:He|She|They|It|This|That|These|Those|His|Her|Their|Its|We|I)\b(?!\s+(?:is|was|has|had)\s+(?:not\s+)?"
+    _LEAD + r"(?:He|She|They|It|This|That|These|Those|His|Her|Their|Its|We|I|Our|My)\b"
+    r"(?!\s+(?:is|was|has|had)\s+(?:not\s+)?"
     r"(?:clear|unclear|likely|unlikely|possible|true|false|known|expected|estimated|reported|said|believed))"
 )
 _VAGUE_SUBJECT = re.compile(
@@ -105,6 +109,8 @@ def unresolved_reference(statement: str) -> str | None:
     for pattern in (_PRONOUN_START, _VAGUE_SUBJECT):
         m = pattern.match(statement)
         if m:
+            if re.match(r"[\s(]*[\"“‘']", statement) and closing_speaker(statement):
+                return None  # '"We oppose sanctions," Wang Wenbin said.': the quote's speaker is named
             return m.group(0).strip(" \"'“”‘’(")
     return None
 
@@ -121,24 +127,43 @@ _VAGUE_INSIDE = re.compile(
 )
 
 
+# "..., she said." / "..., he added": who is speaking is only in the article.
+_CLOSING_VERBS = (
+    "said|says|added|adds|told|wrote|writes|argued|insisted|warned|noted|explained|claimed|stated|replied|continued"
+)
+_CLOSING_PRONOUN = re.compile(
+    r"[,;]\s*[\"”’']?\s*(?P<pronoun>he|she|they)\s+(?:" + _CLOSING_VERBS + r")\b[^.!?]*[.!?]?[\"”’']?\s*$",
+    re.IGNORECASE,
+)
+
+
+def closing_pronoun(sentence: str) -> str | None:
+    """The pronoun a sentence ends its attribution on ("..., she said."), or None."""
+    m = _CLOSING_PRONOUN.search(sentence.strip())
+    return m.group("pronoun") if m else None
+
+
 def vague_reference(sentence: str) -> str | None:
     """The first words of `sentence` that only the article can explain (an opening "He", a bare "the
-    accusations", "in response" to nothing), or None when the sentence stands alone by these rules."""
+    accusations", "in response" to nothing, a closing "..., she said"), or None when the sentence stands alone by
+    these rules."""
     opening = unresolved_reference(sentence)
     if opening:
         return opening
     m = _VAGUE_INSIDE.search(sentence)
-    return m.group(0) if m else None
+    if m:
+        return m.group(0)
+    return closing_pronoun(sentence)
 
 
-_PERSON_PRONOUN = re.compile(r"^[\s(]*(?:He|She|They|His|Her|Their)\b")
+_PERSON_PRONOUN = re.compile(_LEAD + r"(?:He|She|They|His|Her|Their)\b")
 
 
 def pronoun_subject(sentence: str) -> str | None:
     """The personal pronoun a sentence opens with ("He said ..."), the one reference a small model resolves
     reliably (with a name from the article); None otherwise."""
     m = _PERSON_PRONOUN.match(sentence)
-    return m.group(0).strip(" (") if m else None
+    return m.group(0).split()[-1].strip(" (\"“‘'") if m else None
 
 
 _NAME_RUN = re.compile(
@@ -148,7 +173,8 @@ _NOT_PERSON = frozenset(
     "Ministry Union States Kingdom Nations Council Bank Party Department Government Agency Office Committee "
     "Organization Organisation Association Commission University Institute Company Corporation Group Court House "
     "Senate Congress Parliament Republic Federation Fund Reserve Street Times News Post Journal Press Service "
-    "Authority Port City County Police Army Navy Hospital School Board "
+    "Authority Port City County Police Army Navy Hospital School Board League Survey Club Trust Network Foundation "
+    "Council Society Federation Alliance Coalition Review Report Index Statistics Agency Plc Ltd Inc "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August "
     "September October November December".split()
 )
@@ -215,7 +241,7 @@ def opening_speaker(sentence: str, article_text: str) -> str | None:
 
 
 _CLOSING_SPEAKER = re.compile(
-    r",\s+(?P<speaker>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}?)\s+(?i:says|said|say|told reporters)[.!]?[\"”]?$"
+    r",[\"”’']?\s+(?P<speaker>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}?)\s+(?i:says|said|say|told reporters)[.!]?[\"”]?$"
 )
 
 
@@ -231,12 +257,22 @@ def closing_speaker(sentence: str) -> str | None:
 _RELATIVE_CLAUSE = re.compile(r",\s+(?:which|who|whom|whose|where)\b[^,;]*(?:[,;]|$)")
 
 
+# "She did not say whether ...", "declined to comment": nobody claims anything.
+_NOT_REPORTING = re.compile(
+    r"\b(?:did\s+not|didn't|does\s+not|doesn't|would\s+not|wouldn't|could\s+not|couldn't|declined\s+to|"
+    r"refused\s+to|failed\s+to|not)\s+(?:" + "".join(_REPORTING) + r")\b",
+    re.IGNORECASE,
+)
+
+
 def attributed(sentence: str) -> bool:
     """Whether the sentence reports someone's words or view (a quote, "said", "according to", "denies", ...) in
     its main clause. Without that, the article itself makes the claim and it has no claimant of its own; "The US
     sanctioned officials, which several governments have described as genocide" is the article's claim that the
-    US sanctioned them (a reporting verb only inside a ", which ..." or ", who ..." clause does not count)."""
-    return _ATTRIBUTION.search(_RELATIVE_CLAUSE.sub(" ", sentence)) is not None
+    US sanctioned them (a reporting verb only inside a ", which ..." or ", who ..." clause does not count, nor a
+    negated one: "She did not say whether ...")."""
+    main = _NOT_REPORTING.sub(" ", _RELATIVE_CLAUSE.sub(" ", sentence))
+    return _ATTRIBUTION.search(main) is not None
 
 
 _ACCORDING_TO = re.compile(r"\baccording to\s+(?P<source>[^,;:.!?\"“”()]{3,80}?)\s*(?=[,;:.!?\"“”()]|$)", re.IGNORECASE)
@@ -251,14 +287,84 @@ def according_to(sentence: str) -> str | None:
     return None if source.split()[0].lower() in {"him", "her", "them", "it", "this", "that", "which"} else source
 
 
+_NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|for|and|de|van|von|al|the)\s+)?[A-Z][\w'’.-]*){0,5}"
+# "Hale's barrister, Anthony Reeve, said ...": the name between the commas is who speaks.
+_APPOSITIVE_SPEAKER = re.compile(rf"^[^,]{{2,60}},\s+(?P<speaker>{_NAME_WORDS}),\s+(?:" + "".join(_REPORTING) + r")\b")
+# "The Industrial Development Agency, which gave Brightline a grant, said ...": an organisation named with "The".
+_THE_NAMED_SPEAKER = re.compile(rf"^[\s\"“]*The\s+(?P<speaker>{_NAME_WORDS})\s+(?:" + "".join(_REPORTING) + r")\b")
+# A transcript's speaker label ("Voss: We handled ..."); not a question's or a note's.
+_LABEL = re.compile(r"^[\s\"“]*(?P<label>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?):\s+\S")
+_NOT_LABEL = frozenset({"Q", "A", "Question", "Answer", "Update", "Correction", "Note", "Editor", "Clarification"})
+# A sentence whose subject is a pronoun reporting something ("He said ...", "It says ..."): its speaker is who the
+# pronoun means, never a name that comes after the verb.
+_PRONOUN_REPORTS = re.compile(
+    _LEAD + r"(?:He|She|They|It|We|I)\s+(?:also\s+|later\s+|then\s+)?(?:" + "".join(_REPORTING) + r")\b"
+)
+
+
+def label_speaker(sentence: str, article_text: str) -> str | None:
+    """The speaker a transcript's label names ("Voss: ..."), as the article names them in full ("Helena Voss")."""
+    m = _LABEL.match(sentence)
+    if m is None or m.group("label") in _NOT_LABEL:
+        return None
+    label = m.group("label")
+    full = next((n for n in person_names(article_text) if n.endswith(label) and n != label), None)
+    return full or label
+
+
+def named_speaker(sentence: str) -> str | None:
+    """A speaker named before the reporting verb with "The" or as an aside between commas, or None."""
+    main = _RELATIVE_CLAUSE.sub(" ", sentence.strip())
+    m = _APPOSITIVE_SPEAKER.match(main)
+    if m and m.group("speaker").split()[0] not in _NOT_SUBJECT:
+        return m.group("speaker")
+    m = _THE_NAMED_SPEAKER.match(main)
+    if m and not _REPORTING_WORD.fullmatch(m.group("speaker").split()[-1]):
+        return m.group("speaker")
+    return None
+
+
+def pronoun_reports(sentence: str) -> bool:
+    """Whether the sentence's subject is a pronoun that reports ("He said ...", "- It said ...")."""
+    return _PRONOUN_REPORTS.match(sentence) is not None
+
+
+# "The company said ...", "A spokesperson for the club said ...": a speaker the article named earlier.
+_DESCRIBED_REPORTS = re.compile(
+    _LEAD + r"(?:The|A|An)\s+(?:[a-z][\w'’-]*\s+){1,5}?(?:also\s+)?(?:" + "".join(_REPORTING) + r")\b"
+)
+
+
+def reporter_elsewhere(sentence: str) -> int | None:
+    """Where the reported words start when the one reporting is named only elsewhere in the article: a pronoun
+    ("He said ...", "..., she said") or a description ("The company said ..."). None otherwise."""
+    for pattern in (_PRONOUN_REPORTS, _DESCRIBED_REPORTS):
+        m = pattern.match(sentence)
+        if m:
+            return m.end()
+    m = _CLOSING_PRONOUN.search(sentence.strip())
+    return 0 if m else None
+
+
 def rule_claimant(sentence: str, article_text: str) -> str | None:
     """Who makes the claim, by rules alone (scorer-only extraction, no model): None unless the main clause reports
-    someone's words or view; then the name it opens or ends on as the one reporting, else the source an "according
-    to" names, else the one person it names."""
+    someone's words or view; then a transcript label's speaker, the name it opens with (also "The ... Agency" and
+    an aside "X's lawyer, Jane Doe, said"), or ends on as the one reporting, else the source an "according to"
+    names, else the one person it names (not when a pronoun does the reporting: that is someone earlier)."""
+    label = label_speaker(sentence, article_text)
+    if label is not None:
+        return label
     if not attributed(sentence):
         return None
-    speaker = opening_speaker(sentence, article_text) or closing_speaker(sentence) or according_to(sentence)
+    speaker = (
+        opening_speaker(sentence, article_text)
+        or named_speaker(sentence)
+        or closing_speaker(sentence)
+        or according_to(sentence)
+    )
     if speaker is not None:
         return speaker
+    if pronoun_reports(sentence) or closing_pronoun(sentence):
+        return None
     names = person_names(sentence)
     return names[0] if len(names) == 1 else None

@@ -648,6 +648,32 @@ def test_resolving_a_pronoun_from_the_head_is_faithful() -> None:
         check_faithful("Wang Wenbin spoke on Monday.", sentence, head + sentence)
 
 
+def test_a_rewrite_keeps_to_its_sentence_and_to_who_says_it() -> None:
+    # from an audit of CLAIMDESK_CASCADE_STATEMENTS=model on an interview: neighbours glued in, "X said" dropped
+    from app.extraction_cascade import check_faithful
+
+    previous = "Q: Catches fell by a third after the dredging began, fishermen say. Voss: I respect Tom Rourke."
+    sentence = "Voss: He said that before the agency published its data."
+    sources = previous + " " + sentence
+    with pytest.raises(ValueError, match="restate only this sentence"):
+        check_faithful(
+            "Helena Voss said that before the environmental agency published its data, catches fell by a third "
+            "after the dredging began, and she respected Tom Rourke.",
+            sentence,
+            sources,
+        )
+    court = "Hale's barrister, Anthony Reeve, spoke. She said he used the money to pay gambling debts."
+    with pytest.raises(ValueError, match="keep who says it"):
+        check_faithful("Martin Hale used the money to pay gambling debts.", "She said he used the money to pay "
+                       "gambling debts.", court)  # fmt: skip
+    # who "She" is, with a role, is what a rewrite may add
+    check_faithful(
+        "Prosecutor Sarah Whitcombe said he used the money to pay gambling debts.",
+        "She said he used the money to pay gambling debts.",
+        "Prosecutor Sarah Whitcombe opened the case. She said he used the money to pay gambling debts.",
+    )
+
+
 def test_a_statement_with_a_figure_the_article_lacks_falls_back_to_the_quote(settings: Settings) -> None:
     sentence = "The council approved a budget of 4.2 million dollars on Monday."
     item = {"claim_type": "statistic", "claimant": None, "time_reference": None, "checkworthiness": 0.6}

@@ -226,3 +226,67 @@ def test_a_claimant_the_sentence_does_not_mention_is_dropped_unless_a_pronoun_me
     assert checked_claimant("Mayor Ana Lopez", "Officials in Moscow called the accusations baseless.", article) is None
     assert checked_claimant("Ana Lopez", "She said the budget grew.", article) == "Ana Lopez"
     assert according_to("The figure is wrong, according to him.") is None
+
+
+# Sentences from an audit of the embedded model's claims on hand-written news (court report, interview, sports,
+# social media, list article, rumour and denial), each with the claimant it got wrong before.
+COURT = (
+    "Former council treasurer Martin Hale was jailed on Friday. Prosecutor Sarah Whitcombe said he used the money "
+    "to pay debts. Hale's barrister, Anthony Reeve, said his client had been suffering from a gambling addiction. "
+    "He said Hale had not intended to keep the money."
+)
+
+
+@pytest.mark.parametrize(
+    ("model", "sentence", "article", "expected"),
+    [
+        # an aside names the speaker; "Hale's" only says whose barrister
+        ("Martin Hale", "Hale's barrister, Anthony Reeve, said his client had been suffering from a gambling "
+         "addiction.", COURT, "Anthony Reeve"),
+        # the organisation speaks; a name inside its relative clause does not
+        ("Brightline", "The Industrial Development Agency, which gave Brightline a 4 million euro grant in 2019, "
+         "said it had not been informed of any changes.", "Brightline denied it. The Industrial Development Agency, "
+         "which gave Brightline a 4 million euro grant in 2019, said it had not been informed.",
+         "Industrial Development Agency"),
+        # "He said": the speaker is someone earlier, never a name from the reported words
+        ("Premier League", 'He said he expected the club to be promoted to the Premier League "within two seasons".',
+         "Owner Viktor Salas spoke. He said he expected promotion to the Premier League.", None),
+        ("Viktor Salas", 'He said he expected the club to be promoted to the Premier League "within two seasons".',
+         "Owner Viktor Salas spoke. He said he expected promotion to the Premier League.", "Viktor Salas"),
+        ("Crime Survey", "It says the Crime Survey for England and Wales is a more reliable measure.",
+         "The Office for National Statistics disagreed. It says the Crime Survey for England and Wales is better.",
+         None),
+        # not saying something claims nothing
+        ("Gary Bell", "She did not say whether the council supported the move.",
+         "Deborah Quinn spoke. She did not say whether the council supported the move. Gary Bell said no.", None),
+        # "The company said", "..., she said": the model's answer from earlier in the article stands
+        ("Greenfield Energy plc", "The company said its customer base had grown to 2.1 million households.",
+         "Greenfield Energy plc reported profits. The company said its customer base had grown.",
+         "Greenfield Energy plc"),
+        ("Emma Hardy", "The ban will take effect from April next year, she said.",
+         "Minister Emma Hardy announced a ban. The ban will take effect from April next year, she said.", "Emma Hardy"),
+        # a transcript's label is the speaker, named as the article names them
+        (None, "Voss: We handled 410,000 containers last year.",
+         "Port director Helena Voss answered. Voss: We handled 410,000 containers last year.", "Helena Voss"),
+        (None, "Q: Critics say the dredging killed fish.", "Q: Critics say the dredging killed fish.", None),
+    ],
+)  # fmt: skip
+def test_claimants_the_audit_found_wrong(model: str | None, sentence: str, article: str, expected: str | None) -> None:
+    assert checked_claimant(model, sentence, article) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("- It said the deficit could reach 5 billion pounds by 2026.", "- It"),  # a list bullet before the pronoun
+        ("Voss: We handled 410,000 containers last year.", "Voss: We"),  # a transcript label
+        ("Our target is 850,000 containers.", "Our"),
+        ('"We are on track to double our capacity by 2028."', "We"),
+        ("The ban will take effect from April next year, she said.", "she"),
+        ('"We firmly oppose unilateral sanctions," Wang Wenbin said.', None),
+    ],
+)
+def test_references_a_reader_cannot_follow_behind_bullets_labels_quotes_and_a_closing_she_said(
+    sentence: str, expected: str | None
+) -> None:
+    assert vague_reference(sentence) == expected
