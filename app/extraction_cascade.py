@@ -53,6 +53,7 @@ from app.references import (
     named_speaker,
     opening_speaker,
     person_names,
+    pronoun_reports,
     pronoun_subject,
     reporter_elsewhere,
     rule_claimant,
@@ -243,6 +244,8 @@ def checked_claimant(claimant: str | None, sentence: str, article_text: str) -> 
     if speaker is not None:
         return claimant if _same_name(claimant, speaker) and in_article else speaker
     reported_from = reporter_elsewhere(sentence)
+    if reported_from is None and pronoun_reports(sentence):
+        return None  # "It said ...": the model's guess at which body "It" is was wrong twice in three
     if reported_from is not None:
         # "He said ...", "The company said ...", "..., she said": who reports is named earlier, which is what the
         # model answers; never a name from the reported words themselves ("It says the Crime Survey is ...").

@@ -109,10 +109,28 @@ def unresolved_reference(statement: str) -> str | None:
     for pattern in (_PRONOUN_START, _VAGUE_SUBJECT):
         m = pattern.match(statement)
         if m:
-            if re.match(r"[\s(]*[\"“‘']", statement) and closing_speaker(statement):
+            if re.match(r"[\s(]*[\"“‘']", statement) and quote_speaker_named(statement):
                 return None  # '"We oppose sanctions," Wang Wenbin said.': the quote's speaker is named
             return m.group(0).strip(" \"'“”‘’(")
     return None
+
+
+_QUOTE_END = re.compile(r"[\"”’'],?\s")
+
+
+def quote_speaker_named(sentence: str) -> bool:
+    """Whether a sentence opening with a quotation names who said it after the quotation ('"...," Wang Wenbin
+    told reporters', '"...," said chief executive Amira Khan')."""
+    m = _QUOTE_END.search(sentence, 1)
+    if m is None:
+        return False
+    rest = sentence[m.end() :]
+    return bool(
+        closing_speaker(sentence) or (attributed(rest) and (person_names(rest) or _NAME_AFTER_VERB.search(rest)))
+    )
+
+
+_NAME_AFTER_VERB = re.compile(r"\b(?:said|says|told|added|wrote)\s+(?:[a-z]+\s+){0,3}[A-Z][a-z]+")
 
 
 _VAGUE_NOUN = (
@@ -298,8 +316,11 @@ _NOT_LABEL = frozenset({"Q", "A", "Question", "Answer", "Update", "Correction", 
 # A sentence whose subject is a pronoun reporting something ("He said ...", "It says ..."): its speaker is who the
 # pronoun means, never a name that comes after the verb.
 _PRONOUN_REPORTS = re.compile(
-    _LEAD + r"(?:He|She|They|It|We|I)\s+(?:also\s+|later\s+|then\s+)?(?:" + "".join(_REPORTING) + r")\b"
+    _LEAD + r"(?:He|She|They|We|I)\s+(?:also\s+|later\s+|then\s+)?(?:" + "".join(_REPORTING) + r")\b"
 )
+# "It said ...": the small model named the wrong body twice in three (the previous bullet's council, the story's
+# company for a correction note's "It"), so an "It" that reports keeps no claimant; the sentence needs context.
+_IT_REPORTS = re.compile(_LEAD + r"It\s+(?:also\s+)?(?:" + "".join(_REPORTING) + r")\b")
 
 
 def label_speaker(sentence: str, article_text: str) -> str | None:
@@ -326,7 +347,7 @@ def named_speaker(sentence: str) -> str | None:
 
 def pronoun_reports(sentence: str) -> bool:
     """Whether the sentence's subject is a pronoun that reports ("He said ...", "- It said ...")."""
-    return _PRONOUN_REPORTS.match(sentence) is not None
+    return _PRONOUN_REPORTS.match(sentence) is not None or _IT_REPORTS.match(sentence) is not None
 
 
 # "The company said ...", "A spokesperson for the club said ...": a speaker the article named earlier.
@@ -338,6 +359,9 @@ _DESCRIBED_REPORTS = re.compile(
 def reporter_elsewhere(sentence: str) -> int | None:
     """Where the reported words start when the one reporting is named only elsewhere in the article: a pronoun
     ("He said ...", "..., she said") or a description ("The company said ..."). None otherwise."""
+    label = _LABEL.match(sentence)
+    if label and label.group("label") in _NOT_LABEL:
+        return None  # "Correction: An earlier version of this article said ...": the outlet itself
     for pattern in (_PRONOUN_REPORTS, _DESCRIBED_REPORTS):
         m = pattern.match(sentence)
         if m:

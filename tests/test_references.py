@@ -269,6 +269,11 @@ COURT = (
         (None, "Voss: We handled 410,000 containers last year.",
          "Port director Helena Voss answered. Voss: We handled 410,000 containers last year.", "Helena Voss"),
         (None, "Q: Critics say the dredging killed fish.", "Q: Critics say the dredging killed fish.", None),
+        # the outlet's own correction note, and an "It" the small model mistook twice in three
+        ("Environment Agency", "Correction: An earlier version of this article said the company had been fined.",
+         "The Environment Agency fined the company. Correction: An earlier version of this article said so.", None),
+        ("Department for Education", "- It said the deficit could reach 5 billion pounds by 2026.",
+         "The Department for Education replied. - The County Councils Network disagreed. - It said so.", None),
     ],
 )  # fmt: skip
 def test_claimants_the_audit_found_wrong(model: str | None, sentence: str, article: str, expected: str | None) -> None:
@@ -284,6 +289,8 @@ def test_claimants_the_audit_found_wrong(model: str | None, sentence: str, artic
         ('"We are on track to double our capacity by 2028."', "We"),
         ("The ban will take effect from April next year, she said.", "she"),
         ('"We firmly oppose unilateral sanctions," Wang Wenbin said.', None),
+        ('"We firmly oppose sanctions," Chinese Foreign Ministry spokesperson Wang Wenbin told a briefing.', None),
+        ('"These results show that clean energy is good business," said chief executive Amira Khan.', None),
     ],
 )
 def test_references_a_reader_cannot_follow_behind_bullets_labels_quotes_and_a_closing_she_said(
