@@ -156,7 +156,7 @@ def check_faithful(statement: str, sentence: str, sources: str) -> None:
     if said and len(said & stated) < MIN_KEPT * len(said):
         raise ValueError(
             "statement: it must restate this whole sentence, keeping its facts and words; for a quotation write "
-            f"who said it and what they said (e.g. 'X said that ...'), not the quoted words alone: {sentence!r}"
+            f"the name of who said it and what they said, not the quoted words alone: {sentence!r}"
         )
     new = stated - content_words(sources)
     if stated and len(new) > MAX_NEW * len(stated):
@@ -174,7 +174,8 @@ def check_faithful(statement: str, sentence: str, sources: str) -> None:
     if attributed(sentence) and not attributed(statement):
         # "Voss said catches fell" must not become "Catches fell": the claim is that someone says so.
         raise ValueError(
-            "statement: keep who says it: the sentence reports someone's words or view, so write 'X said that ...'"
+            "statement: keep who says it: the sentence reports someone's words or view, so the statement names the "
+            "same person or body and keeps the sentence's reporting verb (said, wrote, according to)"
         )
 
 
