@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.errors import ExtractionError, ModelUnavailableError
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
-from app.references import dated, rule_claimant, time_reference, unresolved_reference
+from app.references import dated, rule_claimant, speaker_label_at, time_reference, unresolved_reference
 from prompts import Prompt, load_prompt
 from retrieval.deadline import call_with_deadline
 from retrieval.models import Article
@@ -316,7 +316,7 @@ def sentence_claim(article: Article, s: ScoredLike, *, needs_context: bool | Non
         statement=s.text,
         checkworthiness=s.score,
         provenance=Provenance(extractor="scorer", model=SCORER_MODEL_ID),
-        claimant=rule_claimant(s.text, article.text),
+        claimant=rule_claimant(s.text, article.text) or speaker_label_at(article.text, s.start),
         time_reference=time_reference(s.text, published),
         needs_context=unresolved_reference(s.text) is not None if needs_context is None else needs_context,
     )

@@ -57,6 +57,7 @@ from app.references import (
     pronoun_subject,
     reporter_elsewhere,
     rule_claimant,
+    speaker_label_at,
     time_reference,
     unresolved_reference,
     vague_reference,
@@ -505,6 +506,8 @@ class CascadeExtractor:
         if checked:  # the statement may now name who "He" is: the rules read the claimant from there
             claimant = checked_claimant(claimant, statement, article.text)
             claim_type = checked_claim_type(claim_type, s.text)
+        # In a transcript, a sentence nobody else is said to say is the answering speaker's.
+        claimant = claimant or speaker_label_at(article.text, s.start)
         return make_claim(
             article,
             s.start,

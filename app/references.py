@@ -333,6 +333,14 @@ def label_speaker(sentence: str, article_text: str) -> str | None:
     return full or label
 
 
+def speaker_label_at(article_text: str, start: int) -> str | None:
+    """The transcript label of the line a sentence at `start` belongs to: every sentence of Voss's answer is Voss's,
+    not only the one after "Voss:"."""
+    line_start = article_text.rfind("\n", 0, start) + 1
+    line_end = article_text.find("\n", start)
+    return label_speaker(article_text[line_start : line_end if line_end >= 0 else len(article_text)], article_text)
+
+
 def named_speaker(sentence: str) -> str | None:
     """A speaker named before the reporting verb with "The" or as an aside between commas, or None."""
     main = _RELATIVE_CLAUSE.sub(" ", sentence.strip())

@@ -788,3 +788,16 @@ def test_a_quote_that_cuts_a_figure_or_a_word_is_discarded(settings: Settings) -
     _, result = one_window(settings, text, [{**item, "quote": q, "statement": q} for q in quotes])
     assert [c.quote for c in result.claims] == ["Petrakis said the cuts saved $40.5 million."]
     assert result.run.discarded_ungrounded == 5
+
+
+def test_every_sentence_of_an_interview_answer_is_the_answering_speakers(settings: Settings) -> None:
+    text = (
+        "Port chief defends terminal\n\nPort director Helena Voss spoke to us on Monday.\n\n"
+        "Q: How many containers did the port handle in 2024?\n\n"
+        "Voss: It was a strong year. We handled 410,000 containers in 2024. Our target is 850,000 by 2026.\n"
+    )
+    result = build_extractor(settings, None, RuleScorer()).extract(make_article(text))
+    claimants = {c.quote: c.claimant for c in result.claims}
+    assert claimants["We handled 410,000 containers in 2024."] == "Helena Voss"  # not only the labelled sentence
+    assert claimants["Our target is 850,000 by 2026."] == "Helena Voss"
+    assert claimants["Q: How many containers did the port handle in 2024?"] is None  # the interviewer asks
