@@ -99,7 +99,7 @@ def test_review_then_history(settings: Settings, seeded: tuple[Article, Claim]) 
 
     result = runner.invoke(app, ["history", claim.id])
     assert result.exit_code == 0, result.output
-    lines = result.output.strip().splitlines()
+    lines = [line for line in result.output.strip().splitlines() if not line.startswith("    ")]  # not passages
     assert [line.split("  ")[2] for line in lines] == [
         "claim_extracted",
         "review_saved",
@@ -238,3 +238,6 @@ def test_history_keeps_cited_passages_and_the_articles_deletion(
     # an article id shows everything recorded about the article
     result = runner.invoke(app, ["history", article.id])
     assert result.exit_code == 0 and "article_deleted" in result.stdout and "review_saved" in result.stdout
+    # the plain listing shows the cited passage's text in full, not cut at 80 characters
+    plain = runner.invoke(app, ["history", claim.id]).stdout
+    assert f"[{chunk.id}]" in plain and " ".join(chunk.text.split())[-60:] in " ".join(plain.split())

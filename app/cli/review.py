@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -178,8 +179,18 @@ def apply_change(
 
 
 def format_event(event: HistoryEvent) -> str:
-    """One readable line: time, actor, action, changes."""
-    return f"{event.at:%Y-%m-%d %H:%M:%S}  {event.actor}  {event.action}  {event.summary()}"
+    """One readable line: time, actor, action, changes; a cited passage follows on its own indented lines (title,
+    source and its text, which the one-line summary would cut)."""
+    changes = event.changes
+    passages = changes.get("passages") if event.action == "evidence_cited" else None
+    if not isinstance(passages, list) or not passages:
+        return f"{event.at:%Y-%m-%d %H:%M:%S}  {event.actor}  {event.action}  {event.summary()}"
+    lines = [f"{event.at:%Y-%m-%d %H:%M:%S}  {event.actor}  {event.action}  {len(passages)} passage(s)"]
+    for p in passages:
+        if isinstance(p, dict):
+            lines.append(f"    [{p.get('chunk_id')}] {p.get('title') or ''} <{p.get('source') or ''}>")
+            lines.append(textwrap.indent(textwrap.fill(str(p.get("text") or ""), 100), "      "))
+    return "\n".join(lines)
 
 
 def register(app: typer.Typer) -> None:
