@@ -355,14 +355,21 @@ class Corpus:
         run.drop_other_versions()
         return IngestReport([o for o in run.slots if o is not None])
 
-    def ingest_bytes(self, name: str, data: bytes, on_article: OnArticle | None = None) -> SourceOutcome:
-        """Ingest an upload (never replaces another article); a bad file is a failed outcome with its reason."""
+    def ingest_bytes(
+        self, name: str, data: bytes, on_article: OnArticle | None = None, *, version_of: str | None = None
+    ) -> SourceOutcome:
+        """Ingest an upload; a bad file is a failed outcome with its reason. An upload never replaces another
+        article by its name, unless `version_of` says which source it is a new version of (recorded under that
+        source, it replaces that source's current text as a re-ingested file does)."""
         from retrieval.loaders import read_bytes
 
         try:
             loaded = read_bytes(name, data, max_bytes=self.settings.max_source_bytes)
-            # Two uploads may share a file name without being the same document: never replace on name alone.
-            return self._store_loaded(loaded.article, loaded.notes, on_article, replace_same_source=False)
+            if version_of is None:
+                # Two uploads may share a file name without being the same document: never replace on name alone.
+                return self._store_loaded(loaded.article, loaded.notes, on_article, replace_same_source=False)
+            article = loaded.article.model_copy(update={"source": version_of})
+            return self._store_loaded(article, loaded.notes, on_article, replace_same_source=True)
         except Exception as exc:
             return _failure(name, exc)
 

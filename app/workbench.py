@@ -226,6 +226,20 @@ class Workbench:
                 outcome.message = f"{outcome.message}; {note}" if outcome.message else note
         return outcome
 
+    def ingest_new_version(self, article_id: str, name: str, data: bytes) -> SourceOutcome:
+        """Ingest an uploaded file as the new version of a stored article: recorded under that article's source,
+        it replaces the current text in the corpus, and the review store marks the old version earlier."""
+        from app.corpus import SourceOutcome
+
+        current = next((a for a in self.store.articles() if a.id == article_id), None)
+        if current is None:
+            return SourceOutcome(name, "failed", message=f"no article {article_id} in the library")
+        outcome = self.corpus.ingest_bytes(name, data, on_article=self._mirror(None), version_of=current.source)
+        self._mirror_unchanged([outcome])
+        if outcome.status == "unchanged" and outcome.article_id == article_id:
+            outcome.message = "the same text as the article's current version: nothing changed"
+        return outcome
+
     def ingest_uploads(
         self, files: Sequence[tuple[str, bytes]], progress: IngestProgress | None = None
     ) -> list[SourceOutcome]:

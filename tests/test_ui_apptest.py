@@ -1039,3 +1039,44 @@ def test_a_save_that_lands_on_an_earlier_version_says_so(wb: Workbench, tmp_path
     button(at, "Save").click().run()
     assert wb.get_review(old.id).verdict == "True"  # nothing lost
     assert any("on an earlier version of the article" in str(w.value) for w in at.warning)
+
+
+def test_an_upload_given_as_an_articles_new_version_replaces_it(wb: Workbench) -> None:
+    first = wb.ingest_upload("story.txt", b"Town budget\n\nThe council approved 4.2 million dollars on Monday.")
+    old_id = first.article_id or ""
+    wb.extract(old_id, "none")
+    (old,) = [c for c, _ in wb.claims_with_reviews(old_id)]
+    wb.store.save_review(Review(claim_id=old.id, status="reviewed", verdict="True", reviewer="Ana"), actor="Ana")
+    same = wb.ingest_new_version(
+        old_id, "story-v1.txt", b"Town budget\n\nThe council approved 4.2 million dollars on Monday."
+    )
+    assert same.status == "unchanged" and "nothing changed" in (same.message or "")
+    outcome = wb.ingest_new_version(
+        old_id, "story-v2.txt", b"Town budget\n\nThe council approved 4.3 million dollars on Monday."
+    )
+    assert outcome.status == "replaced" and outcome.source == "story.txt"  # recorded under the article's source
+    summaries = {a.id: a for a in wb.articles()}
+    assert summaries[old_id].replaced_by == outcome.article_id
+    assert [h.article_id for h in wb.corpus.search("council approved million dollars", k=5)] == [outcome.article_id]
+    wb.extract(outcome.article_id or "", "none")
+    (new,) = [c for c, _ in wb.claims_with_reviews(outcome.article_id or "")]
+    assert [r.verdict for _, _, r in wb.earlier_reviews(new)] == ["True"]
+    # the Library offers it on current articles only; a web page is fetched again instead
+    at = page(wb, "library")
+    assert [p.proto.popover.label for p in at.get("popover")] == ["New version"]
+
+
+def test_a_web_article_is_fetched_again_from_the_library(settings: Settings) -> None:
+    from helpers_http import Route, serve
+
+    wb = Workbench(settings.model_copy(update={"allow_private_urls": True}), scorer=RuleScorer())
+    route = Route(b"<html><head><title>Budget</title></head><body><p>The council approved 4.2 million dollars.</p>")
+    with serve({"/story": route}) as base:
+        [first] = wb.ingest_urls([f"{base}/story"])
+        at = page(wb, "library")
+        assert at.get("popover") == []  # a page is fetched again, not uploaded
+        route.body = b"<html><head><title>Budget</title></head><body><p>The council approved 4.3 million dollars.</p>"
+        button(at, "Fetch again").click().run()
+        assert not at.exception
+    assert "replaced" in texts(at)
+    assert {a.id: a.replaced_by is not None for a in wb.articles()}[first.article_id or ""] is True

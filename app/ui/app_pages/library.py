@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -61,6 +61,44 @@ def extract_pending(pending: list[ArticleSummary]) -> None:
 wb = workbench()
 st.title("Library")
 show_flash()
+
+
+def show_outcomes(outcomes: list[Any]) -> None:
+    """Put outcomes in the "Last ingest" list and draw the page again."""
+    st.session_state["ingest_results"] = [(o.source, o.status, o.title, o.message) for o in outcomes]
+    st.rerun()
+
+
+def new_version_control(summary: ArticleSummary) -> None:
+    """Take in an article's changed text: a web page is fetched again; a file is uploaded as its new version
+    (recorded under the article's source, so it replaces it: a plain upload is always a new article)."""
+    if summary.source.lower().startswith(("http://", "https://")):
+        if st.button(
+            "Fetch again",
+            key=f"refetch-{summary.id}",
+            icon=":material/refresh:",
+            help="Ingest the page again; if it changed, the new text becomes the current version",
+        ):
+            try:
+                show_outcomes(wb.ingest_urls([summary.source]))
+            except WorkbenchError as exc:
+                st.error(str(exc))
+        return
+    with st.popover("New version", icon=":material/upload_file:"):
+        upload = st.file_uploader(
+            "The article's changed text (txt, md, html, pdf)",
+            type=list(UPLOAD_TYPES),
+            key=f"new-version-{summary.id}",
+            max_upload_size=wb.upload_limit_mb,
+        )
+        st.caption("Its claims are extracted afresh; decisions on unchanged sentences are offered on the Review page.")
+        if st.button("Replace with this version", key=f"replace-{summary.id}", disabled=upload is None):
+            assert upload is not None
+            try:
+                show_outcomes([wb.ingest_new_version(summary.id, upload.name, upload.getvalue())])
+            except WorkbenchError as exc:
+                st.error(str(exc))
+
 
 if st.session_state.pop("_clear_ingest_form", False):
     # After an ingest the form starts empty, so pressing Ingest again cannot resubmit the same sources.
@@ -149,6 +187,8 @@ with errors_shown():
                 )
                 if summary.replaced_by:
                     st.caption(earlier_version_note(summary))
+                else:
+                    new_version_control(summary)
             with cols[1]:
                 done = summary.reviewed
                 if summary.claim_count:
