@@ -33,6 +33,9 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         populate_by_name=True,
+        # `VAR=` (a line of .env.example uncommented, a blank export) means "not set": the default, not an error
+        # ("CLAIMDESK_LLM_THREADS=" failed to parse as an integer).
+        env_ignore_empty=True,
     )
 
     # storage

@@ -78,13 +78,20 @@ def test_settings_left_empty_in_dotenv_mean_not_set(tmp_path: Path) -> None:
     # What uncommenting .env.example's optional lines without filling them in gives
     (tmp_path / ".env").write_text(
         "CLAIMDESK_CHECKWORTHINESS_THRESHOLD=\nCLAIMDESK_LOCAL_MODEL_PATH=\nCLAIMDESK_LLM_BASE_URL= \n"
-        "OPENAI_API_KEY=\nCHROMA_HOST=\n",
+        "OPENAI_API_KEY=\nCHROMA_HOST=\nCLAIMDESK_LLM_THREADS=\nCLAIMDESK_CHUNK_SIZE=\nCLAIMDESK_MAX_CLAIMS=\n",
         encoding="utf-8",
     )
     s = Settings()
     assert s.checkworthiness_threshold is None and s.extraction_threshold == 0.2
     assert s.local_model_path is None and s.llm_base_url is None and s.openai_api_key is None
     assert not s.use_chroma_server
+    # settings with a default take it (an empty integer failed to parse)
+    default = Settings.model_fields
+    assert (s.llm_threads, s.chunk_size, s.max_claims) == (
+        default["llm_threads"].default,
+        default["chunk_size"].default,
+        default["max_claims"].default,
+    )
 
 
 def test_invalid_value_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:

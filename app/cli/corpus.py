@@ -168,7 +168,7 @@ def _other_corpus_hint(chunks: int) -> None:
 
     settings = get_settings()
     with ReviewStore.open(settings) as store:
-        listed = len(store.articles())
+        listed = len([a for a in store.articles() if a.replaced_by is None])  # earlier versions are not in a corpus
     if not listed:
         return
     where = (
