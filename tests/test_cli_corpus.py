@@ -244,3 +244,18 @@ def test_delete_asks_for_force_when_only_an_unsaved_draft_would_go(tmp_path: Pat
     assert r.exit_code == 0, r.output
     with ReviewStore.open(get_settings()) as store:
         assert [(e.action, e.actor) for e in store.article_history(article.id)][-1] == ("article_deleted", "Ana")
+
+
+def test_an_earlier_version_left_after_deleting_the_current_one_is_no_other_chroma(tmp_path: Path) -> None:
+    p = tmp_path / "budget.txt"
+    _budget(p, "4.2")
+    p.write_text("Budget\n\nThe council approved a budget of 4.3 billion dollars on Monday.\n", encoding="utf-8")
+    assert run("ingest", str(p)).exit_code == 0
+    from app.config import get_settings
+    from app.store import ReviewStore
+
+    with ReviewStore.open(get_settings()) as store:
+        (current,) = [a.id for a in store.articles() if a.replaced_by is None]
+    assert run("delete", current, "--force").exit_code == 0
+    listed = run("articles")
+    assert "No articles yet" in listed.stdout and "another Chroma" not in listed.stderr
