@@ -21,7 +21,14 @@ from pydantic import BaseModel, ValidationError
 
 from app.errors import ExtractionError, ModelUnavailableError
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
-from app.references import dated, rule_claimant, speaker_label_at, time_reference, unresolved_reference
+from app.references import (
+    dated,
+    rule_claimant,
+    speaker_label_at,
+    split_quote_speaker,
+    time_reference,
+    unresolved_reference,
+)
 from prompts import Prompt, load_prompt
 from retrieval.deadline import call_with_deadline
 from retrieval.models import Article
@@ -316,7 +323,9 @@ def sentence_claim(article: Article, s: ScoredLike, *, needs_context: bool | Non
         statement=s.text,
         checkworthiness=s.score,
         provenance=Provenance(extractor="scorer", model=SCORER_MODEL_ID),
-        claimant=rule_claimant(s.text, article.text) or speaker_label_at(article.text, s.start),
+        claimant=split_quote_speaker(article.text, s.start, s.end)
+        or rule_claimant(s.text, article.text)
+        or speaker_label_at(article.text, s.start),
         time_reference=time_reference(s.text, published),
         needs_context=unresolved_reference(s.text) is not None if needs_context is None else needs_context,
     )

@@ -58,6 +58,7 @@ from app.references import (
     reporter_elsewhere,
     rule_claimant,
     speaker_label_at,
+    split_quote_speaker,
     time_reference,
     unresolved_reference,
     vague_reference,
@@ -506,8 +507,11 @@ class CascadeExtractor:
         if checked:  # the statement may now name who "He" is: the rules read the claimant from there
             claimant = checked_claimant(claimant, statement, article.text)
             claim_type = checked_claim_type(claim_type, s.text)
-        # In a transcript, a sentence nobody else is said to say is the answering speaker's.
-        claimant = claimant or speaker_label_at(article.text, s.start)
+        # A quotation closed, and attributed, only in a later sentence is that speaker's (the model named the
+        # person the quotation rebuts); in a transcript, a sentence nobody else is said to say is the answerer's.
+        claimant = (
+            split_quote_speaker(article.text, s.start, s.end) or claimant or speaker_label_at(article.text, s.start)
+        )
         return make_claim(
             article,
             s.start,

@@ -378,6 +378,43 @@ def reporter_elsewhere(sentence: str) -> int | None:
     return 0 if m else None
 
 
+_QUOTE_MARKS = '"“”'
+# What follows the closing mark of a quotation: '," Cho wrote', '?" she wrote', '," said Amira Khan'.
+_AFTER_QUOTE = re.compile(
+    r"^[,.?!]?\s*(?:(?P<who>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}|he|she|they)\s+(?:"
+    + _CLOSING_VERBS
+    + r")|(?:"
+    + _CLOSING_VERBS
+    + r")\s+(?P<after>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}))\b"
+)
+
+
+def split_quote_speaker(article_text: str, start: int, end: int) -> str | None:
+    """Who said a quotation the sentence at `start:end` opens but does not close ('"Violent crime down 30% since I
+    took office.' ... '," Cho wrote on X'): the speaker the words after its closing mark name, in full as the
+    article names them; for "she wrote", the last person named before the quotation in its paragraph. None when
+    the sentence is not such a quotation or nobody is named."""
+    sentence = article_text[start:end]
+    if not sentence.lstrip().startswith(('"', "“")) or sum(sentence.count(q) for q in _QUOTE_MARKS) % 2 == 0:
+        return None
+    para_end = article_text.find("\n\n", end)
+    rest = article_text[end : para_end if para_end >= 0 else len(article_text)]
+    close = next((i for i, ch in enumerate(rest) if ch in '"”'), None)
+    if close is None:
+        return None
+    m = _AFTER_QUOTE.match(rest[close + 1 : close + 120])
+    if m is None:
+        return None
+    who = m.group("who") or m.group("after")
+    if who is None or who.split()[0] in _NOT_SUBJECT - {"He", "She", "They"}:
+        return None
+    if who.lower() in ("he", "she", "they"):
+        para_start = article_text.rfind("\n\n", 0, start)
+        before = person_names(article_text[para_start + 1 if para_start >= 0 else 0 : start])
+        return before[-1] if before else None
+    return next((n for n in person_names(article_text) if n.endswith(who) and n != who), who)
+
+
 def rule_claimant(sentence: str, article_text: str) -> str | None:
     """Who makes the claim, by rules alone (scorer-only extraction, no model): None unless the main clause reports
     someone's words or view; then a transcript label's speaker, the name it opens with (also "The ... Agency" and

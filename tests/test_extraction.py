@@ -801,3 +801,18 @@ def test_every_sentence_of_an_interview_answer_is_the_answering_speakers(setting
     assert claimants["We handled 410,000 containers in 2024."] == "Helena Voss"  # not only the labelled sentence
     assert claimants["Our target is 850,000 by 2026."] == "Helena Voss"
     assert claimants["Q: How many containers did the port handle in 2024?"] is None  # the interviewer asks
+
+
+def test_a_quotation_split_over_sentences_is_its_speakers(settings: Settings) -> None:
+    # From the audit: the rebuttal was attributed to the mayor it rebuts, and the mayor's own claim to nobody.
+    text = (
+        "Mayor's post draws rebuttal\n\n"
+        '"Violent crime down 30% since I took office. Safer streets are a result," Cho wrote on X on Sunday. '
+        "Mayor Daniel Cho took office in 2022.\n\n"
+        "Councillor Fiona Grant replied within an hour. \"The mayor's own police force says 13%. Why does he keep "
+        'inventing numbers?" she wrote.\n'
+    )
+    result = build_extractor(settings, None, RuleScorer()).extract(make_article(text))
+    claimants = {c.quote: c.claimant for c in result.claims}
+    assert claimants['"Violent crime down 30% since I took office.'] == "Daniel Cho"
+    assert claimants["\"The mayor's own police force says 13%."] == "Councillor Fiona Grant"
