@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from app.errors import ExtractionError, ModelUnavailableError
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
 from app.references import (
+    continued_quote_speaker,
     dated,
     rule_claimant,
     speaker_label_at,
@@ -324,6 +325,7 @@ def sentence_claim(article: Article, s: ScoredLike, *, needs_context: bool | Non
         checkworthiness=s.score,
         provenance=Provenance(extractor="scorer", model=SCORER_MODEL_ID),
         claimant=split_quote_speaker(article.text, s.start, s.end)
+        or continued_quote_speaker(article.text, s.start, s.end)
         or rule_claimant(s.text, article.text)
         or speaker_label_at(article.text, s.start),
         time_reference=time_reference(s.text, published),

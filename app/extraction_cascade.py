@@ -48,6 +48,7 @@ from app.models import Claim, ClaimType, ExtractionRun, Provenance, utcnow
 from app.references import (
     attributed,
     closing_speaker,
+    continued_quote_speaker,
     dated,
     label_speaker,
     named_speaker,
@@ -508,9 +509,13 @@ class CascadeExtractor:
             claimant = checked_claimant(claimant, statement, article.text)
             claim_type = checked_claim_type(claim_type, s.text)
         # A quotation closed, and attributed, only in a later sentence is that speaker's (the model named the
-        # person the quotation rebuts); in a transcript, a sentence nobody else is said to say is the answerer's.
+        # person the quotation rebuts), as is one that goes on after its attribution ('"...," said Amira Khan.
+        # "We are on track ..."'); in a transcript, a sentence nobody else is said to say is the answerer's.
         claimant = (
-            split_quote_speaker(article.text, s.start, s.end) or claimant or speaker_label_at(article.text, s.start)
+            split_quote_speaker(article.text, s.start, s.end)
+            or continued_quote_speaker(article.text, s.start, s.end)
+            or claimant
+            or speaker_label_at(article.text, s.start)
         )
         return make_claim(
             article,

@@ -385,7 +385,7 @@ _AFTER_QUOTE = re.compile(
     + _CLOSING_VERBS
     + r")|(?:"
     + _CLOSING_VERBS
-    + r")\s+(?P<after>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}))\b"
+    + r")\s+(?:[a-z][\w-]*\s+){0,3}(?P<after>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}))\b"
 )
 
 
@@ -412,6 +412,29 @@ def split_quote_speaker(article_text: str, start: int, end: int) -> str | None:
         para_start = article_text.rfind("\n\n", 0, start)
         before = person_names(article_text[para_start + 1 if para_start >= 0 else 0 : start])
         return before[-1] if before else None
+    return next((n for n in person_names(article_text) if n.endswith(who) and n != who), who)
+
+
+def continued_quote_speaker(article_text: str, start: int, end: int) -> str | None:
+    """Who said a sentence that is a quotation and nothing else ('"We are on track to double our capacity."') right
+    after a quotation of the same paragraph attributed to someone ('"...," said chief executive Amira Khan.'): the
+    same speaker, as the article names them. None otherwise."""
+    sentence = article_text[start:end].strip()
+    if len(sentence) < 3 or sentence[0] not in '"“' or sentence[-1] not in '"”':
+        return None
+    if sum(sentence.count(q) for q in _QUOTE_MARKS) != 2:
+        return None  # a quotation with an attribution inside, or two quotations
+    para_start = article_text.rfind("\n\n", 0, start)
+    before = article_text[para_start + 2 if para_start >= 0 else 0 : start].rstrip()
+    close = max(before.rfind('"'), before.rfind("”"))
+    if close < 0 or "\n" in before[close:]:
+        return None
+    m = _AFTER_QUOTE.match(before[close + 1 :])
+    if m is None:
+        return None
+    who = m.group("who") or m.group("after")
+    if who is None or who.lower() in ("he", "she", "they"):
+        return None
     return next((n for n in person_names(article_text) if n.endswith(who) and n != who), who)
 
 

@@ -796,8 +796,7 @@ def test_every_sentence_of_an_interview_answer_is_the_answering_speakers(setting
         "Q: How many containers did the port handle in 2024?\n\n"
         "Voss: It was a strong year. We handled 410,000 containers in 2024. Our target is 850,000 by 2026.\n"
     )
-    result = build_extractor(settings, None, RuleScorer()).extract(make_article(text))
-    claimants = {c.quote: c.claimant for c in result.claims}
+    claimants = scorer_claimants(settings, text)
     assert claimants["We handled 410,000 containers in 2024."] == "Helena Voss"  # not only the labelled sentence
     assert claimants["Our target is 850,000 by 2026."] == "Helena Voss"
     assert claimants["Q: How many containers did the port handle in 2024?"] is None  # the interviewer asks
@@ -812,7 +811,24 @@ def test_a_quotation_split_over_sentences_is_its_speakers(settings: Settings) ->
         "Councillor Fiona Grant replied within an hour. \"The mayor's own police force says 13%. Why does he keep "
         'inventing numbers?" she wrote.\n'
     )
-    result = build_extractor(settings, None, RuleScorer()).extract(make_article(text))
-    claimants = {c.quote: c.claimant for c in result.claims}
+    claimants = scorer_claimants(settings, text)
     assert claimants['"Violent crime down 30% since I took office.'] == "Daniel Cho"
     assert claimants["\"The mayor's own police force says 13%."] == "Councillor Fiona Grant"
+
+
+def test_a_quotation_that_goes_on_after_its_attribution_is_the_same_speakers(settings: Settings) -> None:
+    text = (
+        "Greenfield results\n\n"
+        '"These results show that clean energy is good business," said chief executive Amira Khan. '
+        '"We are on track to double our capacity by 2028."\n\n'
+        '"Prices rose 4 percent in 2024."\n'
+    )
+    claimants = scorer_claimants(settings, text)
+    assert claimants['"We are on track to double our capacity by 2028."'] == "Amira Khan"
+    assert claimants['"Prices rose 4 percent in 2024."'] is None  # nobody named before it in its paragraph
+
+
+def scorer_claimants(settings: Settings, text: str) -> dict[str, str | None]:
+    """Quote -> claimant of a scorer-only extraction (the rules alone) of `text`."""
+    result = build_extractor(settings, None, RuleScorer()).extract(make_article(text))
+    return {c.quote: c.claimant for c in result.claims}
