@@ -161,16 +161,25 @@ def closing_pronoun(sentence: str) -> str | None:
     return m.group("pronoun") if m else None
 
 
+# An outlet's note about its own article ("Correction: An earlier version of this article said ... 8.4 million"):
+# the figure it quotes is the retracted one, which the note only makes sense beside.
+_ABOUT_THIS_ARTICLE = re.compile(
+    r"^[\s\"“]*(?:Correction|Clarification|Update|Editor's note)\b[^:]{0,20}(?::\d\d)?:|\bearlier version of this "
+    r"(?:article|story|report|piece)\b",
+    re.IGNORECASE,
+)
+
+
 def vague_reference(sentence: str) -> str | None:
     """The first words of `sentence` that only the article can explain (an opening "He", a bare "the
-    accusations", "in response" to nothing, a closing "..., she said"), or None when the sentence stands alone by
-    these rules."""
+    accusations", "in response" to nothing, a closing "..., she said", a correction note about "this article"),
+    or None when the sentence stands alone by these rules."""
     opening = unresolved_reference(sentence)
     if opening:
         return opening
-    m = _VAGUE_INSIDE.search(sentence)
+    m = _VAGUE_INSIDE.search(sentence) or _ABOUT_THIS_ARTICLE.search(sentence)
     if m:
-        return m.group(0)
+        return m.group(0).strip(' "“')
     return closing_pronoun(sentence)
 
 

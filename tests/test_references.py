@@ -291,8 +291,12 @@ def test_claimants_the_audit_found_wrong(model: str | None, sentence: str, artic
         ('"We firmly oppose unilateral sanctions," Wang Wenbin said.', None),
         ('"We firmly oppose sanctions," Chinese Foreign Ministry spokesperson Wang Wenbin told a briefing.', None),
         ('"These results show that clean energy is good business," said chief executive Amira Khan.', None),
+        ("Correction: An earlier version of this article said the company had been fined 8.4 million pounds.",
+         "Correction:"),  # the retracted figure is only meaningful beside the note
+        ("Update, 18:40: After this article was first published, the company said it would not appeal.", "Update, 18:40:"),
+        ("Two employees told this newspaper that managers had been asked to review costs.", None),
     ],
-)
+)  # fmt: skip
 def test_references_a_reader_cannot_follow_behind_bullets_labels_quotes_and_a_closing_she_said(
     sentence: str, expected: str | None
 ) -> None:
