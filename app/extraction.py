@@ -21,15 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.errors import ExtractionError, ModelUnavailableError
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
-from app.references import (
-    continued_quote_speaker,
-    dated,
-    rule_claimant,
-    speaker_label_at,
-    split_quote_speaker,
-    time_reference,
-    unresolved_reference,
-)
+from app.references import claimant_in_context, dated, rule_claimant, time_reference, unresolved_reference
 from prompts import Prompt, load_prompt
 from retrieval.deadline import call_with_deadline
 from retrieval.models import Article
@@ -324,10 +316,7 @@ def sentence_claim(article: Article, s: ScoredLike, *, needs_context: bool | Non
         statement=s.text,
         checkworthiness=s.score,
         provenance=Provenance(extractor="scorer", model=SCORER_MODEL_ID),
-        claimant=split_quote_speaker(article.text, s.start, s.end)
-        or continued_quote_speaker(article.text, s.start, s.end)
-        or rule_claimant(s.text, article.text)
-        or speaker_label_at(article.text, s.start),
+        claimant=claimant_in_context(article.text, s.start, s.end, rule_claimant(s.text, article.text)),
         time_reference=time_reference(s.text, published),
         needs_context=unresolved_reference(s.text) is not None if needs_context is None else needs_context,
     )

@@ -47,8 +47,8 @@ from app.extraction import (
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, utcnow
 from app.references import (
     attributed,
+    claimant_in_context,
     closing_speaker,
-    continued_quote_speaker,
     dated,
     label_speaker,
     named_speaker,
@@ -58,8 +58,6 @@ from app.references import (
     pronoun_subject,
     reporter_elsewhere,
     rule_claimant,
-    speaker_label_at,
-    split_quote_speaker,
     time_reference,
     unresolved_reference,
     vague_reference,
@@ -511,12 +509,7 @@ class CascadeExtractor:
         # A quotation closed, and attributed, only in a later sentence is that speaker's (the model named the
         # person the quotation rebuts), as is one that goes on after its attribution ('"...," said Amira Khan.
         # "We are on track ..."'); in a transcript, a sentence nobody else is said to say is the answerer's.
-        claimant = (
-            split_quote_speaker(article.text, s.start, s.end)
-            or continued_quote_speaker(article.text, s.start, s.end)
-            or claimant
-            or speaker_label_at(article.text, s.start)
-        )
+        claimant = claimant_in_context(article.text, s.start, s.end, claimant)
         return make_claim(
             article,
             s.start,

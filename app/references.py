@@ -8,6 +8,7 @@ or "in response" further in: words a reader cannot follow without the article.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, timedelta
 
@@ -201,7 +202,7 @@ _NOT_PERSON = frozenset(
     "Organization Organisation Association Commission University Institute Company Corporation Group Court House "
     "Senate Congress Parliament Republic Federation Fund Reserve Street Times News Post Journal Press Service "
     "Authority Port City County Police Army Navy Hospital School Board League Survey Club Trust Network Foundation "
-    "Council Society Federation Alliance Coalition Review Report Index Statistics Agency Plc Ltd Inc "
+    "Society Alliance Coalition Review Report Index Statistics Plc Ltd Inc "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August "
     "September October November December".split()
 )
@@ -332,14 +333,23 @@ _PRONOUN_REPORTS = re.compile(
 _IT_REPORTS = re.compile(_LEAD + r"It\s+(?:also\s+)?(?:" + "".join(_REPORTING) + r")\b")
 
 
+@functools.lru_cache(maxsize=8)
+def _article_names(article_text: str) -> tuple[str, ...]:
+    """person_names of a whole article, read once per article (every sentence of a transcript asks)."""
+    return tuple(person_names(article_text))
+
+
+def full_name(name: str, article_text: str) -> str:
+    """`name` as the article gives it in full ("Voss" -> "Helena Voss"), or `name` itself."""
+    return next((n for n in _article_names(article_text) if n.endswith(name) and n != name), name)
+
+
 def label_speaker(sentence: str, article_text: str) -> str | None:
     """The speaker a transcript's label names ("Voss: ..."), as the article names them in full ("Helena Voss")."""
     m = _LABEL.match(sentence)
     if m is None or m.group("label") in _NOT_LABEL:
         return None
-    label = m.group("label")
-    full = next((n for n in person_names(article_text) if n.endswith(label) and n != label), None)
-    return full or label
+    return full_name(m.group("label"), article_text)
 
 
 def speaker_label_at(article_text: str, start: int) -> str | None:
@@ -383,8 +393,7 @@ def reporter_elsewhere(sentence: str) -> int | None:
         m = pattern.match(sentence)
         if m:
             return m.end()
-    m = _CLOSING_PRONOUN.search(sentence.strip())
-    return 0 if m else None
+    return 0 if closing_pronoun(sentence) else None
 
 
 _QUOTE_MARKS = '"“”'
@@ -398,13 +407,25 @@ _AFTER_QUOTE = re.compile(
 )
 
 
+def _quote_marks(text: str) -> int:
+    """How many double quotation marks `text` holds (straight or curly)."""
+    return sum(text.count(q) for q in _QUOTE_MARKS)
+
+
+def _paragraph_before(article_text: str, start: int) -> str:
+    """The text of the paragraph `start` is in, up to `start`, after the line break that opens it (so a title
+    opening the paragraph is not taken for a sentence's capitalised first word: "Councillor Fiona Grant")."""
+    para_start = article_text.rfind("\n\n", 0, start)
+    return article_text[para_start + 1 if para_start >= 0 else 0 : start]
+
+
 def split_quote_speaker(article_text: str, start: int, end: int) -> str | None:
     """Who said a quotation the sentence at `start:end` opens but does not close ('"Violent crime down 30% since I
     took office.' ... '," Cho wrote on X'): the speaker the words after its closing mark name, in full as the
     article names them; for "she wrote", the last person named before the quotation in its paragraph. None when
     the sentence is not such a quotation or nobody is named."""
     sentence = article_text[start:end]
-    if not sentence.lstrip().startswith(('"', "“")) or sum(sentence.count(q) for q in _QUOTE_MARKS) % 2 == 0:
+    if not sentence.lstrip().startswith(('"', "“")) or _quote_marks(sentence) % 2 == 0:
         return None
     para_end = article_text.find("\n\n", end)
     rest = article_text[end : para_end if para_end >= 0 else len(article_text)]
@@ -418,10 +439,9 @@ def split_quote_speaker(article_text: str, start: int, end: int) -> str | None:
     if who is None or who.split()[0] in _NOT_SUBJECT - {"He", "She", "They"}:
         return None
     if who.lower() in ("he", "she", "they"):
-        para_start = article_text.rfind("\n\n", 0, start)
-        before = person_names(article_text[para_start + 1 if para_start >= 0 else 0 : start])
+        before = person_names(_paragraph_before(article_text, start))
         return before[-1] if before else None
-    return next((n for n in person_names(article_text) if n.endswith(who) and n != who), who)
+    return full_name(who, article_text)
 
 
 def continued_quote_speaker(article_text: str, start: int, end: int) -> str | None:
@@ -431,10 +451,9 @@ def continued_quote_speaker(article_text: str, start: int, end: int) -> str | No
     sentence = article_text[start:end].strip()
     if len(sentence) < 3 or sentence[0] not in '"“' or sentence[-1] not in '"”':
         return None
-    if sum(sentence.count(q) for q in _QUOTE_MARKS) != 2:
+    if _quote_marks(sentence) != 2:
         return None  # a quotation with an attribution inside, or two quotations
-    para_start = article_text.rfind("\n\n", 0, start)
-    before = article_text[para_start + 2 if para_start >= 0 else 0 : start].rstrip()
+    before = _paragraph_before(article_text, start).rstrip()
     close = max(before.rfind('"'), before.rfind("”"))
     if close < 0 or "\n" in before[close:]:
         return None
@@ -444,7 +463,20 @@ def continued_quote_speaker(article_text: str, start: int, end: int) -> str | No
     who = m.group("who") or m.group("after")
     if who is None or who.lower() in ("he", "she", "they"):
         return None
-    return next((n for n in person_names(article_text) if n.endswith(who) and n != who), who)
+    return full_name(who, article_text)
+
+
+def claimant_in_context(article_text: str, start: int, end: int, claimant: str | None) -> str | None:
+    """The claimant of the sentence at `start:end` once its surroundings are read: who closes a quotation it opens
+    ('"Violent crime down 30% ...' ... '," Cho wrote'), or who said the quotation it goes on from ('"...," said
+    Amira Khan. "We are on track ..."'), over `claimant` (the sentence's own, by rules or a checked model); failing
+    all, a transcript's answering speaker."""
+    return (
+        split_quote_speaker(article_text, start, end)
+        or continued_quote_speaker(article_text, start, end)
+        or claimant
+        or speaker_label_at(article_text, start)
+    )
 
 
 def rule_claimant(sentence: str, article_text: str) -> str | None:
