@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from app.config import Settings
@@ -142,6 +143,11 @@ class Workbench:
     def articles(self) -> list[ArticleSummary]:
         """Articles with claim counts and review progress."""
         return self.store.articles()
+
+    def replaced_versions(self) -> dict[str, tuple[str, datetime | None]]:
+        """Earlier versions: article id -> (the newer version's id, when it replaced it). One light read, where
+        only this is wanted (the article list counts every claim and review)."""
+        return self.store.replaced_versions()
 
     def get_article(self, article_id: str) -> Article | None:
         """One article with its text, from the review store (mirrored at ingest) or else the corpus."""

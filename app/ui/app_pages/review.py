@@ -269,8 +269,7 @@ def save(claim_id: str, next_id: str | None) -> None:
         return
     ss[f"base-{claim_id}"] = saved
     state = saved.verdict or ("not checkable" if saved.not_checkable else saved.status.replace("_", " "))
-    own = next((a for a in wb.articles() if a.id == claim.article_id), None)
-    if own is not None and own.replaced_by:
+    if claim.article_id in wb.replaced_versions():
         # The article was ingested again while the form was open: the save stands, but not where reports look.
         flash(
             "warning",
@@ -354,7 +353,7 @@ def start_from(
         else:
             ss[key("stmt", claim.id)] = statement
             copied.append("the statement")
-    replaced = {a.id for a in wb.articles() if a.replaced_by}
+    replaced = wb.replaced_versions()
     passages = [ev for ev in cited if ev.article_id not in replaced]
     for ev in passages:
         seen_passages(claim.id).setdefault(ev.chunk_id, ev)
