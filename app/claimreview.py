@@ -28,6 +28,7 @@ from urllib.parse import urldefrag
 
 from app.config import publisher_placeholders
 from app.errors import ExportError
+from app.references import DAY_AND_MONTH_NAMES
 from app.reports import Report, ReportArticle, ReportClaim, is_web_url
 
 __all__ = [
@@ -82,10 +83,7 @@ _TITLE = re.compile(
     r"professor|prof|dr|mr|mrs|ms|ceo|commissioner|administrator|judge|justice|pope|sir|dame|leader)\.?"
 )
 # Capitalised words that are not names: a claimant that is a phrase about Monday's figures names nobody.
-_NOT_NAMES = frozenset(
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August "
-    "September October November December".split()
-)
+_NOT_NAMES = DAY_AND_MONTH_NAMES
 # Lower-case words inside a personal name ("Ursula von der Leyen"), and what may follow one ("Jr.").
 _NAME_PARTICLES = frozenset("de del della der den di da du dos van von bin ibn al el la le ter ten y".split())
 _NAME_SUFFIXES = frozenset("Jr Jr. Sr Sr. II III IV".split())

@@ -14,6 +14,8 @@ from datetime import date, timedelta
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")  # date.weekday() order
 _MONTHS = "January February March April May June July August September October November December".split()
+# Capitalised words that never name a person or a body.
+DAY_AND_MONTH_NAMES = frozenset((*_DAYS, *_MONTHS))
 _DAY = f"(?:{'|'.join(_DAYS)})"
 _MONTH = f"(?:{'|'.join(_MONTHS)})"
 _UNIT = r"(?:day|week|weekend|month|year|decade|quarter|spring|summer|autumn|fall|winter|morning|evening|night)"
@@ -197,14 +199,15 @@ def pronoun_subject(sentence: str) -> str | None:
 _NAME_RUN = re.compile(
     r"\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+(?:(?:de|van|von|bin|al|da|di|del|la|le)\s+)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?){1,3}"
 )
-_NOT_PERSON = frozenset(
-    "Ministry Union States Kingdom Nations Council Bank Party Department Government Agency Office Committee "
-    "Organization Organisation Association Commission University Institute Company Corporation Group Court House "
-    "Senate Congress Parliament Republic Federation Fund Reserve Street Times News Post Journal Press Service "
-    "Authority Port City County Police Army Navy Hospital School Board League Survey Club Trust Network Foundation "
-    "Society Alliance Coalition Review Report Index Statistics Plc Ltd Inc "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August "
-    "September October November December".split()
+_NOT_PERSON = (
+    frozenset(
+        "Ministry Union States Kingdom Nations Council Bank Party Department Government Agency Office Committee "
+        "Organization Organisation Association Commission University Institute Company Corporation Group Court House "
+        "Senate Congress Parliament Republic Federation Fund Reserve Street Times News Post Journal Press Service "
+        "Authority Port City County Police Army Navy Hospital School Board League Survey Club Trust Network Foundation "
+        "Society Alliance Coalition Review Report Index Statistics Plc Ltd Inc".split()
+    )
+    | DAY_AND_MONTH_NAMES
 )
 
 
