@@ -21,7 +21,14 @@ from pydantic import BaseModel, ValidationError
 
 from app.errors import ExtractionError, ModelUnavailableError
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
-from app.references import claimant_in_context, dated, rule_claimant, time_reference, unresolved_reference
+from app.references import (
+    claimant_in_context,
+    dated,
+    rule_claimant,
+    subheading,
+    time_reference,
+    unresolved_reference,
+)
 from prompts import Prompt, load_prompt
 from retrieval.deadline import call_with_deadline
 from retrieval.models import Article
@@ -298,7 +305,8 @@ def make_claim(
         "claimant": (claimant or "").strip(" ,;:") or None,
         "time_reference": (time_reference or "").strip() or None,
         "checkworthiness": min(1.0, max(0.0, float(checkworthiness))),
-        "needs_context": needs_context,
+        # A section heading inside the article leans on its section, whatever made the claim.
+        "needs_context": needs_context or subheading(article.text, start, end),
         "provenance": provenance,
     }
     return Claim.model_validate(data, context={"article_text": article.text})

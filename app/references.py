@@ -92,8 +92,8 @@ def dated(text: str, published: date | None) -> str:
 
 
 # What may stand before a sentence's first word without being part of it: brackets and quotation marks, a list
-# bullet ("- It said ..."), a transcript's speaker label ("Voss: We handled ...").
-_LEAD = r"^[\s(\"“‘']*(?:[-–—•*]\s+)?(?:[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?:\s+)?[\s(\"“‘']*"
+# bullet or number ("- It said ...", "2. They ..."), a transcript's speaker label ("Voss: We handled ...").
+_LEAD = r"^[\s(\"“‘']*(?:[-–—•*]\s+|\(?\d{1,3}[.)]\s+)?(?:[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?:\s+)?[\s(\"“‘']*"
 _PRONOUN_START = re.compile(
     _LEAD + r"(?:He|She|They|It|This|That|These|Those|His|Her|Their|Its|We|I|Our|My)\b"
     r"(?!\s+(?:is|was|has|had)\s+(?:not\s+)?"
@@ -171,6 +171,30 @@ _ABOUT_THIS_ARTICLE = re.compile(
     r"(?:article|story|report|piece)\b",
     re.IGNORECASE,
 )
+
+
+_SENTENCE_END = frozenset('.!?…:;"”’)]')
+_LIST_BULLET = re.compile(r"[-–—•*]\s")
+SUBHEADING_MAX_WORDS = 14
+
+
+def subheading(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` is a section heading inside the article ("2. Small rural schools get more",
+    "Rates rise again"): a whole line of its own, short, without closing punctuation, after the article's first
+    line (the headline) and followed by a line of running text that ends a sentence. A heading sums up the
+    section under it in a few words; read alone it states less, or more, than the section says. List items (a
+    bullet, or a line followed by another unpunctuated line) are not headings."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    line = text[line_start:line_end].strip()
+    if not line or line != text[start:end].strip() or not text[:line_start].strip():
+        return False
+    if line[-1] in _SENTENCE_END or _LIST_BULLET.match(line) or len(line.split()) > SUBHEADING_MAX_WORDS:
+        return False
+    following = text[line_end:].lstrip()
+    next_line = following.split("\n", 1)[0].rstrip()
+    return bool(next_line) and next_line[-1] in _SENTENCE_END
 
 
 def vague_reference(sentence: str) -> str | None:

@@ -3,7 +3,8 @@
 A line that stands alone (a headline, a list item without final punctuation) is its own sentence, unless it wraps
 into the next line (no closing punctuation, the next line goes on in lower case: a PDF's line ends); inside a
 paragraph, sentences end at . ! ? (optionally followed by closing quotes/brackets) before whitespace and an
-upper-case letter, digit or opening quote, except after common abbreviations and initials. Zero-width and other
+upper-case letter, digit or opening quote, except after common abbreviations and initials and after a line's
+list number ("1. Total funding rises" is one sentence). Zero-width and other
 invisible format characters count as whitespace there. A sentence longer than MAX_SENTENCE_CHARS is cut at the last
 whitespace before the limit, so one unpunctuated megabyte never becomes one sentence.
 """
@@ -111,6 +112,18 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return blocks
 
 
+# A numbered list item's or section heading's number ("1. Total funding rises") starts its sentence, as a bullet
+# does; it is not a sentence of its own.
+_LIST_NUMBER = re.compile(r"\s*\(?\d{1,3}")
+
+
+def _not_an_end(body: str, m: re.Match[str], cursor: int) -> bool:
+    """Whether the single full stop `m` is an abbreviation's or initial's, or a line's list number's."""
+    if body[m.start()] != "." or m.end() - m.start() != 1:
+        return False
+    return _ends_with_abbreviation(body, m.start()) or (cursor == 0 and bool(_LIST_NUMBER.fullmatch(body[: m.start()])))
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Split `text` into sentences with offsets. Blank lines and single newlines both separate lines, except a line
     break inside a sentence (the line goes on in lower case after no closing punctuation): a PDF's wrapped lines."""
@@ -119,7 +132,7 @@ def split_sentences(text: str) -> list[Sentence]:
         body = text[base:line_end]
         cursor = 0
         for m in _BOUNDARY.finditer(body):
-            if body[m.start()] == "." and m.end() - m.start() == 1 and _ends_with_abbreviation(body, m.start()):
+            if _not_an_end(body, m, cursor):
                 continue
             _emit(out, text, base + cursor, base + m.end())
             cursor = m.end()

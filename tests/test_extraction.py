@@ -832,3 +832,26 @@ def scorer_claimants(settings: Settings, text: str) -> dict[str, str | None]:
     """Quote -> claimant of a scorer-only extraction (the rules alone) of `text`."""
     result = build_extractor(settings, None, RuleScorer()).extract(make_article(text))
     return {c.quote: c.claimant for c in result.claims}
+
+
+LISTICLE = (
+    "Five Things to Know About the Funding Formula\n\n"
+    "The department published its formula on Thursday.\n\n"
+    "1. Total funding rises, but not by much\n\n"
+    "- Core funding will rise to 65.3 billion pounds, up from 63.9 billion pounds.\n"
+    "- Pay rises by 5.5 percent\n"
+    "- Grants rise by 1.2 billion pounds\n\n"
+    "Rural schools get more\n"
+    "Schools with fewer than 150 pupils will receive an extra 28,000 pounds.\n"
+)
+
+
+def test_section_headings_inside_an_article_are_claims_that_need_context(settings: Settings) -> None:
+    article = make_article(LISTICLE, title="Five Things to Know About the Funding Formula")
+    claims = {c.quote: c for c in ScorerOnlyExtractor(settings, RuleScorer(threshold=0.1)).extract(article).claims}
+    headings = {"1. Total funding rises, but not by much", "Rural schools get more"}
+    assert headings <= claims.keys()
+    assert {q for q, c in claims.items() if c.needs_context} == headings
+    # the headline, running text and bullet items (with or without a final full stop) stand alone
+    assert not claims["Five Things to Know About the Funding Formula"].needs_context
+    assert not claims["- Pay rises by 5.5 percent"].needs_context

@@ -295,6 +295,7 @@ def test_claimants_the_audit_found_wrong(model: str | None, sentence: str, artic
          "Correction:"),  # the retracted figure is only meaningful beside the note
         ("Update, 18:40: After this article was first published, the company said it would not appeal.", "Update, 18:40:"),
         ("Two employees told this newspaper that managers had been asked to review costs.", None),
+        ("2. They said the plan would cost 5 million pounds.", "2. They"),  # behind a list number
     ],
 )  # fmt: skip
 def test_references_a_reader_cannot_follow_behind_bullets_labels_quotes_and_a_closing_she_said(

@@ -1,5 +1,5 @@
-"""Sentence segmentation limits: very long sentences are cut near MAX_SENTENCE_CHARS, invisible characters count as
-spaces after a full stop, and every offset stays exact."""
+"""Sentence segmentation limits: very long sentences are cut near MAX_SENTENCE_CHARS, a line's list number stays with
+its sentence, invisible characters count as spaces after a full stop, and every offset stays exact."""
 
 from __future__ import annotations
 
@@ -67,3 +67,15 @@ def test_a_sentence_wrapped_over_lines_is_one_sentence() -> None:
         "Approved in May",
     ]
     assert_exact(text)
+
+
+def test_a_line_list_number_starts_its_sentence_instead_of_being_one() -> None:
+    text = "Five things\n1. Total funding rises, but not by much\n12. Pay rises 5.5 percent. It is funded.\n1999. A year."
+    assert [s.text for s in split_sentences(text)] == [
+        "Five things",
+        "1. Total funding rises, but not by much",
+        "12. Pay rises 5.5 percent.",
+        "It is funded.",
+        "1999.",  # four digits: a year ending a sentence, not a list number
+        "A year.",
+    ]
