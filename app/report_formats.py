@@ -258,6 +258,11 @@ def _claim_markdown(n: int, claim: ReportClaim, report: Report) -> list[str]:
     return out
 
 
+# The summary row, under the total, for claims of earlier versions (a verdict there and one on the same sentence of
+# the current version would otherwise both count).
+EARLIER_ROW = "Earlier versions (not counted above)"
+
+
 def earlier_version_text(article: ReportArticle) -> str:
     """What Markdown and HTML say under an earlier version's heading."""
     when = f", replaced on {_when(article.replaced_at)}" if article.replaced_at else ""
@@ -281,7 +286,10 @@ def render_markdown(report: Report) -> str:
     )
     out += ["", "## Summary", "", "| Verdict | Claims |", "|---|---:|"]
     out += [f"| {_md_inline(label)} | {count} |" for label, count in report.summary.items()]
-    out.append(f"| **Total** | {report.claim_count} |")
+    earlier = report.earlier_claim_count
+    out.append(f"| **Total** | {report.claim_count - earlier} |")
+    if earlier:
+        out.append(f"| {EARLIER_ROW} | {earlier} |")
     out.append("")
     for article in report.articles:
         out += [f"## {_md_heading(article.title)}", ""]
@@ -315,6 +323,7 @@ def _environment() -> jinja2.Environment:
     env.filters["status"] = claim_status
     env.filters["earlier"] = earlier_version_text
     env.globals["off_scale_note"] = OFF_SCALE_NOTE
+    env.globals["earlier_row"] = EARLIER_ROW
     return env
 
 

@@ -176,7 +176,9 @@ class Report(BaseModel):
     worst_rating: int | None = Field(1, description="The lowest numeric rating of the scale (None: no numbers).")
     summary: dict[str, int] = Field(
         default_factory=dict,
-        description=f"Verdict label -> number of reviewed claims; {IN_PROGRESS!r} and {UNREVIEWED!r} count the rest.",
+        description=f"Verdict label -> number of reviewed claims; {IN_PROGRESS!r} and {UNREVIEWED!r} count the rest. "
+        "Claims of earlier versions (articles with replaced_by) are not counted: their sentences are usually the "
+        "current version's too, and a verdict on each would count twice.",
     )
     articles: list[ReportArticle] = Field(default_factory=list)
     earlier_left_out: int = Field(
@@ -187,6 +189,11 @@ class Report(BaseModel):
     def claim_count(self) -> int:
         """How many claims the report holds."""
         return sum(len(a.claims) for a in self.articles)
+
+    @property
+    def earlier_claim_count(self) -> int:
+        """How many of them are claims of earlier versions (exported with --include-earlier; not in the summary)."""
+        return sum(len(a.claims) for a in self.articles if a.replaced_by)
 
     def claims(self) -> Iterable[tuple[ReportArticle, ReportClaim]]:
         """Every (article, claim) pair in report order."""
@@ -298,6 +305,8 @@ def _selected(claim: ReportClaim, options: ReportOptions) -> bool:
 def _summary(articles: Sequence[ReportArticle], scale: Iterable[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for article in articles:
+        if article.replaced_by:  # its sentences are mostly the newer version's too: counted apart
+            continue
         for claim in article.claims:
             counts[claim.summary_label] = counts.get(claim.summary_label, 0) + 1
     # Scale order first (how the newsroom reads its own scale), then other verdicts alphabetically, then the

@@ -219,6 +219,8 @@ def test_a_changed_file_marks_its_reviewed_version_earlier_across_extract_review
     r = run("export", "-f", "md", "-o", "-", "--include-earlier")
     assert r.exit_code == 0 and "4.2 billion" in r.stdout
     assert "Earlier version, replaced on " in r.stdout and "characters" not in r.stdout
+    assert "| **Total** | 0 |" in r.stdout and "| Earlier versions (not counted above) | 1 |" in r.stdout
+    assert "(1 of earlier versions, counted apart in its summary)" in r.stderr
     r = run("export", "-f", "md", "-o", "-", "--article", old.id)
     assert r.exit_code == 1 and "is an earlier version of its source" in str(r.exception)
 

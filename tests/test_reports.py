@@ -941,3 +941,24 @@ def test_an_earlier_version_is_marked_in_every_format_and_refused_by_claimreview
     assert read_json(render_json(report)) == report
     with pytest.raises(ExportError, match=r"holds claims of earlier versions of .*drop --include-earlier"):
         render_claimreview(report, publisher_name=PUBLISHER, publisher_url=PUBLISHER_URL, report_url=REPORT_URL)
+
+
+def test_an_earlier_versions_verdicts_are_counted_apart_from_the_summary() -> None:
+    items = review_set()
+    old, old_claims = items[0]
+    newer = Article(**{**old.model_dump(), "id": "newer0000000000", "text": old.text + " "})
+    report = assemble_report(
+        [(newer, old_claims), *items], ReportOptions(), rating_scale=SCALE, publisher_name=PUBLISHER, now=NOW,
+        replaced={old.id: ("newer0000000000", NOW)},
+    )  # fmt: skip
+    earlier = len(next(a for a in report.articles if a.id == old.id).claims)
+    assert earlier > 1 and report.earlier_claim_count == earlier
+    # The same verdicts on the same sentences of both versions count once, under the current version.
+    assert sum(report.summary.values()) == report.claim_count - earlier
+    md = render_markdown(report)
+    assert f"| **Total** | {report.claim_count - earlier} |" in md
+    assert f"| Earlier versions (not counted above) | {earlier} |" in md
+    html = render_html(report)
+    assert f'<th scope="row">Total</th><td class="n">{report.claim_count - earlier}</td>' in html
+    assert f'<td>Earlier versions (not counted above)</td><td class="n">{earlier}</td>' in html
+    assert read_json(render_json(report)) == report

@@ -260,6 +260,8 @@ def register(app: typer.Typer) -> None:
             if published != claims:
                 note = f" ({claims - published} not-checkable left out)"
             claims = published
+        elif report.earlier_claim_count:
+            note = f" ({report.earlier_claim_count} of earlier versions, counted apart in its summary)"
         written = write_output(text, output, fmt.value)
         to_stdout = written.where == "stdout"
         if leaning:
