@@ -28,7 +28,7 @@ from urllib.parse import urldefrag
 
 from app.config import publisher_placeholders
 from app.errors import ExportError
-from app.references import DAY_AND_MONTH_NAMES
+from app.references import DAY_AND_MONTH_NAMES, INSTITUTION_PHRASES, INSTITUTION_WORDS
 from app.reports import Report, ReportArticle, ReportClaim, is_web_url
 
 __all__ = [
@@ -41,15 +41,12 @@ __all__ = [
     "review_problems",
 ]
 
-# Words that make a claimant an organisation ("Amnesty International", "Chinese Foreign Ministry"). Acronyms
-# (NASA, WHO) need no list: an all-capital word is an organisation's.
+# Words that make a claimant an organisation ("Amnesty International", "Chinese Foreign Ministry"): the name
+# rules' list. Acronyms (NASA, WHO) need no list: an all-capital word is an organisation's.
 _ORGANISATION_WORDS = re.compile(
-    r"\b(ministry|ministries|government|department|agency|office|council|committee|commission|parliament|"
-    r"senate|congress|administration|party|bank|fund|union|association|institute|institution|university|company|"
-    r"corporation|corp|inc|ltd|llc|plc|group|news|times|press|media|kremlin|white house|treasury|army|police|"
-    r"court|foundation|organi[sz]ation|authority|bureau|service|board|league|embassy|international|reuters|"
-    r"nations|federation|alliance|coalition|society|network|journal|tribune|gazette|motors|airlines|"
-    r"industries|holdings|rights watch)\b",
+    r"\b(?:"
+    + "|".join(sorted(map(re.escape, {*INSTITUTION_WORDS, *INSTITUTION_PHRASES}), key=len, reverse=True))
+    + r")\b",
     re.IGNORECASE,
 )
 # "Post" names a newspaper after a place or a paper's word ("Washington Post", "the Daily Post"), a person

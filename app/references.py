@@ -223,14 +223,24 @@ def pronoun_subject(sentence: str) -> str | None:
 _NAME_RUN = re.compile(
     r"\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+(?:(?:de|van|von|bin|al|da|di|del|la|le)\s+)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?){1,3}"
 )
+# Words that make a capitalised phrase an institution's name, not a person's ("Foreign Ministry", "Amnesty
+# International", "Crime Survey", "Harbour Rovers Football Club"), lower case. The name rules here and ClaimReview's
+# author types (app/claimreview.py) both read this one list.
+INSTITUTION_WORDS = frozenset(
+    """
+    ministry ministries government department agency office council committee commission parliament senate congress
+    administration party bank fund reserve treasury union association institute institution university company
+    corporation corp inc ltd llc plc group news times press media journal tribune gazette review report kremlin
+    army navy police court foundation organization organisation authority bureau service board league embassy
+    international reuters nations states kingdom republic federation alliance coalition society network motors
+    airlines industries holdings city county port street hospital school club trust survey index statistics
+    """.split()
+)
+# Two-word names of the same kind ("Human Rights Watch", "the White House").
+INSTITUTION_PHRASES = ("white house", "rights watch")
 _NOT_PERSON = (
-    frozenset(
-        "Ministry Union States Kingdom Nations Council Bank Party Department Government Agency Office Committee "
-        "Organization Organisation Association Commission University Institute Company Corporation Group Court House "
-        "Senate Congress Parliament Republic Federation Fund Reserve Street Times News Post Journal Press Service "
-        "Authority Port City County Police Army Navy Hospital School Board League Survey Club Trust Network Foundation "
-        "Society Alliance Coalition Review Report Index Statistics Plc Ltd Inc".split()
-    )
+    frozenset(w.capitalize() for w in INSTITUTION_WORDS)
+    | {"LLC", "Post"}  # "Washington Post" (ClaimReview tells Emily Post from a paper)
     | DAY_AND_MONTH_NAMES
 )
 

@@ -251,3 +251,13 @@ def test_a_zero_to_ten_scale_exports_in_every_format(
         "worstRating": 0,
     }
     assert "- **Rating:** 10 on a scale from 0 to 10\n" in outputs["md"]
+
+
+def test_claimreview_and_the_name_rules_read_one_list_of_institution_words() -> None:
+    from app.claimreview import _organisation
+    from app.references import INSTITUTION_WORDS, person_names
+
+    for word in sorted(INSTITUTION_WORDS):
+        name = f"Harbour {word.capitalize()}"
+        assert _organisation(name.split()), name
+        assert person_names(f"The report was written by {name} last year.") == [], name
