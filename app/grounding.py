@@ -162,3 +162,28 @@ def cuts_a_token(text: str, start: int, end: int) -> bool:
 def too_short(quote: str) -> bool:
     """A quote of fewer than two words ("0.", "Harlow") states nothing checkable on its own."""
     return len(re.findall(r"[^\W\d_]{2,}", quote)) < 2
+
+
+_WORD = re.compile(r"\w+(?:[.,']\w+)*")
+# How much of a claim's sentence a passage must repeat word for word to be called a copy of it: the whole sentence
+# (of at least ECHO_MIN_WORDS words), or a run of that many words that is most of the sentence.
+ECHO_MIN_WORDS = 6
+ECHO_SHARE = 0.6
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(normalize_with_offsets(text)[0].lower())
+
+
+def echoed_words(quote: str, passage: str) -> int:
+    """How many words of `quote` the passage repeats in a row, when that makes the passage a copy of the claim's
+    sentence (a syndicated or republished story, a press release, a quote passed on), else 0. A copy is not
+    independent evidence: it says only that the same words were printed twice."""
+    said, other = _words(quote), _words(passage)
+    if len(said) < 4 or not other:
+        return 0
+    from difflib import SequenceMatcher
+
+    match = SequenceMatcher(None, said, other, autojunk=False).find_longest_match(0, len(said), 0, len(other))
+    needed = len(said) if len(said) < ECHO_MIN_WORDS else max(ECHO_MIN_WORDS, round(ECHO_SHARE * len(said)))
+    return match.size if match.size >= needed else 0

@@ -241,3 +241,22 @@ def test_history_keeps_cited_passages_and_the_articles_deletion(
     # the plain listing shows the cited passage's text in full, not cut at 80 characters
     plain = runner.invoke(app, ["history", claim.id]).stdout
     assert f"[{chunk.id}]" in plain and " ".join(chunk.text.split())[-60:] in " ".join(plain.split())
+
+
+def test_citing_a_copy_of_the_claims_sentence_is_said(settings: Settings, seeded: tuple[Article, Claim]) -> None:
+    _, claim = seeded
+    chunks = []
+    for text in (
+        f"Wire copy\n\nMOSCOW (Wires) - {claim.quote} Analysts were divided.",
+        "Markets\n\nBeijing's cooperation with Moscow deepened as the West added sanctions, markets heard on Monday.",
+    ):
+        article = Article(id=content_id(text), title="Other", source="other.txt", text=text, ingested_at=utcnow())
+        with ReviewStore.open(settings) as store:
+            store.upsert_article(article)
+        chunks.append(chunk_article(article, settings.chunk_size)[0])
+    repeat, other = chunks
+    result = runner.invoke(app, ["review", claim.id, "--reviewer", "ann", "--evidence", repeat.id])
+    assert result.exit_code == 0, result.output
+    assert f"Note: evidence {repeat.id} repeats" in result.stderr and "not independent evidence" in result.stderr
+    result = runner.invoke(app, ["review", claim.id, "--reviewer", "ann", "--evidence", other.id])
+    assert result.exit_code == 0 and "repeats" not in result.stderr

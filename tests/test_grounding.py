@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.grounding import locate_quote, normalize_with_offsets
+from app.grounding import echoed_words, locate_quote, normalize_with_offsets
 from app.models import normalize_for_match
 
 TEXT = "Wang said \u201cwe firmly\u00a0oppose\u201d sanctions \u2014 again.\nHe said it  twice."
@@ -111,3 +112,28 @@ def test_normalised_offsets_are_increasing_and_in_range(text: str) -> None:
     assert all(0 <= i < len(text) for i in offsets)
     # increasing, except the three dots an ellipsis character is spelled as, which all point at it
     assert all(a < b or (a == b and text[a] == "\u2026") for a, b in itertools.pairwise(offsets))
+
+
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        # republished word for word, with other punctuation and quote marks around it
+        ("MOSCOW - Russia expelled 10 US diplomats in response, and said it would answer every new US sanction.", 16),
+        (
+            "Russia expelled 10 US diplomats in response and said it would answer every new sanction from Washington.",
+            14,
+        ),
+        # the same facts in other words, or a few shared words: not a copy
+        ("Moscow sent 10 American diplomats home and promised to answer each sanction.", 0),
+        ("Russia expelled 10 US diplomats last week.", 0),
+        ("", 0),
+    ],
+)
+def test_a_passage_that_repeats_the_claims_sentence_is_a_copy_not_evidence(passage: str, expected: int) -> None:
+    quote = "Russia expelled 10 US diplomats in response and said it would answer every new US sanction."
+    assert echoed_words(quote, passage) == expected
+
+
+def test_a_short_sentence_is_a_copy_only_when_repeated_whole() -> None:
+    assert echoed_words("Inflation hit 9.1 percent.", "In June, inflation hit 9.1 percent, a 40-year high.") == 4
+    assert echoed_words("Inflation hit 9.1 percent.", "Inflation hit a record.") == 0

@@ -1080,3 +1080,16 @@ def test_a_web_article_is_fetched_again_from_the_library(settings: Settings) -> 
         assert not at.exception
     assert "replaced" in texts(at)
     assert {a.id: a.replaced_by is not None for a in wb.articles()}[first.article_id or ""] is True
+
+
+def test_a_passage_that_copies_the_claims_sentence_is_labelled_not_independent(wb: Workbench) -> None:
+    article_id = ingest_seed(wb)
+    claim = next(c for c, _ in wb.claims_with_reviews(article_id) if "expelled" in c.quote)
+    wb.ingest_upload("wire.txt", f"Wire copy\n\nMOSCOW (Wires) - {claim.quote}\n".encode())
+    wb.ingest_upload("own.txt", b"Moscow answers\n\nRussia expelled 10 US diplomats after the sanctions of April.\n")
+    at = _review_page_on(wb, claim.id)
+    label = "words of the claim's sentence in a row: probably the same story"
+    captions = [str(c.value) for c in at.caption if label in str(c.value)]
+    shown = texts(at)
+    assert "Wire copy · wire.txt" in shown and "Moscow answers · own.txt" in shown  # both among the evidence
+    assert len(captions) == 1  # the wire copy only; the other passage reports the same fact in its own words

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import typer
 
 from app.errors import StoreError
+from app.grounding import echoed_words
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -246,6 +247,14 @@ def register(app: typer.Typer) -> None:
                 if evidence
                 else []
             )
+            for ev in cited:
+                echo = echoed_words(claim.quote, ev.text) if ev.article_id != claim.article_id else 0
+                if echo:
+                    typer.echo(
+                        f"Note: evidence {ev.chunk_id} repeats {echo} words of the claim's sentence in a row: probably "
+                        "the same story (republished, a wire copy or a press release), not independent evidence.",
+                        err=True,
+                    )
             current = store.get_review(claim_id)
             change = apply_change(
                 current,

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from app.errors import ConflictError, WorkbenchError
+from app.grounding import echoed_words
 from app.highlight import escape_text, evidence_html
 from app.models import CLAIM_TYPES, CitedEvidence, Claim, Draft, Evidence, Review
 from app.ui.app_pages.common import (
@@ -716,6 +717,12 @@ with left:
                 evidence_html(ev.text, query, title=ev.title, source=ev.source, score=score or 0.0, detail=detail),
                 unsafe_allow_html=True,
             )
+            echo = echoed_words(claim.quote, ev.text) if ev.article_id != claim.article_id else 0
+            if echo:
+                st.caption(
+                    f":material/content_copy: Repeats {echo} words of the claim's sentence in a row: probably the "
+                    "same story (republished, a wire copy or a press release), not independent evidence."
+                )
             st.checkbox("Cite this passage", key=cite_key, help="Cite this passage in the review")
 
     st.markdown(f"**In this article** ({len(inside)})")
