@@ -59,6 +59,9 @@ class Highlight:
     category: str
     title: str
     anchor: str | None = None
+    # Written after the span ("False", "not checkable"): the colour alone does not say it to everyone (colour
+    # blindness, a screen reader, two verdicts of one rating sharing a colour), and a hover title needs a mouse.
+    tag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,18 @@ def legend_html(ratings: dict[str, int | None]) -> str:
     return f'<div class="cd-legend" style="font-size:0.85em;line-height:2">{chips}</div>'
 
 
+def _tag(review: Review | None) -> str | None:
+    """What a claim's highlight says in words: its verdict, not checkable or in progress (unreviewed says nothing:
+    most claims are, and the text stays readable)."""
+    if review is None:
+        return None
+    if review.not_checkable:
+        return "not checkable"
+    if review.verdict:
+        return review.verdict
+    return "in progress" if review.status == "in_progress" else None
+
+
 def claim_highlights(pairs: Iterable[tuple[Claim, Review | None]], ratings: dict[str, int | None]) -> list[Highlight]:
     """Highlights for claims: coloured by verdict or status, hover title = the standalone statement."""
     out = []
@@ -123,6 +138,7 @@ def claim_highlights(pairs: Iterable[tuple[Claim, Review | None]], ratings: dict
                 category_for(review, ratings),
                 f"{statement}{verdict} (check-worthiness {claim.checkworthiness:.2f})",
                 anchor=f"claim-{claim.id}",
+                tag=_tag(review),
             )
         )
     return out
@@ -167,6 +183,12 @@ def highlight_html(text: str, highlights: Sequence[Highlight], *, offset: int = 
             f'<mark class="cd-claim cd-{top.category}"{anchor} title="{title}" style="{_style(top.category)}">'
             f"{piece}</mark>"
         )
+        for i in ending.get(right, ()):
+            tag = spans[i][2].tag
+            if tag and spans[i][1] == spans[i][2].end - offset:  # the claim ends here, not at the text's edge
+                pieces.append(
+                    f'<sup class="cd-tag" style="font-size:0.7em;opacity:0.85">&#91;{escape_text(tag)}&#93;</sup>'
+                )
     return "".join(pieces)
 
 

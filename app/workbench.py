@@ -429,8 +429,14 @@ class Workbench:
         text = (query or "").strip() or claim.statement
         own = [claim.article_id]
         inside = self.corpus.search(text, k=k, only_article_ids=own)
-        # The claim's own passage is not evidence for itself (the page shows it above, in its paragraph).
-        inside = [ev for ev in inside if not (ev.start <= claim.start and claim.end <= ev.end)]
+
+        # The claim's own passage is not evidence for itself (the page shows it above, in its paragraph); nor is a
+        # passage that is mostly a piece of a quote longer than one passage.
+        def is_the_quote(ev: Evidence) -> bool:
+            overlap = min(ev.end, claim.end) - max(ev.start, claim.start)
+            return (ev.start <= claim.start and claim.end <= ev.end) or 2 * overlap >= ev.end - ev.start
+
+        inside = [ev for ev in inside if not is_the_quote(ev)]
         elsewhere = self.corpus.search(text, k=k, exclude_article_ids=own)
         return inside, elsewhere
 

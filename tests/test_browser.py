@@ -245,3 +245,78 @@ def test_hostile_article_is_inert(server: str, browser: object, tmp_path: Path) 
         assert page.locator('a[href^="javascript"]').count() == 0
         assert page.locator("a", has_text="click").count() == 0
     page.close()
+
+
+def _seed_claims(page: object, server: str) -> None:
+    _go(page, server, "")
+    _upload(page, SEED.name, SEED.read_bytes())
+    _go(page, server, "article")
+    page.get_by_test_id("stSelectbox").first.click()  # type: ignore[attr-defined]
+    page.get_by_role("option").filter(has_text="China, Russia").first.click()  # type: ignore[attr-defined]
+    _idle(page)
+    page.get_by_role("button", name="Extract claims").click()  # type: ignore[attr-defined]
+    page.get_by_text("Kept").first.wait_for(timeout=TIMEOUT_MS)  # type: ignore[attr-defined]
+    _idle(page)
+
+
+def _focused(page: object) -> str:
+    return str(page.evaluate("document.activeElement ? document.activeElement.outerHTML.slice(0, 120) : ''"))  # type: ignore[attr-defined]
+
+
+def test_the_keyboard_keeps_its_place_when_a_first_edit_makes_a_draft(server: str, browser: object) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    _seed_claims(page, server)
+    _go(page, server, "review")
+    # arrow keys through the verdicts: the first change makes a draft (and its note above the form)
+    page.get_by_role("radio", name="— no verdict yet —").focus()
+    page.keyboard.press("ArrowDown")
+    _idle(page)
+    assert not _focused(page).startswith("<body"), "the first arrow key lost the focus"
+    page.keyboard.press("ArrowDown")
+    _idle(page)
+    expect(page.get_by_text("Unsaved changes to this claim")).to_be_visible()
+    checked = page.locator('[data-testid="stRadio"] label:has(input:checked)').all_inner_texts()
+    assert checked == ["Mostly true"], f"the second arrow key was lost: {checked}"
+    # a first note typed and Tab: the focus moves on to the next field, not to the page
+    page.get_by_role("button", name="Discard changes").click()
+    _idle(page)
+    notes = page.get_by_label("Notes")
+    notes.click()
+    notes.press_sequentially("First note.")
+    page.keyboard.press("Tab")
+    _idle(page)
+    assert not _focused(page).startswith("<body"), _focused(page)
+    page.close()
+
+
+def _mostly_true_then(page: object, reviewer: str, button: str) -> None:
+    """As `reviewer` (blank: nobody), choose Mostly true and press the button (scrolled to, as on a phone)."""
+    box = page.get_by_label("Reviewer")  # type: ignore[attr-defined]
+    box.fill(reviewer)
+    box.press("Enter")
+    _idle(page)
+    page.get_by_text("Mostly true", exact=True).first.click()  # type: ignore[attr-defined]
+    _idle(page)
+    pressed = page.get_by_role("button", name=re.compile(button))  # type: ignore[attr-defined]
+    pressed.scroll_into_view_if_needed()
+    pressed.click()
+    _idle(page)
+
+
+def test_on_a_phone_save_and_next_shows_the_next_claim_from_its_top(server: str, browser: object) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    _seed_claims(page, server)
+    _go(page, server, "review")
+    _mostly_true_then(page, "Ana", r"^Save & next")
+    page.get_by_text("Saved: Mostly true").wait_for(timeout=TIMEOUT_MS)
+    _idle(page)
+    expect(page.get_by_text("Saved: Mostly true")).to_be_in_viewport()
+    expect(page.get_by_role("heading", name="Review", exact=True)).to_be_in_viewport()
+    # a refused save says why beside the buttons, where the reviewer is
+    _mostly_true_then(page, "", r"^Save(?!\s*&)")
+    expect(page.get_by_text("Enter your name as reviewer").last).to_be_in_viewport()
+    page.close()

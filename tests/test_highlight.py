@@ -147,3 +147,20 @@ def test_article_html_keeps_one_line_paragraphs_apart() -> None:
     assert article_html(html_text, []).count("<br><br>") == 2
     plain = "Headline\n\nFirst line\nof a wrapped paragraph."  # blank lines already mark paragraphs
     assert "<br><br><br>" not in article_html(plain, []) and article_html(plain, []).count("<br>") == 3
+
+
+def test_a_decided_claim_says_its_verdict_in_words_after_its_highlight() -> None:
+    text = "Prices rose 5%. Wages fell 2%. Rents doubled. Taxes <fell>."
+    ratings = {"Mostly false": 2, "Misleading": 2}  # one rating, one colour: only the words tell them apart
+    pairs = [
+        (_claim(0, 15, text), Review(claim_id="a", status="reviewed", verdict="Mostly false")),
+        (_claim(16, 30, text), Review(claim_id="b", status="reviewed", verdict="Misleading")),
+        (_claim(31, 45, text), Review(claim_id="c", status="reviewed", not_checkable=True)),
+        (_claim(46, len(text), text), None),
+    ]
+    out = highlight_html(text, claim_highlights(pairs, ratings))
+    assert _visible(out) == (
+        "Prices rose 5%.[Mostly false] Wages fell 2%.[Misleading] Rents doubled.[not checkable] Taxes <fell>."
+    )  # an unreviewed claim, most of them, adds nothing
+    # a passage cut out of the article (the Review page's paragraph) does not tag a claim that goes on past it
+    assert "[Mostly false]" not in _visible(highlight_html(text[:10], claim_highlights(pairs[:1], ratings)))

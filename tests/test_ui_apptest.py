@@ -191,7 +191,8 @@ def test_review_needs_a_name_then_saves_and_moves_on(wb: Workbench) -> None:
     assert any("Elsewhere in the corpus" in m.value for m in at.markdown)
     at.radio[0].set_value("False")
     button(at, "Save").click().run()
-    assert any("Enter your name" in e.value for e in at.error)
+    # said at the top and beside the buttons (on a phone the top of the page is out of sight)
+    assert sum("Enter your name" in e.value for e in at.error) == 2
     assert wb.get_review(first.id).version == 0
 
     at.text_input(key="reviewer").input("Ana").run()
@@ -222,6 +223,25 @@ def test_not_checkable_and_edited_statement(wb: Workbench) -> None:
     saved = wb.get_review(claim.id)
     assert saved.not_checkable and saved.status == "reviewed" and saved.verdict is None
     assert saved.edited_statement == "A sharper statement."
+
+
+def test_not_checkable_clears_the_verdict_in_the_form_and_unticking_gives_it_back(wb: Workbench) -> None:
+    at = _review_page(wb)
+    claim = wb.queue()[0][0]
+    at.text_input(key="reviewer").input("Ana").run()
+    verdict = at.radio(key=f"rv-verdict-{claim.id}")
+    verdict.set_value("False").run()
+    at.checkbox(key=f"rv-nc-{claim.id}").check().run()
+    verdict = at.radio(key=f"rv-verdict-{claim.id}")
+    assert verdict.value is None and verdict.disabled  # not both: saving both had dropped the verdict unsaid
+    at.checkbox(key=f"rv-nc-{claim.id}").uncheck().run()
+    verdict = at.radio(key=f"rv-verdict-{claim.id}")
+    assert verdict.value == "False" and not verdict.disabled
+    at.checkbox(key=f"rv-nc-{claim.id}").check().run()
+    button(at, "Save").click().run()
+    saved = wb.get_review(claim.id)
+    assert saved.not_checkable and saved.verdict is None
+    assert not any("Unsaved changes" in str(i.value) for i in at.info)  # the form says what was saved
 
 
 def test_conflict_shows_who_saved_first_and_reloads_their_version(wb: Workbench) -> None:
@@ -620,6 +640,20 @@ def test_a_claims_own_passage_is_not_its_evidence(wb: Workbench) -> None:
     inside, _ = wb.evidence_for(claim)
     assert all(not (ev.start <= claim.start and claim.end <= ev.end) for ev in inside)
     assert inside == []  # the article is one passage: nothing in it but the claim itself
+
+
+def test_no_part_of_a_quote_longer_than_a_passage_is_its_evidence(wb: Workbench) -> None:
+    long = " ".join(f"clause {n} says the harbour budget grew by {n} million dollars," for n in range(1, 25))
+    text = f"Harbour budget\n\nThe council said {long} and nothing else.\n\nThe mayor signed the harbour budget."
+    outcome = wb.ingest_upload("long.txt", text.encode())
+    assert outcome.article_id
+    wb.extract(outcome.article_id, "none")
+    claim = next(c for c, _ in wb.claims_with_reviews(outcome.article_id) if c.quote.startswith("The council said"))
+    assert len(claim.quote) > wb.settings.chunk_size  # the quote spans two passages
+    inside, _ = wb.evidence_for(claim, "harbour budget million dollars")
+    assert inside  # the headline
+    for ev in inside:  # no passage that is mostly a piece of the quote
+        assert 2 * max(0, min(ev.end, claim.end) - max(ev.start, claim.start)) < ev.end - ev.start, ev.text
 
 
 def test_quote_in_context_can_show_the_paragraphs_before(wb: Workbench) -> None:
@@ -1093,3 +1127,15 @@ def test_a_passage_that_copies_the_claims_sentence_is_labelled_not_independent(w
     shown = texts(at)
     assert "Wire copy · wire.txt" in shown and "Moscow answers · own.txt" in shown  # both among the evidence
     assert len(captions) == 1  # the wire copy only; the other passage reports the same fact in its own words
+
+
+def test_the_article_page_shows_the_articles_details_in_full(wb: Workbench) -> None:
+    title = "A headline " + "that goes on " * 20 + "and ends here"
+    outcome = wb.ingest_upload(
+        "long-title.html",
+        f"<html><head><title>{title}</title></head><body><p>The port handled 4 million containers in 2024, the authority said.</p></body></html>".encode(),
+    )
+    assert outcome.article_id
+    at = page(wb, "article")
+    shown = texts(at)
+    assert title in shown and "source: long-title.html" in shown and f"id {outcome.article_id}" in shown

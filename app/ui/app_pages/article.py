@@ -54,6 +54,12 @@ with errors_shown():
     if st.query_params.get("article") != picked:
         st.query_params["article"] = picked
     summary = titles[picked]
+    # The picker cuts long titles; the article's own details in full (the reviewer cites and links from them).
+    details = [summary.title, f"source: {summary.source}"]
+    if summary.published:
+        details.append(f"published {summary.published:%Y-%m-%d}")
+    details += [f"ingested {summary.ingested_at:%Y-%m-%d %H:%M} UTC", f"id {summary.id}"]
+    safe(" · ".join(details), small=True)
     if summary.replaced_by:
         st.warning(earlier_version_note(summary), icon=":material/history:")
 

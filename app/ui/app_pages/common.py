@@ -45,9 +45,12 @@ def flash(kind: str, message: str) -> None:
 
 
 def show_flash() -> None:
-    """Show and clear queued messages."""
+    """Show and clear queued messages, in a container drawn on every run: a message that came and went as the
+    page's first element moved every element below it, so the browser redrew them all (the focus went to the
+    page, and a long page on a phone lost its scroll position)."""
+    slot = st.container()
     for kind, message in st.session_state.pop("_flash", []):
-        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(message)
+        {"success": slot.success, "warning": slot.warning, "error": slot.error}.get(kind, slot.info)(message)
 
 
 @contextmanager

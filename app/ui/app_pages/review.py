@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,16 @@ from retrieval.hostile import addressed_to_ai
 wb = workbench()
 ss = st.session_state
 st.title("Review")
+scroll_slot = st.empty()  # always drawn, so the page below keeps its place (and its focus) on other runs
+if ss.pop("_scroll_top", False):
+    # After Save & next the page kept its scroll position, the bottom of a long page on a phone: the next claim's
+    # form showed without its claim, and the message saying what was saved sat out of sight at the top.
+    scroll_slot.html(
+        f"<script>/* {uuid.uuid4().hex} */ window.scrollTo(0, 0); "
+        'document.querySelectorAll(\'[data-testid="stMain"], [data-testid="stAppViewContainer"]\')'
+        ".forEach(e => e.scrollTo(0, 0));</script>",
+        unsafe_allow_javascript=True,
+    )
 show_flash()
 
 NO_VERDICT = "— no verdict yet —"
@@ -227,6 +238,17 @@ def cited_passages(claim: Claim) -> list[Evidence | CitedEvidence]:
     return list(seen.values())
 
 
+def not_checkable_changed(claim_id: str) -> None:
+    """Ticking Not checkable clears the verdict (a rejected claim has none; saving both had dropped the verdict
+    without a word), and unticking it gives back the verdict it cleared."""
+    held = f"nc-held-{claim_id}"
+    if ss.get(key("nc", claim_id)):
+        ss[held] = ss.get(key("verdict", claim_id))
+        ss[key("verdict", claim_id)] = None
+    elif ss.get(held) is not None and ss.get(key("verdict", claim_id)) is None:
+        ss[key("verdict", claim_id)] = ss.pop(held)
+
+
 def save(claim_id: str, next_id: str | None) -> None:
     """Save callback: submit the form; on a conflict load the newer version and say who saved it."""
     claim = wb.get_claim(claim_id)
@@ -255,6 +277,7 @@ def save(claim_id: str, next_id: str | None) -> None:
         return
     except WorkbenchError as exc:
         flash("error", str(exc))
+        ss["_form_error"] = (claim_id, str(exc))  # also beside the buttons: on a phone the top is far away
         return
     ss.pop(f"attempt-{claim_id}", None)
     forget_draft(claim_id)
@@ -282,6 +305,7 @@ def save(claim_id: str, next_id: str | None) -> None:
         flash("success", f"Saved: {state} (version {saved.version}).")
     if next_id is not None:
         ss["review_claim"] = next_id
+        ss["_scroll_top"] = True  # the next claim is read from its quote, and the message above says what was saved
 
 
 def restore_attempt(claim_id: str) -> None:
@@ -612,7 +636,10 @@ for param, value in {
 claim, stored_review = queue[pos]
 next_id = ids[pos + 1] if pos + 1 < len(ids) else None
 
-nav_prev, nav_pick, nav_next = st.columns([1, 8, 1], vertical_alignment="bottom")
+# The claim picker gets the full width; Prev and Next sit under it (in narrow columns beside it their labels were
+# cut to "P…" and "N…" even on a laptop screen).
+nav_pick = st.container()
+nav_prev, nav_next, _ = st.columns([1, 1, 4])
 nav_prev.button("Prev", icon=":material/arrow_back:", disabled=pos == 0, on_click=go, args=(ids[pos - 1],))
 nav_next.button("Next", icon=":material/arrow_forward:", disabled=next_id is None, on_click=go, args=(next_id,))
 by_id = {c.id: (c, r) for c, r in queue}
@@ -643,9 +670,13 @@ if picked != current_id:
 if key("verdict", claim.id) not in ss and not restore_draft(claim):
     seed(claim, stored_review)
 base: Review = ss[f"base-{claim.id}"]
+# The unsaved-changes note appears on a claim's first edit. Drawn into a slot that is always there, so it does not
+# move the form below it: a moved form is redrawn, and the focus (a verdict being chosen with the arrow keys, a
+# note being typed) was lost to the page.
+draft_slot = st.container()
 if claim.id in drafts():
     kept = drafts()[claim.id]
-    note, discard = st.columns([5, 1], vertical_alignment="center")
+    note, discard = draft_slot.columns([5, 1], vertical_alignment="center")
     where = (
         f"kept under your name since {kept.updated_at:%Y-%m-%d %H:%M} UTC"
         if kept.reviewer
@@ -687,9 +718,8 @@ with left:
     safe(" · ".join(meta), small=True)
 
     st.subheader("Evidence")
-    q1, q2 = st.columns([7, 2], vertical_alignment="bottom")
-    query = q1.text_input("Search query (edit and press Enter to search again)", key=key("query", claim.id))
-    if q2.button("Search", icon=":material/search:", help="Search again (fresh results)"):
+    query = st.text_input("Search query (edit and press Enter to search again)", key=key("query", claim.id))
+    if st.button("Search again", icon=":material/search:"):
         ss.get("_evidence", {}).pop((claim.id, query), None)
     try:
         inside, elsewhere = evidence(claim, query)
@@ -723,7 +753,7 @@ with left:
                     f":material/content_copy: Repeats {echo} words of the claim's sentence in a row: probably the "
                     "same story (republished, a wire copy or a press release), not independent evidence."
                 )
-            st.checkbox("Cite this passage", key=cite_key, help="Cite this passage in the review")
+            st.checkbox("Cite this passage", key=cite_key)
 
     st.markdown(f"**In this article** ({len(inside)})")
     passages(inside, "No other passage of this article matches the query.")
@@ -746,15 +776,26 @@ with right:
     if base.version == 0:
         earlier_panel(claim)
     with st.container(border=True):
+        rejected = bool(ss.get(key("nc", claim.id)))
         st.radio(
             "Verdict",
             [None, *ratings],
             format_func=lambda v: NO_VERDICT if v is None else v,
             key=key("verdict", claim.id),
+            disabled=rejected,
+            help="A claim marked not checkable has no verdict: untick Not checkable to give one." if rejected else None,
         )
-        st.checkbox("Not checkable (opinion, too vague, or not a factual claim)", key=key("nc", claim.id))
+        st.checkbox(
+            "Not checkable (opinion, too vague, or not a factual claim)",
+            key=key("nc", claim.id),
+            on_change=not_checkable_changed,
+            args=(claim.id,),
+        )
         st.text_area("Notes", key=key("notes", claim.id), height=120, placeholder="Reasoning, sources, caveats")
         reviewer_input()
+        form_error = ss.pop("_form_error", None)
+        if form_error and form_error[0] == claim.id:
+            st.error(form_error[1])
         # Stacked, full width: the shortcut hint needs the room, and the primary action comes first.
         st.button(
             "Save & next",
