@@ -253,9 +253,20 @@ def mark_terms(text: str, query: str) -> str:
     return "".join(out)
 
 
+CARD_META_CHARS = 90
+
+
+def _clip(text: str, limit: int = CARD_META_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def evidence_html(text: str, query: str, *, title: str, source: str, score: float, detail: str = "") -> str:
     """One evidence passage card: escaped title, source and score, then the passage with terms marked."""
-    meta = f"{escape_text(title)} · {escape_text(source)} · score {score:.3f}"
+    # A 300-character title or a long URL, repeated on every card, took a phone screen each: cut, in full on hover.
+    meta = (
+        f'<span title="{escape_text(title)}">{escape_text(_clip(title))}</span> · '
+        f'<span title="{escape_text(source)}">{escape_text(_clip(source))}</span> · score {score:.3f}'
+    )
     if detail:
         meta += f" · {escape_text(detail)}"
     return (

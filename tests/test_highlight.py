@@ -164,3 +164,10 @@ def test_a_decided_claim_says_its_verdict_in_words_after_its_highlight() -> None
     )  # an unreviewed claim, most of them, adds nothing
     # a passage cut out of the article (the Review page's paragraph) does not tag a claim that goes on past it
     assert "[Mostly false]" not in _visible(highlight_html(text[:10], claim_highlights(pairs[:1], ratings)))
+
+
+def test_an_evidence_card_cuts_a_long_title_and_source_keeping_them_in_full_on_hover() -> None:
+    title, source = "A headline " + "that goes on " * 25, "https://example.org/" + "x" * 480
+    out = evidence_html("text", "text", title=title, source=source, score=0.5)
+    assert _visible(out).count("…") == 2 and len(_visible(out)) < 2 * 90 + 40
+    assert f'title="{escape_text(title)}"' in out and f'title="{escape_text(source)}"' in out

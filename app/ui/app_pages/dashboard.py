@@ -54,18 +54,19 @@ with errors_shown():
         [
             {
                 "article": a.title,
+                "progress": (a.reviewed / a.claim_count) if a.claim_count else 0.0,
                 "claims": a.claim_count,
                 "reviewed": a.reviewed,
                 "in progress": a.in_progress,
                 "unreviewed": a.unreviewed,
                 "not checkable": a.not_checkable,
-                "progress": (a.reviewed / a.claim_count) if a.claim_count else 0.0,
             }
             for a in stats.per_article
         ],
         hide_index=True,
         column_config={
-            "article": st.column_config.TextColumn("article", width="large"),
+            # Not "large": on a phone or tablet it pushed every number out of sight to the right.
+            "article": st.column_config.TextColumn("article", width="medium"),
             "progress": st.column_config.ProgressColumn(
                 "progress", min_value=0.0, max_value=1.0, format="percent", width="small"
             ),

@@ -177,7 +177,8 @@ with errors_shown():
     shown = page_shown("_library_shown")
     for summary in articles[:shown]:
         with st.container(border=True):
-            cols = st.columns([5, 3, 1.3, 1.4], vertical_alignment="center")
+            # Open and Delete get room for their labels on a tablet (they read "O…" and "De…").
+            cols = st.columns([4, 3, 1.6, 1.6], vertical_alignment="center")
             with cols[0]:
                 st.markdown(f"**{escape_text(summary.title)}**", unsafe_allow_html=True)
                 st.markdown(
