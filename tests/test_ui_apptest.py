@@ -1139,3 +1139,20 @@ def test_the_article_page_shows_the_articles_details_in_full(wb: Workbench) -> N
     at = page(wb, "article")
     shown = texts(at)
     assert title in shown and "source: long-title.html" in shown and f"id {outcome.article_id}" in shown
+
+
+def test_past_the_first_three_passages_of_a_group_the_evidence_waits_in_an_expander(wb: Workbench) -> None:
+    paragraphs = [
+        f"The harbour budget for year {n} was {n * 10} million dollars, the council said. " * 6 for n in range(1, 9)
+    ]
+    outcome = wb.ingest_upload("harbour.txt", ("Harbour budget\n\n" + "\n\n".join(paragraphs)).encode())
+    assert outcome.article_id
+    wb.extract(outcome.article_id, "none")
+    claim = wb.claims_with_reviews(outcome.article_id)[0][0]
+    inside, _ = wb.evidence_for(claim, wb.default_query(claim))
+    assert len(inside) > 3
+    at = _review_page_on(wb, claim.id)
+    [more] = [e for e in at.expander if e.label.endswith("more passages")]
+    assert more.label == f"{len(inside) - 3} more passages"
+    cite = [c for c in at.checkbox if c.key and c.key.startswith("rv-cite-")]
+    assert len(cite) == len(inside)  # every passage stays citable

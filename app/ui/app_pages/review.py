@@ -42,6 +42,7 @@ if ss.pop("_scroll_top", False):
 show_flash()
 
 NO_VERDICT = "— no verdict yet —"
+PASSAGES_FIRST = 3  # evidence cards shown open per group; the rest wait in an expander
 STATUS_LABELS = {
     "unreviewed": "Unreviewed",
     "in_progress": "In progress",
@@ -728,9 +729,20 @@ with left:
         inside, elsewhere = [], []
     shown: set[str] = set()
 
-    def passages(group: list[Any], empty: str) -> None:
+    def passages(group: list[Any], empty: str, first: int | None = None) -> None:
+        """The passages' cards; past the `first` few, in a closed expander (open when one of them is cited): on a
+        phone, twelve cards stood between the claim and its verdict form."""
         if not group:
             st.caption(empty)
+        rest = group[first:] if first is not None else []
+        if rest:
+            cited_below = any(ss.get(key(f"cite-{ev.chunk_id}", claim.id)) for ev in rest) or any(
+                c.chunk_id in {ev.chunk_id for ev in rest} for c in base.evidence
+            )
+            passages(group[:first], empty)
+            with st.expander(f"{len(rest)} more passage{'s' if len(rest) != 1 else ''}", expanded=cited_below):
+                passages(rest, "")
+            return
         for ev in group:
             shown.add(ev.chunk_id)
             seen_passages(claim.id).setdefault(ev.chunk_id, ev)
@@ -756,9 +768,9 @@ with left:
             st.checkbox("Cite this passage", key=cite_key)
 
     st.markdown(f"**In this article** ({len(inside)})")
-    passages(inside, "No other passage of this article matches the query.")
+    passages(inside, "No other passage of this article matches the query.", first=PASSAGES_FIRST)
     st.markdown(f"**Elsewhere in the corpus** ({len(elsewhere)})")
-    passages(elsewhere, "Nothing in other articles matches; ingest more sources in Library.")
+    passages(elsewhere, "Nothing in other articles matches; ingest more sources in Library.", first=PASSAGES_FIRST)
     # Cited passages that this query did not bring up (cited in the saved version, or ticked among another query's
     # results): listed so every citation stays in sight and can be unticked.
     stored_ids = {ev.chunk_id for ev in base.evidence}
