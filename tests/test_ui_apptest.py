@@ -525,6 +525,13 @@ def test_edited_query_searches_again_and_history_shows_the_save(wb: Workbench) -
     # newest first, readable: who, what, and the change itself (times in UTC, as the Stored line says)
     assert "Ana · review saved" in history[0] and "verdict: - -> Half true" in history[0]
     assert any("claim extracted" in h for h in history[1:])
+    assert "Full text" not in history[0]  # nothing was cut
+    # a long note is cut in the summary line and given in full behind "Full text"
+    note = "The ministry transcript of 26 April says this in full; " * 5 + "and the Treasury notice agrees."
+    at.text_area(key=f"rv-notes-{claim.id}").input(note).run()
+    button(at, "Save").click().run()
+    history = [html.unescape(m.value) for m in at.markdown if " UTC</b> · " in m.value]
+    assert "<summary>Full text</summary>" in history[0] and f"notes after: {note}" in re.sub(r"</?b>", "", history[0])
 
 
 def test_evidence_is_split_between_own_article_and_elsewhere(wb: Workbench) -> None:

@@ -12,7 +12,7 @@ import streamlit as st
 from app.errors import ConflictError, WorkbenchError
 from app.grounding import echoed_words
 from app.highlight import escape_text, evidence_html
-from app.models import CLAIM_TYPES, CitedEvidence, Claim, Draft, Evidence, Review
+from app.models import CLAIM_TYPES, CitedEvidence, Claim, Draft, Evidence, HistoryEvent, Review
 from app.ui.app_pages.common import (
     EMPTY_LIBRARY,
     article_labels,
@@ -237,6 +237,26 @@ def cited_passages(claim: Claim) -> list[Evidence | CitedEvidence]:
         if ev.chunk_id not in seen and ss.get(key(f"cite-{ev.chunk_id}", claim.id)):
             seen[ev.chunk_id] = ev
     return list(seen.values())
+
+
+def full_text(event: HistoryEvent) -> str:
+    """The long texts an event's one-line summary cuts (notes, statements), in full behind a "Full text" toggle."""
+    diff = event.changes.get("diff")
+    if not isinstance(diff, dict):
+        return ""
+    long = [
+        (name, d.get("old"), d.get("new"))
+        for name, d in diff.items()
+        if isinstance(d, dict) and any(isinstance(v, str) and len(v) > 80 for v in (d.get("old"), d.get("new")))
+    ]
+    if not long:
+        return ""
+    rows = "".join(
+        f"<p><b>{escape_text(name)}</b> before: {escape_text(old or '-')}<br><b>{escape_text(name)}</b> after: "
+        f"{escape_text(new or '-')}</p>"
+        for name, old, new in long
+    )
+    return f"<details><summary>Full text</summary>{rows}</details>"
 
 
 def not_checkable_changed(claim_id: str) -> None:
@@ -852,6 +872,6 @@ with right:
             st.markdown(
                 f'<div style="font-size:0.85em;margin-bottom:0.4em"><b>{e.at:%Y-%m-%d %H:%M:%S} UTC</b> · '
                 f"{escape_text(e.actor)} · {escape_text(action)}"
-                f'<br><span style="opacity:0.8">{escape_text(e.summary())}</span></div>',
+                f'<br><span style="opacity:0.8">{escape_text(e.summary())}</span>{full_text(e)}</div>',
                 unsafe_allow_html=True,
             )
