@@ -120,8 +120,52 @@ class Extractor(Protocol):
 
 # --- claim assembly ---------------------------------------------------------------------------------------
 
+_QUANTITY_WORDS = re.compile(r"\bpercent\b|\bper cent\b|%|\b(million|billion|trillion|dozens?|half)\b", re.I)
+_DIGITS = re.compile(r"\d+(?:[.,:]\d+)*")
+_MONTH_WORD = re.compile(
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?",
+    re.I,
+)
+
+
+_UNIT_AFTER = re.compile(r"(?:bn|mn|m|k|km|kg|mg|g|t|mph|kph|ft|lbs?|oz|ml|gw|mw|kw|kwh|gwh|x|s|st|nd|rd|th)\b")
+_CLOCK = re.compile(r"\s*(?:a\.m\.|p\.m\.|am\b|pm\b|GMT\b|UTC\b|BST\b)")
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")
+
+
+def _not_a_quantity(sentence: str, m: re.Match[str]) -> bool:
+    """Whether the digits at `m` date or name something rather than count it: a year ("in 2020", "2025-26"), a
+    day of a month ("April 26", "26th of April"), a clock time ("18:40", "9 a.m."), or part of a name ("G7",
+    "Covid-19", "F-35", "5G"; "10km" and "$4.2bn" are quantities)."""
+    token, before, after = m.group(0), sentence[: m.start()], sentence[m.end() :]
+    if before[-1:].isalpha() or (before[-1:] == "-" and before[-2:-1].isalpha()):
+        return True
+    if after[:1].isalpha() and not _UNIT_AFTER.match(after):
+        return True
+    if ":" in token or _CLOCK.match(after):
+        return True
+    if _YEAR.fullmatch(token) and not before.endswith(("$", "£", "€")) and after[:1] != "%":
+        return True
+    if re.search(r"(?:1[89]|20)\d\d[-–/]$", before) and len(token) == 2:
+        return True  # the "26" of "2025-26"
+    if len(token) <= 2 and token.isdigit():
+        near = sentence[max(0, m.start() - 12) : m.end() + 16]
+        month = _MONTH_WORD.pattern
+        day = rf"{month}\s+{token}\b|\b{token}(?:st|nd|rd|th)?\s+(?:of\s+)?{month}"
+        return re.search(day, near, re.I) is not None
+    return False
+
+
+def has_number(sentence: str) -> bool:
+    """Whether the sentence states a quantity ("10 diplomats", "3.1 percent", "a million"), not only a date, a
+    time or a name with digits in it: what a statistic needs."""
+    if _QUANTITY_WORDS.search(sentence):
+        return True
+    return any(not _not_a_quantity(sentence, m) for m in _DIGITS.finditer(sentence))
+
+
 _TYPE_RULES: tuple[tuple[ClaimType, re.Pattern[str]], ...] = (
-    ("statistic", re.compile(r"\d|\bpercent\b|\bper cent\b|%|\b(million|billion|trillion|dozens?|half)\b", re.I)),
     ("quotation", re.compile(r"[\"\u201c\u201d]|\b(said|says|told|stated|declared|according to)\b", re.I)),
     ("prediction", re.compile(r"\b(will|would|expects?|expected|forecasts?|plans? to|is set to)\b", re.I)),
     ("causal", re.compile(r"\b(because|caused?|due to|led to|leads to|result(ed)? in|as a result)\b", re.I)),
@@ -131,13 +175,10 @@ _TYPE_RULES: tuple[tuple[ClaimType, re.Pattern[str]], ...] = (
 )
 
 
-def has_number(sentence: str) -> bool:
-    """Whether the sentence states a quantity (a digit, "percent", "million", ...): what a statistic needs."""
-    return _TYPE_RULES[0][1].search(sentence) is not None
-
-
 def guess_claim_type(sentence: str) -> ClaimType:
     """A cheap keyword guess at the claim type, for when no model is asked."""
+    if has_number(sentence):
+        return "statistic"
     for kind, pattern in _TYPE_RULES:
         if pattern.search(sentence):
             return kind

@@ -117,6 +117,12 @@ def test_build_extractor_picks_by_strength_and_honours_overrides(settings: Setti
         ("Prices rose because of the drought.", "causal"),
         ("Washington imposed sanctions on both Russia and China.", "policy"),
         ("Beijing is a city.", "other"),
+        # a year, a date, a clock time or a name with digits is not a quantity
+        ("The last time Rovers played in the top flight was in 1987.", "event"),
+        ("Cho took office in May 2022.", "event"),
+        ("The G7 leaders met on April 26 at 9 a.m. to discuss Covid-19.", "event"),
+        ("A 10km race raised a $4.2bn pledge.", "statistic"),
+        ("Funding for 2025-26 rose by 3 percent.", "statistic"),
     ],
 )
 def test_claim_type_heuristic(sentence: str, kind: str) -> None:
