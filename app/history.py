@@ -134,6 +134,12 @@ def record_conflict(
     )
 
 
+# The events a review save (or a refused one) writes: they change one claim's review and nothing else.
+REVIEW_ACTIONS = frozenset(
+    {"review_saved", "statement_edited", "rejected_not_checkable", "restored_checkable", "evidence_cited",
+     "review_conflict"}
+)  # fmt: skip
+
 # What happened to a claim's article, shown in the claim's own history: a claim deleted with its article and
 # extracted again after a re-ingest otherwise read as one unbroken story.
 ARTICLE_LIFECYCLE = ("article_deleted", "article_replaced", "article_current")

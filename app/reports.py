@@ -71,9 +71,12 @@ class ReportSource(Protocol):
         """The article, or None when the id is unknown."""
         ...
 
-    def queue(self, *, article_id: str | None = None, include_replaced: bool = False) -> list[tuple[Claim, Review]]:
+    def queue(
+        self, *, article_id: str | None = None, status: str | None = None, include_replaced: bool = False
+    ) -> list[tuple[Claim, Review]]:
         """Claims of one article, or of every current article (and of replaced versions with `include_replaced`),
-        each with its current review (an unreviewed one when nobody has touched it), read together."""
+        each with its current review (an unreviewed one when nobody has touched it), read together; `status`
+        keeps those whose review has that status."""
         ...
 
     def replaced_versions(self) -> dict[str, tuple[str, datetime | None]]:
@@ -412,8 +415,10 @@ def build_report(
             pairs.extend(store.queue(article_id=article_id))
         article_ids = list(dict.fromkeys(options.article_ids))
     else:
-        # claims with their reviews in one read (one read per claim took 0.4 s at 7,000)
-        pairs = store.queue(include_replaced=options.include_earlier)
+        # claims with their reviews in one read (one read per claim took 0.4 s at 7,000); only the finished ones
+        # when only those are reported (reading all 18,000 claims for 400 reviewed ones took most of a second)
+        status = "reviewed" if options.only_reviewed else None
+        pairs = store.queue(status=status, include_replaced=options.include_earlier)
         article_ids = list(dict.fromkeys(c.article_id for c, _ in pairs))
     by_article: dict[str, list[tuple[Claim, Review]]] = {aid: [] for aid in article_ids}
     for claim, review in pairs:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import ConflictError, StoreError
-from app.history import append_event, claim_extracted, read_events, record_conflict, record_review
+from app.history import REVIEW_ACTIONS, append_event, claim_extracted, read_events, record_conflict, record_review
 from app.models import (
     Claim,
     Draft,
@@ -582,11 +582,19 @@ class ReviewStore:
         verdict: str | None = None,
         claim_type: str | None = None,
         include_replaced: bool = False,
+        claim_ids: Collection[str] | None = None,
     ) -> list[tuple[Claim, Review]]:
         """Claims with their reviews, filtered; most check-worthy first. status may also be "not_checkable".
-        Without an article id, claims of versions replaced by a newer one are left out unless `include_replaced`."""
+        Without an article id, claims of versions replaced by a newer one are left out unless `include_replaced`;
+        `claim_ids` keeps only those claims (what changed since a queue was read, see reviews_changed_since)."""
         where: list[str] = []
         params: list[Any] = []
+        if claim_ids is not None:
+            ids = sorted(claim_ids)
+            if not ids:
+                return []
+            where.append(f"c.id IN ({', '.join('?' * len(ids))})")
+            params.extend(ids)
         if article_id is not None:
             where.append("c.article_id = ?")
             params.append(article_id)
@@ -619,6 +627,14 @@ class ReviewStore:
 
     # -- history and stats --------------------------------------------------------------------------------
 
+    def reviews_changed_since(self, revision: int) -> set[str] | None:
+        """The claims whose review changed after `revision` (see revision), or None when something else changed
+        too (an extraction, an article added, replaced or deleted): then a queue read before must be read again."""
+        rows = self._read("SELECT claim_id, action FROM history WHERE id > ?", [revision])
+        if any(r["action"] not in REVIEW_ACTIONS or r["claim_id"] is None for r in rows):
+            return None
+        return {str(r["claim_id"]) for r in rows}
+
     def revision(self) -> int:
         """A number that grows with every change to the store (the last history entry's id; 0 when empty)."""
         rows = self._read("SELECT COALESCE(MAX(id), 0) AS n FROM history")
@@ -643,12 +659,17 @@ class ReviewStore:
             f"LEFT JOIN reviews r ON r.claim_id = c.id WHERE {_NOT_REPLACED} GROUP BY s"
         ):
             by_status[r["s"]] = int(r["n"])
+        # Finished reviews only, as reports count them: a verdict on a review still in progress is a draft.
         by_verdict = dict.fromkeys(self.rating_scale, 0)
+        drafted = 0
         for r in self._read(
-            "SELECT r.verdict AS v, COUNT(*) AS n FROM reviews r JOIN claims c ON c.id = r.claim_id "
-            f"WHERE r.verdict IS NOT NULL AND {_NOT_REPLACED} GROUP BY r.verdict"
+            "SELECT r.verdict AS v, r.status = 'reviewed' AS final, COUNT(*) AS n FROM reviews r "
+            f"JOIN claims c ON c.id = r.claim_id WHERE r.verdict IS NOT NULL AND {_NOT_REPLACED} GROUP BY v, final"
         ):
-            by_verdict[r["v"]] = int(r["n"])
+            if r["final"]:
+                by_verdict[r["v"]] = int(r["n"])
+            else:
+                drafted += int(r["n"])
         earlier = self._read(f"SELECT COUNT(*) AS n FROM claims c WHERE NOT {_NOT_REPLACED}")
         return DashboardStats(
             by_status=by_status,
@@ -656,4 +677,5 @@ class ReviewStore:
             per_article=[a for a in self.articles() if a.replaced_by is None],
             total_claims=sum(by_status.values()),
             earlier_version_claims=int(earlier[0]["n"]),
+            draft_verdicts=drafted,
         )

@@ -61,9 +61,10 @@ class DashboardStats:
     """Counts over the whole store: claims by review status and by verdict, and per article."""
 
     by_status: dict[str, int]
-    by_verdict: dict[str, int]
+    by_verdict: dict[str, int]  # finished reviews only
     per_article: list[ArticleSummary] = field(default_factory=list)
     total_claims: int = 0
+    draft_verdicts: int = 0  # verdicts chosen on reviews still in progress, not in by_verdict
     earlier_version_claims: int = 0  # claims of replaced versions, not in the counts above
 
 

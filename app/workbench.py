@@ -6,6 +6,7 @@ the object, so the Streamlit app caches one Workbench per settings and reruns st
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -315,9 +316,33 @@ class Workbench:
         verdict: str | None = None,
         claim_type: str | None = None,
     ) -> list[tuple[Claim, Review]]:
-        """Claims to review, filtered, most check-worthy first."""
-        pairs = self.store.queue(article_id=article_id, status=status, verdict=verdict, claim_type=claim_type)
-        return sorted(pairs, key=lambda p: (-p[0].checkworthiness, p[0].article_id, p[0].start))
+        """Claims to review, filtered, most check-worthy first (the store's order: check-worthiness, then article,
+        place in it and id)."""
+        return self.store.queue(article_id=article_id, status=status, verdict=verdict, claim_type=claim_type)
+
+    def queue_since(
+        self,
+        earlier: list[tuple[Claim, Review]],
+        revision: int,
+        *,
+        article_id: str | None = None,
+        status: str | None = None,
+        verdict: str | None = None,
+        claim_type: str | None = None,
+    ) -> list[tuple[Claim, Review]]:
+        """The queue `queue` gives now, from `earlier`, the same filters' queue read at `revision`: when only reviews
+        changed since (the usual case: someone saved), just those claims are read again and put in place, instead
+        of every claim (a second or more per click in every open Review page at 18,000 claims)."""
+        changed = self.store.reviews_changed_since(revision)
+        if changed is None or len(changed) > QUEUE_PATCH_LIMIT:
+            return self.queue(article_id=article_id, status=status, verdict=verdict, claim_type=claim_type)
+        if not changed:
+            return list(earlier)
+        fresh = self.store.queue(
+            article_id=article_id, status=status, verdict=verdict, claim_type=claim_type, claim_ids=changed
+        )
+        kept = [pair for pair in earlier if pair[0].id not in changed]
+        return list(heapq.merge(kept, fresh, key=_queue_order))
 
     def get_claim(self, claim_id: str) -> Claim | None:
         """One claim by id."""
@@ -551,6 +576,16 @@ class Workbench:
 # ratio): "teh" -> "the", or 4.2 -> 4.3 billion, keep a sentence at 0.97-0.99; another sentence of the same article
 # on the same topic stays below 0.7.
 _EDITED_SENTENCE_RATIO = 0.85
+
+
+# Above this many changed reviews, reading the whole queue again is as quick as patching it.
+QUEUE_PATCH_LIMIT = 500
+
+
+def _queue_order(pair: tuple[Claim, Review]) -> tuple[float, str, int, str]:
+    """The store's queue order (ReviewStore.queue's ORDER BY)."""
+    claim = pair[0]
+    return (-claim.checkworthiness, claim.article_id, claim.start, claim.id)
 
 
 def _edited_sentence(old: str, new: str) -> bool:

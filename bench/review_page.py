@@ -1,15 +1,17 @@
-"""How long the Review page takes to render: 50 claims, 20 evidence passages for the current claim.
+"""How long the Review page takes to render: 50 claims, 20 evidence passages for the current claim; and, with
+`--queue N`, a reviewer's session of Save & next over a queue of N claims (time per save and the claims kept alive).
 
 Seeds a real review store directly (no corpus, no model) and stubs evidence search with precomputed passages,
 so the number is the page's own cost: queue, form, highlighted context and 20 escaped evidence cards.
 
-    .venv/bin/python bench/review_page.py [--runs 7]
+    .venv/bin/python bench/review_page.py [--runs 7] [--queue 18000 --saves 10]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -23,8 +25,9 @@ N_EVIDENCE = 20
 TARGET_S = 1.0
 
 
-def build(data_dir: Path):
-    """A Workbench over a fresh store with one article of 50 claims and canned evidence."""
+def build(data_dir: Path, extra_claims: int = 0):
+    """A Workbench over a fresh store with one article of 50 claims (and `extra_claims` more in articles of 50
+    claims each) and canned evidence."""
     os.environ["CLAIMDESK_DATA_DIR"] = str(data_dir)
     from app.config import get_settings
     from app.models import Article, Claim, Evidence, Provenance, claim_id_for
@@ -63,6 +66,29 @@ def build(data_dir: Path):
             )
         )
     store.save_claims(article.id, claims)
+    for a in range(extra_claims // N_CLAIMS):
+        more = f"Article {a}\n\n" + " ".join(f"Item {a}-{i} rose {i + 1}% to {a + i} million." for i in range(N_CLAIMS))
+        other = Article(
+            id=content_id(more), title=f"Article {a}", source=f"a{a}.txt", text=more, ingested_at=datetime.now(UTC)
+        )
+        store.upsert_article(other)
+        spans = [(m.start(), m.end()) for m in re.finditer(r"Item [^.]*\.", more)]
+        store.save_claims(
+            other.id,
+            [
+                Claim(
+                    id=claim_id_for(other.id, start, end),
+                    article_id=other.id,
+                    quote=more[start:end],
+                    start=start,
+                    end=end,
+                    statement=more[start:end],
+                    checkworthiness=round(0.5 + (i % 40) / 100, 2),
+                    provenance=provenance,
+                )
+                for i, (start, end) in enumerate(spans)
+            ],
+        )
 
     def passages(prefix: str, n: int) -> list[Evidence]:
         return [
@@ -121,6 +147,34 @@ def render(wb, *, clicks: int) -> tuple[float, float, list[float]]:
     return harness_first, open_review, reruns
 
 
+def save_session(wb, saves: int) -> list[tuple[float, int, float]]:
+    """One reviewer's session: choose a verdict and Save & next, `saves` times; per save (seconds, live Claim
+    objects after a full garbage collection, process RSS in MB)."""
+    import gc
+    import resource
+
+    from streamlit.testing.v1 import AppTest
+
+    from app.models import Claim
+
+    at = AppTest.from_file(str(ROOT / "app" / "ui" / "main.py"), default_timeout=300)
+    at.session_state["_workbench_override"] = wb
+    at.switch_page("app_pages/review.py")
+    at.run()
+    at.text_input(key="reviewer").input("Bench").run()
+    rows = []
+    for _ in range(saves):
+        t0 = time.perf_counter()
+        next(r for r in at.radio if r.label == "Verdict").set_value("True").run()
+        next(b for b in at.button if b.label == "Save & next").click().run()
+        took = time.perf_counter() - t0
+        assert not at.exception, at.exception
+        gc.collect()
+        live = sum(1 for o in gc.get_objects() if type(o) is Claim)
+        rows.append((took, live, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    return rows
+
+
 def search_times(data_dir: Path, n_articles: int, repeats: int) -> list[float]:
     """Seconds per uncached evidence lookup (two hybrid searches) over the seed plus SciFact abstracts."""
     import json
@@ -169,9 +223,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--articles", type=int, default=100, help="SciFact abstracts ingested for the search row")
+    parser.add_argument("--queue", type=int, default=0, help="claims in the store for a Save & next session instead")
+    parser.add_argument("--saves", type=int, default=10, help="saves in the --queue session")
     args = parser.parse_args()
     os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest's bare-mode warnings are noise here
     sys.path.insert(0, str(ROOT))
+    if args.queue:
+        with tempfile.TemporaryDirectory() as tmp:
+            wb, _ = build(Path(tmp), extra_claims=args.queue - N_CLAIMS)
+            rows = save_session(wb, args.saves)
+        print(f"Save & next over a queue of {len(wb.queue())} claims (one session, saves in order)")
+        print(f"{'save':>4} {'seconds':>8} {'live Claim objects':>19} {'max RSS MB':>11}")
+        for n, (took, live, rss) in enumerate(rows, 1):
+            print(f"{n:>4} {took:>8.2f} {live:>19} {rss:>11.0f}")
+        print(f"median seconds per save: {statistics.median(r[0] for r in rows):.2f}")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         wb, _ = build(Path(tmp))
         render(wb, clicks=1)  # warm imports and caches once; not counted

@@ -376,8 +376,14 @@ class _MemoryStore:
     def get_article(self, article_id: str) -> Article | None:
         return self._articles.get(article_id)
 
-    def queue(self, *, article_id: str | None = None, include_replaced: bool = False) -> list[tuple[Claim, Review]]:
-        return [(c, self._reviews[c.id]) for c in self._claims if article_id is None or c.article_id == article_id]
+    def queue(
+        self, *, article_id: str | None = None, status: str | None = None, include_replaced: bool = False
+    ) -> list[tuple[Claim, Review]]:
+        return [
+            (c, self._reviews[c.id])
+            for c in self._claims
+            if (article_id is None or c.article_id == article_id) and status in (None, self._reviews[c.id].status)
+        ]
 
     def replaced_versions(self) -> dict[str, tuple[str, datetime | None]]:
         return {}

@@ -44,7 +44,11 @@ with errors_shown():
                 height=300,
             )
         else:
-            st.caption("No verdicts yet; they appear here as reviewers save them.")
+            st.caption("No verdicts yet; they appear here as reviewers finish reviews.")
+        if stats.draft_verdicts:
+            st.caption(
+                f"Not counted: {stats.draft_verdicts} verdict(s) on reviews still in progress (drafts, as in reports)."
+            )
     with table:
         st.subheader("By verdict")
         st.dataframe([{"verdict": label, "claims": n} for label, n in verdicts.items()], hide_index=True, height=300)
