@@ -175,6 +175,12 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(normalize_with_offsets(text)[0].lower())
 
 
+def _longest_run(said: list[str], other: list[str]) -> int:
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, said, other, autojunk=False).find_longest_match(0, len(said), 0, len(other)).size
+
+
 def echoed_words(quote: str, passage: str) -> int:
     """How many words of `quote` the passage repeats in a row, when that makes the passage a copy of the claim's
     sentence (a syndicated or republished story, a press release, a quote passed on), else 0. A copy is not
@@ -182,8 +188,28 @@ def echoed_words(quote: str, passage: str) -> int:
     said, other = _words(quote), _words(passage)
     if len(said) < 4 or not other:
         return 0
-    from difflib import SequenceMatcher
-
-    match = SequenceMatcher(None, said, other, autojunk=False).find_longest_match(0, len(said), 0, len(other))
+    run = _longest_run(said, other)
     needed = len(said) if len(said) < ECHO_MIN_WORDS else max(ECHO_MIN_WORDS, round(ECHO_SHARE * len(said)))
-    return match.size if match.size >= needed else 0
+    return run if run >= needed else 0
+
+
+_QUOTED = re.compile(r"\"([^\"]{12,})\"")
+
+
+def echo_note(quote: str, passage: str) -> str | None:
+    """What to tell a reviewer about a passage that repeats the claim's words (see echoed_words), or None. When
+    the words repeated are a quotation in both, the passage is another report of what was said: it confirms the
+    words were said, not that they are true; otherwise it is probably the same story printed again."""
+    n = echoed_words(quote, passage)
+    if not n:
+        return None
+    quoted = " ".join(_QUOTED.findall(normalize_with_offsets(quote)[0]))
+    if quoted and '"' in normalize_with_offsets(passage)[0] and _longest_run(_words(quoted), _words(passage)) >= n - 2:
+        return (
+            f"Repeats {n} words of the claim's quotation in a row: another report of the same words, which confirms "
+            "they were said, not that they are true."
+        )
+    return (
+        f"Repeats {n} words of the claim's sentence in a row: probably the same story (republished, a wire copy or "
+        "a press release), not independent evidence."
+    )

@@ -462,7 +462,16 @@ class Workbench:
             return (ev.start <= claim.start and claim.end <= ev.end) or 2 * overlap >= ev.end - ev.start
 
         inside = [ev for ev in inside if not is_the_quote(ev)]
-        elsewhere = self.corpus.search(text, k=k, exclude_article_ids=own)
+        article = self.get_article(claim.article_id)
+        if article is None or not article.title.strip() or text != self.default_query(claim, self.get_review(claim.id)):
+            return inside, self.corpus.search(text, k=k, exclude_article_ids=own)
+        # The claim's own words often do not name its story ("He said the company offered one week per year"), and
+        # other stories sharing its names, roles or figures came first. A search with the article's title added,
+        # fused with the plain one by rank, keeps the passages of the same story on top. Not for a query the
+        # reviewer typed: that one is searched as written.
+        plain = self.corpus.search(text, k=2 * k, exclude_article_ids=own)
+        titled = self.corpus.search(f"{text} {article.title}", k=2 * k, exclude_article_ids=own)
+        elsewhere = fused_by_rank([titled, plain])[:k]
         return inside, elsewhere
 
     # ---- reviews ----------------------------------------------------------------------------------------
@@ -576,6 +585,23 @@ class Workbench:
 # ratio): "teh" -> "the", or 4.2 -> 4.3 billion, keep a sentence at 0.97-0.99; another sentence of the same article
 # on the same topic stays below 0.7.
 _EDITED_SENTENCE_RATIO = 0.85
+
+
+# Reciprocal-rank constant for fusing the plain and titled evidence searches: small, so the top of each list counts.
+EVIDENCE_FUSION_K = 10
+
+
+def fused_by_rank(lists: Sequence[Sequence[Evidence]]) -> list[Evidence]:
+    """Passages of several ranked lists by reciprocal rank fusion (1 / (EVIDENCE_FUSION_K + rank), summed), best
+    first, a tie going to the passage the first list ranks higher; each passage as its first list gave it."""
+    score: dict[str, float] = {}
+    first: dict[str, Evidence] = {}
+    for ranked in lists:
+        for rank, ev in enumerate(ranked):
+            score[ev.chunk_id] = score.get(ev.chunk_id, 0.0) + 1.0 / (EVIDENCE_FUSION_K + rank)
+            first.setdefault(ev.chunk_id, ev)
+    order = {cid: n for n, cid in enumerate(first)}  # insertion order: the first list's ranks come first
+    return [first[cid] for cid in sorted(score, key=lambda cid: (-score[cid], order[cid]))]
 
 
 # Above this many changed reviews, reading the whole queue again is as quick as patching it.

@@ -257,6 +257,6 @@ def test_citing_a_copy_of_the_claims_sentence_is_said(settings: Settings, seeded
     repeat, other = chunks
     result = runner.invoke(app, ["review", claim.id, "--reviewer", "ann", "--evidence", repeat.id])
     assert result.exit_code == 0, result.output
-    assert f"Note: evidence {repeat.id} repeats" in result.stderr and "not independent evidence" in result.stderr
+    assert f"Note: evidence {repeat.id}: Repeats" in result.stderr and "not independent evidence" in result.stderr
     result = runner.invoke(app, ["review", claim.id, "--reviewer", "ann", "--evidence", other.id])
-    assert result.exit_code == 0 and "repeats" not in result.stderr
+    assert result.exit_code == 0 and "Repeats" not in result.stderr

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.grounding import echoed_words, locate_quote, normalize_with_offsets
+from app.grounding import echo_note, echoed_words, locate_quote, normalize_with_offsets
 from app.models import normalize_for_match
 
 TEXT = "Wang said \u201cwe firmly\u00a0oppose\u201d sanctions \u2014 again.\nHe said it  twice."
@@ -137,3 +137,13 @@ def test_a_passage_that_repeats_the_claims_sentence_is_a_copy_not_evidence(passa
 def test_a_short_sentence_is_a_copy_only_when_repeated_whole() -> None:
     assert echoed_words("Inflation hit 9.1 percent.", "In June, inflation hit 9.1 percent, a 40-year high.") == 4
     assert echoed_words("Inflation hit 9.1 percent.", "Inflation hit a record.") == 0
+
+
+def test_a_repeated_quotation_is_another_report_of_the_words_not_the_same_story() -> None:
+    claim = '"We found no evidence that moderate coffee drinking is harmful," said lead author Dr Ana Ruiz.'
+    other_outlet = 'Ruiz told the Herald: "We found no evidence that moderate coffee drinking is harmful."'
+    wire_copy = "LONDON - We found no evidence that moderate coffee drinking is harmful, said lead author Dr Ana Ruiz."
+    quoted, copied = echo_note(claim, other_outlet), echo_note(claim, wire_copy)
+    assert quoted and "confirms they were said, not that they are true" in quoted
+    assert copied and "probably the same story" in copied
+    assert echo_note(claim, "Coffee is fine in moderation, the study found.") is None

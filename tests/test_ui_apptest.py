@@ -1213,3 +1213,27 @@ def test_saving_on_the_review_page_does_not_keep_old_queues_alive(wb: Workbench)
     # each save changes the store, so the queue is read again; callbacks kept by Streamlit for every widget once
     # held each run's variables, and with them every queue read (18,000 claims a save at newsroom scale)
     assert counts[-1] - counts[0] < queue_size, counts
+
+
+def test_elsewhere_evidence_for_a_claim_that_does_not_name_its_story_comes_from_that_story(wb: Workbench) -> None:
+    stories = {
+        "closure.txt": "Millbrook plant closure: severance talks stall\n\nWorkers at the Millbrook plant met on "
+        "Friday. He said the company offered one week per year in its first proposal.",
+        "severance.txt": "Millbrook plant closure: union rejects severance terms\n\nThe union said the first "
+        "severance proposal for the Millbrook plant paid one week per year of service.",
+        "court.txt": "Treasurer jailed for fraud\n\nThe court heard on Thursday that he said the company offered "
+        "its first proposal in a week.",
+        "budget.txt": "City budget passes\n\nThe council said the company offered a proposal per year for the "
+        "first week of the budget.",
+    }
+    ids = {name: wb.ingest_upload(name, text.encode()).article_id or "" for name, text in stories.items()}
+    wb.extract(ids["closure.txt"], "none")
+    claim = next(c for c, _ in wb.claims_with_reviews(ids["closure.txt"]) if c.quote.startswith("He said"))
+    source = {a.id: a.source for a in wb.articles()}
+    _, default = wb.evidence_for(claim, wb.default_query(claim))
+    assert next(source[ev.article_id] for ev in default) == "severance.txt"
+    # a query the reviewer typed is searched as written
+    typed = "company offered one week per year"
+    _, plain = wb.evidence_for(claim, typed)
+    as_written = wb.corpus.search(typed, k=6, exclude_article_ids=[claim.article_id])
+    assert [ev.chunk_id for ev in plain] == [ev.chunk_id for ev in as_written]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import typer
 
 from app.errors import StoreError
-from app.grounding import echoed_words
+from app.grounding import echo_note
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -248,13 +248,9 @@ def register(app: typer.Typer) -> None:
                 else []
             )
             for ev in cited:
-                echo = echoed_words(claim.quote, ev.text) if ev.article_id != claim.article_id else 0
+                echo = echo_note(claim.quote, ev.text) if ev.article_id != claim.article_id else None
                 if echo:
-                    typer.echo(
-                        f"Note: evidence {ev.chunk_id} repeats {echo} words of the claim's sentence in a row: probably "
-                        "the same story (republished, a wire copy or a press release), not independent evidence.",
-                        err=True,
-                    )
+                    typer.echo(f"Note: evidence {ev.chunk_id}: {echo}", err=True)
             current = store.get_review(claim_id)
             change = apply_change(
                 current,

@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from app.errors import WorkbenchError
-from app.grounding import echoed_words
+from app.grounding import echo_note
 from app.highlight import escape_text, evidence_html
 from app.models import CLAIM_TYPES, Claim, Evidence, Review
 from app.ui.app_pages.common import (
@@ -312,12 +312,9 @@ with left:
                 evidence_html(ev.text, query, title=ev.title, source=ev.source, score=score or 0.0, detail=detail),
                 unsafe_allow_html=True,
             )
-            echo = echoed_words(claim.quote, ev.text) if ev.article_id != claim.article_id else 0
+            echo = echo_note(claim.quote, ev.text) if ev.article_id != claim.article_id else None
             if echo:
-                st.caption(
-                    f":material/content_copy: Repeats {echo} words of the claim's sentence in a row: probably the "
-                    "same story (republished, a wire copy or a press release), not independent evidence."
-                )
+                st.caption(f":material/content_copy: {echo}")
             st.checkbox("Cite this passage", key=cite_key)
 
     st.markdown(f"**In this article** ({len(inside)})")
