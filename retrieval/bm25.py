@@ -7,11 +7,12 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
+from decimal import Decimal
 
 import numpy as np
 import Stemmer
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_TOKEN = re.compile(r"\d+\.\d+(?![a-z\d])|[a-z0-9]+(?:['’][a-z]+)?")
 
 # A short list on purpose: BM25's idf already discounts common words; this only drops pure function words.
 STOPWORDS = frozenset(
@@ -24,7 +25,7 @@ STOPWORDS = frozenset(
 
 
 # Saved with every index: an index built by another tokenizer is rebuilt on open, never mixed with new queries.
-TOKENIZER_VERSION = "lower-stop-snowball_en-1"
+TOKENIZER_VERSION = "lower-stop-snowball_en-figures-2"
 
 # bm25s's scores (method "lucene"): idf = ln(1 + (N - df + 0.5) / (df + 0.5)), tf part tf / (k1 * norm + tf) with
 # norm = 1 - b + b * length / average length. k1 and b are not bm25s's defaults (1.5, 0.75): bench/bm25_params.py
@@ -51,10 +52,36 @@ def _stemmer() -> Stemmer.Stemmer:
     return stemmer
 
 
+# A figure as news writes it: thousands commas and a decimal point inside, an optional magnitude after it ("4.2bn",
+# "4.2 billion", "4,200 million", "$48m", "12k"; a short one only when attached, so "5 m" stays five metres).
+_FIGURE = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:(bn|mn|m|tn|k)\b|\s?(billion|million|trillion|thousand)\b|(?!\w))"
+)
+_MAGNITUDE = {
+    "k": 10**3, "thousand": 10**3, "m": 10**6, "mn": 10**6, "million": 10**6, "bn": 10**9, "billion": 10**9,
+    "tn": 10**12, "trillion": 10**12,
+}  # fmt: skip
+
+
+def _figure_token(m: re.Match[str]) -> str:
+    """One spelling per value: "4.2bn", "4.2 billion" and "4,200 million" all read " 4200000000 "; "1,150" reads
+    " 1150 " (it had been "1" and "150", matching "1,200" and "150"); "3.1" stays one token. A magnitude word is kept
+    after the value, so "billion" still matches by itself."""
+    digits, short, word = m.group(1), m.group(2), m.group(3)
+    value = Decimal(digits.replace(",", ""))
+    magnitude = _MAGNITUDE.get((short or word or "").lower())
+    if magnitude:
+        value *= magnitude
+    text = format(value.normalize(), "f")
+    return f" {text} {word or ''} "
+
+
 def tokenize(text: str) -> list[str]:
-    """Lower-case Snowball-stemmed word tokens without stopwords (possessive 's dropped)."""
+    """Lower-case Snowball-stemmed word tokens without stopwords (possessive 's dropped); figures in one spelling
+    per value (see _figure_token) and "%" as "percent"."""
     out = []
-    for tok in _TOKEN.findall(text.lower()):
+    text = _FIGURE.sub(_figure_token, text.lower().replace("%", " percent "))
+    for tok in _TOKEN.findall(text):
         if tok.endswith(("'s", "’s")):
             tok = tok[:-2]
         if tok and tok not in STOPWORDS:

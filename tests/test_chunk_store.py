@@ -183,6 +183,30 @@ def test_tokenize_stems_so_inflections_match() -> None:
     assert [cid for cid, _ in idx.search("banks buying bonds", 5)] == ["a"]
 
 
+@pytest.mark.parametrize(
+    ("spellings", "token"),
+    [
+        (["$4.2bn", "4.2 billion", "4,200 million", "4200000000"], "4200000000"),
+        (["$48m", "48 million", "48,000,000"], "48000000"),
+        (["1,150", "1150"], "1150"),  # was "1" and "150", matching "1,200" and "150"
+        (["3.1", "3.10"], "3.1"),  # was "3" and "1"
+    ],
+)
+def test_one_figure_is_one_keyword_however_news_writes_it(spellings: list[str], token: str) -> None:
+    from retrieval.bm25 import BM25Index, tokenize
+
+    for spelling in spellings:
+        assert token in tokenize(f"The council spent {spelling} on roads."), spelling
+    assert tokenize("58%") == tokenize("58 percent") == ["58", "percent"]
+    assert tokenize("the 1990s, 5 m away, COVID-19") == ["1990s", "5", "m", "away", "covid", "19"]
+    idx = BM25Index.build(
+        ["wire", "herald", "other"],
+        ["A", "B", "C"],
+        ["Riverton passed a $4.2bn budget.", "Riverton passed a 4,200 million dollar budget.", "Riverton spent 4 200 2."],
+    )
+    assert {cid for cid, _ in idx.search("budget of 4.2 billion", 2)} == {"wire", "herald"}
+
+
 def _rewrite_base_meta(path: Path, **changes: str | None) -> None:
     import json
 
