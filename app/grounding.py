@@ -213,3 +213,19 @@ def echo_note(quote: str, passage: str) -> str | None:
         f"Repeats {n} words of the claim's sentence in a row: probably the same story (republished, a wire copy or "
         "a press release), not independent evidence."
     )
+
+
+# Two passages that share this many words in a row are one story printed twice (a wire copy, a republication).
+COPY_RUN_WORDS = 20
+
+
+def copied_run(passage: str, earlier: str) -> int:
+    """How many words `passage` repeats in a row from `earlier` when that makes it a copy of it (at least
+    COPY_RUN_WORDS, or most of the shorter of the two), else 0."""
+    mine, theirs = _words(passage), _words(earlier)
+    if not mine or not theirs:
+        return 0
+    run = _longest_run(mine, theirs)
+    return (
+        run if run >= min(COPY_RUN_WORDS, max(ECHO_MIN_WORDS, round(ECHO_SHARE * min(len(mine), len(theirs))))) else 0
+    )

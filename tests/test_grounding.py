@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.grounding import echo_note, echoed_words, locate_quote, normalize_with_offsets
+from app.grounding import copied_run, echo_note, echoed_words, locate_quote, normalize_with_offsets
 from app.models import normalize_for_match
 
 TEXT = "Wang said \u201cwe firmly\u00a0oppose\u201d sanctions \u2014 again.\nHe said it  twice."
@@ -147,3 +147,9 @@ def test_a_repeated_quotation_is_another_report_of_the_words_not_the_same_story(
     assert quoted and "confirms they were said, not that they are true" in quoted
     assert copied and "probably the same story" in copied
     assert echo_note(claim, "Coffee is fine in moderation, the study found.") is None
+
+
+def test_two_passages_sharing_a_long_run_of_words_are_one_story_printed_twice() -> None:
+    story = "Moscow answered the new sanctions by expelling ten American diplomats, a spokesman said on Friday."
+    assert copied_run(f"MOSCOW (Wires) - {story} More follows.", story) == len(story.split())
+    assert copied_run("Moscow expelled ten American diplomats after the sanctions.", story) == 0  # same facts

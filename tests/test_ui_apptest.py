@@ -1237,3 +1237,19 @@ def test_elsewhere_evidence_for_a_claim_that_does_not_name_its_story_comes_from_
     _, plain = wb.evidence_for(claim, typed)
     as_written = wb.corpus.search(typed, k=6, exclude_article_ids=[claim.article_id])
     assert [ev.chunk_id for ev in plain] == [ev.chunk_id for ev in as_written]
+
+
+def test_a_passage_printed_twice_in_the_corpus_is_labelled_a_copy_of_the_one_above(wb: Workbench) -> None:
+    article_id = ingest_seed(wb)
+    claim = next(c for c, _ in wb.claims_with_reviews(article_id) if "expelled" in c.quote)
+    story = (
+        "Moscow answered the new sanctions by expelling ten American diplomats, a spokesman for the Russian foreign "
+        "ministry said on Friday, adding that further steps against Washington were being prepared for next week."
+    )
+    wb.ingest_upload("wire.txt", f"Moscow hits back\n\n{story}\n".encode())
+    wb.ingest_upload("daily.txt", f"Russia retaliates, says ministry\n\n{story}\n".encode())
+    at = _review_page_on(wb, claim.id)
+    shown = texts(at)
+    assert ">wire.txt<" in shown and ">daily.txt<" in shown
+    copies = [str(c.value) for c in at.caption if "the same story printed twice" in str(c.value)]
+    assert len(copies) == 1  # the second of the two, naming the first

@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from app.errors import WorkbenchError
-from app.grounding import echo_note
+from app.grounding import copied_run, echo_note
 from app.highlight import escape_text, evidence_html
 from app.models import CLAIM_TYPES, Claim, Evidence, Review
 from app.ui.app_pages.common import (
@@ -281,6 +281,7 @@ with left:
         st.error(str(exc))
         inside, elsewhere = [], []
     shown: set[str] = set()
+    shown_cards: list[Any] = []  # passages of other articles drawn so far, in order (for the copy label)
 
     def passages(group: list[Any], empty: str, first: int | None = None) -> None:
         """The passages' cards; past the `first` few, in a closed expander (open when one of them is cited): on a
@@ -315,6 +316,15 @@ with left:
             echo = echo_note(claim.quote, ev.text) if ev.article_id != claim.article_id else None
             if echo:
                 st.caption(f":material/content_copy: {echo}")
+            elif ev.article_id != claim.article_id:
+                copy = next(((other, n) for other in shown_cards if (n := copied_run(ev.text, other.text))), (None, 0))
+                if copy[0] is not None:
+                    st.caption(
+                        f":material/content_copy: Repeats {copy[1]} words in a row of the passage from "
+                        f"“{escape_text(copy[0].title[:90])}” above: the same story printed twice, not a second source."
+                    )
+            if ev.article_id != claim.article_id:
+                shown_cards.append(ev)
             st.checkbox("Cite this passage", key=cite_key)
 
     st.markdown(f"**In this article** ({len(inside)})")
