@@ -16,10 +16,10 @@ from app.ui.app_pages.common import (
     flash,
     llm_label,
     open_article,
-    page_shown,
+    page_start,
+    pager,
     reviewer_name,
     show_flash,
-    show_more_button,
     workbench,
 )
 from app.workbench import UPLOAD_TYPES
@@ -174,8 +174,8 @@ with errors_shown():
             words = needle.casefold().split()
             articles = [a for a in articles if all(w in f"{a.title} {a.source}".casefold() for w in words)]
         st.caption(f"{len(articles)} article(s)")
-    shown = page_shown("_library_shown")
-    for summary in articles[:shown]:
+    start = page_start("_library_page", len(articles))
+    for summary in articles[start : start + PAGE_SIZE]:
         with st.container(border=True):
             # Open and Delete get room for their labels on a tablet (they read "O…" and "De…").
             cols = st.columns([4, 3, 1.6, 1.6], vertical_alignment="center")
@@ -228,4 +228,4 @@ with errors_shown():
                 if no.button("Cancel", key=f"no-{summary.id}"):
                     st.session_state.pop("confirm_delete", None)
                     st.rerun()
-    show_more_button("_library_shown", len(articles))
+    pager("_library_page", len(articles), "articles")
