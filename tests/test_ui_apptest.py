@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from app.config import Settings
 from app.models import Claim, Draft, Review
-from app.workbench import Workbench
+from app.workbench import QueueFilter, Workbench
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "app" / "ui" / "main.py"
@@ -1186,7 +1186,7 @@ def test_a_queue_patched_with_the_reviews_saved_since_equals_a_fresh_read(
     monkeypatch.setattr(wb.store, "queue", lambda **kw: reads.append(kw.get("claim_ids")) or read(**kw))
     for i, f in enumerate(filters):
         revision, earlier = before[i]
-        patched = wb.queue_since(earlier, revision, **f)  # type: ignore[arg-type]
+        patched = wb.queue_since(earlier, revision, QueueFilter(**f))  # type: ignore[arg-type]
         assert [(c.id, r) for c, r in patched] == [(c.id, r) for c, r in read(**f)], f  # type: ignore[arg-type]
     assert reads == [{first.id, second.id}] * len(filters)  # only the two saved claims were read again
     # anything else since (an extraction, an article added) reads the whole queue again
@@ -1256,3 +1256,20 @@ def test_a_passage_printed_twice_in_the_corpus_is_labelled_a_copy_of_the_one_abo
     assert ">wire.txt<" in shown and ">daily.txt<" in shown
     copies = [str(c.value) for c in at.caption if "the same story printed twice" in str(c.value)]
     assert len(copies) == 1  # the second of the two, naming the first
+
+
+def test_the_review_queue_is_read_once_for_every_session_and_patched_after_a_save(
+    wb: Workbench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest_seed(wb)
+    reads: list[object] = []
+    read = wb.store.queue
+    monkeypatch.setattr(wb.store, "queue", lambda **kw: reads.append(kw.get("claim_ids")) or read(**kw))
+    first = wb.shared_queue(QueueFilter(status="unreviewed"))
+    assert wb.shared_queue(QueueFilter(status="unreviewed")) == first and reads == [None]  # a second tab reads nothing
+    claim = first[0][0]
+    wb.submit_review(claim, base=wb.get_review(claim.id), reviewer="Ana", verdict="True", not_checkable=False)
+    after = wb.shared_queue(QueueFilter(status="unreviewed"))
+    assert reads == [None, {claim.id}] and [c.id for c, _ in after] == [c.id for c, _ in first[1:]]
+    after.clear()  # a caller's list is its own
+    assert len(wb.shared_queue(QueueFilter(status="unreviewed"))) == len(first) - 1

@@ -18,7 +18,7 @@ from app.errors import ConflictError, WorkbenchError
 from app.highlight import escape_text
 from app.models import CitedEvidence, Claim, Draft, Evidence, HistoryEvent, Review
 from app.ui.app_pages.common import flash, reviewer_name, safe, workbench
-from app.workbench import Workbench
+from app.workbench import QueueFilter, Workbench
 
 
 class _SessionWorkbench:
@@ -502,22 +502,10 @@ def changed_sentence(claim: Claim, old_claim: Claim) -> None:
 
 
 def cached_queue(*filters: str | None) -> list[tuple[Claim, Review]]:
-    """The filtered queue, read again only when the store has changed since (its revision: any save, extraction or
-    deletion by anyone): every click reran a read and validation of every claim (0.2 s at 7,000 claims)."""
-    revision = wb.revision()
-    cached = ss.get("_queue_cache")
-    if cached is not None and cached[0] == (filters, revision):
-        return list(cached[1])
+    """The filtered queue, shared by every session and read again only as far as the store has changed since (see
+    Workbench.shared_queue): every click reran a read and validation of every claim (0.2 s at 7,000 claims)."""
     article_id, status, verdict, claim_type = filters
-    if cached is not None and cached[0][0] == filters:
-        # Someone saved since (anyone, in any session): only the reviews that changed are read again.
-        queue = wb.queue_since(
-            cached[1], cached[0][1], article_id=article_id, status=status, verdict=verdict, claim_type=claim_type
-        )
-    else:
-        queue = wb.queue(article_id=article_id, status=status, verdict=verdict, claim_type=claim_type)
-    ss["_queue_cache"] = ((filters, revision), queue)
-    return list(queue)
+    return wb.shared_queue(QueueFilter(article_id, status, verdict, claim_type))
 
 
 # The claim picker lists this many claims around the current one: with thousands, the page sent every label on
