@@ -306,6 +306,9 @@ def unfaithful(statement: str, quote: str, article_text: str) -> str | None:
     return None
 
 
+_LIST_MARKER = re.compile(r"^(?:[-–—•*]|\(?\d{1,3}[.)])\s+")
+
+
 def make_claim(
     article: Article,
     start: int,
@@ -341,7 +344,8 @@ def make_claim(
         "quote": quote,
         "start": start,
         "end": end,
-        "statement": statement.strip() or quote,
+        # A list item's bullet or number ("- ", "2. ") is part of the quote, not of what is claimed.
+        "statement": _LIST_MARKER.sub("", statement.strip()) or statement.strip() or quote,
         "claim_type": claim_type or guess_claim_type(quote),
         "claimant": (claimant or "").strip(" ,;:") or None,
         "time_reference": (time_reference or "").strip() or None,

@@ -861,3 +861,6 @@ def test_section_headings_inside_an_article_are_claims_that_need_context(setting
     # the headline, running text and bullet items (with or without a final full stop) stand alone
     assert not claims["Five Things to Know About the Funding Formula"].needs_context
     assert not claims["- Pay rises by 5.5 percent"].needs_context
+    # the bullet or number is part of the quote, not of the statement
+    assert claims["- Pay rises by 5.5 percent"].statement == "Pay rises by 5.5 percent"
+    assert claims["1. Total funding rises, but not by much"].statement == "Total funding rises, but not by much"
