@@ -27,7 +27,7 @@ from app.references import (
     rule_claimant,
     subheading,
     time_reference,
-    unresolved_reference,
+    vague_reference,
 )
 from prompts import Prompt, load_prompt
 from retrieval.deadline import call_with_deadline
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCORER_MODEL_ID",
+    "TYPE_CUES",
     "CallOutcome",
     "ClaimFn",
     "ExtractionResult",
@@ -173,6 +174,28 @@ _TYPE_RULES: tuple[tuple[ClaimType, re.Pattern[str]], ...] = (
     ("policy", re.compile(r"\b(law|bill|sanction\w*|ban\w*|polic\w+|regulat\w+|tariff\w*|treaty|decree)\b", re.I)),
     ("event", re.compile(r"\b\w+ed\b|\b(met|held|took|made|began|won|lost|said)\b", re.I)),
 )
+
+
+# The words without which a sentence is no causal claim, comparison or prediction (the guess's own rules, a little
+# wider: "compared with", "up from", "-er than", "could", "likely", "next").
+TYPE_CUES: dict[str, re.Pattern[str]] = {
+    "causal": re.compile(
+        r"\b(because|caus\w*|due to|led to|leads? to|lead to|result(ed|s|ing)? in|as a result|blamed|owing to|"
+        r"thanks to|linked to|contribut\w+|driven by|responsible for|triggered|so that|therefore)\b",
+        re.I,
+    ),
+    "comparison": re.compile(
+        r"\b(more|less|fewer|higher|lower|larger|smaller|bigger|than|most|least|compared|versus|vs|up from|down from|"
+        r"twice|double\w*|half|times|highest|lowest|largest|smallest|biggest|record|\w+est|\w+er than|second|third|"
+        r"fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)|ranked|rank|behind|ahead)\b",
+        re.I,
+    ),
+    "prediction": re.compile(
+        r"\b(will|would|expects?|expected|forecasts?|plans? to|is set to|are set to|could|may|might|likely|next|"
+        r"predict\w*|project\w*|future|by 20\d\d|going to|intends?|aims? to|due to (open|start|be|close))\b",
+        re.I,
+    ),
+}
 
 
 def guess_claim_type(sentence: str) -> ClaimType:
@@ -371,7 +394,7 @@ def sentence_claim(article: Article, s: ScoredLike, *, needs_context: bool | Non
         provenance=Provenance(extractor="scorer", model=SCORER_MODEL_ID),
         claimant=claimant_in_context(article.text, s.start, s.end, rule_claimant(s.text, article.text)),
         time_reference=time_reference(s.text, published),
-        needs_context=unresolved_reference(s.text) is not None if needs_context is None else needs_context,
+        needs_context=vague_reference(s.text) is not None if needs_context is None else needs_context,
     )
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.extraction import (
+    TYPE_CUES,
     CallBreaker,
     CallOutcome,
     ClaimFn,
@@ -272,10 +273,16 @@ _DIRECT_QUOTE = re.compile(r"[\"“][^\"“”]{12,}[\"”]")
 
 def checked_claim_type(claim_type: ClaimType, sentence: str) -> ClaimType:
     """A small model's claim type, corrected where the sentence plainly contradicts it: a direct quotation is a
-    quotation, and a "statistic" needs a number (the 1.5B model calls many plain sentences statistics)."""
+    quotation, a "statistic" needs a number (the 1.5B model calls many plain sentences statistics), and a causal
+    claim, a comparison or a prediction needs a word that makes it one (TYPE_CUES)."""
     if _DIRECT_QUOTE.search(sentence):
         return "quotation"
     if claim_type == "statistic" and not has_number(sentence):
+        return guess_claim_type(sentence)
+    cue = TYPE_CUES.get(claim_type)
+    if cue is not None and cue.search(sentence) is None:
+        # "causal" for "She appealed for dashcam footage", "prediction" for "estimated the weakening at 9 per cent":
+        # a cause, a comparison or a forecast shows in the sentence's own words.
         return guess_claim_type(sentence)
     return claim_type
 

@@ -138,13 +138,33 @@ _NAME_AFTER_VERB = re.compile(r"\b(?:said|says|told|added|wrote)\s+(?:[a-z]+\s+)
 
 _VAGUE_NOUN = (
     r"statement|remarks|comments|move|decision|announcement|accusations?|allegations?|claims?|charges|findings|"
-    r"measures?|incident|deal|plan|proposal|report"
+    r"measures?|incident|deal|plan|proposal|report|figures?|numbers?|amount|sum|estimate|rise|fall|cut|increase|"
+    r"decrease|change|changes|policy|scheme|bill|money|fee|sale|offer|ruling|verdict|result|results"
 )
 # "the accusations" with nothing after it saying which ("of", "that", "by", "against", ...); "in response" to nothing.
 _VAGUE_INSIDE = re.compile(
     rf"\b(?:the|these|those|this|that|such)\s+(?:{_VAGUE_NOUN})\b(?!\s+(?:of|that|by|against|on|over|from|to|about|"
-    r"in|for|which|who)\b)|\bin response\b(?!\s+to\b)",
+    r"in|for|which|who)\b)|\bin response\b(?!\s+to\b)"
+    # "denied this", "rejected that": what is denied is in the sentence before
+    r"|\b(?:denied|denies|deny|rejected|rejects|disputed|disputes|confirmed|confirms|welcomed|criticised|criticized|"
+    r"questioned|dismissed)\s+(?:this|these|those|it|them)\b(?!\s+\w+\s+(?:is|was|were|are|had|has|would|will)\b)",
     re.IGNORECASE,
+)
+# A reported clause whose subject is a pronoun: "Professor Liam Chadwick said it could lead to pneumonia" ("it" is
+# in the sentence before). Once a leading "He" is replaced by the speaker's name, this is what is left to resolve.
+_REPORTED_PRONOUN = re.compile(
+    r"\b(?:said|says|told\s+\w+(?:\s+\w+)?|added|adds|warned|argued|insisted|believes?|believed|expects?|expected|"
+    r"thinks?|thought|claimed|claims)\s+(?:that\s+)?(?P<pronoun>it|they|this|these|those|he|she|its|their)\b"
+    r"(?!\s+(?:is|was)\s+(?:not\s+)?(?:clear|unclear|likely|unlikely|possible|true|false|too early|important)\b)",
+    re.IGNORECASE,
+)
+# A sentence whose subject is a definite description only the article names: "The council refused.", "The
+# company said ...", "The driver had been drinking" (which council, company, driver?). A capitalised word in the
+# description names it ("The Leeds-based company"), and "of Leeds" after it says which.
+_DEFINITE_SUBJECT = re.compile(
+    r"^[\s(\"“‘']*The\s+(?P<what>(?:[a-z][\w'’-]*\s+){0,2}[a-z][\w'’-]*)\b"
+    r"(?!\s+(?:of|in|at|for|from)\s+[A-Z])(?=\s+(?:[a-z]+ed|[a-z]+s|is|was|were|are|has|had|have|will|would|"
+    r"could|can|may|might|must|should|did|does|do|said|told|says|refused|denied|rejected|plans?|wants?|expects?)\b)"
 )
 
 
@@ -207,7 +227,59 @@ def vague_reference(sentence: str) -> str | None:
     m = _VAGUE_INSIDE.search(sentence) or _ABOUT_THIS_ARTICLE.search(sentence)
     if m:
         return m.group(0).strip(' "“')
+    m = _DEFINITE_SUBJECT.match(sentence)
+    if m:
+        return m.group(0).strip(' "“(')
+    reported = reported_pronoun(sentence)
+    if reported:
+        return reported
     return closing_pronoun(sentence)
+
+
+_PERSON_TITLE = re.compile(
+    r"\b(?:Professor|Prof|Dr|Mr|Mrs|Ms|Miss|Sir|Dame|Minister|Secretary|President|Chancellor|Judge|Justice|Inspector|"
+    r"DI|DCI|Sergeant|Sgt|Constable|PC|Detective|Captain|Colonel|General|Senator|Governor|Mayor|Councillor|Cllr|MP)"
+    r"\.?\s+[A-Z]"
+)
+
+
+_PERSON_ROLE = re.compile(
+    r"\b(?:spokes(?:man|woman|person)|chief|director|officer|minister|secretary|leader|chair(?:man|woman)?|executive|"
+    r"professor|doctor|witness|driver|resident|mother|father|wife|husband|son|daughter|brother|sister|manager|"
+    r"coach|player|judge|coroner|lawyer|barrister|solicitor|author|analyst|economist|scientist|researcher|teacher|"
+    r"nurse|man|woman|boy|girl|worker|official|MP|councillor|mayor|president|governor|senator|inspector)\b",
+    re.IGNORECASE,
+)
+
+
+# A capitalised word that may be a person's surname (not "The", not an acronym such as "UKHSA").
+_SURNAME = re.compile(
+    r"\b(?!(?:The|A|An|In|On|At|After|Before|Asked|But|And|Later|Also)\b)[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b"
+)
+
+
+def reported_pronoun(sentence: str) -> str | None:
+    """A pronoun opening what someone is reported to say that is not the reporter themselves: "Professor Liam
+    Chadwick said it could lead to pneumonia" (a person is not "it"), "The agency said he ..." (an agency is not
+    "he"); "Acme said it would close" and "Ms Ruiz said she would resign" refer to their reporter."""
+    for m in _REPORTED_PRONOUN.finditer(sentence):
+        pronoun = m.group("pronoun").lower()
+        reporter = sentence[: m.start()]
+        if pronoun in ("this", "these", "those"):
+            return m.group(0)
+        # A titled person ("Professor Liam Chadwick", "Ms Marsh") is never "it"; a bare two-word name may be a
+        # company's ("Harlow Foods said it would ..."), so only a title settles it.
+        if _PERSON_TITLE.search(reporter) and pronoun in ("it", "its", "they", "their"):
+            return m.group(0)
+        a_person = (
+            person_names(reporter)
+            or _PERSON_TITLE.search(reporter)
+            or _PERSON_ROLE.search(reporter)
+            or any(w not in _NOT_PERSON for w in _SURNAME.findall(reporter))  # "Murphy said he ..."
+        )
+        if pronoun in ("he", "she") and reporter.strip() and not a_person:
+            return m.group(0)  # "The agency said he ...": an agency is not "he"
+    return None
 
 
 _PERSON_PRONOUN = re.compile(_LEAD + r"(?:He|She|They|His|Her|Their)\b")
@@ -359,7 +431,11 @@ _APPOSITIVE_SPEAKER = re.compile(rf"^[^,]{{2,60}},\s+(?P<speaker>{_NAME_WORDS}),
 _THE_NAMED_SPEAKER = re.compile(rf"^[\s\"“]*The\s+(?P<speaker>{_NAME_WORDS})\s+(?:" + "".join(_REPORTING) + r")\b")
 # A transcript's speaker label ("Voss: We handled ..."); not a question's or a note's.
 _LABEL = re.compile(r"^[\s\"“]*(?P<label>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?):\s+\S")
-_NOT_LABEL = frozenset({"Q", "A", "Question", "Answer", "Update", "Correction", "Note", "Editor", "Clarification"})
+_NOT_LABEL = frozenset(
+    {"Q", "A", "Question", "Answer", "Update", "Correction", "Note", "Editor", "Clarification", "Analysis", "Opinion",
+     "Comment", "Explainer", "Exclusive", "Breaking", "Live", "Watch", "Listen", "Review", "Interview", "Factcheck",
+     "Fact check", "Editorial", "Obituary", "Letters", "Briefing", "Profile", "Feature"}
+)  # fmt: skip
 # A sentence whose subject is a pronoun reporting something ("He said ...", "It says ..."): its speaker is who the
 # pronoun means, never a name that comes after the verb.
 _PRONOUN_REPORTS = re.compile(

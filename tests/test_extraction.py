@@ -842,7 +842,7 @@ def scorer_claimants(settings: Settings, text: str) -> dict[str, str | None]:
 
 LISTICLE = (
     "Five Things to Know About the Funding Formula\n\n"
-    "The department published its formula on Thursday.\n\n"
+    "The Department for Education published its formula on Thursday.\n\n"
     "1. Total funding rises, but not by much\n\n"
     "- Core funding will rise to 65.3 billion pounds, up from 63.9 billion pounds.\n"
     "- Pay rises by 5.5 percent\n"
