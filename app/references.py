@@ -582,14 +582,52 @@ def continued_quote_speaker(article_text: str, start: int, end: int) -> str | No
 def claimant_in_context(article_text: str, start: int, end: int, claimant: str | None) -> str | None:
     """The claimant of the sentence at `start:end` once its surroundings are read: who closes a quotation it opens
     ('"Violent crime down 30% ...' ... '," Cho wrote'), or who said the quotation it goes on from ('"...," said
-    Amira Khan. "We are on track ..."'), over `claimant` (the sentence's own, by rules or a checked model); failing
-    all, a transcript's answering speaker."""
+    Amira Khan. "We are on track ..."'), or the body a description reports for ("..., the agency said", as the
+    article named it before), over `claimant` (the sentence's own, by rules or a checked model); failing all, a
+    transcript's answering speaker."""
     return (
         split_quote_speaker(article_text, start, end)
         or continued_quote_speaker(article_text, start, end)
+        # "The council said ...": a body the article named, over a model's answer (it named the council's engineer)
+        or described_body(article_text, start, end)
         or claimant
         or speaker_label_at(article_text, start)
     )
+
+
+_BODY_NOUNS = "|".join(
+    sorted(INSTITUTION_WORDS - {"news", "times", "press", "review", "report", "index", "statistics"})
+)
+_BODY_REPORTER = re.compile(
+    rf"(?:^[\s\"“]*|,\s*|\baccording to\s+)the\s+(?P<noun>{_BODY_NOUNS})\b"
+    r"(?:\s+(?:also\s+)?(?:said|says|told|added|confirmed|announced|advised|warned|denied|stated|wrote|urged)\b|\s*[.,])",
+    re.IGNORECASE,
+)
+
+
+def described_body(article_text: str, start: int, end: int) -> str | None:
+    """The body a sentence's reporter describes ("The agency said ...", "..., the council said", "according to the
+    ministry"), as the article named it last before the sentence ("the UK Health Security Agency (UKHSA) said" ->
+    "UK Health Security Agency"); None when no earlier name has that word."""
+    m = _BODY_REPORTER.search(article_text[start:end])
+    if m is None:
+        return None
+    noun = m.group("noun").capitalize()
+    name = re.compile(
+        rf"\b((?:[A-Z][\w'’&.-]*[ \t]+){{1,5}}{noun}\b(?:[ \t]+(?:of|for)(?:[ \t]+the)?(?:[ \t]+[A-Z][\w'’-]*){{1,4}})?)"
+        rf"|\b({noun}[ \t]+(?:of|for)(?:[ \t]+the)?(?:[ \t]+[A-Z][\w'’-]*){{1,4}})"
+    )
+    found = [mm.group(1) or mm.group(2) for mm in name.finditer(article_text[:start])]
+    if not found:
+        return None
+    words = found[-1].split()
+    while words and (words[0] in ("The", "A", "An") or words[0].lower() in _NOT_A_NAME_START):
+        words = words[1:]
+    return " ".join(words) if len(words) >= 2 else None
+
+
+# Capitalised words that open a sentence before a body's name ("In Birmingham City Council's ...").
+_NOT_A_NAME_START = frozenset("in on at after before but and when while as by for from with".split())
 
 
 def rule_claimant(sentence: str, article_text: str) -> str | None:

@@ -324,3 +324,26 @@ def test_references_a_reader_cannot_follow_behind_bullets_labels_quotes_and_a_cl
     sentence: str, expected: str | None
 ) -> None:
     assert vague_reference(sentence) == expected
+
+
+def test_a_body_a_sentence_describes_is_the_one_the_article_named_last() -> None:
+    from app.references import claimant_in_context
+
+    article = (
+        "Measles warning\n\nParents were urged to vaccinate children, the UK Health Security Agency (UKHSA) said on "
+        "Friday. The agency said 187 cases had been confirmed. In Birmingham, uptake is below 75 per cent, the agency "
+        "said. A Bristol City Council engineer said the junction was unsafe. The council said the redesign would "
+        "begin in the spring. The company said sales rose 8 percent."
+    )
+
+    def claimant_of(sentence: str) -> str | None:
+        start = article.index(sentence)
+        return claimant_in_context(article, start, start + len(sentence), None)
+
+    assert claimant_of("The agency said 187 cases had been confirmed.") == "UK Health Security Agency"
+    assert claimant_of("In Birmingham, uptake is below 75 per cent, the agency said.") == "UK Health Security Agency"
+    assert claimant_of("The council said the redesign would begin in the spring.") == "Bristol City Council"
+    assert claimant_of("The company said sales rose 8 percent.") is None  # no company named before it
+    # the body the sentence names as reporter wins over a person a model took from the sentence before
+    start = article.index("The council said")
+    assert claimant_in_context(article, start, start + 20, "Mark Osei") == "Bristol City Council"
