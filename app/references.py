@@ -18,7 +18,10 @@ _MONTHS = "January February March April May June July August September October N
 DAY_AND_MONTH_NAMES = frozenset((*_DAYS, *_MONTHS))
 _DAY = f"(?:{'|'.join(_DAYS)})"
 _MONTH = f"(?:{'|'.join(_MONTHS)})"
-_UNIT = r"(?:day|week|weekend|month|year|decade|quarter|spring|summer|autumn|fall|winter|morning|evening|night)"
+_UNIT = (
+    r"(?:day|week|weekend|month|year|decade|quarter|spring|summer|autumn|fall|winter|morning|afternoon|evening|night|"
+    r"season|term|half|century)"
+)
 _NUMBER = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few|few)"
 _PREP = r"(?:on|in|since|by|until|till|before|after|from|during|through|between|as of|early|late|mid-?)"
 
@@ -26,9 +29,20 @@ _PATTERNS = [
     r"\b\d{4}-\d{2}-\d{2}\b",  # ISO date
     rf"\b(?:{_PREP}\s+)?(?:(?:early|late|mid-?)\s*)?{_MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?\b",
     rf"\b(?:{_PREP}\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+\d{{4}})?\b",
-    rf"\b(?:(?:on|last|next|this|early|late)\s+)?{_DAY}(?:\s+(?:morning|afternoon|evening|night))?\b",
+    # (not a habitual "on a Thursday")
+    rf"\b(?<![Aa]\s)(?:(?:on|last|next|this|early|late)\s+)?{_DAY}(?:\s+(?:morning|afternoon|evening|night))?\b",
     rf"\b(?:this|last|next|earlier this|later this|the previous|the following|the same)\s+{_UNIT}\b",
     rf"\b{_NUMBER}\s+{_UNIT}s?\s+(?:ago|earlier|later|before|after)\b",
+    # "over the previous three years", "in the past five years", "in the last decade"
+    rf"\b(?:over|in|during|for)\s+the\s+(?:past|last|previous|next|coming)\s+(?:{_NUMBER}\s+)?{_UNIT}s?\b",
+    # "in the spring", "in the autumn" (this year's, by the article's date)
+    r"\b(?:in|by|until|during|over)\s+the\s+(?:spring|summer|autumn|fall|winter|new year)\b",
+    # "the year to March", "the six months to the end of June", "the quarter to September 30"
+    rf"\b(?:the\s+)?(?:{_NUMBER}\s+)?{_UNIT}s?\s+to\s+(?:the\s+end\s+of\s+)?{_MONTH}(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?\b",
+    # a clock time: "at about 2.40am", "at 18:40", "by 9 p.m."
+    r"\b(?:(?:at|by|from|until|before|after)\s+(?:about\s+|around\s+)?)?\d{1,2}(?:[.:]\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)"
+    r"(?![\w])|\b(?:at|by|from|until|before|after)\s+(?:about\s+|around\s+)?\d{1,2}:\d{2}\b",
+    r"\bat the time\b",
     r"\b(?:yesterday|today|tomorrow|tonight|recently)\b",
     r"\b(?:in|since|by|until|before|after|from|during|through|as of)\s+(?:(?:1[89]|20)\d{2}\b|the\s+(?:1[89]|20)\d{2}s\b)",
 ]
