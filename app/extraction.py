@@ -24,6 +24,7 @@ from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for
 from app.references import (
     claimant_in_context,
     dated,
+    reporting_note,
     rule_claimant,
     subheading,
     time_reference,
@@ -398,14 +399,20 @@ def sentence_claim(article: Article, s: ScoredLike, *, needs_context: bool | Non
     )
 
 
+def _candidate(s: ScoredLike, threshold: float) -> bool:
+    """A sentence that may become a claim: check-worthy enough, and not a note about the reporting itself."""
+    return s.score >= threshold and s.end > s.start and not reporting_note(s.text)
+
+
 def over_limit(scored: Sequence[ScoredLike], threshold: float, limit: int) -> int:
     """How many check-worthy sentences picked_sentences leaves out for the limit."""
-    return max(0, sum(1 for s in scored if s.score >= threshold and s.end > s.start) - limit)
+    return max(0, sum(1 for s in scored if _candidate(s, threshold)) - limit)
 
 
 def picked_sentences(scored: Sequence[ScoredLike], threshold: float, limit: int) -> list[ScoredLike]:
-    """Sentences at or above the threshold, most check-worthy first, at most `limit`."""
-    keep = [s for s in scored if s.score >= threshold and s.end > s.start]
+    """Sentences at or above the threshold, most check-worthy first, at most `limit`; never a note about the
+    reporting itself ("That claim could not be independently verified.", see references.reporting_note)."""
+    keep = [s for s in scored if _candidate(s, threshold)]
     keep.sort(key=lambda s: (-s.score, s.start))
     return keep[:limit]
 

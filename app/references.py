@@ -207,6 +207,28 @@ _ABOUT_THIS_ARTICLE = re.compile(
 )
 
 
+# What an outlet says about its own reporting, not about the world: nothing in it can be checked against evidence.
+_REPORTING_NOTE = re.compile(
+    r"^[\s\"“]*(?:"
+    r"(?:this|the) (?:article|story|report) (?:has been|was) (?:amended|updated|corrected|changed)"
+    r"|(?:update|updated|correction)\b[^:]{0,25}:\s*this (?:article|story) has been (?:amended|updated|corrected)"
+    r"|(?:that|the|this|his|her|their|these) (?:claim|claims|account|figure|figures|report|video|image|post)s? "
+    r"(?:could|can) ?not be (?:independently )?(?:verified|confirmed)"
+    r"|[^.,;]{0,60}\b(?:did not|didn't|has not|hasn't|have not|had not) (?:immediately )?(?:respond|reply|return)\w* to "
+    r"(?:a |an |several |repeated )?(?:request|requests|calls|emails|messages|inquiries|enquiries) for comment"
+    r"|[^.,;]{0,60}\bdeclined to comment(?:\s+(?:on|about)\s+[^,;.]{0,50})?"
+    r"|[^.]{0,40}\bcontributed (?:reporting|to this (?:report|story|article))"
+    r")[\s.\"”]*$",
+    re.IGNORECASE,
+)
+
+
+def reporting_note(sentence: str) -> bool:
+    """Whether a sentence only speaks of the reporting ("This article has been amended.", "That claim could not be
+    independently verified.", "The company did not respond to a request for comment."): not a claim to check."""
+    return _REPORTING_NOTE.match(sentence.strip()) is not None
+
+
 _SENTENCE_END = frozenset('.!?…:;"”’)]')
 _LIST_BULLET = re.compile(r"[-–—•*]\s")
 SUBHEADING_MAX_WORDS = 14

@@ -355,3 +355,30 @@ def test_a_body_a_sentence_describes_is_the_one_the_article_named_last() -> None
     # the body the sentence names as reporter wins over a person a model took from the sentence before
     start = article.index("The council said")
     assert claimant_in_context(article, start, start + 20, "Mark Osei") == "Bristol City Council"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "note"),
+    [
+        ("Update, 5pm Sunday: This article has been amended.", True),
+        ("That claim could not be independently verified.", True),
+        ("Westway did not respond to a request for comment.", True),
+        ("Manager Anna Kowalczyk declined to comment on the stadium plans on Friday.", True),
+        ("Reuters contributed reporting.", True),
+        # a claim beside the note, or a note that is someone's claim, stays
+        ("The company declined to comment on the figures, but said sales rose 8%.", False),
+        ("Harlow, which employs 4,000 people, did not respond to requests for comment.", False),
+        ("Police said the video could not be verified.", False),
+        ("The spokesperson did not say by how much.", False),
+    ],
+)
+def test_a_note_about_the_reporting_itself_is_no_claim(sentence: str, note: bool) -> None:
+    from app.extraction import picked_sentences
+    from app.references import reporting_note
+
+    assert reporting_note(sentence) is note
+
+    class Scored:
+        start, end, text, score = 0, len(sentence), sentence, 0.9
+
+    assert bool(picked_sentences([Scored()], 0.2, 40)) is not note
