@@ -627,8 +627,33 @@ def claimant_in_context(article_text: str, start: int, end: int, claimant: str |
         # "The council said ...": a body the article named, over a model's answer (it named the council's engineer)
         or described_body(article_text, start, end)
         or claimant
+        or it_reporter(article_text, start, end)
         or speaker_label_at(article_text, start)
     )
+
+
+def it_reporter(article_text: str, start: int, end: int) -> str | None:
+    """Who "It" is in "It said ..." / "It also said ...": the body the sentence just before reports for (its
+    "according to", its "..., the agency said", its opening "Harlow Foods said"), when that is an institution, not a
+    person. None otherwise (a model asked the same question named the wrong body twice in three)."""
+    if _IT_REPORTS.match(article_text[start:end]) is None:
+        return None
+    from retrieval.sentences import split_sentences
+
+    before = [s for s in split_sentences(article_text[max(0, start - 1500) : start]) if s.text.strip()]
+    if not before:
+        return None
+    offset = max(0, start - 1500)
+    prev = before[-1]
+    prev_start, prev_end = offset + prev.start, offset + prev.end
+    body = described_body(article_text, prev_start, prev_end) or rule_claimant(prev.text, article_text)
+    if not body:
+        return None
+    words = body.split()
+    institution = any(w.lower().strip(".,") in INSTITUTION_WORDS for w in words) or any(
+        w.isupper() and len(w) >= 2 for w in words
+    )
+    return body if institution and not _PERSON_TITLE.search(body) else None
 
 
 _BODY_NOUNS = "|".join(

@@ -382,3 +382,22 @@ def test_a_note_about_the_reporting_itself_is_no_claim(sentence: str, note: bool
         start, end, text, score = 0, len(sentence), sentence, 0.9
 
     assert bool(picked_sentences([Scored()], 0.2, 40)) is not note
+
+
+def test_it_said_is_the_body_the_sentence_before_reports_for() -> None:
+    from app.references import claimant_in_context
+
+    article = (
+        "Measles warning\n\nParents were urged to vaccinate children, the UK Health Security Agency (UKHSA) said. "
+        "In Birmingham, uptake is below 75 per cent, the agency said. It said pop-up clinics would open next week.\n\n"
+        "Dr Anita Rahman said the figures were worrying. It said nothing about funding.\n\n"
+        "The group cut its forecast. It also said it would close a factory."
+    )
+
+    def claimant_of(sentence: str) -> str | None:
+        start = article.index(sentence)
+        return claimant_in_context(article, start, start + len(sentence), None)
+
+    assert claimant_of("It said pop-up clinics would open next week.") == "UK Health Security Agency"
+    assert claimant_of("It said nothing about funding.") is None  # a person is not "it"
+    assert claimant_of("It also said it would close a factory.") is None  # the sentence before reports nobody
