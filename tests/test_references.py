@@ -334,6 +334,14 @@ def test_references_a_reader_cannot_follow_behind_bullets_labels_quotes_and_a_cl
     assert vague_reference(sentence) == expected
 
 
+def _claimant_in(article: str, sentence: str) -> str | None:
+    """The claimant claimant_in_context gives `sentence` of `article` when its own reading found none."""
+    from app.references import claimant_in_context
+
+    start = article.index(sentence)
+    return claimant_in_context(article, start, start + len(sentence), None)
+
+
 def test_a_body_a_sentence_describes_is_the_one_the_article_named_last() -> None:
     from app.references import claimant_in_context
 
@@ -345,8 +353,7 @@ def test_a_body_a_sentence_describes_is_the_one_the_article_named_last() -> None
     )
 
     def claimant_of(sentence: str) -> str | None:
-        start = article.index(sentence)
-        return claimant_in_context(article, start, start + len(sentence), None)
+        return _claimant_in(article, sentence)
 
     assert claimant_of("The agency said 187 cases had been confirmed.") == "UK Health Security Agency"
     assert claimant_of("In Birmingham, uptake is below 75 per cent, the agency said.") == "UK Health Security Agency"
@@ -385,7 +392,6 @@ def test_a_note_about_the_reporting_itself_is_no_claim(sentence: str, note: bool
 
 
 def test_it_said_is_the_body_the_sentence_before_reports_for() -> None:
-    from app.references import claimant_in_context
 
     article = (
         "Measles warning\n\nParents were urged to vaccinate children, the UK Health Security Agency (UKHSA) said. "
@@ -395,8 +401,7 @@ def test_it_said_is_the_body_the_sentence_before_reports_for() -> None:
     )
 
     def claimant_of(sentence: str) -> str | None:
-        start = article.index(sentence)
-        return claimant_in_context(article, start, start + len(sentence), None)
+        return _claimant_in(article, sentence)
 
     assert claimant_of("It said pop-up clinics would open next week.") == "UK Health Security Agency"
     assert claimant_of("It said nothing about funding.") is None  # a person is not "it"
