@@ -217,6 +217,7 @@ _REPORTING_NOTE = re.compile(
     r"|[^.,;]{0,60}\b(?:did not|didn't|has not|hasn't|have not|had not) (?:immediately )?(?:respond|reply|return)\w* to "
     r"(?:a |an |several |repeated )?(?:request|requests|calls|emails|messages|inquiries|enquiries) for comment"
     r"|[^.,;]{0,60}\bdeclined to comment(?:\s+(?:on|about)\s+[^,;.]{0,50})?"
+    r"|[^.,;]{0,60}\b(?:does|do|did) not comment on\s+[^,;.]{0,50}"
     r"|[^.]{0,40}\bcontributed (?:reporting|to this (?:report|story|article))"
     r")[\s.\"”]*$",
     re.IGNORECASE,
@@ -324,6 +325,8 @@ _PERSON_PRONOUN = re.compile(_LEAD + r"(?:He|She|They|His|Her|Their)\b")
 def pronoun_subject(sentence: str) -> str | None:
     """The personal pronoun a sentence opens with ("He said ..."), the one reference a small model resolves
     reliably (with a name from the article); None otherwise."""
+    if sentence.lstrip(" (-–—•*").startswith(('"', "“", "‘", "'")):
+        return None  # '"Her first serve has improved," he said': the quotation's "Her" is not the one speaking
     m = _PERSON_PRONOUN.match(sentence)
     return m.group(0).split()[-1].strip(" (\"“‘'") if m else None
 
@@ -709,7 +712,18 @@ def rule_claimant(sentence: str, article_text: str) -> str | None:
     )
     if speaker is not None:
         return speaker
+    closing = _CLOSING_DESCRIPTION.search(sentence)
+    if closing and not any(w.lower() in INSTITUTION_WORDS for w in re.findall(r"[A-Za-z]+", closing.group(0))):
+        return None  # "..., the people said", "..., the tournament said": never a name from the reported words
     if pronoun_reports(sentence) or closing_pronoun(sentence):
         return None
     names = person_names(sentence)
     return names[0] if len(names) == 1 else None
+
+
+# "..., the people said.", "..., the tournament said.": a description closes the sentence as the one reporting.
+_CLOSING_DESCRIPTION = re.compile(
+    r"[,;]\s*[\"”’']?\s*(?:the|a|an|one of the|another)\s+(?:[a-z][\w'’-]*\s+){0,3}?(?:" + _CLOSING_VERBS + r")\b"
+    r"[^.!?]*[.!?]?[\"”’']?\s*$",
+    re.IGNORECASE,
+)

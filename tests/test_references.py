@@ -372,6 +372,7 @@ def test_a_body_a_sentence_describes_is_the_one_the_article_named_last() -> None
         ("Westway did not respond to a request for comment.", True),
         ("Manager Anna Kowalczyk declined to comment on the stadium plans on Friday.", True),
         ("Reuters contributed reporting.", True),
+        ("Streamly said it did not comment on \"rumour or speculation\".", True),
         # a claim beside the note, or a note that is someone's claim, stays
         ("The company declined to comment on the figures, but said sales rose 8%.", False),
         ("Harlow, which employs 4,000 people, did not respond to requests for comment.", False),
@@ -406,3 +407,21 @@ def test_it_said_is_the_body_the_sentence_before_reports_for() -> None:
     assert claimant_of("It said pop-up clinics would open next week.") == "UK Health Security Agency"
     assert claimant_of("It said nothing about funding.") is None  # a person is not "it"
     assert claimant_of("It also said it would close a factory.") is None  # the sentence before reports nobody
+
+
+def test_a_pronoun_inside_a_quotation_is_the_speakers_words_not_a_reference_to_resolve() -> None:
+    # a second out-of-sample audit: '"Her first-serve percentage has gone up a lot," he said' had become
+    # '"Coach Nick Cavaday's first-serve percentage ..."' ("Her" is the player)
+    assert pronoun_subject('"Her first-serve percentage has gone up a lot," he said.') is None
+    assert pronoun_subject("Her first-serve percentage has gone up a lot, Cavaday said.") == "Her"
+    assert pronoun_subject("He said the plan would cost 5 million pounds.") == "He"
+
+
+def test_a_description_closing_the_sentence_reports_and_the_names_in_the_words_do_not() -> None:
+    article = "Streamly layoffs\n\nStreamly plans to cut jobs."
+    said = "The cuts will mostly affect teams in Los Angeles and London, the people said."
+    assert rule_claimant(said, article) is None  # was "Los Angeles"
+    assert rule_claimant("Raducanu won 71% of points on serve, the tournament said.", article) is None
+    # a body closing the sentence may be the one it names
+    company = "Greenfield Energy will create 350 new jobs, the company said."
+    assert rule_claimant(company, article) == "Greenfield Energy"
