@@ -16,7 +16,7 @@ from app.models import Claim, HistoryEvent, Review, utcnow
 __all__ = ["append_event", "claim_extracted", "read_events", "record_conflict", "record_review"]
 
 # Review fields whose old -> new values go into the "review_saved" event.
-_DIFF_FIELDS = ("status", "verdict", "notes", "reviewer", "edited_statement", "not_checkable")
+_DIFF_FIELDS = ("status", "verdict", "notes", "reviewer", "edited_statement", "edited_claimant", "not_checkable")
 
 
 def append_event(

@@ -28,6 +28,7 @@ __all__ = [
     "ReviewStatus",
     "claim_id_for",
     "clean_typed_text",
+    "edited_claimant",
     "normalize_for_match",
     "utcnow",
 ]
@@ -217,12 +218,17 @@ class Review(BaseModel):
     notes: str = ""
     reviewer: str | None = None
     edited_statement: str | None = Field(None, description="Reviewer's wording, when it differs from the model's.")
+    edited_claimant: str | None = Field(
+        None,
+        description="Reviewer's claimant, when it differs from the extracted one; an empty string says the article "
+        "names nobody (the outlet's own claim). None keeps the extracted claimant.",
+    )
     not_checkable: bool = Field(False, description="Reviewer rejected the claim as not checkable.")
     version: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
-    @field_validator("notes", "reviewer", "edited_statement", mode="before")
+    @field_validator("notes", "reviewer", "edited_statement", "edited_claimant", mode="before")
     @classmethod
     def _typed_text(cls, value: Any) -> Any:
         """Reports and the terminal show what a reviewer typed: controls go (also from reviews stored before)."""
@@ -234,10 +240,23 @@ class Review(BaseModel):
         """A blank name or wording is no name or wording (reports would print an empty heading)."""
         return value if value is None or value.strip() else None
 
+    def claimant_of(self, claim: Claim) -> str | None:
+        """Who makes the claim as reviewed: the reviewer's correction, else the extracted claimant."""
+        if self.edited_claimant is None:
+            return claim.claimant
+        return self.edited_claimant.strip() or None
+
     @property
     def statement_edited(self) -> bool:
         """Whether the reviewer changed the model's statement."""
         return self.edited_statement is not None
+
+
+def edited_claimant(claim: Claim, typed: str) -> str | None:
+    """The reviewer's claimant as stored (Review.edited_claimant) from what they typed: None when it is the extracted
+    one, "" when they cleared it (the article names nobody), else their wording."""
+    typed = " ".join(typed.split())
+    return None if typed == (claim.claimant or "") else typed
 
 
 class Draft(BaseModel):
@@ -256,6 +275,7 @@ class Draft(BaseModel):
     not_checkable: bool = False
     notes: str = ""
     statement: str | None = None
+    claimant: str | None = None
     cited: list[CitedEvidence] = Field(default_factory=list)
     query: str = ""
     updated_at: datetime = Field(default_factory=utcnow)

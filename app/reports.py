@@ -268,7 +268,7 @@ def _report_claim(
         start=claim.start,
         end=claim.end,
         claim_type=claim.claim_type,
-        claimant=claim.claimant,
+        claimant=review.claimant_of(claim),
         verdict=verdict,
         rating=rating,
         evidence=list(review.evidence),

@@ -17,7 +17,18 @@ from typing import TYPE_CHECKING, Any
 from app.config import Settings
 from app.errors import ConflictError, ExtractionError, RetrievalError, StoreError, WorkbenchError
 from app.highlight import Highlight, article_html, claim_highlights, highlight_html, paragraph_bounds
-from app.models import Article, CitedEvidence, Claim, Draft, Evidence, ExtractionRun, HistoryEvent, Review, utcnow
+from app.models import (
+    Article,
+    CitedEvidence,
+    Claim,
+    Draft,
+    Evidence,
+    ExtractionRun,
+    HistoryEvent,
+    Review,
+    edited_claimant,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from app.corpus import Corpus, IngestReport, SourceOutcome
@@ -514,10 +525,12 @@ class Workbench:
         statement: str | None = None,
         cited: Sequence[Evidence | CitedEvidence] = (),
         not_checkable: bool = False,
+        claimant: str | None = None,
     ) -> Review:
         """Turn a reviewer's form into a Review on top of `base` (the version they started from) and save it.
 
-        Returns `base` itself, unsaved, when the form says exactly what `base` says."""
+        `claimant` is what the form's claimant box says (None: the form has none, keep `base`'s). Returns `base`
+        itself, unsaved, when the form says exactly what `base` says."""
         reviewer = reviewer.strip()
         if not reviewer:
             raise WorkbenchError("Enter your name as reviewer before saving, so the history shows who decided.")
@@ -526,6 +539,7 @@ class Workbench:
         edited = (statement or "").strip() or None
         if edited == claim.statement.strip():
             edited = None
+        named = base.edited_claimant if claimant is None else edited_claimant(claim, claimant)
         # Keep evidence cited earlier (with its original timestamp) and freeze newly cited passages.
         previous = {ev.chunk_id: ev for ev in base.evidence}
         evidence: list[CitedEvidence] = []
@@ -537,7 +551,7 @@ class Workbench:
             else:
                 evidence.append(CitedEvidence.from_evidence(ev))
         done = not_checkable or verdict is not None
-        blank = not (done or notes.strip() or edited or evidence)
+        blank = not (done or notes.strip() or edited or evidence or named is not None)
         if blank and base.status == "unreviewed":
             # An untouched form on a claim nobody reviewed: saving it would mark the claim "in progress" under this
             # reviewer's name (taking it out of the Unreviewed queue) with nothing decided.
@@ -548,6 +562,7 @@ class Workbench:
             and base.not_checkable == not_checkable
             and base.notes == notes
             and base.edited_statement == edited
+            and base.edited_claimant == named
             and [e.chunk_id for e in base.evidence] == [e.chunk_id for e in evidence]
         )
         if unchanged:
@@ -562,6 +577,7 @@ class Workbench:
                 "notes": notes,
                 "reviewer": reviewer,
                 "edited_statement": edited,
+                "edited_claimant": named,
                 "evidence": evidence,
                 "updated_at": utcnow(),
             }

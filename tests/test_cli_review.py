@@ -14,7 +14,7 @@ from app.cli import app, main
 from app.cli.review import StoredArticleChunks, resolve_evidence
 from app.config import Settings
 from app.errors import StoreError
-from app.models import Claim, Provenance, claim_id_for, utcnow
+from app.models import Claim, Provenance, Review, claim_id_for, utcnow
 from app.store import ReviewStore
 from retrieval.chunking import chunk_article
 from retrieval.models import Article, Chunk, content_id
@@ -168,12 +168,17 @@ def test_unknown_evidence_and_bad_status(settings: Settings, seeded: tuple[Artic
         assert store.get_review(claim.id).version == 0
 
 
-def test_in_progress_without_verdict(settings: Settings, seeded: tuple[Article, Claim]) -> None:
-    _, claim = seeded
-    result = runner.invoke(app, ["review", claim.id, "--reviewer", "ann", "--note", "Asked the ministry."])
+def _reviewed(settings: Settings, claim_id: str, *options: str) -> Review:
+    """Run `claimdesk review CLAIM_ID --reviewer ann OPTIONS...` and return the stored review."""
+    result = runner.invoke(app, ["review", claim_id, "--reviewer", "ann", *options])
     assert result.exit_code == 0, result.output
     with ReviewStore.open(settings) as store:
-        review = store.get_review(claim.id)
+        return store.get_review(claim_id)
+
+
+def test_in_progress_without_verdict(settings: Settings, seeded: tuple[Article, Claim]) -> None:
+    _, claim = seeded
+    review = _reviewed(settings, claim.id, "--note", "Asked the ministry.")
     assert (review.status, review.verdict, review.notes) == ("in_progress", None, "Asked the ministry.")
 
 
@@ -260,3 +265,13 @@ def test_citing_a_copy_of_the_claims_sentence_is_said(settings: Settings, seeded
     assert f"Note: evidence {repeat.id}: Repeats" in result.stderr and "not independent evidence" in result.stderr
     result = runner.invoke(app, ["review", claim.id, "--reviewer", "ann", "--evidence", other.id])
     assert result.exit_code == 0 and "Repeats" not in result.stderr
+
+
+def test_review_corrects_the_claimant_and_clears_it(settings: Settings, seeded: tuple[Article, Claim]) -> None:
+    _, claim = seeded
+    review = _reviewed(settings, claim.id, "--claimant", "  Wang   Wenbin ")
+    assert review.edited_claimant == "Wang Wenbin" and review.claimant_of(claim) == "Wang Wenbin"
+    assert review.status == "in_progress"  # a correction alone decides nothing
+    assert _reviewed(settings, claim.id, "--claimant", "").claimant_of(claim) is None
+    history = runner.invoke(app, ["history", claim.id])
+    assert "edited_claimant" in history.output

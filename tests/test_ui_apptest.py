@@ -1273,3 +1273,33 @@ def test_the_review_queue_is_read_once_for_every_session_and_patched_after_a_sav
     assert reads == [None, {claim.id}] and [c.id for c, _ in after] == [c.id for c, _ in first[1:]]
     after.clear()  # a caller's list is its own
     assert len(wb.shared_queue(QueueFilter(status="unreviewed"))) == len(first) - 1
+
+
+def test_a_reviewer_corrects_or_clears_the_claimant_and_reports_publish_theirs(wb: Workbench) -> None:
+    from app.reports import ReportOptions
+
+    article_id = ingest_seed(wb)
+    claim = next(c for c, _ in wb.claims_with_reviews(article_id) if "expelled" in c.quote)
+    assert claim.claimant == "Russia"
+    at = _review_page_on(wb, claim.id, reviewer="Ana")
+    who = at.text_input(key=f"rv-who-{claim.id}")
+    assert who.value == "Russia"
+    who.input("Russian Foreign Ministry").run()
+    at.radio(key=f"rv-verdict-{claim.id}").set_value("True").run()
+    button(at, "Save").click().run()
+    saved = wb.get_review(claim.id)
+    assert (
+        saved.edited_claimant == "Russian Foreign Ministry" and saved.claimant_of(claim) == "Russian Foreign Ministry"
+    )
+    report = wb.report(ReportOptions(article_ids=[article_id]))
+    assert [c.claimant for _, c in report.claims()] == ["Russian Foreign Ministry"]
+    assert any("edited_claimant" in str(e.changes) for e in wb.history(claim.id))
+    # typing the extracted claimant back stores no correction; clearing it says the article names nobody
+    at.text_input(key=f"rv-who-{claim.id}").input("Russia").run()
+    button(at, "Save").click().run()
+    assert wb.get_review(claim.id).edited_claimant is None
+    at.text_input(key=f"rv-who-{claim.id}").input("").run()
+    button(at, "Save").click().run()
+    cleared = wb.get_review(claim.id)
+    assert cleared.edited_claimant == "" and cleared.claimant_of(claim) is None
+    assert [c.claimant for _, c in wb.report(ReportOptions(article_ids=[article_id])).claims()] == [None]

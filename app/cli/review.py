@@ -208,6 +208,11 @@ def register(app: typer.Typer) -> None:
             None, "--status", help="reviewed | in_progress (default: reviewed when a verdict is given)."
         ),
         statement: str | None = typer.Option(None, "--statement", help="Your wording of the claim."),
+        claimant: str | None = typer.Option(
+            None,
+            "--claimant",
+            help='Who makes the claim, if the extracted claimant is wrong ("" when nobody is named).',
+        ),
         not_checkable: bool = typer.Option(False, "--not-checkable", help="Reject the claim as not checkable."),
         checkable: bool = typer.Option(False, "--checkable", help="Undo --not-checkable (restore the claim)."),
     ) -> None:
@@ -263,6 +268,10 @@ def register(app: typer.Typer) -> None:
                 not_checkable=not_checkable,
                 checkable=checkable,
             )
+            if claimant is not None:
+                from app.models import edited_claimant
+
+                change = change.model_copy(update={"edited_claimant": edited_claimant(claim, claimant)})
             saved = store.save_review(change, actor=reviewer)
         extra = " (not checkable)" if saved.not_checkable else ""
         typer.echo(

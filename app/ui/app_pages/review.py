@@ -249,6 +249,10 @@ with left:
         st.caption("Quote in its paragraph, after the paragraph before it" if before else "Quote in its paragraph")
         st.markdown(wb.quote_in_context(claim, base, paragraphs_before=before), unsafe_allow_html=True)
     st.text_area("Standalone statement (edit if the model got it wrong)", key=key("stmt", claim.id), height=80)
+    st.text_input(
+        "Claimant (who makes the claim; correct it if wrong, or clear it when the article itself asserts it)",
+        key=key("who", claim.id),
+    )
     if claim.needs_context and ss.get(key("stmt", claim.id)) == claim.statement:
         st.warning(
             "Needs context: the statement still leans on the article (a pronoun or a vague reference such as "
@@ -263,8 +267,8 @@ with left:
             icon=":material/gpp_maybe:",
         )
     meta = [f"type: {claim.claim_type}", f"check-worthiness: {claim.checkworthiness:.2f}"]
-    if claim.claimant:
-        meta.append(f"claimant: {claim.claimant}")
+    if claim.claimant and ss.get(key("who", claim.id)) != claim.claimant:
+        meta.append(f"extracted claimant: {claim.claimant}")
     if claim.time_reference:
         meta.append(f"when: {claim.time_reference}")
     meta.append(f"article: {titles.get(claim.article_id, claim.article_id)}")

@@ -61,6 +61,7 @@ def seed(claim: Claim, review: Review) -> None:
     ss[key("nc", claim.id)] = review.not_checkable
     ss[key("notes", claim.id)] = review.notes
     ss[key("stmt", claim.id)] = review.edited_statement or claim.statement
+    ss[key("who", claim.id)] = review.claimant_of(claim) or ""
     ss[key("query", claim.id)] = wb.default_query(claim, review)
 
 
@@ -77,6 +78,7 @@ def form_values(claim: Claim) -> dict[str, Any]:
         "nc": bool(ss.get(key("nc", claim.id))),
         "notes": ss.get(key("notes", claim.id), ""),
         "stmt": ss.get(key("stmt", claim.id)),
+        "who": ss.get(key("who", claim.id)),
         "cited": cited,
     }
 
@@ -88,6 +90,7 @@ def stored_values(claim: Claim, review: Review) -> dict[str, Any]:
         "nc": review.not_checkable,
         "notes": review.notes,
         "stmt": review.edited_statement or claim.statement,
+        "who": review.claimant_of(claim) or "",
         "cited": sorted(ev.chunk_id for ev in review.evidence),
     }
 
@@ -99,6 +102,7 @@ def draft_values(draft: Draft) -> dict[str, Any]:
         "nc": draft.not_checkable,
         "notes": draft.notes,
         "stmt": draft.statement,
+        "who": draft.claimant,
         "cited": sorted(ev.chunk_id for ev in draft.cited),
     }
 
@@ -159,6 +163,7 @@ def keep_draft(claim: Claim, base: Review) -> None:
         not_checkable=values["nc"],
         notes=values["notes"],
         statement=values["stmt"],
+        claimant=values["who"],
         cited=[
             ev if isinstance(ev, CitedEvidence) else CitedEvidence.from_evidence(ev) for ev in cited_passages(claim)
         ],
@@ -199,8 +204,9 @@ def seen_passages(claim_id: str) -> dict[str, Evidence | CitedEvidence]:
 
 def fill_form(claim_id: str, values: dict[str, Any], *, untick: Sequence[str] = ()) -> None:
     """Put `values` (the shape form_values returns) into a claim's form; `untick` clears those Cite boxes first."""
-    for name in ("verdict", "nc", "notes", "stmt"):
-        ss[key(name, claim_id)] = values[name]
+    for name in ("verdict", "nc", "notes", "stmt", "who"):
+        if name != "who" or values.get(name) is not None:  # a draft kept before the claimant box had none
+            ss[key(name, claim_id)] = values[name]
     for chunk_id in untick:
         ss[key(f"cite-{chunk_id}", claim_id)] = False
     for chunk_id in values["cited"]:
@@ -281,6 +287,7 @@ def save(claim_id: str, next_id: str | None) -> None:
             verdict=ss.get(key("verdict", claim_id)),
             notes=ss.get(key("notes", claim_id), ""),
             statement=ss.get(key("stmt", claim_id)),
+            claimant=ss.get(key("who", claim_id)),
             cited=cited_passages(claim),
             not_checkable=bool(ss.get(key("nc", claim_id))),
         )
