@@ -756,9 +756,12 @@ def test_a_new_version_shows_what_was_decided_on_the_same_sentence(wb: Workbench
     wb.extract(old_id, "none")
     old_claim = next(c for c, _ in wb.claims_with_reviews(old_id) if c.quote == kept)
     wb.store.save_review(
-        Review(claim_id=old_claim.id, status="reviewed", verdict="True", reviewer="Ana", notes="Minutes, p. 3."),
+        Review(
+            claim_id=old_claim.id, status="reviewed", verdict="True", reviewer="Ana", notes="Minutes, p. 3.",
+            edited_claimant="Town council",
+        ),
         actor="Ana",
-    )
+    )  # fmt: skip
     story.write_text(f"Town budget\n{kept} Turnout was 58 percent, officials corrected.", encoding="utf-8")
     new_id = wb.ingest_paths([str(story)]).outcomes[0].article_id
     assert new_id and new_id != old_id
@@ -781,6 +784,7 @@ def test_a_new_version_shows_what_was_decided_on_the_same_sentence(wb: Workbench
     assert at.radio[0].value is None  # shown, not applied
     button(at, "Start from it").click().run()
     assert at.radio[0].value == "True" and at.text_area(key=f"rv-notes-{new_claim.id}").value == "Minutes, p. 3."
+    assert at.text_input(key=f"rv-who-{new_claim.id}").value == "Town council"  # the earlier correction too
     at.text_input(key="reviewer").input("Bo").run()
     button(at, "Save").click().run()
     saved = wb.get_review(new_claim.id)

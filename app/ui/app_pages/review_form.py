@@ -376,6 +376,7 @@ def start_from(
     statement: str | None,
     cited: Sequence[CitedEvidence],
     same_sentence: bool,
+    claimant: str | None = None,
 ) -> None:
     """Copy an earlier version's decision (or the reviewer's draft on it) into the form, without losing anything
     the reviewer has entered: a verdict or statement of their own stays, their notes stay with the earlier ones
@@ -402,6 +403,13 @@ def start_from(
         else:
             ss[key("stmt", claim.id)] = statement
             copied.append("the statement")
+    if claimant is not None and claimant != (ss.get(key("who", claim.id)) or ""):
+        # the earlier reviewer's correction of who makes the claim (a draft's box as typed)
+        if (ss.get(key("who", claim.id)) or "") == (claim.claimant or ""):
+            ss[key("who", claim.id)] = claimant
+            copied.append("the claimant")
+        else:
+            kept.append("your claimant")
     replaced = wb.replaced_versions()
     passages = [ev for ev in cited if ev.article_id not in replaced]
     for ev in passages:
@@ -485,6 +493,7 @@ def earlier_card(
                 "not_checkable": decision.not_checkable,
                 "notes": decision.notes,
                 "statement": statement,
+                "claimant": decision.edited_claimant if isinstance(decision, Review) else decision.claimant,
                 "cited": evidence,
                 "same_sentence": same_words(claim, old_claim),
             },
