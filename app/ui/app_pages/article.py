@@ -123,7 +123,8 @@ with errors_shown():
                     state = review.verdict or ("not checkable" if review.not_checkable else review.status)
                     category = category_for(review, ratings)
                     meta = [f"{claim.checkworthiness:.2f}", claim.claim_type]
-                    meta += [claim.claimant] if claim.claimant else []
+                    who = review.claimant_of(claim)  # the reviewer's correction, if any
+                    meta += [who] if who else []
                     meta += ["needs context"] if claim.needs_context else []
                     meta.append(state.replace("_", " "))
                     st.markdown(
