@@ -352,13 +352,13 @@ def test_a_body_a_sentence_describes_is_the_one_the_article_named_last() -> None
         "begin in the spring. The company said sales rose 8 percent."
     )
 
-    def claimant_of(sentence: str) -> str | None:
-        return _claimant_in(article, sentence)
-
-    assert claimant_of("The agency said 187 cases had been confirmed.") == "UK Health Security Agency"
-    assert claimant_of("In Birmingham, uptake is below 75 per cent, the agency said.") == "UK Health Security Agency"
-    assert claimant_of("The council said the redesign would begin in the spring.") == "Bristol City Council"
-    assert claimant_of("The company said sales rose 8 percent.") is None  # no company named before it
+    assert _claimant_in(article, "The agency said 187 cases had been confirmed.") == "UK Health Security Agency"
+    assert (
+        _claimant_in(article, "In Birmingham, uptake is below 75 per cent, the agency said.")
+        == "UK Health Security Agency"
+    )
+    assert _claimant_in(article, "The council said the redesign would begin in the spring.") == "Bristol City Council"
+    assert _claimant_in(article, "The company said sales rose 8 percent.") is None  # no company named before it
     # the body the sentence names as reporter wins over a person a model took from the sentence before
     start = article.index("The council said")
     assert claimant_in_context(article, start, start + 20, "Mark Osei") == "Bristol City Council"
@@ -372,7 +372,7 @@ def test_a_body_a_sentence_describes_is_the_one_the_article_named_last() -> None
         ("Westway did not respond to a request for comment.", True),
         ("Manager Anna Kowalczyk declined to comment on the stadium plans on Friday.", True),
         ("Reuters contributed reporting.", True),
-        ("Streamly said it did not comment on \"rumour or speculation\".", True),
+        ('Streamly said it did not comment on "rumour or speculation".', True),
         # a claim beside the note, or a note that is someone's claim, stays
         ("The company declined to comment on the figures, but said sales rose 8%.", False),
         ("Harlow, which employs 4,000 people, did not respond to requests for comment.", False),
@@ -393,7 +393,6 @@ def test_a_note_about_the_reporting_itself_is_no_claim(sentence: str, note: bool
 
 
 def test_it_said_is_the_body_the_sentence_before_reports_for() -> None:
-
     article = (
         "Measles warning\n\nParents were urged to vaccinate children, the UK Health Security Agency (UKHSA) said. "
         "In Birmingham, uptake is below 75 per cent, the agency said. It said pop-up clinics would open next week.\n\n"
@@ -401,12 +400,9 @@ def test_it_said_is_the_body_the_sentence_before_reports_for() -> None:
         "The group cut its forecast. It also said it would close a factory."
     )
 
-    def claimant_of(sentence: str) -> str | None:
-        return _claimant_in(article, sentence)
-
-    assert claimant_of("It said pop-up clinics would open next week.") == "UK Health Security Agency"
-    assert claimant_of("It said nothing about funding.") is None  # a person is not "it"
-    assert claimant_of("It also said it would close a factory.") is None  # the sentence before reports nobody
+    assert _claimant_in(article, "It said pop-up clinics would open next week.") == "UK Health Security Agency"
+    assert _claimant_in(article, "It said nothing about funding.") is None  # a person is not "it"
+    assert _claimant_in(article, "It also said it would close a factory.") is None  # the sentence before reports nobody
 
 
 def test_a_pronoun_inside_a_quotation_is_the_speakers_words_not_a_reference_to_resolve() -> None:
