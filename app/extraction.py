@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from app.errors import ExtractionError, ModelUnavailableError
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
 from app.references import (
+    LIST_MARKER,
     claimant_in_context,
     dated,
     reporting_note,
@@ -177,25 +178,19 @@ _TYPE_RULES: tuple[tuple[ClaimType, re.Pattern[str]], ...] = (
 )
 
 
-# The words without which a sentence is no causal claim, comparison or prediction (the guess's own rules, a little
-# wider: "compared with", "up from", "-er than", "could", "likely", "next").
+# The words without which a sentence is no causal claim, comparison or prediction: the guess's own rules, and a few
+# more words ("compared with", "up from", "-er than", "could", "likely", "next").
+_MORE_CUES = {
+    "causal": r"\b(caus\w*|leads? to|lead to|results? in|resulting in|blamed|owing to|thanks to|linked to|contribut\w+|"
+    r"driven by|responsible for|triggered|so that|therefore)\b",
+    "comparison": r"\b(bigger|compared|versus|vs|up from|down from|twice|double\w*|half|times|highest|lowest|largest|"
+    r"smallest|biggest|record|\w+est|\w+er than|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+    r"\d+(?:st|nd|rd|th)|ranked|rank|behind|ahead)\b",
+    "prediction": r"\b(are set to|could|may|might|likely|next|predict\w*|project\w*|future|by 20\d\d|going to|intends?|"
+    r"aims? to|due to (open|start|be|close))\b",
+}
 TYPE_CUES: dict[str, re.Pattern[str]] = {
-    "causal": re.compile(
-        r"\b(because|caus\w*|due to|led to|leads? to|lead to|result(ed|s|ing)? in|as a result|blamed|owing to|"
-        r"thanks to|linked to|contribut\w+|driven by|responsible for|triggered|so that|therefore)\b",
-        re.I,
-    ),
-    "comparison": re.compile(
-        r"\b(more|less|fewer|higher|lower|larger|smaller|bigger|than|most|least|compared|versus|vs|up from|down from|"
-        r"twice|double\w*|half|times|highest|lowest|largest|smallest|biggest|record|\w+est|\w+er than|second|third|"
-        r"fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)|ranked|rank|behind|ahead)\b",
-        re.I,
-    ),
-    "prediction": re.compile(
-        r"\b(will|would|expects?|expected|forecasts?|plans? to|is set to|are set to|could|may|might|likely|next|"
-        r"predict\w*|project\w*|future|by 20\d\d|going to|intends?|aims? to|due to (open|start|be|close))\b",
-        re.I,
-    ),
+    kind: re.compile(f"{rule.pattern}|{_MORE_CUES[kind]}", re.I) for kind, rule in _TYPE_RULES if kind in _MORE_CUES
 }
 
 
@@ -330,7 +325,7 @@ def unfaithful(statement: str, quote: str, article_text: str) -> str | None:
     return None
 
 
-_LIST_MARKER = re.compile(r"^(?:[-–—•*]|\(?\d{1,3}[.)])\s+")
+_LIST_MARKER = re.compile("^" + LIST_MARKER)
 
 
 def make_claim(

@@ -181,16 +181,26 @@ def _longest_run(said: list[str], other: list[str]) -> int:
     return SequenceMatcher(None, said, other, autojunk=False).find_longest_match(0, len(said), 0, len(other)).size
 
 
+def _share(words: int) -> int:
+    """The run of words in a row that makes a text of `words` words a copy: ECHO_SHARE of it, at least
+    ECHO_MIN_WORDS."""
+    return max(ECHO_MIN_WORDS, round(ECHO_SHARE * words))
+
+
+def _echo(said: list[str], other: list[str]) -> int:
+    """echoed_words over word lists already made."""
+    if len(said) < 4 or not other:
+        return 0
+    run = _longest_run(said, other)
+    needed = len(said) if len(said) < ECHO_MIN_WORDS else _share(len(said))
+    return run if run >= needed else 0
+
+
 def echoed_words(quote: str, passage: str) -> int:
     """How many words of `quote` the passage repeats in a row, when that makes the passage a copy of the claim's
     sentence (a syndicated or republished story, a press release, a quote passed on), else 0. A copy is not
     independent evidence: it says only that the same words were printed twice."""
-    said, other = _words(quote), _words(passage)
-    if len(said) < 4 or not other:
-        return 0
-    run = _longest_run(said, other)
-    needed = len(said) if len(said) < ECHO_MIN_WORDS else max(ECHO_MIN_WORDS, round(ECHO_SHARE * len(said)))
-    return run if run >= needed else 0
+    return _echo(_words(quote), _words(passage))
 
 
 _QUOTED = re.compile(r"\"([^\"]{12,})\"")
@@ -200,11 +210,13 @@ def echo_note(quote: str, passage: str) -> str | None:
     """What to tell a reviewer about a passage that repeats the claim's words (see echoed_words), or None. When
     the words repeated are a quotation in both, the passage is another report of what was said: it confirms the
     words were said, not that they are true; otherwise it is probably the same story printed again."""
-    n = echoed_words(quote, passage)
+    folded = normalize_with_offsets(passage)[0]
+    other = _WORD.findall(folded.lower())
+    n = _echo(_words(quote), other)
     if not n:
         return None
     quoted = " ".join(_QUOTED.findall(normalize_with_offsets(quote)[0]))
-    if quoted and '"' in normalize_with_offsets(passage)[0] and _longest_run(_words(quoted), _words(passage)) >= n - 2:
+    if quoted and '"' in folded and _longest_run(_words(quoted), other) >= n - 2:
         return (
             f"Repeats {n} words of the claim's quotation in a row: another report of the same words, which confirms "
             "they were said, not that they are true."
@@ -226,6 +238,4 @@ def copied_run(passage: str, earlier: str) -> int:
     if not mine or not theirs:
         return 0
     run = _longest_run(mine, theirs)
-    return (
-        run if run >= min(COPY_RUN_WORDS, max(ECHO_MIN_WORDS, round(ECHO_SHARE * min(len(mine), len(theirs))))) else 0
-    )
+    return run if run >= min(COPY_RUN_WORDS, _share(min(len(mine), len(theirs)))) else 0

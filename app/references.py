@@ -12,6 +12,8 @@ import functools
 import re
 from datetime import date, timedelta
 
+from retrieval.sentences import split_sentences
+
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")  # date.weekday() order
 _MONTHS = "January February March April May June July August September October November December".split()
 # Capitalised words that never name a person or a body.
@@ -107,7 +109,9 @@ def dated(text: str, published: date | None) -> str:
 
 # What may stand before a sentence's first word without being part of it: brackets and quotation marks, a list
 # bullet or number ("- It said ...", "2. They ..."), a transcript's speaker label ("Voss: We handled ...").
-_LEAD = r"^[\s(\"“‘']*(?:[-–—•*]\s+|\(?\d{1,3}[.)]\s+)?(?:[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?:\s+)?[\s(\"“‘']*"
+# A list item's bullet or number ("- ", "2. "): part of its sentence, as the quote has it, not of what it says.
+LIST_MARKER = r"(?:[-–—•*]|\(?\d{1,3}[.)])\s+"
+_LEAD = rf"^[\s(\"“‘']*(?:{LIST_MARKER})?(?:[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?:\s+)?[\s(\"“‘']*"
 _PRONOUN_START = re.compile(
     _LEAD + r"(?:He|She|They|It|This|That|These|Those|His|Her|Their|Its|We|I|Our|My)\b"
     r"(?!\s+(?:is|was|has|had)\s+(?:not\s+)?"
@@ -641,8 +645,6 @@ def it_reporter(article_text: str, start: int, end: int) -> str | None:
     person. None otherwise (a model asked the same question named the wrong body twice in three)."""
     if _IT_REPORTS.match(article_text[start:end]) is None:
         return None
-    from retrieval.sentences import split_sentences
-
     before = [s for s in split_sentences(article_text[max(0, start - 1500) : start]) if s.text.strip()]
     if not before:
         return None

@@ -16,7 +16,7 @@ import streamlit as st
 
 from app.errors import ConflictError, WorkbenchError
 from app.highlight import escape_text
-from app.models import CitedEvidence, Claim, Draft, Evidence, HistoryEvent, Review
+from app.models import CitedEvidence, Claim, Draft, Evidence, HistoryEvent, Review, edited_claimant
 from app.ui.app_pages.common import flash, reviewer_name, safe, workbench
 from app.workbench import QueueFilter, Workbench
 
@@ -405,7 +405,7 @@ def start_from(
             copied.append("the statement")
     if claimant is not None and claimant != (ss.get(key("who", claim.id)) or ""):
         # the earlier reviewer's correction of who makes the claim (a draft's box as typed)
-        if (ss.get(key("who", claim.id)) or "") == (claim.claimant or ""):
+        if edited_claimant(claim, ss.get(key("who", claim.id)) or "") is None:  # the box says what was extracted
             ss[key("who", claim.id)] = claimant
             copied.append("the claimant")
         else:
