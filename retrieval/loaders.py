@@ -177,19 +177,74 @@ def _front_matter_title(block: str) -> str:
 _ATX_HEADING = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 
 
+_MONTH_NAMES = "january february march april may june july august september october november december".split()
+_MONTH_WORD = r"(?P<month>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*)\.?"
+_DATE_FORMS = (
+    r"(?P<iso>\d{4}-\d{2}-\d{2})",
+    rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH_WORD},?\s+(?P<year>\d{{4}})",
+    rf"{_MONTH_WORD}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})",
+)
+# A line that is a date and nothing else, as a copied story carries it under its headline: "Published 5 March
+# 2024", "Tuesday, March 5, 2024 10:32 GMT", "Date: 2024-03-05". An "Updated" date is not when the story was written.
+_DATE_PREFIX = (
+    r"^(?:(?:first\s+)?(?:published|posted|dated?)(?:\s+on)?\s*:?\s*)?"
+    r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
+)
+_DATE_SUFFIX = (
+    r"(?:[\s,|·-]+(?:at\s+)?\d{1,2}(?:[.:]\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?(?:\s*[a-z]{2,4}(?:[+-]\d{1,2})?)?)?"
+    r"\s*\.?$"
+)
+_DATE_LINES = tuple(re.compile(_DATE_PREFIX + form + _DATE_SUFFIX, re.IGNORECASE) for form in _DATE_FORMS)
+# How many lines from the top a date line may stand on (headline, byline, date).
+DATE_LINE_WITHIN = 5
+
+
+def _date_of(m: re.Match[str]) -> datetime | None:
+    try:
+        if "iso" in m.groupdict():
+            when = datetime.fromisoformat(m.group("iso"))
+        else:
+            month = next(i for i, name in enumerate(_MONTH_NAMES, 1) if name.startswith(m.group("month").lower()[:3]))
+            when = datetime(int(m.group("year")), month, int(m.group("day")))
+    except (ValueError, StopIteration):
+        return None
+    return when.replace(tzinfo=UTC)
+
+
+def text_date(text: str, front_matter: str = "") -> datetime | None:
+    """The publication date a plain-text or Markdown article states of itself: its front matter's `date:`, or a
+    line near the top that is only a date ("Published 5 March 2024"); None otherwise (never a date from a
+    sentence of the story, and never one after today)."""
+    # front matter: "date: 2024-03-05T10:00:00Z" (the time after the day is dropped), "date: 5 March 2024"
+    lines = [
+        re.sub(r"^(\d{4}-\d{2}-\d{2})[T ].*$", r"\1", m.group(1).strip())
+        for m in re.finditer(r"^[ \t]*date:[ \t]*[\"']?([^\"'\n]*)", front_matter, re.MULTILINE)
+    ]
+    lines += [line for line in text.split("\n")[: DATE_LINE_WITHIN * 2] if line.strip()][:DATE_LINE_WITHIN]
+    for line in lines:
+        for pattern in _DATE_LINES:
+            m = pattern.match(line.strip())
+            when = _date_of(m) if m else None
+            if when is not None and when.date() <= datetime.now(UTC).date():
+                return when
+    return None
+
+
 def _parse_text(source: str, data: bytes, content_type: str, declared: str | None) -> Loaded:
     text, notes = decode_text(source, data, declared)
     text = _normalise(text)
-    title = ""
+    title = front_matter = ""
     if content_type == "text/markdown" and (m := _FRONT_MATTER.match(text)):
         # the front matter is metadata, not article text: store what follows it
-        title = _front_matter_title(m.group(1) or "")
+        front_matter = m.group(1) or ""
+        title = _front_matter_title(front_matter)
         text = text[m.end() :]
     if content_type == "text/markdown":
         # "# Title" / "## Section": the marks are markup, not words of the article (a claim quoted them).
         text = _ATX_HEADING.sub(r"\1", text)
     _require_text(source, text)
-    return Loaded(_article(source, title or _first_line_title(text, _name_title(source)), text, content_type), notes)
+    title = title or _first_line_title(text, _name_title(source))
+    return Loaded(_article(source, title, text, content_type, text_date(text, front_matter)), notes)
 
 
 def _parse_date(value: str | None) -> datetime | None:

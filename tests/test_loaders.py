@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -580,6 +580,37 @@ def test_markdown_front_matter_gives_the_title_and_is_not_article_text() -> None
     assert untitled.title == "Heading" and untitled.text == "Heading\n\nText.\n"
     # a rule at the start that never closes is text, not front matter
     assert load_bytes("rule.md", b"---\nJust text.\n", max_bytes=MB).text == "---\nJust text.\n"
+
+
+# ---- the date a text article states of itself ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("head", "published"),
+    [
+        ("Headline\n\nPublished 5 March 2024\n\n", "2024-03-05"),
+        ("Headline\nBy Jane Doe\nTuesday, March 5, 2024 10:32 GMT\n", "2024-03-05"),
+        ("Headline\nMarch 5, 2024, 10:32 a.m. ET\n", "2024-03-05"),
+        ("Headline\nDate: 2024-03-05\n", "2024-03-05"),
+        ("Headline\n5th Sept. 2023\n", "2023-09-05"),
+        ("Headline\nUpdated 5 March 2024\n", None),  # not when the story was written
+        ("Headline\nOn 5 March 2024 the council voted.\n", None),  # a sentence of the story, not a date line
+        ("Headline\n31 February 2024\n", None),
+        ("Headline\n2099-01-01\n", None),  # after today
+        ("Headline\n\nOne.\n\nTwo.\n\nThree.\n\nFour.\n\nFive.\n\n5 March 2024\n", None),  # far from the top
+    ],
+)
+def test_text_article_date_line(head: str, published: str | None) -> None:
+    art = load_bytes("story.txt", (head + "The council voted on Monday.\n").encode(), max_bytes=MB)
+    assert (art.published.date().isoformat() if art.published else None) == published
+    assert art.text.startswith(head)  # the date line stays article text
+
+
+def test_markdown_front_matter_date() -> None:
+    md = b"---\ntitle: T\ndate: 2024-03-05T10:00:00Z\n---\nThe council voted on Monday.\n"
+    assert load_bytes("post.md", md, max_bytes=MB).published == datetime(2024, 3, 5, tzinfo=UTC)
+    undated = load_bytes("post.md", b"---\ntitle: T\n---\nThe council voted on Monday.\n", max_bytes=MB)
+    assert undated.published is None
 
 
 # ---- boilerplate-only HTML and HTML served as text ----------------------------------------------------
