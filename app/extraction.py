@@ -25,11 +25,11 @@ from app.references import (
     LIST_MARKER,
     claimant_in_context,
     dated,
+    leaning_words,
     reporting_note,
     rule_claimant,
     subheading,
     time_reference,
-    vague_reference,
 )
 from prompts import Prompt, load_prompt
 from retrieval.deadline import call_with_deadline
@@ -357,29 +357,32 @@ def make_claim(
         claimant = None  # "An anonymous police source" in an article that has none
     if time_reference and (invented_figures(time_reference, source) or invented_names(time_reference, source)):
         time_reference = None
+    # A list item's bullet or number ("- ", "2. ") is part of the quote, not of what is claimed; a relative date
+    # the publication date fixes is given ("on Monday (2021-04-26)").
+    statement = dated(_LIST_MARKER.sub("", statement.strip()) or statement.strip() or quote, published)
     data = {
         "id": claim_id_for(article.id, start, end),
         "article_id": article.id,
         "quote": quote,
         "start": start,
         "end": end,
-        # A list item's bullet or number ("- ", "2. ") is part of the quote, not of what is claimed.
-        "statement": _LIST_MARKER.sub("", statement.strip()) or statement.strip() or quote,
+        "statement": statement,
         "claim_type": claim_type or guess_claim_type(quote),
         "claimant": (claimant or "").strip(" ,;:") or None,
         "time_reference": (time_reference or "").strip() or None,
         "checkworthiness": min(1.0, max(0.0, float(checkworthiness))),
-        # A section heading inside the article leans on its section, whatever made the claim.
-        "needs_context": needs_context or subheading(article.text, start, end),
+        # A section heading inside the article leans on its section, and a statement that still says "He" or "on
+        # Monday" (undated) on the article, whatever made the claim.
+        "needs_context": needs_context or subheading(article.text, start, end) or bool(leaning_words(statement)),
         "provenance": provenance,
     }
     return Claim.model_validate(data, context={"article_text": article.text})
 
 
-def sentence_claim(article: Article, s: ScoredLike, *, needs_context: bool | None = None) -> Claim:
-    """The claim a scorer alone makes of a sentence: the sentence as written is the statement, with the claimant,
-    time reference and (unless given) needs_context read by the rules in app/references.py. Also what the cascade
-    keeps for a sentence the model gave up on."""
+def sentence_claim(article: Article, s: ScoredLike) -> Claim:
+    """The claim a scorer alone makes of a sentence: the sentence as written is the statement (its relative dates
+    dated), with the claimant, time reference and needs_context read by the rules in app/references.py. Also what
+    the cascade keeps for a sentence the model gave up on."""
     published = article.published.date() if article.published else None
     return make_claim(
         article,
@@ -390,7 +393,6 @@ def sentence_claim(article: Article, s: ScoredLike, *, needs_context: bool | Non
         provenance=Provenance(extractor="scorer", model=SCORER_MODEL_ID),
         claimant=claimant_in_context(article.text, s.start, s.end, rule_claimant(s.text, article.text)),
         time_reference=time_reference(s.text, published),
-        needs_context=vague_reference(s.text) is not None if needs_context is None else needs_context,
     )
 
 

@@ -49,19 +49,15 @@ from app.models import Claim, ClaimType, ExtractionRun, Provenance, utcnow
 from app.references import (
     attributed,
     claimant_in_context,
-    closing_speaker,
-    dated,
     label_speaker,
-    named_speaker,
-    opening_speaker,
     person_names,
     pronoun_reports,
     pronoun_subject,
     reporter_elsewhere,
     rule_claimant,
+    sentence_speaker,
     time_reference,
     unresolved_reference,
-    vague_reference,
 )
 from prompts import load_prompt
 from retrieval.models import Article
@@ -241,7 +237,7 @@ def checked_claimant(claimant: str | None, sentence: str, article_text: str) -> 
         return ruled  # (a transcript's "Voss:" label names the speaker whatever the model says)
     # The sentence's own subject reports it ("Russia expelled ... and said"): the model, which leans on names
     # elsewhere in the sentence ("US government" there), is overruled unless it named that subject too.
-    speaker = opening_speaker(sentence, article_text) or named_speaker(sentence) or closing_speaker(sentence)
+    speaker = sentence_speaker(sentence, article_text)
     words = content_words(claimant)
     in_article = words <= article_words(article_text)  # the article's words are tokenised once per article
     if speaker is not None:
@@ -508,7 +504,6 @@ class CascadeExtractor:
         if pronoun and referent:
             sources = _sources(head, previous, s.text)
             statement = resolved_statement(s.text, pronoun, referent, sources) or statement
-        statement = dated(statement, published)
         claimant, claim_type = rw.claimant, rw.claim_type
         if checked:  # the statement may now name who "He" is: the rules read the claimant from there
             claimant = checked_claimant(claimant, statement, article.text)
@@ -527,8 +522,8 @@ class CascadeExtractor:
             claim_type=claim_type,
             claimant=claimant,
             time_reference=time_reference(s.text, published),
-            # A statement that still says "He" or "the accusations" needs the article, whatever the model says.
-            needs_context=rw.needs_context or vague_reference(statement) is not None,
+            # make_claim adds the rules: a statement that still says "He" or "the accusations" needs the article.
+            needs_context=rw.needs_context,
         )
 
     @staticmethod

@@ -55,43 +55,121 @@ _NAME = re.compile(rf"{_DAY}|{_MONTH}")
 
 def time_reference(sentence: str, published: date | None = None) -> str | None:
     """The sentence's own time expressions, in order, joined by "; "; None when it has none. With the article's
-    publication date, an expression that date fixes ("last Thursday", "yesterday") carries it: "last Thursday
-    (2021-04-22)"."""
+    publication date, an expression that date fixes ("last Thursday", "yesterday", "said on Monday") carries it:
+    "last Thursday (2021-04-22)"."""
     found: list[str] = []
     for m in _TIME.finditer(sentence):
         text = m.group(0).strip()
         names = _NAME.findall(text) or re.findall(rf"(?i){_DAY}|{_MONTH}", text)
         if any(not n[0].isupper() for n in names):
             continue
-        if text.lower() not in (f.lower() for f in found):
-            found.append(text)
-    if published is not None:
-        found = [f"{f} ({when})" if (when := absolute_date(f, published)) else f for f in found]
+        if text.lower() in (f.lower() for f in found):
+            continue
+        if published is not None:
+            # read in the sentence, so that what follows counts ("on Wednesday, March 12" says its date)
+            rel = _RELATIVE.search(sentence, m.start())
+            when = absolute_date(rel, published, sentence) if rel and rel.start() < m.end() else None
+            text = f"{text} ({when})" if when else text
+        found.append(text)
     return "; ".join(found) if found else None
 
 
-_RELATIVE = re.compile(rf"\b(?:(last)\s+({_DAY})|(yesterday)|(today)|(this|last)\s+(month|year))\b", re.IGNORECASE)
+_RELATIVE = re.compile(
+    rf"\b(?:(?P<last_day>last)\s+(?P<day>{_DAY})"
+    # "on Monday" (not "on Monday, March 5", which says the date): past or coming, as the verb says
+    rf"|(?P<on>on)\s+(?P<on_day>(?-i:{_DAY}))(?:\s+(?:morning|afternoon|evening|night))?\b(?!,?\s+(?:\d|{_MONTH}))"
+    r"|(?P<yesterday>yesterday)|(?P<today>today|tonight)|(?P<tomorrow>tomorrow)"
+    r"|(?P<which>this|last|next)\s+(?P<unit>week|month|year))\b",
+    re.IGNORECASE,
+)
+# Words that put a clause in the future ("will vote on Friday") or the past ("voted on Friday", "said on Monday");
+# anything else ("would", "could", "is expected to") leaves "on Friday" unresolved.
+_FUTURE_WORDS = frozenset("will won't shall 'll due scheduled upcoming".split())
+_UNSURE_WORDS = frozenset(
+    "would could should might may can must expected planned proposed intended set to if unless until by before "
+    "every each".split()
+)
+_PAST_WORDS = frozenset(
+    "said told was were had did met made took gave went came found won lost held left rose fell saw began ran sent "
+    "sold paid put hit cut spoke wrote broke struck became brought bought caught chose drove flew grew knew led "
+    "shot shut stood spent thought threw woke tore sank sat fought hung".split()
+)
+_NOT_PAST = frozenset(
+    "hundred red bed need needed shed united based limited related detailed armed aged used concerned interested "
+    "alleged so-called embed".split()
+)
+_CLAUSE_BREAK = re.compile(r"[;:\"“”.!?\n]|\b(?:that|but|and|while|whereas|after|before|when)\b", re.IGNORECASE)
 
 
-def absolute_date(expression: str, published: date) -> str | None:
-    """What a relative expression means on the publication date: "last Thursday" -> "2021-04-22", "this month"
-    -> "April 2021"; None for anything a date alone does not fix ("on Monday" may be past or coming)."""
-    m = _RELATIVE.search(expression)
-    if not m:
+def _tense(before: str, after: str) -> int | None:
+    """-1 when the clause around a time expression is in the past, 1 in the future, None when it does not say:
+    the word nearest to the expression that tells (before it, else after it) decides."""
+
+    def tell(word: str) -> int | None:
+        """1 future, -1 past, 0 not plain (stop: no date), None says nothing (read on)."""
+        if word in _FUTURE_WORDS:
+            return 1
+        if word in _UNSURE_WORDS:
+            return 0
+        if word in _PAST_WORDS or (word.endswith("ed") and len(word) > 3 and not word.endswith("eed")):
+            return None if word in _NOT_PAST else -1
         return None
-    last_day, day, yesterday, today, which, unit = m.groups()
-    if last_day:
-        back = (published.weekday() - _DAYS.index(day.capitalize())) % 7 or 7  # the one before the publication day
+
+    nearest_first = re.findall(r"[a-z'’-]+", _CLAUSE_BREAK.split(before)[-1].lower())[::-1]
+    for i, word in enumerate(nearest_first):
+        if word == "been" or (i + 1 < len(nearest_first) and nearest_first[i + 1] in ("be", "been", "being")):
+            continue  # "will be held", "has been arrested": the auxiliary before it tells
+        told = tell(word.replace("’", "'"))
+        if told is not None:
+            return told or None
+    for word in re.findall(r"[a-z'’-]+", _CLAUSE_BREAK.split(after)[0].lower()):
+        told = tell(word.replace("’", "'"))
+        if told is not None:
+            return told or None
+    return None
+
+
+def absolute_date(m: re.Match[str], published: date, text: str) -> str | None:
+    """What a relative expression (a match of _RELATIVE in `text`) means on the publication date: "last
+    Thursday" -> "2021-04-22", "this month" -> "April 2021", "said on Monday" -> the Monday on or before it, "will
+    vote on Friday" -> the Friday after it; None when the date does not fix it ("would resume on Monday")."""
+    g = m.groupdict()
+    if g["last_day"]:
+        back = (published.weekday() - _DAYS.index(g["day"].capitalize())) % 7 or 7  # the one before that day
         return (published - timedelta(days=back)).isoformat()
-    if yesterday:
+    if g["on_day"]:
+        tense = _tense(text[: m.start()], text[m.end() :])
+        day = _DAYS.index(g["on_day"])
+        if tense == -1:  # reported within the week before: the latest such day, the publication day included
+            return (published - timedelta(days=(published.weekday() - day) % 7)).isoformat()
+        if tense == 1 and (ahead := (day - published.weekday()) % 7):
+            return (published + timedelta(days=ahead)).isoformat()
+        return None
+    if g["yesterday"]:
         return (published - timedelta(days=1)).isoformat()
-    if today:
+    if g["today"]:
         return published.isoformat()
-    if unit.lower() == "year":
-        return str(published.year - (which.lower() == "last"))
-    first = published.replace(day=1)
-    month = first if which.lower() == "this" else (first - timedelta(days=1)).replace(day=1)
-    return f"{_MONTHS[month.month - 1]} {month.year}"
+    if g["tomorrow"]:
+        return (published + timedelta(days=1)).isoformat()
+    step = {"this": 0, "last": -1, "next": 1}[g["which"].lower()]
+    unit = g["unit"].lower()
+    if unit == "year":
+        return str(published.year + step)
+    if unit == "week":
+        monday = published - timedelta(days=published.weekday()) + timedelta(weeks=step)
+        return f"week of {monday.isoformat()}"
+    month_index = published.year * 12 + published.month - 1 + step
+    return f"{_MONTHS[month_index % 12]} {month_index // 12}"
+
+
+def undated_relative(text: str) -> str | None:
+    """The first expression of `text` only a publication date can fix ("on Monday", "last week", "yesterday")
+    that no date in parentheses follows, or None: a statement holding one does not stand alone in time."""
+    return next((m.group(0) for m in _RELATIVE.finditer(text) if not _DATE_ADDED.match(text, m.end())), None)
+
+
+# What `dated` puts after an expression it fixed (so dating a dated text again adds nothing).
+_DATE_ADDED = re.compile(r" \((?:\d{4}-\d\d-\d\d|week of \d{4}-\d\d-\d\d|\d{4}|" + _MONTH + r" \d{4})\)")
 
 
 def dated(text: str, published: date | None) -> str:
@@ -101,7 +179,9 @@ def dated(text: str, published: date | None) -> str:
         return text
 
     def add(m: re.Match[str]) -> str:
-        when = absolute_date(m.group(0), published)
+        if _DATE_ADDED.match(text, m.end()):
+            return m.group(0)
+        when = absolute_date(m, published, text)
         return f"{m.group(0)} ({when})" if when else m.group(0)
 
     return _RELATIVE.sub(add, text)
@@ -277,6 +357,12 @@ def vague_reference(sentence: str) -> str | None:
     return closing_pronoun(sentence)
 
 
+def leaning_words(statement: str) -> str | None:
+    """The first words of a statement that only the article can explain: a vague reference (vague_reference) or a
+    relative time no publication date fixed ("on Monday" in an undated article); None when it stands alone."""
+    return vague_reference(statement) or undated_relative(statement)
+
+
 _PERSON_TITLE = re.compile(
     r"\b(?:Professor|Prof|Dr|Mr|Mrs|Ms|Miss|Sir|Dame|Minister|Secretary|President|Chancellor|Judge|Justice|Inspector|"
     r"DI|DCI|Sergeant|Sgt|Constable|PC|Detective|Captain|Colonel|General|Senator|Governor|Mayor|Councillor|Cllr|MP)"
@@ -335,8 +421,9 @@ def pronoun_subject(sentence: str) -> str | None:
     return m.group(0).split()[-1].strip(" (\"“‘'") if m else None
 
 
-_NAME_RUN = re.compile(
-    r"\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+(?:(?:de|van|von|bin|al|da|di|del|la|le)\s+)?[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?){1,3}"
+_NAME_RUN = re.compile(  # (a capital inside a name: "McAllister", "MacDonald", "DeSantis")
+    r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:[-'][A-Z]?[a-z]+)?"
+    r"(?:\s+(?:(?:de|van|von|bin|al|da|di|del|la|le)\s+)?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:[-'][A-Z]?[a-z]+)?){1,3}"
 )
 # Words that make a capitalised phrase an institution's name, not a person's ("Foreign Ministry", "Amnesty
 # International", "Crime Survey", "Harbour Rovers Football Club"), lower case. The name rules here and ClaimReview's
@@ -385,7 +472,7 @@ _REPORTING = (
     "blame[sd]?|welcome[sd]?|expect(?:s|ed)?|predict(?:s|ed)?|estimate[sd]?|reported|believe[sd]?|accuse[sd]?|",
     "alleges|urge[sd]?|noted|confirm(?:s|ed)?|reject(?:s|ed)?|dismiss(?:es|ed)?|critici[sz](?:es|ed)|",
     "condemn(?:s|ed)?|wrote|writes|tweeted|repl(?:y|ies|ied)|respond(?:s|ed)|oppose[sd]?|suggest(?:s|ed)?|",
-    "admit(?:s|ted)?|acknowledge[sd]?|assert(?:s|ed)?|contend(?:s|ed)?|forecasts?",
+    "admit(?:s|ted)?|acknowledge[sd]?|assert(?:s|ed)?|contend(?:s|ed)?|forecasts?|dispute[sd]?",
 )
 # A quotation mark, "according to", or a reporting verb (whole words: "States" is not "stated").
 _ATTRIBUTION = re.compile(rf"[\"“”]|\baccording to\b|\b(?:{''.join(_REPORTING)})\b", re.IGNORECASE)
@@ -420,18 +507,110 @@ def opening_speaker(sentence: str, article_text: str) -> str | None:
     return subject if mid_sentence.search(article_text) else None
 
 
+# People spoken of as a group who report something ("Analysts said ...", "Senior officials in the upper chamber said
+# ...", "People familiar with the matter said ..."): the claimant is the group as the sentence describes it.
+_GROUP_NOUNS = (
+    "analysts|critics|officials|experts|economists|residents|witnesses|campaigners|ministers|lawmakers|legislators|"
+    "traders|investors|sources|people|doctors|scientists|researchers|police|prosecutors|forecasters|opponents|"
+    "supporters|activists|diplomats|executives|unions|parents|teachers|students|voters|MPs|senators|councillors|"
+    "officers|firefighters|paramedics|engineers|regulators|bankers|lawyers|organisers|organizers|authorities|"
+    "insiders|observers|commentators|protesters|protestors|workers|staff|employees|members|trustees|managers|"
+    "negotiators|strategists|bondholders|shareholders|creditors|donors|families|relatives|neighbours|neighbors"
+)
+_GROUP_SPEAKER = re.compile(
+    r"^(?!(?i:the|these|those|they)\b)(?P<group>(?:(?:[A-Z][a-z]+|[a-z]+|\d+)\s+){0,3}?(?i:" + _GROUP_NOUNS + r")"
+    r"(?:\s+(?:in|at|of|from|for|with|close\s+to|familiar\s+with|briefed\s+on|involved\s+in)\s+[^,;:\"“”]{2,60}?)?)"
+    r"(?:,\s+[^,;:\"“”]{2,120}?,)?\s+(?:also\s+|privately\s+|separately\s+)?"
+    r"(?:said|say|says|told|warned|warn|warns|believe|believed|expect|expected|argue|argued|estimate|estimated|"
+    r"predict|predicted|claim|claimed|insist|insisted|reported|noted|added|wrote|dispute|disputed)\b"
+)
+# A sentence's lead-in before its subject: "Prosecuting, Anita Desai told ...", "In a statement, Railnet said ...".
+_LEAD_IN = re.compile(
+    r"^(?:[A-Z][a-z]+(?:ing|ly)?|Meanwhile|However|Separately|Earlier|Later|In a statement|In an interview|"
+    r"In a letter|In a post on [A-Z]\w*|On [A-Z][a-z]+(?: (?:morning|afternoon|evening|night))?),\s+(?=[A-Z])"
+)
+# "Fiona McAllister, chief executive of St Brendan's Hospice, said ...", "Railnet, which owns the track, said ...":
+# the subject, then an aside between commas, then the reporting verb.
+_SUBJECT_ASIDE = re.compile(
+    r"^(?P<subject>[^,;:\"“”]{2,80}?),\s+(?!(?:and|but)\b)[^;:\"“”]{2,160}?,\s+(?:also\s+)?(?:"
+    + "".join(_REPORTING)
+    + r")\b"
+)
+# The subject alone before the verb: "Rebel leader Douglas Ferriby said", "Ratings agency Corwen & Lyle said".
+_PLAIN_SUBJECT = re.compile(
+    r"^(?P<subject>(?:[A-Za-z&][\w'’.&-]*\s+){0,6}?[A-Z][\w'’.&-]*)\s+(?:also\s+)?(?:" + "".join(_REPORTING) + r")\b"
+)
+
+
+def lead_speaker(sentence: str, article_text: str) -> str | None:
+    """Who reports a sentence that opens with its speaker, when opening_speaker does not say: a name followed by an
+    aside ("Fiona McAllister, chief executive of St Brendan's Hospice, said", "Drescu, who had been in the post
+    since 2022, said" -> "Oana Drescu"), a name after a role ("Rebel leader Douglas Ferriby said", "Ratings agency
+    Corwen & Lyle said" -> "Corwen & Lyle"), an organisation only the sentence start capitalises ("Railnet said"),
+    after a lead-in ("Prosecuting, Anita Desai told the court"), or a group ("Analysts said", "People familiar with
+    the matter said"). None otherwise."""
+    text = _LEAD_IN.sub("", sentence.strip(), count=1)
+    if text[:1] in "\"“‘'(":
+        return None
+    m = _GROUP_SPEAKER.match(text)
+    if m:
+        return m.group("group")
+    m = _SUBJECT_ASIDE.match(text) or _PLAIN_SUBJECT.match(text)
+    if m is None:
+        return None
+    subject = m.group("subject").strip()
+    words = subject.split()
+    if (words[0] in _NOT_SUBJECT and words[0] not in ("The",)) or subject.endswith(("'s", "’s")):
+        return None
+    names = person_names(subject)
+    if names:
+        return full_name(names[-1], article_text)
+    # the capitalised run that ends the subject: "Corwen & Lyle", "The National Landlords Federation" -> without "The"
+    tail = re.search(r"(?:[A-Z][\w'’.-]*|&)(?:\s+(?:[A-Z][\w'’.-]*|&|of|for|and|the))*\s*$", subject)
+    if tail is None:
+        return None
+    name = tail.group(0).strip()
+    name = re.sub(r"^(?:The|A|An)\s+", "", name)
+    if not name or name in _NOT_SUBJECT or name.split()[-1] in ("of", "for", "and", "the", "&"):
+        return None
+    if len(name.split()) == 1:
+        if name in DAY_AND_MONTH_NAMES or re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", article_text):
+            return None  # a common word capitalised only because it opens the sentence ("Officials", "Residents")
+        return full_name(name, article_text)
+    return name
+
+
 _CLOSING_SPEAKER = re.compile(
     r",[\"”’']?\s+(?P<speaker>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}?)\s+(?i:says|said|say|told reporters)[.!]?[\"”]?$"
 )
 
 
+# "..., the National Health Protection Agency said on Wednesday, adding ...": a name after a comma, reporting
+# the words before it, with at most a time between the verb and the next comma or the end.
+_MID_SPEAKER = re.compile(
+    r",[\"”’']?\s+(?:the\s+)?(?P<speaker>[A-Z][\w'’.&-]*(?:\s+(?:[A-Z][\w'’.&-]*|of|for|and|&|the)){0,6}?)"
+    r"\s+(?:said|says|reported|announced|confirmed|warned|added|told\s+(?:reporters|[A-Z]\w+))"
+    r"(?:\s+(?:on|in|late|early|last|this|earlier)(?:\s+[\w-]+){1,3}?)?\s*(?:[,;]|[.!]?[\"”]?$)"
+)
+# "..., people close to the negotiations said.": a group closes the sentence as the one reporting.
+_CLOSING_GROUP = re.compile(
+    r",[\"”’']?\s+(?!(?:the|these|those)\b)(?P<group>(?:(?:[a-z]+|\d+)\s+){0,3}?(?:" + _GROUP_NOUNS + r")"
+    r"(?:\s+(?:in|at|of|from|for|with|close\s+to|familiar\s+with|briefed\s+on|involved\s+in)\s+[^,;:\"“”]{2,60}?)?)"
+    r"\s+(?:said|say|says|told\s+\w+)[.!]?[\"”]?$"
+)
+
+
 def closing_speaker(sentence: str) -> str | None:
-    """The name a sentence or headline ends on as its source: "..., Beijing Says", "..., Wang said." (None when
-    it ends otherwise, or on a pronoun: "..., he said")."""
-    m = _CLOSING_SPEAKER.search(sentence.strip())
-    if m is None or m.group("speaker").split()[0] in _NOT_SUBJECT:
-        return None
-    return m.group("speaker")
+    """The name a sentence or headline ends on as its source: "..., Beijing Says", "..., Wang said.", also with a
+    time after it, or mid-sentence: "..., the National Health Protection Agency said on Wednesday, adding ..."; or
+    a group that ends it: "..., people close to the negotiations said." (None when it ends otherwise, or on a
+    pronoun: "..., he said")."""
+    text = sentence.strip()
+    m = _CLOSING_SPEAKER.search(text) or _MID_SPEAKER.search(text)
+    if m is not None and m.group("speaker").split()[0] not in _NOT_SUBJECT:
+        return m.group("speaker")
+    m = _CLOSING_GROUP.search(text)
+    return m.group("group") if m else None
 
 
 _RELATIVE_CLAUSE = re.compile(r",\s+(?:which|who|whom|whose|where)\b[^,;]*(?:[,;]|$)")
@@ -464,7 +643,26 @@ def according_to(sentence: str) -> str | None:
     if m is None:
         return None
     source = m.group("source").strip()
-    return None if source.split()[0].lower() in {"him", "her", "them", "it", "this", "that", "which"} else source
+    if source.split()[0].lower() in {"him", "her", "them", "it", "this", "that", "which"}:
+        return None
+    # "figures published by the Office for National Statistics" -> that office; "figures published alongside the
+    # advisory" names nobody
+    if _DOCUMENT.match(source):
+        by = _DOCUMENT_BY.search(source)
+        return (by.group("name") or by.group("description")) if by else None
+    return source
+
+
+# What is not a who: "according to figures ...", "according to a report ...".
+_DOCUMENT = re.compile(
+    r"(?:(?:the|a|an|new|latest|official|its|their|provisional|preliminary)\s+)*(?:figures|data|statistics|records|"
+    r"documents?|estimates?|reports?|study|studies|research|analysis|survey|polls?|filings?|minutes|papers)\b",
+    re.IGNORECASE,
+)
+_DOCUMENT_BY = re.compile(
+    r"\b(?:from|by)\s+(?:(?:the\s+)?(?P<name>[A-Z][\w'’.&-]*(?:\s+(?:(?:of|for|and|&)\s+)?[A-Z][\w'’.&-]*){0,6})"
+    r"|(?P<description>the\s+(?:[a-z][\w'’-]*\s+){0,3}[a-z][\w'’-]*)\s*$)"
+)
 
 
 _NAME_WORDS = r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|for|and|de|van|von|al|the)\s+)?[A-Z][\w'’.-]*){0,5}"
@@ -617,9 +815,31 @@ def continued_quote_speaker(article_text: str, start: int, end: int) -> str | No
     if m is None:
         return None
     who = m.group("who") or m.group("after")
-    if who is None or who.lower() in ("he", "she", "they"):
+    if who is None or who.lower() == "they":
         return None
+    if who.lower() in ("he", "she"):  # '"...," he said. "The vaccine ..."': the one person named before
+        return _one_person_before(article_text, start)
     return full_name(who, article_text)
+
+
+def _one_person_before(article_text: str, start: int) -> str | None:
+    """The one person the paragraph names before `start` (as the article names them in full), or None when it
+    names nobody or more than one: who "he said" means when nobody else could be meant."""
+    people: list[str] = []
+    for name in person_names(_paragraph_before(article_text, start)):
+        full = full_name(name, article_text)
+        if not any(p.split()[-1] == full.split()[-1] for p in people):
+            people.append(full)
+    return people[0] if len(people) == 1 else None
+
+
+def pronoun_speaker(article_text: str, start: int, end: int) -> str | None:
+    """Who "He said ..." / '"...," she said' is in the sentence at `start:end`: the one person its paragraph names
+    before it; None when a pronoun does not report the sentence, or the paragraph names nobody or several people."""
+    sentence = article_text[start:end]
+    if _PRONOUN_REPORTS.match(sentence) is None and closing_pronoun(sentence) is None:
+        return None
+    return _one_person_before(article_text, start)
 
 
 def claimant_in_context(article_text: str, start: int, end: int, claimant: str | None) -> str | None:
@@ -634,6 +854,7 @@ def claimant_in_context(article_text: str, start: int, end: int, claimant: str |
         # "The council said ...": a body the article named, over a model's answer (it named the council's engineer)
         or described_body(article_text, start, end)
         or claimant
+        or pronoun_speaker(article_text, start, end)
         or it_reporter(article_text, start, end)
         or speaker_label_at(article_text, start)
     )
@@ -678,22 +899,41 @@ def described_body(article_text: str, start: int, end: int) -> str | None:
     m = _BODY_REPORTER.search(article_text[start:end])
     if m is None:
         return None
-    noun = m.group("noun").capitalize()
+    found = bodies_named(m.group("noun"), article_text[:start])
+    return found[-1] if found else None
+
+
+def bodies_named(noun: str, text: str) -> list[str]:
+    """The names in `text` of bodies of one kind ("agency" -> "UK Health Security Agency", "Agency for ..."), in
+    order of appearance, each as written (without a leading "The" or a sentence's capitalised opening word)."""
+    noun = noun.capitalize()
     name = re.compile(
         rf"\b((?:[A-Z][\w'’&.-]*[ \t]+){{1,5}}{noun}\b(?:[ \t]+(?:of|for)(?:[ \t]+the)?(?:[ \t]+[A-Z][\w'’-]*){{1,4}})?)"
         rf"|\b({noun}[ \t]+(?:of|for)(?:[ \t]+the)?(?:[ \t]+[A-Z][\w'’-]*){{1,4}})"
     )
-    found = [mm.group(1) or mm.group(2) for mm in name.finditer(article_text[:start])]
-    if not found:
-        return None
-    words = found[-1].split()
-    while words and (words[0] in ("The", "A", "An") or words[0].lower() in _NOT_A_NAME_START):
-        words = words[1:]
-    return " ".join(words) if len(words) >= 2 else None
+    found = []
+    for mm in name.finditer(text):
+        words = (mm.group(1) or mm.group(2)).split()
+        while words and (words[0] in ("The", "A", "An") or words[0].lower() in _NOT_A_NAME_START):
+            words = words[1:]
+        if len(words) >= 2:
+            found.append(" ".join(words))
+    return found
 
 
 # Capitalised words that open a sentence before a body's name ("In Birmingham City Council's ...").
 _NOT_A_NAME_START = frozenset("in on at after before but and when while as by for from with".split())
+
+
+def sentence_speaker(sentence: str, article_text: str) -> str | None:
+    """The speaker the sentence itself names as the one reporting: its opening name (opening_speaker), a name
+    before or inside an aside (named_speaker), its lead-in subject (lead_speaker), or a name it ends on."""
+    return (
+        opening_speaker(sentence, article_text)
+        or named_speaker(sentence)
+        or lead_speaker(sentence, article_text)
+        or closing_speaker(sentence)
+    )
 
 
 def rule_claimant(sentence: str, article_text: str) -> str | None:
@@ -706,12 +946,7 @@ def rule_claimant(sentence: str, article_text: str) -> str | None:
         return label
     if not attributed(sentence):
         return None
-    speaker = (
-        opening_speaker(sentence, article_text)
-        or named_speaker(sentence)
-        or closing_speaker(sentence)
-        or according_to(sentence)
-    )
+    speaker = sentence_speaker(sentence, article_text) or according_to(sentence)
     if speaker is not None:
         return speaker
     closing = _CLOSING_DESCRIPTION.search(sentence)

@@ -202,7 +202,11 @@ def test_one_figure_is_one_keyword_however_news_writes_it(spellings: list[str], 
     idx = BM25Index.build(
         ["wire", "herald", "other"],
         ["A", "B", "C"],
-        ["Riverton passed a $4.2bn budget.", "Riverton passed a 4,200 million dollar budget.", "Riverton spent 4 200 2."],
+        [
+            "Riverton passed a $4.2bn budget.",
+            "Riverton passed a 4,200 million dollar budget.",
+            "Riverton spent 4 200 2.",
+        ],
     )
     assert {cid for cid, _ in idx.search("budget of 4.2 billion", 2)} == {"wire", "herald"}
 

@@ -29,7 +29,7 @@ from app.extraction import (
 from app.extraction_cascade import CascadeExtractor, rewrite_schema
 from app.extraction_windows import WholeArticleExtractor, article_windows
 from app.models import Claim, Provenance, claim_id_for
-from app.references import attributed, vague_reference
+from app.references import attributed, leaning_words
 from prompts import load_prompt
 from retrieval.models import Article, content_id
 
@@ -151,7 +151,7 @@ def test_cascade_rewrites_each_picked_sentence_with_a_shared_prompt_prefix(setti
     assert all(c.claimant is None for c in result.claims if c.quote.startswith("Officials in Moscow"))
     assert any(c.claimant is None for c in result.claims) and any(c.claimant for c in result.claims)
     # needs_context comes from the rules when the statement still has words only the article explains
-    assert all(c.needs_context == (vague_reference(c.statement) is not None) for c in result.claims)
+    assert all(c.needs_context == (leaning_words(c.statement) is not None) for c in result.claims)
     assert grounded(result.claims, article)
     # the most check-worthy are rewritten (and streamed) first
     assert [c.checkworthiness for c in streamed] == sorted((c.checkworthiness for c in streamed), reverse=True)
@@ -225,9 +225,21 @@ def test_relative_dates_get_the_date_the_publication_day_fixes(settings: Setting
     (claim,) = CascadeExtractor(settings, fake_handle(chat), RuleScorer()).extract(article).claims
     assert claim.statement == "Wang told reporters last Thursday (2021-04-22) that 5 envoys would meet on Monday."
     assert claim.time_reference == "last Thursday (2021-04-22); on Monday" and claim.quote in text
-    # the scorer alone keeps the sentence as the statement, and still dates the time reference
+    # "would meet on Monday": past or coming, the date cannot say, so the statement does not stand alone in time
+    assert claim.needs_context
+    # the scorer alone keeps the sentence as the statement, dated the same way
     (alone,) = build_extractor(settings, None, RuleScorer()).extract(article).claims
-    assert alone.statement == alone.quote and alone.time_reference == claim.time_reference
+    assert alone.statement == claim.statement and alone.time_reference == claim.time_reference
+    assert alone.needs_context
+    # the same sentence told in the past tense is dated whole and stands alone
+    past = make_article("Talks\n\nWang told reporters last Thursday that 5 envoys met on Monday.")
+    past = past.model_copy(update={"published": datetime(2021, 4, 26, 9, tzinfo=UTC)})
+    (claim,) = build_extractor(settings, None, RuleScorer()).extract(past).claims
+    assert claim.statement == "Wang told reporters last Thursday (2021-04-22) that 5 envoys met on Monday (2021-04-26)."
+    assert not claim.needs_context
+    # undated, it needs the article for both days
+    (claim,) = build_extractor(settings, None, RuleScorer()).extract(make_article(past.text)).claims
+    assert claim.statement == claim.quote and claim.needs_context
 
 
 def test_strong_model_chooses_between_standing_alone_and_a_rewrite(settings: Settings) -> None:
@@ -471,6 +483,28 @@ def test_whole_article_merges_windows_dedupes_and_drops_invented_quotes(settings
     # blended check-worthiness: half the model's 0.5, half the scorer's 0.9
     assert all(c.checkworthiness == pytest.approx(0.7) for c in result.claims)
     assert result.claims[0].provenance.extractor == "whole-article"
+
+
+def test_whole_article_statements_get_needs_context_and_dates_from_the_rules(settings: Settings) -> None:
+    text = "Head\n\nThe health minister, Ana Costa, spoke on Monday.\n\nHe said 40 people died on Sunday."
+    article = make_article(text).model_copy(update={"published": datetime(2021, 4, 26, 9, tzinfo=UTC)})
+
+    def item(quote: str, statement: str) -> dict[str, object]:
+        return {"quote": quote, "statement": statement, "claim_type": "statistic", "claimant": "Ana Costa",
+                "time_reference": None, "checkworthiness": 0.9}  # fmt: skip
+
+    answer = {
+        "claims": [
+            item("He said 40 people died on Sunday.", "He said 40 people died on Sunday."),  # not rewritten
+            item("The health minister, Ana Costa, spoke on Monday.", "Health minister Ana Costa spoke on Monday."),
+        ]
+    }
+    chat = QueueChatModel(responses=[json.dumps(answer)])
+    claims = WholeArticleExtractor(settings, fake_handle(chat, strong=True), RuleScorer()).extract(article).claims
+    he, spoke = sorted(claims, key=lambda c: c.start, reverse=True)
+    # a strong model's statement that still says "He" needs the article (the model is not asked)
+    assert he.needs_context and he.statement == "He said 40 people died on Sunday (2021-04-25)."
+    assert not spoke.needs_context and spoke.statement == "Health minister Ana Costa spoke on Monday (2021-04-26)."
 
 
 def test_whole_article_grounds_straightened_quotes_to_curly_original(settings: Settings) -> None:
@@ -857,7 +891,9 @@ def test_section_headings_inside_an_article_are_claims_that_need_context(setting
     claims = {c.quote: c for c in ScorerOnlyExtractor(settings, RuleScorer(threshold=0.1)).extract(article).claims}
     headings = {"1. Total funding rises, but not by much", "Rural schools get more"}
     assert headings <= claims.keys()
-    assert {q for q, c in claims.items() if c.needs_context} == headings
+    # (and, the article being undated, the sentence that says only "on Thursday")
+    thursday = "The Department for Education published its formula on Thursday."
+    assert {q for q, c in claims.items() if c.needs_context} == headings | {thursday}
     # the headline, running text and bullet items (with or without a final full stop) stand alone
     assert not claims["Five Things to Know About the Funding Formula"].needs_context
     assert not claims["- Pay rises by 5.5 percent"].needs_context

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 
 from app.extraction_cascade import checked_claim_type, checked_claimant, pick_referent, resolve_reference
 from app.references import (
-    absolute_date,
+    according_to,
     attributed,
+    claimant_in_context,
     closing_speaker,
     dated,
+    leaning_words,
     opening_speaker,
     person_names,
     pronoun_subject,
     rule_claimant,
     time_reference,
+    undated_relative,
     unresolved_reference,
     vague_reference,
 )
+from retrieval.sentences import split_sentences
 
 
 @pytest.mark.parametrize(
@@ -113,21 +118,59 @@ def test_pick_referent_trusts_the_model_only_when_the_sentence_before_names_it()
     assert pick_referent("He", "the mayor of Paris", two) is None  # two names: the rule does not guess
 
 
-def test_the_publication_date_fixes_last_weekday_yesterday_and_this_month_but_not_on_monday() -> None:
+def _when(expression: str, published: date) -> str | None:
+    """The date `dated` gives an expression on its own, or None."""
+    m = re.fullmatch(r".* \((.*)\)", dated(expression, published))
+    return m.group(1) if m else None
+
+
+def test_the_publication_date_fixes_last_weekday_yesterday_and_this_month() -> None:
     monday = date(2021, 4, 26)
-    assert absolute_date("last Thursday", monday) == "2021-04-22"
-    assert absolute_date("last Monday", monday) == "2021-04-19"  # the one before, not the day itself
-    assert absolute_date("yesterday", monday) == "2021-04-25" and absolute_date("today", monday) == "2021-04-26"
-    assert absolute_date("this month", monday) == "April 2021"
-    assert absolute_date("last month", date(2021, 1, 15)) == "December 2020"
-    assert absolute_date("last year", monday) == "2020"
-    assert absolute_date("on Monday", monday) is None  # past or coming: the date alone cannot say
+    assert _when("last Thursday", monday) == "2021-04-22"
+    assert _when("last Monday", monday) == "2021-04-19"  # the one before, not the day itself
+    assert _when("yesterday", monday) == "2021-04-25" and _when("today", monday) == "2021-04-26"
+    assert _when("tomorrow", monday) == "2021-04-27"
+    assert _when("this month", monday) == "April 2021" and _when("next month", date(2021, 12, 3)) == "January 2022"
+    assert _when("last month", date(2021, 1, 15)) == "December 2020"
+    assert _when("last year", monday) == "2020" and _when("next year", monday) == "2022"
+    assert _when("last week", date(2021, 4, 28)) == "week of 2021-04-19"
+    assert _when("on Monday", monday) is None  # past or coming: the sentence does not say
     sentence = "Wang told reporters last Thursday that talks would resume on Monday."
     assert (
         dated(sentence, monday) == "Wang told reporters last Thursday (2021-04-22) that talks would resume on Monday."
     )
     assert dated(sentence, None) == sentence
+    assert dated(dated(sentence, monday), monday) == dated(sentence, monday)  # dating twice adds nothing
     assert time_reference(sentence, monday) == "last Thursday (2021-04-22); on Monday"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # the verb nearest "on <day>" says past (the latest such day, the publication day included) or coming
+        ("Police arrested a man on Tuesday.", "Police arrested a man on Tuesday (2025-03-11)."),
+        ("The minister said on Wednesday the vote will be held on Thursday.",
+         "The minister said on Wednesday (2025-03-12) the vote will be held on Thursday (2025-03-13)."),
+        ("On Monday, the council voted to close the library.",
+         "On Monday (2025-03-10), the council voted to close the library."),
+        ("The union will strike on Friday.", "The union will strike on Friday (2025-03-14)."),
+        # not plain past or future: left as it is
+        ("A planned strike on Friday was called off.", "A planned strike on Friday was called off."),
+        ("The board meets on Wednesday.", "The board meets on Wednesday."),
+        ("Talks could resume on Monday.", "Talks could resume on Monday."),
+        ("The union will strike on Wednesday.", "The union will strike on Wednesday."),  # today or next week?
+        # the date is given
+        ("Parliament voted on Tuesday, March 11, 2025.", "Parliament voted on Tuesday, March 11, 2025."),
+        ("Shares fell 4% last week and rose earlier this month.",
+         "Shares fell 4% last week (week of 2025-03-03) and rose earlier this month (March 2025)."),
+    ],
+)  # fmt: skip
+def test_on_a_weekday_is_dated_by_the_tense_of_its_clause(sentence: str, expected: str) -> None:
+    wednesday = date(2025, 3, 12)
+    assert dated(sentence, wednesday) == expected
+    undated = undated_relative(expected)
+    assert (undated is None) == (expected != sentence or "March 11, 2025" in sentence)
+    assert undated is None or leaning_words(expected) is not None  # an undated day: the statement needs context
 
 
 def test_a_claimant_needs_reported_words_and_a_name_from_the_article() -> None:
@@ -145,7 +188,8 @@ def test_a_claimant_needs_reported_words_and_a_name_from_the_article() -> None:
     assert not attributed("The bill, which critics say will raise taxes, passed on Monday.")
     assert checked_claimant("US government", "Washington imposed sanctions this month.", article) is None
     assert checked_claimant("Russia", "Russia said it would answer every sanction.", article) == "Russia"
-    assert checked_claimant("Kremlin", "Russia said it would answer every sanction.", article) is None  # invented
+    # the model's "Kremlin" is not in the article: the sentence's own subject is the claimant
+    assert checked_claimant("Kremlin", "Russia said it would answer every sanction.", article) == "Russia"
 
 
 def test_the_name_a_sentence_opens_with_is_the_claimant_when_it_does_the_reporting() -> None:
@@ -184,7 +228,15 @@ def test_a_headline_or_sentence_that_ends_on_its_source_names_the_claimant() -> 
     assert checked_claimant(None, headline, headline) == "Beijing"
     assert closing_speaker("Prices will rise again, Finance Minister Ana Costa said.") == "Finance Minister Ana Costa"
     assert closing_speaker("Prices will rise again, he said.") is None
-    assert closing_speaker("Prices will rise again, officials said.") is None  # no name: the model decides
+    # a group is who the article says reports it; "the officials" is someone named before
+    assert closing_speaker("Prices will rise again, officials said.") == "officials"
+    assert closing_speaker("Prices will rise again, the officials said.") is None
+    assert (
+        closing_speaker("Prices will rise, people familiar with the matter said.") == "people familiar with the matter"
+    )
+    # a name and a time after it, mid-sentence
+    agency = "Cases quadrupled in 2024, the National Health Protection Agency said on Wednesday, urging caution."
+    assert closing_speaker(agency) == "National Health Protection Agency"
     assert closing_speaker("Beijing says prices will rise.") is None
 
 
@@ -421,3 +473,69 @@ def test_a_description_closing_the_sentence_reports_and_the_names_in_the_words_d
     # a body closing the sentence may be the one it names
     company = "Greenfield Energy will create 350 new jobs, the company said."
     assert rule_claimant(company, article) == "Greenfield Energy"
+
+
+CLAIMANT_ARTICLE = (
+    "Hospice fraud\n\n"
+    "Colin Ashdown, 58, was jailed at Wexmoor Crown Court on Monday. Railnet owns the track.\n\n"
+    "Prosecuting, Anita Desai told the court that Ashdown made 212 transfers. He disguised the payments as invoices, "
+    "she said.\n\n"
+    "Dr Samuel Achterberg, the agency's chief medical adviser, said the rise was worrying. \"Fewer mothers are "
+    'getting the jab," he said. "The vaccine passes antibodies to the baby."\n\n'
+    "Ratings agency Corwen & Lyle said on Tuesday it had placed the rating on review.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a name, an aside, then the reporting verb
+        ("Fiona McAllister, chief executive of St Brendan's Hospice, said the losses forced cuts.", "Fiona McAllister"),
+        ("Railnet, which owns and maintains the track, said the cutting had been inspected.", "Railnet"),
+        ("Drescu, who had been in the post since 2022, said she was a scapegoat.", "Drescu"),  # no fuller name
+        ("Ashdown, who became treasurer in 2014, told police he was sorry.", "Colin Ashdown"),
+        # a role before the name, a lead-in before the subject
+        ("Rebel leader Douglas Ferriby said the concessions were enough.", "Douglas Ferriby"),
+        ("Ratings agency Corwen & Lyle said on Tuesday it had placed the rating on review.", "Corwen & Lyle"),
+        ("Prosecuting, Anita Desai told the court that Ashdown made 212 transfers.", "Anita Desai"),
+        # an organisation only the sentence start capitalises (the article never writes "railnet")
+        ("Railnet said its spending had risen.", "Railnet"),
+        # a group as the sentence describes it, not one named before ("The analysts")
+        ("Analysts said the slide had been compounded by a stronger dollar.", "Analysts"),
+        ("People familiar with the timetable said ministers wanted the law in force.", "People familiar with the timetable"),
+        ("Two traders in Karvella, who spoke on condition of anonymity, said the bank sold euros.", "Two traders in Karvella"),
+        ("The analysts said the slide would go on.", None),
+        # common words that open a sentence are not names
+        ("Residents said the water rose quickly.", "Residents"),
+        ("Figures released on Monday showed a rise.", None),
+    ],
+)  # fmt: skip
+def test_the_subject_that_opens_a_sentence_reports_it(sentence: str, expected: str | None) -> None:
+    assert rule_claimant(sentence, CLAIMANT_ARTICLE + sentence) == expected
+
+
+def test_a_pronoun_that_reports_is_the_one_person_its_paragraph_named() -> None:
+    text = CLAIMANT_ARTICLE
+
+    def claimant(start_words: str) -> str | None:
+        (s,) = [s for s in split_sentences(text) if s.start == text.index(start_words)]
+        return claimant_in_context(text, s.start, s.end, rule_claimant(s.text, text))
+
+    # "..., she said": the paragraph named one person before it (Ashdown is a single word, not a full name there)
+    assert claimant("He disguised") == "Anita Desai"
+    # '"...," he said.' and the quotation that goes on after it
+    assert claimant('"Fewer mothers') == "Dr Samuel Achterberg"
+    assert claimant('"The vaccine') == "Dr Samuel Achterberg"
+    # two people named before: nobody is guessed
+    two = "Talks\n\nAna Costa met Raj Patel on Monday. He said the talks went well.\n"
+    start = two.index("He said")
+    assert claimant_in_context(two, start, len(two) - 1, None) is None
+
+
+def test_according_to_a_document_names_who_published_it_or_nobody() -> None:
+    assert according_to("Cases rose, according to figures from the Office for National Statistics.") == (
+        "Office for National Statistics"
+    )
+    assert according_to("The dinar fell 4%, according to data from the central bank.") == "the central bank"
+    assert according_to("Cases rose, according to figures published alongside the advisory.") is None
+    assert according_to("Cases rose, according to the health ministry.") == "the health ministry"

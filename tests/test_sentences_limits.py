@@ -70,7 +70,9 @@ def test_a_sentence_wrapped_over_lines_is_one_sentence() -> None:
 
 
 def test_a_line_list_number_starts_its_sentence_instead_of_being_one() -> None:
-    text = "Five things\n1. Total funding rises, but not by much\n12. Pay rises 5.5 percent. It is funded.\n1999. A year."
+    text = (
+        "Five things\n1. Total funding rises, but not by much\n12. Pay rises 5.5 percent. It is funded.\n1999. A year."
+    )
     assert [s.text for s in split_sentences(text)] == [
         "Five things",
         "1. Total funding rises, but not by much",

@@ -36,6 +36,7 @@ from app.ui.app_pages.review_form import (
     keep_draft,
     key,
     load_kept_drafts,
+    needs_context_note,
     not_checkable_changed,
     restore_draft,
     save,
@@ -254,11 +255,7 @@ with left:
         key=key("who", claim.id),
     )
     if claim.needs_context and ss.get(key("stmt", claim.id)) == claim.statement:
-        st.warning(
-            "Needs context: the statement still leans on the article (a pronoun or a vague reference such as "
-            "“the accusations” that could not be resolved). Edit it to stand alone before publishing.",
-            icon=":material/link_off:",
-        )
+        st.warning(needs_context_note(claim.statement), icon=":material/link_off:")
     if addressed_to_ai(claim.quote):
         st.warning(
             "This sentence reads as an instruction to an AI model. claimdesk kept it as article text and never "

@@ -17,6 +17,7 @@ import streamlit as st
 from app.errors import ConflictError, WorkbenchError
 from app.highlight import escape_text
 from app.models import CitedEvidence, Claim, Draft, Evidence, HistoryEvent, Review, edited_claimant
+from app.references import leaning_words, undated_relative
 from app.ui.app_pages.common import flash, reviewer_name, safe, workbench
 from app.workbench import QueueFilter, Workbench
 
@@ -45,6 +46,18 @@ STATUS_LABELS = {
     "reviewed": "Reviewed",
     "not_checkable": "Not checkable",
 }
+
+
+def needs_context_note(statement: str) -> str:
+    """Why a claim marked needs_context does not stand alone, naming the words when the rules find them."""
+    words = leaning_words(statement)
+    if words and undated_relative(statement) == words:
+        return f"Needs context: “{words}” does not say which day or period. Give the date in the statement before publishing."
+    what = f"“{words}”" if words else "a pronoun or a vague reference such as “the accusations”"
+    return (
+        f"Needs context: the statement still leans on the article ({what} could not be resolved). Edit it to stand "
+        "alone before publishing."
+    )
 
 
 def key(name: str, claim_id: str) -> str:
