@@ -26,6 +26,7 @@ from app.references import (
     claimant_in_context,
     dated,
     leaning_words,
+    named_in_full,
     reporting_note,
     rule_claimant,
     subheading,
@@ -357,9 +358,11 @@ def make_claim(
         claimant = None  # "An anonymous police source" in an article that has none
     if time_reference and (invented_figures(time_reference, source) or invented_names(time_reference, source)):
         time_reference = None
-    # A list item's bullet or number ("- ", "2. ") is part of the quote, not of what is claimed; a relative date
-    # the publication date fixes is given ("on Monday (2021-04-26)").
-    statement = dated(_LIST_MARKER.sub("", statement.strip()) or statement.strip() or quote, published)
+    # A list item's bullet or number ("- ", "2. ") is part of the quote, not of what is claimed; who a bare surname
+    # or "the hospice" is, as the article named them before, and a relative date the publication date fixes are
+    # given ("Colin Ashdown", "St Brendan's Hospice", "on Monday (2021-04-26)").
+    statement = _LIST_MARKER.sub("", statement.strip()) or statement.strip() or quote
+    statement = dated(named_in_full(statement, article.text, start), published)
     data = {
         "id": claim_id_for(article.id, start, end),
         "article_id": article.id,

@@ -67,7 +67,8 @@ def time_reference(sentence: str, published: date | None = None) -> str | None:
             continue
         if published is not None:
             # read in the sentence, so that what follows counts ("on Wednesday, March 12" says its date)
-            rel = _RELATIVE.search(sentence, m.start())
+            # (from a little before it: "of April" is one expression, "April" the time reference)
+            rel = next((r for r in _RELATIVE.finditer(sentence, max(0, m.start() - 8)) if r.end() > m.start()), None)
             when = absolute_date(rel, published, sentence) if rel and rel.start() < m.end() else None
             text = f"{text} ({when})" if when else text
         found.append(text)
@@ -79,7 +80,12 @@ _RELATIVE = re.compile(
     # "on Monday" (not "on Monday, March 5", which says the date): past or coming, as the verb says
     rf"|(?P<on>on)\s+(?P<on_day>(?-i:{_DAY}))(?:\s+(?:morning|afternoon|evening|night))?\b(?!,?\s+(?:\d|{_MONTH}))"
     r"|(?P<yesterday>yesterday)|(?P<today>today|tonight)|(?P<tomorrow>tomorrow)"
-    r"|(?P<which>this|last|next)\s+(?P<unit>week|month|year))\b",
+    r"|(?P<which>this|last|next)\s+(?P<unit>week|month|year)"
+    # a day or a month without its year: "on July 2", "2 July", "in October", "the end of April"
+    rf"|(?P<md_month>(?-i:{_MONTH}))\s+(?P<md_day>\d{{1,2}})(?:st|nd|rd|th)?(?!,?\s+\d{{4}})(?![\d:]|\.\d)"
+    rf"|(?P<dm_day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dm_month>(?-i:{_MONTH}))(?!,?\s+\d{{4}})"
+    rf"|(?:in|since|until|by|from|before|after|during|of|early|late|mid-?)\s+(?P<in_month>(?-i:{_MONTH}))(?![\s,]+\d)"
+    r")\b",
     re.IGNORECASE,
 )
 # Words that put a clause in the future ("will vote on Friday") or the past ("voted on Friday", "said on Monday");
@@ -98,7 +104,7 @@ _NOT_PAST = frozenset(
     "hundred red bed need needed shed united based limited related detailed armed aged used concerned interested "
     "alleged so-called embed".split()
 )
-_CLAUSE_BREAK = re.compile(r"[;:\"“”.!?\n]|\b(?:that|but|and|while|whereas|after|before|when)\b", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"[;:\"“”!?\n]|\.(?!\d)|\b(?:that|but|and|while|whereas|after|before|when)\b", re.IGNORECASE)
 
 
 def _tense(before: str, after: str) -> int | None:
@@ -145,6 +151,8 @@ def absolute_date(m: re.Match[str], published: date, text: str) -> str | None:
         if tense == 1 and (ahead := (day - published.weekday()) % 7):
             return (published + timedelta(days=ahead)).isoformat()
         return None
+    if g["md_month"] or g["dm_month"] or g["in_month"]:
+        return _year_of(g, published, _tense(text[: m.start()], text[m.end() :]))
     if g["yesterday"]:
         return (published - timedelta(days=1)).isoformat()
     if g["today"]:
@@ -160,6 +168,37 @@ def absolute_date(m: re.Match[str], published: date, text: str) -> str | None:
         return f"week of {monday.isoformat()}"
     month_index = published.year * 12 + published.month - 1 + step
     return f"{_MONTHS[month_index % 12]} {month_index // 12}"
+
+
+def _year_of(g: dict[str, str | None], published: date, tense: int | None) -> str | None:
+    """The year a day or month without one falls in: the latest on or before the publication date in a clause in
+    the past, the next on or after it in one in the future, or the publication year when either reads the same;
+    None when the tense does not say and the years differ."""
+    month_name = g["md_month"] or g["dm_month"] or g["in_month"] or ""
+    month = _MONTHS.index(month_name) + 1
+    day_text = g["md_day"] or g["dm_day"]
+    day = int(day_text) if day_text else None
+    try:
+        this_year = date(published.year, month, day or 1)
+    except ValueError:
+        return None  # "February 30"
+    # (a whole month counts as past when it has begun, and as coming until it ends)
+    started, ended = this_year <= published, (this_year.month, this_year.day) < (published.month, published.day)
+    if day is None:
+        ended = month < published.month
+    year = published.year
+    if tense == -1 and not started:
+        year -= 1
+    elif tense == 1 and (ended if day is not None else month < published.month):
+        year += 1
+    elif tense is None and not (started and (day is not None or month == published.month)):
+        return None
+    if day is None:
+        return f"{month_name} {year}"
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
 
 
 def undated_relative(text: str) -> str | None:
@@ -461,7 +500,7 @@ def person_names(text: str) -> list[str]:
             words = words[1:]  # a sentence's first word is capitalised anyway ("Mayor Linda Ortiz")
         if any(_REPORTING_WORD.fullmatch(w) for w in words):
             continue  # a title-case headline's verb ("Port Authority Says Exports Doubled")
-        if len(words) >= 2 and not _NOT_PERSON & set(words):
+        if len(words) >= 2 and not _NOT_PERSON & {re.sub(r"['’]s$", "", w) for w in words}:
             names.append(re.sub(r"['’]s$", "", " ".join(words)))  # "Vladimir Putin's call" names Vladimir Putin
     return names
 
@@ -914,11 +953,90 @@ def bodies_named(noun: str, text: str) -> list[str]:
     found = []
     for mm in name.finditer(text):
         words = (mm.group(1) or mm.group(2)).split()
+        # a sentence ended inside the run ("... in October. The International Monetary Fund"): "St." and "U.S." did not
+        ends = [
+            i for i, w in enumerate(words[:-1]) if w.endswith((".", ":", "!", "?")) and len(w) > 4 and "." not in w[:-1]
+        ]
+        words = words[ends[-1] + 1 :] if ends else words
         while words and (words[0] in ("The", "A", "An") or words[0].lower() in _NOT_A_NAME_START):
             words = words[1:]
         if len(words) >= 2:
             found.append(" ".join(words))
     return found
+
+
+# Words of a title or role before a person's name ("Finance Minister Oana Drescu", "Dr Samuel Achterberg").
+_TITLE_WORDS = frozenset(
+    """
+    Professor Prof Dr Mr Mrs Ms Miss Sir Dame Lord Lady Minister Secretary President Chancellor Judge Justice Inspector
+    Sergeant Sgt Detective Constable Captain Colonel General Senator Governor Mayor Councillor Cllr MP Deputy Chief
+    Executive Director Leader Spokesman Spokeswoman Spokesperson Chair Chairman Chairwoman Coach Manager Officer
+    Commissioner Superintendent Commander Bishop Rev Reverend Father Sister Saint St
+    """.split()
+)
+# Kinds of body a statement may call "the hospice" after the article named it ("St Brendan's Hospice").
+_BODY_KINDS = (
+    INSTITUTION_WORDS
+    - {"news", "times", "press", "review", "report", "index", "statistics", "states", "nations", "kingdom"}
+    - {"republic", "city", "county", "street", "port", "international", "group", "network", "society"}
+) | {"hospice", "tribunal", "inquiry", "regulator", "charity", "firm", "airline", "club", "team", "prison"}
+_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]?")
+
+
+def _person_in_full(name: str) -> str | None:
+    """A name without the title or role before it ("Finance Minister Oana Drescu" -> "Oana Drescu"); None when
+    less than a first name and a surname is left."""
+    words = name.split()
+    last_title = max((i for i, w in enumerate(words) if w.rstrip(".") in _TITLE_WORDS), default=-1)
+    words = words[last_title + 1 :]
+    return " ".join(words) if len(words) >= 2 else None
+
+
+def named_in_full(statement: str, article_text: str, start: int) -> str:
+    """`statement` with who a bare surname or "the hospice" means, as the article named them before `start`:
+    the first "Ashdown" -> "Colin Ashdown" (one person of that surname), the first "the hospice" -> "St Brendan's
+    Hospice" (one body of that kind). Words inside quotation marks are left as they were said; a name or body the
+    article names in several ways is left alone (never a guess)."""
+    before = article_text[:start]
+    quoted = [m.span() for m in _QUOTED.finditer(statement)]
+
+    def in_quote(i: int) -> bool:
+        return any(a <= i < b for a, b in quoted)
+
+    people: dict[str, set[str]] = {}
+    for name in person_names(before):
+        full = _person_in_full(name)
+        if full:
+            people.setdefault(full.split()[-1], set()).add(full)
+    out, done, pos = [], set(), 0
+    for m in re.finditer(r"(?<![\w'’.-])([A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?)(?=['’]s\b|\b)", statement):
+        word = m.group(1)
+        fulls = people.get(word)
+        if not fulls or len(fulls) != 1 or word in done or in_quote(m.start()):
+            continue
+        (full,) = fulls
+        previous = statement[: m.start()].rstrip().split(" ")[-1] if statement[: m.start()].strip() else ""
+        if full in statement or (previous[:1].isupper() and not re.search(r"[.!?:;,\"“”]$", previous)):
+            continue  # already in full, or after a title or first name ("Mr Ashdown", "Colin Ashdown")
+        out.append(statement[pos : m.start()] + full)
+        pos = m.end()
+        done.add(word)
+    statement = "".join(out) + statement[pos:]
+
+    def body(m: re.Match[str]) -> str:
+        noun = m.group("noun")
+        names = set(bodies_named(noun, before)) if noun.lower() in _BODY_KINDS else set()
+        if len(names) != 1 or in_quote(m.start()) or noun.lower() in done:
+            return m.group(0)
+        (name,) = names
+        if name in statement:
+            return m.group(0)
+        done.add(noun.lower())
+        the = re.search(rf"\bthe\s+{re.escape(name)}", before, re.IGNORECASE) is not None
+        return (m.group("the") + " " + name) if the else name
+
+    quoted = [m.span() for m in _QUOTED.finditer(statement)]
+    return re.sub(r"\b(?P<the>[Tt]he)\s+(?P<noun>[a-z]+)\b(?!\s+(?:of|for)\b)", body, statement)
 
 
 # Capitalised words that open a sentence before a body's name ("In Birmingham City Council's ...").

@@ -802,8 +802,8 @@ def test_what_a_model_adds_beyond_the_quote_is_checked_against_the_article(setti
     unrelated = by_quote[head]
     assert (unrelated.statement, unrelated.claimant, unrelated.time_reference) == (head, None, None)
     assert by_quote["Petrakis said the cuts saved $40.5 million."].statement == (
-        "Petrakis said the cuts saved $40.5 million."
-    )  # "later shown to be fabricated by officials": four words the article lacks
+        "Joan Petrakis said the cuts saved $40.5 million."
+    )  # "later shown to be fabricated by officials": four words the article lacks (the quote, its surname in full)
     assert by_quote["Petrakis said the cuts saved $40.5 million."].time_reference == "on Tuesday"
     faithful = by_quote["Finance Minister Lena Ortiz said the plan was fair."]
     assert faithful.statement == "Finance Minister Lena Ortiz said the Harlow budget plan was fair."

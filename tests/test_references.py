@@ -15,6 +15,7 @@ from app.references import (
     closing_speaker,
     dated,
     leaning_words,
+    named_in_full,
     opening_speaker,
     person_names,
     pronoun_subject,
@@ -163,13 +164,22 @@ def test_the_publication_date_fixes_last_weekday_yesterday_and_this_month() -> N
         ("Parliament voted on Tuesday, March 11, 2025.", "Parliament voted on Tuesday, March 11, 2025."),
         ("Shares fell 4% last week and rose earlier this month.",
          "Shares fell 4% last week (week of 2025-03-03) and rose earlier this month (March 2025)."),
+        # a day or month without its year: the year the tense says
+        ("The track was inspected on July 2.", "The track was inspected on July 2 (2024-07-02)."),
+        ("Cases rose in October.", "Cases rose in October (October 2024)."),
+        ("The line will reopen in August.", "The line will reopen in August (August 2025)."),
+        ("The report will be published on 4 January.", "The report will be published on 4 January (2026-01-04)."),
+        ("Reserves stood at 14.3 billion euros at the end of February.",
+         "Reserves stood at 14.3 billion euros at the end of February (February 2025)."),
+        ("The meeting is on July 30.", "The meeting is on July 30."),  # this year's or last year's?
+        ("The trial began in March 2023.", "The trial began in March 2023."),
     ],
 )  # fmt: skip
 def test_on_a_weekday_is_dated_by_the_tense_of_its_clause(sentence: str, expected: str) -> None:
     wednesday = date(2025, 3, 12)
     assert dated(sentence, wednesday) == expected
     undated = undated_relative(expected)
-    assert (undated is None) == (expected != sentence or "March 11, 2025" in sentence)
+    assert (undated is None) == (expected != sentence or bool(re.search(r"\b20\d\d\b", sentence)))
     assert undated is None or leaning_words(expected) is not None  # an undated day: the statement needs context
 
 
@@ -539,3 +549,32 @@ def test_according_to_a_document_names_who_published_it_or_nobody() -> None:
     assert according_to("The dinar fell 4%, according to data from the central bank.") == "the central bank"
     assert according_to("Cases rose, according to figures published alongside the advisory.") is None
     assert according_to("Cases rose, according to the health ministry.") == "the health ministry"
+
+
+def test_a_statement_names_in_full_who_a_surname_or_the_hospice_is() -> None:
+    article = (
+        "Treasurer jailed\n\nColin Ashdown, 58, was jailed at Wexmoor Crown Court. He was treasurer of St Brendan's "
+        "Hospice. Finance Minister Oana Drescu was dismissed in October. The International Monetary Fund said "
+        "little.\n\n"
+    )
+    start = len(article)
+
+    def full(statement: str) -> str:
+        return named_in_full(statement, article + statement, start)
+
+    assert full("Ashdown told the court he was sorry.") == "Colin Ashdown told Wexmoor Crown Court he was sorry."
+    assert full("Staff at the hospice said Ashdown's transfers went unchecked.") == (
+        "Staff at St Brendan's Hospice said Colin Ashdown's transfers went unchecked."
+    )
+    assert full("The court's ruling stands.") == "Wexmoor Crown Court's ruling stands."
+    assert full("Drescu said the fund was not in talks.") == (
+        "Oana Drescu said the International Monetary Fund was not in talks."  # "the" as the article writes it
+    )
+    # only the first mention; never inside a quotation; never after a title or the first name
+    assert full("Ashdown said Ashdown was sorry.") == "Colin Ashdown said Ashdown was sorry."
+    assert full('She said "Ashdown betrayed the hospice".') == 'She said "Ashdown betrayed the hospice".'
+    assert full("Mr Ashdown and Colin Ashdown") == "Mr Ashdown and Colin Ashdown"
+    # two bodies of a kind, or none named before: left alone
+    two = article + "The Charity Commission and the Health Commission met. "
+    assert named_in_full("The commission said so.", two, len(two)) == "The commission said so."
+    assert full("The court of appeal and the council met.") == "The court of appeal and the council met."
