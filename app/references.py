@@ -276,7 +276,9 @@ _NAME_AFTER_VERB = re.compile(r"\b(?:said|says|told|added|wrote)\s+(?:[a-z]+\s+)
 _VAGUE_NOUN = (
     r"statement|remarks|comments|move|decision|announcement|accusations?|allegations?|claims?|charges|findings|"
     r"measures?|incident|deal|plan|proposal|report|figures?|numbers?|amount|sum|estimate|rise|fall|cut|increase|"
-    r"decrease|change|changes|policy|scheme|bill|money|fee|sale|offer|ruling|verdict|result|results"
+    r"decrease|change|changes|policy|scheme|bill|money|fee|sale|offer|ruling|verdict|result|results|legislation|"
+    r"reforms?|concessions?|warning|dismissal|losses|slide|drop|deficit|vote|proposals|agreement|investigation|"
+    r"inquiry|strike|programme|program|project|contract|transfer|fine|payment|payments|spending|cuts|case|trial"
 )
 # "the accusations" with nothing after it saying which ("of", "that", "by", "against", ...); "in response" to nothing.
 _VAGUE_INSIDE = re.compile(

@@ -67,6 +67,10 @@ def test_time_reference_reads_the_sentence_own_words(sentence: str, expected: st
         ("Russia expelled 10 US diplomats in response.", "in response"),
         ("Russia expelled 10 US diplomats in response to the sanctions.", None),
         ("Beijing denies the allegations of forced labour.", None),
+        # which legislation, concessions, warning (a third hand-labelled set)
+        ("Douglas Ferriby said the concessions were the bare minimum.", "the concessions"),
+        ("Ministers dispute the warning, citing official figures.", "the warning"),
+        ("Halasz said the dismissal of Oana Drescu was needed.", None),
         ('"We firmly oppose unilateral sanctions," Wang Wenbin said.', None),  # the speaker is named
         ("It is unclear whether the talks will resume.", None),  # a dummy "it", not a reference
         ("Washington imposed sanctions on both Russia and China this month.", None),
