@@ -927,7 +927,7 @@ _BODY_NOUNS = "|".join(
     sorted(INSTITUTION_WORDS - {"news", "times", "press", "review", "report", "index", "statistics"})
 )
 _BODY_REPORTER = re.compile(
-    rf"(?:^[\s\"“]*|,\s*|\baccording to\s+)the\s+(?P<noun>{_BODY_NOUNS})\b"
+    rf"(?:^[\s\"“]*|,\s*|\baccording to\s+)the\s+(?P<noun>{_BODY_NOUNS}|[a-z]{{4,}})\b"
     r"(?:\s+(?:also\s+)?(?:said|says|told|added|confirmed|announced|advised|warned|denied|stated|wrote|urged)\b|\s*[.,])",
     re.IGNORECASE,
 )
@@ -940,8 +940,19 @@ def described_body(article_text: str, start: int, end: int) -> str | None:
     m = _BODY_REPORTER.search(article_text[start:end])
     if m is None:
         return None
-    found = bodies_named(m.group("noun"), article_text[:start])
+    noun, before = m.group("noun"), article_text[:start]
+    found = (bodies_named(noun, before) if noun.lower() in INSTITUTION_WORDS else []) or appositive_names(noun, before)
     return found[-1] if found else None
+
+
+def appositive_names(noun: str, text: str) -> list[str]:
+    """The names `text` gives a description in an aside ("the government's own spending watchdog, the Office for
+    Fiscal Oversight," -> "Office for Fiscal Oversight" for "watchdog"), in order."""
+    pattern = re.compile(
+        rf"\b(?i:{re.escape(noun)}),\s+(?:the\s+)?(?P<name>[A-Z][\w'’&.-]*(?:\s+(?:[A-Z][\w'’&.-]*|of|for|and|&)){{0,6}}?)"
+        r"\s*(?=[,.;(]|\s+(?:said|says|which|who)\b)"
+    )
+    return [m.group("name") for m in pattern.finditer(text)]
 
 
 def bodies_named(noun: str, text: str) -> list[str]:
@@ -1028,6 +1039,7 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
     def body(m: re.Match[str]) -> str:
         noun = m.group("noun")
         names = set(bodies_named(noun, before)) if noun.lower() in _BODY_KINDS else set()
+        names = names or set(appositive_names(noun, before))
         if len(names) != 1 or in_quote(m.start()) or noun.lower() in done:
             return m.group(0)
         (name,) = names

@@ -14,6 +14,7 @@ from app.references import (
     claimant_in_context,
     closing_speaker,
     dated,
+    described_body,
     leaning_words,
     named_in_full,
     opening_speaker,
@@ -582,3 +583,18 @@ def test_a_statement_names_in_full_who_a_surname_or_the_hospice_is() -> None:
     two = article + "The Charity Commission and the Health Commission met. "
     assert named_in_full("The commission said so.", two, len(two)) == "The commission said so."
     assert full("The court of appeal and the council met.") == "The court of appeal and the council met."
+
+
+def test_a_description_an_aside_named_is_that_name() -> None:
+    article = (
+        "Rent bill passes\n\nThe vote came a day after the government's own spending watchdog, the Office for Fiscal "
+        "Oversight, published its estimate. The watchdog said that figure could rise to £200 million. It also said "
+        "it had low confidence in the estimate.\n"
+    )
+    sentences = {s.text[:12]: s for s in split_sentences(article)}
+    said, also = sentences["The watchdog"], sentences["It also said"]
+    assert claimant_in_context(article, said.start, said.end, None) == "Office for Fiscal Oversight"
+    assert claimant_in_context(article, also.start, also.end, None) == "Office for Fiscal Oversight"
+    assert named_in_full(said.text, article, said.start).startswith("The Office for Fiscal Oversight said")
+    # an aside that runs on into the sentence is not a name
+    assert described_body("The finance minister, Oana Drescu was dismissed. The minister said so.", 36, 60) is None
