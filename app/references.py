@@ -336,14 +336,18 @@ _ABOUT_THIS_ARTICLE = re.compile(
 _REPORTING_NOTE = re.compile(
     r"^[\s\"“]*(?:"
     r"(?:this|the) (?:article|story|report) (?:has been|was) (?:amended|updated|corrected|changed)"
+    r"(?: to (?:correct|reflect|include|add|remove|clarify)\b[^.]{0,80})?"
     r"|(?:update|updated|correction)\b[^:]{0,25}:\s*this (?:article|story) has been (?:amended|updated|corrected)"
     r"|(?:that|the|this|his|her|their|these) (?:claim|claims|account|figure|figures|report|video|image|post)s? "
     r"(?:could|can) ?not be (?:independently )?(?:verified|confirmed)"
     r"|[^.,;]{0,60}\b(?:did not|didn't|has not|hasn't|have not|had not) (?:immediately )?(?:respond|reply|return)\w* to "
     r"(?:a |an |several |repeated )?(?:request|requests|calls|emails|messages|inquiries|enquiries) for comment"
+    r"(?:\s+(?:on|about)\s+[^.]{0,60})?"
     r"|[^.,;]{0,60}\bdeclined to comment(?:\s+(?:on|about)\s+[^,;.]{0,50})?"
     r"|[^.,;]{0,60}\b(?:does|do|did) not comment on\s+[^,;.]{0,50}"
     r"|[^.]{0,40}\bcontributed (?:reporting|to this (?:report|story|article))"
+    # a wire story's credit line: "(Reporting by Ana Petrescu; editing by Clare Hughes)"
+    r"|\(?(?:additional )?(?:reporting|writing|editing|compiled) by\b[^()]{0,200}\)?"
     r")[\s.\"”]*$",
     re.IGNORECASE,
 )

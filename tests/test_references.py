@@ -440,6 +440,11 @@ def test_a_body_a_sentence_describes_is_the_one_the_article_named_last() -> None
         ("Manager Anna Kowalczyk declined to comment on the stadium plans on Friday.", True),
         ("Reuters contributed reporting.", True),
         ('Streamly said it did not comment on "rumour or speculation".', True),
+        # (a third hand-labelled set)
+        ("This article has been updated to correct the number of abstentions.", True),
+        ("The president's office did not immediately respond to a request for comment on her remarks.", True),
+        ("(Reporting by Ana Petrescu; additional reporting by Tomas Brandt in Vienna; editing by Clare Hughes)", True),
+        ("The minister said reporting by the BBC was wrong.", False),
         # a claim beside the note, or a note that is someone's claim, stays
         ("The company declined to comment on the figures, but said sales rose 8%.", False),
         ("Harlow, which employs 4,000 people, did not respond to requests for comment.", False),
