@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.claimreview import claimant_type
 from app.extraction import (
     TYPE_CUES,
     CallBreaker,
@@ -47,7 +48,9 @@ from app.extraction import (
 )
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, utcnow
 from app.references import (
+    according_to,
     attributed,
+    body_reports,
     claimant_in_context,
     label_speaker,
     person_names,
@@ -237,14 +240,20 @@ def checked_claimant(claimant: str | None, sentence: str, article_text: str) -> 
         return ruled  # (a transcript's "Voss:" label names the speaker whatever the model says)
     # The sentence's own subject reports it ("Russia expelled ... and said"): the model, which leans on names
     # elsewhere in the sentence ("US government" there), is overruled unless it named that subject too.
-    speaker = sentence_speaker(sentence, article_text)
+    # (or its "according to" source: "..., according to parliamentary clerks" over the "government MPs" it counts)
+    speaker = sentence_speaker(sentence, article_text) or according_to(sentence)
     words = content_words(claimant)
     in_article = words <= article_words(article_text)  # the article's words are tokenised once per article
     if speaker is not None:
-        return claimant if _same_name(claimant, speaker) and in_article else speaker
+        # the model's answer when it names the same, as fully ("Russian government" for "Russia"), not "government"
+        # for "People familiar with the government's timetable"
+        same = _same_name(claimant, speaker) and len(words) >= len(content_words(speaker))
+        return claimant if same and in_article else speaker
     reported_from = reporter_elsewhere(sentence)
     if reported_from is None and pronoun_reports(sentence):
         return None  # "It said ...": the model's guess at which body "It" is was wrong twice in three
+    if body_reports(sentence) and claimant_type(claimant) == "Person":
+        return None  # "The club said ...": a body, not the player the model named
     if reported_from is not None:
         # "He said ...", "The company said ...", "..., she said": who reports is named earlier, which is what the
         # model answers; never a name from the reported words themselves ("It says the Crime Survey is ...").

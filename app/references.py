@@ -481,6 +481,7 @@ INSTITUTION_WORDS = frozenset(
     army navy police court foundation organization organisation authority bureau service board league embassy
     international reuters nations states kingdom republic federation alliance coalition society network motors
     airlines industries holdings city county port street hospital school club trust survey index statistics
+    hospice charity church cathedral academy clinic centre center museum library prison stadium airport station
     """.split()
 )
 # Two-word names of the same kind ("Human Rights Watch", "the White House").
@@ -562,6 +563,7 @@ _GROUP_NOUNS = (
     "insiders|observers|commentators|protesters|protestors|workers|staff|employees|members|trustees|managers|"
     "negotiators|strategists|bondholders|shareholders|creditors|donors|families|relatives|neighbours|neighbors"
 )
+_GROUP_WORDS = frozenset(w.capitalize() for w in _GROUP_NOUNS.split("|"))
 _GROUP_SPEAKER = re.compile(
     r"^(?!(?i:the|these|those|they)\b)(?P<group>(?:(?:[A-Z][a-z]+|[a-z]+|\d+)\s+){0,3}?(?i:" + _GROUP_NOUNS + r")"
     r"(?:\s+(?:in|at|of|from|for|with|close\s+to|familiar\s+with|briefed\s+on|involved\s+in)\s+[^,;:\"“”]{2,60}?)?)"
@@ -695,7 +697,9 @@ def according_to(sentence: str) -> str | None:
     if _DOCUMENT.match(source):
         by = _DOCUMENT_BY.search(source)
         return (by.group("name") or by.group("description")) if by else None
-    return source
+    # "finance ministry projections", "an Omnibus Research poll published on Monday": whose they are
+    owned = _OWNED_DOCUMENT.match(source)
+    return owned.group("owner") if owned else source
 
 
 # What is not a who: "according to figures ...", "according to a report ...".
@@ -703,6 +707,11 @@ _DOCUMENT = re.compile(
     r"(?:(?:the|a|an|new|latest|official|its|their|provisional|preliminary)\s+)*(?:figures|data|statistics|records|"
     r"documents?|estimates?|reports?|study|studies|research|analysis|survey|polls?|filings?|minutes|papers)\b",
     re.IGNORECASE,
+)
+_OWNED_DOCUMENT = re.compile(  # (the document word in lower case: "Omnibus Research" is a name)
+    r"^(?:(?i:the|a|an|its|their|new|latest|official)\s+)*(?P<owner>(?:[\w'’&.-]+\s+){0,4}?[\w'’&.-]+)\s+(?:figures|"
+    r"data|statistics|records|documents?|estimates?|projections?|forecasts?|reports?|study|research|analysis|survey|"
+    r"polls?|filings?)(?:\s+(?:published|released|issued|seen|obtained|shared|out)\b.*)?$"
 )
 _DOCUMENT_BY = re.compile(
     r"\b(?:from|by)\s+(?:(?:the\s+)?(?P<name>[A-Z][\w'’.&-]*(?:\s+(?:(?:of|for|and|&)\s+)?[A-Z][\w'’.&-]*){0,6})"
@@ -729,7 +738,7 @@ _PRONOUN_REPORTS = re.compile(
 )
 # "It said ...": the small model named the wrong body twice in three (the previous bullet's council, the story's
 # company for a correction note's "It"), so an "It" that reports keeps no claimant; the sentence needs context.
-_IT_REPORTS = re.compile(_LEAD + r"It\s+(?:also\s+)?(?:" + "".join(_REPORTING) + r")\b")
+_IT_REPORTS = re.compile(_LEAD + r"(?:(?:But|And|However,?)\s+it|It)\s+(?:also\s+)?(?:" + "".join(_REPORTING) + r")\b")
 
 
 @functools.lru_cache(maxsize=8)
@@ -780,6 +789,12 @@ def pronoun_reports(sentence: str) -> bool:
 _DESCRIBED_REPORTS = re.compile(
     _LEAD + r"(?:The|A|An)\s+(?:[a-z][\w'’-]*\s+){1,5}?(?:also\s+)?(?:" + "".join(_REPORTING) + r")\b"
 )
+
+
+def body_reports(sentence: str) -> bool:
+    """Whether a described body reports the sentence ("The club said ...", "The council also warned ...")."""
+    m = _DESCRIBED_REPORTS.match(sentence)
+    return m is not None and any(w.lower() in INSTITUTION_WORDS for w in re.findall(r"[A-Za-z]+", m.group(0)))
 
 
 def reporter_elsewhere(sentence: str) -> int | None:
@@ -924,7 +939,9 @@ def it_reporter(article_text: str, start: int, end: int) -> str | None:
     institution = any(w.lower().strip(".,") in INSTITUTION_WORDS for w in words) or any(
         w.isupper() and len(w) >= 2 for w in words
     )
-    return body if institution and not _PERSON_TITLE.search(body) else None
+    # "Corwen & Lyle", "Railnet": a name that is no person's (no first name and surname, no title) is a body too
+    body_name = not person_names(body) and body[:1].isupper() and body.split()[0] not in _GROUP_WORDS
+    return body if (institution or body_name) and not _PERSON_TITLE.search(body) else None
 
 
 _BODY_NOUNS = "|".join(

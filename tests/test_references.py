@@ -603,3 +603,35 @@ def test_a_description_an_aside_named_is_that_name() -> None:
     assert named_in_full(said.text, article, said.start).startswith("The Office for Fiscal Oversight said")
     # an aside that runs on into the sentence is not a name
     assert described_body("The finance minister, Oana Drescu was dismissed. The minister said so.", 36, 60) is None
+
+
+def test_the_sentence_own_source_overrules_a_small_model_claimant() -> None:
+    article = (
+        "Rent bill\n\nEleven government MPs voted against the bill, according to parliamentary clerks. People "
+        "familiar with the government's timetable said ministers wanted the law in force by October. Winger Joel "
+        "Mbatha limped off. The club said he would have a scan. Ratings agency Corwen & Lyle said on Tuesday it had "
+        "placed the rating on review. It said it expected to conclude the review within 90 days. Railnet said the "
+        "cutting was inspected. But it confirmed that an upgrade had been postponed.\n"
+    )
+    sentences = {s.text[:14]: s for s in split_sentences(article)}
+
+    def checked(model: str | None, opening: str) -> str | None:
+        s = sentences[opening]
+        return claimant_in_context(article, s.start, s.end, checked_claimant(model, s.text, article))
+
+    assert checked("government MPs", "Eleven governm") == "parliamentary clerks"  # its "according to"
+    # a group the sentence names, not the one word of it the model kept
+    assert checked("government", "People familia") == "People familiar with the government's timetable"
+    assert checked("Joel Mbatha", "The club said ") is None  # a body reports it, not the player
+    # "It said" after a body that is no person, and "But it confirmed"
+    assert checked(None, "It said it exp") == "Corwen & Lyle"
+    assert checked(None, "But it confirm") == "Railnet"
+
+
+def test_according_to_whose_document() -> None:
+    assert according_to("The deficit will reach 6.8%, according to finance ministry projections.") == "finance ministry"
+    poll = "Civic Union leads by six points, according to an Omnibus Research poll published on Monday."
+    assert according_to(poll) == "Omnibus Research"
+    assert according_to("Unemployment fell, according to the national statistics office.") == (
+        "the national statistics office"
+    )
