@@ -482,6 +482,7 @@ INSTITUTION_WORDS = frozenset(
     international reuters nations states kingdom republic federation alliance coalition society network motors
     airlines industries holdings city county port street hospital school club trust survey index statistics
     hospice charity church cathedral academy clinic centre center museum library prison stadium airport station
+    democrats republicans conservatives socialists liberals greens
     """.split()
 )
 # Two-word names of the same kind ("Human Rights Watch", "the White House").
@@ -537,6 +538,14 @@ _NOT_SUBJECT = frozenset(
 )
 
 
+# "is expected to", "were estimated at": a passive, not someone reporting.
+_PASSIVE_REPORT = re.compile(
+    r"\b(?:is|are|was|were|be|been|being)\s+(?:widely\s+|also\s+)?(?:expected|estimated|predicted|reported|believed|"
+    r"called|described|forecast|claimed|said)\b",
+    re.IGNORECASE,
+)
+
+
 def opening_speaker(sentence: str, article_text: str) -> str | None:
     """The proper name a sentence opens with when it is the one reporting ("Russia expelled ten diplomats and said
     ...", "Beijing denies ..."): the subject of the reporting verb, with no comma, relative clause or other person
@@ -548,6 +557,10 @@ def opening_speaker(sentence: str, article_text: str) -> str | None:
     subject = m.group("subject")
     if subject.split()[0] in _NOT_SUBJECT or subject.endswith(("'s", "’s")) or person_names(m.group("rest")):
         return None  # "Russia's foreign ministry said": the speaker is more than the name
+    if _PASSIVE_REPORT.search(m.group(0)) or _GROUP_NOUN.match(m.group("rest").strip()):
+        return None  # "Planning officers are expected to ...": neither a name nor anyone reporting
+    if person_names(subject) and len(person_names(subject)[0].split()) >= 2 and _PERSON_TITLE.search(subject):
+        return subject  # "Farming Minister Gareth Llewellyn visited ... and announced"
     # After whitespace, but not after a sentence end nor at a line start (MULTILINE ^: a paragraph's first word).
     mid_sentence = re.compile(rf"(?<![.!?\"“]\s)(?<!^)(?<=\s){re.escape(subject.split()[0])}\b", re.MULTILINE)
     return subject if mid_sentence.search(article_text) else None
@@ -561,31 +574,60 @@ _GROUP_NOUNS = (
     "supporters|activists|diplomats|executives|unions|parents|teachers|students|voters|MPs|senators|councillors|"
     "officers|firefighters|paramedics|engineers|regulators|bankers|lawyers|organisers|organizers|authorities|"
     "insiders|observers|commentators|protesters|protestors|workers|staff|employees|members|trustees|managers|"
-    "negotiators|strategists|bondholders|shareholders|creditors|donors|families|relatives|neighbours|neighbors"
+    "negotiators|strategists|bondholders|shareholders|creditors|donors|families|relatives|neighbours|neighbors|"
+    "fans|farmers|drivers|nurses|passengers|users|customers|plaintiffs|landlords|tenants|retailers|shoppers|"
+    "consumers|patients|owners|developers|pilots|soldiers|survivors|victims|volunteers|businesses|"
+    # one of them, with "a": "A source close to the investigation said ..."
+    "(?<=\\b[Aa] )(?:source|senior official|official|insider|person|diplomat|executive|analyst|witness|resident)"
 )
 _GROUP_WORDS = frozenset(w.capitalize() for w in _GROUP_NOUNS.split("|"))
+# what may say which group: "in Karvella", "familiar with the government's timetable" (no verb in it)
+_GROUP_QUALIFIER = (
+    r"(?:\s+(?:in|at|of|from|for|with|close\s+to|familiar\s+with|briefed\s+on|involved\s+in|with\s+knowledge\s+of)"
+    r"(?:\s+(?!(?:will|would|have|has|had|is|are|was|were|to|be)\b)[^\s,;:\"“”]+){1,7}?)?"
+)
+_GROUP_NOUN = re.compile(rf"(?i:{_GROUP_NOUNS})\b")
 _GROUP_SPEAKER = re.compile(
-    r"^(?!(?i:the|these|those|they)\b)(?P<group>(?:(?:[A-Z][a-z]+|[a-z]+|\d+)\s+){0,3}?(?i:" + _GROUP_NOUNS + r")"
-    r"(?:\s+(?:in|at|of|from|for|with|close\s+to|familiar\s+with|briefed\s+on|involved\s+in)\s+[^,;:\"“”]{2,60}?)?)"
-    r"(?:,\s+[^,;:\"“”]{2,120}?,)?\s+(?:also\s+|privately\s+|separately\s+)?"
-    r"(?:said|say|says|told|warned|warn|warns|believe|believed|expect|expected|argue|argued|estimate|estimated|"
-    r"predict|predicted|claim|claimed|insist|insisted|reported|noted|added|wrote|dispute|disputed)\b"
+    r"^(?!(?i:the|these|those|they)\b)(?P<group>(?:(?:[A-Z][a-z]*|[a-z]+|\d+)\s+){0,3}?(?i:"
+    + _GROUP_NOUNS
+    + r")"
+    + _GROUP_QUALIFIER
+    + r")(?:,\s+[^,;:\"“”]{2,120}?,)?\s+(?:also\s+|privately\s+|separately\s+)?"
+    r"(?:said|say|says|told|warned|warn|warns|believe|expect|argue|argued|estimate|predict|claim|claimed|insist|"
+    r"insisted|reported|noted|added|wrote|dispute|disputed)\b"
 )
 # A sentence's lead-in before its subject: "Prosecuting, Anita Desai told ...", "In a statement, Railnet said ...".
 _LEAD_IN = re.compile(
     r"^(?:[A-Z][a-z]+(?:ing|ly)?|Meanwhile|However|Separately|Earlier|Later|In a statement|In an interview|"
     r"In a letter|In a post on [A-Z]\w*|On [A-Z][a-z]+(?: (?:morning|afternoon|evening|night))?),\s+(?=[A-Z])"
+    # "At a packed public meeting in Stoke Amner village hall on Tuesday, residents said ..."
+    r"|^(?:At|In|During|After|Outside|Speaking (?:at|to|on)|Asked about)\s[^,;:\"“”]{3,90},\s+(?=[a-z])"
 )
+# "A spokesperson for Pulsewise said ...", "A spokesperson for the department said ..." (the body it is, when the
+# article names just one of that kind).
+_SPOKESPERSON_FOR = re.compile(
+    r"^(?:A|An|The)\s+(?:[a-z]+\s+)?(?:spokes(?:person|man|woman)|representative|lawyer|attorney|statement|"
+    r"press officer)\s+(?:for|from)\s+(?:(?:the\s+(?P<noun>[a-z]+))|(?P<name>[A-Z][\w'’&.-]*(?:\s+(?:[A-Z][\w'’&.-]*|of|for|&)){0,5}?))"
+    r"(?:,[^,]{1,80},)?\s+(?:also\s+)?(?:said|says|told|added|confirmed|denied|wrote|stated)\b"
+)
+# "has previously said", "have repeatedly denied"
+_HAS = r"(?:(?:has|have|had)\s+(?:previously\s+|repeatedly\s+|already\s+|long\s+|since\s+)?)?"
 # "Fiona McAllister, chief executive of St Brendan's Hospice, said ...", "Railnet, which owns the track, said ...":
 # the subject, then an aside between commas, then the reporting verb.
 _SUBJECT_ASIDE = re.compile(
-    r"^(?P<subject>[^,;:\"“”]{2,80}?),\s+(?!(?:and|but)\b)[^;:\"“”]{2,160}?,\s+(?:also\s+)?(?:"
+    r"^(?P<subject>[^,;:\"“”]{2,80}?),\s+(?!(?:and|but)\b)[^;:\"“”]{2,160}?,\s+"
+    + _HAS
+    + r"(?:also\s+)?(?:"
     + "".join(_REPORTING)
     + r")\b"
 )
 # The subject alone before the verb: "Rebel leader Douglas Ferriby said", "Ratings agency Corwen & Lyle said".
 _PLAIN_SUBJECT = re.compile(
-    r"^(?P<subject>(?:[A-Za-z&][\w'’.&-]*\s+){0,6}?[A-Z][\w'’.&-]*)\s+(?:also\s+)?(?:" + "".join(_REPORTING) + r")\b"
+    r"^(?P<subject>(?:[A-Za-z&][\w'’.&-]*\s+){0,6}?[A-Z][\w'’.&-]*)\s+"
+    + _HAS
+    + r"(?:also\s+)?(?:"
+    + "".join(_REPORTING)
+    + r")\b"
 )
 
 
@@ -599,6 +641,12 @@ def lead_speaker(sentence: str, article_text: str) -> str | None:
     text = _LEAD_IN.sub("", sentence.strip(), count=1)
     if text[:1] in "\"“‘'(":
         return None
+    m = _SPOKESPERSON_FOR.match(text)
+    if m:
+        if m.group("name"):
+            return m.group("name")
+        found = bodies_named(m.group("noun"), article_text) if m.group("noun").lower() in INSTITUTION_WORDS else []
+        return found[-1] if len(set(found)) == 1 else None
     m = _GROUP_SPEAKER.match(text)
     if m:
         return m.group("group")
@@ -641,9 +689,11 @@ _MID_SPEAKER = re.compile(
 )
 # "..., people close to the negotiations said.": a group closes the sentence as the one reporting.
 _CLOSING_GROUP = re.compile(
-    r",[\"”’']?\s+(?!(?:the|these|those)\b)(?P<group>(?:(?:[a-z]+|\d+)\s+){0,3}?(?:" + _GROUP_NOUNS + r")"
-    r"(?:\s+(?:in|at|of|from|for|with|close\s+to|familiar\s+with|briefed\s+on|involved\s+in)\s+[^,;:\"“”]{2,60}?)?)"
-    r"\s+(?:said|say|says|told\s+\w+)[.!]?[\"”]?$"
+    r",[\"”’']?\s+(?!(?:the|these|those)\b)(?P<group>(?:(?:[a-z]+|\d+)\s+){0,3}?(?:"
+    + _GROUP_NOUNS
+    + r")"
+    + _GROUP_QUALIFIER
+    + r")\s+(?:said|say|says|told\s+\w+)[.!]?[\"”]?$"
 )
 
 
@@ -690,8 +740,8 @@ def according_to(sentence: str) -> str | None:
     if m is None:
         return None
     source = m.group("source").strip()
-    if source.split()[0].lower() in {"him", "her", "them", "it", "this", "that", "which"}:
-        return None
+    if source.split()[0].lower() in {"him", "her", "them", "it", "this", "that", "which", "our", "my", "his", "their"}:
+        return None  # ("according to our own modelling": the speaker's, whom the other rules find)
     # "figures published by the Office for National Statistics" -> that office; "figures published alongside the
     # advisory" names nobody
     if _DOCUMENT.match(source):
@@ -711,7 +761,7 @@ _DOCUMENT = re.compile(
 _OWNED_DOCUMENT = re.compile(  # (the document word in lower case: "Omnibus Research" is a name)
     r"^(?:(?i:the|a|an|its|their|new|latest|official)\s+)*(?P<owner>(?:[\w'’&.-]+\s+){0,4}?[\w'’&.-]+)\s+(?:figures|"
     r"data|statistics|records|documents?|estimates?|projections?|forecasts?|reports?|study|research|analysis|survey|"
-    r"polls?|filings?)(?:\s+(?:published|released|issued|seen|obtained|shared|out)\b.*)?$"
+    r"polls?|filings?|calculations)(?:\s+(?:published|released|issued|seen|obtained|shared|out)\b.*)?$"
 )
 _DOCUMENT_BY = re.compile(
     r"\b(?:from|by)\s+(?:(?:the\s+)?(?P<name>[A-Z][\w'’.&-]*(?:\s+(?:(?:of|for|and|&)\s+)?[A-Z][\w'’.&-]*){0,6})"
@@ -854,7 +904,7 @@ def split_quote_speaker(article_text: str, start: int, end: int) -> str | None:
         return None
     if who.lower() in ("he", "she", "they"):
         before = person_names(_paragraph_before(article_text, start))
-        return before[-1] if before else None
+        return _previous_speaker(article_text, start) or (before[-1] if before else None)
     return full_name(who, article_text)
 
 
@@ -877,9 +927,28 @@ def continued_quote_speaker(article_text: str, start: int, end: int) -> str | No
     who = m.group("who") or m.group("after")
     if who is None or who.lower() == "they":
         return None
-    if who.lower() in ("he", "she"):  # '"...," he said. "The vaccine ..."': the one person named before
-        return _one_person_before(article_text, start)
+    if who.lower() in ("he", "she"):  # '"...," he said. "The vaccine ..."': who reported before, or the one named
+        return _previous_speaker(article_text, start) or _one_person_before(article_text, start)
     return full_name(who, article_text)
+
+
+def _previous_speaker(article_text: str, start: int) -> str | None:
+    """The person the sentences just before `start` (in its paragraph, else the paragraph before) have reporting,
+    as the article names them in full: who "she added" or '"...," he said' goes on from ('Council leader Martin
+    Oduya, whose Liberal Democrats hold 31 seats, said ...'). None when the nearest reported sentence's speaker is
+    no person or none is found in three sentences."""
+    sentences = [x for x in split_sentences(article_text[max(0, start - 1500) : start]) if x.text.strip()][-3:]
+    for sentence in reversed(sentences):
+        speaker = sentence_speaker(sentence.text, article_text)
+        if speaker is None:
+            continue
+        names = person_names(speaker)
+        if names and speaker.endswith(names[-1]):
+            return speaker  # as the sentence gives them ("Councillor Fiona Grant")
+        if names or _PERSON_TITLE.search(speaker):
+            return full_name(names[-1] if names else speaker, article_text)
+        return None  # the one reporting just before is a body or a group: not "he" or "she"
+    return None
 
 
 def _one_person_before(article_text: str, start: int) -> str | None:
@@ -894,12 +963,13 @@ def _one_person_before(article_text: str, start: int) -> str | None:
 
 
 def pronoun_speaker(article_text: str, start: int, end: int) -> str | None:
-    """Who "He said ..." / '"...," she said' is in the sentence at `start:end`: the one person its paragraph names
-    before it; None when a pronoun does not report the sentence, or the paragraph names nobody or several people."""
+    """Who "He said ..." / '"...," she said' is in the sentence at `start:end`: the person the sentences just before
+    have reporting, else the one person its paragraph names before it; None when a pronoun does not report the
+    sentence, or neither says."""
     sentence = article_text[start:end]
     if _PRONOUN_REPORTS.match(sentence) is None and closing_pronoun(sentence) is None:
         return None
-    return _one_person_before(article_text, start)
+    return _previous_speaker(article_text, start) or _one_person_before(article_text, start)
 
 
 def claimant_in_context(article_text: str, start: int, end: int, claimant: str | None) -> str | None:
@@ -1108,7 +1178,24 @@ def rule_claimant(sentence: str, article_text: str) -> str | None:
     if pronoun_reports(sentence) or closing_pronoun(sentence):
         return None
     names = person_names(sentence)
-    return names[0] if len(names) == 1 else None
+    # (a body closing the sentence, "..., the company said.", is the one it names: "Greenfield Energy"; not one
+    # said in an aside, "The gap, the company said, is explained by shows in South America")
+    at_end = closing is not None and len(re.split(_CLOSING_VERBS, closing.group(0), maxsplit=1)[-1].split()) <= 4
+    return names[0] if len(names) == 1 and (at_end or _speaks(names[0], article_text)) else None
+
+
+def _speaks(name: str, article_text: str) -> bool:
+    """Whether the article has `name` (or its last word) report something somewhere ("Nadia Osei said", "...,"
+    Osei told", "said Nadia Osei"): a person, not a place such as "San Francisco" or "Stoke Amner"."""
+    last = re.escape(name.split()[-1])
+    verbs = "".join(_REPORTING)
+    return (
+        re.search(rf"\b{last}(?:,[^,.;]{{1,100}},)?\s+(?:also\s+)?(?:{verbs})\b", article_text) is not None
+        or re.search(
+            rf"\b(?:said|says|told|added)\s+(?:[\w'’-]+\s+){{0,4}}{re.escape(name.split()[0])}\b", article_text
+        )
+        is not None
+    )
 
 
 # "..., the people said.", "..., the tournament said.": a description closes the sentence as the one reporting.
