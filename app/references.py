@@ -1108,10 +1108,14 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
         return any(a <= i < b for a, b in quoted)
 
     people: dict[str, set[str]] = {}
-    for name in person_names(before):
+    headline_end = article_text.find("\n")
+    for name in person_names(before[headline_end if headline_end > 0 else 0 :]):  # (not the title-case headline)
         full = _person_in_full(name)
         if full:
-            people.setdefault(full.split()[-1], set()).add(full)
+            # by surname ("Ashdown"), or by the name written first ("Wang" for "Wang Wenbin")
+            for key in {full.split()[0], full.split()[-1]}:
+                if not re.search(rf"(?<![\w'’-]){re.escape(key.lower())}(?![\w'’-])", article_text):
+                    people.setdefault(key, set()).add(full)  # (never a word the article also writes in lower case)
     out, done, pos = [], set(), 0
     for m in re.finditer(r"(?<![\w'’.-])([A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?)(?=['’]s\b|\b)", statement):
         word = m.group(1)

@@ -17,6 +17,7 @@ from app.checkworthiness import CheckworthinessScorer
 from app.cli import app
 from app.config import Settings, get_settings
 from app.errors import ExtractionError, StoreError
+from app.references import named_in_full
 from app.store import ReviewStore
 from retrieval.models import Article, content_id
 from retrieval.sentences import split_sentences
@@ -126,7 +127,8 @@ def test_when_the_model_gives_up_the_kept_claims_are_saved_and_the_exit_is_1(
     with ReviewStore.open(settings) as store:
         kept = store.claims(article.id)
         (run,) = store.extraction_runs(article.id)  # the failed run is on record, with why it failed
-    assert len(kept) == len(picked) and all(c.statement == c.quote for c in kept)
+    # each kept as the scorer makes it: the sentence as written (its names in full)
+    assert len(kept) == len(picked) and all(c.statement == named_in_full(c.quote, article.text, c.start) for c in kept)
     assert run.failures and run.last_raw_output == GARBAGE and run.claims_kept == len(kept)
 
 

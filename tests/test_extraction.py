@@ -29,7 +29,7 @@ from app.extraction import (
 from app.extraction_cascade import CascadeExtractor, rewrite_schema
 from app.extraction_windows import WholeArticleExtractor, article_windows
 from app.models import Claim, Provenance, claim_id_for
-from app.references import attributed, leaning_words
+from app.references import attributed, leaning_words, named_in_full
 from prompts import load_prompt
 from retrieval.models import Article, content_id
 
@@ -82,7 +82,10 @@ def test_scorer_only_keeps_every_checkworthy_sentence_as_written(settings: Setti
     result = build_extractor(settings, None, scorer).extract(article)
     expected = [s for s in scorer.score_article(article.text) if s.score >= scorer.threshold]
     assert [c.quote for c in result.claims] == [s.text for s in expected]
-    assert all(c.statement == c.quote and c.provenance.extractor == "scorer" for c in result.claims)
+    # the sentence as written, who "Wang" is given in full ("Wang Wenbin said ...")
+    assert all(c.statement == named_in_full(c.quote, article.text, c.start) for c in result.claims)
+    assert any(c.statement.startswith("Wang Wenbin said") and c.quote.startswith("Wang said") for c in result.claims)
+    assert all(c.provenance.extractor == "scorer" for c in result.claims)
     assert grounded(result.claims, article)
     assert result.run.strategy == "scorer" and result.run.claims_kept == len(expected) >= 5
     assert result.run.sentences_scored == len(scorer.score_article(article.text))
@@ -143,7 +146,7 @@ def test_cascade_rewrites_each_picked_sentence_with_a_shared_prompt_prefix(setti
     picked = [s for s in RuleScorer().score_article(article.text) if s.score >= 0.5]
     assert len(result.claims) == len(picked) == len(chat.calls)
     assert {c.quote for c in result.claims} == {s.text for s in picked}
-    assert all(c.statement == "In short, " + c.quote for c in result.claims)
+    assert all(c.statement == named_in_full("In short, " + c.quote, article.text, c.start) for c in result.claims)
     # a small model's claimant is kept only where the sentence reports someone's words ("said", a quote, ...)
     assert all(c.claimant is None for c in result.claims if not attributed(c.quote))
     assert any(c.claimant == "Wang Wenbin" for c in result.claims)

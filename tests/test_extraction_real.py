@@ -9,6 +9,7 @@ import pytest
 from app.config import Settings
 from app.extraction import build_extractor
 from app.models import CLAIM_TYPES, utcnow
+from app.references import named_in_full
 from retrieval.models import Article, content_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +47,7 @@ def test_cascade_with_the_embedded_model_on_the_seed_article() -> None:
     # time references are read from the sentences; words only the article explains are flagged, not guessed
     assert any(c.time_reference == "on Monday" for c in result.claims)
     flagged = [c for c in result.claims if c.quote.startswith("The statement came")]
-    assert all(c.needs_context and c.statement == c.quote for c in flagged)
+    assert all(c.needs_context and c.statement == named_in_full(c.quote, article.text, c.start) for c in flagged)
 
 
 def test_whole_article_strategy_with_the_embedded_model_keeps_only_grounded_claims() -> None:

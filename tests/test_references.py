@@ -601,6 +601,11 @@ def test_a_statement_names_in_full_who_a_surname_or_the_hospice_is() -> None:
     assert full("Ashdown said Ashdown was sorry.") == "Colin Ashdown said Ashdown was sorry."
     assert full('She said "Ashdown betrayed the hospice".') == 'She said "Ashdown betrayed the hospice".'
     assert full("Mr Ashdown and Colin Ashdown") == "Mr Ashdown and Colin Ashdown"
+    # a name written surname first ("Wang" for Wang Wenbin); never from the title-case headline, nor a word the
+    # article also writes in lower case
+    seed = "West Ramps Up Sanctions\n\nSpokesperson Wang Wenbin spoke. New sanctions came.\n"
+    assert named_in_full("Wang said so.", seed, len(seed)) == "Wang Wenbin said so."
+    assert named_in_full("Sanctions rose.", seed, len(seed)) == "Sanctions rose."
     # two bodies of a kind, or none named before: left alone
     two = article + "The Charity Commission and the Health Commission met. "
     assert named_in_full("The commission said so.", two, len(two)) == "The commission said so."
