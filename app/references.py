@@ -78,11 +78,12 @@ def time_reference(sentence: str, published: date | None = None) -> str | None:
 _RELATIVE = re.compile(
     rf"\b(?:(?P<last_day>last)\s+(?P<day>{_DAY})"
     # "on Monday" (not "on Monday, March 5", which says the date): past or coming, as the verb says
-    rf"|(?P<on>on)\s+(?P<on_day>(?-i:{_DAY}))(?:\s+(?:morning|afternoon|evening|night))?\b(?!,?\s+(?:\d|{_MONTH}))"
+    rf"|(?P<on>on|from|by|until|since)\s+(?P<on_day>(?-i:{_DAY}))(?:\s+(?:morning|afternoon|evening|night))?\b"
+    rf"(?!,?\s+(?:\d|{_MONTH}))"
     r"|(?P<yesterday>yesterday)|(?P<today>today|tonight)|(?P<tomorrow>tomorrow)"
     r"|(?P<which>this|last|next)\s+(?P<unit>week|month|year)"
     # a day or a month without its year: "on July 2", "2 July", "in October", "the end of April"
-    rf"|(?P<md_month>(?-i:{_MONTH}))\s+(?P<md_day>\d{{1,2}})(?:st|nd|rd|th)?(?!,?\s+\d{{4}})(?![\d:]|\.\d)"
+    rf"|(?P<md_month>(?-i:{_MONTH}))\s+(?P<md_day>\d{{1,2}})(?:st|nd|rd|th)?(?!,?\s+\d{{4}})(?![\d:]|\.\d|\s?[-–]\s?\d)"
     rf"|(?P<dm_day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dm_month>(?-i:{_MONTH}))(?!,?\s+\d{{4}})"
     rf"|(?:in|since|until|by|from|before|after|during|of|early|late|mid-?)\s+(?P<in_month>(?-i:{_MONTH}))(?![\s,]+\d)"
     r")\b",
@@ -92,7 +93,7 @@ _RELATIVE = re.compile(
 # anything else ("would", "could", "is expected to") leaves "on Friday" unresolved.
 _FUTURE_WORDS = frozenset("will won't shall 'll due scheduled upcoming".split())
 _UNSURE_WORDS = frozenset(
-    "would could should might may can must expected planned proposed intended set to if unless until by before "
+    "would could should might may can must expected planned proposed intended if unless until by before "
     "every each".split()
 )
 _PAST_WORDS = frozenset(
@@ -191,8 +192,8 @@ def _year_of(g: dict[str, str | None], published: date, tense: int | None) -> st
         year -= 1
     elif tense == 1 and (ended if day is not None else month < published.month):
         year += 1
-    elif tense is None and not (started and (day is not None or month == published.month)):
-        return None
+    elif tense is None and month != published.month:
+        return None  # (in the publication's own month, this year's is meant either way)
     if day is None:
         return f"{month_name} {year}"
     try:
@@ -1051,8 +1052,8 @@ def bodies_named(noun: str, text: str) -> list[str]:
     order of appearance, each as written (without a leading "The" or a sentence's capitalised opening word)."""
     noun = noun.capitalize()
     name = re.compile(
-        rf"\b((?:[A-Z][\w'’&.-]*[ \t]+){{1,5}}{noun}\b(?:[ \t]+(?:of|for)(?:[ \t]+the)?(?:[ \t]+[A-Z][\w'’-]*){{1,4}})?)"
-        rf"|\b({noun}[ \t]+(?:of|for)(?:[ \t]+the)?(?:[ \t]+[A-Z][\w'’-]*){{1,4}})"
+        rf"\b((?:[A-Z][\w'’&.-]*[ \t]+){{1,5}}{noun}\b(?:[ \t]+(?:of|for)(?:[ \t]+the)?(?:[ \t]+(?:and[ \t]+)?[A-Z][\w'’-]*){{1,5}})?)"
+        rf"|\b({noun}[ \t]+(?:of|for)(?:[ \t]+the)?(?:[ \t]+(?:and[ \t]+)?[A-Z][\w'’-]*){{1,5}})"
     )
     found = []
     for mm in name.finditer(text):
@@ -1124,8 +1125,9 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
             continue
         (full,) = fulls
         previous = statement[: m.start()].rstrip().split(" ")[-1] if statement[: m.start()].strip() else ""
-        if full in statement or (previous[:1].isupper() and not re.search(r"[.!?:;,\"“”]$", previous)):
-            continue  # already in full, or after a title or first name ("Mr Ashdown", "Colin Ashdown")
+        after_name = previous[:1].isupper() and not re.search(r"[.!?:;,\"“”]$", previous)
+        if full in statement or (after_name and previous.rstrip(".") not in _COURTESY_TITLES):
+            continue  # already in full, or after a first name or a rank ("Colin Ashdown", "Detective Holt")
         out.append(statement[pos : m.start()] + full)
         pos = m.end()
         done.add(word)
@@ -1145,7 +1147,42 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
         return (m.group("the") + " " + name) if the else name
 
     quoted = [m.span() for m in _QUOTED.finditer(statement)]
-    return re.sub(r"\b(?P<the>[Tt]he)\s+(?P<noun>[a-z]+)\b(?!\s+(?:of|for)\b)", body, statement)
+    statement = re.sub(r"\b(?P<the>[Tt]he)\s+(?P<noun>[a-z]+)\b(?!\s+(?:of|for)\b)", body, statement)
+
+    # a short name the article spelled out before: "Ofem" -> "the Office of Energy Markets (Ofem)", once
+    quoted = [m.span() for m in _QUOTED.finditer(statement)]
+    for abbreviation, (full, the) in _abbreviations(before).items():
+        if full in statement:
+            continue
+        short = re.search(rf"(?<![\w(]){re.escape(abbreviation)}(?![\w)])", statement)
+        if short is None or in_quote(short.start()):
+            continue
+        article = "the " if the and not statement[: short.start()].rstrip().lower().endswith("the") else ""
+        named = f"{article}{full} ({abbreviation})"
+        named = named[0].upper() + named[1:] if short.start() == 0 else named
+        statement = statement[: short.start()] + named + statement[short.end() :]
+        quoted = [q.span() for q in _QUOTED.finditer(statement)]
+    return statement
+
+
+_COURTESY_TITLES = frozenset("Mr Mrs Ms Miss Dr Prof Professor Sir Dame".split())
+# "the Office of Energy Markets (Ofem)", "United Road Transport Workers' Association (URTWA)"
+_ABBREVIATED = re.compile(
+    r"(?P<the>\bthe\s+)?(?P<full>[A-Z][\w'’&-]*(?:\s+(?:(?:of|for|and|on|the|in)\s+)*[A-Z][\w'’&-]*){1,7})"
+    r"\s+\((?P<abbreviation>[A-Z][A-Za-z&]{1,9})\)"
+)
+
+
+def _abbreviations(text: str) -> dict[str, tuple[str, bool]]:
+    """Short names `text` spells out ("Full Name (ABBR)"): abbreviation -> (full name, written with "the")."""
+    found: dict[str, tuple[str, bool]] = {}
+    for m in _ABBREVIATED.finditer(text):
+        words = m.group("full").split()
+        while words and (words[0] in ("The", "A", "An") or words[0].lower() in _NOT_A_NAME_START):
+            words = words[1:]
+        if len(words) >= 2:
+            found.setdefault(m.group("abbreviation"), (" ".join(words), bool(m.group("the"))))
+    return found
 
 
 # Capitalised words that open a sentence before a body's name ("In Birmingham City Council's ...").

@@ -167,6 +167,8 @@ def test_the_publication_date_fixes_last_weekday_yesterday_and_this_month() -> N
         ("The union will strike on Wednesday.", "The union will strike on Wednesday."),  # today or next week?
         # the date is given
         ("Parliament voted on Tuesday, March 11, 2025.", "Parliament voted on Tuesday, March 11, 2025."),
+        ("Drivers will walk out from Friday.", "Drivers will walk out from Friday (2025-03-14)."),
+        ("The cap will rise to £1,812 a year from January 1.", "The cap will rise to £1,812 a year from January 1 (2026-01-01)."),
         ("Shares fell 4% last week and rose earlier this month.",
          "Shares fell 4% last week (week of 2025-03-03) and rose earlier this month (March 2025)."),
         # a day or month without its year: the year the tense says
@@ -186,6 +188,11 @@ def test_on_a_weekday_is_dated_by_the_tense_of_its_clause(sentence: str, expecte
     undated = undated_relative(expected)
     assert (undated is None) == (expected != sentence or bool(re.search(r"\b20\d\d\b", sentence)))
     assert undated is None or leaning_words(expected) is not None  # an undated day: the statement needs context
+
+
+def test_a_range_of_days_is_not_dated_by_its_first_day() -> None:
+    poll = "The poll, conducted April 10-14, put her on 41%."
+    assert dated(poll, date(2025, 4, 20)) == poll  # not "April 10 (2025-04-10)-14"
 
 
 def test_a_claimant_needs_reported_words_and_a_name_from_the_article() -> None:
@@ -606,6 +613,16 @@ def test_a_statement_names_in_full_who_a_surname_or_the_hospice_is() -> None:
     seed = "West Ramps Up Sanctions\n\nSpokesperson Wang Wenbin spoke. New sanctions came.\n"
     assert named_in_full("Wang said so.", seed, len(seed)) == "Wang Wenbin said so."
     assert named_in_full("Sanctions rose.", seed, len(seed)) == "Sanctions rose."
+    # a short name the article spelled out, and a surname after a courtesy title
+    energy = "Energy\n\nThe cap is set by the Office of Energy Markets (Ofem). Ruth Adeyemi spoke.\n\n"
+    assert named_in_full("Ofem said the cap would rise.", energy, len(energy)) == (
+        "The Office of Energy Markets (Ofem) said the cap would rise."
+    )
+    assert named_in_full("A review by Ofem ended.", energy, len(energy)) == (
+        "A review by the Office of Energy Markets (Ofem) ended."
+    )
+    assert named_in_full('"Ofem has the power," he said.', energy, len(energy)) == '"Ofem has the power," he said.'
+    assert named_in_full("Ms Adeyemi said so.", energy, len(energy)) == "Ms Ruth Adeyemi said so."
     # two bodies of a kind, or none named before: left alone
     two = article + "The Charity Commission and the Health Commission met. "
     assert named_in_full("The commission said so.", two, len(two)) == "The commission said so."
