@@ -909,6 +909,30 @@ def split_quote_speaker(article_text: str, start: int, end: int) -> str | None:
     return full_name(who, article_text)
 
 
+def inside_quote_speaker(article_text: str, start: int, end: int) -> str | None:
+    """Who said a sentence in the middle or at the end of a quotation its paragraph opened before it ('Adebayo
+    said: "He left at 2am. We know he did not arrive."'): the speaker the words after the closing mark name, else
+    the one reporting in the sentence where the quotation opened. None when the sentence is not inside one."""
+    before = _paragraph_before(article_text, start)
+    if _quote_marks(before) % 2 == 0:
+        return None
+    para_end = article_text.find("\n\n", start)
+    after = article_text[start : para_end if para_end >= 0 else len(article_text)]
+    close = next((i for i, ch in enumerate(after) if ch in '"”'), None)
+    opened = start - len(before) + max(before.rfind('"'), before.rfind("“"))
+    if close is not None and (m := _AFTER_QUOTE.match(after[close + 1 : close + 120])):
+        who = m.group("who") or m.group("after")
+        if who and who.lower() not in ("he", "she", "they") and who.split()[0] not in _NOT_SUBJECT:
+            return full_name(who, article_text)
+        if who and who.lower() in ("he", "she"):
+            return _previous_speaker(article_text, opened)
+    opening = [x for x in split_sentences(article_text[max(0, opened - 600) : opened + 1]) if x.text.strip()]
+    if opening and (speaker := sentence_speaker(opening[-1].text, article_text)):
+        names = person_names(speaker)
+        return full_name(names[-1], article_text) if names and not speaker.endswith(names[-1]) else speaker
+    return None
+
+
 def continued_quote_speaker(article_text: str, start: int, end: int) -> str | None:
     """Who said a sentence that is a quotation and nothing else ('"We are on track to double our capacity."') right
     after a quotation of the same paragraph attributed to someone ('"...," said chief executive Amira Khan.'): the
@@ -937,8 +961,8 @@ def _previous_speaker(article_text: str, start: int) -> str | None:
     """The person the sentences just before `start` (in its paragraph, else the paragraph before) have reporting,
     as the article names them in full: who "she added" or '"...," he said' goes on from ('Council leader Martin
     Oduya, whose Liberal Democrats hold 31 seats, said ...'). None when the nearest reported sentence's speaker is
-    no person or none is found in three sentences."""
-    sentences = [x for x in split_sentences(article_text[max(0, start - 1500) : start]) if x.text.strip()][-3:]
+    no person or none is found in six sentences."""
+    sentences = [x for x in split_sentences(article_text[max(0, start - 1500) : start]) if x.text.strip()][-6:]
     for sentence in reversed(sentences):
         speaker = sentence_speaker(sentence.text, article_text)
         if speaker is None:
@@ -982,6 +1006,7 @@ def claimant_in_context(article_text: str, start: int, end: int, claimant: str |
     return (
         split_quote_speaker(article_text, start, end)
         or continued_quote_speaker(article_text, start, end)
+        or inside_quote_speaker(article_text, start, end)
         # "The council said ...": a body the article named, over a model's answer (it named the council's engineer)
         or described_body(article_text, start, end)
         or claimant
@@ -1034,7 +1059,23 @@ def described_body(article_text: str, start: int, end: int) -> str | None:
         return None
     noun, before = m.group("noun"), article_text[:start]
     found = (bodies_named(noun, before) if noun.lower() in INSTITUTION_WORDS else []) or appositive_names(noun, before)
+    found = found or company_named(noun, before)
     return found[-1] if found else None
+
+
+_COMPANY_WORDS = frozenset("company firm business group corporation".split())
+_COMPANY_NAME = re.compile(
+    r"\b(?:[A-Z][\w&'’.-]*\s+){1,4}(?:Inc|Ltd|plc|PLC|ASA|Corp|Corporation|LLC|AG|SA|GmbH|NV|Co|Limited|Holdings)\b\.?"
+)
+
+
+def company_named(noun: str, text: str) -> list[str]:
+    """For "the company" / "the firm": the one company `text` names with a legal form ("Pulsewise Inc", "Halvorsen
+    ASA"), or nothing when it names none or several."""
+    if noun.lower() not in _COMPANY_WORDS:
+        return []
+    names = {re.sub(r"^(?:The|A|An)\s+", "", m.group(0).rstrip(".")) for m in _COMPANY_NAME.finditer(text)}
+    return list(names) if len(names) == 1 else []
 
 
 def appositive_names(noun: str, text: str) -> list[str]:
@@ -1136,7 +1177,7 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
     def body(m: re.Match[str]) -> str:
         noun = m.group("noun")
         names = set(bodies_named(noun, before)) if noun.lower() in _BODY_KINDS else set()
-        names = names or set(appositive_names(noun, before))
+        names = names or set(appositive_names(noun, before)) or set(company_named(noun, before))
         if len(names) != 1 or in_quote(m.start()) or noun.lower() in done:
             return m.group(0)
         (name,) = names

@@ -674,3 +674,23 @@ def test_according_to_whose_document() -> None:
     assert according_to("Unemployment fell, according to the national statistics office.") == (
         "the national statistics office"
     )
+
+
+def test_a_sentence_inside_a_quotation_is_its_speakers_and_the_company_is_the_one_named() -> None:
+    article = (
+        'Search\n\nDetective Inspector Rachel Adebayo, who leads the search, said: "He left the party at 1am. We '
+        'know he did not arrive." Pulsewise Inc denied the claims. In a statement, the company said it had never '
+        "sold data.\n"
+    )
+    sentences = {s.text[:10]: s for s in split_sentences(article)}
+    inside, company = sentences["We know he"], sentences["In a state"]
+    assert (claimant_in_context(article, inside.start, inside.end, None) or "").endswith("Rachel Adebayo")
+    assert claimant_in_context(article, company.start, company.end, None) == "Pulsewise Inc"
+    assert (
+        named_in_full(company.text, article, company.start)
+        == "In a statement, Pulsewise Inc said it had never sold data."
+    )
+    # two companies with a legal form: neither is guessed
+    two = article.replace("denied the claims.", "and Halvorsen ASA denied the claims.")
+    (company,) = [s for s in split_sentences(two) if s.text.startswith("In a state")]
+    assert claimant_in_context(two, company.start, company.end, None) is None
