@@ -453,6 +453,11 @@ def test_a_body_a_sentence_describes_is_the_one_the_article_named_last() -> None
         ("The president's office did not immediately respond to a request for comment on her remarks.", True),
         ("(Reporting by Ana Petrescu; additional reporting by Tomas Brandt in Vienna; editing by Clare Hughes)", True),
         ("The minister said reporting by the BBC was wrong.", False),
+        ("A spokesperson for Ofem declined to comment before publication.", True),
+        ("This story has been updated with comment from Pulsewise.", True),
+        ("This article was amended on December 14 to correct the name of Moon's manager.", True),
+        ("The company did not respond to questions about whether the figure was guaranteed.", True),
+        ("That amount could not be independently verified.", True),
         # a claim beside the note, or a note that is someone's claim, stays
         ("The company declined to comment on the figures, but said sales rose 8%.", False),
         ("Harlow, which employs 4,000 people, did not respond to requests for comment.", False),
