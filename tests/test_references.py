@@ -699,3 +699,11 @@ def test_a_sentence_inside_a_quotation_is_its_speakers_and_the_company_is_the_on
     two = article.replace("denied the claims.", "and Halvorsen ASA denied the claims.")
     (company,) = [s for s in split_sentences(two) if s.text.startswith("In a state")]
     assert claimant_in_context(two, company.start, company.end, None) is None
+
+
+def test_the_review_page_says_which_words_need_the_article() -> None:
+    from app.ui.app_pages.review_form import needs_context_note
+
+    assert "“on Monday” does not say which day" in needs_context_note("Talks resumed on Monday.")
+    assert "“He”" in needs_context_note("He said talks resumed.")
+    assert "a pronoun or a vague reference" in needs_context_note("Talks resumed.")  # flagged by a model, no rule

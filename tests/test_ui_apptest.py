@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from app.config import Settings
 from app.models import Claim, Draft, Review
+from app.references import leaning_words
 from app.workbench import QueueFilter, Workbench
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -631,6 +632,9 @@ def test_a_claim_that_needs_context_says_so_on_the_review_page(wb: Workbench) ->
         review_button.click().run()
         assert not at.exception
         assert any("Needs context" in str(w.value) for w in at.warning) is expected
+        if expected:  # the warning names the words that lean on the article
+            words = leaning_words(claim.statement)
+            assert words and any(f"“{words}”" in str(w.value) for w in at.warning)
         caption = "Quote in its paragraph, after the paragraph before it"
         assert (caption in texts(at)) is expected
         if expected:  # once the reviewer rewrites the statement, the warning has done its job
