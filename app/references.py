@@ -927,21 +927,29 @@ def inside_quote_speaker(article_text: str, start: int, end: int) -> str | None:
             return full_name(who, article_text)
         if who and who.lower() in ("he", "she"):
             return _previous_speaker(article_text, opened)
-    opening = [x for x in split_sentences(article_text[max(0, opened - 600) : opened + 1]) if x.text.strip()]
-    if opening and (speaker := sentence_speaker(opening[-1].text, article_text)):
+    offset = max(0, opened - 600)
+    around = [x for x in split_sentences(article_text[offset:start]) if x.start <= opened - offset < x.end]
+    if not around:
+        return None
+    first = around[0]
+    speaker = sentence_speaker(first.text, article_text)
+    if speaker:
         names = person_names(speaker)
         return full_name(names[-1], article_text) if names and not speaker.endswith(names[-1]) else speaker
-    return None
+    # the quotation went on from one attributed before it ('"...," said Dean Whitlock. "We have ... Some are ..."')
+    return continued_quote_speaker(article_text, offset + first.start, offset + first.end)
 
 
 def continued_quote_speaker(article_text: str, start: int, end: int) -> str | None:
     """Who said a sentence that is a quotation and nothing else ('"We are on track to double our capacity."') right
     after a quotation of the same paragraph attributed to someone ('"...," said chief executive Amira Khan.'): the
-    same speaker, as the article names them. None otherwise."""
+    same speaker, as the article names them; also when the sentence opens a quotation that goes on past it ('"We
+    have members working 60-hour weeks.' after '"...," said Dean Whitlock.'). None otherwise."""
     sentence = article_text[start:end].strip()
-    if len(sentence) < 3 or sentence[0] not in '"“' or sentence[-1] not in '"”':
+    if len(sentence) < 3 or sentence[0] not in '"“':
         return None
-    if _quote_marks(sentence) != 2:
+    whole = sentence[-1] in '"”' and _quote_marks(sentence) == 2
+    if not whole and _quote_marks(sentence) != 1:
         return None  # a quotation with an attribution inside, or two quotations
     before = _paragraph_before(article_text, start).rstrip()
     close = max(before.rfind('"'), before.rfind("”"))
@@ -1239,7 +1247,22 @@ def sentence_speaker(sentence: str, article_text: str) -> str | None:
         or named_speaker(sentence)
         or lead_speaker(sentence, article_text)
         or closing_speaker(sentence)
+        or quote_attribution(sentence, article_text)
     )
+
+
+def quote_attribution(sentence: str, article_text: str) -> str | None:
+    """The name after a quotation that opens the sentence ('"...," said Dean Whitlock, the union's organiser.'),
+    as the article names them; None for a pronoun or when the sentence does not open with a whole quotation."""
+    stripped = sentence.lstrip()
+    if not stripped.startswith(('"', "“")):
+        return None
+    close = next((i for i, ch in enumerate(stripped[1:], 1) if ch in '"”'), None)
+    m = _AFTER_QUOTE.match(stripped[close + 1 :]) if close is not None else None
+    who = (m.group("who") or m.group("after")) if m else None
+    if not who or who.lower() in ("he", "she", "they") or who.split()[0] in _NOT_SUBJECT:
+        return None
+    return full_name(who, article_text)
 
 
 def rule_claimant(sentence: str, article_text: str) -> str | None:

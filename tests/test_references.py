@@ -707,3 +707,14 @@ def test_the_review_page_says_which_words_need_the_article() -> None:
     assert "“on Monday” does not say which day" in needs_context_note("Talks resumed on Monday.")
     assert "“He”" in needs_context_note("He said talks resumed.")
     assert "a pronoun or a vague reference" in needs_context_note("Talks resumed.")  # flagged by a model, no rule
+
+
+def test_a_quotation_that_runs_over_sentences_is_the_speaker_named_at_its_start() -> None:
+    article = (
+        'Strike\n\n"Drivers have been pushed to the limit," said Dean Whitlock, the union\'s regional organiser. '
+        '"We have members working 60-hour weeks. Some are sleeping in their cars."\n'
+    )
+    found = [
+        claimant_in_context(article, s.start, s.end, rule_claimant(s.text, article)) for s in split_sentences(article)
+    ]
+    assert found == [None, "Dean Whitlock", "Dean Whitlock", "Dean Whitlock"]
