@@ -291,6 +291,34 @@ def test_the_keyboard_keeps_its_place_when_a_first_edit_makes_a_draft(server: st
     page.close()
 
 
+def test_ctrl_enter_in_the_evidence_search_box_searches_and_does_not_save(server: str, browser: object) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    _seed_claims(page, server)
+    _go(page, server, "review")
+    reviewer = page.get_by_label("Reviewer")
+    reviewer.fill("Ana")
+    reviewer.press("Enter")
+    _idle(page)
+    page.get_by_text("Mostly true", exact=True).first.click()
+    _idle(page)
+    claim = page.url
+    query = page.get_by_label(re.compile("^Search query"))
+    query.fill("Treasury bond ban")
+    query.press("Control+Enter")  # the page-wide Save & next key, typed where a search is meant
+    _idle(page)
+    expect(page.get_by_text("Saved:")).to_have_count(0)
+    assert page.url == claim, "Ctrl+Enter in the search box moved on to the next claim"
+    query.press("Enter")  # Enter still searches
+    _idle(page)
+    expect(page.get_by_label(re.compile("^Search query"))).to_have_value("Treasury bond ban")
+    # (Ctrl+Enter in Notes still saves: test_ingest_extract_review_dashboard) the draft goes, for the tests after
+    page.get_by_role("button", name="Discard changes").click()
+    _idle(page)
+    page.close()
+
+
 def _mostly_true_then(page: object, reviewer: str, button: str) -> None:
     """As `reviewer` (blank: nobody), choose Mostly true and press the button (scrolled to, as on a phone)."""
     box = page.get_by_label("Reviewer")  # type: ignore[attr-defined]

@@ -60,6 +60,15 @@ if ss.pop("_scroll_top", False):
         ".forEach(e => e.scrollTo(0, 0));</script>",
         unsafe_allow_javascript=True,
     )
+# Ctrl+Enter is Save & next anywhere on the page (so a note being typed is saved with it), but in the evidence search
+# box it is a search, not a save: the keys stop there (Enter searches). Installed once per browser page.
+st.html(
+    "<script>if (!window.cdSearchKeys) { window.cdSearchKeys = true; document.addEventListener('keydown', e => {"
+    " if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && e.target && e.target.closest"
+    " && e.target.closest('[data-testid=\"stTextInput\"]') && (e.target.getAttribute('aria-label') || '')"
+    ".startsWith('Search query')) { e.stopPropagation(); e.preventDefault(); } }, true); }</script>",
+    unsafe_allow_javascript=True,
+)
 show_flash()
 
 # The claim shown last run: keep its edits committed with this run's event (a Next click, a filter change) before
