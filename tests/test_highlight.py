@@ -127,9 +127,11 @@ def test_paragraph_bounds() -> None:
 def test_query_terms_and_marking() -> None:
     assert query_terms("The US imposed sanctions on Russia in 2021") == ["imposed", "sanctions", "russia", "2021"]
     out = mark_terms("Washington imposed sanction rules; Russia's <reply>", "sanctions on Russia imposed")
-    assert re.findall(r'<mark class="cd-term">(.*?)</mark>', out) == ["imposed", "sanction", "Russia"]
+    assert re.findall(r'<mark class="cd-term"[^>]*>(.*?)</mark>', out) == ["imposed", "sanction", "Russia"]
     assert "&lt;reply&gt;" in out
     assert mark_terms("<x>", "") == "&lt;x&gt;"
+    # not the browser's yellow: that is an unreviewed claim's colour in the article view
+    assert all("background:none" in m for m in re.findall(r'<mark class="cd-term"([^>]*)>', out))
 
 
 def test_evidence_card_escapes_title_and_source() -> None:

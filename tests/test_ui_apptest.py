@@ -515,7 +515,7 @@ def test_edited_query_searches_again_and_history_shows_the_save(wb: Workbench) -
     claim = wb.queue()[0][0]
     at.text_input(key=f"rv-query-{claim.id}").input("Beijing nuclear disarmament").run()
     cards = [m.value for m in at.markdown if "cd-evidence" in m.value]
-    marked = {m.lower() for c in cards for m in re.findall(r'<mark class="cd-term">(.*?)</mark>', c)}
+    marked = {m.lower() for c in cards for m in re.findall(r'<mark class="cd-term"[^>]*>(.*?)</mark>', c)}
     assert marked & {"beijing", "nuclear", "disarmament"}
     assert (claim.id, "Beijing nuclear disarmament") in at.session_state["_evidence"]
     at.text_input(key="reviewer").input("Ana").run()
