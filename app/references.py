@@ -596,7 +596,8 @@ _GROUP_SPEAKER = re.compile(
     + _GROUP_QUALIFIER
     + r")(?:,\s+[^,;:\"“”]{2,120}?,)?\s+(?:also\s+|privately\s+|separately\s+)?"
     r"(?:said|say|says|told|warned|warn|warns|believe|expect|argue|argued|estimate|predict|claim|claimed|insist|"
-    r"insisted|reported|noted|added|wrote|dispute|disputed)\b"
+    r"insisted|reported|noted|added|wrote|dispute|disputed|called|call|described|denied|deny|rejected|dismissed|"
+    r"condemned|welcomed|accused|confirmed)\b"
 )
 # A sentence's lead-in before its subject: "Prosecuting, Anita Desai told ...", "In a statement, Railnet said ...".
 _LEAD_IN = re.compile(
