@@ -399,20 +399,26 @@ def sentence_claim(article: Article, s: ScoredLike) -> Claim:
     )
 
 
-def _candidate(s: ScoredLike, threshold: float) -> bool:
-    """A sentence that may become a claim: check-worthy enough, and not a note about the reporting itself."""
-    return s.score >= threshold and s.end > s.start and not reporting_note(s.text)
+def _candidate(s: ScoredLike, threshold: float, text: str) -> bool:
+    """A sentence that may become a claim: check-worthy enough, not a note about the reporting itself, and not a
+    section heading inside the article (references.subheading: "Councillors split", "Yields down by a third" sum up
+    the section under it, whose sentences say it in full; two annotators marked all 31 headings in
+    bench/labelled/ not check-worthy). The headline, list items and a model's own choice of a heading are kept."""
+    return (
+        s.score >= threshold and s.end > s.start and not reporting_note(s.text) and not subheading(text, s.start, s.end)
+    )
 
 
-def over_limit(scored: Sequence[ScoredLike], threshold: float, limit: int) -> int:
-    """How many check-worthy sentences picked_sentences leaves out for the limit."""
-    return max(0, sum(1 for s in scored if _candidate(s, threshold)) - limit)
+def over_limit(scored: Sequence[ScoredLike], threshold: float, limit: int, text: str) -> int:
+    """How many check-worthy sentences of article `text` picked_sentences leaves out for the limit."""
+    return max(0, sum(1 for s in scored if _candidate(s, threshold, text)) - limit)
 
 
-def picked_sentences(scored: Sequence[ScoredLike], threshold: float, limit: int) -> list[ScoredLike]:
-    """Sentences at or above the threshold, most check-worthy first, at most `limit`; never a note about the
-    reporting itself ("That claim could not be independently verified.", see references.reporting_note)."""
-    keep = [s for s in scored if _candidate(s, threshold)]
+def picked_sentences(scored: Sequence[ScoredLike], threshold: float, limit: int, text: str) -> list[ScoredLike]:
+    """Sentences of article `text` at or above the threshold, most check-worthy first, at most `limit`; never a
+    note about the reporting itself ("That claim could not be independently verified.", see
+    references.reporting_note) or a section heading."""
+    keep = [s for s in scored if _candidate(s, threshold, text)]
     keep.sort(key=lambda s: (-s.score, s.start))
     return keep[:limit]
 
@@ -435,9 +441,10 @@ class ScorerOnlyExtractor:
         run = ExtractionRun(article_id=article.id, strategy="scorer", model=SCORER_MODEL_ID)
         scored = self.scorer.score_article(article.text)
         run.sentences_scored = len(scored)
-        run.dropped_over_limit = over_limit(scored, self.scorer.threshold, self.settings.max_claims)
+        run.dropped_over_limit = over_limit(scored, self.scorer.threshold, self.settings.max_claims, article.text)
         picked = sorted(
-            picked_sentences(scored, self.scorer.threshold, self.settings.max_claims), key=lambda s: s.start
+            picked_sentences(scored, self.scorer.threshold, self.settings.max_claims, article.text),
+            key=lambda s: s.start,
         )
         claims: list[Claim] = []
         for i, s in enumerate(picked, 1):

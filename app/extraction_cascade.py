@@ -421,8 +421,8 @@ class CascadeExtractor:
         )
         scored = self.scorer.score_article(article.text)
         run.sentences_scored = len(scored)
-        picked = picked_sentences(scored, self.scorer.threshold, self.settings.max_claims)
-        run.dropped_over_limit = over_limit(scored, self.scorer.threshold, self.settings.max_claims)
+        picked = picked_sentences(scored, self.scorer.threshold, self.settings.max_claims, article.text)
+        run.dropped_over_limit = over_limit(scored, self.scorer.threshold, self.settings.max_claims, article.text)
         head = article_head(article)
         sentences = split_sentences(article.text)
         ends = [s.end for s in sentences]

@@ -426,7 +426,7 @@ def test_cascade_runs_the_first_call_alone_then_the_rest_concurrently_in_ranked_
         progress=lambda d, _t: progress.append(d),
     )
     scorer = RuleScorer()
-    picked = picked_sentences(scorer.score_article(article.text), scorer.threshold, three.max_claims)  # ranked
+    picked = picked_sentences(scorer.score_article(article.text), scorer.threshold, three.max_claims, article.text)
     assert len(picked) >= 5 and len(spans) == len(picked)
     first = next(span for span in spans if span[0] == picked[0].text)
     # the most check-worthy sentence ran alone (it fills the prompt cache); no call overlapped it
@@ -889,17 +889,32 @@ LISTICLE = (
 )
 
 
-def test_section_headings_inside_an_article_are_claims_that_need_context(settings: Settings) -> None:
+def test_section_headings_inside_an_article_are_no_claims_of_their_own(settings: Settings) -> None:
     article = make_article(LISTICLE, title="Five Things to Know About the Funding Formula")
     claims = {c.quote: c for c in ScorerOnlyExtractor(settings, RuleScorer(threshold=0.1)).extract(article).claims}
     headings = {"1. Total funding rises, but not by much", "Rural schools get more"}
-    assert headings <= claims.keys()
-    # (and, the article being undated, the sentence that says only "on Thursday")
+    assert not headings & claims.keys()  # the section under each says it in full
+    assert "Schools with fewer than 150 pupils will receive an extra 28,000 pounds." in claims
+    # (the article being undated, the sentence that says only "on Thursday" needs context)
     thursday = "The Department for Education published its formula on Thursday."
-    assert {q for q, c in claims.items() if c.needs_context} == headings | {thursday}
-    # the headline, running text and bullet items (with or without a final full stop) stand alone
+    assert {q for q, c in claims.items() if c.needs_context} == {thursday}
+    # the headline, running text and bullet items (with or without a final full stop) are claims that stand alone
     assert not claims["Five Things to Know About the Funding Formula"].needs_context
     assert not claims["- Pay rises by 5.5 percent"].needs_context
-    # the bullet or number is part of the quote, not of the statement
+    # the bullet is part of the quote, not of the statement
     assert claims["- Pay rises by 5.5 percent"].statement == "Pay rises by 5.5 percent"
-    assert claims["1. Total funding rises, but not by much"].statement == "Total funding rises, but not by much"
+
+
+def test_a_heading_a_model_picks_is_kept_and_needs_context() -> None:
+    article = make_article(LISTICLE, title="Five Things to Know About the Funding Formula")
+    quote = "1. Total funding rises, but not by much"
+    start = article.text.index(quote)
+    claim = make_claim(
+        article,
+        start,
+        start + len(quote),
+        statement="Total funding rises, but not by much",
+        checkworthiness=0.8,
+        provenance=Provenance(extractor="whole-article", model="fake"),
+    )
+    assert claim.needs_context

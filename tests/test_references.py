@@ -476,7 +476,7 @@ def test_a_note_about_the_reporting_itself_is_no_claim(sentence: str, note: bool
     class Scored:
         start, end, text, score = 0, len(sentence), sentence, 0.9
 
-    assert bool(picked_sentences([Scored()], 0.2, 40)) is not note
+    assert bool(picked_sentences([Scored()], 0.2, 40, sentence)) is not note
 
 
 def test_it_said_is_the_body_the_sentence_before_reports_for() -> None:
