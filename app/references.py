@@ -609,7 +609,7 @@ _LEAD_IN = re.compile(
 # "A spokesperson for Pulsewise said ...", "A spokesperson for the department said ..." (the body it is, when the
 # article names just one of that kind).
 _SPOKESPERSON_FOR = re.compile(
-    r"^(?:A|An|The)\s+(?:[a-z]+\s+)?(?:spokes(?:person|man|woman)|representative|lawyer|attorney|statement|"
+    r"^(?:[Aa]n?|[Tt]he)\s+(?:[a-z]+\s+)?(?:spokes(?:person|man|woman)|representative|lawyer|attorney|statement|"
     r"press officer)\s+(?:for|from)\s+(?:(?:the\s+(?P<noun>[a-z]+))|(?P<name>[A-Z][\w'’&.-]*(?:\s+(?:[A-Z][\w'’&.-]*|of|for|&)){0,5}?))"
     r"(?:,[^,]{1,80},)?\s+(?:also\s+)?(?:said|says|told|added|confirmed|denied|wrote|stated)\b"
 )
@@ -1019,6 +1019,7 @@ def claimant_in_context(article_text: str, start: int, end: int, claimant: str |
         or inside_quote_speaker(article_text, start, end)
         # "The council said ...": a body the article named, over a model's answer (it named the council's engineer)
         or described_body(article_text, start, end)
+        or spokesperson_body(article_text, start, end)
         or claimant
         or pronoun_speaker(article_text, start, end)
         or it_reporter(article_text, start, end)
@@ -1032,6 +1033,13 @@ def it_reporter(article_text: str, start: int, end: int) -> str | None:
     person. None otherwise (a model asked the same question named the wrong body twice in three)."""
     if _IT_REPORTS.match(article_text[start:end]) is None:
         return None
+    return _body_before(article_text, start)
+
+
+def _body_before(article_text: str, start: int, *, company: bool = False) -> str | None:
+    """The body (an institution, not a person or a group) the sentence just before `start` reports for, or None.
+    With `company` (the sentence itself speaks of "the company"), a two-word name such as "Greywell Homes" is taken
+    for a company too, unless the article calls it by its last word alone somewhere, as it would a person."""
     before = [s for s in split_sentences(article_text[max(0, start - 1500) : start]) if s.text.strip()]
     if not before:
         return None
@@ -1047,29 +1055,86 @@ def it_reporter(article_text: str, start: int, end: int) -> str | None:
     )
     # "Corwen & Lyle", "Railnet": a name that is no person's (no first name and surname, no title) is a body too
     body_name = not person_names(body) and body[:1].isupper() and body.split()[0] not in _GROUP_WORDS
+    if company and not body_name and len(words) >= 2:
+        alone = re.compile(rf"(?<!{re.escape(words[-2])} ){re.escape(words[-1])}\b")
+        body_name = alone.search(article_text) is None
     return body if (institution or body_name) and not _PERSON_TITLE.search(body) else None
+
+
+# "The spokesperson said", '"...," the company's spokeswoman added': the one a sentence before spoke of.
+_THE_SPOKESPERSON = re.compile(
+    r"(?:^[\s\"“]*|,[\"”]?\s+)the\s+(?:(?:company|firm)(?:'s|’s)\s+)?spokes(?:person|man|woman)\s+(?:also\s+)?"
+    r"(?:said|says|added|told|confirmed)\b",
+    re.IGNORECASE,
+)
+
+
+def spokesperson_body(article_text: str, start: int, end: int) -> str | None:
+    """Whom a spokesperson speaks for in the sentence at `start:end`: "a spokesperson for the company said" -> the
+    one company named with a legal form, else the body the sentence just before reports for ("Greywell Homes said
+    ... In a statement, a spokesperson for the company said ..."); "the spokesperson said" -> whom the last
+    spokesperson spoken of before (within six sentences) speaks for. None when neither says."""
+    sentence = article_text[start:end]
+    m = _SPOKESPERSON_FOR.match(_LEAD_IN.sub("", sentence.strip(), count=1))
+    if m is not None:
+        noun = (m.group("noun") or "").lower()
+        if noun not in _COMPANY_WORDS:
+            return None
+        named = company_named(noun, article_text[:start])
+        return named[0] if named else _body_before(article_text, start, company=True)
+    if _THE_SPOKESPERSON.search(sentence) is None:
+        return None
+    offset = max(0, start - 2000)
+    before = [s for s in split_sentences(article_text[offset:start]) if s.text.strip()][-6:]
+    for prev in reversed(before):
+        if _SPOKESPERSON_FOR.match(_LEAD_IN.sub("", prev.text.strip(), count=1)):
+            return lead_speaker(prev.text, article_text) or spokesperson_body(
+                article_text, offset + prev.start, offset + prev.end
+            )
+    return None
 
 
 _BODY_NOUNS = "|".join(
     sorted(INSTITUTION_WORDS - {"news", "times", "press", "review", "report", "index", "statistics"})
 )
 _BODY_REPORTER = re.compile(
-    rf"(?:^[\s\"“]*|,\s*|\baccording to\s+)the\s+(?P<noun>{_BODY_NOUNS}|[a-z]{{4,}})\b"
-    r"(?:\s+(?:also\s+)?(?:said|says|told|added|confirmed|announced|advised|warned|denied|stated|wrote|urged)\b|\s*[.,])",
+    rf"(?:^[\s\"“]*|,\s*|\baccording to\s+)the\s+(?:(?P<modifier>[a-z]{{4,}})\s+)??(?P<noun>{_BODY_NOUNS}|[a-z]{{4,}})\b"
+    r"(?:\s+(?:also\s+)?(?:said|says|told|added|confirmed|announced|advised|warned|denied|disputes|disputed|stated|wrote|"
+    r"urged)\b|\s*[.,])",
     re.IGNORECASE,
 )
+# A union the article names as a workers' association: "the United Road Transport Workers' Association".
+_WORKERS = re.compile(
+    r"\b(?:Workers|Employees|Staff|Drivers|Nurses|Teachers|Doctors|Pilots|Journalists|Firefighters|Officers|"
+    r"Engineers|Miners|Dockers|Lecturers|Midwives)[’']?\s"
+)
+
+
+def _bodies_of_kind(noun: str, text: str) -> list[str]:
+    """bodies_named, and for "union" also the workers' associations, federations and guilds `text` names."""
+    found = bodies_named(noun, text)
+    if noun.lower() == "union":
+        kin = [n for kind in ("association", "federation", "guild") for n in bodies_named(kind, text)]
+        found += [n for n in kin if _WORKERS.search(n + " ")]
+        found.sort(key=lambda n: text.rfind(n))
+    return found
 
 
 def described_body(article_text: str, start: int, end: int) -> str | None:
     """The body a sentence's reporter describes ("The agency said ...", "..., the council said", "according to the
-    ministry"), as the article named it last before the sentence ("the UK Health Security Agency (UKHSA) said" ->
-    "UK Health Security Agency"); None when no earlier name has that word."""
+    ministry", "The weather office said"), as the article named it last before the sentence ("the UK Health
+    Security Agency (UKHSA) said" -> "UK Health Security Agency"; "the union" -> "United Road Transport Workers'
+    Association"); None when no earlier name has that word (and the word before it: "National Weather Office")."""
     m = _BODY_REPORTER.search(article_text[start:end])
     if m is None:
         return None
-    noun, before = m.group("noun"), article_text[:start]
-    found = (bodies_named(noun, before) if noun.lower() in INSTITUTION_WORDS else []) or appositive_names(noun, before)
+    noun, modifier, before = m.group("noun"), m.group("modifier"), article_text[:start]
+    found = (_bodies_of_kind(noun, before) if noun.lower() in INSTITUTION_WORDS else []) or appositive_names(
+        noun, before
+    )
     found = found or company_named(noun, before)
+    if modifier:
+        found = [n for n in found if modifier.lower() in n.lower().split()]
     return found[-1] if found else None
 
 

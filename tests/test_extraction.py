@@ -871,6 +871,46 @@ def test_a_quotation_that_goes_on_after_its_attribution_is_the_same_speakers(set
     assert claimants['"Prices rose 4 percent in 2024."'] is None  # nobody named before it in its paragraph
 
 
+def test_a_spokesperson_for_the_company_speaks_for_the_company_just_named(settings: Settings) -> None:
+    # From bench/labelled/set2: both sentences had no claimant.
+    text = (
+        "Developer defends Hallow Fields plan\n\n"
+        "Greywell Homes said only 6 per cent of the 85-hectare site lay in flood zone 3. In a statement, a "
+        'spokesperson for the company said the scheme had been "designed around" the flood risk, with 14 hectares '
+        "set aside as wetland. Up to 40 per cent of the homes would be affordable, the spokesperson said.\n\n"
+        "Helen Brandt said the bus fleet had grown by 12 per cent in 2024. A spokesperson for the company said 30 new "
+        "buses would arrive in 2025. Brandt has run the operator since 2019.\n"
+    )
+    claimants = scorer_claimants(settings, text)
+    with_flood = next(q for q in claimants if q.startswith("In a statement"))
+    assert claimants[with_flood] == "Greywell Homes"
+    assert claimants["Up to 40 per cent of the homes would be affordable, the spokesperson said."] == "Greywell Homes"
+    # a person reported just before is no company ("Brandt" alone is how an article names a person)
+    assert claimants["A spokesperson for the company said 30 new buses would arrive in 2025."] is None
+
+
+def test_the_union_and_the_weather_office_are_the_bodies_the_article_named(settings: Settings) -> None:
+    text = (
+        "Bus drivers to strike\n\n"
+        "The United Road Transport Workers' Association (URTWA) is demanding a 9 per cent rise. The National Weather "
+        "Office said rainfall in July was 38 per cent of the average. The Norvale Water Authority said reservoirs were "
+        "41 per cent full.\n\n"
+        "The union said it would announce further strike dates if no agreement was reached by January 23. The weather "
+        "office said rain was expected to reach the county on 4 August. The water office said 3 rivers were dry.\n"
+    )
+    claimants = scorer_claimants(settings, text)
+    union = "The union said it would announce further strike dates if no agreement was reached by January 23."
+    assert claimants[union] == "United Road Transport Workers' Association"
+    assert claimants["The weather office said rain was expected to reach the county on 4 August."] == (
+        "National Weather Office"
+    )
+    # no office the article named is the water office: the authority is not guessed
+    assert claimants["The water office said 3 rivers were dry."] is None
+    # and an association of no workers is no union
+    other = text.replace("Transport Workers'", "Transport")
+    assert scorer_claimants(settings, other)[union] is None
+
+
 def scorer_claimants(settings: Settings, text: str) -> dict[str, str | None]:
     """Quote -> claimant of a scorer-only extraction (the rules alone) of `text`."""
     result = build_extractor(settings, None, RuleScorer()).extract(make_article(text))
