@@ -1139,9 +1139,8 @@ def described_body(article_text: str, start: int, end: int) -> str | None:
 
 
 _COMPANY_WORDS = frozenset("company firm business group corporation".split())
-_COMPANY_NAME = re.compile(
-    r"\b(?:[A-Z][\w&'’.-]*\s+){1,4}(?:Inc|Ltd|plc|PLC|ASA|Corp|Corporation|LLC|AG|SA|GmbH|NV|Co|Limited|Holdings)\b\.?"
-)
+_LEGAL_FORMS = "Inc Ltd plc PLC ASA Corp Corporation LLC AG SA GmbH NV Co Limited Holdings".split()
+_COMPANY_NAME = re.compile(rf"\b(?:[A-Z][\w&'’.-]*\s+){{1,4}}(?:{'|'.join(_LEGAL_FORMS)})\b\.?")
 
 
 def company_named(noun: str, text: str) -> list[str]:
@@ -1176,7 +1175,9 @@ def bodies_named(noun: str, text: str) -> list[str]:
         words = (mm.group(1) or mm.group(2)).split()
         # a sentence ended inside the run ("... in October. The International Monetary Fund"): "St." and "U.S." did not
         ends = [
-            i for i, w in enumerate(words[:-1]) if w.endswith((".", ":", "!", "?")) and len(w) > 4 and "." not in w[:-1]
+            i
+            for i, w in enumerate(words[:-1])
+            if w.endswith((".", ":", "!", "?")) and (len(w) > 4 or w[:-1] in _LEGAL_FORMS) and "." not in w[:-1]
         ]
         words = words[ends[-1] + 1 :] if ends else words
         while words and (words[0] in ("The", "A", "An") or words[0].lower() in _NOT_A_NAME_START):
@@ -1216,23 +1217,37 @@ def _person_in_full(name: str) -> str | None:
 def named_in_full(statement: str, article_text: str, start: int) -> str:
     """`statement` with who a bare surname or "the hospice" means, as the article named them before `start`:
     the first "Ashdown" -> "Colin Ashdown" (one person of that surname), the first "the hospice" -> "St Brendan's
-    Hospice" (one body of that kind). Words inside quotation marks are left as they were said; a name or body the
-    article names in several ways is left alone (never a guess)."""
-    before = article_text[:start]
+    Hospice" (one body of that kind), "Halvorsen" -> "Halvorsen ASA" (the one company of that first word named with
+    a legal form), "Police" -> "Severnshire Police" (the one force named). The headline (the first line) is
+    resolved by the whole article, which it sums up. Words inside quotation marks are left as they were said; a
+    name or body the article names in several ways is left alone (never a guess)."""
+    headline_end = article_text.find("\n")
+    before = article_text if 0 <= start < headline_end else article_text[:start]
     quoted = [m.span() for m in _QUOTED.finditer(statement)]
 
     def in_quote(i: int) -> bool:
         return any(a <= i < b for a, b in quoted)
 
     people: dict[str, set[str]] = {}
-    headline_end = article_text.find("\n")
+
+    def lower_case(word: str) -> bool:
+        return re.search(rf"(?<![\w'’-]){re.escape(word.lower())}(?![\w'’-])", article_text) is not None
+
     for name in person_names(before[headline_end if headline_end > 0 else 0 :]):  # (not the title-case headline)
         full = _person_in_full(name)
         if full:
-            # by surname ("Ashdown"), or by the name written first ("Wang" for "Wang Wenbin")
-            for key in {full.split()[0], full.split()[-1]}:
-                if not re.search(rf"(?<![\w'’-]){re.escape(key.lower())}(?![\w'’-])", article_text):
+            # by surname ("Ashdown"), or by the name written first ("Wang" for "Wang Wenbin") when that word goes
+            # on into no other name (not "Bellhaven" of "Bellhaven Public Radio" and "Bellhaven State University")
+            first, last = full.split()[0], full.split()[-1]
+            goes_on = {n.group(1) for n in re.finditer(rf"\b{re.escape(first)}\s+([A-Z][\w'’-]*)", article_text)}
+            for key in {last} | ({first} if goes_on <= {full.split()[1]} else set()):
+                if not lower_case(key):
                     people.setdefault(key, set()).add(full)  # (never a word the article also writes in lower case)
+    # a company by the first word of its name with a legal form: "Halvorsen" for "Halvorsen ASA"
+    for m in _COMPANY_NAME.finditer(before[headline_end if headline_end > 0 else 0 :]):
+        words = re.sub(r"^(?:The|A|An)\s+", "", m.group(0).rstrip(".")).split()
+        if len(words) >= 2 and words[0] not in _NOT_SUBJECT and not lower_case(words[0]):
+            people.setdefault(words[0], set()).add(" ".join(words))
     out, done, pos = [], set(), 0
     for m in re.finditer(r"(?<![\w'’.-])([A-Z][a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?)(?=['’]s\b|\b)", statement):
         word = m.group(1)
@@ -1244,6 +1259,8 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
         after_name = previous[:1].isupper() and not re.search(r"[.!?:;,\"“”]$", previous)
         if full in statement or (after_name and previous.rstrip(".") not in _COURTESY_TITLES):
             continue  # already in full, or after a first name or a rank ("Colin Ashdown", "Detective Holt")
+        if full.startswith(word + " ") and re.match(rf"\s+{re.escape(full.split()[1])}\b", statement[m.end() :]):
+            continue  # "Brightpath Freight" for "Brightpath Freight Inc": named already
         out.append(statement[pos : m.start()] + full)
         pos = m.end()
         done.add(word)
@@ -1264,6 +1281,16 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
 
     quoted = [m.span() for m in _QUOTED.finditer(statement)]
     statement = re.sub(r"\b(?P<the>[Tt]he)\s+(?P<noun>[a-z]+)\b(?!\s+(?:of|for)\b)", body, statement)
+
+    # "Police said ..." / "arrested by police": the one force the article named ("Severnshire Police")
+    quoted = [m.span() for m in _QUOTED.finditer(statement)]
+    forces = set(bodies_named("police", before))
+    police = re.search(r"(?<![\w'’-])(?<!the )(?<!The )[Pp]olice\b", statement)
+    if len(forces) == 1 and police and not in_quote(police.start()) and "police" not in done:
+        (force,) = forces
+        previous = statement[: police.start()].rstrip().split(" ")[-1] if statement[: police.start()].strip() else ""
+        if force not in statement and not (previous[:1].isupper() and not re.search(r"[.!?:;,\"“”]$", previous)):
+            statement = statement[: police.start()] + force + statement[police.end() :]
 
     # a short name the article spelled out before: "Ofem" -> "the Office of Energy Markets (Ofem)", once
     quoted = [m.span() for m in _QUOTED.finditer(statement)]

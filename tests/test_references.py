@@ -636,6 +636,36 @@ def test_a_statement_names_in_full_who_a_surname_or_the_hospice_is() -> None:
     assert full("The court of appeal and the council met.") == "The court of appeal and the council met."
 
 
+def test_a_company_a_police_force_and_a_headline_are_named_in_full() -> None:
+    # From bench/labelled/set2: "Halvorsen", "Police" and the headline's "Deveraux" were left for the reader to work out.
+    article = (
+        "Halvorsen to buy Brightpath Freight as Deveraux looks on\n\n"
+        "OSLO - Halvorsen ASA agreed to buy Brightpath Freight Inc. Severnshire Police said so. Mayor Carla Deveraux "
+        "welcomed it. Bellhaven Public Radio and Bellhaven State University reported it. Deveraux said so.\n\n"
+    )
+    start = len(article)
+
+    def full(statement: str) -> str:
+        return named_in_full(statement, article + statement, start)
+
+    assert full("Halvorsen will pay $42.50 per Brightpath share.") == (
+        "Halvorsen ASA will pay $42.50 per Brightpath Freight Inc share."
+    )
+    assert full("Brightpath Freight shares rose.") == "Brightpath Freight shares rose."  # named already
+    assert full("Police said there was nothing to link them.") == (
+        "Severnshire Police said there was nothing to link them."
+    )
+    assert full("A man was arrested by police on Friday.") == "A man was arrested by Severnshire Police on Friday."
+    assert full('"Police did nothing," she said.') == '"Police did nothing," she said.'
+    # the headline, by the whole article it sums up; a place that opens several names is no one's first name
+    headline = article.split("\n", 1)[0]
+    assert named_in_full(headline, article, 0) == ("Halvorsen ASA to buy Brightpath Freight as Carla Deveraux looks on")
+    assert full("Crime rose in Bellhaven.") == "Crime rose in Bellhaven."
+    # two forces named: neither is guessed
+    two = article + "Transport Police said so. "
+    assert named_in_full("Police said so.", two + "Police said so.", len(two)) == "Police said so."
+
+
 def test_a_description_an_aside_named_is_that_name() -> None:
     article = (
         "Rent bill passes\n\nThe vote came a day after the government's own spending watchdog, the Office for Fiscal "
