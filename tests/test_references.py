@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -592,16 +593,18 @@ def test_according_to_a_document_names_who_published_it_or_nobody() -> None:
     assert according_to("Cases rose, according to the health ministry.") == "the health ministry"
 
 
+def after(article: str) -> Callable[[str], str]:
+    """named_in_full of a statement written right after `article`."""
+    return lambda statement: named_in_full(statement, article + statement, len(article))
+
+
 def test_a_statement_names_in_full_who_a_surname_or_the_hospice_is() -> None:
     article = (
         "Treasurer jailed\n\nColin Ashdown, 58, was jailed at Wexmoor Crown Court. He was treasurer of St Brendan's "
         "Hospice. Finance Minister Oana Drescu was dismissed in October. The International Monetary Fund said "
         "little.\n\n"
     )
-    start = len(article)
-
-    def full(statement: str) -> str:
-        return named_in_full(statement, article + statement, start)
+    full = after(article)
 
     assert full("Ashdown told the court he was sorry.") == "Colin Ashdown told Wexmoor Crown Court he was sorry."
     assert full("Staff at the hospice said Ashdown's transfers went unchecked.") == (
@@ -643,10 +646,7 @@ def test_a_company_a_police_force_and_a_headline_are_named_in_full() -> None:
         "OSLO - Halvorsen ASA agreed to buy Brightpath Freight Inc. Severnshire Police said so. Mayor Carla Deveraux "
         "welcomed it. Bellhaven Public Radio and Bellhaven State University reported it. Deveraux said so.\n\n"
     )
-    start = len(article)
-
-    def full(statement: str) -> str:
-        return named_in_full(statement, article + statement, start)
+    full = after(article)
 
     assert full("Halvorsen will pay $42.50 per Brightpath share.") == (
         "Halvorsen ASA will pay $42.50 per Brightpath Freight Inc share."
