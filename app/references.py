@@ -82,6 +82,10 @@ _RELATIVE = re.compile(
     rf"(?!,?\s+(?:\d|{_MONTH}))"
     r"|(?P<yesterday>yesterday)|(?P<today>today|tonight)|(?P<tomorrow>tomorrow)"
     r"|(?P<which>this|last|next)\s+(?P<unit>week|month|year)"
+    # "next spring", "last autumn" (the northern seasons; a winter spans two years and is left alone)
+    r"|(?P<season_which>this|last|next)\s+(?P<season>spring|summer|autumn|fall)"
+    r"|(?P<last_night>last\s+night)"
+    r"|(?:in|by|until|after|into)\s+the\s+(?P<new_year>new\s+year)"
     # a day or a month without its year: "on July 2", "2 July", "in October", "the end of April"
     rf"|(?P<md_month>(?-i:{_MONTH}))\s+(?P<md_day>\d{{1,2}})(?:st|nd|rd|th)?(?!,?\s+\d{{4}})(?![\d:]|\.\d|\s?[-–]\s?\d)"
     rf"|(?P<dm_day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dm_month>(?-i:{_MONTH}))(?!,?\s+\d{{4}})"
@@ -160,6 +164,14 @@ def absolute_date(m: re.Match[str], published: date, text: str) -> str | None:
         return published.isoformat()
     if g["tomorrow"]:
         return (published + timedelta(days=1)).isoformat()
+    if g["last_night"]:
+        return (published - timedelta(days=1)).isoformat()
+    if g["new_year"]:  # said in the autumn or early winter, the coming one; in January or February, this one
+        return (
+            str(published.year + 1) if published.month >= 9 else str(published.year) if published.month <= 2 else None
+        )
+    if g["season"]:
+        return _season_year(g["season"].lower(), g["season_which"].lower(), published)
     step = {"this": 0, "last": -1, "next": 1}[g["which"].lower()]
     unit = g["unit"].lower()
     if unit == "year":
@@ -169,6 +181,22 @@ def absolute_date(m: re.Match[str], published: date, text: str) -> str | None:
         return f"week of {monday.isoformat()}"
     month_index = published.year * 12 + published.month - 1 + step
     return f"{_MONTHS[month_index % 12]} {month_index // 12}"
+
+
+# The months a season starts in (March, June, September): it lasts three.
+_SEASON_START = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9}
+
+
+def _season_year(season: str, which: str, published: date) -> str:
+    """ "next spring" -> "spring 2025": the next one to begin after the publication date, the last one to have
+    ended before it, or this year's."""
+    first = _SEASON_START[season]
+    year = published.year
+    if which == "next" and first <= published.month:
+        year += 1
+    elif which == "last" and first + 2 >= published.month:
+        year -= 1
+    return f"{season} {year}"
 
 
 def _year_of(g: dict[str, str | None], published: date, tense: int | None) -> str | None:
@@ -209,7 +237,9 @@ def undated_relative(text: str) -> str | None:
 
 
 # What `dated` puts after an expression it fixed (so dating a dated text again adds nothing).
-_DATE_ADDED = re.compile(r" \((?:\d{4}-\d\d-\d\d|week of \d{4}-\d\d-\d\d|\d{4}|" + _MONTH + r" \d{4})\)")
+_DATE_ADDED = re.compile(
+    r" \((?:\d{4}-\d\d-\d\d|week of \d{4}-\d\d-\d\d|\d{4}|(?:spring|summer|autumn|fall) \d{4}|" + _MONTH + r" \d{4})\)"
+)
 
 
 def dated(text: str, published: date | None) -> str:

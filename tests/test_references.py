@@ -191,6 +191,31 @@ def test_on_a_weekday_is_dated_by_the_tense_of_its_clause(sentence: str, expecte
     assert undated is None or leaning_words(expected) is not None  # an undated day: the statement needs context
 
 
+@pytest.mark.parametrize(
+    ("published", "expression", "expected"),
+    [
+        (date(2025, 1, 20), "next spring", "spring 2025"),
+        (date(2025, 7, 1), "next spring", "spring 2026"),
+        (date(2025, 7, 1), "next summer", "summer 2026"),  # in this one: the next to begin
+        (date(2025, 1, 20), "last autumn", "autumn 2024"),
+        (date(2025, 10, 15), "last autumn", "autumn 2024"),  # this one has not ended
+        (date(2025, 12, 14), "last autumn", "autumn 2025"),
+        (date(2025, 10, 15), "this summer", "summer 2025"),
+        (date(2024, 5, 26), "last night", "2024-05-25"),
+        (date(2024, 11, 19), "in the new year", "2025"),
+        (date(2025, 1, 20), "in the new year", "2025"),
+        (date(2025, 5, 1), "in the new year", None),
+        (date(2025, 5, 1), "next winter", None),  # it spans two years
+    ],
+)
+def test_seasons_last_night_and_the_new_year_are_dated(published: date, expression: str, expected: str | None) -> None:
+    sentence = f"Talks begin {expression}."
+    assert dated(sentence, published) == (f"Talks begin {expression} ({expected})." if expected else sentence)
+    assert dated(dated(sentence, published), published) == dated(sentence, published)
+    # undated, or a date that does not fix it: the statement leans on the article ("next winter" is a season)
+    assert (undated_relative(dated(sentence, published)) is None) == (expected is not None or "winter" in sentence)
+
+
 def test_a_range_of_days_is_not_dated_by_its_first_day() -> None:
     poll = "The poll, conducted April 10-14, put her on 41%."
     assert dated(poll, date(2025, 4, 20)) == poll  # not "April 10 (2025-04-10)-14"
