@@ -1053,8 +1053,43 @@ def claimant_in_context(article_text: str, start: int, end: int, claimant: str |
         or claimant
         or pronoun_speaker(article_text, start, end)
         or it_reporter(article_text, start, end)
+        or unnamed_body(article_text[start:end], article_text)
         or speaker_label_at(article_text, start)
     )
+
+
+_REPORTS = (
+    r"(?:also\s+)?(?:said|says|told|added|confirmed|announced|warned|denied|called|described|disputed|stated|wrote)\b"
+)
+# "The ambulance service said ...", "..., the city clerk's office said.": a body described, never named.
+_UNNAMED_NOUNS = "|".join(
+    sorted(
+        INSTITUTION_WORDS
+        - {"company", "corp", "inc", "ltd", "llc", "plc", "group", "city", "county", "street", "port", "news", "times"}
+        - {"press", "review", "report", "index", "statistics", "states", "nations", "kingdom", "republic", "media"}
+        - {"international", "network", "society", "survey", "league", "party", "fund", "motors", "airlines"}
+    )
+)
+_UNNAMED_BODY = re.compile(
+    r"(?:^[\s\"“]*(?:[A-Z][a-z]+(?:\s+[a-z]+)?,\s+)?|,[\"”]?\s+)[Tt]he\s+(?P<body>(?:[a-z][\w'’-]*\s+){0,3}?"
+    rf"(?:{_UNNAMED_NOUNS}))\s+{_REPORTS}"
+)
+# "Deveraux's campaign called ...", "Halasz's office said ...": whose campaign, office, lawyers.
+_OWNED_BODY = re.compile(
+    r"^[\s\"“]*(?P<owner>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,2})['’]s\s+(?P<body>campaign|office|lawyers?|attorneys?|"
+    rf"team|family|spokes(?:person|man|woman)|representatives?|aides?)\s+(?:,[^,]{{1,80}},\s+)?{_REPORTS}"
+)
+
+
+def unnamed_body(sentence: str, article_text: str) -> str | None:
+    """Who reports a sentence whose source the article describes without naming: "The ambulance service said"
+    -> "the ambulance service", "Deveraux's campaign called ..." -> "Carla Deveraux's campaign" (the owner as the
+    article names them in full). Used only when nothing names the source; None otherwise."""
+    m = _OWNED_BODY.match(sentence)
+    if m is not None:
+        return f"{full_name(m.group('owner'), article_text)}'s {m.group('body')}"
+    m = _UNNAMED_BODY.search(sentence)
+    return f"the {m.group('body')}" if m else None
 
 
 def it_reporter(article_text: str, start: int, end: int) -> str | None:

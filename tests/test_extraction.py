@@ -14,6 +14,7 @@ import pytest
 from fakes import GARBAGE, QueueChatModel, RuleScorer, fake_handle
 from langchain_core.messages import AIMessage, BaseMessage
 
+from app.claimreview import claimant_type
 from app.config import Settings
 from app.errors import ConfigurationError, ExtractionError
 from app.extraction import (
@@ -889,6 +890,26 @@ def test_a_spokesperson_for_the_company_speaks_for_the_company_just_named(settin
     assert claimants["A spokesperson for the company said 30 new buses would arrive in 2025."] is None
 
 
+def test_a_body_described_but_never_named_is_the_claimant_as_described(settings: Settings) -> None:
+    # From bench/labelled/: these had no claimant at all.
+    text = (
+        "Poll and crash\n\n"
+        'Mayor Carla Deveraux leads by four points. Deveraux\'s campaign called the figure "cherry-picked" and said '
+        "crime fell 12 percent in 2025. The ambulance service said its first crew arrived 19 minutes after the call. "
+        "Four passengers were taken to hospital, the ambulance service said. The company said 3 trains were late.\n"
+    )
+    claimants = scorer_claimants(settings, text)
+    campaign = next(q for q in claimants if q.startswith("Deveraux's campaign"))
+    assert claimants[campaign] == "Mayor Carla Deveraux's campaign"  # as the article names her
+    assert claimants["The ambulance service said its first crew arrived 19 minutes after the call."] == (
+        "the ambulance service"
+    )
+    assert claimants["Four passengers were taken to hospital, the ambulance service said."] == "the ambulance service"
+    assert claimants["The company said 3 trains were late."] is None  # "the company" says nothing without its name
+    # a description names nobody: ClaimReview leaves the author out
+    assert claimant_type("the ambulance service") is None
+
+
 def test_the_union_and_the_weather_office_are_the_bodies_the_article_named(settings: Settings) -> None:
     text = (
         "Bus drivers to strike\n\n"
@@ -904,11 +925,11 @@ def test_the_union_and_the_weather_office_are_the_bodies_the_article_named(setti
     assert claimants["The weather office said rain was expected to reach the county on 4 August."] == (
         "National Weather Office"
     )
-    # no office the article named is the water office: the authority is not guessed
-    assert claimants["The water office said 3 rivers were dry."] is None
+    # no office the article named is the water office: the authority is not guessed, the description stays
+    assert claimants["The water office said 3 rivers were dry."] == "the water office"
     # and an association of no workers is no union
     other = text.replace("Transport Workers'", "Transport")
-    assert scorer_claimants(settings, other)[union] is None
+    assert scorer_claimants(settings, other)[union] == "the union"  # as described, not the association
 
 
 def scorer_claimants(settings: Settings, text: str) -> dict[str, str | None]:

@@ -723,7 +723,7 @@ def test_the_sentence_own_source_overrules_a_small_model_claimant() -> None:
     assert checked("government MPs", "Eleven governm") == "parliamentary clerks"  # its "according to"
     # a group the sentence names, not the one word of it the model kept
     assert checked("government", "People familia") == "People familiar with the government's timetable"
-    assert checked("Joel Mbatha", "The club said ") is None  # a body reports it, not the player
+    assert checked("Joel Mbatha", "The club said ") == "the club"  # a body reports it, not the player
     # "It said" after a body that is no person, and "But it confirmed"
     assert checked(None, "It said it exp") == "Corwen & Lyle"
     assert checked(None, "But it confirm") == "Railnet"
