@@ -883,8 +883,7 @@ def test_a_spokesperson_for_the_company_speaks_for_the_company_just_named(settin
         "buses would arrive in 2025. Brandt has run the operator since 2019.\n"
     )
     claimants = scorer_claimants(settings, text)
-    with_flood = next(q for q in claimants if q.startswith("In a statement"))
-    assert claimants[with_flood] == "Greywell Homes"
+    assert claimants[starting(claimants, "In a statement")] == "Greywell Homes"
     assert claimants["Up to 40 per cent of the homes would be affordable, the spokesperson said."] == "Greywell Homes"
     # a person reported just before is no company ("Brandt" alone is how an article names a person)
     assert claimants["A spokesperson for the company said 30 new buses would arrive in 2025."] is None
@@ -899,8 +898,8 @@ def test_a_body_described_but_never_named_is_the_claimant_as_described(settings:
         "Four passengers were taken to hospital, the ambulance service said. The company said 3 trains were late.\n"
     )
     claimants = scorer_claimants(settings, text)
-    campaign = next(q for q in claimants if q.startswith("Deveraux's campaign"))
-    assert claimants[campaign] == "Mayor Carla Deveraux's campaign"  # as the article names her
+    # as the article names her
+    assert claimants[starting(claimants, "Deveraux's campaign")] == "Mayor Carla Deveraux's campaign"
     assert claimants["The ambulance service said its first crew arrived 19 minutes after the call."] == (
         "the ambulance service"
     )
@@ -930,6 +929,12 @@ def test_the_union_and_the_weather_office_are_the_bodies_the_article_named(setti
     # and an association of no workers is no union
     other = text.replace("Transport Workers'", "Transport")
     assert scorer_claimants(settings, other)[union] == "the union"  # as described, not the association
+
+
+def starting(claimants: dict[str, str | None], opening: str) -> str:
+    """The one quote in `claimants` that starts with `opening`."""
+    (quote,) = [q for q in claimants if q.startswith(opening)]
+    return quote
 
 
 def scorer_claimants(settings: Settings, text: str) -> dict[str, str | None]:
