@@ -900,7 +900,10 @@ _AFTER_QUOTE = re.compile(
     + _CLOSING_VERBS
     + r")|(?:"
     + _CLOSING_VERBS
-    + r")\s+(?:[a-z][\w-]*\s+){0,3}(?P<after>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}))\b"
+    + r")\s+(?:[a-z][\w-]*\s+){0,3}"
+    # (whose role comes first: 'said TourLedger's head of research, Owen Farrant' is Owen Farrant)
+    r"(?:[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*){0,3}['’]s\s+(?:[\w-]+\s+){1,4}?[\w-]+,\s+)?"
+    r"(?P<after>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}))\b"
 )
 
 
@@ -1050,10 +1053,11 @@ def claimant_in_context(article_text: str, start: int, end: int, claimant: str |
         # "The council said ...": a body the article named, over a model's answer (it named the council's engineer)
         or described_body(article_text, start, end)
         or spokesperson_body(article_text, start, end)
+        or owned_body(article_text[start:end], article_text)
         or claimant
         or pronoun_speaker(article_text, start, end)
         or it_reporter(article_text, start, end)
-        or unnamed_body(article_text[start:end], article_text)
+        or unnamed_body(article_text[start:end])
         or speaker_label_at(article_text, start)
     )
 
@@ -1081,13 +1085,17 @@ _OWNED_BODY = re.compile(
 )
 
 
-def unnamed_body(sentence: str, article_text: str) -> str | None:
-    """Who reports a sentence whose source the article describes without naming: "The ambulance service said"
-    -> "the ambulance service", "Deveraux's campaign called ..." -> "Carla Deveraux's campaign" (the owner as the
-    article names them in full). Used only when nothing names the source; None otherwise."""
+def owned_body(sentence: str, article_text: str) -> str | None:
+    """Whose campaign, office or lawyers report the sentence: "Deveraux's campaign called ..." -> "Mayor Carla
+    Deveraux's campaign" (the owner as the article names them in full; a model tends to answer the owner), or
+    None."""
     m = _OWNED_BODY.match(sentence)
-    if m is not None:
-        return f"{full_name(m.group('owner'), article_text)}'s {m.group('body')}"
+    return f"{full_name(m.group('owner'), article_text)}'s {m.group('body')}" if m else None
+
+
+def unnamed_body(sentence: str) -> str | None:
+    """Who reports a sentence whose source the article describes without naming: "The ambulance service said"
+    -> "the ambulance service". Used only when nothing names the source; None otherwise."""
     m = _UNNAMED_BODY.search(sentence)
     return f"the {m.group('body')}" if m else None
 

@@ -905,6 +905,9 @@ def test_a_body_described_but_never_named_is_the_claimant_as_described(settings:
     )
     assert claimants["Four passengers were taken to hospital, the ambulance service said."] == "the ambulance service"
     assert claimants["The company said 3 trains were late."] is None  # "the company" says nothing without its name
+    # a role before the name after "said" (it was "TourLedger's")
+    quote = '"We have verified figures for 117 of the 148 shows," said TourLedger\'s head of research, Owen Farrant.'
+    assert scorer_claimants(settings, f"Tour\n\n{quote}\n")[quote] == "Owen Farrant"
     # a description names nobody: ClaimReview leaves the author out
     assert claimant_type("the ambulance service") is None
 

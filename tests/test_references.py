@@ -724,6 +724,10 @@ def test_the_sentence_own_source_overrules_a_small_model_claimant() -> None:
     # a group the sentence names, not the one word of it the model kept
     assert checked("government", "People familia") == "People familiar with the government's timetable"
     assert checked("Joel Mbatha", "The club said ") == "the club"  # a body reports it, not the player
+    # whose campaign reports it, over a model that answered its owner
+    poll = "Poll\n\nMayor Carla Deveraux leads. Deveraux's campaign called the figure cherry-picked.\n"
+    start = poll.index("Deveraux's")
+    assert claimant_in_context(poll, start, len(poll) - 1, "Mayor Carla Deveraux") == "Mayor Carla Deveraux's campaign"
     # "It said" after a body that is no person, and "But it confirmed"
     assert checked(None, "It said it exp") == "Corwen & Lyle"
     assert checked(None, "But it confirm") == "Railnet"
