@@ -540,6 +540,11 @@ def person_names(text: str) -> list[str]:
             words = words[1:]  # a sentence's first word is capitalised anyway ("Mayor Linda Ortiz")
         if any(_REPORTING_WORD.fullmatch(w) for w in words):
             continue  # a title-case headline's verb ("Port Authority Says Exports Doubled")
+        bare = [re.sub(r"['’]s$", "", w) for w in words]
+        last_body = max((i for i, w in enumerate(bare) if w in _NOT_PERSON), default=-1)
+        cut_short = re.match(r"\s+[A-Z]", text[m.end() :]) is not None  # (the run stopped at its length limit)
+        if 0 <= last_body < len(words) - 2 and bare[last_body] not in DAY_AND_MONTH_NAMES and not cut_short:
+            words = words[last_body + 1 :]  # "City Councilman Ray Okonkwo": the person after the body's word
         if len(words) >= 2 and not _NOT_PERSON & {re.sub(r"['’]s$", "", w) for w in words}:
             names.append(re.sub(r"['’]s$", "", " ".join(words)))  # "Vladimir Putin's call" names Vladimir Putin
     return names
@@ -1202,7 +1207,8 @@ def described_body(article_text: str, start: int, end: int) -> str | None:
     if m is None:
         return None
     noun, modifier, before = m.group("noun"), m.group("modifier"), article_text[:start]
-    found = (_bodies_of_kind(noun, before) if noun.lower() in INSTITUTION_WORDS else []) or appositive_names(
+    kind = "police" if noun.lower() == "force" else noun  # "the force": the police force named
+    found = (_bodies_of_kind(kind, before) if kind.lower() in INSTITUTION_WORDS else []) or appositive_names(
         noun, before
     )
     found = found or company_named(noun, before)
@@ -1260,13 +1266,16 @@ def bodies_named(noun: str, text: str) -> list[str]:
     return found
 
 
+# Kinds of body "the water authority" may name: the _BODY_KINDS a body's name ends on.
+_BODY_NOUN_WORDS = "authority|agency|council|office|board|service|commission|trust|department|ministry|union|court"
 # Words of a title or role before a person's name ("Finance Minister Oana Drescu", "Dr Samuel Achterberg").
 _TITLE_WORDS = frozenset(
     """
     Professor Prof Dr Mr Mrs Ms Miss Sir Dame Lord Lady Minister Secretary President Chancellor Judge Justice Inspector
     Sergeant Sgt Detective Constable Captain Colonel General Senator Governor Mayor Councillor Cllr MP Deputy Chief
     Executive Director Leader Spokesman Spokeswoman Spokesperson Chair Chairman Chairwoman Coach Manager Officer
-    Commissioner Superintendent Commander Bishop Rev Reverend Father Sister Saint St
+    Commissioner Superintendent Commander Bishop Rev Reverend Father Sister Saint St Councilman Councilwoman
+    Alderman Alderwoman Congressman Congresswoman Assemblyman Assemblywoman Representative Rep Sen
     """.split()
 )
 # Kinds of body a statement may call "the hospice" after the article named it ("St Brendan's Hospice").
@@ -1355,10 +1364,48 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
     quoted = [m.span() for m in _QUOTED.finditer(statement)]
     statement = re.sub(r"\b(?P<the>[Tt]he)\s+(?P<noun>[a-z]+)\b(?!\s+(?:of|for)\b)", body, statement)
 
-    # "Police said ..." / "arrested by police": the one force the article named ("Severnshire Police")
+    # "the water authority" -> "Norvale Water Authority": the one body of that kind whose name has that word too
+    def described(m: re.Match[str]) -> str:
+        modifier, noun = m.group("modifier"), m.group("noun")
+        names = {n for n in bodies_named(noun, before) if modifier.lower() in n.lower().split()}
+        if len(names) != 1 or in_quote(m.start()) or noun.lower() in done or next(iter(names)) in statement:
+            return m.group(0)
+        done.add(noun.lower())
+        (name,) = names
+        the = re.search(rf"\bthe\s+{re.escape(name)}", before, re.IGNORECASE) is not None
+        return (m.group(0)[:3] + " " + name) if the else name
+
+    quoted = [m.span() for m in _QUOTED.finditer(statement)]
+    statement = re.sub(rf"\b[Tt]he\s+(?P<modifier>[a-z]{{4,}})\s+(?P<noun>{_BODY_NOUN_WORDS})\b", described, statement)
+
+    # "the mayor" -> "Mayor Carla Deveraux": the one person the article gave that title
+    def titled(m: re.Match[str]) -> str:
+        title = m.group("title").capitalize()
+        holders = set(
+            re.findall(
+                rf"\b{title}\s+[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?){{1,2}}", before
+            )
+        )
+        holders = {h for h in holders if not _NOT_PERSON & set(h.split()[1:])}
+        if len(holders) != 1 or in_quote(m.start()) or title in done:
+            return m.group(0)
+        (holder,) = holders
+        if holder in statement or (_person_in_full(holder) or holder) in statement:
+            return m.group(0)
+        done.add(title)
+        return holder
+
+    quoted = [m.span() for m in _QUOTED.finditer(statement)]
+    statement = re.sub(
+        r"\b[Tt]he\s+(?P<title>mayor|governor|chancellor|premier|coroner)\b(?!\s+of\s+(?:the\s+)?[A-Z])",
+        titled,
+        statement,
+    )
+
+    # "Police said ..." / "arrested by police" / "the force": the one force the article named ("Severnshire Police")
     quoted = [m.span() for m in _QUOTED.finditer(statement)]
     forces = set(bodies_named("police", before))
-    police = re.search(r"(?<![\w'’-])(?<!the )(?<!The )[Pp]olice\b", statement)
+    police = re.search(r"(?<![\w'’-])(?<!the )(?<!The )[Pp]olice\b|\b[Tt]he force\b", statement)
     if len(forces) == 1 and police and not in_quote(police.start()) and "police" not in done:
         (force,) = forces
         previous = statement[: police.start()].rstrip().split(" ")[-1] if statement[: police.start()].strip() else ""

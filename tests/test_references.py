@@ -96,6 +96,10 @@ def test_person_names_skip_institutions_dates_and_the_capitalised_first_word() -
     assert person_names("The United States and the European Union sanctioned officials in March.") == []
     assert person_names("Analysts at Commerzbank expect cuts.") == []
     assert person_names("Raj Patel criticised Mayor Linda Ortiz.") == ["Raj Patel", "Mayor Linda Ortiz"]
+    # a person after a body's word, when the run holds the whole name
+    assert person_names("It put City Councilman Ray Okonkwo on 37 percent.") == ["Councilman Ray Okonkwo"]
+    assert person_names("Foreign Ministry Spokesperson Wang Wenbin spoke.") == []  # (the run stops at four words)
+    assert person_names("Bellhaven State University said so.") == []
 
 
 def test_resolve_reference_replaces_the_pronoun_keeping_case_and_possessives() -> None:
@@ -686,6 +690,21 @@ def test_a_company_a_police_force_and_a_headline_are_named_in_full() -> None:
     headline = article.split("\n", 1)[0]
     assert named_in_full(headline, article, 0) == ("Halvorsen ASA to buy Brightpath Freight as Carla Deveraux looks on")
     assert full("Crime rose in Bellhaven.") == "Crime rose in Bellhaven."
+    # "the mayor", "the force" and "the water authority": the one the article named so
+    poll = "Poll\n\nMayor Carla Deveraux leads. The Norvale Water Authority said so. Severnshire Police said so.\n\n"
+    in_poll = after(poll)
+    assert in_poll("Okonkwo accused the mayor of cutting the budget.") == (
+        "Okonkwo accused Mayor Carla Deveraux of cutting the budget."
+    )
+    assert in_poll("The mayor of Paris spoke.") == "The mayor of Paris spoke."
+    assert in_poll('"The mayor lied," he said.') == '"The mayor lied," he said.'
+    assert in_poll("Officials at the water authority said levels would fall.") == (
+        "Officials at the Norvale Water Authority said levels would fall."
+    )
+    assert in_poll("Officials at the gas authority said so.") == "Officials at the gas authority said so."
+    assert in_poll("Officers searched, according to the force.") == (
+        "Officers searched, according to Severnshire Police."
+    )
     # two forces named: neither is guessed
     two = article + "Transport Police said so. "
     assert named_in_full("Police said so.", two + "Police said so.", len(two)) == "Police said so."
