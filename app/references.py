@@ -1062,6 +1062,7 @@ def claimant_in_context(article_text: str, start: int, end: int, claimant: str |
         or claimant
         or pronoun_speaker(article_text, start, end)
         or it_reporter(article_text, start, end)
+        or shown_by(article_text, start, end)
         or unnamed_body(article_text[start:end])
         or speaker_label_at(article_text, start)
     )
@@ -1088,6 +1089,42 @@ _OWNED_BODY = re.compile(
     r"^[\s\"“]*(?P<owner>[A-Z][\w-]+(?:\s+[A-Z][\w-]+){0,2})['’]s\s+(?P<body>campaign|office|lawyers?|attorneys?|"
     rf"team|family|spokes(?:person|man|woman)|representatives?|aides?)\s+(?:,[^,]{{1,80}},\s+)?{_REPORTS}"
 )
+
+
+# "City records show ...", "..., central bank data show.": whose records or data the sentence reports.
+_SHOW_VERBS = r"(?:show|shows|showed|suggest|suggests|suggested|indicate|indicates|indicated)\b"
+_DOCUMENT_SHOWS = re.compile(
+    r"(?:^[\s\"“]*|,\s+)(?P<owner>(?:[\w'’&.-]+\s+){1,4}?)(?P<document>data|figures|records|statistics)\s+"
+    + _SHOW_VERBS
+)
+_NO_OWNER = frozenset(
+    "the a an official new latest provisional preliminary these those recent separate its their other more".split()
+)
+
+
+def shown_by(article_text: str, start: int, end: int) -> str | None:
+    """Whose data a sentence reports when they "show" it: "City records show ..." -> "city records", "...,
+    central bank data show." -> the central bank the article named ("National Bank of Estrava"), else as written;
+    None when the data are nobody's ("Official figures show ...")."""
+    m = _DOCUMENT_SHOWS.search(article_text[start:end])
+    if m is None:
+        return None
+    owner = m.group("owner").split()
+    if all(w.lower() in _NO_OWNER for w in owner):
+        return None
+    before = article_text[:start]
+    if [w.lower() for w in owner[-2:]] == ["central", "bank"]:
+        banks = set(bodies_named("bank", before)) | set(bodies_named("reserve", before))
+        if len(banks) == 1:
+            return next(iter(banks))
+    noun = owner[-1].lower()
+    if noun in INSTITUTION_WORDS:
+        named = [n for n in _bodies_of_kind(noun, before) if all(w.lower() in n.lower().split() for w in owner[:-1])]
+        if len(set(named)) == 1:
+            return named[0]
+    words = " ".join([*owner, m.group("document")])
+    # ("City records": capitalised only as the sentence's first word)
+    return words[0].lower() + words[1:] if owner[0].lower() in INSTITUTION_WORDS and len(owner) == 1 else words
 
 
 def owned_body(sentence: str, article_text: str) -> str | None:

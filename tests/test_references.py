@@ -613,6 +613,20 @@ def test_a_pronoun_that_reports_is_the_one_person_its_paragraph_named() -> None:
     assert claimant_in_context(two, start, len(two) - 1, None) is None
 
 
+def test_data_that_show_something_are_their_owners_claim() -> None:
+    article = "Wire\n\nThe National Bank of Estrava raised rates. Bellhaven Police Department spoke.\n\n"
+
+    def claimant(sentence: str) -> str | None:
+        text = article + sentence
+        return claimant_in_context(text, len(article), len(text), rule_claimant(sentence, text))
+
+    assert claimant("City records show the police budget was cut by 3 percent.") == "city records"
+    assert claimant("Reserves stood at 14.3 billion euros, central bank data show.") == "National Bank of Estrava"
+    assert claimant("Police Department data show crime fell.") == "Bellhaven Police Department"
+    assert claimant("Official figures show a fall.") is None  # nobody's
+    assert claimant("The data show a rise.") is None
+
+
 def test_according_to_a_document_names_who_published_it_or_nobody() -> None:
     assert according_to("Cases rose, according to figures from the Office for National Statistics.") == (
         "Office for National Statistics"
