@@ -843,9 +843,26 @@ def full_name(name: str, article_text: str) -> str:
 def label_speaker(sentence: str, article_text: str) -> str | None:
     """The speaker a transcript's label names ("Voss: ..."), as the article names them in full ("Helena Voss")."""
     m = _LABEL.match(sentence)
+    if m is not None and m.group("label") in ("Q", "Question"):
+        return interviewer(article_text)
     if m is None or m.group("label") in _NOT_LABEL:
         return None
     return full_name(m.group("label"), article_text)
+
+
+# "In an interview with political editor Hannah Reyes", "speaking to our reporter Ana Costa": the one asking.
+_INTERVIEWER = re.compile(
+    r"\b(?:interview(?:ed)?\s+(?:with|by)|spoke\s+to|speaking\s+to|talked\s+to|told)\s+(?:(?:our|the|its|a|[a-z]+)\s+){0,3}?"
+    r"(?:editor|reporter|correspondent|presenter|host|journalist|interviewer|writer)\s+"
+    r"(?P<name>[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?\s+[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)"
+)
+
+
+def interviewer(article_text: str) -> str | None:
+    """Who asks a transcript's questions ("Q: ..."): the one journalist the article says conducted the interview
+    ("In an interview with political editor Hannah Reyes"), or None when it names none or several."""
+    names = {m.group("name") for m in _INTERVIEWER.finditer(article_text)}
+    return names.pop() if len(names) == 1 else None
 
 
 def speaker_label_at(article_text: str, start: int) -> str | None:
