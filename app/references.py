@@ -309,7 +309,10 @@ _VAGUE_NOUN = (
     r"measures?|incident|deal|plan|proposal|report|figures?|numbers?|amount|sum|estimate|rise|fall|cut|increase|"
     r"decrease|change|changes|policy|scheme|bill|money|fee|sale|offer|ruling|verdict|result|results|legislation|"
     r"reforms?|concessions?|warning|dismissal|losses|slide|drop|deficit|vote|proposals|agreement|investigation|"
-    r"inquiry|strike|programme|program|project|contract|transfer|fine|payment|payments|spending|cuts|case|trial"
+    r"inquiry|strike|programme|program|project|contract|transfer|fine|payment|payments|spending|cuts|case|trial|"
+    r"study|survey|poll|talks|negotiations|walkout|lawsuit|complaint|plaintiffs|merger|takeover|development|site|app|"
+    r"application|review|consultation|delay|closure|closures|attack|breach|outage|crash|derailment|accident|shooting|"
+    r"raid|arrest|sentence|appeal|settlement|acquisition|bid"
 )
 # "the accusations" with nothing after it saying which ("of", "that", "by", "against", ...); "in response" to nothing.
 _VAGUE_INSIDE = re.compile(

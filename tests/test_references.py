@@ -73,8 +73,13 @@ def test_time_reference_reads_the_sentence_own_words(sentence: str, expected: st
         ("Douglas Ferriby said the concessions were the bare minimum.", "the concessions"),
         ("Ministers dispute the warning, citing official figures.", "the warning"),
         ("Halasz said the dismissal of Oana Drescu was needed.", None),
+        # which talks, development, app (bench/labelled/set2)
+        ("Two people with knowledge of the talks said Halvorsen approached Brightpath.", "the talks"),
+        ("Opponents say the development would double the population of Stoke Amner.", "the development"),
+        ("Users of the app were not told.", "the app"),
+        ("Users of the Pulsewise app were not told.", None),
         ('"We firmly oppose unilateral sanctions," Wang Wenbin said.', None),  # the speaker is named
-        ("It is unclear whether the talks will resume.", None),  # a dummy "it", not a reference
+        ("It is unclear whether Iran and the US will meet again.", None),  # a dummy "it", not a reference
         ("Washington imposed sanctions on both Russia and China this month.", None),
     ],
 )
