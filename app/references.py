@@ -1025,21 +1025,39 @@ def continued_quote_speaker(article_text: str, start: int, end: int) -> str | No
     return full_name(who, article_text)
 
 
-def _previous_speaker(article_text: str, start: int) -> str | None:
+def _reporting_pronoun(sentence: str) -> str | None:
+    """The pronoun that reports a sentence ("She said ...", '"...," he added'), lower case, or None."""
+    m = _PRONOUN_REPORTS.match(sentence)
+    if m is not None:
+        word = re.search(r"\b(?:He|She|They|We|I)\b", m.group(0))
+        return word.group(0).lower() if word else None
+    closing = closing_pronoun(sentence)
+    return closing.lower() if closing else None
+
+
+def _previous_speaker(article_text: str, start: int, pronoun: str | None = None) -> str | None:
     """The person the sentences just before `start` (in its paragraph, else the paragraph before) have reporting,
     as the article names them in full: who "she added" or '"...," he said' goes on from ('Council leader Martin
     Oduya, whose Liberal Democrats hold 31 seats, said ...'). None when the nearest reported sentence's speaker is
     no person or none is found in six sentences."""
-    sentences = [x for x in split_sentences(article_text[max(0, start - 1500) : start]) if x.text.strip()][-6:]
+    offset = max(0, start - 1500)
+    sentences = [x for x in split_sentences(article_text[offset:start]) if x.text.strip()][-6:]
     for sentence in reversed(sentences):
         speaker = sentence_speaker(sentence.text, article_text)
         if speaker is None:
+            other = _reporting_pronoun(sentence.text)
+            if other is not None and other in ("he", "she") and other == pronoun:
+                # "She said ... . Asked about ..., she said": the same one the sentence before meant
+                return pronoun_speaker(article_text, offset + sentence.start, offset + sentence.end)
             continue
         names = person_names(speaker)
         if names and speaker.endswith(names[-1]):
             return speaker  # as the sentence gives them ("Councillor Fiona Grant")
         if names or _PERSON_TITLE.search(speaker):
             return full_name(names[-1] if names else speaker, article_text)
+        full = full_name(speaker, article_text) if " " not in speaker else speaker
+        if full != speaker and full.endswith(speaker) and person_names(full):
+            return full  # a surname alone ("Mason said ..."), who the article named in full before
         return None  # the one reporting just before is a body or a group: not "he" or "she"
     return None
 
@@ -1062,7 +1080,41 @@ def pronoun_speaker(article_text: str, start: int, end: int) -> str | None:
     sentence = article_text[start:end]
     if _PRONOUN_REPORTS.match(sentence) is None and closing_pronoun(sentence) is None:
         return None
-    return _previous_speaker(article_text, start) or _one_person_before(article_text, start)
+    if not _quote_marks(sentence):  # "He said crime rose ...": who the sentence before was about, if it opened so
+        subject = _previous_subject(article_text, start)
+        if subject:
+            return subject
+    pronoun = _reporting_pronoun(sentence)
+    return _previous_speaker(article_text, start, pronoun) or _one_person_before(article_text, start)
+
+
+def _previous_subject(article_text: str, start: int) -> str | None:
+    """The person the sentence just before `start`, in its paragraph, opens with as its subject ("Ray Okonkwo has
+    made public safety ...", "Raducanu, who won ..., has struggled"): the name as that sentence gives it, or a
+    surname alone in full; None when it opens otherwise ("Water minister Emma Hardy": a role, not a subject)."""
+    before = [x for x in split_sentences(_paragraph_before(article_text, start)) if x.text.strip()]
+    if not before:
+        return None
+    text = _LEAD_IN.sub("", before[-1].text.strip(), count=1)
+    aside = re.match(r"[^,]{2,60}?,\s+(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2}),\s+(?:\d{1,3},\s+)?[a-z]", text)
+    if aside and person_names(aside.group("name")) == [aside.group("name")]:
+        return aside.group(
+            "name"
+        )  # "Mr Moore's partner, Alice Grant, read a statement", "The driver, Keith Barnard, 58,"
+    m = re.match(
+        r"(?P<run>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})(?=,|\s+(?:has|had|is|was|will|would|said|told|[a-z]+ed|[a-z]+s)\b)",
+        text,
+    )
+    if m is None or m.group("run").split()[0] in _NOT_SUBJECT:
+        return None
+    run = m.group("run")
+    names = person_names(run)
+    if names and run.endswith(names[-1]):
+        return run  # as the sentence gives them ("Detective Sergeant Ian Brooks")
+    if " " in run:
+        return None
+    full = full_name(run, article_text)
+    return full if full != run and full.endswith(run) and person_names(full) else None
 
 
 def claimant_in_context(article_text: str, start: int, end: int, claimant: str | None) -> str | None:

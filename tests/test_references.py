@@ -632,6 +632,33 @@ def test_data_that_show_something_are_their_owners_claim() -> None:
     assert claimant("The data show a rise.") is None
 
 
+def test_he_said_without_a_quotation_is_who_the_sentence_before_was_about() -> None:
+    def claimant(text: str, opening: str) -> str | None:
+        (s,) = [s for s in split_sentences(text) if s.text.startswith(opening)]
+        return claimant_in_context(text, s.start, s.end, rule_claimant(s.text, text))
+
+    # (from bench/labelled/set2: "he" was the last person quoted, Marta Quiroga)
+    debate = (
+        "Race\n\nMarta Quiroga said crime was the top issue. Councilman Ray Okonkwo has made public safety the "
+        "center of his campaign. At a televised debate on Thursday, he said violent crime had risen by 18 percent.\n"
+    )
+    assert claimant(debate, "At a televised") == "Councilman Ray Okonkwo"
+    # a subject named in an aside, and a surname alone
+    tennis = (
+        "Final\n\nRaducanu, who won the US Open in 2021, has struggled with injuries. She said she felt stronger.\n"
+    )
+    assert claimant("Emma Raducanu lost.\n\n" + tennis, "She said") == "Emma Raducanu"
+    # a role before the name is no subject: who reported before
+    water = "Ban\n\nWater minister Emma Hardy said bonuses would be banned. The ban will start in April, she said.\n"
+    assert claimant(water, "The ban") == "Emma Hardy"
+    # "she" goes on from the "she" before it, never through a "he"
+    club = (
+        "Club\n\nManager Anna Kowalczyk declined to comment on Friday. She said her focus was the next game. Asked "
+        "about the contract, she said talks were continuing.\n"
+    )
+    assert claimant(club, "Asked about") == "Manager Anna Kowalczyk"
+
+
 def test_according_to_a_document_names_who_published_it_or_nobody() -> None:
     assert according_to("Cases rose, according to figures from the Office for National Statistics.") == (
         "Office for National Statistics"
