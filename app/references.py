@@ -783,6 +783,13 @@ def according_to(sentence: str) -> str | None:
     source = m.group("source").strip()
     if source.split()[0].lower() in {"him", "her", "them", "it", "this", "that", "which", "our", "my", "his", "their"}:
         return None  # ("according to our own modelling": the speaker's, whom the other rules find)
+    # "the data firm PitchLedger", "the consultancy Oxford Analytica": the name its description comes before
+    described = re.match(
+        r"^(?:the|a|an)\s+(?:[a-z][\w-]*\s+){1,3}(?P<name>[A-Z][\w&'’.-]*(?:\s+(?:(?:of|for|and)\s+)?[A-Z][\w&'’.-]*){0,4})$",
+        source,
+    )
+    if described:
+        return described.group("name")
     # "figures published by the Office for National Statistics" -> that office; "figures published alongside the
     # advisory" names nobody
     if _DOCUMENT.match(source):

@@ -666,6 +666,9 @@ def test_according_to_a_document_names_who_published_it_or_nobody() -> None:
     assert according_to("The dinar fell 4%, according to data from the central bank.") == "the central bank"
     assert according_to("Cases rose, according to figures published alongside the advisory.") is None
     assert according_to("Cases rose, according to the health ministry.") == "the health ministry"
+    # a description before the name is not "data" (it had named nobody for "the data firm PitchLedger")
+    assert according_to("It raised $310 million, according to the data firm PitchLedger.") == "PitchLedger"
+    assert according_to("Sales rose, according to the research group Kantar.") == "Kantar"
 
 
 def after(article: str) -> Callable[[str], str]:
