@@ -769,6 +769,8 @@ def attributed(sentence: str) -> bool:
     US sanctioned them (a reporting verb only inside a ", which ..." or ", who ..." clause does not count, nor a
     negated one: "She did not say whether ...")."""
     main = _NOT_REPORTING.sub(" ", _RELATIVE_CLAUSE.sub(" ", sentence))
+    # "Planning officers are expected to publish ...": a passive without an agent reports nobody's view
+    main = re.sub(_PASSIVE_REPORT.pattern + r"(?!\s+by\b)", " ", main, flags=re.IGNORECASE)
     return _ATTRIBUTION.search(main) is not None
 
 

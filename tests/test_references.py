@@ -243,6 +243,11 @@ def test_a_claimant_needs_reported_words_and_a_name_from_the_article() -> None:
     assert attributed("Wang, who spoke on Monday, said China was ready.")
     assert attributed('"We oppose sanctions," said Wang, who spoke on Monday.')
     assert not attributed("The bill, which critics say will raise taxes, passed on Monday.")
+    # a passive without an agent reports nobody's view (a model had answered "Planning officers")
+    expected = "Planning officers are expected to publish their recommendation on March 20."
+    assert not attributed(expected)
+    assert checked_claimant("Planning officers", expected, expected) is None
+    assert attributed("The bridge was described by engineers as unsafe.")
     assert checked_claimant("US government", "Washington imposed sanctions this month.", article) is None
     assert checked_claimant("Russia", "Russia said it would answer every sanction.", article) == "Russia"
     # the model's "Kremlin" is not in the article: the sentence's own subject is the claimant
