@@ -27,7 +27,18 @@ _UNIT = (
 _NUMBER = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a few|few)"
 _PREP = r"(?:on|in|since|by|until|till|before|after|from|during|through|between|as of|early|late|mid-?)"
 
+_YEAR = r"(?:1[89]|20)\d{2}"
 _PATTERNS = [
+    # a span: "between 2016 and 2022", "from 2019 to 2023", "between June and mid-August"
+    rf"\b(?:between|from)\s+(?:{_YEAR}|(?:early\s+|late\s+|mid-?)?{_MONTH})\s+(?:and|to|until)\s+"
+    rf"(?:{_YEAR}|(?:early\s+|late\s+|mid-?)?{_MONTH}(?:\s+{_YEAR})?)\b",
+    # "in the first half of 2026", "by the third quarter of 2025"
+    rf"\b(?:(?:in|by|during|before|after|until)\s+)?the\s+(?:first|second|third|fourth|final|last)\s+(?:half|quarter)\s+of"
+    rf"\s+{_YEAR}\b",
+    # a duration that scopes the claim: "over six years", "for 31 years", "within 90 days", "as early as 2019"
+    rf"\b(?:over|for|within|in)\s+(?:the\s+)?(?:about\s+|nearly\s+|more\s+than\s+)?(?:{_NUMBER}|\d+)\s+"
+    r"(?:years|months|weeks|days|hours|decades)\b(?!\s+(?:old|ago|earlier|later|before|after|to)\b)",
+    rf"\bas\s+(?:early|recently|late)\s+as\s+(?:{_YEAR}|{_MONTH}(?:\s+{_YEAR})?)\b",
     r"\b\d{4}-\d{2}-\d{2}\b",  # ISO date
     rf"\b(?:{_PREP}\s+)?(?:(?:early|late|mid-?)\s*)?{_MONTH}(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?\b",
     rf"\b(?:{_PREP}\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:,?\s+\d{{4}})?\b",
@@ -49,6 +60,10 @@ _PATTERNS = [
     r"\b(?:in|since|by|until|before|after|from|during|through|as of)\s+(?:(?:1[89]|20)\d{2}\b|the\s+(?:1[89]|20)\d{2}s\b)",
 ]
 _TIME = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
+_PENALTY_BEFORE = re.compile(
+    r"\b(?:jailed|sentenced|imprisoned|banned|suspended|disqualified|detained|locked\s+up|sent\s+to\s+prison)\s*$",
+    re.IGNORECASE,
+)
 # Weekday and month names are proper nouns: only their capitalised forms count ("may" and "march" are verbs).
 _NAME = re.compile(rf"{_DAY}|{_MONTH}")
 
@@ -65,6 +80,8 @@ def time_reference(sentence: str, published: date | None = None) -> str | None:
             continue
         if text.lower() in (f.lower() for f in found):
             continue
+        if _PENALTY_BEFORE.search(sentence[: m.start()]):
+            continue  # "jailed for four years": how long a penalty lasts, not when
         if published is not None:
             # read in the sentence, so that what follows counts ("on Wednesday, March 12" says its date)
             # (from a little before it: "of April" is one expression, "April" the time reference)

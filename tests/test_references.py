@@ -54,6 +54,14 @@ from retrieval.sentences import split_sentences
         ("He scored 27 goals last season.", "last season"),
         ("A lawyer said at the time that the evidence was thin.", "at the time"),
         ("Villages now have one bus on a Thursday.", None),  # habitual, not when
+        # spans and durations that scope a claim (bench/labelled/)
+        ("He stole £780,000 over six years, between 2016 and 2022.", "over six years; between 2016 and 2022"),
+        ("Rainfall between June and mid-August was low.", "between June and mid-August"),
+        ("Profit fell in the first half of 2026.", "in the first half of 2026"),
+        ("The report is due within 90 days.", "within 90 days"),
+        ("The data go back as early as 2019.", "as early as 2019"),
+        ("He was 24 years old.", None),
+        ("A former treasurer was jailed for four years on Friday.", "on Friday"),  # a penalty's length is no time
     ],
 )
 def test_time_reference_reads_the_sentence_own_words(sentence: str, expected: str | None) -> None:
