@@ -430,6 +430,11 @@ def subheading(text: str, start: int, end: int) -> bool:
         return False
     if line[-1] in _SENTENCE_END or _LIST_BULLET.match(line) or len(line.split()) > SUBHEADING_MAX_WORDS:
         return False
+    above = text[:line_start].rstrip(" \t")
+    if above.endswith("\n") and not above.endswith("\n\n"):
+        previous_line = above[:-1].rsplit("\n", 1)[-1].strip()
+        if previous_line and previous_line[-1] not in _SENTENCE_END:
+            return False  # the last item of a list ("£2.3 million extra for adult social care"), under another
     following = text[line_end:].lstrip()
     next_line = following.split("\n", 1)[0].rstrip()
     return bool(next_line) and next_line[-1] in _SENTENCE_END

@@ -978,6 +978,16 @@ def test_section_headings_inside_an_article_are_no_claims_of_their_own(settings:
     assert claims["- Pay rises by 5.5 percent"].statement == "Pay rises by 5.5 percent"
 
 
+def test_the_last_item_of_an_unbulleted_list_is_no_heading(settings: Settings) -> None:
+    text = (
+        "Budget passes\n\nCouncillors voted 31 to 22 on Thursday.\n\n"
+        "Council tax up 4.99% from April\nTwo libraries to close, saving 410,000 pounds\n"
+        "2.3 million pounds extra for adult social care\n\nThe leader said the budget was balanced.\n"
+    )
+    claims = ScorerOnlyExtractor(settings, RuleScorer(threshold=0.1)).extract(make_article(text)).claims
+    assert "2.3 million pounds extra for adult social care" in {c.quote for c in claims}
+
+
 def test_a_heading_a_model_picks_is_kept_and_needs_context() -> None:
     article = make_article(LISTICLE, title="Five Things to Know About the Funding Formula")
     quote = "1. Total funding rises, but not by much"
