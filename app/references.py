@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from retrieval.sentences import split_sentences
@@ -1129,9 +1130,8 @@ def _previous_subject(article_text: str, start: int) -> str | None:
     text = _LEAD_IN.sub("", before[-1].text.strip(), count=1)
     aside = re.match(r"[^,]{2,60}?,\s+(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2}),\s+(?:\d{1,3},\s+)?[a-z]", text)
     if aside and person_names(aside.group("name")) == [aside.group("name")]:
-        return aside.group(
-            "name"
-        )  # "Mr Moore's partner, Alice Grant, read a statement", "The driver, Keith Barnard, 58,"
+        # "Mr Moore's partner, Alice Grant, read a statement", "The driver, Keith Barnard, 58, gave evidence"
+        return aside.group("name")
     m = re.match(
         r"(?P<run>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})(?=,|\s+(?:has|had|is|was|will|would|said|told|[a-z]+ed|[a-z]+s)\b)",
         text,
@@ -1222,7 +1222,7 @@ def shown_by(article_text: str, start: int, end: int) -> str | None:
             return next(iter(banks))
     noun = owner[-1].lower()
     if noun in INSTITUTION_WORDS:
-        named = [n for n in _bodies_of_kind(noun, before) if all(w.lower() in n.lower().split() for w in owner[:-1])]
+        named = _holding(_bodies_of_kind(noun, before), owner[:-1])
         if len(set(named)) == 1:
             return named[0]
     words = " ".join([*owner, m.group("document")])
@@ -1328,6 +1328,12 @@ _WORKERS = re.compile(
 )
 
 
+def _holding(names: Iterable[str], words: Iterable[str]) -> list[str]:
+    """The names that hold every one of `words` as a word of their own ("National Weather Office" for "weather")."""
+    wanted = [w.lower() for w in words]
+    return [n for n in names if all(w in n.lower().split() for w in wanted)]
+
+
 def _bodies_of_kind(noun: str, text: str) -> list[str]:
     """bodies_named, and for "union" also the workers' associations, federations and guilds `text` names."""
     found = bodies_named(noun, text)
@@ -1353,7 +1359,7 @@ def described_body(article_text: str, start: int, end: int) -> str | None:
     )
     found = found or company_named(noun, before)
     if modifier:
-        found = [n for n in found if modifier.lower() in n.lower().split()]
+        found = _holding(found, [modifier])
     return found[-1] if found else None
 
 
@@ -1507,7 +1513,7 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
     # "the water authority" -> "Norvale Water Authority": the one body of that kind whose name has that word too
     def described(m: re.Match[str]) -> str:
         modifier, noun = m.group("modifier"), m.group("noun")
-        names = {n for n in bodies_named(noun, before) if modifier.lower() in n.lower().split()}
+        names = set(_holding(bodies_named(noun, before), [modifier]))
         if len(names) != 1 or in_quote(m.start()) or noun.lower() in done or next(iter(names)) in statement:
             return m.group(0)
         done.add(noun.lower())
@@ -1544,8 +1550,8 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
 
     # "Police said ..." / "arrested by police" / "the force": the one force the article named ("Severnshire Police")
     quoted = [m.span() for m in _QUOTED.finditer(statement)]
-    forces = set(bodies_named("police", before))
     police = re.search(r"(?<![\w'’-])(?<!the )(?<!The )[Pp]olice\b|\b[Tt]he force\b", statement)
+    forces = set(bodies_named("police", before)) if police else set()  # (the article is read only when needed)
     if len(forces) == 1 and police and not in_quote(police.start()) and "police" not in done:
         (force,) = forces
         previous = statement[: police.start()].rstrip().split(" ")[-1] if statement[: police.start()].strip() else ""
