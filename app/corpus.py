@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from retrieval.search import HybridSearcher
     from retrieval.store import AddStatus, ChunkStore
 
-Status = Literal["added", "unchanged", "replaced", "failed", "skipped"]
-STATUSES: tuple[Status, ...] = ("added", "unchanged", "replaced", "failed", "skipped")
+# "rechunked": the text was stored already, with chunks made under other settings (see Corpus.rechunk).
+Status = Literal["added", "unchanged", "rechunked", "replaced", "failed", "skipped"]
+STATUSES: tuple[Status, ...] = ("added", "unchanged", "rechunked", "replaced", "failed", "skipped")
 Progress = Callable[[int, int, str], None]
 OnArticle = Callable[["Article", str], None]
 
@@ -58,6 +59,24 @@ class IngestReport:
     def failed(self) -> list[SourceOutcome]:
         """The sources that could not be ingested."""
         return [o for o in self.outcomes if o.status == "failed"]
+
+
+@dataclass
+class RechunkResult:
+    """Which articles `Corpus.rechunk` gave new chunks, and which it could not (article id -> reason)."""
+
+    done: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ReindexReport:
+    """What `Corpus.reindex` did."""
+
+    articles: int  # stored articles looked at
+    rechunked: int  # of them, re-chunked under the current settings
+    failed: dict[str, str]  # article id -> why its chunks could not be remade (it keeps its old ones)
+    orphans_deleted: int  # articles whose chunks had no record (an interrupted ingest's), now deleted
 
 
 @contextmanager
@@ -120,8 +139,9 @@ class _IngestRun:
         self.on_article = on_article
         self.slots: list[SourceOutcome | None] = [None] * total
         self.group: list[_Pending] = []
-        self.seen: dict[str, str] = {}  # article id -> source, for articles queued in this run
+        self.seen: dict[str, str] = {}  # article id -> source, for articles queued (or found stored) in this run
         self.current: dict[str, str] = {}  # source -> the stored article id its text is, for unchanged sources
+        self.stale: dict[str, int] = {}  # stored article id -> its slot, for those chunked under other settings
         self.writing: tuple[list[_Pending], Future[list[AddStatus | Exception]]] | None = None
 
     def load(self, i: int, source: str) -> None:
@@ -159,6 +179,11 @@ class _IngestRun:
                 self.slots[i] = SourceOutcome(article.source, "unchanged", article.id, article.title, notes)
                 if known == article.source:
                     self.current[article.source] = article.id  # see finish(): other versions of it go
+                # A failed check leaves the article as it is stored (the outcome "unchanged" stays true).
+                with contextlib.suppress(Exception):
+                    if article.id not in self.seen and self.corpus.stale_chunks(article):
+                        self.stale[article.id] = i
+                self.seen[article.id] = known
                 return
             chunks = chunk_article(article, self.corpus.settings.chunk_size)
         except Exception as exc:
@@ -166,6 +191,26 @@ class _IngestRun:
             return
         self.seen[article.id] = article.source
         self.group.append(_Pending(i, source, article, chunks, notes))
+
+    def rechunk_stale(self) -> None:
+        """Re-chunk the stored articles this run met whose chunks other settings made; never fails the run."""
+        if not self.stale:
+            return
+        try:
+            result = self.corpus.rechunk(list(self.stale))
+        except Exception as exc:
+            result = RechunkResult(failed=dict.fromkeys(self.stale, str(exc)))
+        for aid, i in self.stale.items():
+            slot = self.slots[i]
+            if slot is None:
+                continue
+            if aid in result.done:
+                slot.status = "rechunked"
+                note = f"its stored chunks were made with other settings: {self.corpus._rechunked_at()}"
+            else:
+                why = result.failed.get(aid, "the article was deleted meanwhile")
+                note = f"its stored chunks were made with other settings and could not be remade: {why}"
+            slot.message = f"{slot.message}; {note}" if slot.message else note
 
     def drop_other_versions(self) -> None:
         """Remove second live versions of the unchanged sources (left by two ingests of one changed file at the
@@ -297,7 +342,17 @@ class Corpus:
 
         article = loaded_article
         chunks: list[Chunk] = chunk_article(article, self.settings.chunk_size)
-        status = self.store.add_article(article, chunks, replace_same_source=replace_same_source)
+        status: Status = self.store.add_article(article, chunks, replace_same_source=replace_same_source)
+        if status == "unchanged":
+            try:
+                if self.stale_chunks(article):
+                    result = self.rechunk([article.id])
+                    if article.id not in result.done:
+                        raise RetrievalError(result.failed.get(article.id, "the article was deleted meanwhile"))
+                    status = "rechunked"
+                    notes = [*notes, f"its stored chunks were made with other settings: {self._rechunked_at()}"]
+            except Exception as exc:  # the article is stored as it was: still "unchanged", with the reason
+                notes = [*notes, f"its stored chunks were made with other settings and could not be remade: {exc}"]
         if on_article is not None and status in ("added", "replaced"):
             on_article(article, status)
         return SourceOutcome(article.source, status, article.id, article.title, "; ".join(notes) or None)
@@ -335,6 +390,7 @@ class Corpus:
                 yield None
 
         run.drive(feed())
+        run.rechunk_stale()
         run.drop_other_versions()
         if progress is not None:
             progress(total, total, "")
@@ -352,6 +408,7 @@ class Corpus:
                 yield None
 
         run.drive(feed(), background=background_writer)
+        run.rechunk_stale()
         run.drop_other_versions()
         return IngestReport([o for o in run.slots if o is not None])
 
@@ -380,6 +437,72 @@ class Corpus:
         if bad:
             raise IngestError(f"{bad[0].source}: {bad[0].message}")
         return report.outcomes[-1]
+
+    def _rechunked_at(self) -> str:
+        return f"re-chunked at {self.settings.chunk_size} characters (CLAIMDESK_CHUNK_SIZE)"
+
+    def stale_chunks(self, article: Article) -> bool:
+        """Whether a stored article's chunks differ from those the current settings make of its text (chunk_size
+        changed since, or the sentence splitter did): chunk ids name their spans, so one set comparison tells."""
+        from retrieval.chunking import chunk_article
+
+        with _retrieval_errors():
+            wanted = {c.id for c in chunk_article(article, self.settings.chunk_size)}
+            return wanted != self.store.chunk_ids([article.id])
+
+    def rechunk(self, article_ids: Sequence[str], progress: Progress | None = None) -> RechunkResult:
+        """Re-chunk those stored articles whose chunks the current settings would not make (their records, claims
+        and reviews stay: the text is the same). Embeds in groups, as ingest does; a group that fails is reported
+        and the others go on."""
+        from retrieval.chunking import chunk_article
+
+        result = RechunkResult()
+        group: list[tuple[Article, Sequence[Chunk], bool]] = []
+
+        def flush() -> None:
+            try:
+                self.store.rechunk(self.store.prepare(group))
+                result.done.extend(a.id for a, _, _ in group)
+            except Exception as exc:  # those articles keep their old chunks, which still work
+                result.failed.update({a.id: f"{type(exc).__name__}: {exc}" for a, _, _ in group})
+            group.clear()
+
+        with _retrieval_errors():
+            for lo in range(0, len(article_ids), _GROUP_ARTICLES):
+                page = self.store.articles_by_id(article_ids[lo : lo + _GROUP_ARTICLES])
+                for n, article in enumerate(page):
+                    if progress is not None:
+                        progress(lo + n, len(article_ids), article.title)
+                    chunks = chunk_article(article, self.settings.chunk_size)
+                    if {c.id for c in chunks} != self.store.chunk_ids([article.id]):
+                        group.append((article, chunks, False))
+                    if sum(len(c) for _, c, _ in group) >= _GROUP_CHUNKS:
+                        flush()
+            if group:
+                flush()
+        if progress is not None:
+            progress(len(article_ids), len(article_ids), "")
+        return result
+
+    def reindex(self, progress: Progress | None = None, *, orphan_grace: float = 3.0) -> ReindexReport:
+        """Bring every stored article's chunks in line with the current settings, and delete chunks that have
+        no article (left by an interrupted ingest; search never shows them). `orphan_grace` seconds pass before
+        those are deleted, and only those still without a record go: an ingest in another process writes an
+        article's chunks a moment before its record."""
+        import time
+
+        with _retrieval_errors():
+            self.store.verify_index()  # the chunk ids compared below are read from it
+            ids = [info.id for info in self.store.article_infos()]
+        rechunked = self.rechunk(ids, progress)
+        with _retrieval_errors():
+            orphans = self.store.orphan_articles()
+            if orphans and orphan_grace > 0:
+                time.sleep(orphan_grace)
+            deleted = self.store.delete_orphans(orphans) if orphans else 0
+        return ReindexReport(
+            articles=len(ids), rechunked=len(rechunked.done), failed=rechunked.failed, orphans_deleted=deleted
+        )
 
     def articles(self) -> list[Article]:
         """Every article, newest ingest first."""

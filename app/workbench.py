@@ -180,7 +180,7 @@ class Workbench:
         # The corpus only reports new or replaced articles; an unchanged one may still be missing from the
         # review store (e.g. a fresh review database over an existing corpus), so fill those gaps here.
         for outcome in outcomes:
-            if outcome.status == "unchanged" and outcome.article_id:
+            if outcome.status in ("unchanged", "rechunked") and outcome.article_id:
                 self.get_article(outcome.article_id)
 
     def _mirror(self, on_article: Callable[[Article, str], None] | None) -> Callable[[Article, str], None]:

@@ -170,6 +170,10 @@ class BM25Index:
             return np.array([], dtype=np.int64)
         return np.fromiter((r for rows in found for r in rows), dtype=np.int64)
 
+    def article_ids(self) -> list[str]:
+        """Ids of the articles with live chunks."""
+        return list(self._rows_of)
+
     def chunk_ids_for(self, article_ids: Collection[str]) -> list[str]:
         """Ids of the indexed chunks belonging to `article_ids`."""
         return [self._ids[i] for a in article_ids for i in self._rows_of.get(a, ())]

@@ -361,15 +361,7 @@ class ChunkStore:
                     same_source.setdefault(str(meta.get("source", "")), []).append(old)
         leftovers = self._delete_leftovers(group)
         try:
-            chunk_rows = [(p, c, v) for p in group for c, v in zip(p.chunks, p.vectors, strict=True)]
-            for lo in range(0, len(chunk_rows), self.max_batch):
-                batch = chunk_rows[lo : lo + self.max_batch]
-                self.chunk_col.upsert(
-                    ids=[c.id for _, c, _ in batch],
-                    embeddings=np.stack([v for _, _, v in batch]),
-                    documents=[c.text for _, c, _ in batch],
-                    metadatas=[chunk_meta(p.article, c) for p, c, _ in batch],
-                )
+            self._upsert_chunks(group)
             # The records are written last: a record's presence means its article is complete.
             self.article_col.upsert(
                 ids=aids,
@@ -392,6 +384,62 @@ class ChunkStore:
                 self.delete_article(old)
             out[p.article.id] = "replaced" if olds else "added"
         return out
+
+    def _upsert_chunks(self, group: Sequence[PreparedArticle]) -> None:
+        rows = [(p, c, v) for p in group for c, v in zip(p.chunks, p.vectors, strict=True)]
+        for lo in range(0, len(rows), self.max_batch):
+            batch = rows[lo : lo + self.max_batch]
+            self.chunk_col.upsert(
+                ids=[c.id for _, c, _ in batch],
+                embeddings=np.stack([v for _, _, v in batch]),
+                documents=[c.text for _, c, _ in batch],
+                metadatas=[chunk_meta(p.article, c) for p, c, _ in batch],
+            )
+
+    def chunk_ids(self, article_ids: Collection[str]) -> set[str]:
+        """Ids of the stored chunks of `article_ids` (read from the BM25 index, which holds exactly Chroma's)."""
+        with self._bm25_lock:
+            return set(self.bm25().chunk_ids_for(article_ids))
+
+    def rechunk(self, prepared: Sequence[PreparedArticle]) -> None:
+        """Give stored articles new chunks (`prepared`, made with other chunking settings); their records stay.
+
+        The new chunks are written before the old ones are deleted: an interrupted run leaves an article with
+        both (which the next `rechunk` of it finishes), never with none.
+        """
+        if not prepared:
+            return
+        aids = [p.article.id for p in prepared]
+        old = self.chunk_ids(aids)
+        self._upsert_chunks(prepared)
+        self._delete_chunk_ids(sorted(old - {c.id for p in prepared for c in p.chunks}))
+        self._bm25_apply(set(aids), prepared)
+        self._stamp_change()
+
+    def verify_index(self) -> None:
+        """Check the BM25 index against Chroma's chunk ids now (not at the next periodic check) and rebuild it if
+        they differ: what maintenance reads from it must be all of Chroma."""
+        with self._bm25_lock:
+            if not self._matches_chroma(self.bm25()):
+                self.rebuild_bm25()
+
+    def orphan_articles(self) -> set[str]:
+        """Ids of articles that have chunks but no record: what an interrupted write left (never shown as
+        evidence), or an ingest in another process between its two writes at this moment."""
+        with self._bm25_lock:
+            self.verify_index()
+            indexed = set(self.bm25().article_ids())
+        return indexed - self.complete_articles(indexed)
+
+    def delete_orphans(self, article_ids: Collection[str]) -> int:
+        """Delete the chunks of those `article_ids` that still have no record; returns how many articles had some."""
+        gone = set(article_ids) - self.complete_articles(article_ids)
+        if not gone:
+            return 0
+        removed = self._delete_chunks(sorted(gone))
+        self._bm25_apply(removed, [])
+        self._stamp_change()
+        return len(removed)
 
     def _delete_leftovers(self, group: Sequence[PreparedArticle]) -> set[str]:
         """Delete chunks an interrupted earlier write of these articles left in Chroma; returns their ids.
@@ -475,6 +523,17 @@ class ChunkStore:
         out = [self._info(aid, meta) for aid, _, meta in self._article_pages(["metadatas"])]
         out.sort(key=lambda a: (a.ingested_at, a.id), reverse=True)
         return out
+
+    def articles_by_id(self, article_ids: Sequence[str]) -> list[Article]:
+        """The stored ones of `article_ids`, with their texts, in the order given."""
+        if not article_ids:
+            return []
+        page = self.article_col.get(ids=list(article_ids), include=["documents", "metadatas"])
+        found = {
+            aid: self._article(aid, doc, meta)
+            for aid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+        }
+        return [found[aid] for aid in article_ids if aid in found]
 
     def get_article(self, article_id: str) -> Article | None:
         """One article by id, or None."""

@@ -70,6 +70,19 @@ def test_ingest_and_search_through_chroma_server(tmp_path: Path, monkeypatch: py
         assert refused.exit_code == 1 and "shared Chroma server" in str(refused.exception)
         assert [a.id for a in other.articles()] == [hits[0].article_id]
 
+        # `reindex --force` at another chunk size re-chunks the shared article; the first client's BM25 follows.
+        monkeypatch.setenv("CLAIMDESK_CHUNK_SIZE", "200")
+        get_settings.cache_clear()
+        redone = CliRunner().invoke(app, ["reindex", "--force"])
+        assert redone.exit_code == 0, redone.output
+        assert "1 article(s): 1 re-chunked at 200 characters" in redone.stdout
+        smaller = Corpus.open(get_settings())
+        (article,) = smaller.articles()
+        corpus.store._bm25_checked = 0.0  # skip the 2 s throttle instead of sleeping
+        assert not smaller.stale_chunks(article) and corpus.stale_chunks(article)  # corpus still wants 600
+        hits = corpus.search("US banks barred from buying Russian government bonds", 3)
+        assert "The Biden administration also barred US banks" in hits[0].text and len(hits[0].text) <= 200
+
         # Deleting through one client is seen by the other's BM25 after its staleness check.
         assert other.delete(hits[0].article_id)
         corpus.store._bm25_checked = 0.0  # skip the 2 s throttle instead of sleeping

@@ -1,8 +1,10 @@
-"""CLI commands for the corpus: `ingest`, `search`, `articles`, `delete`."""
+"""CLI commands for the corpus: `ingest`, `search`, `articles`, `delete`, `reindex`."""
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import typer
@@ -39,9 +41,31 @@ def _no_data_dir() -> bool:
     return True
 
 
+@contextmanager
+def _progress_bar(verb: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A progress bar on stderr (gone when done); yields `update(done, total, name)`."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(verb, total=None)
+
+        def update(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"{verb} {name[:40]}")
+
+        yield update
+
+
 def _print_report(report: IngestReport) -> None:
     for o in report.outcomes:
-        if o.status in ("added", "replaced", "unchanged"):
+        if o.status in ("added", "replaced", "unchanged", "rechunked"):
             note = f"  ({o.message})" if o.message else ""
             typer.echo(f"{o.status:<9} {o.article_id}  {o.title}  <- {o.source}{note}")
     for o in report.outcomes:
@@ -51,10 +75,16 @@ def _print_report(report: IngestReport) -> None:
         if o.status == "failed":
             typer.echo(f"FAILED    {o.source}: {o.message}", err=True)
     c = report.counts
+    rechunked = f", {c['rechunked']} re-chunked" if c["rechunked"] else ""
     typer.echo(
-        f"{c['added']} added, {c['unchanged']} unchanged, {c['replaced']} replaced, "
+        f"{c['added']} added, {c['unchanged']} unchanged{rechunked}, {c['replaced']} replaced, "
         f"{c['failed']} failed, {c['skipped']} skipped."
     )
+    if c["rechunked"]:
+        typer.echo(
+            "note      the chunking settings changed since some articles were stored (CLAIMDESK_CHUNK_SIZE, or a "
+            "newer claimdesk): `claimdesk reindex` re-chunks every stored article, not only those ingested now."
+        )
 
 
 def _earlier_versions(report: IngestReport, replaced: dict[str, list[ArticleSummary]]) -> None:
@@ -87,25 +117,13 @@ def ingest(
             "an empty path was given (an unset shell variable?); name the files, folders or URLs to ingest",
             param_hint="SOURCES",
         )
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from app.workbench import Workbench
 
     corpus = _open()
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("Ingesting", total=None)
+    with _progress_bar("Ingesting") as bar:
 
         def progress(done: int, total: int, source: str) -> None:
-            name = source.rsplit("/", 1)[-1][:40]
-            bar.update(task, completed=done, total=total, description=f"Ingesting {name}")
+            bar(done, total, source.rsplit("/", 1)[-1])
 
         # Through the workbench: every stored article is mirrored into the review store, which then marks the
         # earlier versions of a changed source as replaced.
@@ -241,9 +259,49 @@ def delete(
     typer.echo(f"Deleted article {article_id} ({claims} claim(s), {reviews} review(s)).")
 
 
+def reindex(
+    force: bool = typer.Option(
+        False, "--force", help="On a shared Chroma server: re-chunk every data directory's articles at this size."
+    ),
+) -> None:
+    """Re-chunk stored articles after CLAIMDESK_CHUNK_SIZE changed, and delete chunks an interrupted ingest left.
+
+    Articles keep their ids, claims and reviews (their text is unchanged); cited evidence keeps the passage as it
+    was cited. Only articles whose chunks differ from what the current settings make are embedded again.
+    """
+    from app.config import get_settings
+
+    if _no_data_dir():
+        return
+    settings = get_settings()
+    if settings.use_chroma_server and not force:
+        raise StoreError(
+            f"The corpus is on a shared Chroma server ({settings.chroma_host or 'localhost'}:{settings.chroma_port}, "
+            f"collection {settings.collection}): re-chunking at {settings.chunk_size} characters changes the chunks "
+            "every data directory searches. Add --force to do it."
+        )
+    corpus = _open()
+    with _progress_bar("Checking") as bar:
+        report = corpus.reindex(bar)
+    for aid, why in report.failed.items():
+        typer.echo(f"FAILED    {aid}: its chunks could not be remade ({why}); it keeps its old ones", err=True)
+    typer.echo(
+        f"{report.articles} article(s): {report.rechunked} re-chunked at {settings.chunk_size} characters, "
+        f"{report.articles - report.rechunked - len(report.failed)} already matched, {len(report.failed)} failed."
+    )
+    if report.orphans_deleted:
+        typer.echo(
+            f"Deleted the chunks of {report.orphans_deleted} article(s) that an interrupted ingest left without a "
+            "record (search never showed them)."
+        )
+    if report.failed:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
     app.command()(ingest)
     app.command()(search)
     app.command()(articles)
     app.command()(delete)
+    app.command()(reindex)

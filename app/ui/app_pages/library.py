@@ -145,9 +145,13 @@ with st.container(border=True):
     if results:
         st.markdown("**Last ingest**")
         for source, status, title, message in results:
-            colour = {"added": "#2ea043", "replaced": "#2ea043", "unchanged": "#6e7781", "skipped": "#e08a00"}.get(
-                status, "#c62828"
-            )
+            colour = {
+                "added": "#2ea043",
+                "replaced": "#2ea043",
+                "unchanged": "#6e7781",
+                "rechunked": "#6e7781",
+                "skipped": "#e08a00",
+            }.get(status, "#c62828")
             detail = title or ""
             if message:
                 detail = f"{detail} — {message}" if detail else message
