@@ -552,6 +552,9 @@ _NOT_PERSON = (
 )
 
 
+_NEXT_CAPITAL = re.compile(r"\s+[A-Z]")
+
+
 def person_names(text: str) -> list[str]:
     """Runs of two to four capitalised words that look like a person's name ("Raj Patel"), in order; runs with
     an institution or date word ("Foreign Ministry", "European Union") are left out. A rule, not a tagger: it
@@ -559,7 +562,10 @@ def person_names(text: str) -> list[str]:
     names: list[str] = []
     for m in _NAME_RUN.finditer(text):
         words = m.group(0).split()
-        at_start = m.start() == 0 or text[: m.start()].rstrip().endswith((".", '"', "“"))
+        before = m.start()  # the last character before the run that is not whitespace (no slice: long texts)
+        while before > 0 and text[before - 1].isspace():
+            before -= 1
+        at_start = m.start() == 0 or (before > 0 and text[before - 1] in '."“')
         if words[0] in _NOT_SUBJECT:
             words = words[1:]  # "In Yarrow", "After Raj Patel ...": a capitalised function word is not a name
         elif at_start and len(words) >= 3:
@@ -568,7 +574,7 @@ def person_names(text: str) -> list[str]:
             continue  # a title-case headline's verb ("Port Authority Says Exports Doubled")
         bare = [re.sub(r"['’]s$", "", w) for w in words]
         last_body = max((i for i, w in enumerate(bare) if w in _NOT_PERSON), default=-1)
-        cut_short = re.match(r"\s+[A-Z]", text[m.end() :]) is not None  # (the run stopped at its length limit)
+        cut_short = _NEXT_CAPITAL.match(text, m.end()) is not None  # (the run stopped at its length limit)
         if 0 <= last_body < len(words) - 2 and bare[last_body] not in DAY_AND_MONTH_NAMES and not cut_short:
             words = words[last_body + 1 :]  # "City Councilman Ray Okonkwo": the person after the body's word
         if len(words) >= 2 and not _NOT_PERSON & {re.sub(r"['’]s$", "", w) for w in words}:
@@ -1431,6 +1437,7 @@ _BODY_KINDS = (
     - {"republic", "city", "county", "street", "port", "international", "group", "network", "society"}
 ) | {"hospice", "tribunal", "inquiry", "regulator", "charity", "firm", "airline", "club", "team", "prison"}
 _QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]?")
+_WORD_RUN = re.compile(r"[\w'’-]+")
 
 
 def _person_in_full(name: str) -> str | None:
@@ -1440,6 +1447,26 @@ def _person_in_full(name: str) -> str | None:
     last_title = max((i for i, w in enumerate(words) if w.rstrip(".") in _TITLE_WORDS), default=-1)
     words = words[last_title + 1 :]
     return " ".join(words) if len(words) >= 2 else None
+
+
+@functools.lru_cache(maxsize=8)
+def _word_runs(article_text: str) -> frozenset[str]:
+    """Every maximal run of word characters, apostrophes and hyphens in an article, read once per article."""
+    return frozenset(_WORD_RUN.findall(article_text))
+
+
+def _written_in_lower_case(word: str, article_text: str) -> bool:
+    """Whether the article also writes `word` in lower case, as a whole word ("mason" for "Mason")."""
+    low = word.lower()
+    if _WORD_RUN.fullmatch(low):
+        return low in _word_runs(article_text)
+    return re.search(rf"(?<![\w'’-]){re.escape(low)}(?![\w'’-])", article_text) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _words_after(word: str, article_text: str) -> frozenset[str]:
+    """The capitalised words that follow `word` anywhere in the article ("Public" and "State" after "Bellhaven")."""
+    return frozenset(n.group(1) for n in re.finditer(rf"\b{re.escape(word)}\s+([A-Z][\w'’-]*)", article_text))
 
 
 def named_in_full(statement: str, article_text: str, start: int) -> str:
@@ -1459,7 +1486,7 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
     people: dict[str, set[str]] = {}
 
     def lower_case(word: str) -> bool:
-        return re.search(rf"(?<![\w'’-]){re.escape(word.lower())}(?![\w'’-])", article_text) is not None
+        return _written_in_lower_case(word, article_text)
 
     for name in person_names(before[headline_end if headline_end > 0 else 0 :]):  # (not the title-case headline)
         full = _person_in_full(name)
@@ -1467,7 +1494,7 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
             # by surname ("Ashdown"), or by the name written first ("Wang" for "Wang Wenbin") when that word goes
             # on into no other name (not "Bellhaven" of "Bellhaven Public Radio" and "Bellhaven State University")
             first, last = full.split()[0], full.split()[-1]
-            goes_on = {n.group(1) for n in re.finditer(rf"\b{re.escape(first)}\s+([A-Z][\w'’-]*)", article_text)}
+            goes_on = _words_after(first, article_text)
             for key in {last} | ({first} if goes_on <= {full.split()[1]} else set()):
                 if not lower_case(key):
                     people.setdefault(key, set()).add(full)  # (never a word the article also writes in lower case)

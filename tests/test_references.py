@@ -860,3 +860,33 @@ def test_a_quotation_that_runs_over_sentences_is_the_speaker_named_at_its_start(
         claimant_in_context(article, s.start, s.end, rule_claimant(s.text, article)) for s in split_sentences(article)
     ]
     assert found == [None, "Dean Whitlock", "Dean Whitlock", "Dean Whitlock"]
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["Mason", "O'Neil", "Smith-Jones", "Brook", "Ngozi", "Jr.", "Zoë", "İstanbul", "Pine", "mason", "D’Arcy", "Lee"],
+)
+def test_the_lower_case_lookup_read_once_per_article_agrees_with_a_search_of_the_text(word: str) -> None:
+    """The set of word runs built once per article answers exactly what searching the text for the word did."""
+    from app.references import _written_in_lower_case
+
+    text = (
+        "Mason said the masonry was cracked; a mason agreed. O'neil and o'neil's dog; smith-jones-ward is not "
+        "smith-jones. Brook, brooks and brook-side; zoë; i̇stanbul; jr. days; pine; d’arcy's; lee-side."
+    )
+    low = word.lower()
+    searched = re.search(rf"(?<![\w'’-]){re.escape(low)}(?![\w'’-])", text) is not None
+    assert _written_in_lower_case(word, text) is searched
+
+
+def test_names_resolve_by_each_articles_own_lookups_claim_after_claim() -> None:
+    """The per-article lookups (which words go on into other names, which are also written in lower case) are read
+    once per article and never answer for another article."""
+    one_person = "Spokesman Wang Wenbin spoke on Monday.\n"
+    two_names = "Spokesman Wang Wenbin spoke on Monday. Wang Airlines cut fares.\n"
+    lower_too = "Spokesman Wang Wenbin spoke on Monday. The wang is a coin.\n"
+    statement = "Wang said talks would go on."
+    expected = {one_person: "Wang Wenbin said talks would go on.", two_names: statement, lower_too: statement}
+    for body in (one_person, two_names, one_person, lower_too, one_person):
+        text = "Headline\n" + body
+        assert named_in_full(statement, text + statement, len(text)) == expected[body], body
