@@ -282,13 +282,31 @@ class _IngestRun:
             self.slots[p.index] = SourceOutcome(p.article.source, result, p.article.id, p.article.title, p.notes)
 
 
+_WORKSPACE_FILE = "workspace-id"
+
+
 def workspace_id(data_dir: Path) -> str:
-    """A stable id of this workspace (machine and data directory), recorded with each article written: on a shared
-    Chroma server, the same relative file name in two workspaces is two documents."""
+    """A stable id of this workspace, recorded with each article written: on a shared Chroma server, the same
+    relative file name in two workspaces is two documents.
+
+    Made once from the machine and the data directory's path and then kept in the data directory, so a project
+    folder that is moved or renamed stays the same workspace (its local files, named relative to it, still replace
+    their earlier versions). A data directory from before the file existed gets the id it always had."""
     import hashlib
     import socket
 
-    return hashlib.sha256(f"{socket.gethostname()}:{Path(os.path.abspath(data_dir))}".encode()).hexdigest()[:16]
+    path = data_dir / _WORKSPACE_FILE
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        saved = path.read_text(encoding="utf-8").strip()
+        if re.fullmatch(r"[0-9a-f]{16}", saved):
+            return saved
+    made = hashlib.sha256(f"{socket.gethostname()}:{Path(os.path.abspath(data_dir))}".encode()).hexdigest()[:16]
+    with contextlib.suppress(OSError):  # unwritable: the id is still this path's, as before
+        data_dir.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(f".{_WORKSPACE_FILE}.{os.getpid()}")
+        part.write_text(made + "\n", encoding="utf-8")
+        part.replace(path)
+    return made
 
 
 class Corpus:

@@ -367,6 +367,31 @@ def test_two_workspaces_files_with_one_relative_name_do_not_replace_each_other(t
     assert {a.id for a in bo.articles()} == {edited.id, harvest.id}
 
 
+def test_a_moved_project_folder_stays_one_workspace_on_a_shared_server(tmp_path: Path) -> None:
+    import hashlib
+    import socket
+
+    from app.corpus import workspace_id
+
+    client = persistent_client(tmp_path / "chroma")  # one shared corpus (a Chroma server in real life)
+    data_dir = tmp_path / "desk" / ".claimdesk"
+    before = workspace_id(data_dir)
+    # the id a data directory always had (machine and path), now kept in it
+    assert before == hashlib.sha256(f"{socket.gethostname()}:{data_dir}".encode()).hexdigest()[:16]
+    assert (data_dir / "workspace-id").read_text(encoding="utf-8").strip() == before
+    ana = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "a-bm25", workspace=before)
+    mayor = make_article("Mayor resigns\n\nThe mayor of Quillhaven resigned on Tuesday.", "articles/today.txt")
+    assert add(ana, mayor) == "added"
+
+    (tmp_path / "desk").rename(tmp_path / "desk-2026")  # the project folder moved
+    after = workspace_id(tmp_path / "desk-2026" / ".claimdesk")
+    assert after == before and workspace_id(tmp_path / "other" / ".claimdesk") != before
+    moved = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "m-bm25", workspace=after)
+    edited = make_article("Mayor resigns\n\nThe mayor of Quillhaven resigned on Tuesday night.", "articles/today.txt")
+    assert add(moved, edited) == "replaced"  # still her file: not a second live version beside the old one
+    assert {a.id for a in moved.articles()} == {edited.id}
+
+
 def test_another_data_directory_sees_a_replacement_with_as_many_chunks(tmp_path: Path) -> None:
     client = persistent_client(tmp_path / "chroma")  # one corpus, two data directories (two users of a server)
     writer = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "a-bm25")
