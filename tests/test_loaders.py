@@ -219,7 +219,7 @@ def test_folder_with_one_bad_file_ingests_the_rest(tmp_path: Path, settings: Set
     (folder / "bad.txt").write_bytes(b"")
     (folder / "notes.docx").write_bytes(b"PK")
     report = Corpus.open(settings).ingest([str(folder)])
-    assert report.counts == {"added": 1, "unchanged": 0, "replaced": 0, "failed": 1, "skipped": 1}
+    assert report.counts == {"added": 1, "unchanged": 0, "rechunked": 0, "replaced": 0, "failed": 1, "skipped": 1}
 
 
 # ---- URLs ---------------------------------------------------------------------------------------------
@@ -342,7 +342,7 @@ def test_folder_walk_reports_broken_links_pipes_and_empty_folders(tmp_path: Path
 
     report = Corpus.open(settings).ingest([str(folder), str(empty), str(only_other)])
     reasons = {Path(o.source).name: o.message or "" for o in report.outcomes}
-    assert report.counts == {"added": 1, "unchanged": 0, "replaced": 0, "failed": 4, "skipped": 2}
+    assert report.counts == {"added": 1, "unchanged": 0, "rechunked": 0, "replaced": 0, "failed": 4, "skipped": 2}
     assert reasons["broken.txt"].startswith("broken link")
     assert reasons["pipe.txt"].startswith("not a regular file (a named pipe)")
     assert reasons["linked"].startswith("a link to a folder")
