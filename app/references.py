@@ -673,15 +673,15 @@ _LEAD_IN = re.compile(
     # "At a packed public meeting in Stoke Amner village hall on Tuesday, residents said ..."
     r"|^(?:At|In|During|After|Outside|Speaking (?:at|to|on)|Asked about)\s[^,;:\"“”]{3,90},\s+(?=[a-z])"
 )
+# "has previously said", "have repeatedly denied"
+_HAS = r"(?:(?:has|have|had)\s+(?:previously\s+|repeatedly\s+|already\s+|long\s+|since\s+)?)?"
 # "A spokesperson for Pulsewise said ...", "A spokesperson for the department said ..." (the body it is, when the
 # article names just one of that kind).
 _SPOKESPERSON_FOR = re.compile(
     r"^(?:[Aa]n?|[Tt]he)\s+(?:[a-z]+\s+)?(?:spokes(?:person|man|woman)|representative|lawyer|attorney|statement|"
     r"press officer)\s+(?:for|from)\s+(?:(?:the\s+(?P<noun>[a-z]+))|(?P<name>[A-Z][\w'’&.-]*(?:\s+(?:[A-Z][\w'’&.-]*|of|for|&)){0,5}?))"
-    r"(?:,[^,]{1,80},)?\s+(?:also\s+)?(?:said|says|told|added|confirmed|denied|wrote|stated)\b"
+    r"(?:,[^,]{1,80},)?\s+" + _HAS + r"(?:also\s+)?(?:said|says|told|added|confirmed|denied|wrote|stated)\b"
 )
-# "has previously said", "have repeatedly denied"
-_HAS = r"(?:(?:has|have|had)\s+(?:previously\s+|repeatedly\s+|already\s+|long\s+|since\s+)?)?"
 # "Fiona McAllister, chief executive of St Brendan's Hospice, said ...", "Railnet, which owns the track, said ...":
 # the subject, then an aside between commas, then the reporting verb.
 _SUBJECT_ASIDE = re.compile(
@@ -1178,7 +1178,8 @@ def claimant_in_context(article_text: str, start: int, end: int, claimant: str |
 
 
 _REPORTS = (
-    r"(?:also\s+)?(?:said|says|told|added|confirmed|announced|warned|denied|called|described|disputed|stated|wrote)\b"
+    _HAS
+    + r"(?:also\s+)?(?:said|says|told|added|confirmed|announced|warned|denied|called|described|disputed|stated|wrote)\b"
 )
 # "The ambulance service said ...", "..., the city clerk's office said.": a body described, never named.
 _UNNAMED_NOUNS = "|".join(
@@ -1323,7 +1324,9 @@ _BODY_NOUNS = "|".join(
 )
 _BODY_REPORTER = re.compile(
     rf"(?:^[\s\"“]*|,\s*|\baccording to\s+)the\s+(?:(?P<modifier>[a-z]{{4,}})\s+)??(?P<noun>{_BODY_NOUNS}|[a-z]{{4,}})\b"
-    r"(?:\s+(?:also\s+)?(?:said|says|told|added|confirmed|announced|advised|warned|denied|disputes|disputed|stated|wrote|"
+    r"(?:\s+"
+    + _HAS
+    + r"(?:also\s+)?(?:said|says|told|added|confirmed|announced|advised|warned|denied|disputes|disputed|stated|wrote|"
     r"urged)\b|\s*[.,])",
     re.IGNORECASE,
 )

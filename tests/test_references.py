@@ -837,6 +837,12 @@ def test_a_sentence_inside_a_quotation_is_its_speakers_and_the_company_is_the_on
         named_in_full(company.text, article, company.start)
         == "In a statement, Pulsewise Inc said it had never sold data."
     )
+    # "has said", "had previously denied": the same reporting, in another tense (set2's "The company has said it
+    # plans to go public next year" had no claimant)
+    for verb in ("has said", "had previously said", "has also said"):
+        tensed = article.replace("the company said", f"the company {verb}")
+        (company,) = [s for s in split_sentences(tensed) if s.text.startswith("In a state")]
+        assert claimant_in_context(tensed, company.start, company.end, None) == "Pulsewise Inc", verb
     # two companies with a legal form: neither is guessed
     two = article.replace("denied the claims.", "and Halvorsen ASA denied the claims.")
     (company,) = [s for s in split_sentences(two) if s.text.startswith("In a state")]
