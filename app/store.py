@@ -35,13 +35,17 @@ from retrieval.models import Article
 if TYPE_CHECKING:
     from app.config import Settings
 
-__all__ = ["STATUSES", "ArticleSummary", "DashboardStats", "ReviewStore", "SaveClaimsResult"]
+__all__ = ["STATUSES", "ArticleSummary", "DashboardStats", "QueueKey", "ReviewStore", "SaveClaimsResult"]
 
 STATUSES: tuple[str, ...] = ("unreviewed", "in_progress", "reviewed")
 
 
 # Claims whose article is not a replaced version (claims of articles the store has no record of count as current).
 _NOT_REPLACED = "c.article_id NOT IN (SELECT id FROM articles WHERE replaced_by IS NOT NULL)"
+_QUEUE_ORDER = " ORDER BY c.checkworthiness DESC, c.article_id, c.start, c.id"
+
+# A claim's place in the review queue, as its sort key: (-check-worthiness, article id, start, claim id).
+QueueKey = tuple[float, str, int, str]
 
 
 def _iso(value: datetime) -> str:
@@ -587,12 +591,53 @@ class ReviewStore:
         """Claims with their reviews, filtered; most check-worthy first. status may also be "not_checkable".
         Without an article id, claims of versions replaced by a newer one are left out unless `include_replaced`;
         `claim_ids` keeps only those claims (what changed since a queue was read, see reviews_changed_since)."""
+        where, params = self._queue_where(article_id, status, verdict, claim_type, include_replaced, claim_ids)
+        if where is None:
+            return []
+        sql = "SELECT c.id AS id, c.data AS claim, r.data AS review FROM claims c LEFT JOIN reviews r ON r.claim_id = c.id"
+        return [
+            (
+                Claim.model_validate_json(r["claim"]),
+                Review.model_validate_json(r["review"]) if r["review"] else Review(claim_id=r["id"]),
+            )
+            for r in self._read(sql + where + _QUEUE_ORDER, params)
+        ]
+
+    def queue_keys(
+        self,
+        *,
+        article_id: str | None = None,
+        status: str | None = None,
+        verdict: str | None = None,
+        claim_type: str | None = None,
+        include_replaced: bool = False,
+        claim_ids: Collection[str] | None = None,
+    ) -> list[QueueKey]:
+        """The queue `queue` gives, as each claim's sort key (the claim id last) without reading the claims: a
+        page that shows a few claims of thousands reads and validates only those."""
+        where, params = self._queue_where(article_id, status, verdict, claim_type, include_replaced, claim_ids)
+        if where is None:
+            return []
+        sql = "SELECT c.id, c.checkworthiness, c.article_id, c.start FROM claims c LEFT JOIN reviews r ON r.claim_id = c.id"
+        rows = self._read(sql + where + _QUEUE_ORDER, params)
+        return [(-worth, article, start, claim) for claim, worth, article, start in rows]
+
+    def _queue_where(
+        self,
+        article_id: str | None,
+        status: str | None,
+        verdict: str | None,
+        claim_type: str | None,
+        include_replaced: bool,
+        claim_ids: Collection[str] | None,
+    ) -> tuple[str | None, list[Any]]:
+        """The queue's WHERE clause ("" for none) and its parameters; None when `claim_ids` is empty."""
         where: list[str] = []
         params: list[Any] = []
         if claim_ids is not None:
             ids = sorted(claim_ids)
             if not ids:
-                return []
+                return None, []
             where.append(f"c.id IN ({', '.join('?' * len(ids))})")
             params.extend(ids)
         if article_id is not None:
@@ -613,17 +658,7 @@ class ReviewStore:
         if claim_type is not None:
             where.append("c.claim_type = ?")
             params.append(claim_type)
-        sql = "SELECT c.id AS id, c.data AS claim, r.data AS review FROM claims c LEFT JOIN reviews r ON r.claim_id = c.id"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY c.checkworthiness DESC, c.article_id, c.start, c.id"
-        return [
-            (
-                Claim.model_validate_json(r["claim"]),
-                Review.model_validate_json(r["review"]) if r["review"] else Review(claim_id=r["id"]),
-            )
-            for r in self._read(sql, params)
-        ]
+        return (" WHERE " + " AND ".join(where) if where else ""), params
 
     # -- history and stats --------------------------------------------------------------------------------
 

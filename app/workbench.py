@@ -9,7 +9,7 @@ from __future__ import annotations
 import heapq
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from app.corpus import Corpus, IngestReport, SourceOutcome
     from app.extraction import ExtractionResult
     from app.reports import Report, ReportOptions
-    from app.store import ArticleSummary, DashboardStats, ReviewStore
+    from app.store import ArticleSummary, DashboardStats, QueueKey, ReviewStore
 
 __all__ = ["ConflictInfo", "Workbench"]
 
@@ -85,7 +85,7 @@ class Workbench:
         self._llms: dict[str, Any] = dict(llms or {})
         self._lock = threading.RLock()  # Streamlit runs sessions on threads; open each component once.
         # Review queues by filters, shared by every session of this server (see shared_queue).
-        self._queues: OrderedDict[QueueFilter, tuple[int, list[tuple[Claim, Review]]]] = OrderedDict()
+        self._queues: OrderedDict[QueueFilter, tuple[int, list[QueueKey]]] = OrderedDict()
         self._queues_lock = threading.Lock()
 
     @property
@@ -335,49 +335,63 @@ class Workbench:
         place in it and id)."""
         return self.store.queue(article_id=article_id, status=status, verdict=verdict, claim_type=claim_type)
 
-    def shared_queue(self, filters: QueueFilter | None = None) -> list[tuple[Claim, Review]]:
-        """`queue` for these filters, kept for every session of this Workbench: read once per store revision, and
-        after a save only patched (queue_since). A Review page opened in a new tab read and validated every claim
-        (0.5-0.7 s at 18,761 claims); the last SHARED_QUEUES filter sets are kept. A copy each call: callers may
-        change their list."""
+    def shared_queue(self, filters: QueueFilter | None = None) -> list[str]:
+        """The claim ids of `queue` for these filters, in its order, kept for every session of this Workbench: read
+        once per store revision, and after a save only patched (queue_since); the last SHARED_QUEUES filter sets
+        are kept. Only the order is read, not the claims, and the Review page reads the few it shows with
+        claims_and_reviews: reading and validating every claim made its first visit after a start take 0.5-0.7 s
+        at 18,761 claims. A new list each call: callers may change theirs."""
         filters = filters or QueueFilter()
         revision = self.revision()
         with self._queues_lock:
             kept = self._queues.get(filters)
         if kept is not None and kept[0] == revision:
-            pairs = kept[1]
+            keys = kept[1]
         elif kept is not None:
-            pairs = self.queue_since(kept[1], kept[0], filters)
+            keys = self.queue_since(kept[1], kept[0], filters)
         else:
-            pairs = self.queue(**filters.kwargs())
+            keys = self._queue_keys(filters)
         with self._queues_lock:
-            self._queues[filters] = (revision, pairs)
+            self._queues[filters] = (revision, keys)
             self._queues.move_to_end(filters)
             while len(self._queues) > SHARED_QUEUES:
                 self._queues.popitem(last=False)
-        return list(pairs)
+        return [key[-1] for key in keys]
 
-    def queue_since(
-        self, earlier: list[tuple[Claim, Review]], revision: int, filters: QueueFilter | None = None
-    ) -> list[tuple[Claim, Review]]:
-        """The queue `queue` gives now, from `earlier`, the same filters' queue read at `revision`: when only reviews
-        changed since (the usual case: someone saved), just those claims are read again and put in place, instead
-        of every claim (a second or more per click in every open Review page at 18,000 claims)."""
+    def queue_since(self, earlier: list[QueueKey], revision: int, filters: QueueFilter | None = None) -> list[QueueKey]:
+        """The queue (as ReviewStore.queue_keys gives it) now, from `earlier`, the same filters' queue read at
+        `revision`: when only reviews changed since (the usual case: someone saved), just those claims are read
+        again and put in place, instead of every claim (a second or more per click in every open Review page at
+        18,000 claims)."""
         filters = filters or QueueFilter()
         changed = self.store.reviews_changed_since(revision)
         if changed is None or len(changed) > QUEUE_PATCH_LIMIT:
-            return self.queue(**filters.kwargs())
+            return self._queue_keys(filters)
         if not changed:
             return list(earlier)
-        fresh = self.store.queue(
+        fresh = self._queue_keys(filters, changed)
+        return list(heapq.merge([key for key in earlier if key[-1] not in changed], fresh))
+
+    def _queue_keys(self, filters: QueueFilter, claim_ids: Collection[str] | None = None) -> list[QueueKey]:
+        return self.store.queue_keys(
             article_id=filters.article_id,
             status=filters.status,
             verdict=filters.verdict,
             claim_type=filters.claim_type,
-            claim_ids=changed,
+            claim_ids=claim_ids,
         )
-        kept = [pair for pair in earlier if pair[0].id not in changed]
-        return list(heapq.merge(kept, fresh, key=_queue_order))
+
+    def forget_queues(self) -> None:
+        """Drop the kept queues: the next shared_queue reads the store afresh (a kept queue named a claim that is
+        gone although the store's revision did not move)."""
+        with self._queues_lock:
+            self._queues.clear()
+
+    def claims_and_reviews(self, claim_ids: Collection[str]) -> dict[str, tuple[Claim, Review]]:
+        """These claims (of any version) with their reviews, by id; a claim deleted since is not there."""
+        return {
+            claim.id: (claim, review) for claim, review in self.store.queue(claim_ids=claim_ids, include_replaced=True)
+        }
 
     def get_claim(self, claim_id: str) -> Claim | None:
         """One claim by id."""
@@ -653,23 +667,12 @@ class QueueFilter:
     verdict: str | None = None
     claim_type: str | None = None
 
-    def kwargs(self) -> dict[str, str | None]:
-        """As keyword arguments of Workbench.queue and ReviewStore.queue."""
-        return {"article_id": self.article_id, "status": self.status, "verdict": self.verdict,
-                "claim_type": self.claim_type}  # fmt: skip
 
-
-# Filter sets whose review queue the Workbench keeps for all sessions (each up to every claim of the store).
+# Filter sets whose review queue (its order: one key per claim) the Workbench keeps for all sessions.
 SHARED_QUEUES = 4
 
 # Above this many changed reviews, reading the whole queue again is as quick as patching it.
 QUEUE_PATCH_LIMIT = 500
-
-
-def _queue_order(pair: tuple[Claim, Review]) -> tuple[float, str, int, str]:
-    """The store's queue order (ReviewStore.queue's ORDER BY)."""
-    claim = pair[0]
-    return (-claim.checkworthiness, claim.article_id, claim.start, claim.id)
 
 
 def _edited_sentence(old: str, new: str) -> bool:

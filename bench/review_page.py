@@ -1,10 +1,11 @@
 """How long the Review page takes to render: 50 claims, 20 evidence passages for the current claim; and, with
-`--queue N`, a reviewer's session of Save & next over a queue of N claims (time per save and the claims kept alive).
+`--queue N`, a reviewer's session of Save & next over a queue of N claims (time per save and the claims kept alive),
+or with `--queue N --first-open` the first visit of the Review page after a server start over N claims.
 
 Seeds a real review store directly (no corpus, no model) and stubs evidence search with precomputed passages,
 so the number is the page's own cost: queue, form, highlighted context and 20 escaped evidence cards.
 
-    .venv/bin/python bench/review_page.py [--runs 7] [--queue 18000 --saves 10]
+    .venv/bin/python bench/review_page.py [--runs 7] [--queue 18000 --saves 10] [--queue 18750 --first-open]
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ def render(wb, *, clicks: int) -> tuple[float, float, list[float]]:
     reruns = []
     for _ in range(clicks):
         t0 = time.perf_counter()
-        next(b for b in at.button if b.label == "Next").click().run()
+        next(b for b in at.button if b.label.startswith("Next\n")).click().run()
         reruns.append(time.perf_counter() - t0)
         assert not at.exception, at.exception
     return harness_first, open_review, reruns
@@ -172,6 +173,31 @@ def save_session(wb, saves: int) -> list[tuple[float, int, float]]:
         gc.collect()
         live = sum(1 for o in gc.get_objects() if type(o) is Claim)
         rows.append((took, live, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    return rows
+
+
+def first_open(wb, runs: int) -> list[tuple[float, float, float]]:
+    """Per run, seconds for: the Review page's first run in a Workbench that has kept no queue yet (as after a
+    server start), a rerun, and a Next click."""
+    from streamlit.testing.v1 import AppTest
+
+    rows = []
+    for _ in range(runs):
+        fresh = type(wb)(wb.settings, store=wb.store)
+        at = AppTest.from_file(str(ROOT / "app" / "ui" / "main.py"), default_timeout=300)
+        at.session_state["_workbench_override"] = fresh
+        at.switch_page("app_pages/dashboard.py")
+        at.run()
+        at.switch_page("app_pages/review.py")
+        times = []
+        for step in ("open", "rerun", "next"):
+            if step == "next":
+                next(b for b in at.button if b.label.startswith("Next\n")).click()
+            t0 = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - t0)
+            assert not at.exception, at.exception
+        rows.append((times[0], times[1], times[2]))
     return rows
 
 
@@ -225,9 +251,23 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100, help="SciFact abstracts ingested for the search row")
     parser.add_argument("--queue", type=int, default=0, help="claims in the store for a Save & next session instead")
     parser.add_argument("--saves", type=int, default=10, help="saves in the --queue session")
+    parser.add_argument("--first-open", action="store_true", help="with --queue: the Review page's first visit")
     args = parser.parse_args()
     os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest's bare-mode warnings are noise here
     sys.path.insert(0, str(ROOT))
+    if args.queue and args.first_open:
+        with tempfile.TemporaryDirectory() as tmp:
+            wb, _ = build(Path(tmp), extra_claims=args.queue - N_CLAIMS)
+            first_open(wb, 1)  # warm imports; not counted
+            rows = first_open(wb, args.runs)
+        print(f"Review page over a queue of {len(wb.queue())} claims, a Workbench with no queue kept (a server start)")
+        print(f"{'case':<22} {'n':>3} {'median s':>9} {'min s':>7} {'max s':>7}")
+        for i, name in enumerate(("first open", "rerun", "next claim")):
+            values = [row[i] for row in rows]
+            print(
+                f"{name:<22} {len(values):>3} {statistics.median(values):>9.3f} {min(values):>7.3f} {max(values):>7.3f}"
+            )
+        return
     if args.queue:
         with tempfile.TemporaryDirectory() as tmp:
             wb, _ = build(Path(tmp), extra_claims=args.queue - N_CLAIMS)

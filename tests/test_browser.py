@@ -180,7 +180,7 @@ def test_ingest_extract_review_dashboard(server: str, browser: object, tmp_path:
     notes.press("Control+Enter")
     page.get_by_text("Saved: False (version 2)").wait_for(timeout=TIMEOUT_MS)
     _idle(page)
-    page.get_by_role("button", name="Prev", exact=True).click()
+    page.get_by_role("button", name="Prev claim", exact=True).click()
     _idle(page)
     expect(page.get_by_label("Notes")).to_have_value("Matches the Treasury notice.")
 
@@ -189,9 +189,9 @@ def test_ingest_extract_review_dashboard(server: str, browser: object, tmp_path:
     notes.click()
     notes.press("End")
     notes.press_sequentially(" Draft line.")
-    page.get_by_role("button", name="Next", exact=True).click()
+    page.get_by_role("button", name="Next claim", exact=True).click()
     _idle(page)
-    page.get_by_role("button", name="Prev", exact=True).click()
+    page.get_by_role("button", name="Prev claim", exact=True).click()
     _idle(page)
     expect(page.get_by_label("Notes")).to_have_value("Matches the Treasury notice. Draft line.")
     expect(page.get_by_text("Unsaved changes to this claim")).to_be_visible()
@@ -348,3 +348,123 @@ def test_on_a_phone_save_and_next_shows_the_next_claim_from_its_top(server: str,
     _mostly_true_then(page, "", r"^Save(?!\s*&)")
     expect(page.get_by_text("Enter your name as reviewer").last).to_be_in_viewport()
     page.close()
+
+
+# Two articles with one title: their controls must still be told apart.
+SAME_TITLE = (
+    ("harbour-1.md", b"# Harbour budget\n\nThe council said 40 jobs would go at the harbour in 2024.\n"),
+    ("harbour-2.md", b"# Harbour budget\n\nThe mayor said 12 ships docked at the harbour in 2023.\n"),
+)
+PAGES = ("", "article", "review", "dashboard")
+
+
+@pytest.fixture(scope="module")
+def library(server: str, browser: object) -> str:
+    """The seed article with its claims and two more articles sharing a title; the seed's Article page address."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    _seed_claims(page, server)
+    article = f"{server}/article?article={page.url.split('article=')[1].split('&')[0]}"
+    _go(page, server, "")
+    for name, data in SAME_TITLE:
+        _upload(page, name, data)
+    page.close()
+    return article
+
+
+def _open(page: object, server: str, name: str, article: str) -> None:
+    """Open a page; the Article page on the seed article (its claims), not the newest article."""
+    if name != "article":
+        _go(page, server, name)
+        return
+    page.goto(article)  # type: ignore[attr-defined]
+    _heading(page, "Article")
+    _idle(page)
+
+
+def _names(page: object) -> dict[str, list[str]]:
+    """The names of the page's buttons and checkboxes in Chromium's own accessibility tree (read over CDP), as a
+    screen reader announces them. Left out, as Streamlit's and not named from Python: a select box's arrow button
+    ("Open", out of the Tab order, beside the combobox that carries the select box's name), and the toolbar a chart
+    or data grid shows on hover ("Fullscreen", "Download as CSV", ...; one per element)."""
+    cdp = page.context.new_cdp_session(page)  # type: ignore[attr-defined]
+    try:
+        nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+        by_id = {node["nodeId"]: node for node in nodes}
+
+        def role(node: dict) -> str | None:
+            return node.get("role", {}).get("value")
+
+        def streamlits_own(node: dict) -> bool:
+            props = {p["name"]: p["value"].get("value") for p in node.get("properties", [])}
+            siblings = by_id.get(node.get("parentId", ""), {}).get("childIds", [])
+            if props.get("hasPopup") == "listbox" and any(role(by_id.get(i, {})) == "combobox" for i in siblings):
+                return True
+            element = cdp.send("DOM.resolveNode", {"backendNodeId": node["backendDOMNodeId"]})["object"]
+            return bool(
+                cdp.send(
+                    "Runtime.callFunctionOn",
+                    {
+                        "objectId": element["objectId"],
+                        "functionDeclaration": "function () { return !!this.closest('[data-testid=stElementToolbar]') }",
+                        "returnByValue": True,
+                    },
+                )["result"]["value"]
+            )
+
+        names: dict[str, list[str]] = {"button": [], "checkbox": []}
+        for node in nodes:
+            if not node.get("ignored") and role(node) in names and not streamlits_own(node):
+                names[str(role(node))].append(" ".join(str(node.get("name", {}).get("value", "")).split()))
+        return names
+    finally:
+        cdp.detach()
+
+
+def _cut_labels(page: object) -> list[str]:
+    """The visible labels of buttons, checkboxes and expanders drawn narrower than their text (cut to "O…"), and
+    button labels broken over more than three lines (one letter a line)."""
+    return list(
+        page.evaluate(  # type: ignore[attr-defined]
+            """() => [...new Set([...document.querySelectorAll('button, [data-testid="stCheckbox"] label, summary')]
+            .filter(b => b.getBoundingClientRect().width > 0)
+            .flatMap(b => [...b.querySelectorAll('[data-testid="stMarkdownContainer"], p')]
+              .filter(p => getComputedStyle(p).position !== 'absolute' && p.getBoundingClientRect().width > 0)
+              .filter(p => p.scrollWidth > p.clientWidth + 1 || (b.tagName === 'BUTTON'
+                           && p.getBoundingClientRect().height > 3 * parseFloat(getComputedStyle(p).lineHeight)))
+              .map(p => `${b.innerText.replace(/\\s+/g, ' ').trim()} (${p.clientWidth} of ${p.scrollWidth} px wide, `
+                        + `${Math.round(p.getBoundingClientRect().height)} px high)`)))]"""
+        )
+    )
+
+
+def test_every_button_and_checkbox_has_a_name_of_its_own(server: str, browser: object, library: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    shared: dict[str, dict[str, list[str]]] = {}
+    seen: dict[str, dict[str, list[str]]] = {}
+    for name in PAGES:
+        _open(page, server, name, library)
+        seen[name] = _names(page)
+        for role, found in seen[name].items():
+            repeated = sorted({n for n in found if found.count(n) > 1})
+            if repeated:
+                shared.setdefault(name or "library", {})[role] = repeated
+    page.close()
+    # the pages hold what the test is about: several articles, claims and passages
+    assert sum(n.startswith("Open") for n in seen[""]["button"]) >= 3, seen[""]
+    assert sum(n.startswith("Review") for n in seen["article"]["button"]) >= 5, seen["article"]
+    assert sum(n.startswith("Cite") for n in seen["review"]["checkbox"]) >= 3, seen["review"]
+    assert not shared, f"controls that share one name (a screen reader cannot tell them apart): {shared}"
+
+
+@pytest.mark.parametrize("width", [390, 820, 1280])
+def test_no_label_is_cut_or_broken_on_a_phone_a_tablet_or_a_laptop(
+    server: str, browser: object, library: str, width: int
+) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
+    cut = {}
+    for name in PAGES:
+        _open(page, server, name, library)
+        if found := _cut_labels(page):
+            cut[name or "library"] = found
+    page.close()
+    assert not cut, f"labels cut or broken at {width} px: {cut}"

@@ -56,9 +56,14 @@ def ingest_seed(wb: Workbench) -> str:
     return article_id
 
 
+def shown(label: str) -> str:
+    """The visible part of a label (a control's label can go on, for screen readers only: common.control_label)."""
+    return label.split("\n\n", 1)[0]
+
+
 def button(at: AppTest, label: str):
-    """The button with this label (fails clearly when missing)."""
-    found = [b for b in at.button if b.label == label]
+    """The button that shows this label (fails clearly when missing)."""
+    found = [b for b in at.button if shown(b.label) == label]
     assert found, f"no button {label!r}; have {[b.label for b in at.button]}"
     return found[0]
 
@@ -866,7 +871,9 @@ def test_a_refusal_listing_thousands_of_claims_is_cut_to_a_readable_head() -> No
     assert f"of {len(message):,} characters" in short and _shortened("short") == "short"
 
 
-def test_the_claim_picker_lists_a_window_around_the_current_claim(settings: Settings) -> None:
+def test_the_claim_picker_lists_a_window_around_the_current_claim(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     wb = Workbench(settings.model_copy(update={"max_claims": 400}), scorer=RuleScorer())
     text = "Harbour log\n\n" + " ".join(
         f"The harbour handled {n + 1000} containers on day {n + 1}." for n in range(330)
@@ -874,15 +881,20 @@ def test_the_claim_picker_lists_a_window_around_the_current_claim(settings: Sett
     outcome = wb.ingest_upload("log.txt", text.encode())
     assert outcome.article_id
     wb.extract(outcome.article_id, "none")
-    total = len(wb.queue())
+    queue = wb.queue()
+    total = len(queue)
     assert total > 300
+    # the page reads (and validates) only the claims it shows: the picker's window, not the whole queue
+    read, claims_read = wb.store.queue, []
+    monkeypatch.setattr(wb.store, "queue", lambda **kw: claims_read.append(len(kw["claim_ids"])) or read(**kw))
     at = page(wb, "review")
     picker = at.selectbox[4]
-    assert len(picker.options) == 300 and picker.value == wb.queue()[0][0].id
+    assert len(picker.options) == 300 and picker.value == queue[0][0].id
     assert f"claims 1-300 of {total}" in texts(at)
     for _ in range(3):
         button(at, "Next").click().run()
-    assert at.selectbox[4].value == wb.queue()[3][0].id
+    assert at.selectbox[4].value == queue[3][0].id
+    assert claims_read and max(claims_read) == 300
 
 
 def test_the_article_page_draws_claim_cards_a_page_at_a_time(settings: Settings) -> None:
@@ -894,9 +906,9 @@ def test_the_article_page_draws_claim_cards_a_page_at_a_time(settings: Settings)
     total = len(wb.claims_with_reviews(outcome.article_id))
     assert total > 50
     at = page(wb, "article")
-    assert len([b for b in at.button if b.label == "Review"]) == 50
+    assert len([b for b in at.button if shown(b.label) == "Review"]) == 50
     button(at, f"Show {total - 50} more ({total - 50} not shown)").click().run()
-    assert len([b for b in at.button if b.label == "Review"]) == total
+    assert len([b for b in at.button if shown(b.label) == "Review"]) == total
 
 
 def test_the_library_finds_articles_and_draws_them_a_page_at_a_time(wb: Workbench) -> None:
@@ -905,14 +917,14 @@ def test_the_library_finds_articles_and_draws_them_a_page_at_a_time(wb: Workbenc
             f"s{n}.txt", f"Story {n} of the harbour\n\nIt handled {n + 100} ships.".encode()
         ).article_id
     at = page(wb, "library")
-    assert len([b for b in at.button if b.label == "Open"]) == 50 and "Articles 1-50 of 55" in texts(at)
+    assert len([b for b in at.button if shown(b.label) == "Open"]) == 50 and "Articles 1-50 of 55" in texts(at)
     button(at, "Next 5").click().run()
-    assert len([b for b in at.button if b.label == "Open"]) == 5 and "Articles 51-55 of 55" in texts(at)
+    assert len([b for b in at.button if shown(b.label) == "Open"]) == 5 and "Articles 51-55 of 55" in texts(at)
     button(at, "Previous 50").click().run()
-    assert len([b for b in at.button if b.label == "Open"]) == 50
+    assert len([b for b in at.button if shown(b.label) == "Open"]) == 50
     button(at, "Next 5").click().run()
     at.text_input(key="library_find").input("story 42").run()  # a shorter list starts on its first page
-    assert len([b for b in at.button if b.label == "Open"]) == 1 and "Story 42 of the harbour" in texts(at)
+    assert len([b for b in at.button if shown(b.label) == "Open"]) == 1 and "Story 42 of the harbour" in texts(at)
 
 
 def test_the_library_extracts_every_article_without_claims_in_one_go(wb: Workbench) -> None:
@@ -1115,7 +1127,7 @@ def test_an_upload_given_as_an_articles_new_version_replaces_it(wb: Workbench) -
     assert [r.verdict for _, _, r in wb.earlier_reviews(new)] == ["True"]
     # the Library offers it on current articles only; a web page is fetched again instead
     at = page(wb, "library")
-    assert [p.proto.popover.label for p in at.get("popover")] == ["New version"]
+    assert [shown(p.proto.popover.label) for p in at.get("popover")] == ["New version"]
 
 
 def test_a_web_article_is_fetched_again_from_the_library(settings: Settings) -> None:
@@ -1170,8 +1182,8 @@ def test_past_the_first_three_passages_of_a_group_the_evidence_waits_in_an_expan
     inside, _ = wb.evidence_for(claim, wb.default_query(claim))
     assert len(inside) > 3
     at = _review_page_on(wb, claim.id)
-    [more] = [e for e in at.expander if e.label.endswith("more passages")]
-    assert more.label == f"{len(inside) - 3} more passages"
+    [more] = [e for e in at.expander if shown(e.label).endswith("more passages")]
+    assert more.label == f"{len(inside) - 3} more passages\n\nin this article"
     cite = [c for c in at.checkbox if c.key and c.key.startswith("rv-cite-")]
     assert len(cite) == len(inside)  # every passage stays citable
 
@@ -1183,19 +1195,20 @@ def test_a_queue_patched_with_the_reviews_saved_since_equals_a_fresh_read(
     wb.ingest_upload("other.txt", b"Port news\n\nThe port handled 4 million containers in 2024.\n\nIt hired 300 staff.")
     wb.extract(wb.articles()[0].id if wb.articles()[0].id != article_id else wb.articles()[1].id, "none")
     filters = [{}, {"status": "unreviewed"}, {"verdict": "False"}, {"article_id": article_id}]
-    before = {i: (wb.revision(), wb.queue(**f)) for i, f in enumerate(filters)}  # type: ignore[arg-type]
+    before = {i: (wb.revision(), wb.store.queue_keys(**f)) for i, f in enumerate(filters)}  # type: ignore[arg-type]
     first, second = wb.queue()[0][0], wb.queue()[3][0]
     for claim, verdict in ((first, "False"), (second, None)):
         base = wb.get_review(claim.id)
         wb.submit_review(claim, base=base, reviewer="Ana", verdict=verdict, notes="checked", not_checkable=False)
     assert wb.store.reviews_changed_since(before[0][0]) == {first.id, second.id}
     reads: list[object] = []
-    read = wb.store.queue
-    monkeypatch.setattr(wb.store, "queue", lambda **kw: reads.append(kw.get("claim_ids")) or read(**kw))
+    read = wb.store.queue_keys
+    monkeypatch.setattr(wb.store, "queue_keys", lambda **kw: reads.append(kw.get("claim_ids")) or read(**kw))
     for i, f in enumerate(filters):
         revision, earlier = before[i]
         patched = wb.queue_since(earlier, revision, QueueFilter(**f))  # type: ignore[arg-type]
-        assert [(c.id, r) for c, r in patched] == [(c.id, r) for c, r in read(**f)], f  # type: ignore[arg-type]
+        assert patched == read(**f), f  # type: ignore[arg-type]
+        assert [key[-1] for key in patched] == [c.id for c, _ in wb.queue(**f)], f  # type: ignore[arg-type]
     assert reads == [{first.id, second.id}] * len(filters)  # only the two saved claims were read again
     # anything else since (an extraction, an article added) reads the whole queue again
     revision = wb.revision()
@@ -1270,15 +1283,20 @@ def test_the_review_queue_is_read_once_for_every_session_and_patched_after_a_sav
     wb: Workbench, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ingest_seed(wb)
+    expected = [c.id for c, _ in wb.queue(status="unreviewed")]
     reads: list[object] = []
-    read = wb.store.queue
-    monkeypatch.setattr(wb.store, "queue", lambda **kw: reads.append(kw.get("claim_ids")) or read(**kw))
+    read = wb.store.queue_keys
+    monkeypatch.setattr(wb.store, "queue_keys", lambda **kw: reads.append(kw.get("claim_ids")) or read(**kw))
+    monkeypatch.setattr(wb.store, "queue", lambda **kw: pytest.fail("the shared queue reads no claim"))
     first = wb.shared_queue(QueueFilter(status="unreviewed"))
-    assert wb.shared_queue(QueueFilter(status="unreviewed")) == first and reads == [None]  # a second tab reads nothing
-    claim = first[0][0]
+    assert wb.shared_queue(QueueFilter(status="unreviewed")) == first == expected and reads == [
+        None
+    ]  # a second tab reads nothing
+    claim = wb.get_claim(first[0])
+    assert claim is not None
     wb.submit_review(claim, base=wb.get_review(claim.id), reviewer="Ana", verdict="True", not_checkable=False)
     after = wb.shared_queue(QueueFilter(status="unreviewed"))
-    assert reads == [None, {claim.id}] and [c.id for c, _ in after] == [c.id for c, _ in first[1:]]
+    assert reads == [None, {claim.id}] and after == first[1:]
     after.clear()  # a caller's list is its own
     assert len(wb.shared_queue(QueueFilter(status="unreviewed"))) == len(first) - 1
 
@@ -1311,3 +1329,50 @@ def test_a_reviewer_corrects_or_clears_the_claimant_and_reports_publish_theirs(w
     cleared = wb.get_review(claim.id)
     assert cleared.edited_claimant == "" and cleared.claimant_of(claim) is None
     assert [c.claimant for _, c in wb.report(ReportOptions(article_ids=[article_id])).claims()] == [None]
+
+
+def test_each_control_is_named_by_what_it_acts_on(wb: Workbench) -> None:
+    # (the names a screen reader reads in Chromium: test_browser.py)
+    article_id = ingest_seed(wb)
+    for name, text in (("h1.md", "jobs would go"), ("h2.md", "ships docked")):
+        assert wb.ingest_upload(name, f"# Harbour budget\n\nThe council said 40 {text} in 2024.\n".encode()).article_id
+    at = page(wb, "library")
+    labels = [b.label for b in at.button] + [p.proto.popover.label for p in at.get("popover")]
+    assert len(labels) == len(set(labels)), labels  # the two "Harbour budget" cards too
+    assert f"Open\n\narticle {SEED_TITLE}" in labels and f"New version\n\nof article {SEED_TITLE}" in labels
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.session_state["_workbench_override"] = wb
+    at.session_state["article_id"] = article_id
+    at.switch_page("app_pages/article.py").run()
+    reviews = [b.label for b in at.button if shown(b.label) == "Review"]
+    assert len(reviews) == len(set(reviews)) == len(wb.claims_with_reviews(article_id)) > 3
+    assert reviews[0].startswith("Review\n\nclaim 1: ")
+    at = _review_page_on(wb, wb.queue()[0][0].id)
+    cites = [c.label for c in at.checkbox if c.key and c.key.startswith("rv-cite-")]
+    assert len(cites) == len(set(cites)) > 1
+    assert all(re.fullmatch(r"Cite this passage\n\n\d+ from [^\n]+: [^\n]+", c) for c in cites), cites
+    assert {b.label for b in at.button} >= {"Prev\n\nclaim", "Next\n\nclaim"}
+
+
+def test_untrusted_text_in_a_label_is_plain_words() -> None:
+    from app.ui.app_pages.common import control_label, plain
+
+    hostile = "Say **hi** [click](javascript:x) :red[now] $x$ <b>b</b> at 14:05 :smile:\n\n# heading ~~gone~~"
+    assert plain(hostile) == "Say hi click (javascript x) red now x b b /b at 14:05 smile: heading gone"
+    assert plain("one two three four", words=2) == "one two…"
+    assert control_label("Open", "article **A**\n\nB") == "Open\n\narticle A B"  # never a third paragraph
+
+
+def test_a_claim_gone_from_a_kept_queue_is_skipped_not_looped_on(wb: Workbench) -> None:
+    """The Review page keeps the queue's order between runs and reads only the claims it shows; a claim removed
+    without a history entry (the store's revision did not move) must not send the page into rerun after rerun."""
+    ingest_seed(wb)
+    first, second = (c.id for c, _ in wb.queue()[:2])
+    at = _review_page_on(wb, first)
+    assert wb.shared_queue()[0] == first  # kept
+    with wb.store._write() as conn:  # behind the history's back
+        conn.execute("DELETE FROM claims WHERE id = ?", (first,))
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["review_claim"] == second
+    assert first not in wb.shared_queue()

@@ -9,11 +9,13 @@ from app.highlight import category_for, escape_text, legend_html
 from app.ui.app_pages.common import (
     EMPTY_LIBRARY,
     article_labels,
+    control_label,
     earlier_version_note,
     errors_shown,
     flash,
     llm_label,
     page_shown,
+    plain,
     review_claim,
     safe,
     show_flash,
@@ -64,15 +66,15 @@ with errors_shown():
         st.warning(earlier_version_note(summary), icon=":material/history:")
 
     with st.container(border=True):
-        c1, c2, c3 = st.columns([3, 2, 5], vertical_alignment="bottom")
+        row = st.container(horizontal=True, vertical_alignment="bottom")  # wraps: a narrow column cut the button
         choices = wb.llm_choices()
-        llm = c1.selectbox(
+        llm = row.selectbox(
             "Extract with",
             choices,
             format_func=llm_label,
             key="extract_llm",
         )
-        if c2.button("Extract claims", type="primary", icon=":material/auto_awesome:"):
+        if row.button("Extract claims", type="primary", icon=":material/auto_awesome:"):
             with st.status("Extracting claims…", expanded=True) as status:
                 bar = st.progress(0.0, text="Scoring sentences…")
 
@@ -98,7 +100,7 @@ with errors_shown():
                     for failure in run.failures:
                         flash("warning", failure)
                     st.rerun()  # redraw counts, highlights and the claim list from the store
-        c3.caption(
+        st.caption(
             f"{summary.claim_count} claims · {summary.reviewed} reviewed · {summary.in_progress} in progress · "
             f"{summary.not_checkable} not checkable"
         )
@@ -118,7 +120,7 @@ with errors_shown():
         cards = f"_article_cards-{picked}"
         shown = page_shown(cards)
         with st.container(height=640):
-            for claim, review in pairs[:shown]:
+            for n, (claim, review) in enumerate(pairs[:shown], start=1):
                 with st.container(border=True):
                     state = review.verdict or ("not checkable" if review.not_checkable else review.status)
                     category = category_for(review, ratings)
@@ -132,8 +134,10 @@ with errors_shown():
                         f"{' · '.join(escape_text(m) for m in meta)}</span>",
                         unsafe_allow_html=True,
                     )
-                    safe(review.edited_statement or claim.statement)
-                    if st.button("Review", key=f"rv-{claim.id}", icon=":material/rate_review:"):
+                    statement = review.edited_statement or claim.statement
+                    safe(statement)
+                    label = control_label("Review", f"claim {n}: {plain(statement, words=10)}")
+                    if st.button(label, key=f"rv-{claim.id}", icon=":material/rate_review:"):
                         review_claim(claim.id, picked)
             show_more_button(cards, len(pairs))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +25,48 @@ PAGES = {
     "review": "app_pages/review.py",
     "dashboard": "app_pages/dashboard.py",
 }
+
+
+# The page style for controls' labels (main.py draws it on every page). A label in two paragraphs (control_label):
+# the second names what the control acts on for a screen reader, out of sight and out of the layout but kept in the
+# accessibility tree (display:none would drop it from the accessible name too); taking no width, it never cuts the
+# visible label short.
+LABEL_STYLE = """<style>
+button [data-testid="stMarkdownContainer"] p + p,
+summary [data-testid="stMarkdownContainer"] p + p,
+[data-testid="stCheckbox"] [data-testid="stWidgetLabel"] p + p {
+  position: absolute !important; width: 1px !important; height: 1px !important; margin: -1px !important;
+  padding: 0 !important; border: 0 !important; overflow: hidden !important; clip-path: inset(50%) !important;
+  white-space: nowrap !important;
+}
+/* A button with a keyboard hint (Save & next, "Ctrl + Enter") puts the hint under its label when the two do not fit
+   side by side: in the Review page's narrow form column on a tablet the label was broken one letter a line. */
+button span[data-has-shortcut="true"] { flex-wrap: wrap; justify-content: center; }
+button span[data-has-shortcut="true"] [data-testid="stMarkdownContainer"] p {
+  overflow-wrap: normal; word-break: normal;
+}
+</style>"""
+# What may pass from untrusted text into a label: letters, digits, spaces and punctuation that no Markdown construct
+# starts with; a colon only before a space or between digits ("said: ", 14:05), as `:x:` is an emoji and `:red[`
+# a colour.
+_NOT_PLAIN = re.compile(r"(?!(?<=\d):(?=\d)|:(?=\s|$))[^\w\s.,;?'\"‘’“”%()/·—–…£€-]|_")
+
+
+def plain(text: str, words: int | None = None) -> str:
+    """`text` as inert label text on one line, cut to its first `words` words (with "…")."""
+    parts = _NOT_PLAIN.sub(" ", text).split()
+    if words is not None and len(parts) > words:
+        return " ".join(parts[:words]) + "…"
+    return " ".join(parts)
+
+
+def control_label(shown: str, target: str) -> str:
+    """A button's, checkbox's or expander's label that shows `shown` and is announced as "`shown` `target`", so a
+    screen reader tells apart the Open of every article ("Open article Harbour budget"). The accessible name has to
+    be the label itself: Streamlit names a button by its rendered label and a checkbox by its raw label (`help` is a
+    tooltip, not the name). `target` goes into the label's second paragraph, which LABEL_STYLE hides from view; it
+    is made plain (see plain()) because a checkbox's name is its label as written, Markdown and all."""
+    return f"{shown}\n\n{plain(target)}"
 
 
 @st.cache_resource(show_spinner=False)
@@ -168,13 +211,12 @@ def pager(key: str, total: int, noun: str) -> None:
         return
     start = page_start(key, total)
     end = min(start + PAGE_SIZE, total)
-    back, on, where = st.columns([1.4, 1.4, 4], vertical_alignment="center")
-    back.button(
-        f"Previous {PAGE_SIZE}", key=f"prev-{key}", disabled=start == 0, on_click=_turn, args=(key, start - PAGE_SIZE)
-    )
-    on.button(f"Next {min(PAGE_SIZE, total - end)}", key=f"next-{key}", disabled=end >= total, on_click=_turn,
-              args=(key, end))  # fmt: skip
-    where.caption(f"{noun.capitalize()} {start + 1}-{end} of {total}")
+    row = st.container(horizontal=True, vertical_alignment="center")  # wraps: narrow columns cut the labels
+    back = control_label(f"Previous {PAGE_SIZE}", noun)
+    row.button(back, key=f"prev-{key}", disabled=start == 0, on_click=_turn, args=(key, start - PAGE_SIZE))
+    on = control_label(f"Next {min(PAGE_SIZE, total - end)}", noun)
+    row.button(on, key=f"next-{key}", disabled=end >= total, on_click=_turn, args=(key, end))
+    row.caption(f"{noun.capitalize()} {start + 1}-{end} of {total}")
 
 
 def _turn(key: str, start: int) -> None:

@@ -51,7 +51,9 @@ with errors_shown():
             )
     with table:
         st.subheader("By verdict")
-        st.dataframe([{"verdict": label, "claims": n} for label, n in verdicts.items()], hide_index=True, height=300)
+        # A static table: a second data grid repeated the first one's toolbar ("Download as CSV", "Search", ...), so
+        # a screen reader heard each of those buttons twice with nothing to tell them apart.
+        st.table([{"verdict": label, "claims": n} for label, n in verdicts.items()], hide_index=True)
 
     st.subheader("Progress per article")
     st.dataframe(

@@ -11,6 +11,8 @@ from app.highlight import escape_text
 from app.ui.app_pages.common import (
     EMPTY_LIBRARY,
     PAGE_SIZE,
+    article_labels,
+    control_label,
     earlier_version_note,
     errors_shown,
     flash,
@@ -31,15 +33,15 @@ if TYPE_CHECKING:
 def extract_pending(pending: list[ArticleSummary]) -> None:
     """One button for every article without claims yet (a folder just uploaded), instead of one visit each."""
     with st.container(border=True):
-        c1, c2, c3 = st.columns([4, 3, 2], vertical_alignment="bottom")
-        c1.markdown(f"**{len(pending)} article(s) without claims yet**")
-        llm = c2.selectbox(
+        st.markdown(f"**{len(pending)} article(s) without claims yet**")
+        row = st.container(horizontal=True, vertical_alignment="bottom")  # wraps: a narrow column cut the button
+        llm = row.selectbox(
             "Extract with",
             wb.llm_choices(),
             format_func=llm_label,
             key="bulk_llm",
         )
-        if not c3.button("Extract claims from them", icon=":material/auto_awesome:"):
+        if not row.button("Extract claims from them", icon=":material/auto_awesome:"):
             return
         bar = st.progress(0.0, text="Starting…")
         kept = failed = 0
@@ -69,12 +71,13 @@ def show_outcomes(outcomes: list[Any]) -> None:
     st.rerun()
 
 
-def new_version_control(summary: ArticleSummary) -> None:
+def new_version_control(summary: ArticleSummary, name: str) -> None:
     """Take in an article's changed text: a web page is fetched again; a file is uploaded as its new version
-    (recorded under the article's source, so it replaces it: a plain upload is always a new article)."""
+    (recorded under the article's source, so it replaces it: a plain upload is always a new article). `name`: the
+    article as its controls' accessible names say it."""
     if summary.source.lower().startswith(("http://", "https://")):
         if st.button(
-            "Fetch again",
+            control_label("Fetch again", f"the web page of article {name}"),
             key=f"refetch-{summary.id}",
             icon=":material/refresh:",
             help="Ingest the page again; if it changed, the new text becomes the current version",
@@ -84,7 +87,7 @@ def new_version_control(summary: ArticleSummary) -> None:
             except WorkbenchError as exc:
                 st.error(str(exc))
         return
-    with st.popover("New version", icon=":material/upload_file:"):
+    with st.popover(control_label("New version", f"of article {name}"), icon=":material/upload_file:"):
         upload = st.file_uploader(
             "The article's changed text (txt, md, html, pdf)",
             type=list(UPLOAD_TYPES),
@@ -92,7 +95,8 @@ def new_version_control(summary: ArticleSummary) -> None:
             max_upload_size=wb.upload_limit_mb,
         )
         st.caption("Its claims are extracted afresh; decisions on unchanged sentences are offered on the Review page.")
-        if st.button("Replace with this version", key=f"replace-{summary.id}", disabled=upload is None):
+        replace = control_label("Replace with this version", f"of article {name}")
+        if st.button(replace, key=f"replace-{summary.id}", disabled=upload is None):
             assert upload is not None
             try:
                 show_outcomes([wb.ingest_new_version(summary.id, upload.name, upload.getvalue())])
@@ -167,6 +171,7 @@ with errors_shown():
     articles = wb.articles()
     if not articles:
         st.info(EMPTY_LIBRARY)
+    names = article_labels(articles)  # how each card's buttons name their article to a screen reader
     confirm = st.session_state.get("confirm_delete")
     pending = [a for a in articles if a.claim_count == 0 and a.replaced_by is None]
     if pending:
@@ -181,8 +186,9 @@ with errors_shown():
     start = page_start("_library_page", len(articles))
     for summary in articles[start : start + PAGE_SIZE]:
         with st.container(border=True):
-            # Open and Delete get room for their labels on a tablet (they read "O…" and "De…").
-            cols = st.columns([4, 3, 1.6, 1.6], vertical_alignment="center")
+            name = names[summary.id]
+            # Open and Delete sit in one row that wraps: in columns of their own they read "O…" and "D…" on a tablet.
+            cols = st.columns([4, 3, 3.2], vertical_alignment="center")
             with cols[0]:
                 st.markdown(f"**{escape_text(summary.title)}**", unsafe_allow_html=True)
                 st.markdown(
@@ -193,7 +199,7 @@ with errors_shown():
                 if summary.replaced_by:
                     st.caption(earlier_version_note(summary))
                 else:
-                    new_version_control(summary)
+                    new_version_control(summary, name)
             with cols[1]:
                 done = summary.reviewed
                 if summary.claim_count:
@@ -203,9 +209,14 @@ with errors_shown():
                     )
                 else:
                     st.caption("No claims yet — open it and extract.")
-            if cols[2].button("Open", key=f"open-{summary.id}", icon=":material/open_in_new:"):
+            actions = cols[2].container(horizontal=True, horizontal_alignment="right")
+            if actions.button(
+                control_label("Open", f"article {name}"), key=f"open-{summary.id}", icon=":material/open_in_new:"
+            ):
                 open_article(summary.id)
-            if cols[3].button("Delete", key=f"delete-{summary.id}", icon=":material/delete:"):
+            if actions.button(
+                control_label("Delete", f"article {name}"), key=f"delete-{summary.id}", icon=":material/delete:"
+            ):
                 st.session_state["confirm_delete"] = summary.id
                 st.rerun()
             if confirm == summary.id:
@@ -220,8 +231,10 @@ with errors_shown():
                     f"Delete this article, its {summary.claim_count} claim(s), their reviews{drafts}? "
                     f"The history keeps a record; nothing else can be undone.{shared}"
                 )
-                yes, no, _ = st.columns([1.5, 1, 6])
-                if yes.button("Yes, delete", key=f"yes-{summary.id}", type="primary"):
+                answer = st.container(horizontal=True)
+                if answer.button(
+                    control_label("Yes, delete", f"article {name}"), key=f"yes-{summary.id}", type="primary"
+                ):
                     st.session_state.pop("confirm_delete", None)
                     try:
                         wb.delete_article(summary.id, actor=reviewer_name() or "ui")
@@ -229,7 +242,7 @@ with errors_shown():
                     except WorkbenchError as exc:
                         flash("error", str(exc))
                     st.rerun()
-                if no.button("Cancel", key=f"no-{summary.id}"):
+                if answer.button(control_label("Cancel", f"deleting article {name}"), key=f"no-{summary.id}"):
                     st.session_state.pop("confirm_delete", None)
                     st.rerun()
     pager("_library_page", len(articles), "articles")

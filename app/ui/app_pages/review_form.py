@@ -530,9 +530,10 @@ def changed_sentence(claim: Claim, old_claim: Claim) -> None:
         )
 
 
-def cached_queue(*filters: str | None) -> list[tuple[Claim, Review]]:
-    """The filtered queue, shared by every session and read again only as far as the store has changed since (see
-    Workbench.shared_queue): every click reran a read and validation of every claim (0.2 s at 7,000 claims)."""
+def cached_queue(*filters: str | None) -> list[str]:
+    """The filtered queue's claim ids, shared by every session and read again only as far as the store has changed
+    since (see Workbench.shared_queue): every click reran a read and validation of every claim (0.2 s at 7,000
+    claims)."""
     article_id, status, verdict, claim_type = filters
     return wb.shared_queue(QueueFilter(article_id, status, verdict, claim_type))
 
