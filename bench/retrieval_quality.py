@@ -19,8 +19,9 @@ that the simulated `product` row is what users get.
     .venv/bin/python bench/retrieval_quality.py --chunk-size 250     # near-sentence chunks (embeds again once)
 
 Rows: bm25, dense, `rrf k=5 w=1/1 (old product)`, RRF and score fusion tuned per data set and on both tune halves
-together, the product's score fusion (retrieval.ranking.fused_scores defaults), sum-of-top-2-chunks pooling, and
-the learned ranker (--ranker, default the shipped retrieval/data/ranker.json from bench/train_ranker.py).
+together, the product's score fusion (retrieval.ranking.fused_scores defaults, with the chunks only BM25 found
+scored by their own cosine, as HybridSearcher does since 2026-12-07; the row before it gave them the dense list's
+last cosine), sum-of-top-2-chunks pooling, and the learned ranker (--ranker, default the shipped retrieval/data/ranker.json from bench/train_ranker.py).
 """
 
 from __future__ import annotations
@@ -247,11 +248,32 @@ def metrics(prep: Prepared, rankings: Mapping[str, list[str]]) -> tuple[float, f
     return tuple(float(v) for v in out / max(len(rankings), 1))  # type: ignore[return-value]
 
 
-def score_with(prep: Prepared, scorer: Scorer, queries: Sequence[str], pool: int = 1) -> tuple[float, float, float]:
-    """Metrics of `scorer` over `queries` from the cached candidate lists."""
-    assert prep.candidates is not None
-    ranks = {q: doc_ranking(scorer(*prep.candidates[q], prep.article_of), prep, pool) for q in queries}
+def score_with(
+    prep: Prepared,
+    scorer: Scorer,
+    queries: Sequence[str],
+    pool: int = 1,
+    candidates: Mapping[str, tuple[Hits, Hits]] | None = None,
+) -> tuple[float, float, float]:
+    """Metrics of `scorer` over `queries` from the cached candidate lists (or `candidates`)."""
+    lists = candidates if candidates is not None else prep.candidates
+    assert lists is not None
+    ranks = {q: doc_ranking(scorer(*lists[q], prep.article_of), prep, pool) for q in queries}
     return metrics(prep, ranks)
+
+
+def with_own_cosines(prep: Prepared) -> dict[str, tuple[Hits, Hits]]:
+    """The candidate lists as the product scores them since 2026-12-07: the chunks only BM25 found are appended to
+    the dense list with their own cosine (HybridSearcher reads their vectors from Chroma)."""
+    assert prep.candidates is not None
+    rows = {c: i for i, c in enumerate(prep.chunk_ids)}
+    out: dict[str, tuple[Hits, Hits]] = {}
+    for qid, (bm25, dense) in prep.candidates.items():
+        found = {c for c, _ in dense}
+        extra = [c for c, _ in bm25 if c not in found]
+        sims = prep.vectors[[rows[c] for c in extra]] @ prep.query_vectors[qid] if extra else []
+        out[qid] = (bm25, [*dense, *((c, float(s)) for c, s in zip(extra, sims, strict=True))])
+    return out
 
 
 # --- the variants ---------------------------------------------------------------------------------------
@@ -303,8 +325,10 @@ def variants(preps: Sequence[Prepared], ranker: LinearRanker | None) -> list[tup
     product_scorer: Scorer = lambda b, d, a: fused_scores(b, d)  # noqa: E731 - the product's defaults
     rows: list[tuple[str, str, tuple[float, ...]]] = []
 
-    def add(prep: Prepared, method: str, scorer: Scorer, pool: int = 1) -> None:
-        rows.append((prep.name, method, score_with(prep, scorer, prep.test, pool)))
+    def add(
+        prep: Prepared, method: str, scorer: Scorer, pool: int = 1, lists: dict[str, tuple[Hits, Hits]] | None = None
+    ) -> None:
+        rows.append((prep.name, method, score_with(prep, scorer, prep.test, pool, lists)))
 
     joint_rrf = tune_grid(preps, rrf_grid)
     joint_convex = tune_grid(preps, convex_grid)
@@ -320,9 +344,15 @@ def variants(preps: Sequence[Prepared], ranker: LinearRanker | None) -> list[tup
         best_c = tune_grid([prep], convex_grid)[0][1]
         add(prep, f"{best_c} (tuned on this set)", scorers[best_c])
         add(prep, f"{joint_convex[0][1]} (tuned on both)", scorers[joint_convex[0][1]])
-        add(prep, product, product_scorer)
+        own = with_own_cosines(prep)
+        add(prep, product, product_scorer, lists=own)
+        add(
+            prep,
+            "score, keyword-only chunks at the dense list's last cosine (product before 2026-12-07)",
+            product_scorer,
+        )
         add(prep, "rrf k=5 w=1/1, sum of top-2 chunks", rrf(5, 1.0), pool=2)
-        add(prep, "score (product), sum of top-2 chunks", product_scorer, pool=2)
+        add(prep, "score (product), sum of top-2 chunks", product_scorer, pool=2, lists=own)
         if ranker is not None:
             add(prep, "learned ranker (shipped weights)", learned(ranker))
             add(prep, "learned ranker, sum of top-2 chunks", learned(ranker), pool=2)

@@ -643,6 +643,20 @@ class ChunkStore:
         )
         return [(cid, sim, doc or "", meta or {}) for cid, sim, doc, meta in rows]
 
+    def cosines(self, query_vector: np.ndarray, ids: Sequence[str]) -> list[tuple[str, float]]:
+        """(id, cosine similarity to `query_vector`) of the stored chunks among `ids`, read from Chroma: for
+        candidates the dense search did not return (unknown ids are left out)."""
+        if not ids:
+            return []
+        got = self.chunk_col.get(ids=list(ids), include=["embeddings"])
+        vectors = got.get("embeddings")
+        if vectors is None or not len(got["ids"]):
+            return []
+        matrix = np.asarray(vectors, dtype=np.float32)
+        query = np.asarray(query_vector, dtype=np.float32)
+        sims = matrix @ query / (np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(query)) + 1e-12)
+        return list(zip(got["ids"], (float(s) for s in sims), strict=True))
+
     def dense_ids(
         self,
         query_vector: np.ndarray,

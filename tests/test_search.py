@@ -86,6 +86,32 @@ def test_search_scores_are_the_fusions_scores(corpus: tuple[HybridSearcher, dict
         assert [h.score for h in hits] == pytest.approx([expected[h.chunk_id] for h in hits])
 
 
+def test_a_chunk_only_bm25_found_is_scored_with_its_own_cosine(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
+    """With short candidate lists, keyword matches the dense search did not return get their real cosine (read
+    from Chroma), not the dense list's last one: a bound that held them down."""
+    from retrieval.ranking import fused_scores
+
+    searcher, _ = corpus
+    store = searcher.store
+    narrow = HybridSearcher(store, candidates=2)
+    query = "banks report exposure to sovereign debt of Russia"
+    vec = store.embedder.embed([query])[0]
+    bm25, dense = store.bm25().search(query, 2), store.dense_ids(vec, 2)
+    keyword_only = [cid for cid, _ in bm25 if cid not in dict(dense)]
+    assert keyword_only  # the case under test
+    own = dict(store.cosines(vec, keyword_only))
+    assert set(own) == set(keyword_only) and all(own[c] < min(s for _, s in dense) + 1e-6 for c in own)
+    expected = fused_scores(bm25, [*dense, *own.items()])
+    assert expected != fused_scores(bm25, dense)
+    hits = narrow.search(query, k=2)  # (lists of max(candidates, k) = 2)
+    assert [h.chunk_id for h in hits] == sorted(expected, key=lambda c: (-expected[c], c))[:2]
+    for h in hits:
+        assert h.score == pytest.approx(expected[h.chunk_id])
+        if h.chunk_id in own:
+            assert h.dense_score == pytest.approx(own[h.chunk_id]) and h.dense_rank is None and h.bm25_rank
+    assert store.cosines(vec, ["not-a-chunk"]) == []
+
+
 def test_a_keyword_only_ranker_reproduces_the_bm25_order(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
     from retrieval.ranking import FEATURES, LinearRanker
 
