@@ -382,10 +382,11 @@ def _open(page: object, server: str, name: str, article: str) -> None:
 
 
 def _names(page: object) -> dict[str, list[str]]:
-    """The names of the page's buttons and checkboxes in Chromium's own accessibility tree (read over CDP), as a
-    screen reader announces them. Left out, as Streamlit's and not named from Python: a select box's arrow button
-    ("Open", out of the Tab order, beside the combobox that carries the select box's name), and the toolbar a chart
-    or data grid shows on hover ("Fullscreen", "Download as CSV", ...; one per element)."""
+    """The names of the page's buttons, checkboxes and links in Chromium's own accessibility tree (read over CDP), as
+    a screen reader announces them (a heading's "Link to heading" is a link too). Left out, as Streamlit's and not
+    named from Python: a select box's arrow button ("Open", out of the Tab order, beside the combobox that carries
+    the select box's name), and the toolbar a chart or data grid shows on hover ("Fullscreen", "Download as CSV",
+    ...; one per element)."""
     cdp = page.context.new_cdp_session(page)  # type: ignore[attr-defined]
     try:
         nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
@@ -411,7 +412,7 @@ def _names(page: object) -> dict[str, list[str]]:
                 )["result"]["value"]
             )
 
-        names: dict[str, list[str]] = {"button": [], "checkbox": []}
+        names: dict[str, list[str]] = {"button": [], "checkbox": [], "link": []}
         for node in nodes:
             if not node.get("ignored") and role(node) in names and not streamlits_own(node):
                 names[str(role(node))].append(" ".join(str(node.get("name", {}).get("value", "")).split()))
@@ -421,18 +422,27 @@ def _names(page: object) -> dict[str, list[str]]:
 
 
 def _cut_labels(page: object) -> list[str]:
-    """The visible labels of buttons, checkboxes and expanders drawn narrower than their text (cut to "O…"), and
-    button labels broken over more than three lines (one letter a line)."""
+    """The visible labels of buttons, checkboxes and expanders drawn narrower than their text (cut to "O…"), button
+    labels broken over more than three lines (one letter a line), checkbox labels over more than two (a column too
+    narrow for "Not checkable (opinion, ...)"), and select boxes cutting a short value ("Any stat" for "Any status";
+    a long one, an article's title or a claim, may be cut)."""
     return list(
         page.evaluate(  # type: ignore[attr-defined]
             """() => [...new Set([...document.querySelectorAll('button, [data-testid="stCheckbox"] label, summary')]
             .filter(b => b.getBoundingClientRect().width > 0)
             .flatMap(b => [...b.querySelectorAll('[data-testid="stMarkdownContainer"], p')]
               .filter(p => getComputedStyle(p).position !== 'absolute' && p.getBoundingClientRect().width > 0)
-              .filter(p => p.scrollWidth > p.clientWidth + 1 || (b.tagName === 'BUTTON'
-                           && p.getBoundingClientRect().height > 3 * parseFloat(getComputedStyle(p).lineHeight)))
+              .filter(p => p.scrollWidth > p.clientWidth + 1
+                           || p.getBoundingClientRect().height
+                              > (b.tagName === 'BUTTON' ? 3 : b.tagName === 'LABEL' ? 2 : Infinity)
+                                * parseFloat(getComputedStyle(p).lineHeight) + 1)
               .map(p => `${b.innerText.replace(/\\s+/g, ' ').trim()} (${p.clientWidth} of ${p.scrollWidth} px wide, `
-                        + `${Math.round(p.getBoundingClientRect().height)} px high)`)))]"""
+                        + `${Math.round(p.getBoundingClientRect().height)} px high)`))
+            .concat([...document.querySelectorAll('[data-testid="stSelectbox"] input')]
+              .filter(i => i.getBoundingClientRect().width > 0 && i.value.length <= 20
+                           && i.scrollWidth > i.clientWidth + 1)
+              .map(i => `select box ${i.getAttribute('aria-label')}: ${i.value} (${i.clientWidth} of `
+                        + `${i.scrollWidth} px wide)`)))]"""
         )
     )
 
@@ -456,14 +466,19 @@ def test_every_button_and_checkbox_has_a_name_of_its_own(server: str, browser: o
     assert not shared, f"controls that share one name (a screen reader cannot tell them apart): {shared}"
 
 
-@pytest.mark.parametrize("width", [390, 820, 1280])
+@pytest.mark.parametrize("width", [390, 820, 1024, 1280])
 def test_no_label_is_cut_or_broken_on_a_phone_a_tablet_or_a_laptop(
     server: str, browser: object, library: str, width: int
 ) -> None:
+    """At 820 and 1024 px the sidebar stays open beside the page: a tablet, or a laptop's half screen."""
     page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
     cut = {}
     for name in PAGES:
         _open(page, server, name, library)
+        if name == "review":  # with an edit (whatever was saved), the unsaved-changes note and its button show too
+            page.locator('[data-testid="stCheckbox"]').filter(has_text="Not checkable").click()  # type: ignore[attr-defined]
+            _idle(page)
+            page.get_by_text("Unsaved changes to this claim").wait_for(timeout=TIMEOUT_MS)  # type: ignore[attr-defined]
         if found := _cut_labels(page):
             cut[name or "library"] = found
     page.close()

@@ -24,7 +24,7 @@ from app.ui.app_pages.common import (
 )
 
 wb = workbench()
-st.title("Article")
+st.title("Article", anchor=False)
 show_flash()
 
 with errors_shown():
@@ -112,7 +112,7 @@ with errors_shown():
         with st.container(border=True, height=640):
             st.markdown(wb.article_view(picked), unsafe_allow_html=True)
     with claims_col:
-        st.subheader(f"Claims ({len(pairs)})")
+        st.subheader(f"Claims ({len(pairs)})", anchor=False)
         if not pairs:
             st.info("No claims yet. Choose a model above and press **Extract claims** ('none' is fastest).")
         ratings = wb.ratings()

@@ -8,7 +8,7 @@ from app.ui.app_pages.common import EMPTY_LIBRARY, errors_shown, show_flash, wor
 from app.ui.app_pages.exports import export_controls
 
 wb = workbench()
-st.title("Dashboard")
+st.title("Dashboard", anchor=False)
 show_flash()
 
 with errors_shown():
@@ -33,7 +33,7 @@ with errors_shown():
 
     chart, table = st.columns([3, 2], gap="large")
     with chart:
-        st.subheader("Verdicts")
+        st.subheader("Verdicts", anchor=False)
         verdicts = {label: n for label, n in stats.by_verdict.items()}
         if any(verdicts.values()):
             st.bar_chart(
@@ -50,12 +50,12 @@ with errors_shown():
                 f"Not counted: {stats.draft_verdicts} verdict(s) on reviews still in progress (drafts, as in reports)."
             )
     with table:
-        st.subheader("By verdict")
+        st.subheader("By verdict", anchor=False)
         # A static table: a second data grid repeated the first one's toolbar ("Download as CSV", "Search", ...), so
         # a screen reader heard each of those buttons twice with nothing to tell them apart.
         st.table([{"verdict": label, "claims": n} for label, n in verdicts.items()], hide_index=True)
 
-    st.subheader("Progress per article")
+    st.subheader("Progress per article", anchor=False)
     st.dataframe(
         [
             {
@@ -79,5 +79,5 @@ with errors_shown():
         },
     )
 
-    st.subheader("Export")
+    st.subheader("Export", anchor=False)
     export_controls(wb, article_ids=None, key="dashboard")

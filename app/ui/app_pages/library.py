@@ -61,7 +61,7 @@ def extract_pending(pending: list[ArticleSummary]) -> None:
 
 
 wb = workbench()
-st.title("Library")
+st.title("Library", anchor=False)
 show_flash()
 
 
@@ -110,7 +110,7 @@ if st.session_state.pop("_clear_ingest_form", False):
     st.session_state["_upload_round"] = st.session_state.get("_upload_round", 0) + 1  # a new, empty uploader
 
 with st.container(border=True):
-    st.subheader("Add articles")
+    st.subheader("Add articles", anchor=False)
     left, right = st.columns(2)
     uploads = left.file_uploader(
         "Upload files (txt, md, html, pdf)",
@@ -166,7 +166,7 @@ with st.container(border=True):
                 unsafe_allow_html=True,
             )
 
-st.subheader("Articles")
+st.subheader("Articles", anchor=False)
 with errors_shown():
     articles = wb.articles()
     if not articles:

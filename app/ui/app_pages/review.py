@@ -49,9 +49,20 @@ from app.ui.app_pages.review_form import (
 )
 from retrieval.hostile import addressed_to_ai
 
+# The three short filters' row: beside the article's box on a laptop, under it on a tablet (each box ~150 px).
+SHORT_FILTERS_WIDTH = 480
+# The room the claim and its evidence (3 parts) and the verdict form (2 parts) need side by side; with less than both
+# (a tablet, a laptop with a narrow window) the form goes under them. Set on the wrapper Streamlit puts around each
+# container of a horizontal one, which carries its flex (the container's own st-key- class does not).
+REVIEW_STYLE = """<style>
+[data-testid="stLayoutWrapper"]:has(> .st-key-review-claim) { flex: 3 1 24rem; }
+[data-testid="stLayoutWrapper"]:has(> .st-key-review-form) { flex: 2 1 17rem; }
+</style>"""
+
 wb = workbench()
 ss = st.session_state
-st.title("Review")
+st.title("Review", anchor=False)
+st.html(REVIEW_STYLE)
 scroll_slot = st.empty()  # always drawn, so the page below keeps its place (and its focus) on other runs
 if ss.pop("_scroll_top", False):
     # After Save & next the page kept its scroll position, the bottom of a long page on a phone: the next claim's
@@ -123,23 +134,26 @@ if not ss.get("_review_url_read"):
 if ss.get("review_filter_article") not in (None, *titles):
     del ss["review_filter_article"]
     st.info("The article this queue was filtered by has been deleted; showing all articles.", icon=":material/info:")
-f1, f2, f3, f4 = st.columns([3, 2, 2, 2])
-article_filter = f1.selectbox(
+# Filters in a row that wraps (columns cut "Any status" to "Any stat" on a tablet): the article's box takes the room
+# the three short ones leave, and goes to a row of its own above them when that is too little.
+filter_row = st.container(horizontal=True)
+article_filter = filter_row.selectbox(
     "Article",
     [None, *titles],
     format_func=lambda i: "All articles" if i is None else titles[i],
     key="review_filter_article",
 )
-status_filter = f2.selectbox(
+short_filters = filter_row.container(horizontal=True, width=SHORT_FILTERS_WIDTH)
+status_filter = short_filters.selectbox(
     "Status",
     [None, *STATUS_LABELS],
     format_func=lambda s: "Any status" if s is None else STATUS_LABELS[s],
     key="review_filter_status",
 )
-verdict_filter = f3.selectbox(
+verdict_filter = short_filters.selectbox(
     "Verdict", [None, *ratings], format_func=lambda v: "Any verdict" if v is None else v, key="review_filter_verdict"
 )
-type_filter = f4.selectbox(
+type_filter = short_filters.selectbox(
     "Claim type", [None, *CLAIM_TYPES], format_func=lambda t: "Any type" if t is None else t, key="review_filter_type"
 )
 
@@ -252,18 +266,21 @@ base: Review = ss[f"base-{claim.id}"]
 draft_slot = st.container()
 if claim.id in drafts():
     kept = drafts()[claim.id]
-    note, discard = draft_slot.columns([5, 1], vertical_alignment="center")
     where = (
         f"kept under your name since {kept.updated_at:%Y-%m-%d %H:%M} UTC"
         if kept.reviewer
         else "kept for this session only: enter your name as reviewer to keep them if the page reloads"
     )
-    note.info(f"Unsaved changes to this claim, {where}.", icon=":material/edit_note:")
-    discard.button("Discard changes", on_click=discard_draft, args=(claim.id,))
+    draft_slot.info(f"Unsaved changes to this claim, {where}.", icon=":material/edit_note:")
+    # Under the note, not beside it: in a sixth of the row, "Discard changes" was cut on a tablet.
+    draft_slot.button("Discard changes", on_click=discard_draft, args=(claim.id,))
 
 if (own := summaries.get(claim.article_id)) is not None and own.replaced_by:
     st.warning(earlier_version_note(own), icon=":material/history:")
-left, right = st.columns([3, 2], gap="large")
+# The claim with its evidence beside the verdict form while both have room; below that the form goes under them, as on
+# a phone (beside them on a tablet, its column broke "Not checkable" over four lines). REVIEW_STYLE sets the room.
+split = st.container(horizontal=True, gap="large")
+left, right = split.container(key="review-claim"), split.container(key="review-form")
 with left:
     with st.container(border=True):
         # A claim that leans on the article is shown after the paragraph before it: what it refers to is usually there.
@@ -293,7 +310,7 @@ with left:
     meta.append(f"extracted by {claim.provenance.extractor} / {claim.provenance.model}")
     safe(" · ".join(meta), small=True)
 
-    st.subheader("Evidence")
+    st.subheader("Evidence", anchor=False)
     query = st.text_input("Search query (edit and press Enter to search again)", key=key("query", claim.id))
     if st.button("Search again", icon=":material/search:"):
         ss.get("_evidence", {}).pop((claim.id, query), None)

@@ -369,15 +369,15 @@ def attempt_panel(claim: Claim) -> None:
             lines.append(f"Cited passages: {len(attempt['cited'])}")
         for line in lines:
             safe(line, small=True)
-        put_back, drop = st.columns(2)
-        put_back.button(
+        choice = st.container(horizontal=True)  # wraps, where two half columns of a ~300 px form would cut labels
+        choice.button(
             "Use my version",
             icon=":material/undo:",
             on_click=restore_attempt,
             args=(claim.id,),
             help="Back into the form; saving then replaces the version shown as stored",
         )
-        drop.button("Discard it", on_click=lambda: ss.pop(f"attempt-{claim.id}", None))
+        choice.button("Discard it", on_click=lambda: ss.pop(f"attempt-{claim.id}", None))
 
 
 def start_from(
