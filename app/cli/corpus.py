@@ -266,8 +266,7 @@ def reindex(
 ) -> None:
     """Re-chunk stored articles after CLAIMDESK_CHUNK_SIZE changed, and delete chunks an interrupted ingest left.
 
-    Articles keep their ids, claims and reviews (their text is unchanged); cited evidence keeps the passage as it
-    was cited. Only articles whose chunks differ from what the current settings make are embedded again.
+    Only articles whose chunks differ from what the settings make are embedded again; they keep ids and reviews.
     """
     from app.config import get_settings
 
