@@ -1,82 +1,53 @@
-"""The corpus facade: ingest sources, list and delete articles, search evidence (retrieval errors -> app errors)."""
+"""The corpus facade: ingest sources, list and delete articles, search evidence (retrieval errors -> app errors).
+
+The ingest run itself and its outcome types live in app.ingest (re-exported here, where callers import them)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import re
-from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from app.config import Settings
 from app.errors import IngestError, RetrievalError
-from retrieval.errors import EmbeddingModelMissing, RetrievalLayerError, SourceError, StoreUnavailable
+from app.ingest import (
+    GROUP_ARTICLES,
+    GROUP_CHUNKS,
+    STATUSES,
+    IngestReport,
+    IngestRun,
+    OnArticle,
+    Progress,
+    RechunkResult,
+    ReindexReport,
+    SourceOutcome,
+    Status,
+    failure,
+)
+from retrieval.errors import EmbeddingModelMissing, RetrievalLayerError, StoreUnavailable
 from retrieval.loaders import is_url
 
-if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
+__all__ = [
+    "STATUSES",
+    "Corpus",
+    "IngestReport",
+    "RechunkResult",
+    "ReindexReport",
+    "SourceOutcome",
+    "Status",
+    "local_source_name",
+    "workspace_id",
+]
 
+if TYPE_CHECKING:
     from retrieval.embeddings import MiniLMEmbedder
     from retrieval.models import Article, ArticleInfo, Chunk, Evidence
     from retrieval.search import HybridSearcher
-    from retrieval.store import AddStatus, ChunkStore
-
-# "rechunked": the text was stored already, with chunks made under other settings (see Corpus.rechunk).
-Status = Literal["added", "unchanged", "rechunked", "replaced", "failed", "skipped"]
-STATUSES: tuple[Status, ...] = ("added", "unchanged", "rechunked", "replaced", "failed", "skipped")
-Progress = Callable[[int, int, str], None]
-OnArticle = Callable[["Article", str], None]
-
-
-@dataclass
-class SourceOutcome:
-    """What happened to one source during ingest."""
-
-    source: str
-    status: Status
-    article_id: str | None = None
-    title: str | None = None
-    message: str | None = None
-
-
-@dataclass
-class IngestReport:
-    """Outcomes of one ingest run, one per source (folders expanded)."""
-
-    outcomes: list[SourceOutcome]
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Number of sources per status (every status present, zero when none)."""
-        c = Counter(o.status for o in self.outcomes)
-        return {s: c.get(s, 0) for s in STATUSES}
-
-    @property
-    def failed(self) -> list[SourceOutcome]:
-        """The sources that could not be ingested."""
-        return [o for o in self.outcomes if o.status == "failed"]
-
-
-@dataclass
-class RechunkResult:
-    """Which articles `Corpus.rechunk` gave new chunks, and which it could not (article id -> reason)."""
-
-    done: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class ReindexReport:
-    """What `Corpus.reindex` did."""
-
-    articles: int  # stored articles looked at
-    rechunked: int  # of them, re-chunked under the current settings
-    failed: dict[str, str]  # article id -> why its chunks could not be remade (it keeps its old ones)
-    orphans_deleted: int  # articles whose chunks had no record (an interrupted ingest's), now deleted
+    from retrieval.store import ChunkStore
 
 
 @contextmanager
@@ -103,183 +74,6 @@ def local_source_name(source: str, workspace: Path) -> str:
         return str(path.relative_to(workspace))
     except ValueError:
         return str(path)
-
-
-def _failure(source: str, exc: BaseException) -> SourceOutcome:
-    if isinstance(exc, SourceError):
-        return SourceOutcome(source, "failed", message=exc.reason)
-    if isinstance(exc, RetrievalLayerError):
-        return SourceOutcome(source, "failed", message=str(exc))
-    # a store failure for one source must not lose the others
-    return SourceOutcome(source, "failed", message=f"could not store it: {exc}")
-
-
-# One group = one embedding call and one Chroma write (HNSW inserts run while the next group embeds). With the
-# batched embedder graph, 256 chunks per call took ~25% less CPU than 64 on SciFact chunks (length-sorted, less
-# padding); with the fused graph that embeds one text per run, grouping only saves Chroma write calls.
-_GROUP_CHUNKS = 256
-_GROUP_ARTICLES = 64
-
-
-@dataclass
-class _Pending:
-    index: int
-    source: str
-    article: Article
-    chunks: list[Chunk]
-    notes: str | None
-
-
-class _IngestRun:
-    """One ingest run: reads sources, groups new articles, embeds a group while the previous one is written."""
-
-    def __init__(self, corpus: Corpus, total: int, on_article: OnArticle | None, *, private_urls: bool = True) -> None:
-        self.corpus = corpus
-        self.private_urls = private_urls
-        self.on_article = on_article
-        self.slots: list[SourceOutcome | None] = [None] * total
-        self.group: list[_Pending] = []
-        self.seen: dict[str, str] = {}  # article id -> source, for articles queued (or found stored) in this run
-        self.current: dict[str, str] = {}  # source -> the stored article id its text is, for unchanged sources
-        self.stale: dict[str, int] = {}  # stored article id -> its slot, for those chunked under other settings
-        self.writing: tuple[list[_Pending], Future[list[AddStatus | Exception]]] | None = None
-
-    def load(self, i: int, source: str) -> None:
-        """Read source `i` and queue its article (or record why not)."""
-        from retrieval.loaders import read_source
-
-        settings = self.corpus.settings
-        name = self.corpus.source_name(source)
-        try:
-            loaded = read_source(
-                source,
-                max_bytes=settings.max_source_bytes,
-                timeout=settings.url_timeout,
-                allow_private=self.private_urls,
-            )
-        except Exception as exc:
-            self.slots[i] = _failure(name, exc)
-            return
-        article = loaded.article
-        if article.source == source and name != source:
-            article = article.model_copy(update={"source": name})
-        self.add(i, name, article, "; ".join(loaded.notes) or None)
-
-    def add(self, i: int, source: str, article: Article, notes: str | None) -> None:
-        """Queue a loaded article for embedding, unless it is already stored or queued."""
-        from retrieval.chunking import chunk_article
-
-        try:
-            # Checked before embedding, so unchanged content costs no model time.
-            known = self.seen.get(article.id) or self.corpus.store.stored_source(article.id)
-            if known is not None:
-                if known != article.source:  # the same text under another name: say which name it is kept under
-                    twin = f"the same text as {known}, which it stays recorded under"
-                    notes = f"{notes}; {twin}" if notes else twin
-                self.slots[i] = SourceOutcome(article.source, "unchanged", article.id, article.title, notes)
-                if known == article.source:
-                    self.current[article.source] = article.id  # see finish(): other versions of it go
-                # A failed check leaves the article as it is stored (the outcome "unchanged" stays true).
-                with contextlib.suppress(Exception):
-                    if article.id not in self.seen and self.corpus.stale_chunks(article):
-                        self.stale[article.id] = i
-                self.seen[article.id] = known
-                return
-            chunks = chunk_article(article, self.corpus.settings.chunk_size)
-        except Exception as exc:
-            self.slots[i] = _failure(source, exc)
-            return
-        self.seen[article.id] = article.source
-        self.group.append(_Pending(i, source, article, chunks, notes))
-
-    def rechunk_stale(self) -> None:
-        """Re-chunk the stored articles this run met whose chunks other settings made; never fails the run."""
-        if not self.stale:
-            return
-        try:
-            result = self.corpus.rechunk(list(self.stale))
-        except Exception as exc:
-            result = RechunkResult(failed=dict.fromkeys(self.stale, str(exc)))
-        for aid, i in self.stale.items():
-            slot = self.slots[i]
-            if slot is None:
-                continue
-            if aid in result.done:
-                slot.status = "rechunked"
-                note = f"its stored chunks were made with other settings: {self.corpus._rechunked_at()}"
-            else:
-                why = result.failed.get(aid, "the article was deleted meanwhile")
-                note = f"its stored chunks were made with other settings and could not be remade: {why}"
-            slot.message = f"{slot.message}; {note}" if slot.message else note
-
-    def drop_other_versions(self) -> None:
-        """Remove second live versions of the unchanged sources (left by two ingests of one changed file at the
-        same moment), in one query for the whole run; never fails the run."""
-        with contextlib.suppress(Exception):  # a cleanup: the next ingest of the source tries again
-            self.corpus.store.drop_other_versions(self.current)
-
-    def drive(self, steps: Iterator[None], background: bool = True) -> None:
-        """Run `steps` (each queues one article), flushing full groups; `background=False` writes inline."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        if not background:
-            self._loop(steps, None)
-            return
-        # One writer and at most one group waiting for it: memory stays bounded, Chroma sees one writer.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="claimdesk-writer") as writer:
-            self._loop(steps, writer)
-
-    def _loop(self, steps: Iterator[None], writer: ThreadPoolExecutor | None) -> None:
-        for _ in steps:
-            if self.group_full():
-                self.flush(writer)
-        self.flush(writer)
-        self.finish()
-
-    def group_full(self) -> bool:
-        return len(self.group) >= _GROUP_ARTICLES or sum(len(p.chunks) for p in self.group) >= _GROUP_CHUNKS
-
-    def flush(self, writer: ThreadPoolExecutor | None) -> None:
-        """Embed the current group (while the previous one is written), then hand it to the writer."""
-        batch, self.group = self.group, []
-        if not batch:
-            return
-        try:
-            prepared = self.corpus.store.prepare([(p.article, p.chunks, True) for p in batch])
-        except Exception as exc:  # nothing of this group was written
-            for p in batch:
-                self.slots[p.index] = _failure(p.source, exc)
-            return
-        self.finish()
-        if writer is not None:
-            self.writing = (batch, writer.submit(self.corpus.store.write, prepared))
-            return
-        from concurrent.futures import Future
-
-        done: Future[list[AddStatus | Exception]] = Future()
-        try:
-            done.set_result(self.corpus.store.write(prepared))
-        except Exception as exc:
-            done.set_exception(exc)
-        self.writing = (batch, done)
-
-    def finish(self) -> None:
-        """Wait for the group being written and record its outcomes."""
-        if self.writing is None:
-            return
-        batch, future = self.writing
-        self.writing = None
-        try:
-            results: list[AddStatus | Exception] = future.result()
-        except Exception as exc:
-            results = [exc] * len(batch)
-        for p, result in zip(batch, results, strict=True):
-            if isinstance(result, Exception):
-                self.slots[p.index] = _failure(p.source, result)
-                continue
-            if self.on_article is not None and result in ("added", "replaced"):
-                self.on_article(p.article, result)
-            self.slots[p.index] = SourceOutcome(p.article.source, result, p.article.id, p.article.title, p.notes)
 
 
 _WORKSPACE_FILE = "workspace-id"
@@ -368,7 +162,7 @@ class Corpus:
                     if article.id not in result.done:
                         raise RetrievalError(result.failed.get(article.id, "the article was deleted meanwhile"))
                     status = "rechunked"
-                    notes = [*notes, f"its stored chunks were made with other settings: {self._rechunked_at()}"]
+                    notes = [*notes, f"its stored chunks were made with other settings: {self.rechunked_note()}"]
             except Exception as exc:  # the article is stored as it was: still "unchanged", with the reason
                 notes = [*notes, f"its stored chunks were made with other settings and could not be remade: {exc}"]
         if on_article is not None and status in ("added", "replaced"):
@@ -398,7 +192,7 @@ class Corpus:
             SourceOutcome(self.source_name(s), "skipped", message=expansion.reason(s)) for s in expansion.skipped
         ]
         total = len(expansion.sources)
-        run = _IngestRun(self, total, on_article, private_urls=private_urls)
+        run = IngestRun(self, total, on_article, private_urls=private_urls)
 
         def feed() -> Iterator[None]:
             for i, source in enumerate(expansion.sources):
@@ -418,7 +212,7 @@ class Corpus:
         self, articles: Sequence[Article], on_article: OnArticle | None = None, *, background_writer: bool = True
     ) -> IngestReport:
         """Store already-loaded articles through the grouped path of `ingest` (writes overlapped unless told)."""
-        run = _IngestRun(self, len(articles), on_article)
+        run = IngestRun(self, len(articles), on_article)
 
         def feed() -> Iterator[None]:
             for i, article in enumerate(articles):
@@ -446,7 +240,7 @@ class Corpus:
             article = loaded.article.model_copy(update={"source": version_of})
             return self._store_loaded(article, loaded.notes, on_article, replace_same_source=True)
         except Exception as exc:
-            return _failure(name, exc)
+            return failure(name, exc)
 
     def ingest_one(self, source: str, on_article: OnArticle | None = None) -> SourceOutcome:
         """Ingest one file or URL, raising IngestError with the reason when it fails."""
@@ -456,7 +250,8 @@ class Corpus:
             raise IngestError(f"{bad[0].source}: {bad[0].message}")
         return report.outcomes[-1]
 
-    def _rechunked_at(self) -> str:
+    def rechunked_note(self) -> str:
+        """What an outcome says of an article re-chunked under the current settings."""
         return f"re-chunked at {self.settings.chunk_size} characters (CLAIMDESK_CHUNK_SIZE)"
 
     def stale_chunks(self, article: Article) -> bool:
@@ -486,15 +281,15 @@ class Corpus:
             group.clear()
 
         with _retrieval_errors():
-            for lo in range(0, len(article_ids), _GROUP_ARTICLES):
-                page = self.store.articles_by_id(article_ids[lo : lo + _GROUP_ARTICLES])
+            for lo in range(0, len(article_ids), GROUP_ARTICLES):
+                page = self.store.articles_by_id(article_ids[lo : lo + GROUP_ARTICLES])
                 for n, article in enumerate(page):
                     if progress is not None:
                         progress(lo + n, len(article_ids), article.title)
                     chunks = chunk_article(article, self.settings.chunk_size)
                     if {c.id for c in chunks} != self.store.chunk_ids([article.id]):
                         group.append((article, chunks, False))
-                    if sum(len(c) for _, c, _ in group) >= _GROUP_CHUNKS:
+                    if sum(len(c) for _, c, _ in group) >= GROUP_CHUNKS:
                         flush()
             if group:
                 flush()
