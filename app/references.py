@@ -691,9 +691,11 @@ _SUBJECT_ASIDE = re.compile(
     + "".join(_REPORTING)
     + r")\b"
 )
-# The subject alone before the verb: "Rebel leader Douglas Ferriby said", "Ratings agency Corwen & Lyle said".
+# The subject alone before the verb: "Rebel leader Douglas Ferriby said", "Ratings agency Corwen & Lyle said",
+# "Opposition leader Dana Cerny of the Civic Union party said" (a name's party or group ends it in lower case).
 _PLAIN_SUBJECT = re.compile(
-    r"^(?P<subject>(?:[A-Za-z&][\w'’.&-]*\s+){0,6}?[A-Z][\w'’.&-]*)\s+"
+    r"^(?P<subject>(?:[A-Za-z&][\w'’.&-]*\s+){0,6}?[A-Z][\w'’.&-]*"
+    r"(?:\s+of\s+the\s+(?:[A-Z][\w'’.&-]*\s+){1,3}(?:party|group|campaign|coalition|alliance|movement|caucus|bloc))?)\s+"
     + _HAS
     + r"(?:also\s+)?(?:"
     + "".join(_REPORTING)

@@ -579,6 +579,8 @@ CLAIMANT_ARTICLE = (
         ("Ashdown, who became treasurer in 2014, told police he was sorry.", "Colin Ashdown"),
         # a role before the name, a lead-in before the subject
         ("Rebel leader Douglas Ferriby said the concessions were enough.", "Douglas Ferriby"),
+        ("Opposition leader Dana Cerny of the Civic Union party said the dismissal was cynical.", "Dana Cerny"),
+        ("The statement came a day after Dana Cerny of the Civic Union party said it was cynical.", None),
         ("Ratings agency Corwen & Lyle said on Tuesday it had placed the rating on review.", "Corwen & Lyle"),
         ("Prosecuting, Anita Desai told the court that Ashdown made 212 transfers.", "Anita Desai"),
         # an organisation only the sentence start capitalises (the article never writes "railnet")
