@@ -1332,6 +1332,10 @@ _BODY_REPORTER = re.compile(
     r"urged)\b|\s*[.,])",
     re.IGNORECASE,
 )
+# A headline's reporter after a comma, without "the": "Whooping cough cases quadrupled last year, health agency warns".
+_HEADLINE_REPORTER = re.compile(
+    rf",\s+(?:(?P<modifier>[a-z]{{4,}})\s+)?(?P<noun>{_BODY_NOUNS})\s+(?:says|warns|finds|claims|reports|admits|confirms)\s*$"
+)
 # A union the article names as a workers' association: "the United Road Transport Workers' Association".
 _WORKERS = re.compile(
     r"\b(?:Workers|Employees|Staff|Drivers|Nurses|Teachers|Doctors|Pilots|Journalists|Firefighters|Officers|"
@@ -1361,9 +1365,16 @@ def described_body(article_text: str, start: int, end: int) -> str | None:
     Security Agency (UKHSA) said" -> "UK Health Security Agency"; "the union" -> "United Road Transport Workers'
     Association"); None when no earlier name has that word (and the word before it: "National Weather Office")."""
     m = _BODY_REPORTER.search(article_text[start:end])
+    before = article_text[:start]
+    headline = False
+    if m is None:
+        # a headline's "..., health agency warns" (no "the"): the one body of that kind the story names
+        headline_end = article_text.find("\n")
+        m = _HEADLINE_REPORTER.search(article_text[start:end]) if 0 <= start < headline_end else None
+        before, headline = article_text, True
     if m is None:
         return None
-    noun, modifier, before = m.group("noun"), m.group("modifier"), article_text[:start]
+    noun, modifier = m.group("noun"), m.group("modifier")
     kind = "police" if noun.lower() == "force" else noun  # "the force": the police force named
     found = (_bodies_of_kind(kind, before) if kind.lower() in INSTITUTION_WORDS else []) or appositive_names(
         noun, before
@@ -1371,6 +1382,8 @@ def described_body(article_text: str, start: int, end: int) -> str | None:
     found = found or company_named(noun, before)
     if modifier:
         found = _holding(found, [modifier])
+    if headline and len(set(found)) != 1:
+        return None  # the whole story names several: which one the headline means is a guess
     return found[-1] if found else None
 
 

@@ -898,3 +898,18 @@ def test_names_resolve_by_each_articles_own_lookups_claim_after_claim() -> None:
     for body in (one_person, two_names, one_person, lower_too, one_person):
         text = "Headline\n" + body
         assert named_in_full(statement, text + statement, len(text)) == expected[body], body
+
+
+def test_a_headline_reporter_without_the_is_the_body_the_story_names() -> None:
+    # From bench/labelled/set1 (development half): the headline had no claimant.
+    body = "The National Health Protection Agency said on Wednesday that 4,812 cases were recorded.\n"
+    article = "Whooping cough cases quadrupled last year, health agency warns\n\n" + body
+    headline_end = article.index("\n")
+    assert claimant_in_context(article, 0, headline_end, None) == "National Health Protection Agency"
+    # two health agencies named: neither is guessed
+    two = article + "The Regional Health Agency disagreed.\n"
+    assert claimant_in_context(two, 0, headline_end, None) is None
+    # only a headline drops "the": in the body the words are no reporter
+    late = article + "Cases rose again, health agency warns\n"
+    start = late.index("Cases rose")
+    assert claimant_in_context(late, start, len(late) - 1, None) is None
