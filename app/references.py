@@ -1329,7 +1329,7 @@ _BODY_REPORTER = re.compile(
     r"(?:\s+"
     + _HAS
     + r"(?:also\s+)?(?:said|says|told|added|confirmed|announced|advised|warned|denied|disputes|disputed|stated|wrote|"
-    r"urged)\b|\s*[.,])",
+    r"urged|recorded|reported|counted|registered|estimated|estimates|found|forecast|forecasts)\b|\s*[.,])",
     re.IGNORECASE,
 )
 # A headline's reporter after a comma, without "the": "Whooping cough cases quadrupled last year, health agency warns".
