@@ -588,7 +588,9 @@ _REPORTING = (
     "blame[sd]?|welcome[sd]?|expect(?:s|ed)?|predict(?:s|ed)?|estimate[sd]?|reported|believe[sd]?|accuse[sd]?|",
     "alleges|urge[sd]?|noted|confirm(?:s|ed)?|reject(?:s|ed)?|dismiss(?:es|ed)?|critici[sz](?:es|ed)|",
     "condemn(?:s|ed)?|wrote|writes|tweeted|repl(?:y|ies|ied)|respond(?:s|ed)|oppose[sd]?|suggest(?:s|ed)?|",
-    "admit(?:s|ted)?|acknowledge[sd]?|assert(?:s|ed)?|contend(?:s|ed)?|forecasts?|dispute[sd]?",
+    "admit(?:s|ted)?|acknowledge[sd]?|assert(?:s|ed)?|contend(?:s|ed)?|forecasts?|dispute[sd]?|",
+    # an estimate: "TourLedger ... puts the gross at about $870 million"
+    r"puts?\s+(?:the|its|their|his|her)\s+(?:[\w'’-]+\s+){0,6}?at",
 )
 # A quotation mark, "according to", or a reporting verb (whole words: "States" is not "stated").
 _ATTRIBUTION = re.compile(rf"[\"“”]|\baccording to\b|\b(?:{''.join(_REPORTING)})\b", re.IGNORECASE)
@@ -672,6 +674,8 @@ _LEAD_IN = re.compile(
     r"In a letter|In a post on [A-Z]\w*|On [A-Z][a-z]+(?: (?:morning|afternoon|evening|night))?),\s+(?=[A-Z])"
     # "At a packed public meeting in Stoke Amner village hall on Tuesday, residents said ..."
     r"|^(?:At|In|During|After|Outside|Speaking (?:at|to|on)|Asked about)\s[^,;:\"“”]{3,90},\s+(?=[a-z])"
+    # "But TourLedger, which compiles box-office data, puts the gross at ...": a conjunction opening the sentence
+    r"|^(?:But|And|Yet)\s+(?=[A-Z])"
 )
 # "has previously said", "have repeatedly denied"
 _HAS = r"(?:(?:has|have|had)\s+(?:previously\s+|repeatedly\s+|already\s+|long\s+|since\s+)?)?"

@@ -580,6 +580,10 @@ CLAIMANT_ARTICLE = (
         # a role before the name, a lead-in before the subject
         ("Rebel leader Douglas Ferriby said the concessions were enough.", "Douglas Ferriby"),
         ("Opposition leader Dana Cerny of the Civic Union party said the dismissal was cynical.", "Dana Cerny"),
+        # an estimate is reported too; a conjunction opening the sentence is no subject
+        ("But TourLedger, which compiles box-office data, puts the gross at about $870 million.", "TourLedger"),
+        ("The board of Northern Arc Ltd puts the chance of an overrun at about one in four.", "Northern Arc Ltd"),
+        ("The tour puts pressure on the venues at every stop.", None),
         ("The statement came a day after Dana Cerny of the Civic Union party said it was cynical.", None),
         ("Ratings agency Corwen & Lyle said on Tuesday it had placed the rating on review.", "Corwen & Lyle"),
         ("Prosecuting, Anita Desai told the court that Ashdown made 212 transfers.", "Anita Desai"),
