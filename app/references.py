@@ -589,8 +589,10 @@ _REPORTING = (
     "alleges|urge[sd]?|noted|confirm(?:s|ed)?|reject(?:s|ed)?|dismiss(?:es|ed)?|critici[sz](?:es|ed)|",
     "condemn(?:s|ed)?|wrote|writes|tweeted|repl(?:y|ies|ied)|respond(?:s|ed)|oppose[sd]?|suggest(?:s|ed)?|",
     "admit(?:s|ted)?|acknowledge[sd]?|assert(?:s|ed)?|contend(?:s|ed)?|forecasts?|dispute[sd]?|",
-    # an estimate: "TourLedger ... puts the gross at about $870 million"
-    r"puts?\s+(?:the|its|their|his|her)\s+(?:[\w'’-]+\s+){0,6}?at",
+    # an estimate: "TourLedger ... puts the gross at about $870 million" (a figure after "at": not "at risk")
+    r"puts?\s+(?:the|its|their|his|her)\s+(?:[\w'’-]+\s+){0,6}?at(?=\s+(?:(?:about|around|roughly|nearly|almost|",
+    r"some|just|over|under|more\s+than|less\s+than|up\s+to)\s+)?(?:[£$€\d]|(?:one|two|three|four|five|six|seven|",
+    r"eight|nine|ten|a\s+(?:third|quarter|half|fifth|tenth))\b))",
 )
 # A quotation mark, "according to", or a reporting verb (whole words: "States" is not "stated").
 _ATTRIBUTION = re.compile(rf"[\"“”]|\baccording to\b|\b(?:{''.join(_REPORTING)})\b", re.IGNORECASE)

@@ -584,6 +584,7 @@ CLAIMANT_ARTICLE = (
         ("But TourLedger, which compiles box-office data, puts the gross at about $870 million.", "TourLedger"),
         ("The board of Northern Arc Ltd puts the chance of an overrun at about one in four.", "Northern Arc Ltd"),
         ("The tour puts pressure on the venues at every stop.", None),
+        ("Storm Ciara puts the region at risk of floods.", None),  # an estimate has a figure after "at"
         ("The statement came a day after Dana Cerny of the Civic Union party said it was cynical.", None),
         ("Ratings agency Corwen & Lyle said on Tuesday it had placed the rating on review.", "Corwen & Lyle"),
         ("Prosecuting, Anita Desai told the court that Ashdown made 212 transfers.", "Anita Desai"),
