@@ -27,6 +27,7 @@ from app.ingest import (
     SourceOutcome,
     Status,
     failure,
+    rechunk_note,
 )
 from retrieval.errors import EmbeddingModelMissing, RetrievalLayerError, StoreUnavailable
 from retrieval.loaders import is_url
@@ -156,15 +157,14 @@ class Corpus:
         chunks: list[Chunk] = chunk_article(article, self.settings.chunk_size)
         status: Status = self.store.add_article(article, chunks, replace_same_source=replace_same_source)
         if status == "unchanged":
+            result: RechunkResult | None
             try:
-                if self.stale_chunks(article):
-                    result = self.rechunk([article.id])
-                    if article.id not in result.done:
-                        raise RetrievalError(result.failed.get(article.id, "the article was deleted meanwhile"))
-                    status = "rechunked"
-                    notes = [*notes, f"its stored chunks were made with other settings: {self.rechunked_note()}"]
+                result = self.rechunk([article.id]) if self._chunks_differ(article.id, chunks) else None
             except Exception as exc:  # the article is stored as it was: still "unchanged", with the reason
-                notes = [*notes, f"its stored chunks were made with other settings and could not be remade: {exc}"]
+                result = RechunkResult(failed={article.id: str(exc)})
+            if result is not None:
+                status = "rechunked" if article.id in result.done else status
+                notes = [*notes, rechunk_note(result, article.id, self.settings.chunk_size)]
         if on_article is not None and status in ("added", "replaced"):
             on_article(article, status)
         return SourceOutcome(article.source, status, article.id, article.title, "; ".join(notes) or None)
@@ -250,18 +250,18 @@ class Corpus:
             raise IngestError(f"{bad[0].source}: {bad[0].message}")
         return report.outcomes[-1]
 
-    def rechunked_note(self) -> str:
-        """What an outcome says of an article re-chunked under the current settings."""
-        return f"re-chunked at {self.settings.chunk_size} characters (CLAIMDESK_CHUNK_SIZE)"
+    def _chunks_differ(self, article_id: str, chunks: Sequence[Chunk]) -> bool:
+        """Whether the stored chunks of `article_id` are other than `chunks`: chunk ids name their spans, so one
+        set comparison tells."""
+        return {c.id for c in chunks} != self.store.chunk_ids([article_id])
 
     def stale_chunks(self, article: Article) -> bool:
         """Whether a stored article's chunks differ from those the current settings make of its text (chunk_size
-        changed since, or the sentence splitter did): chunk ids name their spans, so one set comparison tells."""
+        changed since, or the sentence splitter did)."""
         from retrieval.chunking import chunk_article
 
         with _retrieval_errors():
-            wanted = {c.id for c in chunk_article(article, self.settings.chunk_size)}
-            return wanted != self.store.chunk_ids([article.id])
+            return self._chunks_differ(article.id, chunk_article(article, self.settings.chunk_size))
 
     def rechunk(self, article_ids: Sequence[str], progress: Progress | None = None) -> RechunkResult:
         """Re-chunk those stored articles whose chunks the current settings would not make (their records, claims
@@ -287,7 +287,7 @@ class Corpus:
                     if progress is not None:
                         progress(lo + n, len(article_ids), article.title)
                     chunks = chunk_article(article, self.settings.chunk_size)
-                    if {c.id for c in chunks} != self.store.chunk_ids([article.id]):
+                    if self._chunks_differ(article.id, chunks):
                         group.append((article, chunks, False))
                     if sum(len(c) for _, c, _ in group) >= GROUP_CHUNKS:
                         flush()

@@ -72,6 +72,14 @@ class ReindexReport:
     orphans_deleted: int  # articles whose chunks had no record (an interrupted ingest's), now deleted
 
 
+def rechunk_note(result: RechunkResult, article_id: str, chunk_size: int) -> str:
+    """What a source's outcome says of its stored article whose chunks other settings made: re-chunked, or why not."""
+    if article_id in result.done:
+        return f"its stored chunks were made with other settings: re-chunked at {chunk_size} characters (CLAIMDESK_CHUNK_SIZE)"
+    why = result.failed.get(article_id, "the article was deleted meanwhile")
+    return f"its stored chunks were made with other settings and could not be remade: {why}"
+
+
 def failure(source: str, exc: BaseException) -> SourceOutcome:
     """A failed outcome for `source`, with the reason a reader can act on."""
     if isinstance(exc, SourceError):
@@ -174,10 +182,7 @@ class IngestRun:
                 continue
             if aid in result.done:
                 slot.status = "rechunked"
-                note = f"its stored chunks were made with other settings: {self.corpus.rechunked_note()}"
-            else:
-                why = result.failed.get(aid, "the article was deleted meanwhile")
-                note = f"its stored chunks were made with other settings and could not be remade: {why}"
+            note = rechunk_note(result, aid, self.corpus.settings.chunk_size)
             slot.message = f"{slot.message}; {note}" if slot.message else note
 
     def drop_other_versions(self) -> None:

@@ -228,3 +228,18 @@ def test_cli_reindex_on_a_shared_server_asks_for_force(monkeypatch: pytest.Monke
     r = run("reindex")
     assert r.exit_code == 1 and isinstance(r.exception, StoreError)
     assert "shared Chroma server" in str(r.exception) and "--force" in str(r.exception)
+
+
+def test_an_upload_of_stored_text_rechunks_it_or_says_why_not(settings: Settings) -> None:
+    data = story(3).encode()
+    open_corpus(settings, MiniLMEmbedder()).ingest_bytes("story.txt", data)
+    failing = open_corpus(resized(settings, 200), FailingEmbedder()).ingest_bytes("story.txt", data)
+    assert failing.status == "unchanged"
+    assert "could not be remade: RuntimeError: model crashed" in (failing.message or "")
+    corpus = open_corpus(resized(settings, 200), MiniLMEmbedder())
+    outcome = corpus.ingest_bytes("story.txt", data)
+    assert outcome.status == "rechunked"
+    assert "re-chunked at 200 characters (CLAIMDESK_CHUNK_SIZE)" in (outcome.message or "")
+    (article,) = corpus.articles()
+    assert_chunked_at(corpus, article, 200)
+    assert corpus.ingest_bytes("story.txt", data).status == "unchanged"
