@@ -74,8 +74,7 @@ def grid(prep: RQ.Prepared, depth: int) -> dict[tuple[float, float, int], tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(RQ.DATASETS), choices=list(RQ.DATASETS))
-    parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
-    parser.add_argument("--cache-dir", type=Path, default=ROOT / ".claimdesk" / "bench-cache")
+    RQ.data_arguments(parser)
     parser.add_argument("--depth", type=int, default=100, help="chunks per list per query (the product's 100)")
     args = parser.parse_args()
 

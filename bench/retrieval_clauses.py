@@ -78,8 +78,7 @@ def variants(prep: R.Prepared, embedder: MiniLMEmbedder) -> dict[str, dict[str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
-    parser.add_argument("--cache-dir", type=Path, default=ROOT / ".claimdesk" / "bench-cache")
+    R.data_arguments(parser)
     parser.add_argument("--depth", type=int, default=100, help="candidates per list (the product's 100)")
     args = parser.parse_args()
     embedder = MiniLMEmbedder()

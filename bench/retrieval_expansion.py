@@ -105,8 +105,7 @@ def measure(name: str, args: argparse.Namespace, runtime: Any, embedder: MiniLME
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=["climate_fever"], choices=list(R.DATASETS))
-    parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
-    parser.add_argument("--cache-dir", type=Path, default=ROOT / ".claimdesk" / "bench-cache")
+    R.data_arguments(parser)
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".claimdesk", help="where the model is joined")
     args = parser.parse_args()
     runtime = get_runtime(resolve_model_path(Settings(data_dir=args.data_dir)))

@@ -417,12 +417,17 @@ def product_run(
     return metrics(prep, ranks), ms
 
 
+def data_arguments(parser: argparse.ArgumentParser) -> None:
+    """--eval-dir and --cache-dir, as every retrieval bench takes them (the data read in place, vectors cached)."""
+    parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
+    parser.add_argument("--cache-dir", type=Path, default=ROOT / ".claimdesk" / "bench-cache")
+
+
 def main() -> None:
     """Run the chosen data sets and print the side-by-side table (test-half numbers)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
-    parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
-    parser.add_argument("--cache-dir", type=Path, default=ROOT / ".claimdesk" / "bench-cache")
+    data_arguments(parser)
     parser.add_argument("--chunk-size", type=int, default=600)
     parser.add_argument("--depth", type=int, default=300, help="chunks per list per query (eval's default)")
     parser.add_argument("--ranker", type=Path, default=RANKER_PATH, help="learned ranker weights to score")

@@ -27,7 +27,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.retrieval_quality import DATASETS, ROOT, Prepared, learned, load_candidates, prepare, score_with
+from bench.retrieval_quality import (
+    DATASETS,
+    Prepared,
+    data_arguments,
+    learned,
+    load_candidates,
+    prepare,
+    score_with,
+)
 from retrieval.ranking import RANKER_PATH, LinearRanker, candidate_features
 
 
@@ -86,8 +94,7 @@ def fold(qid: str) -> int:
 def main() -> None:
     """Choose the fit by 2-fold CV on the tune halves, refit on all tune queries, write the weights."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
-    parser.add_argument("--cache-dir", type=Path, default=ROOT / ".claimdesk" / "bench-cache")
+    data_arguments(parser)
     parser.add_argument("--chunk-size", type=int, default=600)
     parser.add_argument("--depth", type=int, default=300)
     parser.add_argument("--out", type=Path, default=RANKER_PATH)

@@ -168,8 +168,7 @@ def rerank_ndcg(prep: RQ.Prepared, qids: list[str], ce: dict[str, np.ndarray], n
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["climate_fever"], choices=list(RQ.DATASETS))
-    parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
-    parser.add_argument("--cache-dir", type=Path, default=ROOT / ".claimdesk" / "bench-cache")
+    RQ.data_arguments(parser)
     parser.add_argument("--depth", type=int, default=30, help="candidates per claim to learn from and rerank")
     parser.add_argument("--negatives", type=int, default=15)
     parser.add_argument("--epochs", type=float, default=3.0)
