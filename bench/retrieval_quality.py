@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import itertools
+import os
 import pickle
 import random
 import statistics
@@ -419,7 +420,9 @@ def product_run(
 
 def data_arguments(parser: argparse.ArgumentParser) -> None:
     """--eval-dir and --cache-dir, as every retrieval bench takes them (the data read in place, vectors cached)."""
-    parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval")
+    # (CLAIMDESK_EVAL_DIR, as the README and the check-worthiness benches take it)
+    eval_dir = Path(os.environ.get("CLAIMDESK_EVAL_DIR", ROOT.parent / "shared" / "eval"))
+    parser.add_argument("--eval-dir", type=Path, default=eval_dir)
     parser.add_argument("--cache-dir", type=Path, default=ROOT / ".claimdesk" / "bench-cache")
 
 
