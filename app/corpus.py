@@ -299,17 +299,18 @@ class Corpus:
 
     def reindex(self, progress: Progress | None = None, *, orphan_grace: float = 3.0) -> ReindexReport:
         """Bring every stored article's chunks in line with the current settings, and delete chunks that have
-        no article (left by an interrupted ingest; search never shows them). `orphan_grace` seconds pass before
-        those are deleted, and only those still without a record go: an ingest in another process writes an
-        article's chunks a moment before its record."""
+        no article (left by an interrupted ingest; search never shows them). Those are listed first, and at
+        least `orphan_grace` seconds pass before they are deleted (the re-chunking runs in between), and only
+        those still without a record go: an ingest in another process writes an article's chunks a moment before
+        its record."""
         import time
 
         with _retrieval_errors():
-            self.store.verify_index()  # the chunk ids compared below are read from it
+            # (checks the BM25 index against Chroma first: the chunk ids rechunk compares are read from it too)
+            orphans = self.store.orphan_articles()
             ids = [info.id for info in self.store.article_infos()]
         rechunked = self.rechunk(ids, progress)
         with _retrieval_errors():
-            orphans = self.store.orphan_articles()
             if orphans and orphan_grace > 0:
                 time.sleep(orphan_grace)
             deleted = self.store.delete_orphans(orphans) if orphans else 0
