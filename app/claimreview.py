@@ -27,8 +27,9 @@ from typing import Any
 from urllib.parse import urldefrag
 
 from app.config import publisher_placeholders
+from app.dates import DAY_AND_MONTH_NAMES
 from app.errors import ExportError
-from app.references import DAY_AND_MONTH_NAMES, INSTITUTION_PHRASES, INSTITUTION_WORDS
+from app.names import INSTITUTION_PHRASES, INSTITUTION_WORDS
 from app.reports import Report, ReportArticle, ReportClaim, is_web_url
 
 __all__ = [

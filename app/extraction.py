@@ -19,19 +19,13 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from app.claimants import claimant_in_context
+from app.dates import dated, time_reference
 from app.errors import ExtractionError, ModelUnavailableError
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
-from app.references import (
-    LIST_MARKER,
-    claimant_in_context,
-    dated,
-    leaning_words,
-    named_in_full,
-    reporting_note,
-    rule_claimant,
-    subheading,
-    time_reference,
-)
+from app.names import named_in_full
+from app.references import leaning_words, reporting_note, subheading
+from app.speakers import LIST_MARKER, rule_claimant
 from prompts import Prompt, load_prompt
 from retrieval.deadline import call_with_deadline
 from retrieval.models import Article
@@ -384,8 +378,8 @@ def make_claim(
 
 def sentence_claim(article: Article, s: ScoredLike) -> Claim:
     """The claim a scorer alone makes of a sentence: the sentence as written is the statement (its relative dates
-    dated), with the claimant, time reference and needs_context read by the rules in app/references.py. Also what
-    the cascade keeps for a sentence the model gave up on."""
+    dated), with the claimant, time reference and needs_context read by rules (app/speakers.py and app/claimants.py,
+    app/dates.py, app/references.py). Also what the cascade keeps for a sentence the model gave up on."""
     published = article.published.date() if article.published else None
     return make_claim(
         article,

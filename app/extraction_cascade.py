@@ -5,9 +5,9 @@ prompt's state even across processes, see LLMHandle.prefill); only the sentence,
 it, change at the end. The first (most check-worthy) sentence is sent alone so that prefix is evaluated once; the
 rest go out `llm_parallel` at a time (on 2 cores that saves nothing now that answers are short, so the default
 is 1; see the README). A small model answers in a short closed shape and the statement is the sentence with
-rule-checked fixes (app/references.py): an opening pronoun resolved, relative dates dated, and anything else only
-the article explains flagged needs_context rather than guessed. A strong model may rewrite the sentence; a
-rewrite that drops the sentence's facts or brings in words from nowhere is sent back. The quote is the sentence,
+rule-checked fixes (app/references.py, app/dates.py): an opening pronoun resolved, relative dates dated, and anything
+else only the article explains flagged needs_context rather than guessed. A strong model may rewrite the sentence;
+a rewrite that drops the sentence's facts or brings in words from nowhere is sent back. The quote is the sentence,
 so grounding holds by construction; when the model gives up on a sentence, the sentence is kept as written
 (needs_context=True) and the failure is recorded in the run.
 """
@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.claimants import claimant_in_context
 from app.claimreview import claimant_type
+from app.dates import time_reference
 from app.extraction import (
     TYPE_CUES,
     CallBreaker,
@@ -47,20 +49,17 @@ from app.extraction import (
     sentence_claim,
 )
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, utcnow
-from app.references import (
+from app.names import person_names
+from app.references import pronoun_subject, unresolved_reference
+from app.speakers import (
     according_to,
     attributed,
     body_reports,
-    claimant_in_context,
     label_speaker,
-    person_names,
     pronoun_reports,
-    pronoun_subject,
     reporter_elsewhere,
     rule_claimant,
     sentence_speaker,
-    time_reference,
-    unresolved_reference,
 )
 from prompts import load_prompt
 from retrieval.models import Article
@@ -82,7 +81,7 @@ class SentenceRewrite(BaseModel):
 
     Every generated token costs ~40 ms on 2 cores and most news sentences already stand alone, so `statement`
     is written only for a sentence that does not (without it, the statement is the sentence as written). The time
-    reference is read from the sentence by rules (app/references.py) instead of being generated.
+    reference is read from the sentence by rules (app/dates.py) instead of being generated.
     """
 
     model_config = ConfigDict(extra="forbid")

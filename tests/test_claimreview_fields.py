@@ -255,7 +255,7 @@ def test_a_zero_to_ten_scale_exports_in_every_format(
 
 def test_claimreview_and_the_name_rules_read_one_list_of_institution_words() -> None:
     from app.claimreview import _organisation
-    from app.references import INSTITUTION_WORDS, person_names
+    from app.names import INSTITUTION_WORDS, person_names
 
     for word in sorted(INSTITUTION_WORDS):
         name = f"Harbour {word.capitalize()}"

@@ -17,7 +17,7 @@ from app.checkworthiness import CheckworthinessScorer
 from app.cli import app
 from app.config import Settings, get_settings
 from app.errors import ExtractionError, StoreError
-from app.references import named_in_full
+from app.names import named_in_full
 from app.store import ReviewStore
 from retrieval.models import Article, content_id
 from retrieval.sentences import split_sentences

@@ -30,7 +30,9 @@ from app.extraction import (
 from app.extraction_cascade import CascadeExtractor, rewrite_schema
 from app.extraction_windows import WholeArticleExtractor, article_windows
 from app.models import Claim, Provenance, claim_id_for
-from app.references import attributed, leaning_words, named_in_full
+from app.names import named_in_full
+from app.references import leaning_words
+from app.speakers import attributed
 from prompts import load_prompt
 from retrieval.models import Article, content_id
 

@@ -9,7 +9,7 @@ import pytest
 from app.config import Settings
 from app.extraction import build_extractor
 from app.models import CLAIM_TYPES, utcnow
-from app.references import named_in_full
+from app.names import named_in_full
 from retrieval.models import Article, content_id
 
 ROOT = Path(__file__).resolve().parent.parent

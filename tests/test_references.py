@@ -8,25 +8,12 @@ from datetime import date
 
 import pytest
 
+from app.claimants import claimant_in_context, described_body
+from app.dates import dated, time_reference, undated_relative
 from app.extraction_cascade import checked_claim_type, checked_claimant, pick_referent, resolve_reference
-from app.references import (
-    according_to,
-    attributed,
-    claimant_in_context,
-    closing_speaker,
-    dated,
-    described_body,
-    leaning_words,
-    named_in_full,
-    opening_speaker,
-    person_names,
-    pronoun_subject,
-    rule_claimant,
-    time_reference,
-    undated_relative,
-    unresolved_reference,
-    vague_reference,
-)
+from app.names import named_in_full, person_names
+from app.references import leaning_words, pronoun_subject, unresolved_reference, vague_reference
+from app.speakers import according_to, attributed, closing_speaker, opening_speaker, rule_claimant
 from retrieval.sentences import split_sentences
 
 
@@ -354,7 +341,7 @@ def test_place_phrases_and_headline_verbs_are_not_claimants() -> None:
 
 
 def test_a_claimant_the_sentence_does_not_mention_is_dropped_unless_a_pronoun_means_them() -> None:
-    from app.references import according_to
+    from app.speakers import according_to
 
     sentence = "Unemployment in the city fell to 5.1 percent in October, according to the national statistics office."
     article = f"Mayor Ana Lopez opened the session. {sentence} Officials in Moscow called the accusations baseless."
@@ -461,14 +448,14 @@ def test_references_a_reader_cannot_follow_behind_bullets_labels_quotes_and_a_cl
 
 def _claimant_in(article: str, sentence: str) -> str | None:
     """The claimant claimant_in_context gives `sentence` of `article` when its own reading found none."""
-    from app.references import claimant_in_context
+    from app.claimants import claimant_in_context
 
     start = article.index(sentence)
     return claimant_in_context(article, start, start + len(sentence), None)
 
 
 def test_a_body_a_sentence_describes_is_the_one_the_article_named_last() -> None:
-    from app.references import claimant_in_context
+    from app.claimants import claimant_in_context
 
     article = (
         "Measles warning\n\nParents were urged to vaccinate children, the UK Health Security Agency (UKHSA) said on "
@@ -881,7 +868,7 @@ def test_a_quotation_that_runs_over_sentences_is_the_speaker_named_at_its_start(
 )
 def test_the_lower_case_lookup_read_once_per_article_agrees_with_a_search_of_the_text(word: str) -> None:
     """The set of word runs built once per article answers exactly what searching the text for the word did."""
-    from app.references import _written_in_lower_case
+    from app.names import _written_in_lower_case
 
     text = (
         "Mason said the masonry was cracked; a mason agreed. O'neil and o'neil's dog; smith-jones-ward is not "

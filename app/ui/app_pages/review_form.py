@@ -14,10 +14,11 @@ from typing import Any
 
 import streamlit as st
 
+from app.dates import undated_relative
 from app.errors import ConflictError, WorkbenchError
 from app.highlight import escape_text
 from app.models import CitedEvidence, Claim, Draft, Evidence, HistoryEvent, Review, edited_claimant
-from app.references import leaning_words, undated_relative
+from app.references import leaning_words
 from app.ui.app_pages.common import flash, reviewer_name, safe, workbench
 from app.workbench import QueueFilter, Workbench
 
