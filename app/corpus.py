@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,6 +112,7 @@ class Corpus:
         self.settings = settings
         self.store = store
         self.searcher = searcher
+        self._shared_size: tuple[int, float] | None = None  # (a shared collection's chunk size, when it was read)
 
     @classmethod
     def open(cls, settings: Settings) -> Corpus:
@@ -144,6 +146,53 @@ class Corpus:
         """The shared MiniLM embedder (reuse it rather than loading another)."""
         return self.store.embedder
 
+    # ---- chunk size ------------------------------------------------------------------------------------
+    # On a shared server every workspace must chunk alike: one whose CLAIMDESK_CHUNK_SIZE differed re-chunked the
+    # texts it shared with the others at its size on ingest, and theirs re-chunked them back. The collection
+    # records its size (the first workspace to ingest sets it); ingest there chunks at that size, and only
+    # `claimdesk reindex --force` changes it. An embedded store is one workspace's: its setting is the size.
+    _SHARED_SIZE_SECONDS = 5.0  # how long a read of the shared collection's size is trusted
+
+    @property
+    def chunk_size(self) -> int:
+        """The size ingest and re-chunking use: the setting, or a shared collection's recorded size."""
+        if not self.settings.use_chroma_server:
+            return self.settings.chunk_size
+        now = time.monotonic()
+        if self._shared_size is None or now - self._shared_size[1] > self._SHARED_SIZE_SECONDS:
+            with _retrieval_errors():
+                recorded = self.store.recorded_chunk_size()
+            self._shared_size = (recorded or self.settings.chunk_size, now)
+        return self._shared_size[0]
+
+    def _claim_chunk_size(self) -> None:
+        """Before writing to a shared collection that records no chunk size yet: record ours."""
+        if not self.settings.use_chroma_server:
+            return
+        with _retrieval_errors():
+            if self.store.recorded_chunk_size() is None:
+                self.store.record_chunk_size(self.settings.chunk_size)
+        self._shared_size = None
+
+    def set_chunk_size(self) -> None:
+        """Make the setting a shared collection's chunk size (what `reindex --force` does first, so that other
+        workspaces chunk new articles at it while the stored ones are re-chunked)."""
+        if self.settings.use_chroma_server:
+            with _retrieval_errors():
+                self.store.record_chunk_size(self.settings.chunk_size)
+            self._shared_size = None
+
+    def chunk_size_notice(self) -> str | None:
+        """What to tell a user whose CLAIMDESK_CHUNK_SIZE a shared collection overrides (None when it does not)."""
+        size = self.chunk_size
+        if size == self.settings.chunk_size:
+            return None
+        return (
+            f"the shared collection {self.settings.collection} is chunked at {size} characters, so ingest chunks at "
+            f"{size} too: CLAIMDESK_CHUNK_SIZE={self.settings.chunk_size} applies here only after "
+            "`claimdesk reindex --force`, which re-chunks every workspace's articles at it"
+        )
+
     def _store_loaded(
         self,
         loaded_article: Article,
@@ -154,7 +203,8 @@ class Corpus:
         from retrieval.chunking import chunk_article
 
         article = loaded_article
-        chunks: list[Chunk] = chunk_article(article, self.settings.chunk_size)
+        self._claim_chunk_size()
+        chunks: list[Chunk] = chunk_article(article, self.chunk_size)
         status: Status = self.store.add_article(article, chunks, replace_same_source=replace_same_source)
         if status == "unchanged":
             result: RechunkResult | None
@@ -164,7 +214,7 @@ class Corpus:
                 result = RechunkResult(failed={article.id: str(exc)})
             if result is not None:
                 status = "rechunked" if article.id in result.done else status
-                notes = [*notes, rechunk_note(result, article.id, self.settings.chunk_size)]
+                notes = [*notes, rechunk_note(result, article.id, self.chunk_size)]
         if on_article is not None and status in ("added", "replaced"):
             on_article(article, status)
         return SourceOutcome(article.source, status, article.id, article.title, "; ".join(notes) or None)
@@ -192,6 +242,8 @@ class Corpus:
             SourceOutcome(self.source_name(s), "skipped", message=expansion.reason(s)) for s in expansion.skipped
         ]
         total = len(expansion.sources)
+        if expansion.sources:
+            self._claim_chunk_size()
         run = IngestRun(self, total, on_article, private_urls=private_urls)
 
         def feed() -> Iterator[None]:
@@ -212,6 +264,8 @@ class Corpus:
         self, articles: Sequence[Article], on_article: OnArticle | None = None, *, background_writer: bool = True
     ) -> IngestReport:
         """Store already-loaded articles through the grouped path of `ingest` (writes overlapped unless told)."""
+        if articles:
+            self._claim_chunk_size()
         run = IngestRun(self, len(articles), on_article)
 
         def feed() -> Iterator[None]:
@@ -261,7 +315,7 @@ class Corpus:
         from retrieval.chunking import chunk_article
 
         with _retrieval_errors():
-            return self._chunks_differ(article.id, chunk_article(article, self.settings.chunk_size))
+            return self._chunks_differ(article.id, chunk_article(article, self.chunk_size))
 
     def rechunk(self, article_ids: Sequence[str], progress: Progress | None = None) -> RechunkResult:
         """Re-chunk those stored articles whose chunks the current settings would not make (their records, claims
@@ -271,6 +325,7 @@ class Corpus:
 
         result = RechunkResult()
         group: list[tuple[Article, Sequence[Chunk], bool]] = []
+        size = self.chunk_size
 
         def flush() -> None:
             try:
@@ -286,7 +341,7 @@ class Corpus:
                 for n, article in enumerate(page):
                     if progress is not None:
                         progress(lo + n, len(article_ids), article.title)
-                    chunks = chunk_article(article, self.settings.chunk_size)
+                    chunks = chunk_article(article, size)
                     if self._chunks_differ(article.id, chunks):
                         group.append((article, chunks, False))
                     if sum(len(c) for _, c, _ in group) >= GROUP_CHUNKS:

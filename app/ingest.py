@@ -161,7 +161,7 @@ class IngestRun:
                         self.stale[article.id] = i
                 self.seen[article.id] = known
                 return
-            chunks = chunk_article(article, self.corpus.settings.chunk_size)
+            chunks = chunk_article(article, self.corpus.chunk_size)
         except Exception as exc:
             self.slots[i] = failure(source, exc)
             return
@@ -182,7 +182,7 @@ class IngestRun:
                 continue
             if aid in result.done:
                 slot.status = "rechunked"
-            note = rechunk_note(result, aid, self.corpus.settings.chunk_size)
+            note = rechunk_note(result, aid, self.corpus.chunk_size)
             slot.message = f"{slot.message}; {note}" if slot.message else note
 
     def drop_other_versions(self) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import retrieval.store as store_module
+import retrieval.keyword_index as keyword_index_module
 from retrieval.chunking import chunk_id_for
 from retrieval.evaluation import PrefetchedEmbedder, percentile
 from retrieval.models import Article, Chunk, content_id
@@ -113,16 +113,16 @@ def _reopen_ms(work: Path, embedder: PrefetchedEmbedder, runs: int = 3) -> tuple
         store = ChunkStore(persistent_client(work / "chroma"), "latency", embedder, work / "index")
         totals.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        store._all_chunk_rows([])
+        store.keywords.all_chunk_rows([])
         listings.append((time.perf_counter() - t) * 1000)
-        saved_page = store_module._ID_PAGE
-        store_module._ID_PAGE = 5000  # the store's own listing at the page size it used before
+        saved_page = keyword_index_module._ID_PAGE
+        keyword_index_module._ID_PAGE = 5000  # the store's own listing at the page size it used before
         try:
             t = time.perf_counter()
-            store._all_chunk_rows([])
+            store.keywords.all_chunk_rows([])
             paged.append((time.perf_counter() - t) * 1000)
         finally:
-            store_module._ID_PAGE = saved_page
+            keyword_index_module._ID_PAGE = saved_page
         t = time.perf_counter()
         store.bm25()
         firsts.append((time.perf_counter() - t) * 1000)

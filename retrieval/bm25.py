@@ -174,6 +174,10 @@ class BM25Index:
         """Ids of the articles with live chunks."""
         return list(self._rows_of)
 
+    def has_article(self, article_id: str) -> bool:
+        """Whether any live chunk belongs to `article_id`."""
+        return bool(self._rows_of.get(article_id))
+
     def chunk_ids_for(self, article_ids: Collection[str]) -> list[str]:
         """Ids of the indexed chunks belonging to `article_ids`."""
         return [self._ids[i] for a in article_ids for i in self._rows_of.get(a, ())]

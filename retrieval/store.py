@@ -1,9 +1,8 @@
-"""Chroma-backed storage of chunks (embedded) and article records, with a BM25 index kept in step."""
+"""Chroma-backed storage of chunks (embedded) and article records; the BM25 index kept in step with them is a
+`retrieval.keyword_index.KeywordIndex` the store owns."""
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
@@ -12,8 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from retrieval.bm25 import BM25Index, fingerprint
-from retrieval.bm25_segments import BM25Segments
+from retrieval.bm25 import BM25Index
 from retrieval.chroma_rows import (
     INDEX_TEXT_VERSION,
     PreparedArticle,
@@ -28,6 +26,7 @@ from retrieval.chroma_rows import (
 )
 from retrieval.embeddings import DIMENSIONS, ChromaMiniLM, MiniLMEmbedder
 from retrieval.errors import StoreUnavailable
+from retrieval.keyword_index import KeywordIndex
 from retrieval.models import Article, ArticleInfo, Chunk
 
 # Callers import the client factories and the indexed-text helpers from here, as before the split.
@@ -42,19 +41,15 @@ __all__ = [
 ]
 
 AddStatus = Literal["added", "unchanged", "replaced"]
-_PAGE = 5000  # chunks per Chroma read when their texts come along
-# Ids alone are small, and Chroma's offset paging re-scans what it skips: at 100k chunks the id listing every open
-# pays took 1.6 s in pages of 5,000 and 0.33 s in one read (bench/query_latency.py, reopen table).
-_ID_PAGE = 100_000
-_STALE_CHECK_SECONDS = 2.0
 _MARKER = "claimdesk_change"
+# The chunk size a shared collection is chunked at, on the chunk collection (whose metadata nothing else writes).
+_CHUNK_SIZE = "claimdesk_chunk_size"
 _NO_CHUNK = "claimdesk-no-chunk"  # never a chunk id (those are 20 hex digits): deleting it changes nothing
-_BASE_EVERY_ROWS = 5000  # chunks recorded as segments before they are folded into a new base
 _MAX_LOCAL_FILTER = 5000  # chunks up to which article filters are applied here rather than by Chroma
 
 
 class ChunkStore:
-    """Chunks (with MiniLM embeddings) and article records in Chroma, plus a BM25 index on disk."""
+    """Chunks (with MiniLM embeddings) and article records in Chroma, plus their BM25 index on disk (`keywords`)."""
 
     def __init__(
         self, client: Any, collection: str, embedder: MiniLMEmbedder, index_dir: Path, *, workspace: str = ""
@@ -84,13 +79,7 @@ class ChunkStore:
         self._embedded = bool(getattr(client.get_settings(), "is_persistent", False))
         self.max_batch = max(1, min(1000, int(client.get_max_batch_size())))
         self.index_dir = Path(index_dir) / safe_name(collection)
-        self._segments = BM25Segments(self.index_dir)
-        self._bm25_lock = threading.RLock()
-        self._bm25: BM25Index | None = None
-        self._bm25_checked = 0.0
-        self._bm25_mismatch = False
-        self._segment_rows = 0
-        self._open_bm25()
+        self.keywords = KeywordIndex(self.chunk_col, self.index_dir, self._changed_elsewhere)
 
     def _refuse_foreign(self, collection: str) -> None:
         """Refuse a collection someone else made under this name (rows without claimdesk's metadata, or vectors of
@@ -130,6 +119,30 @@ class ChunkStore:
             return  # never fail a write for it: the count check still catches most changes
         self._marker = token
 
+    def _changed_elsewhere(self) -> bool:
+        """Whether another process wrote since this one last looked (the marker moved); this process's vector
+        index is then brought up to those writes."""
+        marker = self._change_marker()
+        if marker == self._marker:
+            return False
+        self._marker = marker
+        self._catch_up()
+        return True
+
+    # ---- the collection's chunk size ------------------------------------------------------------------
+    def recorded_chunk_size(self) -> int | None:
+        """The chunk size recorded on the collection (None when none is), read afresh: another process may have
+        changed it."""
+        meta = self.client.get_collection(self.name, embedding_function=self._ef).metadata or {}
+        value = meta.get(_CHUNK_SIZE)
+        return int(value) if isinstance(value, int) and value > 0 else None
+
+    def record_chunk_size(self, size: int) -> None:
+        """Record `size` as the collection's chunk size (Chroma replaces a collection's metadata whole: the
+        current metadata is read afresh and kept)."""
+        meta = dict(self.client.get_collection(self.name, embedding_function=self._ef).metadata or {})
+        self.chunk_col.modify(metadata={**meta, _CHUNK_SIZE: int(size)})
+
     def _catch_up(self) -> None:
         """Bring this process's vector index up to another process's writes (embedded store only).
 
@@ -144,126 +157,14 @@ class ChunkStore:
         except Exception:
             return  # the next search still works, on the vectors this process has
 
-    # ---- BM25 bookkeeping -------------------------------------------------------------------------
-    def _all_chunk_rows(self, include: list[str]) -> tuple[list[str], list[dict[str, Any]], list[str]]:
-        ids: list[str] = []
-        metas: list[dict[str, Any]] = []
-        docs: list[str] = []
-        offset = 0
-        size = _PAGE if include else _ID_PAGE
-        while True:
-            page = self.chunk_col.get(include=include, limit=size, offset=offset)
-            ids.extend(page["ids"])
-            if "metadatas" in include:
-                metas.extend(page["metadatas"] or [])
-            if "documents" in include:
-                docs.extend(page["documents"] or [])
-            if len(page["ids"]) < size:
-                return ids, metas, docs
-            offset += size
-
-    def _matches_chroma(self, idx: BM25Index) -> bool:
-        ids, _, _ = self._all_chunk_rows([])
-        return len(ids) == len(idx) and fingerprint(ids) == idx.fingerprint
-
-    def _load_verified(self) -> BM25Index | None:
-        saved = self._segments.load(INDEX_TEXT_VERSION)
-        # A saved index is trusted only when it holds exactly Chroma's chunks: a crash between a Chroma write
-        # and its segment, or a writer that bypassed us, makes them differ and the index is rebuilt.
-        return saved if saved is not None and self._matches_chroma(saved) else None
-
-    def _open_bm25(self) -> None:
-        self._bm25 = self._load_verified()
-        self._bm25_checked = time.monotonic()
-        self._bm25_mismatch = False
-        if self._bm25 is None and self.chunk_col.count() == 0:
-            self.rebuild_bm25()  # costs nothing, and lets this store's first writes go out as segments
+    # ---- the BM25 index (retrieval.keyword_index) ---------------------------------------------------
+    def bm25(self) -> BM25Index:
+        """The BM25 index, with other processes' writes applied (or rebuilt when it cannot be trusted)."""
+        return self.keywords.index()
 
     def rebuild_bm25(self) -> BM25Index:
         """Rebuild the BM25 index from the chunks in Chroma and save it."""
-        with self._bm25_lock:
-            # Listed before reading Chroma: these segments' writes are already in what we read.
-            covered = self._segments.segment_names()
-            ids, metas, docs = self._all_chunk_rows(["documents", "metadatas"])
-            texts = [
-                index_text(str(m.get("title", "")), d, int(m.get("start", 0))) for d, m in zip(docs, metas, strict=True)
-            ]
-            aids = [str(m["article_id"]) for m in metas]
-            idx = BM25Index.build(ids, aids, texts, text_version=INDEX_TEXT_VERSION)
-            self._segments.save_base(idx, covered)
-            self._segment_rows = 0
-            self._bm25 = idx
-            self._bm25_checked = time.monotonic()
-            self._bm25_mismatch = False
-            return idx
-
-    def _check_stale(self, idx: BM25Index) -> BM25Index | None:
-        applied = len(self._segments.seen)
-        current: BM25Index | None = idx
-        if not self._segments.refresh(idx):
-            current = self._segments.load(INDEX_TEXT_VERSION)  # another process wrote a new base
-            self._segment_rows = 0
-        if current is None:
-            return None
-        marker = self._change_marker()
-        if marker != self._marker:
-            self._marker = marker
-            self._catch_up()
-            # someone else wrote: trust the index only if it still holds exactly Chroma's chunks
-            if not self._matches_chroma(current):
-                return None
-        if self.chunk_col.count() == len(current):
-            self._bm25_mismatch = False
-            return current
-        # Another process may be between its Chroma write and its segment: rebuild only when the counts
-        # still differ one check later and no segment arrived in between.
-        progressed = len(self._segments.seen) != applied
-        if self._bm25_mismatch and not progressed:
-            return None
-        self._bm25_mismatch = True
-        return current
-
-    def bm25(self) -> BM25Index:
-        """The BM25 index, with other processes' writes applied (or rebuilt when it cannot be trusted)."""
-        with self._bm25_lock:
-            if self._bm25 is not None and time.monotonic() - self._bm25_checked > _STALE_CHECK_SECONDS:
-                self._bm25 = self._check_stale(self._bm25)
-                self._bm25_checked = time.monotonic()
-            if self._bm25 is None:
-                # Another process may have saved an index that matches Chroma: far cheaper than a rebuild.
-                self._bm25 = self._load_verified()
-                self._bm25_checked = time.monotonic()
-            if self._bm25 is None:
-                return self.rebuild_bm25()
-            return self._bm25
-
-    def _bm25_apply(self, removed: Collection[str], added: Sequence[PreparedArticle]) -> None:
-        """Apply a write Chroma accepted to the live index and record it as segments."""
-        with self._bm25_lock:
-            idx = self._bm25
-            if idx is None:
-                return  # rebuilt from Chroma on next use, which then includes this write
-            ids = [c.id for p in added for c in p.chunks]
-            aids = [p.article.id for p in added for _ in p.chunks]
-            texts = [t for p in added for t in p.texts]
-            if removed:
-                idx.remove(removed)
-            if added:
-                idx.add(ids, aids, texts)
-            self._segment_rows += len(ids)
-            try:
-                if removed:
-                    self._segments.append_remove(removed)
-                if added:
-                    self._segments.append_add(ids, aids, texts)
-                # Replaying many segments on open re-tokenizes their texts: fold them into a new base at times.
-                if self._segment_rows > max(_BASE_EVERY_ROWS, len(idx) // 10):
-                    self._segments.save_base(idx, set(self._segments.seen))
-                    self._segment_rows = 0
-            except OSError:
-                # Chroma has the write and this index too; without its segment, other processes and the next
-                # open see counts or fingerprints that differ from Chroma's and rebuild. Never fail the write.
-                pass
+        return self.keywords.rebuild()
 
     # ---- writes -----------------------------------------------------------------------------------
     def is_stored(self, article_id: str) -> bool:
@@ -371,9 +272,9 @@ class ChunkStore:
             )
         except Exception:
             self._delete_chunks(aids)
-            self._bm25_apply(leftovers, [])
+            self.keywords.apply(leftovers, [])
             raise
-        self._bm25_apply(leftovers, group)
+        self.keywords.apply(leftovers, group)
         self._stamp_change()
         out: dict[str, AddStatus | Exception] = {}
         for p in group:
@@ -397,9 +298,9 @@ class ChunkStore:
             )
 
     def chunk_ids(self, article_ids: Collection[str]) -> set[str]:
-        """Ids of the stored chunks of `article_ids` (read from the BM25 index, which holds exactly Chroma's)."""
-        with self._bm25_lock:
-            return set(self.bm25().chunk_ids_for(article_ids))
+        """Ids of the stored chunks of `article_ids`, read from the BM25 index (which holds exactly Chroma's, and is
+        checked against Chroma again when it knows none of an article's: another process may have just written it)."""
+        return self.keywords.chunk_ids(article_ids)
 
     def rechunk(self, prepared: Sequence[PreparedArticle]) -> None:
         """Give stored articles new chunks (`prepared`, made with other chunking settings); their records stay.
@@ -413,20 +314,18 @@ class ChunkStore:
         old = self.chunk_ids(aids)
         self._upsert_chunks(prepared)
         self._delete_chunk_ids(sorted(old - {c.id for p in prepared for c in p.chunks}))
-        self._bm25_apply(set(aids), prepared)
+        self.keywords.apply(set(aids), prepared)
         self._stamp_change()
 
     def verify_index(self) -> None:
         """Check the BM25 index against Chroma's chunk ids now (not at the next periodic check) and rebuild it if
         they differ: what maintenance reads from it must be all of Chroma."""
-        with self._bm25_lock:
-            if not self._matches_chroma(self.bm25()):
-                self.rebuild_bm25()
+        self.keywords.verify()
 
     def orphan_articles(self) -> set[str]:
         """Ids of articles that have chunks but no record: what an interrupted write left (never shown as
         evidence), or an ingest in another process between its two writes at this moment."""
-        with self._bm25_lock:
+        with self.keywords.lock:
             self.verify_index()
             indexed = set(self.bm25().article_ids())
         return indexed - self.complete_articles(indexed)
@@ -437,7 +336,7 @@ class ChunkStore:
         if not gone:
             return 0
         removed = self._delete_chunks(sorted(gone))
-        self._bm25_apply(removed, [])
+        self.keywords.apply(removed, [])
         self._stamp_change()
         return len(removed)
 
@@ -447,8 +346,8 @@ class ChunkStore:
         Looked up by chunk id (the new chunks' ids and those the BM25 index knows): Chroma's metadata filter
         scans the whole collection, ~0.5 s at 100k chunks, for what is nearly always nothing.
         """
-        with self._bm25_lock:
-            idx = self._bm25
+        with self.keywords.lock:
+            idx = self.keywords.current
             if idx is None:
                 return self._delete_chunks([p.article.id for p in group])
             owner = {c.id: p.article.id for p in group for c in p.chunks}
@@ -478,7 +377,7 @@ class ChunkStore:
         removed = self._delete_chunks([article_id])
         if had_record:
             self.article_col.delete(ids=[article_id])
-        self._bm25_apply(removed, [])
+        self.keywords.apply(removed, [])
         self._stamp_change()
         return had_record or bool(removed)
 

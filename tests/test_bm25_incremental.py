@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -148,19 +147,19 @@ def test_store_reopens_without_rebuild_and_detects_a_lost_segment(tmp_path: Path
     a, b = article(ALPHA, "a.txt"), article(BETA, "b.txt")
     store.add_article(a, chunk_article(a, 200))
     store.add_article(b, chunk_article(b, 200))
-    assert len(store._segments.segment_names()) == 2  # one segment per write, no base rewritten
+    assert len(store.keywords.segments.segment_names()) == 2  # one segment per write, no base rewritten
 
     reopened = open_store(tmp_path, emb)
-    assert reopened._bm25 is not None and len(reopened._bm25) == store.count()
+    assert reopened.keywords.current is not None and len(reopened.keywords.current) == store.count()
     assert reopened.bm25().search("patents court", 3)[0][0] in {c.id for c in store.chunks(b.id)}
 
     # A crash between the Chroma write and its segment: Chroma is ahead, so the index is not trusted.
-    newest = store._segments.segment_names()[-1]
-    (store._segments.seg_dir / newest).unlink()
+    newest = store.keywords.segments.segment_names()[-1]
+    (store.keywords.segments.seg_dir / newest).unlink()
     crashed = open_store(tmp_path, emb)
-    assert crashed._bm25 is None
+    assert crashed.keywords.current is None
     assert crashed.bm25().search("patents court", 3)  # rebuilt from Chroma
-    assert open_store(tmp_path, emb)._bm25 is not None
+    assert open_store(tmp_path, emb).keywords.current is not None
 
 
 def test_two_writers_see_each_others_writes_without_a_rebuild(tmp_path: Path) -> None:
@@ -172,13 +171,13 @@ def test_two_writers_see_each_others_writes_without_a_rebuild(tmp_path: Path) ->
     base = ui.index_dir / "base.npz"
     base_stamp = base.stat().st_mtime_ns
 
-    cli._bm25_checked = 0.0
+    cli.keywords.expire()
     assert cli.bm25().search("dividend", 3)  # the UI's write, applied from its segment
     cli.add_article(b, chunk_article(b, 200))
     cli.add_article(c, chunk_article(c, 200))
     cli.delete_article(a.id)
 
-    ui._bm25_checked = 0.0
+    ui.keywords.expire()
     assert ui.bm25().search("harbour dredge", 3)[0][0] in {ch.id for ch in cli.chunks(c.id)}
     assert ui.bm25().search("dividend board", 3) == []
     assert len(ui.bm25()) == ui.count()
@@ -197,9 +196,9 @@ def test_writes_outside_the_index_are_caught_by_the_count_check(tmp_path: Path) 
         documents=[BETA],
         metadatas=[{"article_id": "raw", "index": 0, "start": 0, "end": len(BETA), "title": "", "source": ""}],
     )
-    store._bm25_checked = 0.0
+    store.keywords.expire()
     assert store.bm25().search("patents", 3) == []  # first mismatch: a writer may be between its two steps
-    store._bm25_checked = time.monotonic() - 10
+    store.keywords.expire()
     assert [cid for cid, _ in store.bm25().search("patents", 3)] == ["x1"]  # still differs: rebuilt
 
 
@@ -239,7 +238,7 @@ def test_a_write_by_another_process_is_applied_from_its_segment(tmp_path: Path) 
     query = np.asarray(emb.embed_query("port authority dredging the harbour channel"))
     assert ui.dense_ids(query, 1)[0][0] in {c.id for c in ui.chunks(a.id)}  # this process's vectors are loaded
     subprocess.run([sys.executable, "-c", script], check=True, timeout=300)
-    ui._bm25_checked = 0.0
+    ui.keywords.expire()
     assert ui.bm25().search("harbour dredge", 3)
     assert ui.bm25().search("dividend board", 3) == []
     assert len(ui.bm25()) == ui.count()
@@ -252,7 +251,7 @@ def test_a_write_by_another_process_is_applied_from_its_segment(tmp_path: Path) 
 def test_a_segment_that_cannot_be_written_never_fails_the_write(tmp_path: Path) -> None:
     emb = MiniLMEmbedder()
     store = open_store(tmp_path, emb)
-    seg_dir = store._segments.seg_dir
+    seg_dir = store.keywords.segments.seg_dir
     if seg_dir.exists():
         seg_dir.rmdir()
     seg_dir.write_text("not a directory")  # every segment write now fails with an OSError
@@ -261,5 +260,5 @@ def test_a_segment_that_cannot_be_written_never_fails_the_write(tmp_path: Path) 
     assert store.bm25().search("dividend", 3)  # this process's index has it
     seg_dir.unlink()
     reopened = open_store(tmp_path, emb)
-    assert reopened._bm25 is None  # the lost segment is detected against Chroma's ids
+    assert reopened.keywords.current is None  # the lost segment is detected against Chroma's ids
     assert reopened.bm25().search("dividend", 3)

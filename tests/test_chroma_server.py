@@ -70,22 +70,52 @@ def test_ingest_and_search_through_chroma_server(tmp_path: Path, monkeypatch: py
         assert refused.exit_code == 1 and "shared Chroma server" in str(refused.exception)
         assert [a.id for a in other.articles()] == [hits[0].article_id]
 
-        # `reindex --force` at another chunk size re-chunks the shared article; the first client's BM25 follows.
+        # Workspaces on one server chunk alike: another data directory whose CLAIMDESK_CHUNK_SIZE differs
+        # ingests at the size the collection recorded (the first ingest's), and re-chunks nobody's texts back.
+        assert corpus.store.recorded_chunk_size() == 600
+        small = Corpus.open(settings.model_copy(update={"data_dir": tmp_path / "small", "chunk_size": 200}))
+        again = small.ingest([str(SEEDS)])
+        assert again.counts["unchanged"] == 1 and again.counts["rechunked"] == 0, again.outcomes
+        notice = small.chunk_size_notice() or ""
+        assert "chunked at 600 characters" in notice and "reindex --force" in notice
+        long_story = tmp_path / "small" / "story.txt"
+        long_story.write_text(
+            "Budget row\n\n" + " ".join(f"Sentence {i} says the council spent {i} million." for i in range(60))
+        )
+        assert small.ingest([str(long_story)]).counts["added"] == 1
+        (story,) = [a for a in small.articles() if a.source.endswith("story.txt")]
+        assert max(len(c.text) for c in small.chunks(story.id)) > 200  # chunked at 600, not at its own 200
+        assert corpus.chunk_size_notice() is None and not corpus.stale_chunks(story)
+
+        # `reindex --force` at another chunk size re-chunks the shared articles and makes it the collection's size;
+        # the first client's BM25 follows, and what it ingests next is chunked at the new size.
         monkeypatch.setenv("CLAIMDESK_CHUNK_SIZE", "200")
         get_settings.cache_clear()
         redone = CliRunner().invoke(app, ["reindex", "--force"])
         assert redone.exit_code == 0, redone.output
-        assert "1 article(s): 1 re-chunked at 200 characters" in redone.stdout
+        assert "2 article(s): 2 re-chunked at 200 characters" in redone.stdout
+        assert corpus.store.recorded_chunk_size() == 200
         smaller = Corpus.open(get_settings())
-        (article,) = smaller.articles()
-        corpus.store._bm25_checked = 0.0  # skip the 2 s throttle instead of sleeping
-        assert not smaller.stale_chunks(article) and corpus.stale_chunks(article)  # corpus still wants 600
+        article = next(a for a in smaller.articles() if a.id == hits[0].article_id)
+        corpus.store.keywords.expire()  # skip the 2 s throttle instead of sleeping
+        corpus._shared_size = None  # and the 5 s one on the collection's chunk size
+        assert not smaller.stale_chunks(article) and not corpus.stale_chunks(article)
+        assert "chunked at 200 characters" in (corpus.chunk_size_notice() or "")  # corpus's own setting is 600
         hits = corpus.search("US banks barred from buying Russian government bonds", 3)
         assert "The Biden administration also barred US banks" in hits[0].text and len(hits[0].text) <= 200
+        other.delete(story.id)
+
+        # The CLI says so when a workspace's own setting is overridden.
+        monkeypatch.setenv("CLAIMDESK_CHUNK_SIZE", "300")
+        get_settings.cache_clear()
+        told = CliRunner().invoke(app, ["ingest", str(long_story)])
+        assert told.exit_code == 0, told.output
+        assert "chunked at 200 characters, so ingest chunks at 200 too: CLAIMDESK_CHUNK_SIZE=300" in told.stdout
+        other.delete(next(a.id for a in other.articles() if a.source.endswith("story.txt")))
 
         # Deleting through one client is seen by the other's BM25 after its staleness check.
         assert other.delete(hits[0].article_id)
-        corpus.store._bm25_checked = 0.0  # skip the 2 s throttle instead of sleeping
+        corpus.store.keywords.expire()  # skip the 2 s throttle instead of sleeping
         assert corpus.search("Russian government bonds", 3) == []
         assert len(corpus.store.bm25()) == 0
     finally:

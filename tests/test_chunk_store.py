@@ -133,26 +133,26 @@ def test_bm25_consistent_after_ingest_delete_reingest_and_restart(tmp_path: Path
 
     # restart: the saved index is reused when its fingerprint matches Chroma
     reopened = open_store(tmp_path)
-    assert reopened._bm25 is not None
+    assert reopened.keywords.current is not None
     assert len(reopened.bm25()) == store.count()
     assert reopened.bm25().search("dividend", 5)
 
 
 def test_listing_over_many_pages_finds_every_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import retrieval.store as store_module
+    import retrieval.keyword_index as keyword_index_module
 
     store = open_store(tmp_path)
     add(store, make_article(SEED.read_text(encoding="utf-8"), "seed.txt"), size=120)
     add(store, make_article(ALPHA, "a.txt"), size=60)
     n = store.count()
-    monkeypatch.setattr(store_module, "_PAGE", 3)  # texts: many pages, the last one partial or empty
-    monkeypatch.setattr(store_module, "_ID_PAGE", 2)
+    monkeypatch.setattr(keyword_index_module, "_PAGE", 3)  # texts: many pages, the last one partial or empty
+    monkeypatch.setattr(keyword_index_module, "_ID_PAGE", 2)
     assert n > 6
-    ids, metas, docs = store._all_chunk_rows(["documents", "metadatas"])
+    ids, metas, docs = store.keywords.all_chunk_rows(["documents", "metadatas"])
     assert len(ids) == len(set(ids)) == len(metas) == len(docs) == n
-    assert sorted(store._all_chunk_rows([])[0]) == sorted(ids)
+    assert sorted(store.keywords.all_chunk_rows([])[0]) == sorted(ids)
     reopened = open_store(tmp_path)
-    assert reopened._bm25 is not None  # the saved index verified against the paged id listing
+    assert reopened.keywords.current is not None  # the saved index verified against the paged id listing
     assert len(reopened.rebuild_bm25()) == n
 
 
@@ -169,7 +169,7 @@ def test_bm25_rebuilt_when_another_writer_changed_chroma(tmp_path: Path) -> None
         metadatas=[{"article_id": beta.id, "index": 0, "start": 0, "end": len(BETA), "title": "", "source": ""}],
     )
     reopened = open_store(tmp_path)
-    assert reopened._bm25 is None  # fingerprint mismatch detected on open
+    assert reopened.keywords.current is None  # fingerprint mismatch detected on open
     assert [cid for cid, _ in reopened.bm25().search("patents", 5)] == ["x1"]
 
 
@@ -241,14 +241,14 @@ def test_bm25_index_from_another_tokenizer_is_rebuilt_on_open(tmp_path: Path) ->
     # An index saved by another tokenizer; its chunk ids still match Chroma.
     _rewrite_base_meta(base, tokenizer=None)
     reopened = open_store(tmp_path)
-    assert reopened._bm25 is None
+    assert reopened.keywords.current is None
     assert reopened.bm25().search("dividends approving", 5)
     with np.load(base, allow_pickle=False) as npz:
         assert json.loads(str(npz["meta"]))["tokenizer"] == TOKENIZER_VERSION
-    assert open_store(tmp_path)._bm25 is not None  # the rebuilt one is reused
+    assert open_store(tmp_path).keywords.current is not None  # the rebuilt one is reused
     # An index over chunk text without titles (before INDEX_TEXT_VERSION) is rebuilt too.
     _rewrite_base_meta(base, text_version="")
-    assert open_store(tmp_path)._bm25 is None
+    assert open_store(tmp_path).keywords.current is None
 
 
 def test_index_text_puts_the_title_on_a_first_line_once() -> None:
@@ -398,11 +398,11 @@ def test_another_data_directory_sees_a_replacement_with_as_many_chunks(tmp_path:
     reader = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "b-bm25")
     old = make_article("Lagoon\n\nGlowing pelicans were spotted near Vantorra lagoon.", "lagoon.md")
     add(writer, old)
-    reader._bm25_checked = 0.0
+    reader.keywords.expire()
     assert reader.bm25().search("Vantorra", 5)
     new = make_article("Lagoon\n\nGlowing herons of Zanzibarite were seen near Vantorra lagoon.", "lagoon.md")
     assert add(writer, new) == "replaced"
     assert len(reader.bm25()) == len(writer.bm25())  # as many chunks: the count alone cannot tell
-    reader._bm25_checked = 0.0  # skip the 2 s throttle
+    reader.keywords.expire()  # skip the 2 s throttle
     hits = reader.bm25().search("Zanzibarite", 5)
     assert hits and {reader.bm25().article_of()[cid] for cid, _ in hits} == {new.id}

@@ -156,8 +156,6 @@ def test_empty_query_returns_nothing(corpus: tuple[HybridSearcher, dict[str, str
 
 
 def test_exclude_still_exact_when_bm25_view_is_stale(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:
-    import time
-
     from retrieval.bm25 import BM25Index
 
     searcher, ids = corpus
@@ -166,14 +164,14 @@ def test_exclude_still_exact_when_bm25_view_is_stale(corpus: tuple[HybridSearche
     others = [c for source, aid in ids.items() if source != "seed.txt" for c in store.chunks(aid)]
     try:
         # An index built before another writer added the seed article: it knows none of its chunks.
-        store._bm25 = BM25Index.build([c.id for c in others], [c.article_id for c in others], [c.text for c in others])
-        store._bm25_checked = time.monotonic() + 3600
+        stale = BM25Index.build([c.id for c in others], [c.article_id for c in others], [c.text for c in others])
+        store.keywords.install(stale, trust_for=3600)
         vec = store.embedder.embed(["US banks Russian government bonds"])[0]
         hits = store.dense_ids(vec, 2, exclude_article_ids=[seed])
         assert len(hits) == 2
         assert not {cid for cid, _ in hits} & {c.id for c in store.chunks(seed)}
     finally:
-        store._bm25 = None
+        store.keywords.install(None)
 
 
 def test_local_filters_match_chromas_own_where(corpus: tuple[HybridSearcher, dict[str, str]]) -> None:

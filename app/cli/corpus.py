@@ -130,6 +130,7 @@ def ingest(
         workbench = Workbench(corpus.settings, corpus=corpus)
         before = {a.id: a for a in workbench.articles() if a.replaced_by is None}
         report = workbench.ingest_paths(sources, progress=progress)
+        notice = corpus.chunk_size_notice() if report.counts["added"] + report.counts["replaced"] else None
         replaced: dict[str, list[ArticleSummary]] = {}
         for summary in workbench.articles():
             if summary.replaced_by is not None and summary.id in before and summary.claim_count:
@@ -137,6 +138,8 @@ def ingest(
         workbench.close()
     _print_report(report)
     _earlier_versions(report, replaced)
+    if notice:
+        typer.echo(f"note      {notice}.")
     if report.counts["failed"]:
         raise typer.Exit(1)
 
@@ -277,9 +280,11 @@ def reindex(
         raise StoreError(
             f"The corpus is on a shared Chroma server ({settings.chroma_host or 'localhost'}:{settings.chroma_port}, "
             f"collection {settings.collection}): re-chunking at {settings.chunk_size} characters changes the chunks "
-            "every data directory searches. Add --force to do it."
+            "every data directory searches, and makes it the size they all ingest at. Add --force to do it."
         )
     corpus = _open()
+    # First, so that other workspaces chunk what they ingest meanwhile at the new size too.
+    corpus.set_chunk_size()
     with _progress_bar("Checking") as bar:
         report = corpus.reindex(bar)
     for aid, why in report.failed.items():

@@ -138,6 +138,8 @@ with st.container(border=True):
             if sources:
                 outcomes.extend(wb.ingest_urls(sources, progress=lambda i, n, s: step(i, n, s, base=len(files))))
             rows = [(o.source, o.status, o.title, o.message) for o in outcomes]
+            wrote = any(o.status in ("added", "replaced") for o in outcomes)
+            st.session_state["ingest_notice"] = wb.chunk_size_notice() if wrote else None
         except WorkbenchError as exc:
             st.error(str(exc))
         bar.progress(1.0, text=f"Done: {total} source(s)")
@@ -165,6 +167,9 @@ with st.container(border=True):
                 f"{' · ' + escape_text(detail) if detail else ''}",
                 unsafe_allow_html=True,
             )
+        notice = st.session_state.get("ingest_notice")
+        if notice:
+            st.caption(f"Note: {escape_text(notice)}.")
 
 st.subheader("Articles", anchor=False)
 with errors_shown():
