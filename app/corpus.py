@@ -85,24 +85,55 @@ def workspace_id(data_dir: Path) -> str:
     """A stable id of this workspace, recorded with each article written: on a shared Chroma server, the same
     relative file name in two workspaces is two documents.
 
-    Made once from the machine and the data directory's path and then kept in the data directory, so a project
-    folder that is moved or renamed stays the same workspace (its local files, named relative to it, still replace
-    their earlier versions). A data directory from before the file existed gets the id it always had."""
+    Made once from the machine and the data directory's path and then kept in the data directory with the path it
+    was last used at, so a project folder that is moved or renamed stays the same workspace (its local files, named
+    relative to it, still replace their earlier versions), while a copy of a data directory whose original is still
+    there with the same id gets an id of its own (else the two desks' `articles/today.txt` would replace each other
+    on the server). A data directory from before the file existed gets the id it always had."""
     import hashlib
     import socket
 
     path = data_dir / _WORKSPACE_FILE
-    with contextlib.suppress(OSError, UnicodeDecodeError):
-        saved = path.read_text(encoding="utf-8").strip()
-        if re.fullmatch(r"[0-9a-f]{16}", saved):
+    here = Path(os.path.abspath(data_dir))
+    saved, where = _read_workspace_file(path)
+    if saved is not None:
+        if where == here:
             return saved
-    made = hashlib.sha256(f"{socket.gethostname()}:{Path(os.path.abspath(data_dir))}".encode()).hexdigest()[:16]
-    with contextlib.suppress(OSError):  # unwritable: the id is still this path's, as before
-        data_dir.mkdir(parents=True, exist_ok=True)
-        part = path.with_name(f".{_WORKSPACE_FILE}.{os.getpid()}")
-        part.write_text(made + "\n", encoding="utf-8")
-        part.replace(path)
+        if where is None or not _still_used_elsewhere(where, here, saved):
+            _write_workspace_file(path, saved, here)  # moved or renamed (or an older file): remember where it is
+            return saved
+    made = hashlib.sha256(f"{socket.gethostname()}:{here}".encode()).hexdigest()[:16]
+    _write_workspace_file(path, made, here)
     return made
+
+
+def _read_workspace_file(path: Path) -> tuple[str | None, Path | None]:
+    """The id a workspace file holds and the data directory it was written for (None for an older file)."""
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if lines and re.fullmatch(r"[0-9a-f]{16}", lines[0].strip()):
+            where = lines[1].strip() if len(lines) > 1 else ""
+            return lines[0].strip(), Path(where) if where else None
+    return None, None
+
+
+def _still_used_elsewhere(original: Path, here: Path, workspace: str) -> bool:
+    """Whether `original` is another data directory (not `here` by another path) holding the same workspace id:
+    then `here` is a copy of it."""
+    try:
+        if not original.is_dir() or os.path.samefile(original, here):
+            return False
+    except OSError:
+        return False
+    return _read_workspace_file(original / _WORKSPACE_FILE)[0] == workspace
+
+
+def _write_workspace_file(path: Path, workspace: str, here: Path) -> None:
+    with contextlib.suppress(OSError):  # unwritable: the id is still right for this run
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(f".{_WORKSPACE_FILE}.{os.getpid()}")
+        part.write_text(f"{workspace}\n{here}\n", encoding="utf-8")
+        part.replace(path)
 
 
 class Corpus:

@@ -378,7 +378,7 @@ def test_a_moved_project_folder_stays_one_workspace_on_a_shared_server(tmp_path:
     before = workspace_id(data_dir)
     # the id a data directory always had (machine and path), now kept in it
     assert before == hashlib.sha256(f"{socket.gethostname()}:{data_dir}".encode()).hexdigest()[:16]
-    assert (data_dir / "workspace-id").read_text(encoding="utf-8").strip() == before
+    assert (data_dir / "workspace-id").read_text(encoding="utf-8").splitlines()[0] == before
     ana = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "a-bm25", workspace=before)
     mayor = make_article("Mayor resigns\n\nThe mayor of Quillhaven resigned on Tuesday.", "articles/today.txt")
     assert add(ana, mayor) == "added"
@@ -390,6 +390,35 @@ def test_a_moved_project_folder_stays_one_workspace_on_a_shared_server(tmp_path:
     edited = make_article("Mayor resigns\n\nThe mayor of Quillhaven resigned on Tuesday night.", "articles/today.txt")
     assert add(moved, edited) == "replaced"  # still her file: not a second live version beside the old one
     assert {a.id for a in moved.articles()} == {edited.id}
+
+
+def test_a_copied_data_directory_becomes_a_workspace_of_its_own(tmp_path: Path) -> None:
+    import shutil
+
+    from app.corpus import workspace_id
+
+    client = persistent_client(tmp_path / "chroma")  # one shared corpus (a Chroma server in real life)
+    original = tmp_path / "desk" / ".claimdesk"
+    ana_id = workspace_id(original)
+    shutil.copytree(tmp_path / "desk", tmp_path / "desk-bo")  # Bo starts from a copy of Ana's project folder
+    bo_id = workspace_id(tmp_path / "desk-bo" / ".claimdesk")
+    assert bo_id != ana_id and workspace_id(original) == ana_id  # both keep theirs from now on
+    assert workspace_id(tmp_path / "desk-bo" / ".claimdesk") == bo_id
+    ana = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "a-bm25", workspace=ana_id)
+    bo = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "b-bm25", workspace=bo_id)
+    assert add(ana, make_article("Mayor resigns\n\nThe mayor resigned on Tuesday.", "articles/today.txt")) == "added"
+    assert add(bo, make_article("Port reopens\n\nThe port reopened on Friday.", "articles/today.txt")) == "added"
+    assert len(ana.articles()) == 2  # Bo's today.txt did not replace Ana's
+
+    # A copy whose original is gone was a move: it keeps the id (and so does a file from before paths were kept).
+    shutil.copytree(tmp_path / "desk", tmp_path / "desk-new")
+    shutil.rmtree(tmp_path / "desk")
+    assert workspace_id(tmp_path / "desk-new" / ".claimdesk") == ana_id
+    old_style = tmp_path / "old" / ".claimdesk"
+    old_style.mkdir(parents=True)
+    (old_style / "workspace-id").write_text("0123456789abcdef\n", encoding="utf-8")
+    assert workspace_id(old_style) == "0123456789abcdef"
+    assert (old_style / "workspace-id").read_text(encoding="utf-8").splitlines() == ["0123456789abcdef", str(old_style)]
 
 
 def test_another_data_directory_sees_a_replacement_with_as_many_chunks(tmp_path: Path) -> None:
