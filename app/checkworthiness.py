@@ -82,7 +82,8 @@ def _read_adapter(path: Path, sha256: str | None = None) -> _FineTuned:
     import hashlib
     import io
 
-    from retrieval.embeddings import AdaptedMiniLM, lora_deltas
+    from retrieval.embeddings import AdaptedMiniLM
+    from retrieval.minilm_graph import lora_deltas
 
     try:
         raw = path.read_bytes()

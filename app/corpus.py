@@ -31,7 +31,7 @@ from app.ingest import (
     rechunk_note,
 )
 from retrieval.errors import EmbeddingModelMissing, RetrievalLayerError, StoreUnavailable
-from retrieval.loaders import is_url
+from retrieval.parsers import is_url
 
 __all__ = [
     "STATUSES",

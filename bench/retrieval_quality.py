@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from retrieval.bm25 import K1, TOKENIZER_VERSION, B, BM25Index
 from retrieval.chunking import chunk_article
-from retrieval.embeddings import MiniLMEmbedder, model_paths
+from retrieval.embeddings import MiniLMEmbedder
 from retrieval.evaluation import (
     BeirDataset,
     beir_articles,
@@ -55,6 +55,7 @@ from retrieval.evaluation import (
     recall_at_k,
     split_query_ids,
 )
+from retrieval.minilm_graph import model_paths
 from retrieval.ranking import (
     DEFAULT_ALPHA,
     DEFAULT_BM25_POWER,

@@ -8,7 +8,7 @@ Data used (read-only, from ../shared/eval or CLAIMDESK_EVAL_DIR): claimbuster/cr
 debates before YEAR only and measured on YEAR's debates and on the CheckThat! 2020 tweets, beside the logistic
 regression trained on the same sentences, and nothing is written.
 
-The base is the packaged int8 MiniLM dequantized (exactly what retrieval.embeddings builds its fp32 graph from) and
+The base is the packaged int8 MiniLM dequantized (exactly what retrieval.minilm_graph builds its fp32 graph from) and
 the tokenizer is the product's tokenizer.json, so the product runs the model trained here. LoRA (rank 8, alpha 16)
 on every linear layer of the 6 encoder layers plus a linear head on the mean-pooled unit vector x 20; only the
 adapters (~330k values, stored as float16) and the head are saved. Needs torch and transformers (the `bench`
@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import train_checkworthiness as T  # noqa: E402
 
 from app.checkworthiness import ADAPTER_PATH  # noqa: E402
-from retrieval.embeddings import _fp32, _packaged_weights, _tokenizer, model_paths  # noqa: E402
+from retrieval.embeddings import _tokenizer  # noqa: E402
+from retrieval.minilm_graph import fp32, model_paths, packaged_weights  # noqa: E402
 
 RANK = 8
 ALPHA = 16.0
@@ -61,10 +62,10 @@ def build_model(rank: int):  # type: ignore[no-untyped-def]
     )
     encoder = BertModel(config, add_pooling_layer=False)
     state = {}
-    for key, value in _packaged_weights(model_paths()[0]).items():
+    for key, value in packaged_weights(model_paths()[0]).items():
         if key.endswith("position_ids"):
             continue
-        array = _fp32(value)
+        array = fp32(value)
         if array.ndim == 2 and not key.startswith("embeddings."):
             array = array.T  # the graph stores linear weights as [in, out], torch as [out, in]
         state[key] = torch.tensor(np.ascontiguousarray(array))

@@ -13,7 +13,7 @@ The model reads "claim [SEP] evidence" (the product's tokenizer, token types 0, 
 linear head on the mean-pooled unit vector gives a relevance logit; the loss is a softmax over one relevant and
 `--negatives` non-relevant candidates of the same claim. The base is the packaged int8 MiniLM dequantized (its first
 `--layers` layers), LoRA as in bench/train_checkworthiness_adapter.py. The table scores each claim's candidates twice:
-with the trained torch model and through the product's fused onnxruntime graph (retrieval.embeddings.build_fused_graph:
+with the trained torch model and through the product's fused onnxruntime graph (retrieval.minilm_graph.build_fused_graph:
 adapters merged, weights re-quantized to int8, the same layers), and the last lines time that graph per claim.
 """
 
@@ -133,7 +133,8 @@ class Trainer:
     def onnx_scorer(self):  # type: ignore[no-untyped-def]
         """score(query, texts) through the product's fused onnx graph of this model (adapters merged, weights
         re-quantized to int8 per column, only the trained layers)."""
-        from retrieval.embeddings import _names, _open_session, _pooled, build_fused_graph, lora_deltas, model_paths
+        from retrieval.embeddings import _names, _open_session, _pooled
+        from retrieval.minilm_graph import build_fused_graph, lora_deltas, model_paths
 
         w = self.weights()
         deltas = lora_deltas({k: v for k, v in w.items() if not k.startswith("head.")}, ALPHA / RANK)

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from retrieval.chunking import chunk_article
-from retrieval.embeddings import DIMENSIONS, MiniLMEmbedder
+from retrieval.embeddings import MiniLMEmbedder
 from retrieval.errors import RetrievalLayerError
+from retrieval.minilm_graph import DIMENSIONS
 from retrieval.models import Article, Evidence, content_id
 from retrieval.search import DEFAULT_RRF_K, DEFAULT_WEIGHTS, Fusion, HybridSearcher
 from retrieval.store import ChunkStore, index_text, persistent_client

@@ -24,9 +24,10 @@ from retrieval.chroma_rows import (
     safe_name,
     where_article,
 )
-from retrieval.embeddings import DIMENSIONS, ChromaMiniLM, MiniLMEmbedder
+from retrieval.embeddings import ChromaMiniLM, MiniLMEmbedder
 from retrieval.errors import StoreUnavailable
 from retrieval.keyword_index import KeywordIndex
+from retrieval.minilm_graph import DIMENSIONS
 from retrieval.models import Article, ArticleInfo, Chunk
 
 # Callers import the client factories and the indexed-text helpers from here, as before the split.

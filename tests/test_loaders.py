@@ -495,10 +495,10 @@ def test_pypdf_warnings_stay_out_of_the_terminal(caplog: pytest.LogCaptureFixtur
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert run.stdout.startswith("not a readable PDF") and run.stderr == ""
     # they are kept as debug messages of our own
-    caplog.set_level(logging.DEBUG, logger="retrieval.loaders")
+    caplog.set_level(logging.DEBUG, logger="retrieval.parsers")
     with pytest.raises(SourceError, match="not a readable PDF"):
         load_bytes("notpdf.pdf", b"hello this is text not a pdf", max_bytes=MB)
-    relayed = [r for r in caplog.records if r.name == "retrieval.loaders"]
+    relayed = [r for r in caplog.records if r.name == "retrieval.parsers"]
     assert any(r.levelno == logging.DEBUG and "EOF marker not found" in r.getMessage() for r in relayed)
 
 
