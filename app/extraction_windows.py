@@ -13,23 +13,18 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.extraction import (
+from app.extraction import ClaimFn, ExtractionResult, ProgressFn, ScoredLike, SentenceScorer, make_claim
+from app.grounding import cuts_a_token, quote_spans, too_short
+from app.llm_calls import (
     CallBreaker,
-    ClaimFn,
-    ExtractionResult,
     JsonLLM,
-    ProgressFn,
-    ScoredLike,
-    SentenceScorer,
     call_json,
     failure_line,
-    make_claim,
     prompt_provenance,
     raise_if_all_failed,
     salvage_items,
     schema_of,
 )
-from app.grounding import cuts_a_token, quote_spans, too_short
 from app.models import Claim, ClaimType, ExtractionRun, same_statement, utcnow
 from prompts import load_prompt
 from retrieval.models import Article

@@ -14,21 +14,14 @@ import pytest
 from fakes import GARBAGE, QueueChatModel, RuleScorer, fake_handle
 from langchain_core.messages import AIMessage, BaseMessage
 
+from app.claim_types import guess_claim_type
 from app.claimreview import claimant_type
 from app.config import Settings
 from app.errors import ConfigurationError, ExtractionError
-from app.extraction import (
-    ScorerOnlyExtractor,
-    build_extractor,
-    guess_claim_type,
-    invented_figures,
-    invented_names,
-    make_claim,
-    picked_sentences,
-    unfaithful,
-)
+from app.extraction import ScorerOnlyExtractor, build_extractor, make_claim, picked_sentences
 from app.extraction_cascade import CascadeExtractor, rewrite_schema
 from app.extraction_windows import WholeArticleExtractor, article_windows
+from app.faithfulness import invented_figures, invented_names, unfaithful
 from app.models import Claim, Provenance, claim_id_for
 from app.names import named_in_full
 from app.references import leaning_words
@@ -365,9 +358,9 @@ def test_a_model_exception_is_recorded_not_retried(settings: Settings) -> None:
 def test_a_provider_that_hangs_past_the_timeout_is_abandoned(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import app.extraction
+    import app.llm_calls
 
-    monkeypatch.setattr(app.extraction, "BACKSTOP_GRACE", 0.2)
+    monkeypatch.setattr(app.llm_calls, "BACKSTOP_GRACE", 0.2)
     article = make_article("Head.\n\nRussia expelled 10 US diplomats.")
 
     def slow(messages: list[BaseMessage]) -> str:
@@ -685,7 +678,7 @@ def test_a_rewrite_that_never_gets_faithful_falls_back_to_the_sentence(settings:
 
 
 def test_resolving_a_pronoun_from_the_head_is_faithful() -> None:
-    from app.extraction_cascade import check_faithful
+    from app.rewrite_checks import check_faithful
 
     head = "Foreign Ministry spokesperson Wang Wenbin spoke on Monday."
     sentence = "He said China and Russia will back each other."
@@ -696,7 +689,7 @@ def test_resolving_a_pronoun_from_the_head_is_faithful() -> None:
 
 def test_a_rewrite_keeps_to_its_sentence_and_to_who_says_it() -> None:
     # from an audit of CLAIMDESK_CASCADE_STATEMENTS=model on an interview: neighbours glued in, "X said" dropped
-    from app.extraction_cascade import check_faithful
+    from app.rewrite_checks import check_faithful
 
     previous = "Q: Catches fell by a third after the dredging began, fishermen say. Voss: I respect Tom Rourke."
     sentence = "Voss: He said that before the agency published its data."

@@ -10,9 +10,9 @@ import pytest
 
 from app.claimants import claimant_in_context, described_body
 from app.dates import dated, time_reference, undated_relative
-from app.extraction_cascade import checked_claim_type, checked_claimant, pick_referent, resolve_reference
 from app.names import named_in_full, person_names
 from app.references import leaning_words, pronoun_subject, unresolved_reference, vague_reference
+from app.rewrite_checks import checked_claim_type, checked_claimant, pick_referent, resolve_reference
 from app.speakers import according_to, attributed, closing_speaker, opening_speaker, rule_claimant
 from retrieval.sentences import split_sentences
 
