@@ -1,7 +1,8 @@
 """The append-only history of the review store: writing events inside a store transaction, and reading them.
 
-Only `app.store` calls this module; it shares the store's connection and transaction, so an event is written
-exactly when the change it describes is committed. The schema's triggers refuse UPDATE and DELETE on history.
+Only the review store (`app.store`, `app.store_claims`) calls this module; it shares the store's connection and
+transaction, so an event is written exactly when the change it describes is committed. The schema's triggers refuse
+UPDATE and DELETE on history.
 """
 
 from __future__ import annotations

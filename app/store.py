@@ -2,8 +2,10 @@
 
 Reviews use optimistic concurrency: a save succeeds only when it carries the stored version, checked and written
 inside one `BEGIN IMMEDIATE` transaction, so two processes can never both win. All SQL lives here, in
-`app.store_schema` (tables, migrations) and `app.history` (events); a server database could replace SQLite by
-reimplementing these three modules behind the same `ReviewStore` API.
+`app.store_schema` (tables, migrations), `app.history` (events), `app.store_claims` (saving an extraction's claims)
+and `app.store_queries` (the queue, article summaries and dashboard counts, read through the store's
+`StoreQueries`); a server database could replace SQLite by reimplementing these modules behind the same
+`ReviewStore` API.
 """
 
 from __future__ import annotations
@@ -17,48 +19,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.errors import ConflictError, StoreError
-from app.history import REVIEW_ACTIONS, append_event, claim_extracted, read_events, record_conflict, record_review
-from app.models import (
-    Claim,
-    Draft,
-    ExtractionRun,
-    HistoryEvent,
-    Review,
-    alike_statements,
-    clean_typed_text,
-    same_statement,
-    utcnow,
-)
+from app.history import REVIEW_ACTIONS, append_event, read_events, record_conflict, record_review
+from app.models import Claim, Draft, ExtractionRun, HistoryEvent, Review, clean_typed_text, utcnow
+from app.store_claims import write_claims
+from app.store_queries import STATUSES, QueueKey, StoreQueries
 from app.store_schema import ArticleSummary, DashboardStats, SaveClaimsResult, connect, migrate
 from retrieval.models import Article
 
 if TYPE_CHECKING:
     from app.config import Settings
 
-__all__ = ["STATUSES", "ArticleSummary", "DashboardStats", "QueueKey", "ReviewStore", "SaveClaimsResult"]
-
-STATUSES: tuple[str, ...] = ("unreviewed", "in_progress", "reviewed")
-
-
-# Claims whose article is not a replaced version (claims of articles the store has no record of count as current).
-_NOT_REPLACED = "c.article_id NOT IN (SELECT id FROM articles WHERE replaced_by IS NOT NULL)"
-_QUEUE_ORDER = " ORDER BY c.checkworthiness DESC, c.article_id, c.start, c.id"
-
-# A claim's place in the review queue, as its sort key: (-check-worthiness, article id, start, claim id).
-QueueKey = tuple[float, str, int, str]
+__all__ = ["ArticleSummary", "DashboardStats", "ReviewStore", "SaveClaimsResult"]
 
 
 def _iso(value: datetime) -> str:
     return value.isoformat()
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _substance(claim: Claim) -> dict[str, Any]:
-    """What a claim says and where it came from, without the time it was made."""
-    return claim.model_dump(exclude={"provenance": {"created_at"}})
 
 
 class ReviewStore:
@@ -75,6 +50,8 @@ class ReviewStore:
         except sqlite3.Error as exc:
             self._conn.close()
             raise StoreError(f"Could not prepare the review database at {self.db_path}: {exc}.") from exc
+        # The list and count reads (queue, article summaries, dashboard counts) over this connection.
+        self._queries = StoreQueries(self._read, self.canonical_verdict, self.rating_scale)
 
     @classmethod
     def open(cls, settings: Settings) -> ReviewStore:
@@ -168,51 +145,11 @@ class ReviewStore:
 
     def articles(self) -> list[ArticleSummary]:
         """Every stored article with its claim counts, most recently ingested first."""
-        rows = self._read(
-            """
-            SELECT a.id, a.title, a.source, a.published, a.ingested_at, a.replaced_by, a.replaced_at,
-                   COUNT(c.id) AS claim_count,
-                   SUM(CASE WHEN c.id IS NOT NULL AND COALESCE(r.status, 'unreviewed') = 'unreviewed'
-                       THEN 1 ELSE 0 END) AS unreviewed,
-                   SUM(CASE WHEN r.status = 'in_progress' THEN 1 ELSE 0 END) AS in_progress,
-                   SUM(CASE WHEN r.status = 'reviewed' THEN 1 ELSE 0 END) AS reviewed,
-                   SUM(CASE WHEN r.not_checkable = 1 THEN 1 ELSE 0 END) AS not_checkable,
-                   (SELECT COUNT(*) FROM drafts d JOIN claims dc ON dc.id = d.claim_id
-                    WHERE dc.article_id = a.id) AS drafts
-            FROM articles a
-            LEFT JOIN claims c ON c.article_id = a.id
-            LEFT JOIN reviews r ON r.claim_id = c.id
-            GROUP BY a.id
-            ORDER BY a.ingested_at DESC, a.title
-            """
-        )
-        out = []
-        for r in rows:
-            ingested = _dt(r["ingested_at"])
-            assert ingested is not None  # NOT NULL column
-            out.append(
-                ArticleSummary(
-                    id=r["id"],
-                    title=r["title"],
-                    source=r["source"],
-                    published=_dt(r["published"]),
-                    ingested_at=ingested,
-                    claim_count=int(r["claim_count"]),
-                    unreviewed=int(r["unreviewed"] or 0),
-                    in_progress=int(r["in_progress"] or 0),
-                    reviewed=int(r["reviewed"] or 0),
-                    not_checkable=int(r["not_checkable"] or 0),
-                    replaced_by=r["replaced_by"],
-                    replaced_at=_dt(r["replaced_at"]),
-                    drafts=int(r["drafts"] or 0),
-                )
-            )
-        return out
+        return self._queries.articles()
 
     def replaced_versions(self) -> dict[str, tuple[str, datetime | None]]:
         """Article id -> (the id of the newer version that replaced it, when) for every replaced version."""
-        rows = self._read("SELECT id, replaced_by, replaced_at FROM articles WHERE replaced_by IS NOT NULL")
-        return {r["id"]: (r["replaced_by"], _dt(r["replaced_at"])) for r in rows}
+        return self._queries.replaced_versions()
 
     def mark_current(self, article_id: str, *, actor: str = "system") -> list[str]:
         """Record that the stored article `article_id` is the current version of its source (the corpus holds it):
@@ -302,136 +239,10 @@ class ReviewStore:
                         f"Claim {claim.id} quotes text that is not in article {article_id} at "
                         f"{claim.start}-{claim.end}; re-run extraction for this article."
                     )
-        added = unchanged = upgraded = 0
         now = utcnow()
         with self._write() as conn:
-            # The article's stored claims, read once (not once per claim saved) and kept current below, each with
-            # whether someone has worked on it: a saved review, or a reviewer's unsaved draft kept for them (a
-            # re-run that superseded or rewrote such a claim took the draft with it).
-            stored = {
-                claim_id: (Claim.model_validate_json(data), bool(worked_on))
-                for claim_id, data, worked_on in conn.execute(
-                    "SELECT c.id, c.data, r.claim_id IS NOT NULL "
-                    "OR EXISTS (SELECT 1 FROM drafts d WHERE d.claim_id = c.id) FROM claims c "
-                    "LEFT JOIN reviews r ON r.claim_id = c.id WHERE c.article_id = ?",
-                    (article_id,),
-                )
-            }
-            batch = {c.id for c in claims}
-            for claim in claims:
-                superseded = self._supersede_overlapping(conn, claim, stored, batch, actor=actor, at=now)
-                if superseded is None:  # a scorer claim beside a model's claim on the same text: the model's stays
-                    unchanged += 1
-                    continue
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO claims (id, article_id, start, checkworthiness, claim_type, created_at, "
-                    "data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        claim.id,
-                        article_id,
-                        claim.start,
-                        claim.checkworthiness,
-                        claim.claim_type,
-                        _iso(now),
-                        claim.model_dump_json(),
-                    ),
-                )
-                if cur.rowcount == 0:
-                    if self._refresh_unreviewed_claim(conn, claim, stored.get(claim.id)):
-                        stored[claim.id] = (claim, False)
-                        upgraded += 1
-                        claim_extracted(conn, claim, actor=actor, at=now)
-                    else:
-                        unchanged += 1
-                    continue
-                stored[claim.id] = (claim, False)
-                if superseded:
-                    upgraded += 1
-                else:
-                    added += 1
-                claim_extracted(conn, claim, actor=actor, at=now)
-            run_changes: dict[str, Any] = {"added": added, "unchanged": unchanged, "upgraded": upgraded}
-            if run is not None:
-                conn.execute(
-                    "INSERT INTO extraction_runs (article_id, started_at, data) VALUES (?, ?, ?)",
-                    (article_id, _iso(run.started_at), run.model_dump_json()),
-                )
-                run_changes.update(
-                    strategy=run.strategy,
-                    model=run.model,
-                    prompt_hash=run.prompt_hash,
-                    claims_kept=run.claims_kept,
-                    discarded_ungrounded=run.discarded_ungrounded,
-                    failures=len(run.failures),
-                )
-            append_event(
-                conn, claim_id=None, article_id=article_id, actor=actor, action="extraction_saved", changes=run_changes
-            )
-        return SaveClaimsResult(added=added, unchanged=unchanged, upgraded=upgraded)
-
-    @staticmethod
-    def _supersede_overlapping(
-        conn: sqlite3.Connection,
-        claim: Claim,
-        stored: dict[str, tuple[Claim, bool]],
-        batch: set[str],
-        *,
-        actor: str,
-        at: datetime,
-    ) -> bool | None:
-        """Remove unreviewed claims of the same article that `claim` (a model's) replaces on an overlapping span: a
-        scorer triage claim on the sentence a model now quotes (whole or a clause of it), a model's claim with the
-        same statement on a slightly different span, or a model claim of an earlier run (not in `batch`, this
-        save's claims) stating mostly the same facts: a re-run that quotes the clause instead of the sentence, or
-        words it differently, would otherwise leave both in the queue. Reviewed claims always stay. True when one was removed; None when
-        `claim` itself is a scorer claim overlapping a model's claim (it is not stored). `stored` is the article's
-        claims by id with whether each is reviewed; removed claims leave it."""
-        removed = False
-        for claim_id, (old, reviewed) in list(stored.items()):
-            if claim_id == claim.id or not (old.start < claim.end and claim.start < old.end):
-                continue
-            old_scorer = old.provenance.extractor == "scorer"
-            new_scorer = claim.provenance.extractor == "scorer"
-            if new_scorer and not old_scorer:
-                return None
-            # an earlier run's claim stating mostly the same facts: a re-run quoting the clause, or wording it anew
-            rerun = claim_id not in batch and alike_statements(old.statement, claim.statement)
-            if reviewed or new_scorer or not (old_scorer or rerun or same_statement(old.statement, claim.statement)):
-                continue
-            conn.execute("DELETE FROM claims WHERE id = ?", (claim_id,))
-            del stored[claim_id]
-            append_event(
-                conn,
-                claim_id=claim_id,
-                article_id=claim.article_id,
-                actor=actor,
-                action="claim_superseded",
-                changes={"by": claim.id, "span": [old.start, old.end], "new_span": [claim.start, claim.end]},
-                at=at,
-            )
-            removed = True
-        return removed
-
-    @staticmethod
-    def _refresh_unreviewed_claim(conn: sqlite3.Connection, claim: Claim, current: tuple[Claim, bool] | None) -> bool:
-        """Replace a stored claim nobody has reviewed by a new extraction of the same span that says something
-        different: a model's rewrite of a scorer-only claim, or a later extractor's corrected claimant or type.
-        A scorer-only run never replaces a model's claim, and a claim with a review keeps what the reviewer saw.
-        `current` is the stored claim with whether it is reviewed (save_claims' map of the article's claims)."""
-        if current is None:
-            return False
-        stored, reviewed = current
-        if claim.provenance.extractor == "scorer" and stored.provenance.extractor != "scorer":
-            return False
-        if _substance(stored) == _substance(claim):
-            return False  # the same extraction again: only its time differs
-        if reviewed:
-            return False
-        conn.execute(
-            "UPDATE claims SET checkworthiness = ?, claim_type = ?, data = ? WHERE id = ?",
-            (claim.checkworthiness, claim.claim_type, claim.model_dump_json(), claim.id),
-        )
-        return True
+            result = write_claims(conn, article_id, claims, run=run, actor=actor, now=now)
+        return result
 
     def claims(self, article_id: str | None = None) -> list[Claim]:
         """Stored claims (of one article, or all), by checkworthiness descending, then position."""
@@ -588,20 +399,15 @@ class ReviewStore:
         include_replaced: bool = False,
         claim_ids: Collection[str] | None = None,
     ) -> list[tuple[Claim, Review]]:
-        """Claims with their reviews, filtered; most check-worthy first. status may also be "not_checkable".
-        Without an article id, claims of versions replaced by a newer one are left out unless `include_replaced`;
-        `claim_ids` keeps only those claims (what changed since a queue was read, see reviews_changed_since)."""
-        where, params = self._queue_where(article_id, status, verdict, claim_type, include_replaced, claim_ids)
-        if where is None:
-            return []
-        sql = "SELECT c.id AS id, c.data AS claim, r.data AS review FROM claims c LEFT JOIN reviews r ON r.claim_id = c.id"
-        return [
-            (
-                Claim.model_validate_json(r["claim"]),
-                Review.model_validate_json(r["review"]) if r["review"] else Review(claim_id=r["id"]),
-            )
-            for r in self._read(sql + where + _QUEUE_ORDER, params)
-        ]
+        """Claims with their reviews, filtered; most check-worthy first (see StoreQueries.queue)."""
+        return self._queries.queue(
+            article_id=article_id,
+            status=status,
+            verdict=verdict,
+            claim_type=claim_type,
+            include_replaced=include_replaced,
+            claim_ids=claim_ids,
+        )
 
     def queue_keys(
         self,
@@ -613,52 +419,16 @@ class ReviewStore:
         include_replaced: bool = False,
         claim_ids: Collection[str] | None = None,
     ) -> list[QueueKey]:
-        """The queue `queue` gives, as each claim's sort key (the claim id last) without reading the claims: a
-        page that shows a few claims of thousands reads and validates only those."""
-        where, params = self._queue_where(article_id, status, verdict, claim_type, include_replaced, claim_ids)
-        if where is None:
-            return []
-        sql = "SELECT c.id, c.checkworthiness, c.article_id, c.start FROM claims c LEFT JOIN reviews r ON r.claim_id = c.id"
-        rows = self._read(sql + where + _QUEUE_ORDER, params)
-        return [(-worth, article, start, claim) for claim, worth, article, start in rows]
-
-    def _queue_where(
-        self,
-        article_id: str | None,
-        status: str | None,
-        verdict: str | None,
-        claim_type: str | None,
-        include_replaced: bool,
-        claim_ids: Collection[str] | None,
-    ) -> tuple[str | None, list[Any]]:
-        """The queue's WHERE clause ("" for none) and its parameters; None when `claim_ids` is empty."""
-        where: list[str] = []
-        params: list[Any] = []
-        if claim_ids is not None:
-            ids = sorted(claim_ids)
-            if not ids:
-                return None, []
-            where.append(f"c.id IN ({', '.join('?' * len(ids))})")
-            params.extend(ids)
-        if article_id is not None:
-            where.append("c.article_id = ?")
-            params.append(article_id)
-        elif not include_replaced:
-            where.append(_NOT_REPLACED)
-        if status == "not_checkable":
-            where.append("r.not_checkable = 1")
-        elif status is not None:
-            if status not in STATUSES:
-                raise StoreError(f"Unknown status {status!r}. Valid: {', '.join(STATUSES)}, not_checkable.")
-            where.append("COALESCE(r.status, 'unreviewed') = ?")
-            params.append(status)
-        if verdict is not None:
-            where.append("r.verdict = ?")
-            params.append(self.canonical_verdict(verdict))
-        if claim_type is not None:
-            where.append("c.claim_type = ?")
-            params.append(claim_type)
-        return (" WHERE " + " AND ".join(where) if where else ""), params
+        """The queue `queue` gives, as each claim's sort key, without reading the claims (see
+        StoreQueries.queue_keys)."""
+        return self._queries.queue_keys(
+            article_id=article_id,
+            status=status,
+            verdict=verdict,
+            claim_type=claim_type,
+            include_replaced=include_replaced,
+            claim_ids=claim_ids,
+        )
 
     # -- history and stats --------------------------------------------------------------------------------
 
@@ -686,31 +456,5 @@ class ReviewStore:
             return read_events(self._conn, article_id=article_id)
 
     def stats(self) -> DashboardStats:
-        """Claim counts by status and verdict, overall and per article (current versions only; the claims of
-        replaced versions are counted apart)."""
-        by_status = dict.fromkeys(STATUSES, 0)
-        for r in self._read(
-            "SELECT COALESCE(r.status, 'unreviewed') AS s, COUNT(*) AS n FROM claims c "
-            f"LEFT JOIN reviews r ON r.claim_id = c.id WHERE {_NOT_REPLACED} GROUP BY s"
-        ):
-            by_status[r["s"]] = int(r["n"])
-        # Finished reviews only, as reports count them: a verdict on a review still in progress is a draft.
-        by_verdict = dict.fromkeys(self.rating_scale, 0)
-        drafted = 0
-        for r in self._read(
-            "SELECT r.verdict AS v, r.status = 'reviewed' AS final, COUNT(*) AS n FROM reviews r "
-            f"JOIN claims c ON c.id = r.claim_id WHERE r.verdict IS NOT NULL AND {_NOT_REPLACED} GROUP BY v, final"
-        ):
-            if r["final"]:
-                by_verdict[r["v"]] = int(r["n"])
-            else:
-                drafted += int(r["n"])
-        earlier = self._read(f"SELECT COUNT(*) AS n FROM claims c WHERE NOT {_NOT_REPLACED}")
-        return DashboardStats(
-            by_status=by_status,
-            by_verdict=by_verdict,
-            per_article=[a for a in self.articles() if a.replaced_by is None],
-            total_claims=sum(by_status.values()),
-            earlier_version_claims=int(earlier[0]["n"]),
-            draft_verdicts=drafted,
-        )
+        """Claim counts by status and verdict, overall and per article (current versions only)."""
+        return self._queries.stats()

@@ -1,7 +1,8 @@
 """SQLite schema, migrations, connection setup and the result records of the review store.
 
-All SQL that defines tables lives here and in `app.store`; nothing else in the code base talks to SQLite, so a
-server database could replace the store by reimplementing those two modules behind the same API.
+All SQL that defines tables lives here and in `app.store` (with `app.store_claims` and `app.store_queries`); nothing
+else in the code base talks to SQLite, so a server database could replace the store by reimplementing those modules
+behind the same API.
 """
 
 from __future__ import annotations

@@ -1,68 +1,41 @@
 """The facade the UI (and later the CLI) calls: one object that opens the corpus, review store and extractor lazily.
 
 Nothing slow happens on import or construction; each component opens on first use and is kept for the life of
-the object, so the Streamlit app caches one Workbench per settings and reruns stay cheap.
+the object, so the Streamlit app caches one Workbench per settings and reruns stay cheap. The review queues it
+shares between sessions live in `app.review_queue`, the earlier versions' decisions in `app.earlier_versions`,
+turning a review form into a Review in `app.review_submission`, and which passages count as evidence in
+`app.evidence`.
 """
 
 from __future__ import annotations
 
-import heapq
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from app.config import Settings
+from app.earlier_versions import earlier_drafts, earlier_reviews
 from app.errors import ConflictError, ExtractionError, RetrievalError, StoreError, WorkbenchError
+from app.evidence import fused_by_rank, is_the_quote
 from app.highlight import Highlight, article_html, claim_highlights, highlight_html, paragraph_bounds
-from app.models import (
-    Article,
-    CitedEvidence,
-    Claim,
-    Draft,
-    Evidence,
-    ExtractionRun,
-    HistoryEvent,
-    Review,
-    edited_claimant,
-    utcnow,
-)
+from app.models import Article, CitedEvidence, Claim, Draft, Evidence, ExtractionRun, HistoryEvent, Review
+from app.review_queue import QueueFilter, SharedQueues
+from app.review_submission import ConflictInfo, form_review
 
 if TYPE_CHECKING:
     from app.corpus import Corpus, IngestReport, SourceOutcome
     from app.extraction import ExtractionResult
     from app.reports import Report, ReportOptions
-    from app.store import ArticleSummary, DashboardStats, QueueKey, ReviewStore
+    from app.store import ArticleSummary, DashboardStats, ReviewStore
+    from app.store_queries import QueueKey
 
-__all__ = ["ConflictInfo", "Workbench"]
+__all__ = ["Workbench"]
 
 ProgressCallback = Callable[[int, int], None]
 IngestProgress = Callable[[int, int, str], None]
 
 UPLOAD_TYPES = ("txt", "md", "html", "htm", "pdf")
-
-
-@dataclass(frozen=True, slots=True)
-class ConflictInfo:
-    """What the reviewer needs to hear after a lost race: who saved first, when, and what they decided."""
-
-    reviewer: str | None
-    updated_at: str | None
-    status: str
-    verdict: str | None
-    current: Review
-
-    def message(self) -> str:
-        """A sentence for the UI."""
-        who = self.reviewer or "another reviewer"
-        when = f" at {self.updated_at}" if self.updated_at else ""
-        verdict = self.verdict or ("not checkable" if self.current.not_checkable else "no verdict")
-        return (
-            f"{who} saved this claim first{when} (status: {self.status.replace('_', ' ')}, verdict: {verdict}). "
-            "Their version is loaded below; re-apply your changes and save again."
-        )
 
 
 class Workbench:
@@ -85,8 +58,7 @@ class Workbench:
         self._llms: dict[str, Any] = dict(llms or {})
         self._lock = threading.RLock()  # Streamlit runs sessions on threads; open each component once.
         # Review queues by filters, shared by every session of this server (see shared_queue).
-        self._queues: OrderedDict[QueueFilter, tuple[int, list[QueueKey]]] = OrderedDict()
-        self._queues_lock = threading.Lock()
+        self._queues = SharedQueues()
 
     @property
     def upload_limit_mb(self) -> int:
@@ -340,56 +312,18 @@ class Workbench:
         return self.store.queue(article_id=article_id, status=status, verdict=verdict, claim_type=claim_type)
 
     def shared_queue(self, filters: QueueFilter | None = None) -> list[str]:
-        """The claim ids of `queue` for these filters, in its order, kept for every session of this Workbench: read
-        once per store revision, and after a save only patched (queue_since); the last SHARED_QUEUES filter sets
-        are kept. Only the order is read, not the claims, and the Review page reads the few it shows with
-        claims_and_reviews: reading and validating every claim made its first visit after a start take 0.5-0.7 s
-        at 18,761 claims. A new list each call: callers may change theirs."""
-        filters = filters or QueueFilter()
-        revision = self.revision()
-        with self._queues_lock:
-            kept = self._queues.get(filters)
-        if kept is not None and kept[0] == revision:
-            keys = kept[1]
-        elif kept is not None:
-            keys = self.queue_since(kept[1], kept[0], filters)
-        else:
-            keys = self._queue_keys(filters)
-        with self._queues_lock:
-            self._queues[filters] = (revision, keys)
-            self._queues.move_to_end(filters)
-            while len(self._queues) > SHARED_QUEUES:
-                self._queues.popitem(last=False)
-        return [key[-1] for key in keys]
+        """The claim ids of `queue` for these filters, in its order, kept for every session of this Workbench (see
+        SharedQueues.shared_queue). A new list each call: callers may change theirs."""
+        return self._queues.shared_queue(self.store, filters)
 
     def queue_since(self, earlier: list[QueueKey], revision: int, filters: QueueFilter | None = None) -> list[QueueKey]:
-        """The queue (as ReviewStore.queue_keys gives it) now, from `earlier`, the same filters' queue read at
-        `revision`: when only reviews changed since (the usual case: someone saved), just those claims are read
-        again and put in place, instead of every claim (a second or more per click in every open Review page at
-        18,000 claims)."""
-        filters = filters or QueueFilter()
-        changed = self.store.reviews_changed_since(revision)
-        if changed is None or len(changed) > QUEUE_PATCH_LIMIT:
-            return self._queue_keys(filters)
-        if not changed:
-            return list(earlier)
-        fresh = self._queue_keys(filters, changed)
-        return list(heapq.merge([key for key in earlier if key[-1] not in changed], fresh))
-
-    def _queue_keys(self, filters: QueueFilter, claim_ids: Collection[str] | None = None) -> list[QueueKey]:
-        return self.store.queue_keys(
-            article_id=filters.article_id,
-            status=filters.status,
-            verdict=filters.verdict,
-            claim_type=filters.claim_type,
-            claim_ids=claim_ids,
-        )
+        """The queue now, from `earlier`, the same filters' queue read at `revision`, patched with only the claims
+        whose review changed when nothing else did (see SharedQueues.queue_since)."""
+        return self._queues.queue_since(self.store, earlier, revision, filters)
 
     def forget_queues(self) -> None:
-        """Drop the kept queues: the next shared_queue reads the store afresh (a kept queue named a claim that is
-        gone although the store's revision did not move)."""
-        with self._queues_lock:
-            self._queues.clear()
+        """Drop the kept queues: the next shared_queue reads the store afresh."""
+        self._queues.forget_queues()
 
     def claims_and_reviews(self, claim_ids: Collection[str]) -> dict[str, tuple[Claim, Review]]:
         """These claims (of any version) with their reviews, by id; a claim deleted since is not there."""
@@ -405,53 +339,15 @@ class Workbench:
         """The current review of a claim (version 0 when nobody has saved one)."""
         return self.store.get_review(claim_id)
 
-    def _earlier_sentences(
-        self, claim: Claim, wanted: Callable[[ArticleSummary], bool]
-    ) -> list[tuple[bool, ArticleSummary, Claim, Review]]:
-        """(exact, version, its claim, its review) for the claims of earlier versions of `claim`'s article (same
-        source, other id; only versions `wanted` accepts) whose sentence is this claim's, or this one slightly
-        edited (a typo fixed, a figure corrected)."""
-        summaries = self.store.articles()
-        own = next((s for s in summaries if s.id == claim.article_id), None)
-        if own is None or not own.source:
-            return []
-        text = " ".join(claim.quote.split())
-        found: list[tuple[bool, ArticleSummary, Claim, Review]] = []
-        for earlier in summaries:
-            if earlier.source != own.source or earlier.id == own.id or not wanted(earlier):
-                continue
-            for old_claim, review in self.store.queue(article_id=earlier.id):
-                old = " ".join(old_claim.quote.split())
-                if old == text or _edited_sentence(old, text):
-                    found.append((old == text, earlier, old_claim, review))
-        return found
-
     def earlier_reviews(self, claim: Claim) -> list[tuple[ArticleSummary, Claim, Review]]:
-        """Reviews of the same sentence in earlier versions of the claim's article: when a changed file is
-        re-ingested, its sentences become new claims, and the reviewer should see what was decided before instead
-        of starting from nothing. A sentence edited since counts when most of it is unchanged; the caller compares
-        the quotes to say so. Exact matches first, then newest first. Only shown, never applied."""
-        found = [
-            f
-            for f in self._earlier_sentences(claim, lambda s: bool(s.reviewed + s.in_progress))
-            if f[3].status != "unreviewed"
-        ]
-        found.sort(key=lambda f: f[3].updated_at or f[1].ingested_at, reverse=True)
-        found.sort(key=lambda f: not f[0])  # stable: exact matches first, each group newest first
-        return [(summary, old_claim, review) for _, summary, old_claim, review in found]
+        """Reviews of the same sentence in earlier versions of the claim's article, exact matches first, then newest
+        first; only shown, never applied (see app.earlier_versions)."""
+        return earlier_reviews(self.store, claim)
 
     def earlier_drafts(self, claim: Claim, reviewer: str) -> list[tuple[ArticleSummary, Claim, Draft]]:
-        """`reviewer`'s unsaved drafts on the same sentence in earlier versions of the claim's article (typed
-        before the article was re-ingested), exact matches first."""
-        reviewer = reviewer.strip()
-        if not reviewer:
-            return []
-        mine = {d.claim_id: d for d in self.store.drafts(reviewer)}
-        if not mine:
-            return []
-        found = [f for f in self._earlier_sentences(claim, lambda s: s.drafts > 0) if f[2].id in mine]
-        found.sort(key=lambda f: not f[0])
-        return [(summary, old_claim, mine[old_claim.id]) for _, summary, old_claim, _ in found]
+        """`reviewer`'s unsaved drafts on the same sentence in earlier versions of the claim's article, exact
+        matches first."""
+        return earlier_drafts(self.store, claim, reviewer)
 
     def keep_draft(self, draft: Draft) -> None:
         """Keep a reviewer's unsaved form for a claim across reloads (see ReviewStore.save_draft)."""
@@ -507,14 +403,7 @@ class Workbench:
         text = (query or "").strip() or claim.statement
         own = [claim.article_id]
         inside = self.corpus.search(text, k=k, only_article_ids=own)
-
-        # The claim's own passage is not evidence for itself (the page shows it above, in its paragraph); nor is a
-        # passage that is mostly a piece of a quote longer than one passage.
-        def is_the_quote(ev: Evidence) -> bool:
-            overlap = min(ev.end, claim.end) - max(ev.start, claim.start)
-            return (ev.start <= claim.start and claim.end <= ev.end) or 2 * overlap >= ev.end - ev.start
-
-        inside = [ev for ev in inside if not is_the_quote(ev)]
+        inside = [ev for ev in inside if not is_the_quote(ev, claim)]
         article = self.get_article(claim.article_id)
         if article is None or not article.title.strip() or text != self.default_query(claim, self.get_review(claim.id)):
             return inside, self.corpus.search(text, k=k, exclude_article_ids=own)
@@ -554,52 +443,19 @@ class Workbench:
             raise WorkbenchError("Enter your name as reviewer before saving, so the history shows who decided.")
         if verdict is not None and verdict not in self.ratings():
             raise WorkbenchError(f"Unknown verdict {verdict!r}; pick one from the configured rating scale.")
-        edited = (statement or "").strip() or None
-        if edited == claim.statement.strip():
-            edited = None
-        named = base.edited_claimant if claimant is None else edited_claimant(claim, claimant)
-        # Keep evidence cited earlier (with its original timestamp) and freeze newly cited passages.
-        previous = {ev.chunk_id: ev for ev in base.evidence}
-        evidence: list[CitedEvidence] = []
-        for ev in cited:
-            if ev.chunk_id in previous:
-                evidence.append(previous[ev.chunk_id])
-            elif isinstance(ev, CitedEvidence):
-                evidence.append(ev)
-            else:
-                evidence.append(CitedEvidence.from_evidence(ev))
-        done = not_checkable or verdict is not None
-        blank = not (done or notes.strip() or edited or evidence or named is not None)
-        if blank and base.status == "unreviewed":
-            # An untouched form on a claim nobody reviewed: saving it would mark the claim "in progress" under this
-            # reviewer's name (taking it out of the Unreviewed queue) with nothing decided.
-            return base
-        unchanged = (
-            base.status == ("reviewed" if done else "in_progress")
-            and base.verdict == (None if not_checkable else verdict)
-            and base.not_checkable == not_checkable
-            and base.notes == notes
-            and base.edited_statement == edited
-            and base.edited_claimant == named
-            and [e.chunk_id for e in base.evidence] == [e.chunk_id for e in evidence]
+        review = form_review(
+            claim,
+            base=base,
+            reviewer=reviewer,
+            verdict=verdict,
+            notes=notes,
+            statement=statement,
+            cited=cited,
+            not_checkable=not_checkable,
+            claimant=claimant,
         )
-        if unchanged:
-            # Saving the stored version again would only re-credit it to whoever pressed Save (after a conflict,
-            # the other reviewer's decision under this reviewer's name): nothing is written.
+        if review is base:
             return base
-        review = base.model_copy(
-            update={
-                "status": "reviewed" if done else "in_progress",
-                "verdict": None if not_checkable else verdict,
-                "not_checkable": not_checkable,
-                "notes": notes,
-                "reviewer": reviewer,
-                "edited_statement": edited,
-                "edited_claimant": named,
-                "evidence": evidence,
-                "updated_at": utcnow(),
-            }
-        )
         return self.save_review(review, actor=reviewer)
 
     @staticmethod
@@ -637,52 +493,3 @@ class Workbench:
         from app.reports import ReportOptions
 
         return self.render(self.report(options or ReportOptions()), fmt)
-
-
-# An earlier version's sentence still counts as this one when at least this share of it is unchanged (difflib's
-# ratio): "teh" -> "the", or 4.2 -> 4.3 billion, keep a sentence at 0.97-0.99; another sentence of the same article
-# on the same topic stays below 0.7.
-_EDITED_SENTENCE_RATIO = 0.85
-
-
-# Reciprocal-rank constant for fusing the plain and titled evidence searches: small, so the top of each list counts.
-EVIDENCE_FUSION_K = 10
-
-
-def fused_by_rank(lists: Sequence[Sequence[Evidence]]) -> list[Evidence]:
-    """Passages of several ranked lists by reciprocal rank fusion (1 / (EVIDENCE_FUSION_K + rank), summed), best
-    first, a tie going to the passage the first list ranks higher; each passage as its first list gave it."""
-    score: dict[str, float] = {}
-    first: dict[str, Evidence] = {}
-    for ranked in lists:
-        for rank, ev in enumerate(ranked):
-            score[ev.chunk_id] = score.get(ev.chunk_id, 0.0) + 1.0 / (EVIDENCE_FUSION_K + rank)
-            first.setdefault(ev.chunk_id, ev)
-    order = {cid: n for n, cid in enumerate(first)}  # insertion order: the first list's ranks come first
-    return [first[cid] for cid in sorted(score, key=lambda cid: (-score[cid], order[cid]))]
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """Which claims a review queue holds (None: any)."""
-
-    article_id: str | None = None
-    status: str | None = None
-    verdict: str | None = None
-    claim_type: str | None = None
-
-
-# Filter sets whose review queue (its order: one key per claim) the Workbench keeps for all sessions.
-SHARED_QUEUES = 4
-
-# Above this many changed reviews, reading the whole queue again is as quick as patching it.
-QUEUE_PATCH_LIMIT = 500
-
-
-def _edited_sentence(old: str, new: str) -> bool:
-    """Whether `new` is `old` with a small edit (both whitespace-normalised)."""
-    from difflib import SequenceMatcher
-
-    if min(len(old), len(new)) < 0.8 * max(len(old), len(new)):
-        return False  # quick reject before the quadratic comparison
-    return SequenceMatcher(None, old, new, autojunk=False).ratio() >= _EDITED_SENTENCE_RATIO

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from app.config import Settings
 from app.models import Claim, Draft, Review
 from app.references import leaning_words
-from app.workbench import QueueFilter, Workbench
+from app.review_queue import QueueFilter
+from app.workbench import Workbench
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "app" / "ui" / "main.py"
@@ -1014,9 +1015,9 @@ def test_an_edited_sentence_of_a_new_version_shows_the_earlier_decision_and_its_
     ],
 )  # fmt: skip
 def test_an_earlier_sentence_counts_as_this_one_after_a_small_edit_only(old: str, new: str, same: bool) -> None:
-    from app.workbench import _edited_sentence
+    from app.earlier_versions import edited_sentence
 
-    assert _edited_sentence(old, new) is same
+    assert edited_sentence(old, new) is same
 
 
 def test_two_uploads_of_one_file_name_are_two_articles_and_the_second_says_so(wb: Workbench) -> None:

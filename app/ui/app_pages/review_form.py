@@ -19,8 +19,9 @@ from app.errors import ConflictError, WorkbenchError
 from app.highlight import escape_text
 from app.models import CitedEvidence, Claim, Draft, Evidence, HistoryEvent, Review, edited_claimant
 from app.references import leaning_words
+from app.review_queue import QueueFilter
 from app.ui.app_pages.common import flash, reviewer_name, safe, workbench
-from app.workbench import QueueFilter, Workbench
+from app.workbench import Workbench
 
 
 class _SessionWorkbench:

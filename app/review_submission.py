@@ -1,0 +1,96 @@
+"""A reviewer's submission: the review form turned into a Review on top of the version they started from, and what
+they are told when another reviewer saved first (`ConflictInfo`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.models import CitedEvidence, Claim, Evidence, Review, edited_claimant, utcnow
+
+__all__ = ["ConflictInfo", "form_review"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictInfo:
+    """What the reviewer needs to hear after a lost race: who saved first, when, and what they decided."""
+
+    reviewer: str | None
+    updated_at: str | None
+    status: str
+    verdict: str | None
+    current: Review
+
+    def message(self) -> str:
+        """A sentence for the UI."""
+        who = self.reviewer or "another reviewer"
+        when = f" at {self.updated_at}" if self.updated_at else ""
+        verdict = self.verdict or ("not checkable" if self.current.not_checkable else "no verdict")
+        return (
+            f"{who} saved this claim first{when} (status: {self.status.replace('_', ' ')}, verdict: {verdict}). "
+            "Their version is loaded below; re-apply your changes and save again."
+        )
+
+
+def form_review(
+    claim: Claim,
+    *,
+    base: Review,
+    reviewer: str,
+    verdict: str | None,
+    notes: str = "",
+    statement: str | None = None,
+    cited: Sequence[Evidence | CitedEvidence] = (),
+    not_checkable: bool = False,
+    claimant: str | None = None,
+) -> Review:
+    """The Review a reviewer's form makes on top of `base` (the version they started from), not saved; `base` itself
+    when there is nothing to save. `reviewer` is the name already stripped and checked; `claimant` is what the form's
+    claimant box says (None: the form has none, keep `base`'s)."""
+    edited = (statement or "").strip() or None
+    if edited == claim.statement.strip():
+        edited = None
+    named = base.edited_claimant if claimant is None else edited_claimant(claim, claimant)
+    # Keep evidence cited earlier (with its original timestamp) and freeze newly cited passages.
+    previous = {ev.chunk_id: ev for ev in base.evidence}
+    evidence: list[CitedEvidence] = []
+    for ev in cited:
+        if ev.chunk_id in previous:
+            evidence.append(previous[ev.chunk_id])
+        elif isinstance(ev, CitedEvidence):
+            evidence.append(ev)
+        else:
+            evidence.append(CitedEvidence.from_evidence(ev))
+    done = not_checkable or verdict is not None
+    blank = not (done or notes.strip() or edited or evidence or named is not None)
+    if blank and base.status == "unreviewed":
+        # An untouched form on a claim nobody reviewed: saving it would mark the claim "in progress" under this
+        # reviewer's name (taking it out of the Unreviewed queue) with nothing decided.
+        return base
+    unchanged = (
+        base.status == ("reviewed" if done else "in_progress")
+        and base.verdict == (None if not_checkable else verdict)
+        and base.not_checkable == not_checkable
+        and base.notes == notes
+        and base.edited_statement == edited
+        and base.edited_claimant == named
+        and [e.chunk_id for e in base.evidence] == [e.chunk_id for e in evidence]
+    )
+    if unchanged:
+        # Saving the stored version again would only re-credit it to whoever pressed Save (after a conflict,
+        # the other reviewer's decision under this reviewer's name): nothing is written.
+        return base
+    return base.model_copy(
+        update={
+            "status": "reviewed" if done else "in_progress",
+            "verdict": None if not_checkable else verdict,
+            "not_checkable": not_checkable,
+            "notes": notes,
+            "reviewer": reviewer,
+            "edited_statement": edited,
+            "edited_claimant": named,
+            "evidence": evidence,
+            "updated_at": utcnow(),
+        }
+    )
