@@ -64,7 +64,10 @@ _VAGUE_NOUN = (
     r"inquiry|strike|programme|program|project|contract|transfer|fine|payment|payments|spending|cuts|case|trial|"
     r"study|survey|poll|talks|negotiations|walkout|lawsuit|complaint|plaintiffs|merger|takeover|development|site|app|"
     r"application|review|consultation|delay|closure|closures|attack|breach|outage|crash|derailment|accident|shooting|"
-    r"raid|arrest|sentence|appeal|settlement|acquisition|bid"
+    r"raid|arrest|sentence|appeal|settlement|acquisition|bid|"
+    # a place the article has named ("the county's farmers", "across the city", "in the town"; "the city of Leeds"
+    # says which)
+    r"(?-i:county|city|town|district|borough|region|country|village)"  # (lower case: "the County Councils Network")
 )
 # "the accusations" with nothing after it saying which ("of", "that", "by", "against", ...); "in response" to nothing.
 _VAGUE_INSIDE = re.compile(

@@ -191,16 +191,16 @@ def _answer(messages: list[BaseMessage]) -> str:
 def test_weak_model_answers_in_short_shapes_and_rules_resolve_what_it_gets_wrong(settings: Settings) -> None:
     text = (
         "Budget Row\n\nMayor Linda Ortiz said on Tuesday the city would spend 4 billion dollars. "
-        "Council member Raj Patel voted against the plan in 2024. He said the city missed 3 targets. "
+        "Council member Raj Patel voted against the plan in 2024. He said Leeds missed 3 targets. "
         "Officials called the accusations baseless, according to 2 aides."
     )
     article = make_article(text)
     chat = QueueChatModel(responder=_answer)
     result = CascadeExtractor(settings, fake_handle(chat), RuleScorer()).extract(article)
     by_quote = {c.quote: c for c in result.claims}
-    he = by_quote["He said the city missed 3 targets."]
+    he = by_quote["He said Leeds missed 3 targets."]
     # the model named the wrong person; the one person the sentence before names replaces "He"
-    assert he.statement == "Raj Patel said the city missed 3 targets." and not he.needs_context
+    assert he.statement == "Raj Patel said Leeds missed 3 targets." and not he.needs_context
     (he_call,) = [c for c in chat.calls if "He said" in _tag(c, "sentence")]
     assert _tag(he_call, "context") == "Council member Raj Patel voted against the plan in 2024."
     he_schema = chat.call_kwargs[chat.calls.index(he_call)]["json_schema"]

@@ -73,6 +73,11 @@ def test_time_reference_reads_the_sentence_own_words(sentence: str, expected: st
         ("Opponents say the development would double the population of Stoke Amner.", "the development"),
         ("Users of the app were not told.", "the app"),
         ("Users of the Pulsewise app were not told.", None),
+        # which place (bench/labelled/set2): the article named it
+        ("Turnout was 29 percent, the lowest in the city's history.", "the city"),
+        ("About 1,200 farms in the county went out of business.", "the county"),
+        ("Turnout was the lowest in the history of the city of Leeds.", None),
+        ("Councils have a deficit, according to the County Councils Network.", None),
         ('"We firmly oppose unilateral sanctions," Wang Wenbin said.', None),  # the speaker is named
         ("It is unclear whether Iran and the US will meet again.", None),  # a dummy "it", not a reference
         ("Washington imposed sanctions on both Russia and China this month.", None),
