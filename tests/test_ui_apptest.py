@@ -101,6 +101,25 @@ def test_library_upload_ingests_the_seed_and_lists_it(wb: Workbench) -> None:
     assert button(at, "Ingest").disabled and at.text_area(key="urls").value == ""
 
 
+def test_library_says_when_a_shared_collection_chunks_at_another_size(
+    wb: Workbench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (the notice itself comes from a real `chroma run` server in tests/test_chroma_server.py)
+    notice = "the shared collection claimdesk is chunked at 600 characters, so ingest chunks at 600 too"
+    monkeypatch.setattr(wb, "chunk_size_notice", lambda: notice)
+    at = page(wb, "library")
+    at.file_uploader[0].set_value((SEED.name, SEED.read_bytes(), "text/plain"))
+    at.run()
+    button(at, "Ingest").click().run()
+    assert not at.exception
+    assert f"Note: {notice}." in texts(at)
+    # an ingest that writes nothing chunks nothing: no note
+    at.file_uploader[0].set_value((SEED.name, SEED.read_bytes(), "text/plain"))
+    at.run()
+    button(at, "Ingest").click().run()
+    assert "unchanged" in texts(at) and notice not in texts(at)
+
+
 def test_library_uploader_limit_follows_the_ingest_size_cap(settings: Settings) -> None:
     # 5,000,000 bytes is 4.77 MiB: the uploader allows 5 (rounded up), so ingest's own message covers the rest.
     capped = Workbench(settings.model_copy(update={"max_source_bytes": 5_000_000}), scorer=RuleScorer())
