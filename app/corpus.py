@@ -245,7 +245,7 @@ class Corpus:
                 result = RechunkResult(failed={article.id: str(exc)})
             if result is not None:
                 status = "rechunked" if article.id in result.done else status
-                notes = [*notes, rechunk_note(result, article.id, self.chunk_size)]
+                notes = [*notes, rechunk_note(result, article.id, self.chunk_size, self.settings.use_chroma_server)]
         if on_article is not None and status in ("added", "replaced"):
             on_article(article, status)
         return SourceOutcome(article.source, status, article.id, article.title, "; ".join(notes) or None)

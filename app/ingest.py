@@ -72,10 +72,12 @@ class ReindexReport:
     orphans_deleted: int  # articles whose chunks had no record (an interrupted ingest's), now deleted
 
 
-def rechunk_note(result: RechunkResult, article_id: str, chunk_size: int) -> str:
-    """What a source's outcome says of its stored article whose chunks other settings made: re-chunked, or why not."""
+def rechunk_note(result: RechunkResult, article_id: str, chunk_size: int, shared: bool = False) -> str:
+    """What a source's outcome says of its stored article whose chunks other settings made: re-chunked, or why not.
+    `shared`: the size is a shared collection's, not this desk's setting."""
     if article_id in result.done:
-        return f"its stored chunks were made with other settings: re-chunked at {chunk_size} characters (CLAIMDESK_CHUNK_SIZE)"
+        whose = "the shared collection's chunk size" if shared else "CLAIMDESK_CHUNK_SIZE"
+        return f"its stored chunks were made with other settings: re-chunked at {chunk_size} characters ({whose})"
     why = result.failed.get(article_id, "the article was deleted meanwhile")
     return f"its stored chunks were made with other settings and could not be remade: {why}"
 
@@ -182,7 +184,7 @@ class IngestRun:
                 continue
             if aid in result.done:
                 slot.status = "rechunked"
-            note = rechunk_note(result, aid, self.corpus.chunk_size)
+            note = rechunk_note(result, aid, self.corpus.chunk_size, self.corpus.settings.use_chroma_server)
             slot.message = f"{slot.message}; {note}" if slot.message else note
 
     def drop_other_versions(self) -> None:

@@ -113,6 +113,13 @@ def test_ingest_and_search_through_chroma_server(tmp_path: Path, monkeypatch: py
         assert "chunked at 200 characters, so ingest chunks at 200 too: CLAIMDESK_CHUNK_SIZE=300" in told.stdout
         other.delete(next(a.id for a in other.articles() if a.source.endswith("story.txt")))
 
+        # An article whose chunks are not the collection's size is re-chunked at it, and the note says whose size.
+        other.store.record_chunk_size(250)  # (as another desk's `reindex --force` starts)
+        corpus._shared_size = None  # skip the 5 s the size is trusted for
+        [seed] = [o for o in corpus.ingest([str(SEEDS)]).outcomes if o.status != "skipped"]
+        assert seed.status == "rechunked", seed
+        assert "re-chunked at 250 characters (the shared collection's chunk size)" in (seed.message or "")
+
         # Deleting through one client is seen by the other's BM25 after its staleness check.
         assert other.delete(hits[0].article_id)
         corpus.store.keywords.expire()  # skip the 2 s throttle instead of sleeping
