@@ -1,16 +1,18 @@
-"""Chroma-backed storage of chunks (embedded) and article records; the BM25 index kept in step with them is a
-`retrieval.keyword_index.KeywordIndex` the store owns."""
+"""Chroma-backed storage of chunks (embedded) and article records: the change marker other processes catch up by,
+the collection's recorded chunk size, writes and deletions. The store owns the BM25 index kept in step with them
+(`retrieval.keyword_index.KeywordIndex`), the article-record reads (`retrieval.article_records.ArticleRecords`) and
+the dense queries (`retrieval.vector_index.VectorIndex`), and delegates to them."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
+from retrieval.article_records import ArticleRecords
 from retrieval.bm25 import BM25Index
 from retrieval.chroma_rows import (
     INDEX_TEXT_VERSION,
@@ -19,16 +21,15 @@ from retrieval.chroma_rows import (
     chunk_meta,
     http_client,
     index_text,
-    parse_dt,
     persistent_client,
     safe_name,
-    where_article,
 )
 from retrieval.embeddings import ChromaMiniLM, MiniLMEmbedder
 from retrieval.errors import StoreUnavailable
 from retrieval.keyword_index import KeywordIndex
 from retrieval.minilm_graph import DIMENSIONS
 from retrieval.models import Article, ArticleInfo, Chunk
+from retrieval.vector_index import VectorIndex
 
 # Callers import the client factories and the indexed-text helpers from here, as before the split.
 __all__ = [
@@ -46,11 +47,11 @@ _MARKER = "claimdesk_change"
 # The chunk size a shared collection is chunked at, on the chunk collection (whose metadata nothing else writes).
 _CHUNK_SIZE = "claimdesk_chunk_size"
 _NO_CHUNK = "claimdesk-no-chunk"  # never a chunk id (those are 20 hex digits): deleting it changes nothing
-_MAX_LOCAL_FILTER = 5000  # chunks up to which article filters are applied here rather than by Chroma
 
 
 class ChunkStore:
-    """Chunks (with MiniLM embeddings) and article records in Chroma, plus their BM25 index on disk (`keywords`)."""
+    """Chunks (with MiniLM embeddings) and article records in Chroma, plus their BM25 index on disk (`keywords`);
+    article records are read through `records`, and dense queries run through `vectors`."""
 
     def __init__(
         self, client: Any, collection: str, embedder: MiniLMEmbedder, index_dir: Path, *, workspace: str = ""
@@ -81,6 +82,8 @@ class ChunkStore:
         self.max_batch = max(1, min(1000, int(client.get_max_batch_size())))
         self.index_dir = Path(index_dir) / safe_name(collection)
         self.keywords = KeywordIndex(self.chunk_col, self.index_dir, self._changed_elsewhere)
+        self.records = ArticleRecords(self.article_col)
+        self.vectors = VectorIndex(self.chunk_col, self.bm25, self.get_chunk_rows)
 
     def _refuse_foreign(self, collection: str) -> None:
         """Refuse a collection someone else made under this name (rows without claimdesk's metadata, or vectors of
@@ -175,17 +178,11 @@ class ChunkStore:
     def complete_articles(self, article_ids: Collection[str]) -> set[str]:
         """Those of `article_ids` whose record exists: chunks of any other article are what an interrupted write
         (a killed ingest, a server that failed between the two writes) left behind, never evidence."""
-        if not article_ids:
-            return set()
-        return set(self.article_col.get(ids=sorted(set(article_ids)), include=[])["ids"])
+        return self.records.complete_articles(article_ids)
 
     def stored_source(self, article_id: str) -> str | None:
         """The source a stored article is recorded under; None when it is not stored (or not complete)."""
-        page = self.article_col.get(ids=[article_id], include=["metadatas"])
-        if not page["ids"]:
-            return None
-        meta = page["metadatas"][0] if page["metadatas"] else None
-        return str((meta or {}).get("source", ""))
+        return self.records.stored_source(article_id)
 
     def prepare(self, items: Sequence[tuple[Article, Sequence[Chunk], bool]]) -> list[PreparedArticle]:
         """Embed the chunks of several articles in one call (full ONNX batches); nothing is written yet."""
@@ -245,7 +242,7 @@ class ChunkStore:
             got = self.article_col.get(where={"source": {"$in": sorted(current)}}, include=["metadatas"])
             rows = list(zip(got["ids"], got["metadatas"], strict=True))
         else:
-            rows = [(aid, meta) for aid, _, meta in self._article_pages(["metadatas"])]
+            rows = [(aid, meta) for aid, _, meta in self.records.article_pages(["metadatas"])]
         dropped = 0
         for other, meta in rows:
             if other != current.get(str(meta.get("source", "")), other) and self._ours(meta):
@@ -382,66 +379,24 @@ class ChunkStore:
         self._stamp_change()
         return had_record or bool(removed)
 
-    # ---- reads ------------------------------------------------------------------------------------
-    @staticmethod
-    def _info(aid: str, meta: dict[str, Any]) -> ArticleInfo:
-        return ArticleInfo(
-            id=aid,
-            title=str(meta.get("title", "")),
-            source=str(meta.get("source", "")),
-            published=parse_dt(meta.get("published")),
-            ingested_at=parse_dt(meta.get("ingested_at")) or datetime.fromtimestamp(0).astimezone(),
-            content_type=str(meta.get("content_type", "text/plain")),
-        )
-
-    @classmethod
-    def _article(cls, aid: str, doc: str, meta: dict[str, Any]) -> Article:
-        return Article(text=doc, **cls._info(aid, meta).model_dump())
-
-    def _article_pages(self, include: list[Any]) -> list[tuple[str, str | None, dict[str, Any]]]:
-        """(id, document or None, metadata) of every article record, read in pages of 500."""
-        out: list[tuple[str, str | None, dict[str, Any]]] = []
-        offset = 0
-        while True:
-            page = self.article_col.get(include=include, limit=500, offset=offset)
-            docs = page["documents"] if "documents" in include else [None] * len(page["ids"])
-            out.extend(zip(page["ids"], docs, page["metadatas"], strict=True))
-            if len(page["ids"]) < 500:
-                return out
-            offset += 500
-
+    # ---- reads (article records: retrieval.article_records) ------------------------------------------
     def articles(self) -> list[Article]:
         """All complete articles, with their text, newest ingest first."""
-        out = [
-            self._article(aid, doc or "", meta) for aid, doc, meta in self._article_pages(["documents", "metadatas"])
-        ]
-        out.sort(key=lambda a: (a.ingested_at, a.id), reverse=True)
-        return out
+        return self.records.articles()
 
     def article_infos(self) -> list[ArticleInfo]:
         """Every article's title, source and dates without reading the texts, newest ingest first."""
-        out = [self._info(aid, meta) for aid, _, meta in self._article_pages(["metadatas"])]
-        out.sort(key=lambda a: (a.ingested_at, a.id), reverse=True)
-        return out
+        return self.records.article_infos()
 
     def articles_by_id(self, article_ids: Sequence[str]) -> list[Article]:
         """The stored ones of `article_ids`, with their texts, in the order given."""
-        if not article_ids:
-            return []
-        page = self.article_col.get(ids=list(article_ids), include=["documents", "metadatas"])
-        found = {
-            aid: self._article(aid, doc, meta)
-            for aid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
-        }
-        return [found[aid] for aid in article_ids if aid in found]
+        return self.records.articles_by_id(article_ids)
 
     def get_article(self, article_id: str) -> Article | None:
         """One article by id, or None."""
-        page = self.article_col.get(ids=[article_id], include=["documents", "metadatas"])
-        if not page["ids"]:
-            return None
-        return self._article(page["ids"][0], page["documents"][0], page["metadatas"][0])
+        return self.records.get_article(article_id)
 
+    # ---- reads (chunks) ---------------------------------------------------------------------------
     def chunks(self, article_id: str) -> list[Chunk]:
         """An article's chunks in order."""
         page = self.chunk_col.get(where={"article_id": article_id}, include=["documents", "metadatas"])
@@ -472,63 +427,7 @@ class ChunkStore:
             cid: (doc, meta) for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
         }
 
-    def _query(
-        self,
-        query_vector: np.ndarray,
-        n: int,
-        exclude_article_ids: Collection[str],
-        only_article_ids: Collection[str] | None,
-        include: list[str],
-    ) -> list[tuple[str, float, str | None, dict[str, Any] | None]]:
-        if n <= 0 or (only_article_ids is not None and not only_article_ids):
-            return []
-
-        def run(n_results: int, where: dict[str, Any] | None, inc: list[str]) -> list[tuple[str, float, Any, Any]]:
-            res = self.chunk_col.query(query_embeddings=[query_vector], n_results=n_results, where=where, include=inc)
-            k = len(res["ids"][0])
-            docs = res["documents"][0] if res.get("documents") else [None] * k
-            metas = res["metadatas"][0] if res.get("metadatas") else [None] * k
-            return [
-                (cid, 1.0 - float(d), doc, meta)
-                for cid, d, doc, meta in zip(res["ids"][0], res["distances"][0], docs, metas, strict=True)
-            ]
-
-        def with_rows(hits: list[tuple[str, float]]) -> list[tuple[str, float, Any, Any]]:
-            if "documents" not in include:
-                return [(cid, sim, None, None) for cid, sim in hits]
-            rows = self.get_chunk_rows([cid for cid, _ in hits])
-            return [(cid, sim, *rows[cid]) for cid, sim in hits if cid in rows]
-
-        # Chroma's metadata filters build an allow-list per query (`$nin` on one article costs ~0.5 s at
-        # 100k chunks), so the BM25 index's chunk -> article map is used to filter exactly, and Chroma's
-        # `where` is the fallback when that map may be stale.
-        index = self.bm25()
-        if only_article_ids is not None:
-            allowed = index.chunk_ids_for(set(only_article_ids) - set(exclude_article_ids))
-            drop = set(exclude_article_ids)
-            if len(allowed) <= _MAX_LOCAL_FILTER:
-                got = self.chunk_col.get(ids=allowed, include=["embeddings", "metadatas"]) if allowed else None
-                if got is None or not len(got["ids"]):
-                    return []
-                keep = [i for i, m in enumerate(got["metadatas"]) if m.get("article_id") not in drop]
-                vecs = np.asarray(got["embeddings"], dtype=np.float32)[keep]
-                sims = vecs @ np.asarray(query_vector, dtype=np.float32)
-                order = np.argsort(-sims, kind="stable")[:n]
-                return with_rows([(got["ids"][keep[i]], float(sims[i])) for i in order])
-            return run(n, where_article(exclude_article_ids, only_article_ids), include)
-        if exclude_article_ids:
-            excluded = len(index.chunk_ids_for(exclude_article_ids))
-            if excluded <= _MAX_LOCAL_FILTER:
-                article_of = index.article_of()
-                raw = run(n + excluded, None, ["distances"])
-                if all(cid in article_of for cid, *_ in raw):
-                    drop = set(exclude_article_ids)
-                    kept = [(cid, sim) for cid, sim, *_ in raw if article_of[cid] not in drop]
-                    if len(kept) >= n or len(raw) < n + excluded:
-                        return with_rows(kept[:n])
-            # unknown chunk ids: another writer changed Chroma since the index was built
-        return run(n, where_article(exclude_article_ids, only_article_ids), include)
-
+    # ---- dense queries (retrieval.vector_index) ----------------------------------------------------
     def dense(
         self,
         query_vector: np.ndarray,
@@ -538,24 +437,14 @@ class ChunkStore:
         only_article_ids: Collection[str] | None = None,
     ) -> list[tuple[str, float, str, dict[str, Any]]]:
         """Nearest chunks as (id, cosine similarity, text, metadata); excluded/only articles never leak."""
-        rows = self._query(
-            query_vector, n, exclude_article_ids, only_article_ids, ["documents", "metadatas", "distances"]
+        return self.vectors.dense(
+            query_vector, n, exclude_article_ids=exclude_article_ids, only_article_ids=only_article_ids
         )
-        return [(cid, sim, doc or "", meta or {}) for cid, sim, doc, meta in rows]
 
     def cosines(self, query_vector: np.ndarray, ids: Sequence[str]) -> list[tuple[str, float]]:
         """(id, cosine similarity to `query_vector`) of the stored chunks among `ids`, read from Chroma: for
         candidates the dense search did not return (unknown ids are left out)."""
-        if not ids:
-            return []
-        got = self.chunk_col.get(ids=list(ids), include=["embeddings"])
-        vectors = got.get("embeddings")
-        if vectors is None or not len(got["ids"]):
-            return []
-        matrix = np.asarray(vectors, dtype=np.float32)
-        query = np.asarray(query_vector, dtype=np.float32)
-        sims = matrix @ query / (np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(query)) + 1e-12)
-        return list(zip(got["ids"], (float(s) for s in sims), strict=True))
+        return self.vectors.cosines(query_vector, ids)
 
     def dense_ids(
         self,
@@ -566,5 +455,6 @@ class ChunkStore:
         only_article_ids: Collection[str] | None = None,
     ) -> list[tuple[str, float]]:
         """Nearest chunks as (id, cosine similarity) only: cheaper when most candidates are not shown."""
-        rows = self._query(query_vector, n, exclude_article_ids, only_article_ids, ["distances"])
-        return [(cid, sim) for cid, sim, _, _ in rows]
+        return self.vectors.dense_ids(
+            query_vector, n, exclude_article_ids=exclude_article_ids, only_article_ids=only_article_ids
+        )
