@@ -30,7 +30,8 @@ from app.config import publisher_placeholders
 from app.dates import DAY_AND_MONTH_NAMES
 from app.errors import ExportError
 from app.names import INSTITUTION_PHRASES, INSTITUTION_WORDS
-from app.reports import Report, ReportArticle, ReportClaim, is_web_url
+from app.reports import Report, ReportArticle, ReportClaim
+from app.source_links import is_web_url
 
 __all__ = [
     "ClaimReviewProblem",

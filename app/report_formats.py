@@ -43,7 +43,8 @@ import jinja2
 from pydantic import ValidationError
 
 from app.errors import ExportError
-from app.reports import SCHEMA_VERSION, Report, ReportArticle, ReportClaim, is_web_url
+from app.reports import SCHEMA_VERSION, Report, ReportArticle, ReportClaim
+from app.source_links import is_web_url
 
 __all__ = [
     "CSV_COLUMNS",

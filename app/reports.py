@@ -3,20 +3,20 @@
 A `Report` is plain data (pydantic, `schema_version`), built once from the store and rendered by
 `app.report_formats` (Markdown, HTML, CSV, JSON) or `app.claimreview` (schema.org ClaimReview JSON-LD).
 Rendering never touches the store or a model, so the same JSON report renders the same way next month.
+Each claim's link to its quote in the source comes from `app.source_links`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from pathlib import PurePath
 from typing import TYPE_CHECKING, Literal, Protocol
-from urllib.parse import quote, urldefrag, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import ExportError
 from app.models import CitedEvidence, Claim, Review, utcnow
+from app.source_links import source_link
 from retrieval.models import Article
 
 if TYPE_CHECKING:
@@ -45,9 +45,7 @@ __all__ = [
     "render_html",
     "render_json",
     "render_markdown",
-    "safe_href",
     "scale_bounds",
-    "source_link",
 ]
 
 SCHEMA_VERSION = "1"
@@ -57,9 +55,6 @@ NOT_CHECKABLE = "Not checkable"
 IN_PROGRESS = "In progress (not final)"
 ExportFormat = Literal["md", "html", "csv", "json", "claimreview"]
 FORMATS: tuple[str, ...] = ("md", "html", "csv", "json", "claimreview")
-
-# Text fragments match whole words; a handful from each end finds a long quote without a huge URL.
-_FRAGMENT_WORDS = 6
 
 
 class ReportSource(Protocol):
@@ -203,49 +198,6 @@ class Report(BaseModel):
         for article in self.articles:
             for claim in article.claims:
                 yield article, claim
-
-
-def is_web_url(value: str) -> bool:
-    """Whether `value` is an absolute http(s) URL with a host."""
-    parts = urlsplit(value.strip())
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
-
-
-def safe_href(link: str) -> str | None:
-    """The href to use for a generated link: http(s) as is, absolute file paths as file: URIs, else None.
-
-    Anything else (javascript:, data:, relative paths, pasted text) is shown as text, never linked.
-    """
-    link = link.strip()
-    if is_web_url(link):
-        return link
-    if link.lower().startswith("file:///"):
-        return link
-    path, sep, fragment = link.partition("#")
-    if path.startswith("/") and "\n" not in path:
-        uri = "file://" + quote(str(PurePath(path)), safe="/")
-        return uri + (sep + quote(fragment, safe="=,") if sep else "")
-    return None
-
-
-def _fragment_text(words: Sequence[str]) -> str:
-    # '-' and ',' are syntax inside a text directive, so they are percent-encoded as well.
-    return quote(" ".join(words), safe="").replace("-", "%2D")
-
-
-def source_link(source: str, quote_text: str, start: int, end: int) -> str:
-    """Link to the quote in its source: a `#:~:text=` fragment for URLs, `#char=start,end` for files."""
-    if is_web_url(source):
-        base, _ = urldefrag(source.strip())
-        words = quote_text.split()
-        if not words:
-            return base
-        if len(words) <= 2 * _FRAGMENT_WORDS:
-            directive = _fragment_text(words)
-        else:
-            directive = _fragment_text(words[:_FRAGMENT_WORDS]) + "," + _fragment_text(words[-_FRAGMENT_WORDS:])
-        return f"{base}#:~:text={directive}"
-    return f"{source}#char={start},{end}"
 
 
 def scale_bounds(rating_scale: dict[str, int | None]) -> tuple[int | None, int | None]:

@@ -36,9 +36,8 @@ from app.reports import (
     render_html,
     render_json,
     render_markdown,
-    safe_href,
-    source_link,
 )
+from app.source_links import safe_href, source_link
 from app.store import ReviewStore
 from retrieval.models import Article, content_id
 

@@ -22,6 +22,7 @@ from app.ui.app_pages.common import (
     show_flash,
     workbench,
 )
+from app.ui.app_pages.earlier_decisions import earlier_panel
 from app.ui.app_pages.review_form import (
     PASSAGES_FIRST,
     PICKER_WINDOW,
@@ -30,7 +31,6 @@ from app.ui.app_pages.review_form import (
     cached_queue,
     discard_draft,
     drafts,
-    earlier_panel,
     evidence,
     form_values,
     full_text,
