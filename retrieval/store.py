@@ -139,7 +139,8 @@ class ChunkStore:
         changed it."""
         meta = self.client.get_collection(self.name, embedding_function=self._ef).metadata or {}
         value = meta.get(_CHUNK_SIZE)
-        return int(value) if isinstance(value, int) and value > 0 else None
+        # (only a size CLAIMDESK_CHUNK_SIZE could have set: a value written by hand must not chunk at 1 character)
+        return value if isinstance(value, int) and 100 <= value <= 8000 else None
 
     def record_chunk_size(self, size: int) -> None:
         """Record `size` as the collection's chunk size (Chroma replaces a collection's metadata whole: the

@@ -435,3 +435,20 @@ def test_another_data_directory_sees_a_replacement_with_as_many_chunks(tmp_path:
     reader.keywords.expire()  # skip the 2 s throttle
     hits = reader.bm25().search("Zanzibarite", 5)
     assert hits and {reader.bm25().article_of()[cid] for cid, _ in hits} == {new.id}
+
+
+def test_the_collection_keeps_its_chunk_size_beside_other_metadata_and_ignores_one_out_of_range(tmp_path: Path) -> None:
+    client = persistent_client(tmp_path / "chroma")
+    store = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "bm25")
+    assert store.recorded_chunk_size() is None
+    store.chunk_col.modify(metadata={"kept": "yes"})
+    store.record_chunk_size(300)
+    other = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "other-bm25")  # another process, in effect
+    assert other.recorded_chunk_size() == 300
+    reopened = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "third-bm25")
+    assert reopened.chunk_col.metadata == {"kept": "yes", "claimdesk_chunk_size": 300}
+    assert add(store, make_article("Budget\n\nThe council spent 4 million.", "a.txt")) == "added"
+    assert other.recorded_chunk_size() == 300  # a write's change marker goes elsewhere and leaves it
+    for garbage in (1, 99_999, "600", True):
+        store.chunk_col.modify(metadata={"claimdesk_chunk_size": garbage})
+        assert other.recorded_chunk_size() is None, garbage
