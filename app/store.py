@@ -151,6 +151,10 @@ class ReviewStore:
         """Article id -> (the id of the newer version that replaced it, when) for every replaced version."""
         return self._queries.replaced_versions()
 
+    def decided_sentences(self) -> list[tuple[str, str, str]]:
+        """(claim id, article id, quote) of the current versions' claims that have a review (see StoreQueries)."""
+        return self._queries.decided_sentences()
+
     def mark_current(self, article_id: str, *, actor: str = "system") -> list[str]:
         """Record that the stored article `article_id` is the current version of its source (the corpus holds it):
         every other stored version of that source is marked replaced by it, and it is no longer marked replaced

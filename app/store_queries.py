@@ -97,6 +97,18 @@ class StoreQueries:
         rows = self._read("SELECT id, replaced_by, replaced_at FROM articles WHERE replaced_by IS NOT NULL")
         return {r["id"]: (r["replaced_by"], _dt(r["replaced_at"])) for r in rows}
 
+    def decided_sentences(self) -> list[tuple[str, str, str]]:
+        """(claim id, article id, quote) of every claim of a current version that has a review other than
+        "unreviewed" (a saved verdict, a note, an edit): what a repeated sentence elsewhere may be matched with."""
+        rows = self._read(
+            f"""
+            SELECT c.id, c.article_id, json_extract(c.data, '$.quote') AS quote
+            FROM claims c JOIN reviews r ON r.claim_id = c.id
+            WHERE r.status != 'unreviewed' AND {_NOT_REPLACED}
+            """
+        )
+        return [(r["id"], r["article_id"], r["quote"] or "") for r in rows]
+
     def queue(
         self,
         *,

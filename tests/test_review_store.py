@@ -719,3 +719,39 @@ def test_a_version_2_database_marks_each_sources_earlier_versions(settings: Sett
         replaced = store.replaced_versions()
     # two uploads of one name (a bare file name) stay two current articles
     assert {aid: newer for aid, (newer, _) in replaced.items()} == {"a1": "a3", "a2": "a3"}
+
+
+def test_reviews_elsewhere_match_the_same_or_a_slightly_edited_sentence_in_other_current_articles(
+    store: ReviewStore,
+) -> None:
+    from app.repeated_claims import reviews_elsewhere
+
+    long = "The harbour board approved 4.2 million dollars for new cranes on Monday."
+    short = "The harbour board approved the plan."  # too short to be the same claim about the same event
+    texts = {
+        "wire": f"Wire\n\n{long} {short} Unions welcomed the decision on the same day.",
+        "copy": f"Copy\n\n{long.replace('Monday', 'Monday evening')} {short}",
+        "old": f"Old\n\n{long} It was a long meeting with several items.",
+        "new": f"New\n\n{long} It was a long meeting with several items and a vote.",
+    }
+    articles = {k: make_article(t, source=f"{k}.txt") for k, t in texts.items()}
+    articles["new"] = articles["new"].model_copy(update={"source": "old.txt"})  # a new version of old.txt
+    claims: dict[str, list[Claim]] = {}
+    for name, article in articles.items():
+        store.upsert_article(article, actor="ingest")
+        claims[name] = make_claims(article, 2)
+        store.save_claims(article.id, claims[name])
+    store.mark_current(articles["new"].id)  # "old" is now an earlier version
+    for name in ("wire", "old"):
+        for claim in claims[name]:
+            store.save_review(Review(claim_id=claim.id, status="reviewed", verdict="False"), actor="ann")
+
+    copy_long, copy_short = claims["copy"]
+    assert copy_short.quote == short and reviews_elsewhere(store, copy_short) == []  # (wire's is reviewed too)
+    # the wire copy, its "on Monday" without "evening": the earlier version "old" is never offered
+    assert [(s.id, c.quote) for s, c, _ in reviews_elsewhere(store, copy_long)] == [(articles["wire"].id, long)]
+    # the new version's own earlier version is app/earlier_versions' to show; the wire's (exact) comes first
+    found = reviews_elsewhere(store, claims["new"][0])
+    assert [s.id for s, _, _ in found] == [articles["wire"].id]
+    # an unreviewed claim elsewhere brings nothing
+    assert reviews_elsewhere(store, claims["wire"][0]) == []

@@ -1024,6 +1024,45 @@ def test_an_edited_sentence_of_a_new_version_shows_the_earlier_decision_and_its_
     assert "earlier version" in texts(library).lower()
 
 
+def test_a_sentence_reviewed_in_another_article_is_offered_with_its_decision(wb: Workbench) -> None:
+    minutes = wb.ingest_upload("minutes.txt", b"Council minutes\n\nThe council approved 4.2 million dollars for roads.")
+    sentence = "The council approved 4.2 million dollars for harbour roads on Monday, officials said."
+    wire = wb.ingest_upload("wire.txt", f"Harbour roads funded\n\n{sentence} Work starts in June.".encode())
+    copy = wb.ingest_upload("copy.txt", f"Roads money for the harbour\n\nBy a staff writer. {sentence}".encode())
+    short = wb.ingest_upload("short.txt", b"Other town\n\nThe council approved it. Roads were closed in 2023.")
+    ids = [o.article_id for o in (minutes, wire, copy, short)]
+    assert all(ids)
+    for article_id in ids[1:]:
+        wb.extract(article_id or "", "none")
+    (wire_claim,) = [c for c, _ in wb.claims_with_reviews(ids[1] or "") if c.quote == sentence]
+    (copy_claim,) = [c for c, _ in wb.claims_with_reviews(ids[2] or "") if c.quote == sentence]
+    assert wb.reviews_elsewhere(copy_claim) == []  # nothing decided yet
+    (from_minutes,) = wb.evidence_for(wire_claim, "council approved roads")[1][:1]
+    assert from_minutes.article_id == ids[0]
+    [from_copy] = [e for e in wb.evidence_for(wire_claim, "staff writer harbour")[1] if e.article_id == ids[2]][:1]
+    wb.submit_review(
+        wire_claim, base=wb.get_review(wire_claim.id), reviewer="Ana", verdict="False", notes="Minutes say roads only.",
+        cited=[from_minutes, from_copy],
+    )  # fmt: skip
+    [(summary, claim, review)] = wb.reviews_elsewhere(copy_claim)
+    assert (summary.id, claim.id, review.verdict) == (ids[1], wire_claim.id, "False")
+    assert wb.reviews_elsewhere(wire_claim) == []  # its own decision is not "elsewhere"
+
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.session_state["_workbench_override"] = wb
+    at.session_state["review_claim"] = copy_claim.id
+    at.switch_page("app_pages/review.py")
+    at.run()
+    assert "Reviewed in another article" in texts(at) and "Harbour roads funded" in texts(at)
+    button(at, "Start from that review").click().run()
+    at.text_input(key="reviewer").input("Bo").run()
+    button(at, "Save").click().run()
+    saved = wb.get_review(copy_claim.id)
+    # the copy's own passage cannot confirm it: only the minutes come along
+    assert (saved.verdict, [e.chunk_id for e in saved.evidence]) == ("False", [from_minutes.chunk_id])
+    assert "Minutes say roads only." in saved.notes
+
+
 @pytest.mark.parametrize(
     ("old", "new", "same"),
     [

@@ -29,6 +29,7 @@ def start_from(
     cited: Sequence[CitedEvidence],
     same_sentence: bool,
     claimant: str | None = None,
+    origin: str = "the earlier version",
 ) -> None:
     """Copy an earlier version's decision (or the reviewer's draft on it) into the form, without losing anything
     the reviewer has entered: a verdict or statement of their own stays, their notes stay with the earlier ones
@@ -45,7 +46,7 @@ def start_from(
         kept.append("your verdict")
     mine = (ss.get(key("notes", claim.id)) or "").strip()
     if notes.strip() and notes.strip() not in mine:
-        ss[key("notes", claim.id)] = f"{mine}\n\nFrom the earlier version: {notes.strip()}" if mine else notes
+        ss[key("notes", claim.id)] = f"{mine}\n\nFrom {origin}: {notes.strip()}" if mine else notes
         copied.append("the notes" if not mine else "the notes (below yours)")
     if statement:
         if not same_sentence:
@@ -63,7 +64,8 @@ def start_from(
         else:
             kept.append("your claimant")
     replaced = wb.replaced_versions()
-    passages = [ev for ev in cited if ev.article_id not in replaced]
+    # (never a passage of this claim's own article: it cannot confirm itself)
+    passages = [ev for ev in cited if ev.article_id not in replaced and ev.article_id != claim.article_id]
     for ev in passages:
         seen_passages(claim.id).setdefault(ev.chunk_id, ev)
         ss[key(f"cite-{ev.chunk_id}", claim.id)] = True
@@ -72,7 +74,8 @@ def start_from(
     message = f"Copied {', '.join(copied)}." if copied else "Nothing to copy that the form did not have."
     if kept:
         message += f" Kept {', '.join(kept)}."
-    flash("info", message + " Check them against this version, then save.")
+    against = "this version" if origin == "the earlier version" else "this article"
+    flash("info", message + f" Check them against {against}, then save.")
 
 
 def earlier_panel(claim: Claim) -> None:
@@ -82,10 +85,14 @@ def earlier_panel(claim: Claim) -> None:
     reviewer = reviewer_name()
     if (claim.id, reviewer) not in cache:
         try:
-            cache[(claim.id, reviewer)] = (wb.earlier_reviews(claim), wb.earlier_drafts(claim, reviewer))
+            cache[(claim.id, reviewer)] = (
+                wb.earlier_reviews(claim),
+                wb.earlier_drafts(claim, reviewer),
+                wb.reviews_elsewhere(claim),
+            )
         except WorkbenchError:
-            cache[(claim.id, reviewer)] = ([], [])
-    reviews, drafts = cache[(claim.id, reviewer)]
+            cache[(claim.id, reviewer)] = ([], [], [])
+    reviews, drafts, elsewhere = cache[(claim.id, reviewer)]
     if reviews:
         summary, old_claim, review = reviews[0]
         verdict = "not checkable" if review.not_checkable else (review.verdict or review.status.replace("_", " "))
@@ -111,6 +118,26 @@ def earlier_panel(claim: Claim) -> None:
             help="Copy the draft into what the form does not have yet (the draft stays on the earlier version)",
             widget=f"earlier-draft-{claim.id}",
         )  # fmt: skip
+    if elsewhere:
+        elsewhere_card(claim, elsewhere)
+
+
+def elsewhere_card(claim: Claim, found: list[tuple[Any, Claim, Review]]) -> None:
+    """The newest decision on this claim's sentence in another article (a wire copy, a repeated quote)."""
+    summary, other_claim, review = found[0]
+    verdict = "not checkable" if review.not_checkable else (review.verdict or review.status.replace("_", " "))
+    when = f"{review.updated_at:%Y-%m-%d}" if review.updated_at else "earlier"
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    earlier_card(
+        claim, other_claim, review,
+        title=f"Reviewed in another article{more}",
+        line=f"{verdict} · {review.reviewer or 'unknown reviewer'} · {when} · in “{summary.title}” ({summary.id})",
+        evidence=review.evidence, statement=review.edited_statement, label="Start from that review",
+        help="Copy its verdict, notes, statement and cited passages into what the form does not have yet; check "
+        "that it is the same claim about the same event, then save",
+        widget=f"elsewhere-{claim.id}", origin=f"“{summary.title}”",
+        changed="The sentence reads differently there",
+    )  # fmt: skip
 
 
 def earlier_card(
@@ -125,12 +152,14 @@ def earlier_card(
     label: str,
     help: str,
     widget: str,
+    origin: str = "the earlier version",
+    changed: str = "The sentence read differently then",
 ) -> None:
     """One earlier decision (a review or a draft) on this claim's sentence, with a button that starts from it."""
     with st.container(border=True):
-        st.markdown(f"**{title}**")
+        st.markdown(f"**{escape_text(title)}**")
         safe(line, small=True)
-        changed_sentence(claim, old_claim)
+        changed_sentence(claim, old_claim, changed)
         if decision.notes:
             safe(f"Notes: {decision.notes}", small=True)
         if evidence:
@@ -148,6 +177,7 @@ def earlier_card(
                 "claimant": decision.edited_claimant if isinstance(decision, Review) else decision.claimant,
                 "cited": evidence,
                 "same_sentence": same_words(claim, old_claim),
+                "origin": origin,
             },
             help=help,
             key=widget,
@@ -159,11 +189,10 @@ def same_words(claim: Claim, other: Claim) -> bool:
     return " ".join(claim.quote.split()) == " ".join(other.quote.split())
 
 
-def changed_sentence(claim: Claim, old_claim: Claim) -> None:
-    """Say how the sentence read in the earlier version when it has changed since."""
+def changed_sentence(claim: Claim, old_claim: Claim, changed: str = "The sentence read differently then") -> None:
+    """Say how the sentence read in the earlier version (or the other article) when its words differ."""
     if not same_words(claim, old_claim):
         st.warning(
-            f"The sentence read differently then: “{escape_text(old_claim.quote)}”. Check the decision still "
-            "holds for the new wording.",
+            f"{changed}: “{escape_text(old_claim.quote)}”. Check the decision still holds for this wording.",
             icon=":material/difference:",
         )

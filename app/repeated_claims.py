@@ -1,0 +1,72 @@
+"""Decisions on the same sentence in other articles: a wire story republished by several outlets, a press release
+quoted word for word, a talking point repeated with a figure changed. The reviewer of one copy sees what was decided
+on another (only shown, never applied), as for an earlier version of the same article (app/earlier_versions.py).
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+from app.earlier_versions import edited_sentence
+from app.models import Claim, Review
+
+if TYPE_CHECKING:
+    from app.store import ArticleSummary, ReviewStore
+
+__all__ = ["MIN_WORDS", "reviews_elsewhere", "sentence_key"]
+
+# A sentence shorter than this ("The vote was 7-2.", "Prices rose.") may well be about another event in another
+# article: only longer ones are matched.
+MIN_WORDS = 8
+# Word pairs two sentences must share (of the shorter one's) before the slower character comparison runs.
+_SHARED_PAIRS = 0.5
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "\u00a0": " "})
+
+
+def sentence_key(quote: str) -> str:
+    """A quote as compared across articles: case, spacing, curly quotes, dashes and closing punctuation aside."""
+    return " ".join(quote.translate(_QUOTES).lower().split()).rstrip(" .!?\"'")
+
+
+def _pairs(key: str) -> set[tuple[str, str]]:
+    """The sentence's pairs of consecutive words: a small edit keeps most of them, another sentence on the same topic
+    shares few (single words would let every sentence about a budget through)."""
+    words = re.findall(r"[\w$£€%.,-]+", key)
+    return set(pairwise(words))
+
+
+def reviews_elsewhere(store: ReviewStore, claim: Claim) -> list[tuple[ArticleSummary, Claim, Review]]:
+    """Reviews of the same sentence (or that sentence slightly edited) in other current articles, exact matches
+    first, then newest first. Not the claim's own article; never an earlier version of any article (the claim's own
+    earlier versions are app/earlier_versions.py's); a sentence under MIN_WORDS words is never matched."""
+    key = sentence_key(claim.quote)
+    pairs = _pairs(key)
+    if len(key.split()) < MIN_WORDS:
+        return []
+    matched: dict[str, bool] = {}  # claim id -> same words exactly
+    for claim_id, article_id, quote in store.decided_sentences():  # (current versions only)
+        if article_id == claim.article_id:
+            continue
+        other = sentence_key(quote)
+        if other == key:
+            matched[claim_id] = True
+            continue
+        if not 0.8 * len(key) <= len(other) <= 1.25 * len(key):
+            continue  # (edited_sentence's own first test, before any word is read)
+        theirs = _pairs(other)
+        shared = len(pairs & theirs) / max(1, min(len(pairs), len(theirs)))
+        if shared >= _SHARED_PAIRS and edited_sentence(other, key):
+            matched[claim_id] = False
+    if not matched:
+        return []
+    summaries = {s.id: s for s in store.articles()}
+    found = [
+        (matched[other_claim.id], summaries[other_claim.article_id], other_claim, review)
+        for other_claim, review in store.queue(claim_ids=list(matched))
+        if other_claim.article_id in summaries and review.status != "unreviewed"
+    ]
+    found.sort(key=lambda f: f[3].updated_at or f[1].ingested_at, reverse=True)
+    found.sort(key=lambda f: not f[0])  # stable: exact matches first, each group newest first
+    return [(summary, other_claim, review) for _, summary, other_claim, review in found]
