@@ -275,3 +275,30 @@ def test_review_corrects_the_claimant_and_clears_it(settings: Settings, seeded: 
     assert _reviewed(settings, claim.id, "--claimant", "").claimant_of(claim) is None
     history = runner.invoke(app, ["history", claim.id])
     assert "edited_claimant" in history.output
+
+
+def test_review_names_the_same_sentence_reviewed_in_another_article(
+    settings: Settings, seeded: tuple[Article, Claim]
+) -> None:
+    _, claim = seeded
+    text = f"Wire copy of the sanctions story\n\n{claim.quote}\n"
+    copy = Article(id=content_id(text), title="Wire copy", source="copy.txt", text=text, ingested_at=utcnow())
+    start = text.index(claim.quote)
+    copied = claim.model_copy(
+        update={"id": claim_id_for(copy.id, start, start + len(claim.quote)), "article_id": copy.id, "start": start,
+                "end": start + len(claim.quote)}
+    )  # fmt: skip
+    with ReviewStore.open(settings) as store:
+        store.upsert_article(copy)
+        store.save_claims(copy.id, [copied])
+    first = runner.invoke(app, ["review", claim.id, "--verdict", "False", "--reviewer", "ann"])
+    assert first.exit_code == 0 and "same sentence" not in first.output  # nothing decided elsewhere yet
+    agree = runner.invoke(app, ["review", copied.id, "--verdict", "False", "--reviewer", "bob"])
+    assert agree.exit_code == 0, agree.output
+    assert (
+        "the same sentence is reviewed in 'China, Russia" in agree.stderr
+        and f"claim {claim.id}): False" in agree.stderr
+    )
+    assert "not what was saved here" not in agree.stderr
+    differ = runner.invoke(app, ["review", copied.id, "--verdict", "True", "--reviewer", "bob"])
+    assert "False, by ann - not what was saved here." in differ.stderr

@@ -273,11 +273,25 @@ def register(app: typer.Typer) -> None:
 
                 change = change.model_copy(update={"edited_claimant": edited_claimant(claim, claimant)})
             saved = store.save_review(change, actor=reviewer)
+            from app.repeated_claims import reviews_elsewhere
+
+            elsewhere = reviews_elsewhere(store, claim)
         extra = " (not checkable)" if saved.not_checkable else ""
         typer.echo(
             f"Saved review of {claim_id} (version {saved.version}): status={saved.status}, "
             f"verdict={saved.verdict or '-'}{extra}, {len(saved.evidence)} evidence cited."
         )
+        # The same sentence decided in another article (a wire copy, a quoted release): say so, and when the
+        # decisions differ.
+        for summary, other, review in elsewhere[:3]:
+            theirs = "not checkable" if review.not_checkable else (review.verdict or review.status.replace("_", " "))
+            differs = (review.verdict, review.not_checkable) != (saved.verdict, saved.not_checkable)
+            typer.echo(
+                f"Note: the same sentence is reviewed in {summary.title!r} ({summary.id}, claim {other.id}): "
+                f"{theirs}, by {review.reviewer or 'unknown reviewer'}"
+                + (" - not what was saved here." if differs else "."),
+                err=True,
+            )
 
     @app.command("history")
     def history_cmd(
