@@ -15,7 +15,7 @@ from app.models import Claim, Review
 if TYPE_CHECKING:
     from app.store import ArticleSummary, ReviewStore
 
-__all__ = ["MIN_WORDS", "reviews_elsewhere", "sentence_key"]
+__all__ = ["MIN_WORDS", "reviews_elsewhere", "sentence_key", "split_verdicts"]
 
 # A sentence shorter than this ("The vote was 7-2.", "Prices rose.") may well be about another event in another
 # article: only longer ones are matched.
@@ -70,3 +70,28 @@ def reviews_elsewhere(store: ReviewStore, claim: Claim) -> list[tuple[ArticleSum
     found.sort(key=lambda f: f[3].updated_at or f[1].ingested_at, reverse=True)
     found.sort(key=lambda f: not f[0])  # stable: exact matches first, each group newest first
     return [(summary, other_claim, review) for _, summary, other_claim, review in found]
+
+
+def split_verdicts(store: ReviewStore) -> list[list[tuple[ArticleSummary, Claim, Review]]]:
+    """Sentences (MIN_WORDS words or more, compared as `sentence_key` does) reviewed in two or more current articles
+    with different decisions (verdict, or rejected as not checkable): a report would publish both. Each group is
+    ordered by article title; groups by their sentence."""
+    keys: dict[str, list[str]] = {}
+    for claim_id, _, quote in store.decided_sentences():
+        key = sentence_key(quote)
+        if len(key.split()) >= MIN_WORDS:
+            keys.setdefault(key, []).append(claim_id)
+    shared = {claim_id: key for key, ids in keys.items() if len(ids) > 1 for claim_id in ids}
+    if not shared:
+        return []
+    summaries = {s.id: s for s in store.articles()}
+    groups: dict[str, list[tuple[ArticleSummary, Claim, Review]]] = {}
+    for claim, review in store.queue(claim_ids=list(shared)):
+        if review.status == "reviewed" and claim.article_id in summaries:
+            groups.setdefault(shared[claim.id], []).append((summaries[claim.article_id], claim, review))
+    split = [
+        sorted(group, key=lambda g: (g[0].title, g[1].id))
+        for _, group in sorted(groups.items())
+        if len({g[1].article_id for g in group}) > 1 and len({(g[2].verdict, g[2].not_checkable) for g in group}) > 1
+    ]
+    return split

@@ -20,7 +20,7 @@ from app.errors import ConflictError, ExtractionError, RetrievalError, StoreErro
 from app.evidence import fused_by_rank, is_the_quote
 from app.highlight import Highlight, article_html, claim_highlights, highlight_html, paragraph_bounds
 from app.models import Article, CitedEvidence, Claim, Draft, Evidence, ExtractionRun, HistoryEvent, Review
-from app.repeated_claims import reviews_elsewhere
+from app.repeated_claims import reviews_elsewhere, split_verdicts
 from app.review_queue import QueueFilter, SharedQueues
 from app.review_submission import ConflictInfo, form_review
 
@@ -349,6 +349,10 @@ class Workbench:
         """Reviews of the same sentence in other articles (a wire copy, a repeated quote), exact matches first;
         only shown, never applied (see app.repeated_claims)."""
         return reviews_elsewhere(self.store, claim)
+
+    def split_verdicts(self) -> list[list[tuple[ArticleSummary, Claim, Review]]]:
+        """Sentences reviewed in several articles with different verdicts (see app.repeated_claims)."""
+        return split_verdicts(self.store)
 
     def earlier_drafts(self, claim: Claim, reviewer: str) -> list[tuple[ArticleSummary, Claim, Draft]]:
         """`reviewer`'s unsaved drafts on the same sentence in earlier versions of the claim's article, exact

@@ -302,3 +302,12 @@ def test_review_names_the_same_sentence_reviewed_in_another_article(
     assert "not what was saved here" not in agree.stderr
     differ = runner.invoke(app, ["review", copied.id, "--verdict", "True", "--reviewer", "bob"])
     assert "False, by ann - not what was saved here." in differ.stderr
+    # and an export that publishes both says so
+    exported = runner.invoke(app, ["export", "--format", "md", "-o", "-"])
+    assert exported.exit_code == 0, exported.output
+    assert "Warning: the same sentence has different verdicts: " in exported.stderr
+    assert (
+        "False in 'China, Russia" in exported.stderr and f"True in 'Wire copy' (claim {copied.id})" in exported.stderr
+    )
+    alone = runner.invoke(app, ["export", "--format", "md", "-o", "-", "--article", copy.id])
+    assert "different verdicts" in alone.stderr  # its copy elsewhere is decided otherwise

@@ -1063,6 +1063,33 @@ def test_a_sentence_reviewed_in_another_article_is_offered_with_its_decision(wb:
     assert "Minutes say roads only." in saved.notes
 
 
+def test_the_dashboard_lists_a_sentence_with_different_verdicts_in_two_articles(wb: Workbench) -> None:
+    sentence = "The council approved 4.2 million dollars for harbour roads on Monday, officials said."
+    ids = []
+    for name, headline in (("wire.txt", "Harbour roads funded"), ("copy.txt", "Roads money for the harbour")):
+        outcome = wb.ingest_upload(name, f"{headline}\n\n{sentence} Work starts in June.".encode())
+        assert outcome.article_id
+        ids.append(outcome.article_id)
+        wb.extract(outcome.article_id, "none")
+    wire, copy = (next(c for c, _ in wb.claims_with_reviews(i) if c.quote == sentence) for i in ids)
+    for claim, verdict in ((wire, "False"), (copy, "False")):
+        wb.submit_review(claim, base=wb.get_review(claim.id), reviewer="Ana", verdict=verdict)
+    assert wb.split_verdicts() == [] and "different verdicts" not in texts(page(wb, "dashboard"))  # they agree
+    wb.submit_review(copy, base=wb.get_review(copy.id), reviewer="Bo", verdict="True")
+    [group] = wb.split_verdicts()
+    assert [(s.title, r.verdict) for s, _, r in group] == [
+        ("Harbour roads funded", "False"),
+        ("Roads money for the harbour", "True"),
+    ]
+
+    at = page(wb, "dashboard")
+    assert "1 sentence(s) were reviewed in more than one article with different verdicts" in texts(at)
+    assert "True · Bo · in “Roads money for the harbour”" in texts(at)
+    [button_] = [b for b in at.button if b.key == f"split-{copy.id}"]
+    button_.click().run()
+    assert not at.exception and at.session_state["review_claim"] == copy.id
+
+
 @pytest.mark.parametrize(
     ("old", "new", "same"),
     [

@@ -232,6 +232,10 @@ def register(app: typer.Typer) -> None:
                 for c in a.claims
                 if c.claim_id in flagged and not c.not_checkable and c.statement == c.original_statement
             ]
+            from app.repeated_claims import split_verdicts
+
+            exported = {c.claim_id for a in report.articles for c in a.claims}
+            split = [g for g in split_verdicts(store) if any(claim.id in exported for _, claim, _ in g)]
         earlier = (
             f"{report.earlier_left_out} matching claim(s) of earlier versions of re-ingested articles were left out "
             "(their quotes are text the source no longer has); add --include-earlier to export them, marked as such."
@@ -274,6 +278,13 @@ def register(app: typer.Typer) -> None:
             )
         if earlier:
             typer.echo(f"Note: {earlier}", err=True)
+        for group in split:
+            # One sentence decided differently in two articles: the report publishes both (see the Dashboard).
+            decided = "; ".join(
+                f"{'not checkable' if r.not_checkable else r.verdict} in {s.title!r} (claim {c.id})"
+                for s, c, r in group
+            )
+            typer.echo(f"Warning: the same sentence has different verdicts: {decided}.", err=True)
         if fmt in (Format.md, Format.html):
             notice = publisher_notice(settings.publisher_name)
             if notice:

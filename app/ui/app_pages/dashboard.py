@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.ui.app_pages.common import EMPTY_LIBRARY, errors_shown, show_flash, workbench
+from app.ui.app_pages.common import (
+    EMPTY_LIBRARY,
+    control_label,
+    errors_shown,
+    plain,
+    review_claim,
+    safe,
+    show_flash,
+    workbench,
+)
 from app.ui.app_pages.exports import export_controls
 
 wb = workbench()
@@ -78,6 +87,30 @@ with errors_shown():
             ),
         },
     )
+
+    # Before publishing: one sentence (a wire copy, a quoted release) decided differently in two articles.
+    split = wb.split_verdicts()
+    if split:
+        st.subheader("Same sentence, different verdicts", anchor=False)
+        st.warning(
+            f"{len(split)} sentence(s) were reviewed in more than one article with different verdicts; a report "
+            "would publish each of them. Check they are about different events, or bring them in line.",
+            icon=":material/rule:",
+        )
+        for n, group in enumerate(split, 1):
+            with st.container(border=True):
+                safe(f"“{group[0][1].quote}”", small=True)
+                for summary, claim, review in group:
+                    decided = "not checkable" if review.not_checkable else (review.verdict or "no verdict")
+                    row = st.container(horizontal=True, vertical_alignment="center")
+                    with row:
+                        safe(f"{decided} · {review.reviewer or 'unknown reviewer'} · in “{summary.title}”", small=True)
+                        if st.button(
+                            control_label("Review", f"sentence {n} in {plain(summary.title, words=8)}"),
+                            key=f"split-{claim.id}",
+                            icon=":material/rate_review:",
+                        ):
+                            review_claim(claim.id)
 
     st.subheader("Export", anchor=False)
     export_controls(wb, article_ids=None, key="dashboard")
