@@ -4,8 +4,9 @@ Run:  .venv/bin/python bench/repeated_claims.py [--reviewed 5000 20000] [--runs 
 
 Builds a throw-away review store with N reviewed claims (10 per article; sentences of 10-25 words drawn from a
 16-word vocabulary, the hard case: every sentence shares most of its words with thousands of others) and times
-`reviews_elsewhere` for one claim (median of --runs) beside the store read it starts with. Columns: reviewed claims,
-the store read (ms), the whole lookup (ms).
+`reviews_elsewhere` for one claim (median of --runs) beside the store read it starts with, and the Dashboard's
+`split_verdicts` over the whole store. Columns: reviewed claims, the store read (ms), the one-claim lookup (ms), the
+Dashboard's check (ms).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.models import Claim, Provenance, Review, claim_id_for  # noqa: E402
-from app.repeated_claims import reviews_elsewhere  # noqa: E402
+from app.repeated_claims import reviews_elsewhere, split_verdicts  # noqa: E402
 from app.store import ReviewStore  # noqa: E402
 from retrieval.models import Article, content_id  # noqa: E402
 from retrieval.sentences import split_sentences  # noqa: E402
@@ -78,14 +79,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(1)
-    print("| reviewed claims | store read (ms) | whole lookup (ms) |")
-    print("|---|---|---|")
+    print("| reviewed claims | store read (ms) | one claim's lookup (ms) | Dashboard check (ms) |")
+    print("|---|---|---|---|")
     for n in args.reviewed:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "store.sqlite3"
             claim = build(path, n, rng)
             with ReviewStore(path, rating_scale={"False": 1, "True": 5}) as store:
-                reads, lookups = [], []
+                reads, lookups, checks = [], [], []
                 for _ in range(args.runs):
                     t = time.perf_counter()
                     store.decided_sentences()
@@ -93,7 +94,11 @@ def main() -> None:
                     t = time.perf_counter()
                     reviews_elsewhere(store, claim)
                     lookups.append(time.perf_counter() - t)
-            print(f"| {n:,} | {1000 * statistics.median(reads):.1f} | {1000 * statistics.median(lookups):.1f} |")
+                    t = time.perf_counter()
+                    split_verdicts(store)
+                    checks.append(time.perf_counter() - t)
+            cells = [1000 * statistics.median(x) for x in (reads, lookups, checks)]
+            print(f"| {n:,} | " + " | ".join(f"{c:.1f}" for c in cells) + " |")
 
 
 if __name__ == "__main__":
