@@ -6,6 +6,7 @@ on another (only shown, never applied), as for an earlier version of the same ar
 from __future__ import annotations
 
 import re
+import threading
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from app.models import Claim, Review
 if TYPE_CHECKING:
     from app.store import ArticleSummary, ReviewStore
 
-__all__ = ["MIN_WORDS", "reviews_elsewhere", "sentence_key", "split_verdicts"]
+__all__ = ["MIN_WORDS", "DecidedSentences", "reviews_elsewhere", "sentence_key", "split_verdicts"]
 
 # A sentence shorter than this ("The vote was 7-2.", "Prices rose.") may well be about another event in another
 # article: only longer ones are matched.
@@ -37,7 +38,32 @@ def _pairs(key: str) -> set[tuple[str, str]]:
     return set(pairwise(words))
 
 
-def reviews_elsewhere(store: ReviewStore, claim: Claim) -> list[tuple[ArticleSummary, Claim, Review]]:
+class DecidedSentences:
+    """The store's decided sentences with their comparison keys (claim id, article id, key), read again only after
+    the store has changed (its revision moved): a workbench asks once per claim shown and per Dashboard render."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._revision = -1
+        self._rows: list[tuple[str, str, str]] = []
+
+    def rows(self, store: ReviewStore) -> list[tuple[str, str, str]]:
+        """(claim id, article id, sentence key) of every decided claim of a current version."""
+        revision = store.revision()  # (read first: a write meanwhile moves it, and the next call reads again)
+        with self._lock:
+            if revision != self._revision:
+                self._rows = [(c, a, sentence_key(quote)) for c, a, quote in store.decided_sentences()]
+                self._revision = revision
+            return self._rows
+
+
+def _decided(store: ReviewStore, cache: DecidedSentences | None) -> list[tuple[str, str, str]]:
+    return (cache or DecidedSentences()).rows(store)
+
+
+def reviews_elsewhere(
+    store: ReviewStore, claim: Claim, cache: DecidedSentences | None = None
+) -> list[tuple[ArticleSummary, Claim, Review]]:
     """Reviews of the same sentence (or that sentence slightly edited) in other current articles, exact matches
     first, then newest first. Not the claim's own article; never an earlier version of any article (the claim's own
     earlier versions are app/earlier_versions.py's); a sentence under MIN_WORDS words is never matched."""
@@ -46,10 +72,9 @@ def reviews_elsewhere(store: ReviewStore, claim: Claim) -> list[tuple[ArticleSum
     if len(key.split()) < MIN_WORDS:
         return []
     matched: dict[str, bool] = {}  # claim id -> same words exactly
-    for claim_id, article_id, quote in store.decided_sentences():  # (current versions only)
+    for claim_id, article_id, other in _decided(store, cache):  # (current versions only)
         if article_id == claim.article_id:
             continue
-        other = sentence_key(quote)
         if other == key:
             matched[claim_id] = True
             continue
@@ -72,13 +97,14 @@ def reviews_elsewhere(store: ReviewStore, claim: Claim) -> list[tuple[ArticleSum
     return [(summary, other_claim, review) for _, summary, other_claim, review in found]
 
 
-def split_verdicts(store: ReviewStore) -> list[list[tuple[ArticleSummary, Claim, Review]]]:
+def split_verdicts(
+    store: ReviewStore, cache: DecidedSentences | None = None
+) -> list[list[tuple[ArticleSummary, Claim, Review]]]:
     """Sentences (MIN_WORDS words or more, compared as `sentence_key` does) reviewed in two or more current articles
     with different decisions (verdict, or rejected as not checkable): a report would publish both. Each group is
     ordered by article title; groups by their sentence."""
     keys: dict[str, list[str]] = {}
-    for claim_id, _, quote in store.decided_sentences():
-        key = sentence_key(quote)
+    for claim_id, _, key in _decided(store, cache):
         if len(key.split()) >= MIN_WORDS:
             keys.setdefault(key, []).append(claim_id)
     shared = {claim_id: key for key, ids in keys.items() if len(ids) > 1 for claim_id in ids}

@@ -20,7 +20,7 @@ from app.errors import ConflictError, ExtractionError, RetrievalError, StoreErro
 from app.evidence import fused_by_rank, is_the_quote
 from app.highlight import Highlight, article_html, claim_highlights, highlight_html, paragraph_bounds
 from app.models import Article, CitedEvidence, Claim, Draft, Evidence, ExtractionRun, HistoryEvent, Review
-from app.repeated_claims import reviews_elsewhere, split_verdicts
+from app.repeated_claims import DecidedSentences, reviews_elsewhere, split_verdicts
 from app.review_queue import QueueFilter, SharedQueues
 from app.review_submission import ConflictInfo, form_review
 
@@ -60,6 +60,8 @@ class Workbench:
         self._lock = threading.RLock()  # Streamlit runs sessions on threads; open each component once.
         # Review queues by filters, shared by every session of this server (see shared_queue).
         self._queues = SharedQueues()
+        # Decided sentences with their keys, read again after the review store changes (see app.repeated_claims).
+        self._decided = DecidedSentences()
 
     @property
     def upload_limit_mb(self) -> int:
@@ -348,11 +350,11 @@ class Workbench:
     def reviews_elsewhere(self, claim: Claim) -> list[tuple[ArticleSummary, Claim, Review]]:
         """Reviews of the same sentence in other articles (a wire copy, a repeated quote), exact matches first;
         only shown, never applied (see app.repeated_claims)."""
-        return reviews_elsewhere(self.store, claim)
+        return reviews_elsewhere(self.store, claim, self._decided)
 
     def split_verdicts(self) -> list[list[tuple[ArticleSummary, Claim, Review]]]:
         """Sentences reviewed in several articles with different verdicts (see app.repeated_claims)."""
-        return split_verdicts(self.store)
+        return split_verdicts(self.store, self._decided)
 
     def earlier_drafts(self, claim: Claim, reviewer: str) -> list[tuple[ArticleSummary, Claim, Draft]]:
         """`reviewer`'s unsaved drafts on the same sentence in earlier versions of the claim's article, exact

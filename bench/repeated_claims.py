@@ -5,8 +5,9 @@ Run:  .venv/bin/python bench/repeated_claims.py [--reviewed 5000 20000] [--runs 
 Builds a throw-away review store with N reviewed claims (10 per article; sentences of 10-25 words drawn from a
 16-word vocabulary, the hard case: every sentence shares most of its words with thousands of others) and times
 `reviews_elsewhere` for one claim (median of --runs) beside the store read it starts with, and the Dashboard's
-`split_verdicts` over the whole store. Columns: reviewed claims, the store read (ms), the one-claim lookup (ms), the
-Dashboard's check (ms).
+`split_verdicts` over the whole store, each without and with the workbench's cache of the keys (`DecidedSentences`,
+read again only when the store changed; here it has not). Columns: reviewed claims, the store read (ms), the one-claim
+lookup and the Dashboard's check, uncached / cached (ms).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.models import Claim, Provenance, Review, claim_id_for  # noqa: E402
-from app.repeated_claims import reviews_elsewhere, split_verdicts  # noqa: E402
+from app.repeated_claims import DecidedSentences, reviews_elsewhere, split_verdicts  # noqa: E402
 from app.store import ReviewStore  # noqa: E402
 from retrieval.models import Article, content_id  # noqa: E402
 from retrieval.sentences import split_sentences  # noqa: E402
@@ -86,7 +87,9 @@ def main() -> None:
             path = Path(tmp) / "store.sqlite3"
             claim = build(path, n, rng)
             with ReviewStore(path, rating_scale={"False": 1, "True": 5}) as store:
-                reads, lookups, checks = [], [], []
+                reads, lookups, checks, cached_lookups, cached_checks = [], [], [], [], []
+                cache = DecidedSentences()
+                cache.rows(store)
                 for _ in range(args.runs):
                     t = time.perf_counter()
                     store.decided_sentences()
@@ -97,8 +100,14 @@ def main() -> None:
                     t = time.perf_counter()
                     split_verdicts(store)
                     checks.append(time.perf_counter() - t)
-            cells = [1000 * statistics.median(x) for x in (reads, lookups, checks)]
-            print(f"| {n:,} | " + " | ".join(f"{c:.1f}" for c in cells) + " |")
+                    t = time.perf_counter()
+                    reviews_elsewhere(store, claim, cache)
+                    cached_lookups.append(time.perf_counter() - t)
+                    t = time.perf_counter()
+                    split_verdicts(store, cache)
+                    cached_checks.append(time.perf_counter() - t)
+            ms = [1000 * statistics.median(x) for x in (reads, lookups, cached_lookups, checks, cached_checks)]
+            print(f"| {n:,} | {ms[0]:.1f} | {ms[1]:.1f} / {ms[2]:.1f} | {ms[3]:.1f} / {ms[4]:.1f} |")
 
 
 if __name__ == "__main__":

@@ -755,3 +755,22 @@ def test_reviews_elsewhere_match_the_same_or_a_slightly_edited_sentence_in_other
     assert [s.id for s, _, _ in found] == [articles["wire"].id]
     # an unreviewed claim elsewhere brings nothing
     assert reviews_elsewhere(store, claims["wire"][0]) == []
+
+
+def test_decided_sentences_are_read_again_only_after_the_store_changed(
+    seeded: tuple[ReviewStore, Article, list[Claim]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.repeated_claims import DecidedSentences, reviews_elsewhere
+
+    store, _, claims = seeded
+    reads: list[int] = []
+    real = store.decided_sentences
+    monkeypatch.setattr(store, "decided_sentences", lambda: reads.append(1) or real())
+    cache = DecidedSentences()
+    for claim in claims[:3]:
+        reviews_elsewhere(store, claim, cache)
+    assert len(reads) == 1
+    store.save_review(Review(claim_id=claims[0].id, status="reviewed", verdict="False"), actor="ann")
+    assert [row[0] for row in cache.rows(store)] == [claims[0].id] and len(reads) == 2
+    reviews_elsewhere(store, claims[1], cache)
+    assert len(reads) == 2
