@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ from app.models import Claim, Review
 if TYPE_CHECKING:
     from app.store import ArticleSummary, ReviewStore
 
-__all__ = ["MIN_WORDS", "DecidedSentences", "reviews_elsewhere", "sentence_key", "split_verdicts"]
+__all__ = ["MIN_WORDS", "DecidedSentences", "decided_elsewhere", "reviews_elsewhere", "sentence_key", "split_verdicts"]
 
 # A sentence shorter than this ("The vote was 7-2.", "Prices rose.") may well be about another event in another
 # article: only longer ones are matched.
@@ -121,3 +122,18 @@ def split_verdicts(
         if len({g[1].article_id for g in group}) > 1 and len({(g[2].verdict, g[2].not_checkable) for g in group}) > 1
     ]
     return split
+
+
+def decided_elsewhere(store: ReviewStore, claims: Sequence[Claim], cache: DecidedSentences | None = None) -> set[str]:
+    """The ids of those `claims` whose sentence (MIN_WORDS words or more, compared as `sentence_key` does) was
+    decided in another current article: a marker for a list of claims, exact sentences only (the Review page's
+    lookup also finds small edits)."""
+    wanted = {sentence_key(c.quote): c for c in claims}
+    wanted = {k: c for k, c in wanted.items() if len(k.split()) >= MIN_WORDS}
+    if not wanted:
+        return set()
+    by_key: dict[str, set[str]] = {}
+    for _, article_id, key in _decided(store, cache):
+        if key in wanted:
+            by_key.setdefault(key, set()).add(article_id)
+    return {c.id for c in claims if by_key.get(sentence_key(c.quote), set()) - {c.article_id}}

@@ -20,7 +20,7 @@ from app.errors import ConflictError, ExtractionError, RetrievalError, StoreErro
 from app.evidence import fused_by_rank, is_the_quote
 from app.highlight import Highlight, article_html, claim_highlights, highlight_html, paragraph_bounds
 from app.models import Article, CitedEvidence, Claim, Draft, Evidence, ExtractionRun, HistoryEvent, Review
-from app.repeated_claims import DecidedSentences, reviews_elsewhere, split_verdicts
+from app.repeated_claims import DecidedSentences, decided_elsewhere, reviews_elsewhere, split_verdicts
 from app.review_queue import QueueFilter, SharedQueues
 from app.review_submission import ConflictInfo, form_review
 
@@ -351,6 +351,10 @@ class Workbench:
         """Reviews of the same sentence in other articles (a wire copy, a repeated quote), exact matches first;
         only shown, never applied (see app.repeated_claims)."""
         return reviews_elsewhere(self.store, claim, self._decided)
+
+    def decided_elsewhere(self, claims: Sequence[Claim]) -> set[str]:
+        """Ids of those claims whose sentence was decided in another article (see app.repeated_claims)."""
+        return decided_elsewhere(self.store, claims, self._decided)
 
     def split_verdicts(self) -> list[list[tuple[ArticleSummary, Claim, Review]]]:
         """Sentences reviewed in several articles with different verdicts (see app.repeated_claims)."""

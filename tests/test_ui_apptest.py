@@ -1047,6 +1047,13 @@ def test_a_sentence_reviewed_in_another_article_is_offered_with_its_decision(wb:
     [(summary, claim, review)] = wb.reviews_elsewhere(copy_claim)
     assert (summary.id, claim.id, review.verdict) == (ids[1], wire_claim.id, "False")
     assert wb.reviews_elsewhere(wire_claim) == []  # its own decision is not "elsewhere"
+    # the copy's claim list marks the claim (the wire's does not: nothing of it is decided elsewhere)
+    for article_id, marked in ((ids[2], True), (ids[1], False)):
+        listing = AppTest.from_file(str(MAIN), default_timeout=60)
+        listing.session_state["_workbench_override"] = wb
+        listing.session_state["article_id"] = article_id
+        listing.switch_page("app_pages/article.py").run()
+        assert not listing.exception and ("decided in another article" in texts(listing)) is marked
 
     at = AppTest.from_file(str(MAIN), default_timeout=60)
     at.session_state["_workbench_override"] = wb

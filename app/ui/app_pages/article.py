@@ -119,6 +119,7 @@ with errors_shown():
         # A long transcript can have a thousand claims: cards are drawn a page at a time.
         cards = f"_article_cards-{picked}"
         shown = page_shown(cards)
+        elsewhere = wb.decided_elsewhere([c for c, _ in pairs[:shown]])
         with st.container(height=640):
             for n, (claim, review) in enumerate(pairs[:shown], start=1):
                 with st.container(border=True):
@@ -129,6 +130,7 @@ with errors_shown():
                     meta += [who] if who else []
                     meta += ["needs context"] if claim.needs_context else []
                     meta.append(state.replace("_", " "))
+                    meta += ["decided in another article"] if claim.id in elsewhere else []
                     st.markdown(
                         f'<span class="cd-chip cd-{category}" style="font-size:0.8em;opacity:0.8">'
                         f"{' · '.join(escape_text(m) for m in meta)}</span>",
