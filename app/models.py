@@ -247,6 +247,11 @@ class Review(BaseModel):
         return self.edited_claimant.strip() or None
 
     @property
+    def decision(self) -> str:
+        """The decision in words: "not checkable", the verdict, else the status ("in progress")."""
+        return "not checkable" if self.not_checkable else (self.verdict or self.status.replace("_", " "))
+
+    @property
     def statement_edited(self) -> bool:
         """Whether the reviewer changed the model's statement."""
         return self.edited_statement is not None

@@ -69,9 +69,9 @@ def reviews_elsewhere(
     first, then newest first. Not the claim's own article; never an earlier version of any article (the claim's own
     earlier versions are app/earlier_versions.py's); a sentence under MIN_WORDS words is never matched."""
     key = sentence_key(claim.quote)
-    pairs = _pairs(key)
     if len(key.split()) < MIN_WORDS:
         return []
+    pairs = _pairs(key)
     matched: dict[str, bool] = {}  # claim id -> same words exactly
     for claim_id, article_id, other in _decided(store, cache):  # (current versions only)
         if article_id == claim.article_id:
@@ -128,12 +128,12 @@ def decided_elsewhere(store: ReviewStore, claims: Sequence[Claim], cache: Decide
     """The ids of those `claims` whose sentence (MIN_WORDS words or more, compared as `sentence_key` does) was
     decided in another current article: a marker for a list of claims, exact sentences only (the Review page's
     lookup also finds small edits)."""
-    wanted = {sentence_key(c.quote): c for c in claims}
-    wanted = {k: c for k, c in wanted.items() if len(k.split()) >= MIN_WORDS}
+    keys = {c.id: sentence_key(c.quote) for c in claims}
+    wanted = {k for k in keys.values() if len(k.split()) >= MIN_WORDS}
     if not wanted:
         return set()
     by_key: dict[str, set[str]] = {}
     for _, article_id, key in _decided(store, cache):
         if key in wanted:
             by_key.setdefault(key, set()).add(article_id)
-    return {c.id for c in claims if by_key.get(sentence_key(c.quote), set()) - {c.article_id}}
+    return {c.id for c in claims if by_key.get(keys[c.id], set()) - {c.article_id}}

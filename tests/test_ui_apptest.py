@@ -1049,17 +1049,9 @@ def test_a_sentence_reviewed_in_another_article_is_offered_with_its_decision(wb:
     assert wb.reviews_elsewhere(wire_claim) == []  # its own decision is not "elsewhere"
     # the copy's claim list marks the claim (the wire's does not: nothing of it is decided elsewhere)
     for article_id, marked in ((ids[2], True), (ids[1], False)):
-        listing = AppTest.from_file(str(MAIN), default_timeout=60)
-        listing.session_state["_workbench_override"] = wb
-        listing.session_state["article_id"] = article_id
-        listing.switch_page("app_pages/article.py").run()
-        assert not listing.exception and ("decided in another article" in texts(listing)) is marked
+        assert ("decided in another article" in texts(_article_page_on(wb, article_id))) is marked
 
-    at = AppTest.from_file(str(MAIN), default_timeout=60)
-    at.session_state["_workbench_override"] = wb
-    at.session_state["review_claim"] = copy_claim.id
-    at.switch_page("app_pages/review.py")
-    at.run()
+    at = _review_page_on(wb, copy_claim.id)
     assert "Reviewed in another article" in texts(at) and "Harbour roads funded" in texts(at)
     button(at, "Start from that review").click().run()
     at.text_input(key="reviewer").input("Bo").run()
@@ -1133,6 +1125,15 @@ def _reingested(wb: Workbench, tmp_path: Path, before: str, after: str) -> tuple
     wb.extract(new_id, "none")
     (new,) = [c for c, _ in wb.claims_with_reviews(new_id)]
     return old, new
+
+
+def _article_page_on(wb: Workbench, article_id: str) -> AppTest:
+    at = AppTest.from_file(str(MAIN), default_timeout=60)
+    at.session_state["_workbench_override"] = wb
+    at.session_state["article_id"] = article_id
+    at.switch_page("app_pages/article.py").run()
+    assert not at.exception, at.exception
+    return at
 
 
 def _review_page_on(wb: Workbench, claim_id: str, reviewer: str | None = None) -> AppTest:
@@ -1433,10 +1434,7 @@ def test_each_control_is_named_by_what_it_acts_on(wb: Workbench) -> None:
     labels = [b.label for b in at.button] + [p.proto.popover.label for p in at.get("popover")]
     assert len(labels) == len(set(labels)), labels  # the two "Harbour budget" cards too
     assert f"Open\n\narticle {SEED_TITLE}" in labels and f"New version\n\nof article {SEED_TITLE}" in labels
-    at = AppTest.from_file(str(MAIN), default_timeout=60)
-    at.session_state["_workbench_override"] = wb
-    at.session_state["article_id"] = article_id
-    at.switch_page("app_pages/article.py").run()
+    at = _article_page_on(wb, article_id)
     reviews = [b.label for b in at.button if shown(b.label) == "Review"]
     assert len(reviews) == len(set(reviews)) == len(wb.claims_with_reviews(article_id)) > 3
     assert reviews[0].startswith("Review\n\nclaim 1: ")

@@ -284,11 +284,10 @@ def register(app: typer.Typer) -> None:
         # The same sentence decided in another article (a wire copy, a quoted release): say so, and when the
         # decisions differ.
         for summary, other, review in elsewhere[:3]:
-            theirs = "not checkable" if review.not_checkable else (review.verdict or review.status.replace("_", " "))
             differs = (review.verdict, review.not_checkable) != (saved.verdict, saved.not_checkable)
             typer.echo(
                 f"Note: the same sentence is reviewed in {summary.title!r} ({summary.id}, claim {other.id}): "
-                f"{theirs}, by {review.reviewer or 'unknown reviewer'}"
+                f"{review.decision}, by {review.reviewer or 'unknown reviewer'}"
                 + (" - not what was saved here." if differs else "."),
                 err=True,
             )

@@ -95,12 +95,11 @@ def earlier_panel(claim: Claim) -> None:
     reviews, drafts, elsewhere = cache[(claim.id, reviewer)]
     if reviews:
         summary, old_claim, review = reviews[0]
-        verdict = "not checkable" if review.not_checkable else (review.verdict or review.status.replace("_", " "))
         when = f"{review.updated_at:%Y-%m-%d}" if review.updated_at else "earlier"
         earlier_card(
             claim, old_claim, review,
             title="Reviewed in an earlier version of this article",
-            line=f"{verdict} · {review.reviewer or 'unknown reviewer'} · {when} · version ingested "
+            line=f"{review.decision} · {review.reviewer or 'unknown reviewer'} · {when} · version ingested "
             f"{summary.ingested_at:%Y-%m-%d %H:%M} ({summary.id})",
             evidence=review.evidence, statement=review.edited_statement, label="Start from it",
             help="Copy its verdict, notes, statement and cited passages into what the form does not have yet; check "
@@ -125,13 +124,12 @@ def earlier_panel(claim: Claim) -> None:
 def elsewhere_card(claim: Claim, found: list[tuple[Any, Claim, Review]]) -> None:
     """The newest decision on this claim's sentence in another article (a wire copy, a repeated quote)."""
     summary, other_claim, review = found[0]
-    verdict = "not checkable" if review.not_checkable else (review.verdict or review.status.replace("_", " "))
     when = f"{review.updated_at:%Y-%m-%d}" if review.updated_at else "earlier"
     more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
     earlier_card(
         claim, other_claim, review,
         title=f"Reviewed in another article{more}",
-        line=f"{verdict} · {review.reviewer or 'unknown reviewer'} · {when} · in “{summary.title}” ({summary.id})",
+        line=f"{review.decision} · {review.reviewer or 'unknown reviewer'} · {when} · in “{summary.title}” ({summary.id})",
         evidence=review.evidence, statement=review.edited_statement, label="Start from that review",
         help="Copy its verdict, notes, statement and cited passages into what the form does not have yet; check "
         "that it is the same claim about the same event, then save",
