@@ -41,11 +41,7 @@ def clauses(claim: str) -> list[str]:
     return parts if len(parts) >= 2 else []
 
 
-def ndcg(prep: R.Prepared, scores: dict[str, dict[str, float]], queries: list[str]) -> float:
-    return R.metrics(prep, {q: R.doc_ranking(scores[q], prep) for q in queries})[0]
-
-
-def variants(prep: R.Prepared, embedder: MiniLMEmbedder) -> dict[str, dict[str, dict[str, float]]]:
+def variants(prep: R.Prepared, embedder: MiniLMEmbedder) -> R.VariantScores:
     """Each row's scores: row name -> query id -> chunk id -> score."""
     assert prep.candidates is not None
     rows = {c: i for i, c in enumerate(prep.chunk_ids)}
@@ -53,7 +49,7 @@ def variants(prep: R.Prepared, embedder: MiniLMEmbedder) -> dict[str, dict[str, 
     parts = {q: clauses(prep.dataset.queries[q]) for q in queries}
     flat = [p for q in queries for p in parts[q]]
     vectors = embedder.embed(flat) if flat else np.zeros((0, 384), dtype=np.float32)
-    out: dict[str, dict[str, dict[str, float]]] = {"product": {}, "exact cosine": {}}
+    out: R.VariantScores = {"product": {}, "exact cosine": {}}
     out.update({f"clauses lam={lam}": {} for lam in LAMBDAS})
     lo = 0
     for q in queries:
@@ -82,19 +78,14 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=100, help="candidates per list (the product's 100)")
     args = parser.parse_args()
     embedder = MiniLMEmbedder()
-    table: dict[str, list[float]] = {}
-    counts = []
-    for name in ("climate_fever", "scifact"):
-        prep = R.prepare(name, args.eval_dir, args.cache_dir, 600)
-        R.load_candidates(prep, args.depth, args.cache_dir)
-        counts.append(f"{name}: {sum(1 for q in prep.tune + prep.test if clauses(prep.dataset.queries[q]))} of "
-                      f"{len(prep.tune + prep.test)} claims split into clauses")  # fmt: skip
-        for row, scores in variants(prep, embedder).items():
-            table.setdefault(row, []).extend([ndcg(prep, scores, prep.tune), ndcg(prep, scores, prep.test)])
-    print(f"Score fusion variants, depth {args.depth}; nDCG@10 ({'; '.join(counts)})")
-    print(f"{'variant':<18} {'CF tune':>8} {'CF test':>8} {'SF tune':>8} {'SF test':>8}")
-    for row, cells in table.items():
-        print(f"{row:<18} " + " ".join(f"{v:>8.4f}" for v in cells))
+
+    def split(prep: R.Prepared) -> str:
+        claims = prep.tune + prep.test
+        return (
+            f"{sum(1 for q in claims if clauses(prep.dataset.queries[q]))} of {len(claims)} claims split into clauses"
+        )
+
+    R.variant_table("Score fusion variants", args, lambda prep: variants(prep, embedder), split)
 
 
 if __name__ == "__main__":

@@ -427,6 +427,33 @@ def data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", type=Path, default=ROOT / ".claimdesk" / "bench-cache")
 
 
+# Chunk scores of each variant a bench compares: variant -> query id -> chunk id -> score.
+VariantScores = dict[str, dict[str, dict[str, float]]]
+
+
+def variant_table(
+    title: str,
+    args: argparse.Namespace,
+    variants_of: Callable[[Prepared], VariantScores],
+    note_of: Callable[[Prepared], str],
+) -> None:
+    """Print nDCG@10 of each variant on Climate-FEVER's and SciFact's tune and test halves (documents ranked by their
+    best chunk), over the cached candidate lists at `args.depth`; `note_of` says something of each set in the title."""
+    table: dict[str, list[float]] = {}
+    notes = []
+    for name in ("climate_fever", "scifact"):
+        prep = prepare(name, args.eval_dir, args.cache_dir, 600)
+        load_candidates(prep, args.depth, args.cache_dir)
+        notes.append(f"{name}: {note_of(prep)}")
+        for row, scores in variants_of(prep).items():
+            for queries in (prep.tune, prep.test):
+                table.setdefault(row, []).append(metrics(prep, {q: doc_ranking(scores[q], prep) for q in queries})[0])
+    print(f"{title}, depth {args.depth}; nDCG@10 ({'; '.join(notes)})")
+    print(f"{'variant':<18} {'CF tune':>8} {'CF test':>8} {'SF tune':>8} {'SF test':>8}")
+    for row, cells in table.items():
+        print(f"{row:<18} " + " ".join(f"{v:>8.4f}" for v in cells))
+
+
 def main() -> None:
     """Run the chosen data sets and print the side-by-side table (test-half numbers)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
