@@ -1087,6 +1087,8 @@ def test_the_dashboard_lists_a_sentence_with_different_verdicts_in_two_articles(
     [button_] = [b for b in at.button if b.key == f"split-{copy.id}"]
     button_.click().run()
     assert not at.exception and at.session_state["review_claim"] == copy.id
+    wb.submit_review(copy, base=wb.get_review(copy.id), reviewer="Bo", verdict=None, not_checkable=True)
+    assert "not checkable · Bo · in “Roads money for the harbour”" in texts(page(wb, "dashboard"))
 
 
 @pytest.mark.parametrize(

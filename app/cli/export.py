@@ -280,10 +280,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"Note: {earlier}", err=True)
         for group in split:
             # One sentence decided differently in two articles: the report publishes both (see the Dashboard).
-            decided = "; ".join(
-                f"{'not checkable' if r.not_checkable else r.verdict} in {s.title!r} (claim {c.id})"
-                for s, c, r in group
-            )
+            decided = "; ".join(f"{r.decision} in {s.title!r} (claim {c.id})" for s, c, r in group)
             typer.echo(f"Warning: the same sentence has different verdicts: {decided}.", err=True)
         if fmt in (Format.md, Format.html):
             notice = publisher_notice(settings.publisher_name)

@@ -101,10 +101,12 @@ with errors_shown():
             with st.container(border=True):
                 safe(f"“{group[0][1].quote}”", small=True)
                 for summary, claim, review in group:
-                    decided = "not checkable" if review.not_checkable else (review.verdict or "no verdict")
                     row = st.container(horizontal=True, vertical_alignment="center")
                     with row:
-                        safe(f"{decided} · {review.reviewer or 'unknown reviewer'} · in “{summary.title}”", small=True)
+                        safe(
+                            f"{review.decision} · {review.reviewer or 'unknown reviewer'} · in “{summary.title}”",
+                            small=True,
+                        )
                         if st.button(
                             control_label("Review", f"sentence {n} in {plain(summary.title, words=8)}"),
                             key=f"split-{claim.id}",
