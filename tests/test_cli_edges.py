@@ -197,6 +197,13 @@ def test_an_unknown_model_spec_names_the_option_and_the_setting(tmp_path: Path) 
     assert r.exit_code == 1 and "Model spec 'bogus' (from --llm or CLAIMDESK_LLM)" in str(r.exception)
 
 
+def _link(fd: Path) -> str | None:
+    try:
+        return os.readlink(fd)
+    except OSError:  # closed while listed
+        return None
+
+
 def test_ctrl_c_says_interrupted() -> None:
     import signal
     import subprocess
@@ -213,12 +220,19 @@ def test_ctrl_c_says_interrupted() -> None:
         text=True,
     )
     try:
-        time.sleep(4)  # imports and the scorer's load
+        # Signal once the command has opened the pipe again as its data file (a descriptor past 2 on the same
+        # pipe as its stdin): it is then inside the command, past the imports, whatever this machine's load.
+        fds = Path(f"/proc/{proc.pid}/fd")
+        stdin = os.readlink(fds / "0")
+        deadline = time.monotonic() + 60
+        while not any(int(fd.name) > 2 and _link(fd) == stdin for fd in fds.iterdir()):
+            assert proc.poll() is None and time.monotonic() < deadline, "the command never opened its data"
+            time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:
         proc.kill()
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err
     assert err.strip().splitlines()[-1] == "Interrupted."
 
 
