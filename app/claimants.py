@@ -22,6 +22,7 @@ from app.names import (
     holding,
     person_names,
 )
+from app.sources import NUMBER_WORDS, SOURCE_GROUPS, group_before, participle_speaker, study_authors
 from app.speakers import (
     AFTER_QUOTE,
     GROUP_WORDS,
@@ -240,6 +241,8 @@ def claimant_in_context(article_text: str, start: int, end: int, claimant: str |
         or spokesperson_body(article_text, start, end)
         or owned_body(article_text[start:end], article_text)
         or claimant
+        or participle_speaker(article_text[start:end], article_text)
+        or study_authors(article_text, start, end)
         or pronoun_speaker(article_text, start, end)
         or it_reporter(article_text, start, end)
         or shown_by(article_text, start, end)
@@ -329,7 +332,15 @@ def it_reporter(article_text: str, start: int, end: int) -> str | None:
     person. None otherwise (a model asked the same question named the wrong body twice in three)."""
     if IT_REPORTS.match(article_text[start:end]) is None:
         return None
-    return _body_before(article_text, start)
+    body = _body_before(article_text, start)
+    if body is None:
+        # "Ofem said ... . It means bills will rise ... . It said the cap would ...": past one "It" that reports
+        # nothing, to the body reporting before it
+        offset = max(0, start - 1500)
+        previous = [s for s in split_sentences(article_text[offset:start]) if s.text.strip()][-1:]
+        if previous and previous[0].text.lstrip().startswith("It ") and IT_REPORTS.match(previous[0].text) is None:
+            body = _body_before(article_text, offset + previous[0].start)
+    return body
 
 
 def _body_before(article_text: str, start: int, *, company: bool = False) -> str | None:
@@ -394,7 +405,7 @@ _BODY_NOUNS = "|".join(
     sorted(INSTITUTION_WORDS - {"news", "times", "press", "review", "report", "index", "statistics"})
 )
 _BODY_REPORTER = re.compile(
-    rf"(?:^[\s\"“]*|,\s*|\baccording to\s+)the\s+(?:(?P<modifier>[a-z]{{4,}})\s+)??(?P<noun>{_BODY_NOUNS}|[a-z]{{4,}})\b"
+    rf"(?:^[\s\"“]*|,\s*|\baccording to\s+)(?P<one>one\s+of\s+)?(?P<det>the|their|its)\s+(?:(?P<modifier>[a-z]{{4,}})\s+)??(?P<noun>{_BODY_NOUNS}|[a-z]{{4,}})\b"
     r"(?:\s+"
     + HAS
     + r"(?:also\s+)?(?:said|says|told|added|confirmed|announced|advised|warned|denied|disputes|disputed|stated|wrote|"
@@ -438,13 +449,35 @@ def described_body(article_text: str, start: int, end: int) -> str | None:
     if m is None:
         return None
     noun, modifier = m.group("noun"), m.group("modifier")
+    if not headline and m.group("det").lower() != "the" and noun.lower() not in INSTITUTION_WORDS:
+        return None  # "Its director, Aisha Mensah, said": a person the sentence names, not a body
+    if not headline and not modifier and noun.lower() in SOURCE_GROUPS:
+        # "..., the people said", "one of the people said": the sources a sentence before described
+        group = group_before(noun.lower(), article_text, start)
+        if group and m.group("one"):
+            return f"one of {group}" if group.split()[0].lower() in NUMBER_WORDS else f"one of the {group}"
+        return group
     kind = "police" if noun.lower() == "force" else noun  # "the force": the police force named
-    found = (_bodies_of_kind(kind, before) if kind.lower() in INSTITUTION_WORDS else []) or appositive_names(
-        noun, before
-    )
+    institution = kind.lower() in INSTITUTION_WORDS
+    found = (_bodies_of_kind(kind, before) if institution else []) or appositive_names(noun, before)
     found = found or company_named(noun, before)
     if modifier:
         found = holding(found, [modifier])
     if headline and len(set(found)) != 1:
         return None  # the whole story names several: which one the headline means is a guess
-    return found[-1] if found else None
+    if found:
+        return found[-1]
+    if not headline and noun.lower() in ("company", "firm"):
+        # "The gap, the company said, ...": the body the sentence before reports for ("TourLedger ... puts ..."),
+        # when it is one ("Pulsewise Inc and Halvorsen ASA" are two) and nothing calls it another kind of body
+        # ("Bristol City Council")
+        body = _body_before(article_text, start, company=True)
+        if body is None or " and " in body:
+            return None
+        kinds = {w.lower() for w in body.split()} & INSTITUTION_WORDS
+        return body if kinds <= COMPANY_WORDS | {"inc", "ltd", "plc", "corp", "llc"} else None
+    if not headline and institution and not modifier:
+        # "..., their union said." with the union named only further on: the one body of that kind the story names
+        later = set(_bodies_of_kind(kind, article_text))
+        return later.pop() if len(later) == 1 else None
+    return None

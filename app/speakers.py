@@ -202,11 +202,11 @@ _CLOSING_SPEAKER = re.compile(
 )
 
 
-# "..., the National Health Protection Agency said on Wednesday, adding ...": a name after a comma, reporting
+# "..., the National Health Protection Agency (NHPA) said on Wednesday, adding ...": a name after a comma, reporting
 # the words before it, with at most a time between the verb and the next comma or the end.
 _MID_SPEAKER = re.compile(
     r",[\"”’']?\s+(?:the\s+)?(?P<speaker>[A-Z][\w'’.&-]*(?:\s+(?:[A-Z][\w'’.&-]*|of|for|and|&|the)){0,6}?)"
-    r"\s+(?:said|says|reported|announced|confirmed|warned|added|told\s+(?:reporters|[A-Z]\w+))"
+    r"(?:\s+\([A-Z][A-Za-z]{1,9}\))?\s+(?:said|says|reported|announced|confirmed|warned|added|told\s+(?:reporters|[A-Z]\w+))"
     r"(?:\s+(?:on|in|late|early|last|this|earlier)(?:\s+[\w-]+){1,3}?)?\s*(?:[,;]|[.!]?[\"”]?$)"
 )
 # "..., people close to the negotiations said.": a group closes the sentence as the one reporting.
@@ -399,7 +399,7 @@ def reporter_elsewhere(sentence: str) -> int | None:
 
 # What follows the closing mark of a quotation: '," Cho wrote', '?" she wrote', '," said Amira Khan'.
 AFTER_QUOTE = re.compile(
-    r"^[,.?!]?\s*(?:(?P<who>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}|he|she|they)\s+(?:"
+    r"^[,.?!]?\s*(?:(?P<who>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,5}|he|she|they)\s+(?:"
     + _CLOSING_VERBS
     + r")|(?:"
     + _CLOSING_VERBS
