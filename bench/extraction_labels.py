@@ -1,7 +1,8 @@
 """Claim extraction scored against hand-labelled sentences (bench/labelled/): which sentences become claims, who the
 claimant is, and whether each expression only the article explains is resolved in the statement or flagged.
 
-Run:  .venv/bin/python bench/extraction_labels.py [--llm none|local|SPEC] [--set set1|set2|set3|all] [--split test|dev|all]
+Run:  .venv/bin/python bench/extraction_labels.py [--llm none|local|SPEC] [--set set1|set2|set3|set4|all]
+      [--split test|dev|all]
       [--undated] [--show claimant,reference,extra,missed]
 Data: bench/labelled/ (see its README). Each claim is matched to the labelled sentence it overlaps most.
   check-worthy   precision / recall of the sentences that became claims against the labels' check-worthy ones
@@ -10,8 +11,8 @@ Data: bench/labelled/ (see its README). Each claim is matched to the labelled se
                  resolved when the statement names what it refers to (a day: gives that day), flagged when the
                  claim is marked needs_context, else missed; a false flag is needs_context on a sentence with none
   type, time     agreement with the label's claim type and time reference (the labels' own conventions)
---split test is set1's even half, which no rule was developed on; set3 was written after the rules and is measured
-only, never developed on; --undated drops the publication dates.
+--split test is set1's even half, which no rule was developed on; set3 and set4 were written after the rules and are
+measured only, never developed on; --undated drops the publication dates.
 Prints a Markdown table, one row per set.
 """
 
@@ -197,9 +198,9 @@ def pct(n: int, d: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--llm", default="none", help="none (scorer only), local, or a CLAIMDESK_LLM spec")
-    parser.add_argument("--set", default="all", choices=["set1", "set2", "set3", "all"])
+    parser.add_argument("--set", default="all", choices=["set1", "set2", "set3", "set4", "all"])
     parser.add_argument(
-        "--split", default="all", choices=["test", "dev", "all"], help="set1's halves (set2, set3: all)"
+        "--split", default="all", choices=["test", "dev", "all"], help="set1's halves (set2-set4: all)"
     )
     parser.add_argument("--undated", action="store_true", help="leave the articles without a publication date")
     parser.add_argument("--show", default="", help="comma list of: claimant, reference, extra, missed")
@@ -208,7 +209,7 @@ def main() -> None:
     settings = Settings(data_dir=Path(args.data_dir))
     scorer = CheckworthinessScorer.load(threshold=settings.extraction_threshold)
     extractor = build_extractor(settings, build_llm(settings, spec=args.llm), scorer)
-    sets = ["set1", "set2", "set3"] if args.set == "all" else [args.set]
+    sets = ["set1", "set2", "set3", "set4"] if args.set == "all" else [args.set]
     if args.split == "test":
         sets = ["set1"]
     tallies = [run_set(LABELLED / s, extractor, args.split, not args.undated) for s in sets]
