@@ -23,7 +23,7 @@ from app.dates import dated, time_reference
 from app.faithfulness import article_words, content_words, invented_figures, invented_names, unfaithful
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
 from app.names import named_in_full
-from app.references import leaning_words, reporting_note, subheading
+from app.references import back_reference, leaning_words, reporting_note, subheading
 from app.speakers import LIST_MARKER, rule_claimant
 from retrieval.models import Article
 
@@ -152,7 +152,9 @@ def make_claim(
         "checkworthiness": min(1.0, max(0.0, float(checkworthiness))),
         # A section heading inside the article leans on its section, and a statement that still says "He" or "on
         # Monday" (undated) on the article, whatever made the claim.
-        "needs_context": needs_context or subheading(article.text, start, end) or bool(leaning_words(statement)),
+        "needs_context": needs_context
+        or subheading(article.text, start, end)
+        or bool(leaning_words(statement) or back_reference(statement, article.text, start)),
         "provenance": provenance,
     }
     return Claim.model_validate(data, context={"article_text": article.text})

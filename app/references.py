@@ -236,3 +236,68 @@ def pronoun_subject(sentence: str) -> str | None:
         return None  # '"Her first serve has improved," he said': the quotation's "Her" is not the one speaking
     m = _PERSON_PRONOUN.match(sentence)
     return m.group(0).split()[-1].strip(" (\"“‘'") if m else None
+
+
+# A common noun the article used before as the head of a name ("the Glasshouse Tour", "Bellhaven's mayoral race",
+# "the Northern Arc rail line"): "the tour", "the race", "the line" later mean that one.
+# A run of capitalised words: its last word is a head ("Glasshouse Tour"), and so are the one or two lower-case
+# words after it ("Bellhaven mayoral race", "the Council's planning committee").
+_NAME_AND_HEAD = re.compile(
+    r"\b[A-Z][\w'’-]+(?P<more>(?:\s+[A-Z][\w'’-]+)*)(?:['’]s)?(?:\s+(?P<one>[a-z][a-z-]{3,})(?:\s+(?P<two>[a-z][a-z-]{3,}))?)?"
+)
+_DEFINITE_WORDS = re.compile(r"(?<![\w'’-])[Tt]he\s+(?P<words>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)")
+# Words that are no such head: they say which one by themselves, are rarely fixed by a name before them, or are no
+# nouns at all (what follows a name in "X said that ...", "Y will ...").
+_NOT_A_HEAD = frozenset(
+    (
+        "government public world economy market people country state nation first last same most rest majority end "
+        "start beginning middle year years month months week weeks weekend morning afternoon evening night time past "
+        "future moment period season quarter half decade century hour hours days number percent cent rate level "
+        "average total price prices cost costs value amount share data next previous following latest whole "
+        "that this those these which what when where while whose will would could should shall have has had been "
+        "being said says told added only also even more much very into onto about after before over under than then "
+        "there their they them with without from just like such some many other another each every both either "
+        "neither been were well here power right ability chance opportunity"
+    ).split()
+)
+
+_SUPERLATIVE = re.compile(
+    r"(?:best|worst|most|least)\b|(?:bigg|larg|small|high|low|fast|old|new|long|strong|great|earli|lat|slow|rich|"
+    r"poor|cheap|short|wid|deep|hott|cold|wett|dri|busi)est\b"
+)
+
+_NAME_FOLLOWS = re.compile(
+    r"(?:\s+(?!(?:in|at|on|to|for|from|with|by|of|and|or|that|which|was|is|had|has|would|will|said)\b)[a-z][\w-]*){0,2}"
+    r"\s+(?:the\s+)?[A-Z]"
+)
+_VERB_LIKE = re.compile(r"\w+ed$|(?:sold|made|took|went|rose|fell|grew|won|lost|paid|left|came|began|ran|saw|set)$")
+
+
+def back_reference(statement: str, article_text: str, start: int) -> str | None:
+    """A definite description in `statement` ("the tour", "the planning committee") whose noun the article used
+    before `start` as the head of a name ("Delia Moon's Glasshouse Tour", "Bramley District Council's planning
+    committee") that the statement does not give: which one it means is in the article. None otherwise."""
+    before = article_text[max(0, start - 4000) : start]
+    heads: set[str] = set()
+    for m in _NAME_AND_HEAD.finditer(before):
+        if m.group("more"):
+            heads.add(m.group("more").split()[-1].lower().removesuffix("'s").removesuffix("’s"))
+        heads.update(w for w in (m.group("one"), m.group("two")) if w)
+    heads -= _NOT_A_HEAD
+    for m in _DEFINITE_WORDS.finditer(statement):
+        words = m.group("words").split()
+        if words[0] in _NOT_A_HEAD or _SUPERLATIVE.match(words[0]):
+            continue  # "the past five years", "the same plan", "the best-run energy company in Britain"
+        for n in range(1, len(words) + 1):  # "the tour" (of "the tour sold"), else "the planning committee"
+            head = words[n - 1]
+            after = statement[m.start("words") + len(" ".join(words[:n])) :]
+            if _NAME_FOLLOWS.match(after):
+                break  # a name follows and says which: "the energy regulator Ofgem", "the think tank the Kestrel Trust"
+            if head in heads and not head.endswith("ly"):
+                if n < len(words) and words[n] in heads and not _VERB_LIKE.match(words[n]):
+                    n, head = n + 1, words[n]  # "the waiting list", "the church hall"
+                named = rf"\b(?!(?:The|A|An|This|That)\b)[A-Z][\w'’-]+(?:['’]s)?\s+(?:[a-z][\w-]+\s+)?(?i:{head})\b"
+                if re.search(named, statement) is None:
+                    return " ".join(["the", *words[:n]]) if m.group(0)[0] == "t" else " ".join(["The", *words[:n]])
+                break
+    return None

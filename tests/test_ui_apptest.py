@@ -1150,6 +1150,20 @@ def _review_page_on(wb: Workbench, claim_id: str, reviewer: str | None = None) -
     return at
 
 
+def test_the_review_page_names_a_description_the_article_named_before(wb: Workbench) -> None:
+    text = (
+        "Tour figures questioned\n\nDelia Moon's Glasshouse Tour sold 4.2 million tickets, its promoter said.\n\n"
+        "The Consumer Rights Alliance said it had received more than 2,300 complaints about the tour in 2024.\n"
+    )
+    outcome = wb.ingest_upload("tour.txt", text.encode())
+    assert outcome.article_id
+    wb.extract(outcome.article_id, "none")
+    [claim] = [c for c, _ in wb.claims_with_reviews(outcome.article_id) if "complaints" in c.quote]
+    assert claim.needs_context
+    at = _review_page_on(wb, claim.id)
+    assert any("(“the tour” could not be resolved)" in str(w.value) for w in at.warning)
+
+
 def test_start_from_keeps_what_the_reviewer_typed_and_not_a_statement_for_changed_words(
     wb: Workbench, tmp_path: Path
 ) -> None:

@@ -293,7 +293,9 @@ with left:
         key=key("who", claim.id),
     )
     if claim.needs_context and ss.get(key("stmt", claim.id)) == claim.statement:
-        st.warning(needs_context_note(claim.statement), icon=":material/link_off:")
+        article = wb.get_article(claim.article_id)
+        note = needs_context_note(claim.statement, article.text if article else None, claim.start)
+        st.warning(note, icon=":material/link_off:")
     if addressed_to_ai(claim.quote):
         st.warning(
             "This sentence reads as an instruction to an AI model. claimdesk kept it as article text and never "

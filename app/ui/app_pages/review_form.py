@@ -19,7 +19,7 @@ from app.dates import undated_relative
 from app.errors import ConflictError, WorkbenchError
 from app.highlight import escape_text
 from app.models import CitedEvidence, Claim, Draft, Evidence, HistoryEvent, Review
-from app.references import leaning_words
+from app.references import back_reference, leaning_words
 from app.review_queue import QueueFilter
 from app.ui.app_pages.common import flash, reviewer_name, safe, workbench
 from app.workbench import Workbench
@@ -51,9 +51,10 @@ STATUS_LABELS = {
 }
 
 
-def needs_context_note(statement: str) -> str:
-    """Why a claim marked needs_context does not stand alone, naming the words when the rules find them."""
-    words = leaning_words(statement)
+def needs_context_note(statement: str, article_text: str | None = None, start: int = 0) -> str:
+    """Why a claim marked needs_context does not stand alone, naming the words when the rules find them (with the
+    article's text and the quote's `start`, also "the tour" for the "Glasshouse Tour" named before it)."""
+    words = leaning_words(statement) or (back_reference(statement, article_text, start) if article_text else None)
     if words and undated_relative(statement) == words:
         return f"Needs context: “{words}” does not say which day or period. Give the date in the statement before publishing."
     what = f"“{words}”" if words else "a pronoun or a vague reference such as “the accusations”"
