@@ -245,7 +245,7 @@ def pronoun_subject(sentence: str) -> str | None:
 _NAME_AND_HEAD = re.compile(
     r"\b[A-Z][\w'’-]+(?P<more>(?:\s+[A-Z][\w'’-]+)*)(?:['’]s)?(?:\s+(?P<one>[a-z][a-z-]{3,})(?:\s+(?P<two>[a-z][a-z-]{3,}))?)?"
 )
-_DEFINITE_WORDS = re.compile(r"(?<![\w'’-])[Tt]he\s+(?P<words>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)")
+_DEFINITE_WORDS = re.compile(r"(?<![\w'’-])[Tt]he\s+(?P<words>(?:\d[\d,.]*-)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)")
 # Words that are no such head: they say which one by themselves, are rarely fixed by a name before them, or are no
 # nouns at all (what follows a name in "X said that ...", "Y will ...").
 _NOT_A_HEAD = frozenset(

@@ -20,7 +20,7 @@ ARTICLE = (
     "Fans complained about the tour. The committee will decide on March 27. Ticket sales for the tour sold out.\n\n"
     "The Glasshouse Tour had 148 shows. Moon said the tour was her last. Prices rose over the past five years. "
     "Greenfield is the best-run energy company in Britain. The regulator said the energy regulator Ofgem agreed. "
-    "Critics said the tour ended in London."
+    "Critics said the tour ended in London. Its promoter said the 21-month tour made money."
 )
 
 
@@ -34,6 +34,7 @@ def _in(sentence: str) -> str | None:
         ("Fans complained about the tour.", "the tour"),
         ("The committee will decide on March 27.", "The committee"),
         ("Ticket sales for the tour sold out.", "the tour"),
+        ("Its promoter said the 21-month tour made money.", "the 21-month tour"),
         # the statement names it, or a name follows the description, or it says which by itself
         ("The Glasshouse Tour had 148 shows.", None),
         ("Prices rose over the past five years.", None),
