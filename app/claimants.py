@@ -22,7 +22,7 @@ from app.names import (
     holding,
     person_names,
 )
-from app.sources import NUMBER_WORDS, SOURCE_GROUPS, group_before, participle_speaker, study_authors
+from app.sources import NUMBER_WORDS, SOURCE_GROUPS, group_before, participle_speaker, pollster, study_authors
 from app.speakers import (
     AFTER_QUOTE,
     GROUP_WORDS,
@@ -243,6 +243,7 @@ def claimant_in_context(article_text: str, start: int, end: int, claimant: str |
         or claimant
         or participle_speaker(article_text[start:end], article_text)
         or study_authors(article_text, start, end)
+        or pollster(article_text, start, end)
         or pronoun_speaker(article_text, start, end)
         or it_reporter(article_text, start, end)
         or shown_by(article_text, start, end)

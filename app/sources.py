@@ -1,6 +1,6 @@
 """Who a sentence reports for when it does not name them where a reporting verb would: the subject of a participle
-that carries the view ("..., accusing the mayor of ..."), the authors of a study whose findings it gives ("The study
-found ...", "It found ..."), and the sources a story described before and refers back to ("..., the people said").
+that carries the view ("..., accusing the mayor of ..."), the authors of a study or the pollster of a poll whose
+findings it gives ("The study found ...", "It found ...", "The survey of 612 voters put ..."), and the sources a story described before and refers back to ("..., the people said").
 Rules only, read from the article; used by app.claimants.
 """
 
@@ -12,7 +12,7 @@ from app.names import INSTITUTION_WORDS, NOT_SUBJECT, full_name, person_names
 from app.speakers import LEAD_IN, attributed
 from retrieval.sentences import split_sentences
 
-__all__ = ["NUMBER_WORDS", "SOURCE_GROUPS", "group_before", "participle_speaker", "study_authors"]
+__all__ = ["NUMBER_WORDS", "SOURCE_GROUPS", "group_before", "participle_speaker", "pollster", "study_authors"]
 
 
 # "Okonkwo has made public safety his theme, accusing the mayor of ...": the subject's view, in a participle.
@@ -116,6 +116,39 @@ def study_authors(article_text: str, start: int, end: int) -> str | None:
     if not found:
         return None
     return _authors(max(found, key=lambda f: f.start()).group("authors"))
+
+
+# Who ran a poll: "a poll released on Friday by the Harbor Research Institute", "a survey by Omnibus Research".
+_NAME_WORD = r"[A-Z][\w'’&-]*(?:\.(?=\w)[\w'’&-]*)*"  # (a full stop inside it only: "St.John", not "University.")
+_POLL = r"(?:opinion\s+)?(?:poll|survey)"
+_POLL_BY = re.compile(
+    rf"\b{_POLL}\b[^.;!?]{{0,80}}?\bby\s+(?:the\s+)?(?P<authors>{_NAME_WORD}"
+    rf"(?:\s+(?:(?:of|for|and|&|at)\s+)?{_NAME_WORD}){{0,6}})"
+)
+# Its findings: "The survey of 612 likely voters, conducted April 10-14, put Deveraux on 41 percent", and a
+# headline's "..., poll finds".
+_POLL_FINDS = re.compile(
+    rf"^(?:The|Their|This|Its)\s+(?:new\s+|latest\s+)?{_POLL}(?:\s+of\s+[^,;]{{1,60}}?)?(?:,[^,;]{{2,120}},)?\s+"
+    r"(?:also\s+)?(?:found|finds|showed|shows|put|puts|gave|gives|suggested|suggests)\b"
+)
+_HEADLINE_POLL = re.compile(rf",\s+(?:new\s+)?{_POLL}\s+(?:finds|shows|suggests|says)\s*$")
+
+
+def pollster(article_text: str, start: int, end: int) -> str | None:
+    """Who ran the poll whose findings the sentence at `start:end` gives ("The survey of 612 likely voters ... put
+    Deveraux on 41 percent", a headline's "..., poll finds"): the one organisation the article says ran a poll
+    (before the sentence; the headline by the whole story). None when the sentence gives no poll's findings, or the
+    article names no pollster or several."""
+    sentence = LEAD_IN.sub("", article_text[start:end].strip(), count=1)
+    headline_end = article_text.find("\n")
+    if 0 <= start < headline_end and _HEADLINE_POLL.search(sentence):
+        text = article_text
+    elif _POLL_FINDS.match(sentence):
+        text = article_text[max(0, start - 3000) : start]
+    else:
+        return None
+    names = {_authors(m.group("authors")) for m in _POLL_BY.finditer(text)}
+    return names.pop() if len(names) == 1 else None
 
 
 def _authors(words: str) -> str:

@@ -255,7 +255,9 @@ def attributed(sentence: str) -> bool:
     return _ATTRIBUTION.search(main) is not None
 
 
-_ACCORDING_TO = re.compile(r"\baccording to\s+(?P<source>[^,;:.!?\"“”()]{3,80}?)\s*(?=[,;:.!?\"“”()]|$)", re.IGNORECASE)
+_ACCORDING_TO = re.compile(
+    r"\baccording to\s+(?P<source>[^,;:.!?\"“”()]{3,120}?)\s*(?=[,;:.!?\"“”()]|$)", re.IGNORECASE
+)
 
 
 def according_to(sentence: str) -> str | None:

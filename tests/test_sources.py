@@ -113,3 +113,25 @@ def test_a_quotation_going_on_from_a_long_attribution_is_the_same_speakers() -> 
     assert _claimant(article, '"Together we will have the scale to compete."') == (
         "Halvorsen Chief Executive Ingrid Solberg"
     )
+
+
+def test_a_polls_findings_are_its_pollsters() -> None:
+    article = (
+        "Deveraux holds narrow lead in mayoral race, poll finds\n\n"
+        "Mayor Carla Deveraux leads her main challenger by four points with less than three weeks to go until "
+        "Bellhaven's May 5 election, according to a poll released on Friday by the Harbor Research Institute at "
+        "Bellhaven State University. The survey of 612 likely voters, conducted April 10-14, put Deveraux on 41 "
+        "percent. The survey was expensive."
+    )
+    headline = "Deveraux holds narrow lead in mayoral race, poll finds"
+    pollster = "Harbor Research Institute at Bellhaven State University"
+    assert _claimant(article, headline) == pollster  # the headline by the whole story
+    survey = "The survey of 612 likely voters, conducted April 10-14, put Deveraux on 41 percent."
+    assert _claimant(article, survey) == pollster
+    assert _claimant(article, "The survey was expensive.") is None  # no findings
+    # an "according to" source longer than 80 characters is read too
+    lead = article[article.index("Mayor Carla") : article.index(" The survey of")]
+    assert _claimant(article, lead) == "Harbor Research Institute"
+    # two pollsters: which one the headline means is a guess
+    two = article + " A poll by Omnibus Research found the same."
+    assert _claimant(two, headline) is None
