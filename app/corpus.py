@@ -143,7 +143,8 @@ class Corpus:
         self.settings = settings
         self.store = store
         self.searcher = searcher
-        self._shared_size: tuple[int, float] | None = None  # (a shared collection's chunk size, when it was read)
+        # (a shared collection's recorded chunk size and chunker, and when they were read)
+        self._shared: tuple[int | None, str | None, float] | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Corpus:
@@ -177,52 +178,81 @@ class Corpus:
         """The shared MiniLM embedder (reuse it rather than loading another)."""
         return self.store.embedder
 
-    # ---- chunk size ------------------------------------------------------------------------------------
+    # ---- chunk size and chunker ----------------------------------------------------------------------
     # On a shared server every workspace must chunk alike: one whose CLAIMDESK_CHUNK_SIZE differed re-chunked the
     # texts it shared with the others at its size on ingest, and theirs re-chunked them back. The collection
     # records its size (the first workspace to ingest sets it); ingest there chunks at that size, and only
-    # `claimdesk reindex --force` changes it. An embedded store is one workspace's: its setting is the size.
-    _SHARED_SIZE_SECONDS = 5.0  # how long a read of the shared collection's size is trusted
+    # `claimdesk reindex --force` changes it. It records the chunker too (retrieval.chunking.CHUNKER): a workspace
+    # running another claimdesk version, whose sentence splitter cuts other spans, keeps the stored chunks instead
+    # of re-chunking them its way (and the other version re-chunking them back), until its `reindex --force`
+    # makes its chunker the collection's. An embedded store is one workspace's: its setting is the size, and its
+    # version's chunker re-chunks what it meets.
+    _SHARED_SECONDS = 5.0  # how long a read of the shared collection's chunking is trusted
+
+    def _shared_chunking(self) -> tuple[int | None, str | None]:
+        """A shared collection's recorded (size, chunker), read at most every _SHARED_SECONDS."""
+        now = time.monotonic()
+        if self._shared is None or now - self._shared[2] > self._SHARED_SECONDS:
+            with _retrieval_errors():
+                size, chunker = self.store.recorded_chunking()
+            self._shared = (size, chunker, now)
+        return self._shared[0], self._shared[1]
 
     @property
     def chunk_size(self) -> int:
         """The size ingest and re-chunking use: the setting, or a shared collection's recorded size."""
         if not self.settings.use_chroma_server:
             return self.settings.chunk_size
-        now = time.monotonic()
-        if self._shared_size is None or now - self._shared_size[1] > self._SHARED_SIZE_SECONDS:
-            with _retrieval_errors():
-                recorded = self.store.recorded_chunk_size()
-            self._shared_size = (recorded or self.settings.chunk_size, now)
-        return self._shared_size[0]
+        return self._shared_chunking()[0] or self.settings.chunk_size
+
+    @property
+    def other_chunker(self) -> str | None:
+        """The chunker a shared collection records when it is not this version's (its stored chunks are then kept
+        as they are, never re-chunked here); None otherwise."""
+        from retrieval.chunking import CHUNKER
+
+        if not self.settings.use_chroma_server:
+            return None
+        chunker = self._shared_chunking()[1]
+        return chunker if chunker is not None and chunker != CHUNKER else None
 
     def _claim_chunk_size(self) -> None:
-        """Before writing to a shared collection that records no chunk size yet: record ours."""
+        """Before writing to a shared collection that records no chunk size yet: record ours (and a collection
+        from before chunkers were recorded gets this version's, at the size it has)."""
         if not self.settings.use_chroma_server:
             return
         with _retrieval_errors():
-            if self.store.recorded_chunk_size() is None:
-                self.store.record_chunk_size(self.settings.chunk_size)
-        self._shared_size = None
+            size, chunker = self.store.recorded_chunking()
+            if size is None or chunker is None:
+                self.store.record_chunking(size or self.settings.chunk_size)
+        self._shared = None
 
     def set_chunk_size(self) -> None:
-        """Make the setting a shared collection's chunk size (what `reindex --force` does first, so that other
-        workspaces chunk new articles at it while the stored ones are re-chunked)."""
+        """Make the setting and this version's chunker a shared collection's (what `reindex --force` does first, so
+        that other workspaces chunk new articles at it while the stored ones are re-chunked)."""
         if self.settings.use_chroma_server:
             with _retrieval_errors():
-                self.store.record_chunk_size(self.settings.chunk_size)
-            self._shared_size = None
+                self.store.record_chunking(self.settings.chunk_size)
+            self._shared = None
 
-    def chunk_size_notice(self) -> str | None:
-        """What to tell a user whose CLAIMDESK_CHUNK_SIZE a shared collection overrides (None when it does not)."""
-        size = self.chunk_size
-        if size == self.settings.chunk_size:
-            return None
-        return (
-            f"the shared collection {self.settings.collection} is chunked at {size} characters, so ingest chunks at "
-            f"{size} too: CLAIMDESK_CHUNK_SIZE={self.settings.chunk_size} applies here only after "
-            "`claimdesk reindex --force`, which re-chunks every workspace's articles at it"
-        )
+    def chunking_notice(self) -> str | None:
+        """What to tell a user whose CLAIMDESK_CHUNK_SIZE or chunker a shared collection overrides (None when it
+        does not)."""
+        size, other = self.chunk_size, self.other_chunker
+        parts = []
+        if size != self.settings.chunk_size:
+            parts.append(
+                f"the shared collection {self.settings.collection} is chunked at {size} characters, so ingest chunks "
+                f"at {size} too: CLAIMDESK_CHUNK_SIZE={self.settings.chunk_size} applies here only after "
+                "`claimdesk reindex --force`, which re-chunks every workspace's articles at it"
+            )
+        if other is not None:
+            parts.append(
+                f"the shared collection {self.settings.collection} was chunked by another claimdesk version (chunker "
+                f"{other!r}): its stored articles keep those chunks here, while what this version adds is chunked "
+                "its own way; `claimdesk reindex --force` re-chunks every workspace's articles with this version's"
+            )
+        return "; ".join(parts) or None
 
     def _store_loaded(
         self,
@@ -240,7 +270,8 @@ class Corpus:
         if status == "unchanged":
             result: RechunkResult | None
             try:
-                result = self.rechunk([article.id]) if self._chunks_differ(article.id, chunks) else None
+                stale = self.other_chunker is None and self._chunks_differ(article.id, chunks)
+                result = self.rechunk([article.id]) if stale else None
             except Exception as exc:  # the article is stored as it was: still "unchanged", with the reason
                 result = RechunkResult(failed={article.id: str(exc)})
             if result is not None:
@@ -345,6 +376,8 @@ class Corpus:
         changed since, or the sentence splitter did)."""
         from retrieval.chunking import chunk_article
 
+        if self.other_chunker is not None:
+            return False  # another version's chunks, kept (see "chunk size and chunker" above)
         with _retrieval_errors():
             return self._chunks_differ(article.id, chunk_article(article, self.chunk_size))
 

@@ -237,9 +237,10 @@ class Workbench:
             outcome.message = "the same text as the article's current version: nothing changed"
         return outcome
 
-    def chunk_size_notice(self) -> str | None:
-        """Why ingest chunks at another size than CLAIMDESK_CHUNK_SIZE (a shared collection's), or None."""
-        return self.corpus.chunk_size_notice()
+    def chunking_notice(self) -> str | None:
+        """Why ingest chunks otherwise than this workspace's settings (a shared collection's size, or another
+        claimdesk version's chunker there), or None."""
+        return self.corpus.chunking_notice()
 
     def ingest_uploads(
         self, files: Sequence[tuple[str, bytes]], progress: IngestProgress | None = None

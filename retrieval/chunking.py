@@ -10,6 +10,10 @@ from retrieval.sentences import split_sentences
 
 _WS = re.compile(r"\s+")
 
+# Which spans chunk_spans makes of a text (its sentence splitter and its packing). Change it with any change there
+# that moves a span: workspaces of one shared collection then see that they chunk differently (app.corpus).
+CHUNKER = "sentences-1"
+
 
 def chunk_id_for(article_id: str, index: int, start: int, end: int) -> str:
     """Stable chunk id: hash of the article id, the chunk's position and its span."""

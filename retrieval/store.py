@@ -24,6 +24,7 @@ from retrieval.chroma_rows import (
     persistent_client,
     safe_name,
 )
+from retrieval.chunking import CHUNKER
 from retrieval.embeddings import ChromaMiniLM, MiniLMEmbedder
 from retrieval.errors import StoreUnavailable
 from retrieval.keyword_index import KeywordIndex
@@ -46,6 +47,7 @@ AddStatus = Literal["added", "unchanged", "replaced"]
 _MARKER = "claimdesk_change"
 # The chunk size a shared collection is chunked at, on the chunk collection (whose metadata nothing else writes).
 _CHUNK_SIZE = "claimdesk_chunk_size"
+_CHUNKER = "claimdesk_chunker"
 _NO_CHUNK = "claimdesk-no-chunk"  # never a chunk id (those are 20 hex digits): deleting it changes nothing
 
 
@@ -134,19 +136,22 @@ class ChunkStore:
         return True
 
     # ---- the collection's chunk size ------------------------------------------------------------------
-    def recorded_chunk_size(self) -> int | None:
-        """The chunk size recorded on the collection (None when none is), read afresh: another process may have
-        changed it."""
+    def recorded_chunking(self) -> tuple[int | None, str | None]:
+        """The chunk size and chunker (retrieval.chunking.CHUNKER) recorded on the collection, each None when none
+        is, read afresh: another process may have changed them."""
         meta = self.client.get_collection(self.name, embedding_function=self._ef).metadata or {}
-        value = meta.get(_CHUNK_SIZE)
+        size, chunker = meta.get(_CHUNK_SIZE), meta.get(_CHUNKER)
         # (only a size CLAIMDESK_CHUNK_SIZE could have set: a value written by hand must not chunk at 1 character)
-        return value if isinstance(value, int) and 100 <= value <= 8000 else None
+        return (
+            size if isinstance(size, int) and not isinstance(size, bool) and 100 <= size <= 8000 else None,
+            chunker if isinstance(chunker, str) and 0 < len(chunker) <= 40 else None,
+        )
 
-    def record_chunk_size(self, size: int) -> None:
-        """Record `size` as the collection's chunk size (Chroma replaces a collection's metadata whole: the
-        current metadata is read afresh and kept)."""
+    def record_chunking(self, size: int) -> None:
+        """Record `size` and this version's chunker as the collection's (Chroma replaces a collection's metadata
+        whole: the current metadata is read afresh and kept)."""
         meta = dict(self.client.get_collection(self.name, embedding_function=self._ef).metadata or {})
-        self.chunk_col.modify(metadata={**meta, _CHUNK_SIZE: int(size)})
+        self.chunk_col.modify(metadata={**meta, _CHUNK_SIZE: int(size), _CHUNKER: CHUNKER})
 
     def _catch_up(self) -> None:
         """Bring this process's vector index up to another process's writes (embedded store only).

@@ -72,11 +72,11 @@ def test_ingest_and_search_through_chroma_server(tmp_path: Path, monkeypatch: py
 
         # Workspaces on one server chunk alike: another data directory whose CLAIMDESK_CHUNK_SIZE differs
         # ingests at the size the collection recorded (the first ingest's), and re-chunks nobody's texts back.
-        assert corpus.store.recorded_chunk_size() == 600
+        assert corpus.store.recorded_chunking()[0] == 600
         small = Corpus.open(settings.model_copy(update={"data_dir": tmp_path / "small", "chunk_size": 200}))
         again = small.ingest([str(SEEDS)])
         assert again.counts["unchanged"] == 1 and again.counts["rechunked"] == 0, again.outcomes
-        notice = small.chunk_size_notice() or ""
+        notice = small.chunking_notice() or ""
         assert "chunked at 600 characters" in notice and "reindex --force" in notice
         long_story = tmp_path / "small" / "story.txt"
         long_story.write_text(
@@ -85,7 +85,7 @@ def test_ingest_and_search_through_chroma_server(tmp_path: Path, monkeypatch: py
         assert small.ingest([str(long_story)]).counts["added"] == 1
         (story,) = [a for a in small.articles() if a.source.endswith("story.txt")]
         assert max(len(c.text) for c in small.chunks(story.id)) > 200  # chunked at 600, not at its own 200
-        assert corpus.chunk_size_notice() is None and not corpus.stale_chunks(story)
+        assert corpus.chunking_notice() is None and not corpus.stale_chunks(story)
 
         # `reindex --force` at another chunk size re-chunks the shared articles and makes it the collection's size;
         # the first client's BM25 follows, and what it ingests next is chunked at the new size.
@@ -94,13 +94,13 @@ def test_ingest_and_search_through_chroma_server(tmp_path: Path, monkeypatch: py
         redone = CliRunner().invoke(app, ["reindex", "--force"])
         assert redone.exit_code == 0, redone.output
         assert "2 article(s): 2 re-chunked at 200 characters" in redone.stdout
-        assert corpus.store.recorded_chunk_size() == 200
+        assert corpus.store.recorded_chunking()[0] == 200
         smaller = Corpus.open(get_settings())
         article = next(a for a in smaller.articles() if a.id == hits[0].article_id)
         corpus.store.keywords.expire()  # skip the 2 s throttle instead of sleeping
-        corpus._shared_size = None  # and the 5 s one on the collection's chunk size
+        corpus._shared = None  # and the 5 s one on the collection's chunk size
         assert not smaller.stale_chunks(article) and not corpus.stale_chunks(article)
-        assert "chunked at 200 characters" in (corpus.chunk_size_notice() or "")  # corpus's own setting is 600
+        assert "chunked at 200 characters" in (corpus.chunking_notice() or "")  # corpus's own setting is 600
         hits = corpus.search("US banks barred from buying Russian government bonds", 3)
         assert "The Biden administration also barred US banks" in hits[0].text and len(hits[0].text) <= 200
         other.delete(story.id)
@@ -114,11 +114,38 @@ def test_ingest_and_search_through_chroma_server(tmp_path: Path, monkeypatch: py
         other.delete(next(a.id for a in other.articles() if a.source.endswith("story.txt")))
 
         # An article whose chunks are not the collection's size is re-chunked at it, and the note says whose size.
-        other.store.record_chunk_size(250)  # (as another desk's `reindex --force` starts)
-        corpus._shared_size = None  # skip the 5 s the size is trusted for
+        other.store.record_chunking(250)  # (as another desk's `reindex --force` starts)
+        corpus._shared = None  # skip the 5 s the size is trusted for
         [seed] = [o for o in corpus.ingest([str(SEEDS)]).outcomes if o.status != "skipped"]
         assert seed.status == "rechunked", seed
         assert "re-chunked at 250 characters (the shared collection's chunk size)" in (seed.message or "")
+
+        # A workspace running another claimdesk version, whose splitter cuts other spans, keeps the stored chunks
+        # instead of re-chunking them its way (and this version re-chunking them back), and says so.
+        import retrieval.chunking as chunking
+
+        ours, our_spans = chunking.CHUNKER, chunking.chunk_spans
+
+        def other_spans(text: str, size: int) -> list[tuple[int, int]]:
+            (a, b), *rest = our_spans(text, size)
+            cut = text.index(" ", a + (b - a) // 2)
+            return [(a, cut), (cut + 1, b), *rest]
+
+        # (a collection from before chunkers were recorded gets this version's at its next ingest)
+        other.store.chunk_col.modify(metadata={"claimdesk_chunk_size": 250})
+        assert other.store.recorded_chunking() == (250, None)
+        corpus.ingest([str(SEEDS)])
+        assert other.store.recorded_chunking() == (250, ours)
+        monkeypatch.setattr(chunking, "CHUNKER", "sentences-0")
+        monkeypatch.setattr(chunking, "chunk_spans", other_spans)
+        older = Corpus.open(settings.model_copy(update={"data_dir": tmp_path / "older"}))
+        assert older.other_chunker == ours and older.stale_chunks(older.articles()[0]) is False
+        kept = older.ingest([str(SEEDS)])
+        assert kept.counts["unchanged"] == 1 and kept.counts["rechunked"] == 0, kept.outcomes
+        assert f"chunked by another claimdesk version (chunker {ours!r})" in (older.chunking_notice() or "")
+        monkeypatch.setattr(chunking, "CHUNKER", ours)
+        monkeypatch.setattr(chunking, "chunk_spans", our_spans)
+        assert corpus.other_chunker is None and not corpus.stale_chunks(older.articles()[0])  # nothing to redo
 
         # Deleting through one client is seen by the other's BM25 after its staleness check.
         assert other.delete(hits[0].article_id)

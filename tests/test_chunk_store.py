@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.chunking import chunk_article
+from retrieval.chunking import CHUNKER, chunk_article
 from retrieval.embeddings import MiniLMEmbedder
 from retrieval.errors import StoreUnavailable
 from retrieval.models import Article, content_id
@@ -437,18 +437,23 @@ def test_another_data_directory_sees_a_replacement_with_as_many_chunks(tmp_path:
     assert hits and {reader.bm25().article_of()[cid] for cid, _ in hits} == {new.id}
 
 
-def test_the_collection_keeps_its_chunk_size_beside_other_metadata_and_ignores_one_out_of_range(tmp_path: Path) -> None:
+def test_the_collection_keeps_its_chunking_beside_other_metadata_and_ignores_a_size_out_of_range(
+    tmp_path: Path,
+) -> None:
     client = persistent_client(tmp_path / "chroma")
     store = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "bm25")
-    assert store.recorded_chunk_size() is None
+    assert store.recorded_chunking() == (None, None)
     store.chunk_col.modify(metadata={"kept": "yes"})
-    store.record_chunk_size(300)
+    store.record_chunking(300)
     other = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "other-bm25")  # another process, in effect
-    assert other.recorded_chunk_size() == 300
+    assert other.recorded_chunking() == (300, CHUNKER)
     reopened = ChunkStore(client, "shared", MiniLMEmbedder(), tmp_path / "third-bm25")
-    assert reopened.chunk_col.metadata == {"kept": "yes", "claimdesk_chunk_size": 300}
+    assert reopened.chunk_col.metadata == {"kept": "yes", "claimdesk_chunk_size": 300, "claimdesk_chunker": CHUNKER}
     assert add(store, make_article("Budget\n\nThe council spent 4 million.", "a.txt")) == "added"
-    assert other.recorded_chunk_size() == 300  # a write's change marker goes elsewhere and leaves it
+    assert other.recorded_chunking() == (300, CHUNKER)  # a write's change marker goes elsewhere and leaves them
     for garbage in (1, 99_999, "600", True):
         store.chunk_col.modify(metadata={"claimdesk_chunk_size": garbage})
-        assert other.recorded_chunk_size() is None, garbage
+        assert other.recorded_chunking()[0] is None, garbage
+    for garbage in (7, "", "x" * 41):
+        store.chunk_col.modify(metadata={"claimdesk_chunker": garbage})
+        assert other.recorded_chunking()[1] is None, garbage

@@ -106,7 +106,7 @@ def test_library_says_when_a_shared_collection_chunks_at_another_size(
 ) -> None:
     # (the notice itself comes from a real `chroma run` server in tests/test_chroma_server.py)
     notice = "the shared collection claimdesk is chunked at 600 characters, so ingest chunks at 600 too"
-    monkeypatch.setattr(wb, "chunk_size_notice", lambda: notice)
+    monkeypatch.setattr(wb, "chunking_notice", lambda: notice)
     at = page(wb, "library")
     at.file_uploader[0].set_value((SEED.name, SEED.read_bytes(), "text/plain"))
     at.run()

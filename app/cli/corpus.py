@@ -130,7 +130,7 @@ def ingest(
         workbench = Workbench(corpus.settings, corpus=corpus)
         before = {a.id: a for a in workbench.articles() if a.replaced_by is None}
         report = workbench.ingest_paths(sources, progress=progress)
-        notice = corpus.chunk_size_notice() if report.counts["added"] + report.counts["replaced"] else None
+        notice = corpus.chunking_notice() if report.counts["added"] + report.counts["replaced"] else None
         replaced: dict[str, list[ArticleSummary]] = {}
         for summary in workbench.articles():
             if summary.replaced_by is not None and summary.id in before and summary.claim_count:

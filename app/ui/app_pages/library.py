@@ -139,7 +139,7 @@ with st.container(border=True):
                 outcomes.extend(wb.ingest_urls(sources, progress=lambda i, n, s: step(i, n, s, base=len(files))))
             rows = [(o.source, o.status, o.title, o.message) for o in outcomes]
             wrote = any(o.status in ("added", "replaced") for o in outcomes)
-            st.session_state["ingest_notice"] = wb.chunk_size_notice() if wrote else None
+            st.session_state["ingest_notice"] = wb.chunking_notice() if wrote else None
         except WorkbenchError as exc:
             st.error(str(exc))
         bar.progress(1.0, text=f"Done: {total} source(s)")
