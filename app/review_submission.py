@@ -1,15 +1,17 @@
-"""A reviewer's submission: the review form turned into a Review on top of the version they started from, and what
-they are told when another reviewer saved first (`ConflictInfo`).
+"""A reviewer's submission: the review form turned into a Review on top of the version they started from, what they
+are told when another reviewer saved first (`ConflictInfo`), and claims nobody started marked not checkable together
+(`reject_unstarted`: triage of opinions and colour).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
+from app.errors import ConflictError
 from app.models import CitedEvidence, Claim, Evidence, Review, edited_claimant, utcnow
 
-__all__ = ["ConflictInfo", "form_review"]
+__all__ = ["ConflictInfo", "Rejection", "form_review", "reject_unstarted"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +96,42 @@ def form_review(
             "updated_at": utcnow(),
         }
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """What marking several claims not checkable did, claim ids by outcome."""
+
+    rejected: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)  # started or decided by someone: left as it was
+    conflicts: list[str] = field(default_factory=list)  # saved by another reviewer meanwhile: left as they saved it
+
+    def message(self) -> str:
+        """A sentence for the UI and the CLI."""
+        parts = [f"Marked {len(self.rejected)} claim(s) not checkable"]
+        if self.left:
+            parts.append(f"left {len(self.left)} that had been started or decided as they were")
+        if self.conflicts:
+            parts.append(f"left {len(self.conflicts)} that another reviewer saved meanwhile as they saved them")
+        return "; ".join(parts) + "."
+
+
+def reject_unstarted(
+    pairs: Iterable[tuple[Claim, Review]], reviewer: str, save: Callable[[Review], Review]
+) -> Rejection:
+    """Mark each of `pairs`' claims that nobody has started not checkable, each as its own saved review under
+    `reviewer` (in the history like any other; the Review page's "Not checkable" box undoes it). A claim with a
+    status other than unreviewed keeps it: a bulk action never overwrites someone's work."""
+    done = Rejection()
+    for claim, base in pairs:
+        if base.status != "unreviewed":
+            done.left.append(claim.id)
+            continue
+        review = form_review(claim, base=base, reviewer=reviewer, verdict=None, notes=base.notes, not_checkable=True)
+        try:
+            save(review)
+        except ConflictError:
+            done.conflicts.append(claim.id)
+        else:
+            done.rejected.append(claim.id)
+    return done

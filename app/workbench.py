@@ -22,7 +22,7 @@ from app.highlight import Highlight, article_html, claim_highlights, highlight_h
 from app.models import Article, CitedEvidence, Claim, Draft, Evidence, ExtractionRun, HistoryEvent, Review
 from app.repeated_claims import DecidedSentences, decided_elsewhere, reviews_elsewhere, split_verdicts
 from app.review_queue import QueueFilter, SharedQueues
-from app.review_submission import ConflictInfo, form_review
+from app.review_submission import ConflictInfo, Rejection, form_review, reject_unstarted
 
 if TYPE_CHECKING:
     from app.corpus import Corpus, IngestReport, SourceOutcome
@@ -474,6 +474,14 @@ class Workbench:
         if review is base:
             return base
         return self.save_review(review, actor=reviewer)
+
+    def reject_claims(self, claim_ids: Sequence[str], reviewer: str) -> Rejection:
+        """Mark those of `claim_ids` that nobody has started not checkable, in one go (see reject_unstarted)."""
+        reviewer = reviewer.strip()
+        if not reviewer:
+            raise WorkbenchError("Enter your name as reviewer first, so the history shows who decided.")
+        pairs = self.store.queue(claim_ids=list(claim_ids), include_replaced=True)
+        return reject_unstarted(pairs, reviewer, lambda review: self.save_review(review, actor=reviewer))
 
     @staticmethod
     def conflict_info(exc: ConflictError) -> ConflictInfo | None:

@@ -133,7 +133,7 @@ def _upload(page: object, name: str, data: bytes, mime: str = "text/plain") -> N
         files=[{"name": name, "mimeType": mime, "buffer": data}]
     )
     _idle(page)
-    page.get_by_role("button", name="Ingest").click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Ingest", exact=True).click()  # type: ignore[attr-defined]
     page.get_by_text("Last ingest").wait_for(timeout=TIMEOUT_MS)  # type: ignore[attr-defined]
     _idle(page)
 
@@ -483,3 +483,28 @@ def test_no_label_is_cut_or_broken_on_a_phone_a_tablet_or_a_laptop(
             cut[name or "library"] = found
     page.close()
     assert not cut, f"labels cut or broken at {width} px: {cut}"
+
+
+def test_claims_ticked_on_the_article_page_are_marked_not_checkable_together(server: str, browser: object) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    _seed_claims(page, server)
+    boxes = page.locator('[data-testid="stCheckbox"]').filter(has_text="Select")  # type: ignore[attr-defined]
+    before = boxes.count()
+    assert before >= 2, before
+    for box in (boxes.nth(before - 1), boxes.nth(before - 2)):  # the least check-worthy two
+        box.click()
+        _idle(page)
+    mark = page.get_by_role("button", name="Mark 2 selected claim(s) not checkable")
+    expect(mark).to_be_disabled()  # no reviewer name yet
+    reviewer = page.get_by_label("Reviewer")
+    reviewer.fill("Browser triage")
+    reviewer.press("Enter")
+    _idle(page)
+    expect(mark).to_be_enabled()
+    mark.click()
+    _idle(page)
+    expect(page.get_by_text("Marked 2 claim(s) not checkable.")).to_be_visible()
+    assert page.locator('[data-testid="stCheckbox"]').filter(has_text="Select").count() == before - 2  # type: ignore[attr-defined]
+    page.close()

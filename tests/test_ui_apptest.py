@@ -1483,3 +1483,50 @@ def test_a_claim_gone_from_a_kept_queue_is_skipped_not_looped_on(wb: Workbench) 
     assert not at.exception, at.exception
     assert at.session_state["review_claim"] == second
     assert first not in wb.shared_queue()
+
+
+def test_claims_ticked_on_the_article_page_are_marked_not_checkable_together(wb: Workbench) -> None:
+    article_id = ingest_seed(wb)
+    claims = [c for c, _ in wb.claims_with_reviews(article_id)]
+    first, second, third, started = claims[:4]
+    wb.submit_review(started, base=wb.get_review(started.id), reviewer="Bo", verdict=None, notes="checking")
+    at = page(wb, "article")
+    assert not [b for b in at.button if b.key == "reject-picked"]  # nothing ticked, no triage box
+    assert not [c for c in at.checkbox if c.key == f"pick-{started.id}"]  # a started claim cannot be ticked
+    for claim in (first, second, third):
+        at.checkbox(key=f"pick-{claim.id}").check()
+    at.run()
+    [button_] = [b for b in at.button if b.key == "reject-picked"]
+    assert shown(button_.label) == "Mark 3 selected claim(s) not checkable" and button_.disabled  # no name yet
+    at.text_input(key="reviewer").input("Ana").run()
+    # meanwhile another reviewer starts the third: the bulk action leaves it as they saved it
+    wb.submit_review(third, base=wb.get_review(third.id), reviewer="Bo", verdict="False")
+    [button_] = [b for b in at.button if b.key == "reject-picked"]
+    assert not button_.disabled
+    button_.click().run()
+    assert not at.exception
+    assert "Marked 2 claim(s) not checkable; left 1 that had been started or decided as they were." in texts(at)
+    for claim in (first, second):
+        review = wb.get_review(claim.id)
+        assert (review.status, review.not_checkable, review.reviewer) == ("reviewed", True, "Ana")
+    assert wb.get_review(third.id).verdict == "False" and wb.get_review(started.id).notes == "checking"
+    assert not [b for b in at.button if b.key == "reject-picked"]  # the ticks are cleared
+    assert not [c for c in at.checkbox if c.key == f"pick-{first.id}"]  # and decided claims have none
+
+
+def test_marking_claims_not_checkable_together_never_overwrites_a_review_saved_meanwhile(wb: Workbench) -> None:
+    from app.errors import WorkbenchError
+    from app.review_submission import reject_unstarted
+
+    article_id = ingest_seed(wb)
+    a, b = [c for c, _ in wb.claims_with_reviews(article_id)][:2]
+    with pytest.raises(WorkbenchError, match="Enter your name as reviewer"):
+        wb.reject_claims([a.id], "  ")
+    pairs = wb.store.queue(claim_ids=[a.id, b.id])  # read, then another reviewer saves b before the action does
+    wb.submit_review(b, base=wb.get_review(b.id), reviewer="Bo", verdict="False")
+    result = reject_unstarted(pairs, "Ana", lambda review: wb.save_review(review, actor="Ana"))
+    assert (result.rejected, result.conflicts) == ([a.id], [b.id])
+    assert "left 1 that another reviewer saved meanwhile as they saved them" in result.message()
+    assert wb.get_review(b.id).verdict == "False" and wb.get_review(a.id).not_checkable
+    # the history keeps who rejected it, like any saved review
+    assert any(e.actor == "Ana" for e in wb.history(a.id))

@@ -17,6 +17,8 @@ from app.ui.app_pages.common import (
     page_shown,
     plain,
     review_claim,
+    reviewer_input,
+    reviewer_name,
     safe,
     show_flash,
     show_more_button,
@@ -116,6 +118,24 @@ with errors_shown():
         if not pairs:
             st.info("No claims yet. Choose a model above and press **Extract claims** ('none' is fastest).")
         ratings = wb.ratings()
+        # Triage: claims nobody has started, ticked on their cards, marked not checkable together (opinions, colour).
+        # (a ticked claim someone has started since is passed too: the action leaves it, and says so)
+        picked_ids = [c.id for c, _ in pairs if st.session_state.get(f"pick-{c.id}")]
+        if picked_ids:
+            with st.container(border=True):
+                name = reviewer_name() or reviewer_input()
+                if st.button(
+                    f"Mark {len(picked_ids)} selected claim(s) not checkable",
+                    icon=":material/block:",
+                    key="reject-picked",
+                    disabled=not name,
+                    help=None if name else "Enter your name as reviewer first: the history records who decided.",
+                ):
+                    result = wb.reject_claims(picked_ids, name)
+                    for claim_id in picked_ids:
+                        st.session_state.pop(f"pick-{claim_id}", None)
+                    flash("warning" if result.left or result.conflicts else "success", result.message())
+                    st.rerun()
         # A long transcript can have a thousand claims: cards are drawn a page at a time.
         cards = f"_article_cards-{picked}"
         shown = page_shown(cards)
@@ -139,8 +159,15 @@ with errors_shown():
                     statement = review.edited_statement or claim.statement
                     safe(statement)
                     label = control_label("Review", f"claim {n}: {plain(statement, words=10)}")
-                    if st.button(label, key=f"rv-{claim.id}", icon=":material/rate_review:"):
-                        review_claim(claim.id, picked)
+                    row = st.container(horizontal=True, vertical_alignment="center")
+                    with row:
+                        if st.button(label, key=f"rv-{claim.id}", icon=":material/rate_review:"):
+                            review_claim(claim.id, picked)
+                        if review.status == "unreviewed":  # (to mark it not checkable with others, above)
+                            st.checkbox(
+                                control_label("Select", f"claim {n}: {plain(statement, words=10)}"),
+                                key=f"pick-{claim.id}",
+                            )
             show_more_button(cards, len(pairs))
 
     with st.expander("Export this article's report"):
