@@ -21,9 +21,12 @@ PERSON_TITLE = re.compile(
 )
 
 
-_NAME_RUN = re.compile(  # (a capital inside a name: "McAllister", "MacDonald", "DeSantis")
+# (a capital inside a name: "McAllister", "MacDonald", "DeSantis"; the words of a name may be on two lines of a
+# wrapped paragraph, never on both sides of a blank line: "Mayor Quits\n\nHelena Voss said" names Helena Voss)
+_GAP = r"(?:[ \t]+|[ \t]*\r?\n[ \t]*)"
+_NAME_RUN = re.compile(
     r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:[-'][A-Z]?[a-z]+)?"
-    r"(?:\s+(?:(?:de|van|von|bin|al|da|di|del|la|le)\s+)?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:[-'][A-Z]?[a-z]+)?){1,3}"
+    rf"(?:{_GAP}(?:(?:de|van|von|bin|al|da|di|del|la|le){_GAP})?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:[-'][A-Z]?[a-z]+)?){{1,3}}"
 )
 # Words that make a capitalised phrase an institution's name, not a person's ("Foreign Ministry", "Amnesty
 # International", "Crime Survey", "Harbour Rovers Football Club"), lower case. The name rules here and ClaimReview's
@@ -217,6 +220,12 @@ def _words_after(word: str, article_text: str) -> frozenset[str]:
     return frozenset(n.group(1) for n in re.finditer(rf"\b{re.escape(word)}\s+([A-Z][\w'’-]*)", article_text))
 
 
+def _title_case(line: str) -> bool:
+    """Whether a headline capitalises its words ("Mayor Quits Over Harbour Fund"), not only its names."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", line) if len(w) > 3]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
 def named_in_full(statement: str, article_text: str, start: int) -> str:
     """`statement` with who a bare surname or "the hospice" means, as the article named them before `start`:
     the first "Ashdown" -> "Colin Ashdown" (one person of that surname), the first "the hospice" -> "St Brendan's
@@ -226,6 +235,9 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
     name or body the article names in several ways is left alone (never a guess)."""
     headline_end = article_text.find("\n")
     before = article_text if 0 <= start < headline_end else article_text[:start]
+    # bodies are looked up without a title-case headline, whose every word is capitalised: "Mayor Quits Over Harbour
+    # Fund" is no fund's name
+    bodies_text = " " * headline_end + before[headline_end:] if _title_case(article_text[:headline_end]) else before
     quoted = [m.span() for m in _QUOTED.finditer(statement)]
 
     def in_quote(i: int) -> bool:
@@ -271,8 +283,8 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
 
     def body(m: re.Match[str]) -> str:
         noun = m.group("noun")
-        names = set(bodies_named(noun, before)) if noun.lower() in _BODY_KINDS else set()
-        names = names or set(appositive_names(noun, before)) or set(company_named(noun, before))
+        names = set(bodies_named(noun, bodies_text)) if noun.lower() in _BODY_KINDS else set()
+        names = names or set(appositive_names(noun, bodies_text)) or set(company_named(noun, bodies_text))
         if len(names) != 1 or in_quote(m.start()) or noun.lower() in done:
             return m.group(0)
         (name,) = names
@@ -288,7 +300,7 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
     # "the water authority" -> "Norvale Water Authority": the one body of that kind whose name has that word too
     def described(m: re.Match[str]) -> str:
         modifier, noun = m.group("modifier"), m.group("noun")
-        names = set(holding(bodies_named(noun, before), [modifier]))
+        names = set(holding(bodies_named(noun, bodies_text), [modifier]))
         if len(names) != 1 or in_quote(m.start()) or noun.lower() in done or next(iter(names)) in statement:
             return m.group(0)
         done.add(noun.lower())
@@ -325,8 +337,8 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
 
     # "Police said ..." / "arrested by police" / "the force": the one force the article named ("Severnshire Police")
     quoted = [m.span() for m in _QUOTED.finditer(statement)]
-    police = re.search(r"(?<![\w'’-])(?<!the )(?<!The )[Pp]olice\b|\b[Tt]he force\b", statement)
-    forces = set(bodies_named("police", before)) if police else set()  # (the article is read only when needed)
+    police = re.search(r"(?<![\w'’-])(?<!the )(?<!The )[Pp]olice\b(?!-)|\b[Tt]he force\b", statement)
+    forces = set(bodies_named("police", bodies_text)) if police else set()  # (the article is read only when needed)
     if len(forces) == 1 and police and not in_quote(police.start()) and "police" not in done:
         (force,) = forces
         previous = statement[: police.start()].rstrip().split(" ")[-1] if statement[: police.start()].strip() else ""

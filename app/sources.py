@@ -42,8 +42,10 @@ def participle_speaker(sentence: str, article_text: str) -> str | None:
         full = full_name(subject, article_text)
         if full != subject:
             return full
-        # a common word capitalised only because it opens the sentence ("Officials are ...")
-        return None if re.search(rf"(?<![\w-]){re.escape(subject.lower())}(?![\w-])", article_text) else subject
+        # a name only when the article capitalises it mid-sentence too ("Railnet"), never a common word capitalised
+        # because it opens the sentence ("Officials are ...", "Rain falls, warning ...")
+        word = re.escape(subject)
+        return subject if re.search(rf"[\w,;]\s+{word}(?![\w-])", article_text) else None
     return subject
 
 

@@ -135,3 +135,40 @@ def test_a_polls_findings_are_its_pollsters() -> None:
     # two pollsters: which one the headline means is a guess
     two = article + " A poll by Omnibus Research found the same."
     assert _claimant(two, headline) is None
+
+
+def test_a_name_never_runs_across_a_blank_line() -> None:
+    from app.names import full_name, person_names
+
+    # a title-case headline's last words and the name that opens the first paragraph are not one name
+    article = "Mayor Quits\n\nHelena Voss resigned on Tuesday. Voss said the fund had been audited."
+    assert person_names(article) == ["Mayor Quits", "Helena Voss"]  # was "Quits Helena Voss"
+    assert full_name("Voss", article) == "Helena Voss"
+    wrapped = "Harbour fund\n\nThe mayor, Helena\nVoss, resigned. Voss said the fund had been audited."
+    assert _claimant(wrapped, "Voss said the fund had been audited.") == "Helena Voss"  # a wrapped line is one
+
+
+def test_a_title_case_headline_names_no_body() -> None:
+    from app.names import named_in_full
+
+    article = (
+        "Water Company Fined Over Sewage Spills\n\nSouthern Vale was fined 4 million pounds on Monday. "
+        "Helen Ward said the company had failed to maintain its pumps. The fund paid out.\n\n"
+        "Figures from Metro City Police show crime fell. Experts said police-recorded crime figures can mislead."
+    )
+
+    def statement(sentence: str) -> str:
+        return named_in_full(sentence, article, article.index(sentence))
+
+    # "Water Company" is the headline's capitalisation, not the company's name
+    assert statement("Helen Ward said the company had failed to maintain its pumps.") == (
+        "Helen Ward said the company had failed to maintain its pumps."
+    )
+    # "police-recorded" is no police force
+    sentence = "Experts said police-recorded crime figures can mislead."
+    assert statement(sentence) == sentence
+    # a headline in sentence case still names what it names
+    plain = "Harbour fund audited\n\nThe Harbour Pension Fund was audited. The fund paid out."
+    assert named_in_full("The fund paid out.", plain, plain.index("The fund paid")) == (
+        "The Harbour Pension Fund paid out."
+    )
