@@ -311,3 +311,30 @@ def test_review_names_the_same_sentence_reviewed_in_another_article(
     )
     alone = runner.invoke(app, ["export", "--format", "md", "-o", "-", "--article", copy.id])
     assert "different verdicts" in alone.stderr  # its copy elsewhere is decided otherwise
+
+
+def test_reject_marks_claims_nobody_started_not_checkable_and_leaves_the_rest(
+    settings: Settings, seeded: tuple[Article, Claim]
+) -> None:
+    article, claim = seeded
+    quote = article.text.splitlines()[4]
+    start = article.text.index(quote)
+    other = claim.model_copy(
+        update={"id": claim_id_for(article.id, start, start + len(quote)), "quote": quote, "start": start,
+                "end": start + len(quote), "statement": quote}
+    )  # fmt: skip
+    with ReviewStore.open(settings) as store:
+        store.save_claims(article.id, [claim, other])
+    assert runner.invoke(app, ["review", claim.id, "--verdict", "False", "--reviewer", "ann"]).exit_code == 0
+    typo = runner.invoke(app, ["reject", other.id, "nope", "--reviewer", "bob"])
+    assert typo.exit_code == 1 and "No claim with id 'nope'" in str(typo.exception)
+    with ReviewStore.open(settings) as store:
+        assert store.get_review(other.id).status == "unreviewed"  # nothing saved for a batch with a typo
+    done = runner.invoke(app, ["reject", claim.id, other.id, "--reviewer", "bob"])
+    assert done.exit_code == 0, done.output
+    assert "Marked 1 claim(s) not checkable; left 1 that had been started or decided as they were." in done.stdout
+    assert f"Left {claim.id}: it had been started or decided" in done.stderr
+    with ReviewStore.open(settings) as store:
+        assert store.get_review(claim.id).verdict == "False"
+        rejected = store.get_review(other.id)
+        assert (rejected.status, rejected.not_checkable, rejected.reviewer) == ("reviewed", True, "bob")

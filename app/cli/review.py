@@ -1,4 +1,5 @@
-"""CLI commands: `review` (set a verdict, cite evidence, note, edit or reject a claim) and `history`."""
+"""CLI commands: `review` (set a verdict, cite evidence, note, edit or reject a claim), `reject` (several claims
+nobody has started, not checkable together) and `history`."""
 
 from __future__ import annotations
 
@@ -291,6 +292,35 @@ def register(app: typer.Typer) -> None:
                 + (" - not what was saved here." if differs else "."),
                 err=True,
             )
+
+    @app.command("reject")
+    def reject_cmd(
+        claim_ids: list[str] = typer.Argument(..., help="Claim ids (see `claimdesk claims`)."),
+        reviewer: str = typer.Option(..., "--reviewer", help="Your name, recorded in the history."),
+    ) -> None:
+        """Mark claims nobody has started not checkable, together (triage of opinions and colour). A claim someone
+        started or decided is left as it is; `claimdesk review ID --checkable` restores one."""
+        from app.config import get_settings
+        from app.review_submission import reject_unstarted
+        from app.store import ReviewStore
+
+        name = reviewer.strip()
+        if not name:
+            raise typer.BadParameter("give your name; it is recorded in the history", param_hint="--reviewer")
+        with ReviewStore.open(get_settings()) as store:
+            pairs = store.queue(claim_ids=claim_ids, include_replaced=True)
+            unknown = [c for c in dict.fromkeys(claim_ids) if c not in {claim.id for claim, _ in pairs}]
+            if unknown:  # before anything is saved: a mistyped id must not leave half a batch done
+                raise StoreError(
+                    f"No claim with id {unknown[0]!r}{f' (and {len(unknown) - 1} more)' if len(unknown) > 1 else ''}; "
+                    "`claimdesk claims` lists the stored claims. Nothing was saved."
+                )
+            result = reject_unstarted(pairs, name, lambda review: store.save_review(review, actor=name))
+        typer.echo(result.message())
+        for claim_id in result.left:
+            typer.echo(f"Left {claim_id}: it had been started or decided (`claimdesk history {claim_id}`).", err=True)
+        for claim_id in result.conflicts:
+            typer.echo(f"Left {claim_id}: another reviewer saved it meanwhile.", err=True)
 
     @app.command("history")
     def history_cmd(
