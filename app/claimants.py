@@ -406,7 +406,8 @@ _BODY_NOUNS = "|".join(
     sorted(INSTITUTION_WORDS - {"news", "times", "press", "review", "report", "index", "statistics"})
 )
 _BODY_REPORTER = re.compile(
-    rf"(?:^[\s\"“]*|,\s*|\baccording to\s+)(?P<one>one\s+of\s+)?(?P<det>the|their|its)\s+(?:(?P<modifier>[a-z]{{4,}})\s+)??(?P<noun>{_BODY_NOUNS}|[a-z]{{4,}})\b"
+    r"(?:^[\s\"“]*|,\s*|\baccording to\s+)(?P<one>one\s+of\s+)?(?P<det>the|their|its)\s+"
+    rf"(?:(?P<modifier>[a-z]{{4,}})\s+)??(?P<noun>{_BODY_NOUNS}|[a-z]{{4,}})\b"
     r"(?:\s+"
     + HAS
     + r"(?:also\s+)?(?:said|says|told|added|confirmed|announced|advised|warned|denied|disputes|disputed|stated|wrote|"

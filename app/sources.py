@@ -1,7 +1,8 @@
 """Who a sentence reports for when it does not name them where a reporting verb would: the subject of a participle
 that carries the view ("..., accusing the mayor of ..."), the authors of a study or the pollster of a poll whose
-findings it gives ("The study found ...", "It found ...", "The survey of 612 voters put ..."), and the sources a story described before and refers back to ("..., the people said").
-Rules only, read from the article; used by app.claimants.
+findings it gives ("The study found ...", "It found ...", "The survey of 612 voters put ..."), and the sources a
+story described before and refers back to ("..., the people said"). Rules only, read from the article; used by
+app.claimants.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ SOURCE_GROUPS = frozenset({"people", "sources", "officials", "insiders", "diplom
 NUMBER_WORDS = frozenset("two three four five six several some".split())
 _GROUP_BEFORE = (
     r"\b(?P<group>(?:(?:{numbers})\s+)?{noun}\s+(?:close\s+to|familiar\s+with|briefed\s+on|involved\s+in|"
-    r"(?:with\s+)?(?:direct\s+)?knowledge\s+of|with\s+knowledge\s+of)(?:\s+[^\s,;:.!?\"“”()]+){{1,6}}?)"
+    r"(?:with\s+)?(?:direct\s+)?knowledge\s+of)(?:\s+[^\s,;:.!?\"“”()]+){{1,6}}?)"
     r"(?=\s+(?:said|say|says|told|have|has|had|were|are|who)\b|\s*[,;:.!?\"”)])"
 )
 
