@@ -273,8 +273,8 @@ def according_to(sentence: str) -> str | None:
         r"^(?:the|a|an)\s+(?:[a-z][\w-]*\s+){1,3}(?P<name>[A-Z][\w&'’.-]*(?:\s+(?:(?:of|for|and)\s+)?[A-Z][\w&'’.-]*){0,4})$",
         source,
     )
-    if described:
-        return described.group("name")
+    if described and described.group("name").split()[0] not in DAY_AND_MONTH_NAMES:
+        return described.group("name")  # (not "a study published on Thursday": a day is nobody)
     # "figures published by the Office for National Statistics" -> that office; "figures published alongside the
     # advisory" names nobody
     if _DOCUMENT.match(source):
@@ -451,6 +451,9 @@ def rule_claimant(sentence: str, article_text: str) -> str | None:
     speaker = sentence_speaker(sentence, article_text) or according_to(sentence)
     if speaker is not None:
         return speaker
+    source = _ACCORDING_TO.search(sentence)
+    if source is not None and _DOCUMENT.match(source.group("source").strip()):
+        return None  # "according to a study published on Thursday": a document nobody is said to have written
     closing = _CLOSING_DESCRIPTION.search(sentence)
     if closing and not any(w.lower() in INSTITUTION_WORDS for w in re.findall(r"[A-Za-z]+", closing.group(0))):
         return None  # "..., the people said", "..., the tournament said": never a name from the reported words

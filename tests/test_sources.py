@@ -172,3 +172,13 @@ def test_a_title_case_headline_names_no_body() -> None:
     assert named_in_full("The fund paid out.", plain, plain.index("The fund paid")) == (
         "The Harbour Pension Fund paid out."
     )
+
+
+def test_a_study_nobody_is_said_to_have_written_is_no_claimant() -> None:
+    article = (
+        "Glacier report\n\nHalvorsen said profits rose. The Halvorsen Glacier lost 38% of its volume, according to a "
+        "study published on Thursday. Prices rose, according to the data firm PitchLedger."
+    )
+    sentence = "The Halvorsen Glacier lost 38% of its volume, according to a study published on Thursday."
+    assert rule_claimant(sentence, article) is None  # was "Thursday", and then the glacier (a "person" who speaks)
+    assert rule_claimant("Prices rose, according to the data firm PitchLedger.", article) == "PitchLedger"
