@@ -37,7 +37,7 @@ from app.speakers import (
     sentence_speaker,
     speaker_label_at,
 )
-from retrieval.sentences import split_sentences
+from retrieval.sentences import sentences_before, split_sentences
 
 _QUOTE_MARKS = '"“”'
 
@@ -150,15 +150,13 @@ def _previous_speaker(article_text: str, start: int, pronoun: str | None = None)
     as the article names them in full: who "she added" or '"...," he said' goes on from ('Council leader Martin
     Oduya, whose Liberal Democrats hold 31 seats, said ...'). None when the nearest reported sentence's speaker is
     no person or none is found in six sentences."""
-    offset = max(0, start - 1500)
-    sentences = [x for x in split_sentences(article_text[offset:start]) if x.text.strip()][-6:]
-    for sentence in reversed(sentences):
+    for sentence in reversed(sentences_before(article_text, start)[-6:]):
         speaker = sentence_speaker(sentence.text, article_text)
         if speaker is None:
             other = _reporting_pronoun(sentence.text)
             if other is not None and other in ("he", "she") and other == pronoun:
                 # "She said ... . Asked about ..., she said": the same one the sentence before meant
-                return pronoun_speaker(article_text, offset + sentence.start, offset + sentence.end)
+                return pronoun_speaker(article_text, sentence.start, sentence.end)
             continue
         names = person_names(speaker)
         if names and speaker.endswith(names[-1]):
@@ -337,10 +335,9 @@ def it_reporter(article_text: str, start: int, end: int) -> str | None:
     if body is None:
         # "Ofem said ... . It means bills will rise ... . It said the cap would ...": past one "It" that reports
         # nothing, to the body reporting before it
-        offset = max(0, start - 1500)
-        previous = [s for s in split_sentences(article_text[offset:start]) if s.text.strip()][-1:]
+        previous = sentences_before(article_text, start)[-1:]
         if previous and previous[0].text.lstrip().startswith("It ") and IT_REPORTS.match(previous[0].text) is None:
-            body = _body_before(article_text, offset + previous[0].start)
+            body = _body_before(article_text, previous[0].start)
     return body
 
 
@@ -348,13 +345,11 @@ def _body_before(article_text: str, start: int, *, company: bool = False) -> str
     """The body (an institution, not a person or a group) the sentence just before `start` reports for, or None.
     With `company` (the sentence itself speaks of "the company"), a two-word name such as "Greywell Homes" is taken
     for a company too, unless the article calls it by its last word alone somewhere, as it would a person."""
-    before = [s for s in split_sentences(article_text[max(0, start - 1500) : start]) if s.text.strip()]
+    before = sentences_before(article_text, start)
     if not before:
         return None
-    offset = max(0, start - 1500)
     prev = before[-1]
-    prev_start, prev_end = offset + prev.start, offset + prev.end
-    body = described_body(article_text, prev_start, prev_end) or rule_claimant(prev.text, article_text)
+    body = described_body(article_text, prev.start, prev.end) or rule_claimant(prev.text, article_text)
     if not body:
         return None
     words = body.split()
@@ -392,13 +387,9 @@ def spokesperson_body(article_text: str, start: int, end: int) -> str | None:
         return named[0] if named else _body_before(article_text, start, company=True)
     if _THE_SPOKESPERSON.search(sentence) is None:
         return None
-    offset = max(0, start - 2000)
-    before = [s for s in split_sentences(article_text[offset:start]) if s.text.strip()][-6:]
-    for prev in reversed(before):
+    for prev in reversed(sentences_before(article_text, start, window=2000)[-6:]):
         if SPOKESPERSON_FOR.match(LEAD_IN.sub("", prev.text.strip(), count=1)):
-            return lead_speaker(prev.text, article_text) or spokesperson_body(
-                article_text, offset + prev.start, offset + prev.end
-            )
+            return lead_speaker(prev.text, article_text) or spokesperson_body(article_text, prev.start, prev.end)
     return None
 
 

@@ -11,7 +11,7 @@ import re
 
 from app.names import INSTITUTION_WORDS, NOT_SUBJECT, full_name, person_names
 from app.speakers import LEAD_IN, attributed
-from retrieval.sentences import split_sentences
+from retrieval.sentences import sentences_before
 
 __all__ = ["NUMBER_WORDS", "SOURCE_GROUPS", "group_before", "participle_speaker", "pollster", "study_authors"]
 
@@ -112,7 +112,7 @@ def study_authors(article_text: str, start: int, end: int) -> str | None:
         return None
     before = article_text[max(0, start - 3000) : start]
     if m.group("it"):
-        previous = [s for s in split_sentences(before) if s.text.strip()][-1:]
+        previous = sentences_before(article_text, start, window=3000)[-1:]
         if not previous or _STUDY_SUBJECT.match(LEAD_IN.sub("", previous[0].text.strip(), count=1)) is None:
             return None  # "It found" of something other than a study
     found = [*_STUDY_BY.finditer(before), *_AUTHORS_PUBLISHED.finditer(before)]

@@ -12,7 +12,7 @@ whitespace before the limit, so one unpunctuated megabyte never becomes one sent
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _ABBREVIATIONS = frozenset(
     """
@@ -138,3 +138,14 @@ def split_sentences(text: str) -> list[Sentence]:
             cursor = m.end()
         _emit(out, text, base + cursor, base + len(body))
     return out
+
+
+def sentences_before(text: str, start: int, window: int = 1500) -> list[Sentence]:
+    """The non-blank sentences of the `window` characters of `text` before `start`, with offsets into `text` itself
+    (the first may be cut by the window): what a rule reads to find who the sentence at `start` goes on from."""
+    offset = max(0, start - window)
+    return [
+        replace(x, start=offset + x.start, end=offset + x.end)
+        for x in split_sentences(text[offset:start])
+        if x.text.strip()
+    ]

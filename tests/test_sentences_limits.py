@@ -81,3 +81,15 @@ def test_a_line_list_number_starts_its_sentence_instead_of_being_one() -> None:
         "1999.",  # four digits: a year ending a sentence, not a list number
         "A year.",
     ]
+
+
+def test_sentences_before_give_offsets_into_the_whole_text() -> None:
+    from retrieval.sentences import sentences_before
+
+    text = "Title\n\nOne sentence here. Two sentences here.\n\nThird one. Fourth."
+    start = text.index("Fourth")
+    found = sentences_before(text, start)
+    assert [s.text for s in found] == ["Title", "One sentence here.", "Two sentences here.", "Third one."]
+    assert all(text[s.start : s.end] == s.text for s in found)
+    cut = sentences_before(text, start, window=25)  # only the window's characters, the first cut by it
+    assert [s.text for s in cut] == ["tences here.", "Third one."] and all(text[s.start : s.end] == s.text for s in cut)
