@@ -270,8 +270,7 @@ class Corpus:
         if status == "unchanged":
             result: RechunkResult | None
             try:
-                stale = self.other_chunker is None and self._chunks_differ(article.id, chunks)
-                result = self.rechunk([article.id]) if stale else None
+                result = self.rechunk([article.id]) if self._stale(article.id, chunks) else None
             except Exception as exc:  # the article is stored as it was: still "unchanged", with the reason
                 result = RechunkResult(failed={article.id: str(exc)})
             if result is not None:
@@ -366,20 +365,19 @@ class Corpus:
             raise IngestError(f"{bad[0].source}: {bad[0].message}")
         return report.outcomes[-1]
 
-    def _chunks_differ(self, article_id: str, chunks: Sequence[Chunk]) -> bool:
-        """Whether the stored chunks of `article_id` are other than `chunks`: chunk ids name their spans, so one
-        set comparison tells."""
-        return {c.id for c in chunks} != self.store.chunk_ids([article_id])
+    def _stale(self, article_id: str, chunks: Sequence[Chunk]) -> bool:
+        """Whether a stored article must be re-chunked into `chunks`: its stored chunks are other ones (chunk ids
+        name their spans, so one set comparison tells), and no other claimdesk version's chunker made them on a
+        shared collection (those are kept: see "chunk size and chunker" above)."""
+        return self.other_chunker is None and {c.id for c in chunks} != self.store.chunk_ids([article_id])
 
     def stale_chunks(self, article: Article) -> bool:
         """Whether a stored article's chunks differ from those the current settings make of its text (chunk_size
-        changed since, or the sentence splitter did)."""
+        changed since, or the sentence splitter did), unless another version's chunker made them (_stale)."""
         from retrieval.chunking import chunk_article
 
-        if self.other_chunker is not None:
-            return False  # another version's chunks, kept (see "chunk size and chunker" above)
         with _retrieval_errors():
-            return self._chunks_differ(article.id, chunk_article(article, self.chunk_size))
+            return self._stale(article.id, chunk_article(article, self.chunk_size))
 
     def rechunk(self, article_ids: Sequence[str], progress: Progress | None = None) -> RechunkResult:
         """Re-chunk those stored articles whose chunks the current settings would not make (their records, claims
@@ -406,7 +404,7 @@ class Corpus:
                     if progress is not None:
                         progress(lo + n, len(article_ids), article.title)
                     chunks = chunk_article(article, size)
-                    if self._chunks_differ(article.id, chunks):
+                    if self._stale(article.id, chunks):
                         group.append((article, chunks, False))
                     if sum(len(c) for _, c, _ in group) >= GROUP_CHUNKS:
                         flush()
