@@ -238,12 +238,12 @@ def pronoun_subject(sentence: str) -> str | None:
     return m.group(0).split()[-1].strip(" (\"“‘'") if m else None
 
 
-# A common noun the article used before as the head of a name ("the Glasshouse Tour", "Bellhaven's mayoral race",
-# "the Northern Arc rail line"): "the tour", "the race", "the line" later mean that one.
-# A run of capitalised words: its last word is a head ("Glasshouse Tour"), and so are the one or two lower-case
-# words after it ("Bellhaven mayoral race", "the Council's planning committee").
+# A common noun the article used before as the head of a name means that one later ("the tour", "the race", "the
+# line"). Heads: the last word of a run of capitalised words ("Glasshouse Tour"), and the one or two lower-case
+# words after the run ("Bellhaven mayoral race", "the Council's planning committee").
 _NAME_AND_HEAD = re.compile(
-    r"\b[A-Z][\w'’-]+(?P<more>(?:\s+[A-Z][\w'’-]+)*)(?:['’]s)?(?:\s+(?P<one>[a-z][a-z-]{3,})(?:\s+(?P<two>[a-z][a-z-]{3,}))?)?"
+    r"\b[A-Z][\w'’-]+(?P<more>(?:\s+[A-Z][\w'’-]+)*)(?:['’]s)?"
+    r"(?:\s+(?P<one>[a-z][a-z-]{3,})(?:\s+(?P<two>[a-z][a-z-]{3,}))?)?"
 )
 _DEFINITE_WORDS = re.compile(r"(?<![\w'’-])[Tt]he\s+(?P<words>(?:\d[\d,.]*-)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?)")
 # Words that are no such head: they say which one by themselves, are rarely fixed by a name before them, or are no
@@ -257,7 +257,7 @@ _NOT_A_HEAD = frozenset(
         "that this those these which what when where while whose will would could should shall have has had been "
         "being said says told added only also even more much very into onto about after before over under than then "
         "there their they them with without from just like such some many other another each every both either "
-        "neither been were well here power right ability chance opportunity"
+        "neither were well here power right ability chance opportunity"
     ).split()
 )
 
@@ -298,6 +298,6 @@ def back_reference(statement: str, article_text: str, start: int) -> str | None:
                     n, head = n + 1, words[n]  # "the waiting list", "the church hall"
                 named = rf"\b(?!(?:The|A|An|This|That)\b)[A-Z][\w'’-]+(?:['’]s)?\s+(?:[a-z][\w-]+\s+)?(?i:{head})\b"
                 if re.search(named, statement) is None:
-                    return " ".join(["the", *words[:n]]) if m.group(0)[0] == "t" else " ".join(["The", *words[:n]])
+                    return " ".join([m.group(0)[:3], *words[:n]])  # "the" or "The", as the statement has it
                 break
     return None
