@@ -218,6 +218,9 @@ def test_ctrl_c_says_interrupted() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C reaches the command as from a terminal even when the tests run as a background job, whose shell
+        # ignores SIGINT for it and so for every process it starts (the command then never saw the signal).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         # Signal once the command has opened the pipe again as its data file (a descriptor past 2 on the same
@@ -229,7 +232,10 @@ def test_ctrl_c_says_interrupted() -> None:
             assert proc.poll() is None and time.monotonic() < deadline, "the command never opened its data"
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        # Waited for with its stdin still open, so a signal that never arrives shows as such (communicate() closed
+        # it, and the command then failed on an empty file instead)
+        proc.wait(timeout=30)
+        err = proc.stderr.read() if proc.stderr else ""
     finally:
         proc.kill()
     assert proc.returncode == 130, err

@@ -484,11 +484,12 @@ def test_hostile_article_is_rendered_inert(wb: Workbench) -> None:
 
 def test_dashboard_counts_reviews_and_offers_exports(publisher: dict[str, str], wb: Workbench) -> None:
     article_id = ingest_seed(wb)
-    claim = wb.claims_with_reviews(article_id)[0][0]
+    claim, other = (c for c, _ in wb.claims_with_reviews(article_id)[:2])
     wb.store.save_review(Review(claim_id=claim.id, status="reviewed", verdict="False", reviewer="Ana"), actor="Ana")
+    wb.store.save_review(Review(claim_id=other.id, status="reviewed", not_checkable=True, reviewer="Ana"), actor="Ana")
     at = page(wb, "dashboard")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Reviewed"] == "1"
+    assert (metrics["Reviewed"], metrics["Not checkable"]) == ("2", "1")  # the rejected claim counted in both
     assert int(metrics["Claims"]) == len(wb.queue())
     button(at, "Prepare report").click().run()
     assert not at.exception

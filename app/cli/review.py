@@ -298,8 +298,9 @@ def register(app: typer.Typer) -> None:
         claim_ids: list[str] = typer.Argument(..., help="Claim ids (see `claimdesk claims`)."),
         reviewer: str = typer.Option(..., "--reviewer", help="Your name, recorded in the history."),
     ) -> None:
-        """Mark claims nobody has started not checkable, together (triage of opinions and colour). A claim someone
-        started or decided is left as it is; `claimdesk review ID --checkable` restores one."""
+        """Mark claims nobody has started not checkable, together (triage of opinions and colour).
+
+        A claim someone started or decided is left as it is; `claimdesk review ID --checkable` restores one."""
         from app.config import get_settings
         from app.review_submission import reject_unstarted
         from app.store import ReviewStore
