@@ -22,7 +22,7 @@ from app.claimants import claimant_in_context
 from app.dates import dated, time_reference
 from app.faithfulness import article_words, content_words, invented_figures, invented_names, unfaithful
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
-from app.names import named_in_full
+from app.names import claimant_in_full, named_in_full
 from app.references import back_reference, leaning_words, reporting_note, subheading
 from app.speakers import LIST_MARKER, rule_claimant
 from retrieval.models import Article
@@ -139,6 +139,8 @@ def make_claim(
     # given ("Colin Ashdown", "St Brendan's Hospice", "on Monday (2021-04-26)").
     statement = _LIST_MARKER.sub("", statement.strip()) or statement.strip() or quote
     statement = dated(named_in_full(statement, article.text, start), published)
+    if claimant:
+        claimant = claimant_in_full(claimant, article.text, start)  # "Wang" -> "Wang Wenbin", as in the statement
     data = {
         "id": claim_id_for(article.id, start, end),
         "article_id": article.id,

@@ -362,6 +362,34 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
 
 
 _COURTESY_TITLES = frozenset("Mr Mrs Ms Miss Dr Prof Professor Sir Dame".split())
+# Titles that say only how to address someone, dropped once the first name is known ("Ms Marsh" -> "Helen Marsh");
+# "Dr", "Prof", "Sir" and "Dame" say something and stay.
+_ADDRESS_ONLY = frozenset("Mr Mrs Ms Miss".split())
+_SHORT_CLAIMANT = re.compile(r"(?:(?P<title>[A-Z][a-z]{1,8})\.?\s+)?(?P<name>[A-Z][\w'’-]*|police)")
+
+
+def claimant_in_full(claimant: str, article_text: str, start: int) -> str:
+    """`claimant` as the statement names it: a bare surname or short name in full ("Wang" -> "Wang Wenbin",
+    "Ms Marsh" -> "Helen Marsh", "Police" -> "Severnshire Police", "Ofem" -> "Office of Energy Markets (Ofem)"), and
+    "the authority" in a longer claimant as the one body of that kind ("Officials at the authority" -> "Officials at
+    Calderport Combined Authority"), by named_in_full. Other claimants of several words are left as they are: their
+    capitalised words are parts of one name ("Leden Valley Fire and Rescue Service" is not "River Leden"'s)."""
+    short = _SHORT_CLAIMANT.fullmatch(claimant)
+    if short and (short.group("title") is None or short.group("title") in _COURTESY_TITLES):
+        full = named_in_full(claimant, article_text, start)
+        if full == claimant:
+            return claimant
+        words = full.split()
+        if words[0] in _ADDRESS_ONLY and len(words) >= 3:
+            words = words[1:]
+        if words[0] in ("The", "the"):
+            words = words[1:]
+        return " ".join(words)
+    if re.search(r"\bthe\s+[a-z]+", claimant):
+        return named_in_full(claimant, article_text, start)
+    return claimant
+
+
 # "the Office of Energy Markets (Ofem)", "United Road Transport Workers' Association (URTWA)"
 _ABBREVIATED = re.compile(
     r"(?P<the>\bthe\s+)?(?P<full>[A-Z][\w'’&-]*(?:\s+(?:(?:of|for|and|on|the|in)\s+)*[A-Z][\w'’&-]*){1,7})"

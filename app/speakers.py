@@ -266,8 +266,21 @@ def according_to(sentence: str) -> str | None:
     if m is None:
         return None
     source = m.group("source").strip()
-    if source.split()[0].lower() in {"him", "her", "them", "it", "this", "that", "which", "our", "my", "his", "their"}:
-        return None  # ("according to our own modelling": the speaker's, whom the other rules find)
+    if source.split()[0].lower() in {
+        "him",
+        "her",
+        "them",
+        "it",
+        "its",
+        "this",
+        "that",
+        "which",
+        "our",
+        "my",
+        "his",
+        "their",
+    }:
+        return None  # ("according to our own modelling", "its annual reports": the speaker's, whom other rules find)
     # "the data firm PitchLedger", "the consultancy Oxford Analytica": the name its description comes before
     described = re.match(
         r"^(?:the|a|an)\s+(?:[a-z][\w-]*\s+){1,3}(?P<name>[A-Z][\w&'’.-]*(?:\s+(?:(?:of|for|and)\s+)?[A-Z][\w&'’.-]*){0,4})$",
@@ -282,6 +295,8 @@ def according_to(sentence: str) -> str | None:
         return (by.group("name") or by.group("description")) if by else None
     # "finance ministry projections", "an Omnibus Research poll published on Monday": whose they are
     owned = _OWNED_DOCUMENT.match(source)
+    if owned and not set(owned.group("owner").lower().split()) - _KIND_OF_DOCUMENT:
+        return None  # "annual reports", "internal figures": what kind of document, not whose
     return owned.group("owner") if owned else source
 
 
@@ -295,6 +310,10 @@ _OWNED_DOCUMENT = re.compile(  # (the document word in lower case: "Omnibus Rese
     r"^(?:(?i:the|a|an|its|their|new|latest|official)\s+)*(?P<owner>(?:[\w'’&.-]+\s+){0,4}?[\w'’&.-]+)\s+(?:figures|"
     r"data|statistics|records|documents?|estimates?|projections?|forecasts?|reports?|study|research|analysis|survey|"
     r"polls?|filings?|calculations)(?:\s+(?:published|released|issued|seen|obtained|shared|out)\b.*)?$"
+)
+_KIND_OF_DOCUMENT = frozenset(
+    "annual monthly quarterly weekly daily yearly internal own published unpublished final full early recent previous "
+    "separate independent detailed leaked draft revised updated confidential".split()
 )
 _DOCUMENT_BY = re.compile(
     r"\b(?:from|by)\s+(?:(?:the\s+)?(?P<name>[A-Z][\w'’.&-]*(?:\s+(?:(?:of|for|and|&)\s+)?[A-Z][\w'’.&-]*){0,6})"

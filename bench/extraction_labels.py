@@ -3,10 +3,11 @@ claimant is, and whether each expression only the article explains is resolved i
 
 Run:  .venv/bin/python bench/extraction_labels.py [--llm none|local|SPEC] [--set set1|set2|set3|set4|all]
       [--split test|dev|all]
-      [--undated] [--show claimant,reference,extra,missed]
+      [--undated] [--show claimant,short,reference,extra,missed]
 Data: bench/labelled/ (see its README). Each claim is matched to the labelled sentence it overlaps most.
   check-worthy   precision / recall of the sentences that became claims against the labels' check-worthy ones
   claimant       wrong when the claim's claimant is not the label's (or one of its aliases; none for the outlet)
+  short          right, but by fewer words than the label's own form ("Marsh" for "Helen Marsh")
   references     each labelled expression of a check-worthy sentence ("he", "the council", "on Tuesday"):
                  resolved when the statement names what it refers to (a day: gives that day), flagged when the
                  claim is marked needs_context, else missed; a false flag is needs_context on a sentence with none
@@ -63,6 +64,15 @@ def same_claimant(found: str | None, gold: str | None, aliases: list[str]) -> bo
     return False
 
 
+def shorter_claimant(found: str | None, gold: str | None, aliases: list[str]) -> bool:
+    """Whether a claimant that names the labelled one does so by less than the article gives: a bare surname or a
+    short form ("Marsh", "Ms Marsh" for "Helen Marsh"): fewer words than the label's own form (its aliases are what
+    is accepted, often the surname itself, not how a report should name them)."""
+    if not found or not gold or not same_claimant(found, gold, aliases):
+        return False
+    return len(norm(re.sub(r"^(?:Mr|Mrs|Ms|Miss)\.?\s+", "", found)).split()) < len(norm(gold).split())
+
+
 def resolved(reference: dict[str, Any], statement: str, sentence: str) -> bool:
     """Whether the statement names what a labelled expression refers to (a date as the rules write it)."""
     referent = reference.get("referent")
@@ -94,6 +104,7 @@ class Tally:
     missed: int = 0
     claimants: int = 0
     claimants_wrong: int = 0
+    claimants_short: int = 0
     references: int = 0
     references_resolved: int = 0
     references_flagged: int = 0
@@ -145,6 +156,9 @@ def score(tally: Tally, name: str, text: str, labels: list[dict[str, Any]], clai
             tally.shown.append(
                 f"claimant  {name}: {claim.claimant!r} for {label['claimant']!r} | {label['sentence'][:90]}"
             )
+        elif shorter_claimant(claim.claimant, label["claimant"], label.get("claimant_aliases", [])):
+            tally.claimants_short += 1
+            tally.shown.append(f"short  {name}: {claim.claimant!r} for {label['claimant']!r}")
         references = [r for r in label["references"] if r.get("text")]
         if claim.needs_context:
             tally.flags += 1
@@ -199,11 +213,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--llm", default="none", help="none (scorer only), local, or a CLAIMDESK_LLM spec")
     parser.add_argument("--set", default="all", choices=["set1", "set2", "set3", "set4", "all"])
-    parser.add_argument(
-        "--split", default="all", choices=["test", "dev", "all"], help="set1's halves (set2-set4: all)"
-    )
+    parser.add_argument("--split", default="all", choices=["test", "dev", "all"], help="set1's halves (set2-set4: all)")
     parser.add_argument("--undated", action="store_true", help="leave the articles without a publication date")
-    parser.add_argument("--show", default="", help="comma list of: claimant, reference, extra, missed")
+    parser.add_argument("--show", default="", help="comma list of: claimant, short, reference, extra, missed")
     parser.add_argument("--data-dir", default=str(ROOT / ".claimdesk"))
     args = parser.parse_args()
     settings = Settings(data_dir=Path(args.data_dir))
@@ -220,16 +232,17 @@ def main() -> None:
                 print(line)
     print(f"\n`--llm {args.llm}`, split {args.split}, {'undated' if args.undated else 'dated'}\n")
     print(
-        "| set | articles | check-worthy P / R | claimants wrong | references missed (resolved / flagged) "
-        "| false flags | types agree | time refs agree | s per article |"
+        "| set | articles | check-worthy P / R | claimants wrong | right but shorter | references missed "
+        "(resolved / flagged) | false flags | types agree | time refs agree | s per article |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for t in tallies:
         precision = t.hit / max(1, t.hit + t.extra)
         recall = t.hit / max(1, t.hit + t.missed)
         seconds = sorted(t.seconds)[len(t.seconds) // 2] if t.seconds else 0.0
         print(
             f"| {t.name} | {t.articles} | {precision:.3f} / {recall:.3f} | {pct(t.claimants_wrong, t.claimants)} | "
+            f"{t.claimants_short} | "
             f"{pct(t.references_missed, t.references)} ({t.references_resolved} / {t.references_flagged}) | "
             f"{t.false_flags} of {t.flags} | {pct(t.types_agree, t.claimants)} | {pct(t.times_agree, t.times)} | "
             f"{seconds:.1f} |"

@@ -746,6 +746,25 @@ def test_a_date_the_rules_add_is_not_an_invented_figure() -> None:
     assert claim.statement == statement
 
 
+def test_an_extracted_claimant_is_named_in_full_as_its_statement() -> None:
+    """The seed's own case: "Wang said ..." gave the statement "Wang Wenbin said ..." and the claimant "Wang"."""
+    text = (
+        "Arms talks\n\nForeign Ministry spokesperson Wang Wenbin told a briefing on Monday that talks would go on. "
+        "Wang said China was ready to work with all parties on arms control."
+    )
+    start = text.index("Wang said")
+    claim = make_claim(
+        make_article(text),
+        start,
+        len(text),
+        statement=text[start:],
+        checkworthiness=0.9,
+        provenance=Provenance(extractor="scorer", model="m"),
+        claimant="Wang",
+    )
+    assert (claim.statement.split(" said")[0], claim.claimant) == ("Wang Wenbin", "Wang Wenbin")
+
+
 def test_a_statement_naming_someone_the_article_never_mentions_falls_back_to_the_quote(settings: Settings) -> None:
     sentence = "He said China and Russia would support each other."
     text = f"Head\n\nForeign Ministry spokesperson Wang Wenbin spoke on Monday. {sentence} The United States objected."

@@ -10,7 +10,7 @@ import pytest
 
 from app.claimants import claimant_in_context, described_body
 from app.dates import dated, time_reference, undated_relative
-from app.names import named_in_full, person_names
+from app.names import claimant_in_full, named_in_full, person_names
 from app.references import leaning_words, pronoun_subject, unresolved_reference, vague_reference
 from app.rewrite_checks import checked_claim_type, checked_claimant, pick_referent, resolve_reference
 from app.speakers import according_to, attributed, closing_speaker, opening_speaker, rule_claimant
@@ -820,6 +820,40 @@ def test_according_to_whose_document() -> None:
     assert according_to("Unemployment fell, according to the national statistics office.") == (
         "the national statistics office"
     )
+
+
+def test_according_to_a_kind_of_document_or_its_owner_by_pronoun_names_nobody() -> None:
+    # "annual" and "tournament" were claimants: the word before the document was taken for its owner
+    assert according_to("The number rose to 210,000 last year, according to its annual reports.") is None
+    assert according_to("Sales fell by a tenth, according to internal figures.") is None
+    assert according_to("She made 42 errors, according to tournament statistics.") == "tournament"
+
+
+def test_a_claimant_is_named_as_the_statement_names_them() -> None:
+    article = (
+        "Chinese Foreign Ministry spokesperson Wang Wenbin spoke on Monday. Independent MP Helen Marsh objected, "
+        "and Dr Hannah Lindqvist of the Institute agreed. The Office of Energy Markets (Ofem) said prices would "
+        "fall. Officials at Calderport Combined Authority disagreed. The River Leden burst its banks. Leden Valley "
+        "Fire and Rescue Service said 40 homes flooded. Marcus Feld of Feld Ostrander LLP spoke. Here."
+    )
+    at = article.index("Here.")
+    full = {c: claimant_in_full(c, article, at) for c in (
+        "Wang", "Ms Marsh", "Dr Lindqvist", "Ofem", "Officials at the authority", "Leden Valley Fire and Rescue Service",
+        "Feld", "Anna Bell",
+    )}  # fmt: skip
+    assert full == {
+        "Wang": "Wang Wenbin",  # (the name written first, for a name written family name first)
+        "Ms Marsh": "Helen Marsh",  # a title of address goes once the first name is known; "Dr" stays
+        "Dr Lindqvist": "Dr Hannah Lindqvist",
+        "Ofem": "Office of Energy Markets (Ofem)",
+        "Officials at the authority": "Officials at Calderport Combined Authority",
+        # several words are one name: "Leden" in it is not "River Leden"'s
+        "Leden Valley Fire and Rescue Service": "Leden Valley Fire and Rescue Service",
+        "Feld": "Feld",  # the person or the law firm: never a guess
+        "Anna Bell": "Anna Bell",
+    }
+    # named only after the sentence: left as it is (the statement is named from what came before, too)
+    assert claimant_in_full("Wang", article, 10) == "Wang"
 
 
 def test_a_sentence_inside_a_quotation_is_its_speakers_and_the_company_is_the_one_named() -> None:
