@@ -424,7 +424,8 @@ def _names(page: object) -> dict[str, list[str]]:
 def _cut_labels(page: object) -> list[str]:
     """The visible labels of buttons, checkboxes and expanders drawn narrower than their text (cut to "O…"), button
     labels broken over more than three lines (one letter a line), checkbox labels over more than two (a column too
-    narrow for "Not checkable (opinion, ...)"), and select boxes cutting a short value ("Any stat" for "Any status";
+    narrow for "Not checkable (opinion, ...)"), a Dashboard figure's label cut ("of which not check…"), and select boxes
+    cutting a short value ("Any stat" for "Any status";
     a long one, an article's title or a claim, may be cut)."""
     return list(
         page.evaluate(  # type: ignore[attr-defined]
@@ -438,6 +439,9 @@ def _cut_labels(page: object) -> list[str]:
                                 * parseFloat(getComputedStyle(p).lineHeight) + 1)
               .map(p => `${b.innerText.replace(/\\s+/g, ' ').trim()} (${p.clientWidth} of ${p.scrollWidth} px wide, `
                         + `${Math.round(p.getBoundingClientRect().height)} px high)`))
+            .concat([...document.querySelectorAll('[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"]')]
+              .filter(m => m.getBoundingClientRect().width > 0 && m.scrollWidth > m.clientWidth + 1)
+              .map(m => `metric ${m.innerText}: ${m.clientWidth} of ${m.scrollWidth} px wide`))
             .concat([...document.querySelectorAll('[data-testid="stSelectbox"] input')]
               .filter(i => i.getBoundingClientRect().width > 0 && i.value.length <= 20
                            && i.scrollWidth > i.clientWidth + 1)
@@ -483,6 +487,24 @@ def test_no_label_is_cut_or_broken_on_a_phone_a_tablet_or_a_laptop(
             cut[name or "library"] = found
     page.close()
     assert not cut, f"labels cut or broken at {width} px: {cut}"
+
+
+@pytest.mark.parametrize("height", [650, 1400])
+def test_the_article_and_its_claims_scroll_in_boxes_the_window_holds(
+    server: str, browser: object, library: str, height: int
+) -> None:
+    """A laptop's browser window (650 px of a 768 px screen) and a tall screen: once scrolled to, each box fits
+    under Streamlit's header, and takes the height there is."""
+    page = browser.new_page(viewport={"width": 1366, "height": height})  # type: ignore[attr-defined]
+    _open(page, server, "article", library)
+    header = page.locator('[data-testid="stHeader"]').bounding_box()["height"]  # type: ignore[attr-defined]
+    for box in ("article-text", "article-claims"):
+        scroller = page.locator(f":has(> .st-key-{box})")  # type: ignore[attr-defined]
+        scroller.evaluate("e => e.scrollIntoView({block: 'end'})")
+        drawn = scroller.bounding_box()
+        assert drawn["height"] >= 0.8 * height - header, (box, drawn)  # not half the screen
+        assert drawn["height"] <= height - header, (box, drawn)  # the whole box in sight below the header
+    page.close()
 
 
 def test_claims_ticked_on_the_article_page_are_marked_not_checkable_together(server: str, browser: object) -> None:

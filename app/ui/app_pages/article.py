@@ -25,8 +25,19 @@ from app.ui.app_pages.common import (
     workbench,
 )
 
+# The article and its claims scroll in boxes as tall as the window leaves room for under Streamlit's header once
+# scrolled to them, never shorter than 20 rem: 640 px fixed ran past the bottom of a laptop's browser window (about
+# 650 px of a 768 px screen), so the page and the box both had to scroll, and left a tall screen half empty. Set on
+# the wrapper Streamlit puts around each container, whose flex basis is the height (the keyed container fills it).
+ARTICLE_STYLE = """<style>
+:has(> .st-key-article-text), :has(> .st-key-article-claims) {
+  flex: 0 0 max(20rem, calc(100vh - 7rem)) !important; height: max(20rem, calc(100vh - 7rem)) !important;
+}
+</style>"""
+
 wb = workbench()
 st.title("Article", anchor=False)
+st.html(ARTICLE_STYLE)
 show_flash()
 
 with errors_shown():
@@ -111,7 +122,7 @@ with errors_shown():
     text_col, claims_col = st.columns([3, 2], gap="large")
     with text_col:
         st.markdown(legend_html(wb.ratings()), unsafe_allow_html=True)
-        with st.container(border=True, height=640):
+        with st.container(border=True, height=640, key="article-text"):
             st.markdown(wb.article_view(picked), unsafe_allow_html=True)
     with claims_col:
         st.subheader(f"Claims ({len(pairs)})", anchor=False)
@@ -140,7 +151,7 @@ with errors_shown():
         cards = f"_article_cards-{picked}"
         shown = page_shown(cards)
         elsewhere = wb.decided_elsewhere([c for c, _ in pairs[:shown]])
-        with st.container(height=640):
+        with st.container(height=640, key="article-claims"):
             for n, (claim, review) in enumerate(pairs[:shown], start=1):
                 with st.container(border=True):
                     state = review.verdict or ("not checkable" if review.not_checkable else review.status)

@@ -16,6 +16,9 @@ from app.ui.app_pages.common import (
 )
 from app.ui.app_pages.exports import export_controls
 
+# Each figure's width: room for its label ("Not checkable" and its help mark) and a five-digit count.
+METRIC_WIDTH = 130
+
 wb = workbench()
 st.title("Dashboard", anchor=False)
 show_flash()
@@ -26,13 +29,16 @@ with errors_shown():
         st.info(EMPTY_LIBRARY)
         st.stop()
     not_checkable = sum(a.not_checkable for a in stats.per_article)
-    cols = st.columns(5)
-    cols[0].metric("Claims", stats.total_claims)
-    cols[1].metric("Reviewed", stats.by_status.get("reviewed", 0))
-    # Beside Reviewed, which counts them; a longer label ("of which not checkable") was cut at laptop widths.
-    cols[2].metric("Not checkable", not_checkable, help="Counted among Reviewed: rejected as not checkable")
-    cols[3].metric("In progress", stats.by_status.get("in_progress", 0))
-    cols[4].metric("Unreviewed", stats.by_status.get("unreviewed", 0))
+    # The figures in a row that wraps: in five columns "Not checkable" (beside Reviewed, which counts them) was cut
+    # on a tablet, and "of which not checkable" even on a laptop.
+    figures = st.container(horizontal=True, gap="medium")
+    figures.metric("Claims", stats.total_claims, width=METRIC_WIDTH)
+    figures.metric("Reviewed", stats.by_status.get("reviewed", 0), width=METRIC_WIDTH)
+    figures.metric(
+        "Not checkable", not_checkable, help="Counted among Reviewed: rejected as not checkable", width=METRIC_WIDTH
+    )
+    figures.metric("In progress", stats.by_status.get("in_progress", 0), width=METRIC_WIDTH)
+    figures.metric("Unreviewed", stats.by_status.get("unreviewed", 0), width=METRIC_WIDTH)
     if stats.earlier_version_claims:
         st.caption(
             f"Not counted: {stats.earlier_version_claims} claim(s) of earlier versions of re-ingested articles "
