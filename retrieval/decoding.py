@@ -62,6 +62,27 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
+def _cp1252_char(byte: int) -> str:
+    """One byte as cp1252 reads it (latin-1 for the five it leaves undefined, control characters dropped later)."""
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return chr(byte)
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
+    """UTF-8 text with a few bytes that are not (a cp1252 "café" pasted into a UTF-8 file), those bytes read as
+    cp1252, and how many there were; None when the invalid bytes are as many as the valid UTF-8 characters beyond
+    ASCII or more: cp1252 text, whose "ß“" can make a valid UTF-8 sequence by chance. Decoding the whole file as cp1252
+    had turned every curly quote of such a file into "â€" and dropped the rest as control characters."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    odd = sum(1 for c in text if "\udc80" <= c <= "\udcff")
+    valid = sum(1 for c in text if c > "\x7f" and not "\udc80" <= c <= "\udcff")
+    if not odd or valid < odd:
+        return None
+    return re.sub("[\udc80-\udcff]", lambda m: _cp1252_char(ord(m.group(0)) - 0xDC00), text), odd
+
+
 def _decode(source: str, data: bytes, declared: str | None) -> tuple[str, list[str]]:
     for bom, enc in _BOMS:
         if data.startswith(bom):
@@ -94,6 +115,12 @@ def _decode(source: str, data: bytes, declared: str | None) -> tuple[str, list[s
             return data.decode(candidate), notes
         except UnicodeDecodeError:
             continue
+    if (mixed := _mostly_utf8(data)) is not None:
+        text, odd = mixed
+        return text, [
+            *notes,
+            f"mostly UTF-8; {odd:,} byte(s) that are not were read as cp1252 (check special characters)",
+        ]
     for fallback in ("cp1252", "latin-1"):
         try:
             text = data.decode(fallback)

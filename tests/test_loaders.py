@@ -114,6 +114,18 @@ def test_cp1252_fallback_is_noted() -> None:
     assert any("cp1252" in n for n in loaded.notes)
 
 
+def test_a_utf8_file_with_a_few_cp1252_bytes_keeps_its_utf8_characters() -> None:
+    """A cp1252 "Café naïve" pasted into a UTF-8 file: the whole file read as cp1252 (then latin-1, where cp1252
+    leaves bytes undefined) had made every curly quote "â€" and dropped the rest as control characters."""
+    utf8 = "Mayor’s office says “new” homes rose 40% — officials said.\n"
+    loaded = read_bytes("mixed.txt", utf8.encode() + "Café naïve – €5.\n".encode("cp1252"), max_bytes=MB)
+    assert loaded.article.text == utf8 + "Café naïve – €5.\n"
+    assert any("mostly UTF-8; 4 byte(s)" in n for n in loaded.notes), loaded.notes
+    # cp1252 text whose "ß" and a curly quote make a valid UTF-8 sequence by chance is still cp1252
+    cp1252 = "Straß“ Grüße aus Köln, à bientôt."
+    assert read_bytes("old.txt", cp1252.encode("cp1252"), max_bytes=MB).article.text == cp1252
+
+
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [
