@@ -48,29 +48,33 @@ def _folder_entries(root: Path) -> list[tuple[Path, str | None]]:
     """Everything below `root`, sorted, each with why it is skipped (None: load it, and loading says what is wrong).
 
     Broken links, pipes and devices with a supported suffix, and folders that cannot be listed, are kept for loading
-    so that they are reported as failures; links to folders are not followed (no loops).
+    so that they are reported as failures; links to folders are not followed (no loops). A hidden folder inside is
+    one entry, not searched: `claimdesk ingest .` in a project listed every file of its .git and of the data
+    directory, one line each (a folder given by name is searched, hidden or not).
     """
     found: list[tuple[Path, str | None]] = []
-    stack: list[tuple[Path, bool]] = [(root, False)]
+    stack: list[Path] = [root]
     while stack:
-        folder, hidden = stack.pop()
+        folder = stack.pop()
         try:
             with os.scandir(folder) as it:
                 entries = list(it)
         except OSError:
-            found.append((folder, "hidden" if hidden else None))
+            found.append((folder, None))
             continue
         for entry in entries:
             path = Path(entry.path)
-            in_hidden = hidden or entry.name.startswith(".")
+            hidden = entry.name.startswith(".")
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 dir_link = not is_dir and entry.is_symlink() and entry.is_dir()
             except OSError:
                 is_dir = dir_link = False
-            if is_dir:
-                stack.append((path, in_hidden))
-            elif in_hidden:
+            if is_dir and hidden:
+                found.append((path, "hidden folder, not searched"))
+            elif is_dir:
+                stack.append(path)
+            elif hidden:
                 found.append((path, "hidden"))
             elif dir_link:
                 found.append((path, "a link to a folder (links inside folders are not followed; pass it directly)"))

@@ -215,9 +215,13 @@ def test_expand_sources_recursive_sorted_skipping_hidden_and_other(tmp_path: Pat
     exp = expand_sources_detailed([str(tmp_path)])
     names = [str(Path(s).relative_to(tmp_path)) for s in exp.sources]
     assert names == ["a.md", "b.txt", "e.markdown", "sub/c.html", "sub/d.pdf"]
-    assert sorted(Path(s).name for s in exp.skipped) == [".hidden.txt", "img.png", "x.txt"]
+    # a hidden folder is one entry, its files unlisted (a project's .git, the data directory)
+    assert sorted(Path(s).name for s in exp.skipped) == [".git", ".hidden.txt", "img.png"]
     reasons = {Path(s).name: exp.reason(s) for s in exp.skipped}
     assert reasons["img.png"].startswith("not a supported type (.txt, .md") and reasons[".hidden.txt"] == "hidden"
+    assert reasons[".git"] == "hidden folder, not searched"
+    # a hidden folder given by name is searched
+    assert expand_sources([str(tmp_path / ".git")]) == [str(tmp_path / ".git" / "x.txt")]
     assert expand_sources(["https://example.org/a", str(tmp_path / "b.txt")]) == [
         "https://example.org/a",
         str(tmp_path / "b.txt"),
