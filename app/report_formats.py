@@ -251,13 +251,19 @@ def _claim_markdown(n: int, claim: ReportClaim, report: Report) -> list[str]:
     if claim.evidence:
         out += ["**Evidence**", ""]
         for i, ev in enumerate(claim.evidence, 1):
-            out.append(f"{i}. {_md_link(ev.title or ev.source, ev.source)}  ")
+            own = f" ({OWN_ARTICLE})" if ev.article_id == claim.article_id else ""
+            out.append(f"{i}. {_md_link(ev.title or ev.source, ev.source)}{own}  ")
             out += [f"   {line}" for line in _md_block(ev.text)]
         out.append("")
     if claim.notes.strip():
         out += ["**Notes**", "", *_md_paragraphs(claim.notes), ""]
     return out
 
+
+# What a passage cited from the claim's own article is called wherever a reader sees cited evidence: the reviewer may
+# cite one for context ("in response" to what), but a report that listed it as plain evidence read as if the
+# article had confirmed itself.
+OWN_ARTICLE = "the article itself: context, not independent evidence"
 
 # The summary row, under the total, for claims of earlier versions (a verdict there and one on the same sentence of
 # the current version would otherwise both count).
@@ -325,6 +331,7 @@ def _environment() -> jinja2.Environment:
     env.filters["earlier"] = earlier_version_text
     env.globals["off_scale_note"] = OFF_SCALE_NOTE
     env.globals["earlier_row"] = EARLIER_ROW
+    env.globals["own_article"] = OWN_ARTICLE
     return env
 
 
@@ -355,7 +362,10 @@ def _cell(value: Any) -> str:
 
 
 def _evidence_cell(claim: ReportClaim) -> str:
-    parts = [f"[{i}] {ev.title} <{ev.source}>\n{ev.text}" for i, ev in enumerate(claim.evidence, 1)]
+    parts = [
+        f"[{i}] {ev.title} <{ev.source}>{' (' + OWN_ARTICLE + ')' if ev.article_id == claim.article_id else ''}\n{ev.text}"
+        for i, ev in enumerate(claim.evidence, 1)
+    ]
     return "\n".join(parts)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from app.errors import ConflictError
 from app.models import CitedEvidence, Claim, Evidence, Review, edited_claimant, utcnow
 
-__all__ = ["ConflictInfo", "Rejection", "form_review", "reject_unstarted"]
+__all__ = ["ConflictInfo", "Rejection", "form_review", "reject_unstarted", "same_decision"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,20 +70,7 @@ def form_review(
         # An untouched form on a claim nobody reviewed: saving it would mark the claim "in progress" under this
         # reviewer's name (taking it out of the Unreviewed queue) with nothing decided.
         return base
-    unchanged = (
-        base.status == ("reviewed" if done else "in_progress")
-        and base.verdict == (None if not_checkable else verdict)
-        and base.not_checkable == not_checkable
-        and base.notes == notes
-        and base.edited_statement == edited
-        and base.edited_claimant == named
-        and [e.chunk_id for e in base.evidence] == [e.chunk_id for e in evidence]
-    )
-    if unchanged:
-        # Saving the stored version again would only re-credit it to whoever pressed Save (after a conflict,
-        # the other reviewer's decision under this reviewer's name): nothing is written.
-        return base
-    return base.model_copy(
+    review = base.model_copy(
         update={
             "status": "reviewed" if done else "in_progress",
             "verdict": None if not_checkable else verdict,
@@ -96,6 +83,18 @@ def form_review(
             "updated_at": utcnow(),
         }
     )
+    # Saving the stored version again would only re-credit it to whoever pressed Save (after a conflict, the other
+    # reviewer's decision under this reviewer's name): nothing is written.
+    return base if same_decision(base, review) else review
+
+
+def same_decision(a: Review, b: Review) -> bool:
+    """Whether two versions of a review say the same: status, verdict, not checkable, notes, edited statement and
+    claimant, and the passages cited (in order); who saved it and when aside."""
+    fields = ("status", "verdict", "not_checkable", "notes", "edited_statement", "edited_claimant")
+    return all(getattr(a, f) == getattr(b, f) for f in fields) and [e.chunk_id for e in a.evidence] == [
+        e.chunk_id for e in b.evidence
+    ]
 
 
 @dataclass(frozen=True, slots=True)

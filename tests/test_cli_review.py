@@ -121,6 +121,29 @@ def test_review_then_history(settings: Settings, seeded: tuple[Article, Claim]) 
     assert all(e["at"] for e in events)
 
 
+def test_a_review_that_changes_nothing_is_not_saved_again(settings: Settings, seeded: tuple[Article, Claim]) -> None:
+    """The same command twice: the second adds no version and no history line under the reviewer's name. Citing a
+    passage of the claim's own article says how reports list it."""
+    article, claim = seeded
+    own = chunk_article(article, settings.chunk_size)[1].id
+    command = ["review", claim.id, "--verdict", "True", "--reviewer", "ann", "--evidence", own]
+    first = runner.invoke(app, command)
+    assert first.exit_code == 0 and "version 1" in first.output, first.output
+    assert f"Note: evidence {own} is from the claim's own article" in first.stderr
+    assert "context, not independent evidence" in first.stderr
+    again = runner.invoke(app, [*command[:4], "--reviewer", "bob", "--evidence", own])
+    assert again.exit_code == 0, again.output
+    assert f"Nothing to change: claim {claim.id} already says this (version 1)." in again.output
+    with ReviewStore.open(settings) as store:
+        review = store.get_review(claim.id)
+        history = store.history(claim.id)
+    assert (review.version, review.reviewer) == (1, "ann")
+    assert [e.actor for e in history].count("bob") == 0
+    # a note is a change
+    noted = runner.invoke(app, [*command, "--note", "Checked against the transcript."])
+    assert noted.exit_code == 0 and "version 2" in noted.output, noted.output
+
+
 def test_bad_label_lists_valid_labels(settings: Settings, seeded: tuple[Article, Claim]) -> None:
     _, claim = seeded
     result = runner.invoke(app, ["review", claim.id, "--verdict", "Pants on fire", "--reviewer", "ann"])

@@ -214,6 +214,8 @@ def test_review_needs_a_name_then_saves_and_moves_on(wb: Workbench) -> None:
     first, second = queue[0][0], queue[1][0]
     assert at.selectbox[4].value == first.id  # the claim picker starts at the most check-worthy claim
     assert any("In this article" in m.value for m in at.markdown)
+    # passages of the claim's own article are context, and the page says how reports list them
+    assert any("not independent evidence" in c.value for c in at.caption)
     assert any("Elsewhere in the corpus" in m.value for m in at.markdown)
     at.radio[0].set_value("False")
     button(at, "Save").click().run()

@@ -12,6 +12,8 @@ import typer
 
 from app.errors import StoreError
 from app.grounding import echo_note
+from app.report_formats import OWN_ARTICLE
+from app.review_submission import same_decision
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -254,8 +256,10 @@ def register(app: typer.Typer) -> None:
                 else []
             )
             for ev in cited:
-                echo = echo_note(claim.quote, ev.text) if ev.article_id != claim.article_id else None
-                if echo:
+                if ev.article_id == claim.article_id:
+                    own = f'is from the claim\'s own article; reports list it as "{OWN_ARTICLE}"'
+                    typer.echo(f"Note: evidence {ev.chunk_id} {own}.", err=True)
+                elif echo := echo_note(claim.quote, ev.text):
                     typer.echo(f"Note: evidence {ev.chunk_id}: {echo}", err=True)
             current = store.get_review(claim_id)
             change = apply_change(
@@ -273,6 +277,10 @@ def register(app: typer.Typer) -> None:
                 from app.models import edited_claimant
 
                 change = change.model_copy(update={"edited_claimant": edited_claimant(claim, claimant)})
+            if same_decision(current, change):
+                # (saving it again would only add a version and a history line crediting it to this reviewer)
+                typer.echo(f"Nothing to change: claim {claim_id} already says this (version {current.version}).")
+                return
             saved = store.save_review(change, actor=reviewer)
             from app.repeated_claims import reviews_elsewhere
 

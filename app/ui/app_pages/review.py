@@ -11,6 +11,7 @@ from app.errors import WorkbenchError
 from app.grounding import copied_run, echo_note
 from app.highlight import escape_text, evidence_html
 from app.models import CLAIM_TYPES, Claim, Evidence, Review
+from app.report_formats import OWN_ARTICLE
 from app.ui.app_pages.common import (
     EMPTY_LIBRARY,
     article_labels,
@@ -374,6 +375,8 @@ with left:
             st.checkbox(control_label("Cite this passage", about), key=cite_key)
 
     st.markdown(f"**In this article** ({len(inside)})")
+    if inside:
+        st.caption(f"Context: a passage cited from here is listed in reports as “{OWN_ARTICLE}”.")
     passages(inside, "No other passage of this article matches the query.", PASSAGES_FIRST, "in this article")
     st.markdown(f"**Elsewhere in the corpus** ({len(elsewhere)})")
     nothing = "Nothing in other articles matches; ingest more sources in Library."
