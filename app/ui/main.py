@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.ui.app_pages.common import LABEL_STYLE
+from app.ui.app_pages.common import LABEL_STYLE, OPEN_NAMES_SCRIPT
 
 st.set_page_config(page_title="claimdesk", page_icon=":material/fact_check:", layout="wide")
 st.html(LABEL_STYLE)  # a style only: drawn out of the page's flow, on every page
+st.html(OPEN_NAMES_SCRIPT, unsafe_allow_javascript=True)
 
 pages = [
     st.Page("app_pages/library.py", title="Library", icon=":material/library_books:", default=True),

@@ -46,6 +46,24 @@ button span[data-has-shortcut="true"] [data-testid="stMarkdownContainer"] p {
   overflow-wrap: normal; word-break: normal;
 }
 </style>"""
+# Every select box's arrow button is named "Open" by Streamlit (and, once a value is picked, its clear button "Clear
+# value"), so a screen reader heard "Open" five times on the Review page, none saying which list it opens: each is
+# named after its box ("Open Article list", "Clear Article"), again whenever Streamlit draws or renames one.
+# Installed once per browser page (main.py).
+OPEN_NAMES_SCRIPT = """<script>if (!window.cdOpenNames) { window.cdOpenNames = true;
+const cdName = () => document.querySelectorAll('[data-testid="stSelectbox"]').forEach(box => {
+  const input = box.querySelector('input[role="combobox"]');
+  const label = input && input.getAttribute('aria-label');
+  if (!label) return;
+  box.querySelectorAll('button').forEach(b => {
+    const now = b.getAttribute('aria-label') || '';
+    const want = now.startsWith('Open') ? 'Open ' + label + ' list' : now.startsWith('Clear') ? 'Clear ' + label : null;
+    if (want && now !== want) b.setAttribute('aria-label', want);
+  });
+});
+new MutationObserver(cdName).observe(document.body,
+  {childList: true, subtree: true, attributes: true, attributeFilter: ['aria-label']});
+cdName(); }</script>"""
 # What may pass from untrusted text into a label: letters, digits, spaces and punctuation that no Markdown construct
 # starts with; a colon only before a space or between digits ("said: ", 14:05), as `:x:` is an emoji and `:red[`
 # a colour.
