@@ -214,6 +214,11 @@ def test_review_needs_a_name_then_saves_and_moves_on(wb: Workbench) -> None:
     first, second = queue[0][0], queue[1][0]
     assert at.selectbox[4].value == first.id  # the claim picker starts at the most check-worthy claim
     assert any("In this article" in m.value for m in at.markdown)
+    # a filter cleared with Streamlit's clear button (None, its "All" option) reads as that option, not "Choose an
+    # option"
+    filters = [at.selectbox(key=f"review_filter_{k}") for k in ("article", "status", "verdict", "type")]
+    assert [f.proto.placeholder for f in filters] == ["All articles", "Any status", "Any verdict", "Any type"]
+    assert [f.format_func(None) for f in filters] == ["All articles", "Any status", "Any verdict", "Any type"]
     # passages of the claim's own article are context, and the page says how reports list them
     assert any("not independent evidence" in c.value for c in at.caption)
     assert any("Elsewhere in the corpus" in m.value for m in at.markdown)

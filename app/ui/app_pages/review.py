@@ -136,13 +136,16 @@ if ss.get("review_filter_article") not in (None, *titles):
     del ss["review_filter_article"]
     st.info("The article this queue was filtered by has been deleted; showing all articles.", icon=":material/info:")
 # Filters in a row that wraps (columns cut "Any status" to "Any stat" on a tablet): the article's box takes the room
-# the three short ones leave, and goes to a row of its own above them when that is too little.
+# the three short ones leave, and goes to a row of its own above them when that is too little. A filter's "All" option
+# is None, which is also what Streamlit's clear button leaves: the placeholder names it the same way (it read "Choose
+# an option").
 filter_row = st.container(horizontal=True)
 article_filter = filter_row.selectbox(
     "Article",
     [None, *titles],
     format_func=lambda i: "All articles" if i is None else titles[i],
     key="review_filter_article",
+    placeholder="All articles",
 )
 short_filters = filter_row.container(horizontal=True, width=SHORT_FILTERS_WIDTH)
 status_filter = short_filters.selectbox(
@@ -150,12 +153,21 @@ status_filter = short_filters.selectbox(
     [None, *STATUS_LABELS],
     format_func=lambda s: "Any status" if s is None else STATUS_LABELS[s],
     key="review_filter_status",
+    placeholder="Any status",
 )
 verdict_filter = short_filters.selectbox(
-    "Verdict", [None, *ratings], format_func=lambda v: "Any verdict" if v is None else v, key="review_filter_verdict"
+    "Verdict",
+    [None, *ratings],
+    format_func=lambda v: "Any verdict" if v is None else v,
+    key="review_filter_verdict",
+    placeholder="Any verdict",
 )
 type_filter = short_filters.selectbox(
-    "Claim type", [None, *CLAIM_TYPES], format_func=lambda t: "Any type" if t is None else t, key="review_filter_type"
+    "Claim type",
+    [None, *CLAIM_TYPES],
+    format_func=lambda t: "Any type" if t is None else t,
+    key="review_filter_type",
+    placeholder="Any type",
 )
 
 try:
