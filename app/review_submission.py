@@ -24,6 +24,15 @@ class ConflictInfo:
     verdict: str | None
     current: Review
 
+    @classmethod
+    def from_error(cls, exc: ConflictError) -> ConflictInfo | None:
+        """The newer state a ConflictError carries, shaped for a message (None when it carries none)."""
+        current = exc.current
+        if not isinstance(current, Review):
+            return None
+        when = current.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC") if current.updated_at else None
+        return cls(current.reviewer, when, current.status, current.verdict, current)
+
     def message(self) -> str:
         """A sentence for the UI."""
         who = self.reviewer or "another reviewer"

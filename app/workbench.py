@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from app.config import Settings
 from app.earlier_versions import earlier_drafts, earlier_reviews
-from app.errors import ConflictError, ExtractionError, RetrievalError, StoreError, WorkbenchError
+from app.errors import ExtractionError, RetrievalError, StoreError, WorkbenchError
 from app.evidence import fused_by_rank, is_the_quote
 from app.highlight import Highlight, article_html, claim_highlights, highlight_html, paragraph_bounds
 from app.models import Article, CitedEvidence, Claim, Draft, Evidence, ExtractionRun, HistoryEvent, Review
 from app.repeated_claims import DecidedSentences, decided_elsewhere, reviews_elsewhere, split_verdicts
 from app.review_queue import QueueFilter, SharedQueues
-from app.review_submission import ConflictInfo, Rejection, form_review, reject_unstarted
+from app.review_submission import Rejection, form_review, reject_unstarted
 
 if TYPE_CHECKING:
     from app.corpus import Corpus, IngestReport, SourceOutcome
@@ -397,12 +397,7 @@ class Workbench:
         article = self.get_article(claim.article_id)
         if article is None:
             return ""
-        left, right = paragraph_bounds(article.text, claim.start, claim.end)
-        for _ in range(paragraphs_before):
-            head = article.text[:left].rstrip()
-            if not head:
-                break
-            left, _ = paragraph_bounds(article.text, len(head), len(head))
+        left, right = paragraph_bounds(article.text, claim.start, claim.end, before=paragraphs_before)
         [mark] = claim_highlights([(claim, review)], self.ratings())
         focus = Highlight(mark.start, mark.end, mark.category, mark.title)
         return highlight_html(article.text[left:right], [focus], offset=left)
@@ -482,15 +477,6 @@ class Workbench:
             raise WorkbenchError("Enter your name as reviewer first, so the history shows who decided.")
         pairs = self.store.queue(claim_ids=list(claim_ids), include_replaced=True)
         return reject_unstarted(pairs, reviewer, lambda review: self.save_review(review, actor=reviewer))
-
-    @staticmethod
-    def conflict_info(exc: ConflictError) -> ConflictInfo | None:
-        """The newer state carried by a ConflictError, shaped for a message."""
-        current = exc.current
-        if not isinstance(current, Review):
-            return None
-        when = current.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC") if current.updated_at else None
-        return ConflictInfo(current.reviewer, when, current.status, current.verdict, current)
 
     # ---- dashboard and reports --------------------------------------------------------------------------
     def stats(self) -> DashboardStats:

@@ -21,6 +21,7 @@ from app.highlight import escape_text
 from app.models import CitedEvidence, Claim, Draft, Evidence, HistoryEvent, Review
 from app.references import back_reference, leaning_words
 from app.review_queue import QueueFilter
+from app.review_submission import ConflictInfo
 from app.ui.app_pages.common import flash, reviewer_name, safe, workbench
 from app.workbench import Workbench
 
@@ -309,7 +310,7 @@ def save(claim_id: str, next_id: str | None) -> None:
             not_checkable=bool(ss.get(key("nc", claim_id))),
         )
     except ConflictError as exc:
-        info = wb.conflict_info(exc)
+        info = ConflictInfo.from_error(exc)
         flash("warning", info.message() if info else str(exc))
         # What this reviewer tried to save stays on the page beside the other's version (see attempt_panel).
         ss[f"attempt-{claim_id}"] = form_values(claim)
