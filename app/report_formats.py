@@ -33,7 +33,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -287,7 +287,7 @@ def render_markdown(report: Report) -> str:
     # A blank publisher setting names nobody: no "Published by ." line.
     by = f"Published by {_md_inline(report.publisher)}. " if report.publisher.strip() else ""
     out.append(
-        f"{by}Generated {report.generated_at.isoformat()}. "
+        f"{by}Generated {_generated(report)}. "
         f"{report.claim_count} claim{'s' if report.claim_count != 1 else ''} in "
         f"{len(report.articles)} article{'s' if len(report.articles) != 1 else ''}."
     )
@@ -335,6 +335,11 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def _generated(report: Report) -> str:
+    """When the report was made, as a reader reads it ("2026-12-07 22:07 UTC"; it read "2026-12-07T22:07:10.167828+00:00")."""
+    return report.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def render_html(report: Report) -> str:
     """The report as one self-contained, printable HTML page (inline CSS, no external assets)."""
     template = _environment().get_template("report.html.j2")
@@ -342,7 +347,8 @@ def render_html(report: Report) -> str:
     return template.render(
         report=report,
         title=report.articles[0].title if single else "Verified claims",
-        generated=report.generated_at.isoformat(),
+        generated=_generated(report),
+        generated_iso=report.generated_at.isoformat(),
     )
 
 
