@@ -67,6 +67,12 @@ def test_articles_filters_and_delete() -> None:
     listing = run("articles").stdout.splitlines()
     assert len(listing) == 2
     article_id = listing[1].split()[0]
+    # how many claims each article has and how many are reviewed: which still need `claimdesk extract`
+    assert listing[0].split()[3:5] == ["claims", "reviewed"]
+    assert listing[1].split()[4:6] in (["0", "0"], ["-", "-"])
+    assert run("extract", article_id, "--llm", "none").exit_code == 0
+    claims = run("articles").stdout.splitlines()[1].split()[4:6]
+    assert int(claims[0]) >= 5 and claims[1] == "0", claims
 
     excluded = run("search", "Russian bonds", "--exclude-article", article_id)
     assert excluded.exit_code == 0 and "No evidence found" in excluded.stdout
@@ -74,7 +80,7 @@ def test_articles_filters_and_delete() -> None:
     assert only.stdout.count(f"[{article_id} ") == 2
 
     r = run("delete", article_id)
-    assert r.exit_code == 0 and f"Deleted article {article_id} (0 claim(s), 0 review(s))." in r.stdout
+    assert r.exit_code == 0 and f"Deleted article {article_id} ({claims[0]} claim(s), 0 review(s))." in r.stdout
     assert "No evidence found" in run("search", "Russian bonds").stdout
 
     r = run("delete", article_id)

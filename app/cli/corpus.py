@@ -206,7 +206,10 @@ def _other_corpus_hint(chunks: int) -> None:
 
 
 def articles() -> None:
-    """List ingested articles: id, title, source, published, ingested."""
+    """List ingested articles: id, published, ingested, claims and how many are reviewed, title, source."""
+    from app.config import get_settings
+    from app.store import ReviewStore
+
     if _no_data_dir():
         return
     items = _open().article_infos()
@@ -214,11 +217,17 @@ def articles() -> None:
         typer.echo("No articles yet; add some with `claimdesk ingest PATH_OR_URL`.")
         _other_corpus_hint(0)
         return
-    typer.echo("id                published   ingested          title  <- source")
+    # The review store's counts: which articles still need `claimdesk extract`, and how far their review is (an
+    # article of a shared corpus that this data directory never extracted shows "-").
+    with ReviewStore.open(get_settings()) as store:
+        counts = {s.id: s for s in store.articles()}
+    typer.echo("id                published   ingested          claims  reviewed  title  <- source")
     for a in items:
         published = a.published.date().isoformat() if a.published else "-"
         ingested = a.ingested_at.strftime("%Y-%m-%d %H:%M")
-        typer.echo(f"{a.id}  {published:<10}  {ingested}  {a.title}  <- {a.source}")
+        summary = counts.get(a.id)
+        claims, reviewed = (summary.claim_count, summary.reviewed) if summary else ("-", "-")
+        typer.echo(f"{a.id}  {published:<10}  {ingested}  {claims:>6}  {reviewed:>8}  {a.title}  <- {a.source}")
 
 
 def delete(
