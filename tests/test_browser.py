@@ -485,6 +485,22 @@ def test_no_label_is_cut_or_broken_on_a_phone_a_tablet_or_a_laptop(
     assert not cut, f"labels cut or broken at {width} px: {cut}"
 
 
+def test_the_verdict_form_stays_in_sight_while_the_evidence_scrolls(server: str, browser: object, library: str) -> None:
+    """Side by side on a laptop: citing the last passage shown, Save & next is on screen (it had scrolled away with
+    the page). On a phone the form is under the evidence and scrolls with the page (the phone test above)."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
+    _open(page, server, "review", library)
+    cite = page.locator('[data-testid="stCheckbox"]').filter(has_text="Cite this passage")  # type: ignore[attr-defined]
+    assert cite.count() >= 3
+    cite.last.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    expect(cite.last).to_be_in_viewport()
+    expect(page.get_by_role("button", name="Save & next")).to_be_in_viewport()  # type: ignore[attr-defined]
+    page.close()
+
+
 @pytest.mark.parametrize("height", [650, 1400])
 def test_the_article_and_its_claims_scroll_in_boxes_the_window_holds(
     server: str, browser: object, library: str, height: int

@@ -55,9 +55,19 @@ SHORT_FILTERS_WIDTH = 480
 # The room the claim and its evidence (3 parts) and the verdict form (2 parts) need side by side; with less than both
 # (a tablet, a laptop with a narrow window) the form goes under them. Set on the wrapper Streamlit puts around each
 # container of a horizontal one, which carries its flex (the container's own st-key- class does not).
+# Side by side, the form stays in sight while the reviewer scrolls down the evidence to cite a passage (it scrolled
+# away with the page, and Save was a long way back up): it sticks under Streamlit's header and, when taller than the
+# window, scrolls on its own. Only side by side (the split is as wide as both need): stacked, on a tablet or phone, it
+# scrolls with the page.
 REVIEW_STYLE = """<style>
 [data-testid="stLayoutWrapper"]:has(> .st-key-review-claim) { flex: 3 1 24rem; }
 [data-testid="stLayoutWrapper"]:has(> .st-key-review-form) { flex: 2 1 17rem; }
+.st-key-review-split { container-type: inline-size; }
+@container (min-width: 44rem) {
+  [data-testid="stLayoutWrapper"]:has(> .st-key-review-form) {
+    align-self: flex-start; position: sticky; top: 4rem; max-height: calc(100vh - 5rem); overflow-y: auto;
+  }
+}
 </style>"""
 
 wb = workbench()
@@ -292,7 +302,7 @@ if (own := summaries.get(claim.article_id)) is not None and own.replaced_by:
     st.warning(earlier_version_note(own), icon=":material/history:")
 # The claim with its evidence beside the verdict form while both have room; below that the form goes under them, as on
 # a phone (beside them on a tablet, its column broke "Not checkable" over four lines). REVIEW_STYLE sets the room.
-split = st.container(horizontal=True, gap="large")
+split = st.container(horizontal=True, gap="large", key="review-split")
 left, right = split.container(key="review-claim"), split.container(key="review-form")
 with left:
     with st.container(border=True):
