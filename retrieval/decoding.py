@@ -62,6 +62,11 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
+# Bytes that are not UTF-8, as surrogateescape decodes them; and the characters beyond ASCII that are.
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_NON_ASCII_UTF8 = re.compile("[^\x00-\x7f\udc80-\udcff]")
+
+
 def _cp1252_char(byte: int) -> str:
     """One byte as cp1252 reads it (latin-1 for the five it leaves undefined, control characters dropped later)."""
     try:
@@ -76,11 +81,11 @@ def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
     ASCII or more: cp1252 text, whose "ß“" can make a valid UTF-8 sequence by chance. Decoding the whole file as cp1252
     had turned every curly quote of such a file into "â€" and dropped the rest as control characters."""
     text = data.decode("utf-8", errors="surrogateescape")
-    odd = sum(1 for c in text if "\udc80" <= c <= "\udcff")
-    valid = sum(1 for c in text if c > "\x7f" and not "\udc80" <= c <= "\udcff")
+    odd = len(_ESCAPED.findall(text))  # (counted by the regex engine: a 20 MB file char by char in Python took seconds)
+    valid = len(_NON_ASCII_UTF8.findall(text))
     if not odd or valid < odd:
         return None
-    return re.sub("[\udc80-\udcff]", lambda m: _cp1252_char(ord(m.group(0)) - 0xDC00), text), odd
+    return _ESCAPED.sub(lambda m: _cp1252_char(ord(m.group(0)) - 0xDC00), text), odd
 
 
 def _decode(source: str, data: bytes, declared: str | None) -> tuple[str, list[str]]:
