@@ -43,6 +43,7 @@ import jinja2
 from pydantic import ValidationError
 
 from app.errors import ExportError
+from app.models import CitedEvidence
 from app.reports import SCHEMA_VERSION, Report, ReportArticle, ReportClaim
 from app.source_links import is_web_url
 
@@ -251,8 +252,7 @@ def _claim_markdown(n: int, claim: ReportClaim, report: Report) -> list[str]:
     if claim.evidence:
         out += ["**Evidence**", ""]
         for i, ev in enumerate(claim.evidence, 1):
-            own = f" ({OWN_ARTICLE})" if ev.article_id == claim.article_id else ""
-            out.append(f"{i}. {_md_link(ev.title or ev.source, ev.source)}{own}  ")
+            out.append(f"{i}. {_md_link(ev.title or ev.source, ev.source)}{_own(claim, ev)}  ")
             out += [f"   {line}" for line in _md_block(ev.text)]
         out.append("")
     if claim.notes.strip():
@@ -264,6 +264,12 @@ def _claim_markdown(n: int, claim: ReportClaim, report: Report) -> list[str]:
 # cite one for context ("in response" to what), but a report that listed it as plain evidence read as if the
 # article had confirmed itself.
 OWN_ARTICLE = "the article itself: context, not independent evidence"
+
+
+def _own(claim: ReportClaim, ev: CitedEvidence) -> str:
+    """ " (the article itself: ...)" after a passage cited from the claim's own article, else nothing."""
+    return f" ({OWN_ARTICLE})" if ev.article_id == claim.article_id else ""
+
 
 # The summary row, under the total, for claims of earlier versions (a verdict there and one on the same sentence of
 # the current version would otherwise both count).
@@ -368,10 +374,7 @@ def _cell(value: Any) -> str:
 
 
 def _evidence_cell(claim: ReportClaim) -> str:
-    parts = [
-        f"[{i}] {ev.title} <{ev.source}>{' (' + OWN_ARTICLE + ')' if ev.article_id == claim.article_id else ''}\n{ev.text}"
-        for i, ev in enumerate(claim.evidence, 1)
-    ]
+    parts = [f"[{i}] {ev.title} <{ev.source}>{_own(claim, ev)}\n{ev.text}" for i, ev in enumerate(claim.evidence, 1)]
     return "\n".join(parts)
 
 

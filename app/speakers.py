@@ -266,20 +266,7 @@ def according_to(sentence: str) -> str | None:
     if m is None:
         return None
     source = m.group("source").strip()
-    if source.split()[0].lower() in {
-        "him",
-        "her",
-        "them",
-        "it",
-        "its",
-        "this",
-        "that",
-        "which",
-        "our",
-        "my",
-        "his",
-        "their",
-    }:
+    if source.split()[0].lower() in _PRONOUN_SOURCES:
         return None  # ("according to our own modelling", "its annual reports": the speaker's, whom other rules find)
     # "the data firm PitchLedger", "the consultancy Oxford Analytica": the name its description comes before
     described = re.match(
@@ -311,6 +298,8 @@ _OWNED_DOCUMENT = re.compile(  # (the document word in lower case: "Omnibus Rese
     r"data|statistics|records|documents?|estimates?|projections?|forecasts?|reports?|study|research|analysis|survey|"
     r"polls?|filings?|calculations)(?:\s+(?:published|released|issued|seen|obtained|shared|out)\b.*)?$"
 )
+# "according to him", "according to its annual reports": whose they are is a pronoun's, which other rules resolve.
+_PRONOUN_SOURCES = frozenset("him her them it its this that which our my his their".split())
 _KIND_OF_DOCUMENT = frozenset(
     "annual monthly quarterly weekly daily yearly internal own published unpublished final full early recent previous "
     "separate independent detailed leaked draft revised updated confidential".split()

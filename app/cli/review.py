@@ -12,8 +12,6 @@ import typer
 
 from app.errors import StoreError
 from app.grounding import echo_note
-from app.report_formats import OWN_ARTICLE
-from app.review_submission import same_decision
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -255,6 +253,9 @@ def register(app: typer.Typer) -> None:
                 if evidence
                 else []
             )
+            from app.report_formats import OWN_ARTICLE  # (jinja2 and the report models: not on every command's start)
+            from app.review_submission import same_decision
+
             for ev in cited:
                 if ev.article_id == claim.article_id:
                     own = f'is from the claim\'s own article; reports list it as "{OWN_ARTICLE}"'
