@@ -511,7 +511,7 @@ def test_the_article_and_its_claims_scroll_in_boxes_the_window_holds(
     _open(page, server, "article", library)
     header = page.locator('[data-testid="stHeader"]').bounding_box()["height"]  # type: ignore[attr-defined]
     for box in ("article-text", "article-claims"):
-        scroller = page.locator(f":has(> .st-key-{box})")  # type: ignore[attr-defined]
+        scroller = page.locator(f'[data-testid="stLayoutWrapper"]:has(> .st-key-{box})')  # type: ignore[attr-defined]
         scroller.evaluate("e => e.scrollIntoView({block: 'end'})")
         drawn = scroller.bounding_box()
         assert drawn["height"] >= 0.8 * height - header, (box, drawn)  # not half the screen

@@ -28,9 +28,11 @@ from app.ui.app_pages.common import (
 # The article and its claims scroll in boxes as tall as the window leaves room for under Streamlit's header once
 # scrolled to them, never shorter than 20 rem: 640 px fixed ran past the bottom of a laptop's browser window (about
 # 650 px of a 768 px screen), so the page and the box both had to scroll, and left a tall screen half empty. Set on
-# the wrapper Streamlit puts around each container, whose flex basis is the height (the keyed container fills it).
+# the stLayoutWrapper Streamlit puts around each container, whose flex basis is the height (the keyed container
+# fills it).
 ARTICLE_STYLE = """<style>
-:has(> .st-key-article-text), :has(> .st-key-article-claims) {
+[data-testid="stLayoutWrapper"]:has(> .st-key-article-text),
+[data-testid="stLayoutWrapper"]:has(> .st-key-article-claims) {
   flex: 0 0 max(20rem, calc(100vh - 7rem)) !important; height: max(20rem, calc(100vh - 7rem)) !important;
 }
 </style>"""
