@@ -145,11 +145,12 @@ def appositive_names(noun: str, text: str) -> list[str]:
 
 
 def bodies_named(noun: str, text: str) -> list[str]:
-    """The names in `text` of bodies of one kind ("agency" -> "UK Health Security Agency", "Agency for ..."), in
-    order of appearance, each as written (without a leading "The" or a sentence's capitalised opening word)."""
+    """The names in `text` of bodies of one kind ("agency" -> "UK Health Security Agency", "Agency for ...", "service"
+    -> "Carnshire Fire and Rescue Service", not "Rescue Service"), in order of appearance, each as written (without a
+    leading "The" or a sentence's capitalised opening word)."""
     noun = noun.capitalize()
     name = re.compile(
-        rf"\b((?:[A-Z][\w'’&.-]*[ \t]+){{1,5}}{noun}\b(?:[ \t]+(?:of|for)(?:[ \t]+the)?(?:[ \t]+(?:and[ \t]+)?[A-Z][\w'’-]*){{1,5}})?)"
+        rf"\b((?:[A-Z][\w'’&.-]*[ \t]+(?:(?<!{noun} )(?:and|&)[ \t]+(?=[A-Z]))?){{1,5}}{noun}\b(?:[ \t]+(?:of|for)(?:[ \t]+the)?(?:[ \t]+(?:and[ \t]+)?[A-Z][\w'’-]*){{1,5}})?)"
         rf"|\b({noun}[ \t]+(?:of|for)(?:[ \t]+the)?(?:[ \t]+(?:and[ \t]+)?[A-Z][\w'’-]*){{1,5}})"
     )
     found = []
@@ -216,8 +217,14 @@ def _written_in_lower_case(word: str, article_text: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _words_after(word: str, article_text: str) -> frozenset[str]:
-    """The capitalised words that follow `word` anywhere in the article ("Public" and "State" after "Bellhaven")."""
-    return frozenset(n.group(1) for n in re.finditer(rf"\b{re.escape(word)}\s+([A-Z][\w'’-]*)", article_text))
+    """The capitalised words that follow `word` on its line anywhere in the article ("Public" and "State" after
+    "Bellhaven"; not the next paragraph's first word after a headline ending in a name)."""
+    return frozenset(n.group(1) for n in re.finditer(rf"\b{re.escape(word)}[ \t]+([A-Z][\w'’-]*)", article_text))
+
+
+_COUPLE = re.compile(r"\b([A-Z][a-z]+) and ([A-Z][a-z]+) ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
+# What a surname that also begins other names maps to beside its person: never one name, so never resolved.
+_BEGINS_OTHER_NAMES = "\0begins other names"
 
 
 def _title_case(line: str) -> bool:
@@ -248,16 +255,28 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
     def lower_case(word: str) -> bool:
         return _written_in_lower_case(word, article_text)
 
-    for name in person_names(before[headline_end if headline_end > 0 else 0 :]):  # (not the title-case headline)
+    persons = person_names(before[headline_end if headline_end > 0 else 0 :])  # (not the title-case headline)
+    for name in persons:
         full = _person_in_full(name)
         if full:
             # by surname ("Ashdown"), or by the name written first ("Wang" for "Wang Wenbin") when that word goes
-            # on into no other name (not "Bellhaven" of "Bellhaven Public Radio" and "Bellhaven State University")
+            # on into no other name (not "Bellhaven" of "Bellhaven Public Radio" and "Bellhaven State University");
+            # a surname that itself begins other names may be a place's: "Wendmoor" of the charity "Silver Circle
+            # Wendmoor", with "Wendmoor General Hospital" and "Wendmoor Borough Council", made every "Wendmoor" the
+            # charity. Such a word stays a key (another name ending in it stays ambiguous) but is never resolved.
             first, last = full.split()[0], full.split()[-1]
             goes_on = _words_after(first, article_text)
             for key in {last} | ({first} if goes_on <= {full.split()[1]} else set()):
                 if not lower_case(key):
                     people.setdefault(key, set()).add(full)  # (never a word the article also writes in lower case)
+            if last in people and last != first and _words_after(last, bodies_text):
+                people.setdefault(last, set()).add(_BEGINS_OTHER_NAMES)
+    # two people of one surname named together ("Derek and Alison Moyo"): "Mr Moyo" is either (it had become "Mr
+    # Alison Moyo", the one Moyo the name finder saw)
+    for m in _COUPLE.finditer(before):
+        one, other, surname = m.groups()
+        if f"{other} {surname}" in persons and surname in people:
+            people[surname] |= {f"{one} {surname}", f"{other} {surname}"}
     # a company by the first word of its name with a legal form: "Halvorsen" for "Halvorsen ASA"
     for m in _COMPANY_NAME.finditer(before[headline_end if headline_end > 0 else 0 :]):
         words = re.sub(r"^(?:The|A|An)\s+", "", m.group(0).rstrip(".")).split()

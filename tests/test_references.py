@@ -10,7 +10,7 @@ import pytest
 
 from app.claimants import claimant_in_context, described_body
 from app.dates import dated, time_reference, undated_relative
-from app.names import claimant_in_full, named_in_full, person_names
+from app.names import bodies_named, claimant_in_full, named_in_full, person_names
 from app.references import leaning_words, pronoun_subject, unresolved_reference, vague_reference
 from app.rewrite_checks import checked_claim_type, checked_claimant, pick_referent, resolve_reference
 from app.speakers import according_to, attributed, closing_speaker, opening_speaker, rule_claimant
@@ -827,6 +827,35 @@ def test_according_to_a_kind_of_document_or_its_owner_by_pronoun_names_nobody() 
     assert according_to("The number rose to 210,000 last year, according to its annual reports.") is None
     assert according_to("Sales fell by a tenth, according to internal figures.") is None
     assert according_to("She made 42 errors, according to tournament statistics.") == "tournament"
+
+
+def test_a_place_a_body_with_and_and_a_couple_are_not_mistaken_for_one_name() -> None:
+    """Three ways a statement got a name the article does not mean (found reading a live blog and a strike story)."""
+    live = (
+        "Live: Wendmoor power cut\n\nAbout 62,000 homes in Wendmoor lost power. Wendmoor General Hospital switched "
+        "to generators and Wendmoor Borough Council opened a centre. The charity Silver Circle Wendmoor urged "
+        "neighbours to check on older people. Wendmoor Central station is closed."
+    )
+    # "Wendmoor" begins other names: a place, not the charity's "surname"
+    assert (
+        named_in_full("Wendmoor Central station is closed.", live, len(live)) == "Wendmoor Central station is closed."
+    )
+    assert named_in_full("Live: Wendmoor power cut", live, 0) == "Live: Wendmoor power cut"
+    fire = "Homes were evacuated, Carnshire Fire and Rescue Service said. Later. "
+    assert named_in_full("No one was hurt, the service said.", fire, len(fire)) == (
+        "No one was hurt, Carnshire Fire and Rescue Service said."  # (it was "Rescue Service")
+    )
+    assert bodies_named("council", "Leeds City Council and Bradford Council agreed.") == [
+        "Leeds City Council",
+        "Bradford Council",
+    ]
+    couple = "Derek and Alison Moyo had planned to fly to Faro. Here."
+    at = couple.index("Here")
+    assert named_in_full("Mr Moyo said.", couple, at) == "Mr Moyo said."  # (it was "Mr Alison Moyo said.")
+    assert claimant_in_full("Mr Moyo", couple, at) == "Mr Moyo"
+    # a surname ending a line before a capitalised paragraph still names its person
+    lines = "Transfer news\n\nDunmore agree fee for striker Tiago Ferreira\n\nDunmore City have agreed a fee. Later."
+    assert named_in_full("Ferreira scored 27 goals.", lines, len(lines)) == "Tiago Ferreira scored 27 goals."
 
 
 def test_a_claimant_is_named_as_the_statement_names_them() -> None:
