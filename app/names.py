@@ -233,6 +233,22 @@ def _title_case(line: str) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
+@functools.lru_cache(maxsize=4096)
+def _capitals_after(word: str, text: str) -> tuple[int, ...]:
+    """Where a capitalised word follows `word` on its line in `text` (_words_after's matches, by offset)."""
+    return tuple(n.start(1) for n in re.finditer(rf"\b{re.escape(word)}[ \t]+([A-Z][\w'’-]*)", text))
+
+
+@functools.lru_cache(maxsize=8)
+def _without_title_case_headline(article_text: str) -> str:
+    """The article with a title-case headline blanked out (same offsets), one string object per article (so that
+    caches keyed on it hit)."""
+    headline_end = article_text.find("\n")
+    if headline_end > 0 and _title_case(article_text[:headline_end]):
+        return " " * headline_end + article_text[headline_end:]
+    return article_text
+
+
 def named_in_full(statement: str, article_text: str, start: int) -> str:
     """`statement` with who a bare surname or "the hospice" means, as the article named them before `start`:
     the first "Ashdown" -> "Colin Ashdown" (one person of that surname), the first "the hospice" -> "St Brendan's
@@ -255,6 +271,17 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
     def lower_case(word: str) -> bool:
         return _written_in_lower_case(word, article_text)
 
+    # whether a word is followed by a capitalised one in bodies_text, read from one cached scan of the whole article
+    # (bodies_text is a prefix of it, but a new string per claim: scanning it missed _words_after's cache and made
+    # extraction three times slower)
+    whole = _without_title_case_headline(article_text)
+    prefix = whole.startswith(bodies_text)
+
+    def begins_other_names(word: str) -> bool:
+        if not prefix:
+            return bool(_words_after(word, bodies_text))
+        return any(at < len(bodies_text) for at in _capitals_after(word, whole))
+
     persons = person_names(before[headline_end if headline_end > 0 else 0 :])  # (not the title-case headline)
     for name in persons:
         full = _person_in_full(name)
@@ -269,7 +296,7 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
             for key in {last} | ({first} if goes_on <= {full.split()[1]} else set()):
                 if not lower_case(key):
                     people.setdefault(key, set()).add(full)  # (never a word the article also writes in lower case)
-            if last in people and last != first and _words_after(last, bodies_text):
+            if last in people and last != first and begins_other_names(last):
                 people.setdefault(last, set()).add(_BEGINS_OTHER_NAMES)
     # two people of one surname named together ("Derek and Alison Moyo"): "Mr Moyo" is either (it had become "Mr
     # Alison Moyo", the one Moyo the name finder saw)
