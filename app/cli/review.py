@@ -319,7 +319,8 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter("give your name; it is recorded in the history", param_hint="--reviewer")
         with ReviewStore.open(get_settings()) as store:
             pairs = store.queue(claim_ids=claim_ids, include_replaced=True)
-            unknown = [c for c in dict.fromkeys(claim_ids) if c not in {claim.id for claim, _ in pairs}]
+            found = {claim.id for claim, _ in pairs}
+            unknown = [c for c in dict.fromkeys(claim_ids) if c not in found]
             if unknown:  # before anything is saved: a mistyped id must not leave half a batch done
                 raise StoreError(
                     f"No claim with id {unknown[0]!r}{f' (and {len(unknown) - 1} more)' if len(unknown) > 1 else ''}; "
