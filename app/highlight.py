@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from app.models import Claim, Review
+from retrieval.pages import page_suffix
 
 __all__ = [
     "CATEGORY_STYLES",
@@ -273,12 +274,24 @@ def _clip(text: str, limit: int = CARD_META_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def evidence_html(text: str, query: str, *, title: str, source: str, score: float, detail: str = "") -> str:
-    """One evidence passage card: escaped title, source and score, then the passage with terms marked."""
+def evidence_html(
+    text: str,
+    query: str,
+    *,
+    title: str,
+    source: str,
+    score: float,
+    detail: str = "",
+    page: int | None = None,
+    page_end: int | None = None,
+) -> str:
+    """One evidence passage card: escaped title, source (with its PDF page) and score, then the passage with terms
+    marked."""
     # A 300-character title or a long URL, repeated on every card, took a phone screen each: cut, in full on hover.
     meta = (
         f'<span title="{escape_text(title)}">{escape_text(_clip(title))}</span> · '
-        f'<span title="{escape_text(source)}">{escape_text(_clip(source))}</span> · score {score:.3f}'
+        f'<span title="{escape_text(source)}">{escape_text(_clip(source))}</span>'
+        f"{escape_text(page_suffix(page, page_end))} · score {score:.3f}"
     )
     if detail:
         meta += f" · {escape_text(detail)}"

@@ -190,6 +190,8 @@ class CitedEvidence(BaseModel):
     text: str
     start: int | None = None
     end: int | None = None
+    page: int | None = Field(default=None, description="The PDF page the passage begins on (1-based).")
+    page_end: int | None = Field(default=None, description="The PDF page it ends on, when that is a later one.")
     cited_at: datetime = Field(default_factory=utcnow)
 
     @classmethod
@@ -203,6 +205,8 @@ class CitedEvidence(BaseModel):
             text=ev.text,
             start=ev.start,
             end=ev.end,
+            page=ev.page,
+            page_end=ev.page_end,
         )
 
 

@@ -16,7 +16,8 @@ CSV columns, one row per claim, in this order (stable; add new ones only at the 
 `article_replaced_by` is set on the claims of an earlier version of a source (exported only when asked for): the id
 of the newer version that replaced it. Markdown and HTML say so under the article's heading.
 
-`evidence` holds every cited passage in one cell, one per line pair: `[n] title <source>` then the text.
+`evidence` holds every cited passage in one cell, one per line pair: `[n] title <source>` then the text (`[n] title,
+p. 4 <source>` for a PDF's page).
 Cells a spreadsheet would evaluate (starting with `=`, `+`, `-`, `@`, tab or carriage return) get a leading
 single quote. Dates are ISO 8601; booleans are `true`/`false`; absent values are empty cells.
 
@@ -45,7 +46,8 @@ from pydantic import ValidationError
 from app.errors import ExportError
 from app.models import CitedEvidence
 from app.reports import SCHEMA_VERSION, Report, ReportArticle, ReportClaim
-from app.source_links import is_web_url
+from app.source_links import is_web_url, page_link
+from retrieval.pages import page_suffix
 
 __all__ = [
     "CSV_COLUMNS",
@@ -136,6 +138,7 @@ def _md_block(text: str, prefix: str = "") -> list[str]:
 
 
 _CHAR_RANGE = re.compile(r"#char=(\d+),(\d+)$")
+_PAGE = re.compile(r"#page=(\d+)$")
 
 
 def shown_source(link: str) -> str:
@@ -145,10 +148,14 @@ def shown_source(link: str) -> str:
     if is_web_url(link):
         return link
     m = _CHAR_RANGE.search(link)
-    path = link[: m.start()] if m else link
+    page = _PAGE.search(link)
+    cut = m or page
+    path = link[: cut.start()] if cut else link
     if path.lower().startswith("file://"):
         path = unquote(urlsplit(path).path)
     name = re.split(r"[\\/]", path.rstrip("\\/"))[-1] or path
+    if page:
+        return f"{name}, page {page.group(1)}"
     return f"{name}, characters {m.group(1)}-{m.group(2)}" if m else name
 
 
@@ -252,7 +259,7 @@ def _claim_markdown(n: int, claim: ReportClaim, report: Report) -> list[str]:
     if claim.evidence:
         out += ["**Evidence**", ""]
         for i, ev in enumerate(claim.evidence, 1):
-            out.append(f"{i}. {_md_link(ev.title or ev.source, ev.source)}{_own(claim, ev)}  ")
+            out.append(f"{i}. {_md_link(cited_label(ev), cited_target(ev))}{_own(claim, ev)}  ")
             out += [f"   {line}" for line in _md_block(ev.text)]
         out.append("")
     if claim.notes.strip():
@@ -264,6 +271,17 @@ def _claim_markdown(n: int, claim: ReportClaim, report: Report) -> list[str]:
 # cite one for context ("in response" to what), but a report that listed it as plain evidence read as if the
 # article had confirmed itself.
 OWN_ARTICLE = "the article itself: context, not independent evidence"
+
+
+def cited_label(ev: CitedEvidence) -> str:
+    """How a cited passage is named: its article's title (or source) and, from a PDF, its page ("Budget, p. 4")."""
+    return (ev.title or ev.source) + page_suffix(ev.page, ev.page_end)
+
+
+def cited_target(ev: CitedEvidence) -> str:
+    """Where a cited passage's link points: its page of a web PDF (`#page=N`), else its source (a local file is
+    named, never linked, and its name is enough beside the page in the label)."""
+    return page_link(ev.source, ev.page) if ev.page is not None and is_web_url(ev.source) else ev.source
 
 
 def _own(claim: ReportClaim, ev: CitedEvidence) -> str:
@@ -332,6 +350,8 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["href"] = _web_href
     env.filters["shown"] = shown_source
+    env.filters["cited_label"] = cited_label
+    env.filters["cited_target"] = cited_target
     env.filters["day"] = _when
     env.filters["status"] = claim_status
     env.filters["earlier"] = earlier_version_text
@@ -374,7 +394,10 @@ def _cell(value: Any) -> str:
 
 
 def _evidence_cell(claim: ReportClaim) -> str:
-    parts = [f"[{i}] {ev.title} <{ev.source}>{_own(claim, ev)}\n{ev.text}" for i, ev in enumerate(claim.evidence, 1)]
+    parts = [
+        f"[{i}] {ev.title}{page_suffix(ev.page, ev.page_end)} <{ev.source}>{_own(claim, ev)}\n{ev.text}"
+        for i, ev in enumerate(claim.evidence, 1)
+    ]
     return "\n".join(parts)
 
 

@@ -18,6 +18,7 @@ from app.errors import ExportError
 from app.models import CitedEvidence, Claim, Review, utcnow
 from app.source_links import source_link
 from retrieval.models import Article
+from retrieval.pages import page_at
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -233,7 +234,11 @@ def _report_claim(
         # A label saved before the scale changed keeps no rating; renderers say so instead of hiding it.
         verdict_on_scale=verdict is None or verdict in scale,
         # An earlier version's span points into text the source no longer has: link the source, not the span.
-        source_link=source_link(article.source, claim.quote, claim.start, claim.end) if current else article.source,
+        source_link=(
+            source_link(article.source, claim.quote, claim.start, claim.end, page_at(article.page_starts, claim.start))
+            if current
+            else article.source
+        ),
     )
 
 

@@ -1,6 +1,7 @@
 """Links to a claim's source: whether a string is a web URL, safe hrefs, and links to a quote in its source.
 
-`source_link` points at the quote itself (a `#:~:text=` text fragment for a web page, `#char=start,end` for a file);
+`source_link` points at the quote itself (a `#:~:text=` text fragment for a web page, `#char=start,end` for a file,
+`#page=N` for a PDF with pages);
 `safe_href` decides what a generated link may point at. Used by `app.reports` and the renderers beside it.
 """
 
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import PurePath
 from urllib.parse import quote, urldefrag, urlsplit
 
-__all__ = ["is_web_url", "safe_href", "source_link"]
+__all__ = ["is_web_url", "page_link", "safe_href", "source_link"]
 
 # Text fragments match whole words; a handful from each end finds a long quote without a huge URL.
 _FRAGMENT_WORDS = 6
@@ -44,8 +45,17 @@ def _fragment_text(words: Sequence[str]) -> str:
     return quote(" ".join(words), safe="").replace("-", "%2D")
 
 
-def source_link(source: str, quote_text: str, start: int, end: int) -> str:
-    """Link to the quote in its source: a `#:~:text=` fragment for URLs, `#char=start,end` for files."""
+def page_link(source: str, page: int) -> str:
+    """Link to one page of a PDF, file or URL: `#page=N`, which PDF viewers open at that page."""
+    base, _ = urldefrag(source.strip()) if is_web_url(source) else (source, "")
+    return f"{base}#page={page}"
+
+
+def source_link(source: str, quote_text: str, start: int, end: int, page: int | None = None) -> str:
+    """Link to the quote in its source: the quote's `page` of a PDF (`#page=N`); else a `#:~:text=` fragment for
+    URLs, `#char=start,end` for files (character offsets into a PDF's extracted text would mean nothing there)."""
+    if page is not None:
+        return page_link(source, page)
     if is_web_url(source):
         base, _ = urldefrag(source.strip())
         words = quote_text.split()

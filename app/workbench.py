@@ -23,6 +23,7 @@ from app.models import Article, CitedEvidence, Claim, Draft, Evidence, Extractio
 from app.repeated_claims import DecidedSentences, decided_elsewhere, reviews_elsewhere, split_verdicts
 from app.review_queue import QueueFilter, SharedQueues
 from app.review_submission import Rejection, form_review, reject_unstarted
+from retrieval.pages import page_at
 
 if TYPE_CHECKING:
     from app.corpus import Corpus, IngestReport, SourceOutcome
@@ -401,6 +402,11 @@ class Workbench:
         [mark] = claim_highlights([(claim, review)], self.ratings())
         focus = Highlight(mark.start, mark.end, mark.category, mark.title)
         return highlight_html(article.text[left:right], [focus], offset=left)
+
+    def quote_page(self, claim: Claim) -> int | None:
+        """The PDF page the claim's quote begins on; None for an article without pages."""
+        article = self.get_article(claim.article_id)
+        return page_at(article.page_starts, claim.start) if article is not None else None
 
     # ---- evidence ---------------------------------------------------------------------------------------
     @staticmethod

@@ -10,6 +10,7 @@ from typing import Any
 
 from retrieval.chroma_rows import parse_dt
 from retrieval.models import Article, ArticleInfo
+from retrieval.pages import decode_starts
 
 
 class ArticleRecords:
@@ -44,6 +45,7 @@ class ArticleRecords:
             published=parse_dt(meta.get("published")),
             ingested_at=parse_dt(meta.get("ingested_at")) or datetime.fromtimestamp(0).astimezone(),
             content_type=str(meta.get("content_type", "text/plain")),
+            page_starts=decode_starts(meta.get("page_starts")),
         )
 
     @classmethod

@@ -14,6 +14,7 @@ import numpy as np
 from retrieval.deadline import call_with_deadline
 from retrieval.errors import StoreUnavailable
 from retrieval.models import Article, Chunk
+from retrieval.pages import encode_starts
 
 
 def persistent_client(path: Path) -> Any:
@@ -111,7 +112,7 @@ def where_article(
 
 
 def chunk_meta(article: Article, c: Chunk) -> dict[str, Any]:
-    return {
+    meta: dict[str, Any] = {
         "article_id": article.id,
         "index": c.index,
         "start": c.start,
@@ -119,16 +120,33 @@ def chunk_meta(article: Article, c: Chunk) -> dict[str, Any]:
         "title": article.title,
         "source": article.source,
     }
+    if c.page is not None:
+        meta["page"] = c.page
+        if c.page_end is not None:
+            meta["page_end"] = c.page_end
+    return meta
+
+
+def chunk_pages(meta: dict[str, Any]) -> dict[str, int | None]:
+    """A chunk's pages from its metadata, as `Chunk` and `Evidence` fields (page_end only for a later page)."""
+    page = meta.get("page")
+    if not isinstance(page, int):
+        return {"page": None, "page_end": None}
+    end = meta.get("page_end")
+    return {"page": page, "page_end": end if isinstance(end, int) and end > page else None}
 
 
 def article_meta(article: Article) -> dict[str, Any]:
-    return {
+    meta: dict[str, Any] = {
         "title": article.title,
         "source": article.source,
         "published": article.published.isoformat() if article.published else None,
         "ingested_at": article.ingested_at.isoformat(),
         "content_type": article.content_type,
     }
+    if article.page_starts:
+        meta["page_starts"] = encode_starts(article.page_starts)
+    return meta
 
 
 @dataclass

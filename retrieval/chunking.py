@@ -6,6 +6,7 @@ import hashlib
 import re
 
 from retrieval.models import Article, Chunk
+from retrieval.pages import page_range
 from retrieval.sentences import split_sentences
 
 _WS = re.compile(r"\s+")
@@ -65,15 +66,21 @@ def chunk_spans(text: str, chunk_size: int) -> list[tuple[int, int]]:
 
 
 def chunk_article(article: Article, chunk_size: int) -> list[Chunk]:
-    """Split an article into sentence-aligned chunks; `chunk.text == article.text[chunk.start:chunk.end]`."""
-    return [
-        Chunk(
-            id=chunk_id_for(article.id, i, start, end),
-            article_id=article.id,
-            index=i,
-            start=start,
-            end=end,
-            text=article.text[start:end],
+    """Split an article into sentence-aligned chunks; `chunk.text == article.text[chunk.start:chunk.end]`, with the
+    pages each runs over when the article has pages (page_end only when it is a later page than `page`)."""
+    out: list[Chunk] = []
+    for i, (start, end) in enumerate(chunk_spans(article.text, chunk_size)):
+        pages = page_range(article.page_starts, start, end)
+        out.append(
+            Chunk(
+                id=chunk_id_for(article.id, i, start, end),
+                article_id=article.id,
+                index=i,
+                start=start,
+                end=end,
+                text=article.text[start:end],
+                page=pages[0] if pages else None,
+                page_end=pages[1] if pages and pages[1] > pages[0] else None,
+            )
         )
-        for i, (start, end) in enumerate(chunk_spans(article.text, chunk_size))
-    ]
+    return out

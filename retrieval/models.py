@@ -25,6 +25,9 @@ class Article(BaseModel):
     published: datetime | None = None
     ingested_at: datetime
     content_type: str = "text/plain"
+    page_starts: tuple[int, ...] = Field(
+        default=(), description="Offset in `text` where each page begins (page 1 at 0); a PDF's only, else empty."
+    )
 
 
 class ArticleInfo(BaseModel):
@@ -38,6 +41,7 @@ class ArticleInfo(BaseModel):
     published: datetime | None = None
     ingested_at: datetime
     content_type: str = "text/plain"
+    page_starts: tuple[int, ...] = ()
 
 
 class Chunk(BaseModel):
@@ -51,6 +55,8 @@ class Chunk(BaseModel):
     start: int
     end: int
     text: str
+    page: int | None = None
+    page_end: int | None = None
 
 
 class Evidence(BaseModel):
@@ -63,6 +69,8 @@ class Evidence(BaseModel):
     text: str
     start: int
     end: int
+    page: int | None = Field(default=None, description="The PDF page the passage begins on (1-based).")
+    page_end: int | None = Field(default=None, description="The PDF page it ends on, when that is a later one.")
     score: float = Field(
         description="Fused score of the hybrid search (score fusion by default, see retrieval.ranking); higher is better."
     )

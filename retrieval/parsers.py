@@ -17,6 +17,7 @@ from retrieval.decoding import controls_note, decode_text, meta_charset, strip_c
 from retrieval.errors import SourceError
 from retrieval.hostile import drop_hidden, hidden_note, instructions_note
 from retrieval.models import Article, content_id
+from retrieval.pages import joined_pages
 
 _log = logging.getLogger(__name__)
 
@@ -71,7 +72,14 @@ def _name_title(name: str) -> str:
     return stem.replace("_", " ").replace("-", " ").strip() or name
 
 
-def _article(source: str, title: str, text: str, content_type: str, published: datetime | None = None) -> Article:
+def _article(
+    source: str,
+    title: str,
+    text: str,
+    content_type: str,
+    published: datetime | None = None,
+    page_starts: tuple[int, ...] = (),
+) -> Article:
     return Article(
         id=content_id(text),
         title=title,
@@ -80,6 +88,7 @@ def _article(source: str, title: str, text: str, content_type: str, published: d
         published=published,
         ingested_at=datetime.now(UTC),
         content_type=content_type,
+        page_starts=page_starts,
     )
 
 
@@ -265,11 +274,19 @@ def _parse_pdf(source: str, data: bytes) -> Loaded:
     except Exception as exc:  # pypdf fails on damaged files with all kinds of errors
         reason = f"damaged: {type(exc).__name__}: {_short(exc)}"
         raise SourceError(source, f"not a readable PDF ({reason}); re-export it or save it as text") from exc
-    text, removed = strip_controls(_normalise("\n\n".join(p.strip("\n") for p in pages)))
+    removed: list[int] = []
+
+    def clean(joined: str) -> str:
+        out, count = strip_controls(_normalise(joined))
+        removed.append(count)
+        return out
+
+    text, starts = joined_pages([p.strip("\n") for p in pages], "\n\n", clean)
     if not text.strip():
         raise SourceError(source, "PDF has no text layer; run OCR first (e.g. ocrmypdf) and ingest the result")
     title = strip_controls(str(meta_title))[0].strip() or _first_line_title(text, _name_title(source))
-    return Loaded(_article(source, title, text, "application/pdf"), controls_note(removed))
+    article = _article(source, title, text, "application/pdf", page_starts=starts)
+    return Loaded(article, controls_note(removed[0]))
 
 
 def kind_from_name(name: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any, Literal
 
+from retrieval.chroma_rows import chunk_pages
 from retrieval.models import Evidence
 from retrieval.ranking import DEFAULT_ALPHA, DEFAULT_BM25_POWER, LinearRanker, default_ranker, fused_scores, rrf_scores
 from retrieval.store import ChunkStore
@@ -27,6 +28,7 @@ def _evidence(cid: str, doc: str, meta: dict[str, Any], **scores: Any) -> Eviden
         text=doc,
         start=int(meta["start"]),
         end=int(meta["end"]),
+        **chunk_pages(meta),
         **scores,
     )
 

@@ -19,6 +19,7 @@ from retrieval.chroma_rows import (
     PreparedArticle,
     article_meta,
     chunk_meta,
+    chunk_pages,
     http_client,
     index_text,
     persistent_client,
@@ -414,6 +415,7 @@ class ChunkStore:
                 start=int(m["start"]),
                 end=int(m["end"]),
                 text=doc,
+                **chunk_pages(m),
             )
             for cid, doc, m in zip(page["ids"], page["documents"], page["metadatas"], strict=True)
         ]

@@ -185,13 +185,34 @@ def review_set() -> list[tuple[Article, list[tuple[Claim, Review]]]]:
                         chunk_id="treasury:3",
                         article_id="treasury",
                         title="Treasury press release",
-                        source="https://home.treasury.example/news/press-releases/jy0127",
+                        source="https://home.treasury.example/system/files/jy0127.pdf",
+                        page=2,
                     )
                 ],
                 updated_at=_at(14),
             ),
         ),
-        (c_expelled, _review(c_expelled, verdict="Unverifiable", notes="No second source yet.", updated_at=_at(20))),
+        (
+            c_expelled,
+            _review(
+                c_expelled,
+                verdict="Unverifiable",
+                notes="No second source yet.",
+                updated_at=_at(20),
+                evidence=[
+                    _evidence(
+                        seed,
+                        "Russia expelled 10 US diplomats",
+                        chunk_id="briefing:7",
+                        article_id="briefing",
+                        title="Foreign ministry briefing",
+                        source="/srv/newsroom/reports/briefing.pdf",
+                        page=3,
+                        page_end=4,
+                    )
+                ],
+            ),
+        ),
         (c_unreviewed, _review(c_unreviewed, status="unreviewed")),
     ]
     hostile_pairs = [
@@ -463,7 +484,7 @@ def test_html_renders_hostile_article_and_user_text_inert() -> None:
     assert "javascript:alert(4)" in html  # shown as text ...
     hrefs = [v for _, name, v in markup.attrs if name == "href"]
     assert not any("javascript" in h for h in hrefs)  # ... never as a link
-    assert "https://home.treasury.example/news/press-releases/jy0127" in hrefs
+    assert "https://home.treasury.example/system/files/jy0127.pdf#page=2" in hrefs
     # A local source is named by its file name, never linked nor shown with its path.
     assert not any("srv" in h for h in hrefs) and "/srv/newsroom" not in html
     assert 'Source: <span class="nolink">hostile article.txt</span>' in html
@@ -488,7 +509,7 @@ def test_markdown_renders_hostile_text_inert() -> None:
     # Notes' "# ..." and "- ..." stay text: only our headings and lists appear.
     assert "not a heading" not in "".join(t for t in markup.tags)
     assert "<h1>not" not in html and "<li>not a list" not in html
-    assert "https://home.treasury.example/news/press-releases/jy0127" in hrefs
+    assert "https://home.treasury.example/system/files/jy0127.pdf#page=2" in hrefs
     assert any(h.startswith("https://news.example.com/world/china-russia-sanctions?ref=rss#:~:text=") for h in hrefs)
 
 

@@ -1538,3 +1538,25 @@ def test_marking_claims_not_checkable_together_never_overwrites_a_review_saved_m
     assert wb.get_review(b.id).verdict == "False" and wb.get_review(a.id).not_checkable
     # the history keeps who rejected it, like any saved review
     assert any(e.actor == "Ana" for e in wb.history(a.id))
+
+
+def test_a_pdf_claim_and_its_passages_name_their_pages(wb: Workbench) -> None:
+    from helpers_pdf import pdf_with_pages
+
+    lines = [
+        ["Audit of the Harbour Fund 2025", "The fund held 41 million pounds at the end of March."],
+        ["Spending on the harbour wall rose to 6.2 million pounds,", "three times the amount budgeted in 2023."],
+    ]
+    outcome = wb.ingest_upload("audit.pdf", pdf_with_pages(lines))
+    assert outcome.article_id
+    other = [["Harbour Fund accounts", "The harbour fund held 41 million pounds."], ["Harbour wall spending rose."]]
+    assert wb.ingest_upload("report.pdf", pdf_with_pages(other)).status == "added"
+    wb.extract(outcome.article_id, "none")
+    pages = {wb.quote_page(c) for c, _ in wb.claims_with_reviews(outcome.article_id)}
+    assert pages <= {1, 2} and pages
+    at = page(wb, "review")
+    found = re.search(r"Quote in its paragraph, page (\d) of the PDF", texts(at))
+    assert found and int(found.group(1)) in pages
+    # Another PDF's passage on an evidence card names its pages (the default chunk size makes one passage of both).
+    cards = [m.value for m in at.markdown if 'class="cd-evidence"' in m.value]
+    assert [c for c in cards if "report.pdf</span>, pp. 1&#45;2 · score" in c]

@@ -151,6 +151,8 @@ def search(
     only_article: list[str] = typer.Option([], "--only-article", help="Search only this article id."),
 ) -> None:
     """Hybrid (keyword + semantic) evidence search over the corpus."""
+    from retrieval.pages import page_suffix
+
     if not text.strip():
         raise typer.BadParameter("give some text to search for (a claim or keywords)", param_hint="TEXT")
     if _no_data_dir():
@@ -173,7 +175,8 @@ def search(
         return
     for e in hits:
         typer.echo(
-            f"{e.rank:>2}. {e.score:.4f}  {e.title}  [{e.article_id} {e.start}-{e.end} chunk {e.chunk_id}]  {e.source}"
+            f"{e.rank:>2}. {e.score:.4f}  {e.title}  [{e.article_id} {e.start}-{e.end} chunk {e.chunk_id}]  "
+            f"{e.source}{page_suffix(e.page, e.page_end)}"
         )
         body = " ".join(e.text.split())
         typer.echo(textwrap.indent(textwrap.fill(body, width=100), "    "))

@@ -81,6 +81,8 @@ def _find(
                     text=chunk.text,
                     start=chunk.start,
                     end=chunk.end,
+                    page=chunk.page,
+                    page_end=chunk.page_end,
                 )
 
 
@@ -188,9 +190,15 @@ def format_event(event: HistoryEvent) -> str:
     if not isinstance(passages, list) or not passages:
         return f"{event.at:%Y-%m-%d %H:%M:%S}  {event.actor}  {event.action}  {event.summary()}"
     lines = [f"{event.at:%Y-%m-%d %H:%M:%S}  {event.actor}  {event.action}  {len(passages)} passage(s)"]
+    from retrieval.pages import page_suffix
+
     for p in passages:
         if isinstance(p, dict):
-            lines.append(f"    [{p.get('chunk_id')}] {p.get('title') or ''} <{p.get('source') or ''}>")
+            page, page_end = p.get("page"), p.get("page_end")
+            pages = page_suffix(
+                page if isinstance(page, int) else None, page_end if isinstance(page_end, int) else None
+            )
+            lines.append(f"    [{p.get('chunk_id')}] {p.get('title') or ''}{pages} <{p.get('source') or ''}>")
             lines.append(textwrap.indent(textwrap.fill(str(p.get("text") or ""), 100), "      "))
     return "\n".join(lines)
 

@@ -308,7 +308,11 @@ with left:
     with st.container(border=True):
         # A claim that leans on the article is shown after the paragraph before it: what it refers to is usually there.
         before = 1 if claim.needs_context else 0
-        st.caption("Quote in its paragraph, after the paragraph before it" if before else "Quote in its paragraph")
+        page = wb.quote_page(claim)
+        st.caption(
+            ("Quote in its paragraph, after the paragraph before it" if before else "Quote in its paragraph")
+            + (f", page {page} of the PDF" if page is not None else "")
+        )
         st.markdown(wb.quote_in_context(claim, base, paragraphs_before=before), unsafe_allow_html=True)
     st.text_area("Standalone statement (edit if the model got it wrong)", key=key("stmt", claim.id), height=80)
     st.text_input(
@@ -376,7 +380,16 @@ with left:
             # The box sits under its own card, labelled in full (a narrow column beside it cut the label, and on a
             # phone it landed between two cards).
             st.markdown(
-                evidence_html(ev.text, query, title=ev.title, source=ev.source, score=score or 0.0, detail=detail),
+                evidence_html(
+                    ev.text,
+                    query,
+                    title=ev.title,
+                    source=ev.source,
+                    score=score or 0.0,
+                    detail=detail,
+                    page=ev.page,
+                    page_end=ev.page_end,
+                ),
                 unsafe_allow_html=True,
             )
             echo = echo_note(claim.quote, ev.text) if ev.article_id != claim.article_id else None

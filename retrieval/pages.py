@@ -1,0 +1,82 @@
+"""Pages of a PDF article: where each page begins in the article text, and the page an offset falls on.
+
+A fact-checker cites a report by its page ("p. 47"), and a PDF viewer opens one with `#page=47`; character offsets
+into the extracted text mean nothing to either. `Article.page_starts` holds the offset at which each page's text
+begins (page 1 at 0), recorded when the PDF is parsed; every other article has none.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Sequence
+
+__all__ = ["decode_starts", "encode_starts", "joined_pages", "page_at", "page_range", "page_suffix"]
+
+# Marks a page's start through the text's clean-up; Unicode private-use characters, one not in the text is used.
+_MARKERS = ("\ue000", "\ue001", "\ue002", "\uf8ff")
+
+
+def joined_pages(pages: Sequence[str], separator: str, clean: Callable[[str], str]) -> tuple[str, tuple[int, ...]]:
+    """`clean(separator.join(pages))` and the offset in it where each page begins (empty when that cannot be known).
+
+    The text is exactly what the join and clean-up alone give, so an article's id does not depend on its pages: a
+    marker goes before every page but the first, the clean-up runs once over the whole, and the markers are taken
+    out again. Should the clean-up have moved or dropped one, no pages are recorded rather than wrong ones.
+    """
+    raw = separator.join(pages)
+    text = clean(raw)
+    if len(pages) < 2:
+        return text, ((0,) if pages else ())
+    marker = next((m for m in _MARKERS if m not in raw), None)
+    if marker is None:
+        return text, ()
+    marked = clean(separator.join([pages[0], *(marker + p for p in pages[1:])]))
+    starts = [0]
+    pieces = marked.split(marker)
+    if len(pieces) != len(pages) or "".join(pieces) != text:
+        return text, ()
+    offset = 0
+    for piece in pieces[:-1]:
+        offset += len(piece)
+        starts.append(offset)
+    return text, tuple(starts)
+
+
+def page_at(starts: Sequence[int], offset: int) -> int | None:
+    """The 1-based page that character `offset` is on; None for an article without pages."""
+    if not starts:
+        return None
+    return max(1, bisect.bisect_right(starts, offset))
+
+
+def page_range(starts: Sequence[int], start: int, end: int) -> tuple[int, int] | None:
+    """The first and last page of the span `start:end`; None for an article without pages."""
+    first = page_at(starts, start)
+    if first is None:
+        return None
+    last = page_at(starts, max(start, end - 1)) or first
+    return first, last
+
+
+def page_suffix(page: int | None, page_end: int | None = None) -> str:
+    """ ", p. 4" or ", pp. 4-5" to follow a source's name; "" without a page."""
+    if page is None:
+        return ""
+    if page_end is not None and page_end > page:
+        return f", pp. {page}-{page_end}"
+    return f", p. {page}"
+
+
+def encode_starts(starts: Sequence[int]) -> str:
+    """Page starts as Chroma metadata (a scalar): "0,1834,3920"."""
+    return ",".join(str(s) for s in starts)
+
+
+def decode_starts(value: object) -> tuple[int, ...]:
+    """Page starts from `encode_starts`' form; () for anything else (a record written before pages were kept)."""
+    if not isinstance(value, str) or not value:
+        return ()
+    try:
+        return tuple(int(s) for s in value.split(","))
+    except ValueError:
+        return ()

@@ -1,0 +1,35 @@
+"""PDFs made in memory for the tests: one page per item, each line of it a line of the page's text layer."""
+
+from __future__ import annotations
+
+
+def pdf_with_pages(pages: list[list[str]]) -> bytes:
+    """A PDF with one page per item, each line of it a line of the page's text layer."""
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
+    kids = []
+    for lines in pages:
+        ops = " ".join(f"BT /F1 11 Tf 20 {180 - 16 * i} Td ({line}) Tj ET" for i, line in enumerate(lines))
+        stream = ops.encode()
+        page_no = len(objects) + 1
+        kids.append(page_no)
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 500 200] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (page_no + 1, 3 + 2 * len(pages))
+        )
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % k for k in kids),
+        len(pages),
+    )
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)

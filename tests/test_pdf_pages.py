@@ -1,0 +1,172 @@
+"""PDF pages: recorded at parse time, carried by chunks into Chroma, shown on evidence, cited in reviews and reports
+("p. 2"), and linked with `#page=N` (character offsets into extracted text mean nothing to a PDF viewer)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from fakes import claim_at
+from helpers_pdf import pdf_with_pages
+from typer.testing import CliRunner
+
+from app.cli import app
+from app.config import Settings
+from app.corpus import Corpus
+from app.highlight import evidence_html
+from app.models import CitedEvidence, Review
+from app.report_formats import render_markdown, shown_source
+from app.reports import ReportOptions, assemble_report
+from app.source_links import safe_href, source_link
+from app.store import ReviewStore
+from retrieval.chroma_rows import article_meta
+from retrieval.decoding import strip_controls
+from retrieval.loaders import load_bytes
+from retrieval.models import content_id
+from retrieval.pages import decode_starts, encode_starts, joined_pages, page_at, page_range, page_suffix
+
+MB = 1_000_000
+runner = CliRunner()
+
+PAGES = [
+    ["Audit of the Harbour Fund 2025", "The fund held 41 million pounds at the end of March."],
+    ["Spending on the harbour wall rose to 6.2 million pounds,", "three times the amount budgeted in 2023."],
+    ["The auditor found no evidence of fraud.", "Two contracts were awarded without a tender."],
+]
+
+
+def _clean(text: str) -> str:
+    return strip_controls(text.replace("\r\n", "\n").replace("\r", "\n"))[0]
+
+
+def test_each_page_starts_where_its_text_does_and_the_text_is_as_before() -> None:
+    article = load_bytes("audit.pdf", pdf_with_pages(PAGES), max_bytes=MB)
+    assert len(article.page_starts) == 3 and article.page_starts[0] == 0
+    for starts, lines in zip(article.page_starts, PAGES, strict=True):
+        assert article.text[starts:].startswith(lines[0])
+    # The text (and so the article id) is what joining the pages gave before pages were recorded.
+    from pypdf import PdfReader
+
+    raw = [p.extract_text().strip("\n") for p in PdfReader(io.BytesIO(pdf_with_pages(PAGES))).pages]
+    assert article.text == _clean("\n\n".join(raw)) and article.id == content_id(article.text)
+    wall = article.text.index("harbour wall")
+    assert page_at(article.page_starts, wall) == 2
+    assert page_at(article.page_starts, article.text.index("fraud")) == 3
+    assert page_at(article.page_starts, 0) == 1
+
+
+def test_pages_survive_the_clean_up_or_are_not_recorded() -> None:
+    pages = ["one\r\nline\x1b[31m red\x1b[0m", "gov\xadern\xadment\x07 two", "", "four"]
+    text, starts = joined_pages(pages, "\n\n", _clean)
+    assert text == _clean("\n\n".join(pages))
+    assert [text[s:].split("\n")[0] for s in starts] == ["one", "government two", "", "four"]
+    # The first marker is in the text itself: another one is used.
+    text, starts = joined_pages(["a \ue000 b", "c"], "\n\n", _clean)
+    assert starts == (0, text.index("c"))
+    # Every marker in the text: no pages rather than wrong ones (the text is unchanged).
+    every = "\ue000\ue001\ue002\uf8ff"
+    assert joined_pages([every, "c"], "\n\n", _clean) == (every + "\n\nc", ())
+    # A clean-up that drops what the marker sits beside cannot place the page: none are recorded.
+    text, starts = joined_pages(["a", "b"], "\n\n", lambda t: re.sub(r"\n\n.", "", t))
+    assert (text, starts) == ("a", ())
+    assert joined_pages(["only"], "\n\n", _clean) == ("only", (0,))
+
+
+def test_page_helpers() -> None:
+    starts = (0, 100, 250)
+    assert [page_at(starts, o) for o in (0, 99, 100, 249, 250, 999)] == [1, 1, 2, 2, 3, 3]
+    assert page_range(starts, 90, 110) == (1, 2) and page_range(starts, 100, 250) == (2, 2)
+    assert page_at((), 5) is None and page_range((), 0, 5) is None
+    assert page_suffix(4) == ", p. 4" and page_suffix(4, 5) == ", pp. 4-5" and page_suffix(4, 4) == ", p. 4"
+    assert page_suffix(None) == ""
+    assert decode_starts(encode_starts(starts)) == starts
+    assert decode_starts(None) == () and decode_starts("1,x") == () and decode_starts("") == ()
+
+
+def test_articles_without_pages_record_none() -> None:
+    article = load_bytes("note.txt", b"Spending rose to 6.2 million pounds.", max_bytes=MB)
+    assert article.page_starts == () and "page_starts" not in article_meta(article)
+
+
+@pytest.fixture
+def corpus(settings: Settings) -> Corpus:
+    """A real corpus (Chroma under tmp_path) holding the three-page audit PDF, with a small chunk size so that
+    each page is its own chunk, and a text file."""
+    settings = settings.model_copy(update={"chunk_size": 120})
+    c = Corpus.open(settings)
+    assert c.ingest_bytes("audit.pdf", pdf_with_pages(PAGES)).status == "added"
+    assert c.ingest_bytes("note.txt", b"Spending on the harbour wall rose sharply, a note says.").status == "added"
+    return c
+
+
+def test_search_gives_each_passage_its_page(corpus: Corpus, settings: Settings) -> None:
+    hits = corpus.search("spending on the harbour wall rose to 6.2 million pounds", 5)
+    by_source = {h.source: h for h in hits}
+    wall = next(h for h in hits if "6.2 million" in h.text)
+    assert wall.page == 2 and wall.page_end is None
+    assert by_source["note.txt"].page is None
+    # A fresh process reads the pages back from Chroma: the article's page starts and each chunk's page.
+    reopened = Corpus.open(settings.model_copy(update={"chunk_size": 120}))
+    article = reopened.get_article(wall.article_id)
+    assert len(article.page_starts) == 3
+    chunks = reopened.store.chunks(wall.article_id)
+    assert [c.page for c in chunks] == [page_at(article.page_starts, c.start) for c in chunks]
+    assert all(c.page_end is None or c.page_end > (c.page or 0) for c in chunks)
+    result = runner.invoke(app, ["search", "harbour wall spending 6.2 million", "-k", "3"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\] {2}\S*audit\.pdf, p\. 2\n", result.output), result.output
+
+
+def test_a_passage_over_two_pages_says_both(settings: Settings) -> None:
+    c = Corpus.open(settings)  # the default chunk size puts the whole audit in one or two chunks
+    c.ingest_bytes("audit.pdf", pdf_with_pages(PAGES))
+    (hit, *_) = c.search("harbour fund", 1)
+    assert hit.page == 1 and hit.page_end is not None and hit.page_end > 1
+    cited = CitedEvidence.from_evidence(hit)
+    assert (cited.page, cited.page_end) == (hit.page, hit.page_end)
+    html = evidence_html(hit.text, "harbour", title=hit.title, source=hit.source, score=1.0, page=1, page_end=3)
+    assert "audit.pdf</span>, pp. 1-3 · score" in html.replace("&#45;", "-")
+
+
+def test_citing_a_pdf_passage_keeps_its_page_through_review_history_and_report(
+    corpus: Corpus, settings: Settings
+) -> None:
+    audit = next(a for a in corpus.article_infos() if a.source == "audit.pdf")
+    article = corpus.get_article(audit.id)
+    quote = "Two contracts were awarded without a tender."
+    claim = claim_at(article, quote, statement="Two harbour fund contracts were awarded without a tender.")
+    with ReviewStore.open(settings) as store:
+        store.upsert_article(article)
+        store.save_claims(article.id, [claim])
+    wall = next(c for c in corpus.store.chunks(article.id) if "harbour wall" in c.text)
+    result = runner.invoke(app, ["review", claim.id, "--verdict", "True", "--reviewer", "ann", "--evidence", wall.id])
+    assert result.exit_code == 0, result.output
+    with ReviewStore.open(settings) as store:
+        review = store.get_review(claim.id)
+        assert isinstance(review, Review)
+        (cited,) = review.evidence
+        assert cited.page == 2
+        history = runner.invoke(app, ["history", claim.id])
+        assert "audit.pdf, p. 2" not in history.output and ", p. 2 <audit.pdf>" in history.output
+        report = assemble_report(
+            [(article, [(claim, review)])], ReportOptions(), rating_scale={"True": 1}, publisher_name="Desk"
+        )
+    (rc,) = [c for _, c in report.claims()]
+    # The quote's link opens the PDF at its page, not at character offsets of the extracted text.
+    assert rc.source_link == "audit.pdf#page=3"
+    md = render_markdown(report)
+    assert "audit.pdf, page 3" in md and "characters" not in md
+    assert f"{article.title}, p. 2" in md
+    data = json.loads(json.dumps(review.model_dump(mode="json")))
+    assert data["evidence"][0]["page"] == 2
+
+
+def test_page_links() -> None:
+    assert source_link("https://gov.example/r.pdf#x", "q", 0, 1, page=7) == "https://gov.example/r.pdf#page=7"
+    assert source_link("/srv/r.pdf", "q", 0, 1, page=7) == "/srv/r.pdf#page=7"
+    assert safe_href("/srv/r.pdf#page=7") == "file:///srv/r.pdf#page=7"
+    assert source_link("/srv/r.pdf", "q", 3, 4) == "/srv/r.pdf#char=3,4"  # no pages recorded: as before
+    assert shown_source("/srv/newsroom/r.pdf#page=7") == "r.pdf, page 7"
+    assert shown_source("https://gov.example/r.pdf#page=7") == "https://gov.example/r.pdf#page=7"
