@@ -18,6 +18,7 @@ from app.errors import IngestError, RetrievalError
 from app.ingest import (
     GROUP_ARTICLES,
     GROUP_CHUNKS,
+    PAGES_NOTE,
     STATUSES,
     IngestReport,
     IngestRun,
@@ -268,6 +269,8 @@ class Corpus:
         chunks: list[Chunk] = chunk_article(article, self.chunk_size)
         status: Status = self.store.add_article(article, chunks, replace_same_source=replace_same_source)
         if status == "unchanged":
+            if self.record_pages(article):
+                notes = [*notes, PAGES_NOTE]
             result: RechunkResult | None
             try:
                 result = self.rechunk([article.id]) if self._stale(article.id, chunks) else None
@@ -364,6 +367,14 @@ class Corpus:
         if bad:
             raise IngestError(f"{bad[0].source}: {bad[0].message}")
         return report.outcomes[-1]
+
+    def record_pages(self, article: Article) -> bool:
+        """Record a re-ingested PDF's pages if it was stored before pages were (see ChunkStore.record_pages); a
+        failure leaves it as it was, without pages, and is not the ingest's."""
+        try:
+            return self.store.record_pages(article)
+        except Exception:
+            return False
 
     def _stale(self, article_id: str, chunks: Sequence[Chunk]) -> bool:
         """Whether a stored article must be re-chunked into `chunks`: its stored chunks are other ones (chunk ids

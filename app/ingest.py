@@ -72,6 +72,10 @@ class ReindexReport:
     orphans_deleted: int  # articles whose chunks had no record (an interrupted ingest's), now deleted
 
 
+# Said of a PDF stored before pages were recorded, when ingesting it again gave its passages their pages.
+PAGES_NOTE = "page numbers recorded for its passages"
+
+
 def rechunk_note(result: RechunkResult, article_id: str, chunk_size: int, shared: bool = False) -> str:
     """What a source's outcome says of its stored article whose chunks other settings made: re-chunked, or why not.
     `shared`: the size is a shared collection's, not this desk's setting."""
@@ -154,6 +158,8 @@ class IngestRun:
                 if known != article.source:  # the same text under another name: say which name it is kept under
                     twin = f"the same text as {known}, which it stays recorded under"
                     notes = f"{notes}; {twin}" if notes else twin
+                if article.id not in self.seen and self.corpus.record_pages(article):
+                    notes = f"{notes}; {PAGES_NOTE}" if notes else PAGES_NOTE
                 self.slots[i] = SourceOutcome(article.source, "unchanged", article.id, article.title, notes)
                 if known == article.source:
                     self.current[article.source] = article.id  # see finish(): other versions of it go

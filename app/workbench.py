@@ -9,6 +9,7 @@ turning a review form into a Review in `app.review_submission`, and which passag
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
@@ -19,6 +20,7 @@ from app.earlier_versions import earlier_drafts, earlier_reviews
 from app.errors import ExtractionError, RetrievalError, StoreError, WorkbenchError
 from app.evidence import fused_by_rank, is_the_quote
 from app.highlight import Highlight, article_html, claim_highlights, highlight_html, paragraph_bounds
+from app.ingest import PAGES_NOTE
 from app.models import Article, CitedEvidence, Claim, Draft, Evidence, ExtractionRun, HistoryEvent, Review
 from app.repeated_claims import DecidedSentences, decided_elsewhere, reviews_elsewhere, split_verdicts
 from app.review_queue import QueueFilter, SharedQueues
@@ -157,7 +159,11 @@ class Workbench:
         # review store (e.g. a fresh review database over an existing corpus), so fill those gaps here.
         for outcome in outcomes:
             if outcome.status in ("unchanged", "rechunked") and outcome.article_id:
-                self.get_article(outcome.article_id)
+                copy = self.get_article(outcome.article_id)
+                if copy is not None and not copy.page_starts and PAGES_NOTE in (outcome.message or ""):
+                    # A PDF mirrored before pages were recorded: the corpus has just recorded them.
+                    with contextlib.suppress(RetrievalError):
+                        self.store.upsert_article(self.corpus.get_article(copy.id))
 
     def _mirror(self, on_article: Callable[[Article, str], None] | None) -> Callable[[Article, str], None]:
         def mirror(article: Article, status: str) -> None:

@@ -6,7 +6,7 @@ import hashlib
 import re
 
 from retrieval.models import Article, Chunk
-from retrieval.pages import page_range
+from retrieval.pages import chunk_page_fields
 from retrieval.sentences import split_sentences
 
 _WS = re.compile(r"\s+")
@@ -70,7 +70,6 @@ def chunk_article(article: Article, chunk_size: int) -> list[Chunk]:
     pages each runs over when the article has pages (page_end only when it is a later page than `page`)."""
     out: list[Chunk] = []
     for i, (start, end) in enumerate(chunk_spans(article.text, chunk_size)):
-        pages = page_range(article.page_starts, start, end)
         out.append(
             Chunk(
                 id=chunk_id_for(article.id, i, start, end),
@@ -79,8 +78,7 @@ def chunk_article(article: Article, chunk_size: int) -> list[Chunk]:
                 start=start,
                 end=end,
                 text=article.text[start:end],
-                page=pages[0] if pages else None,
-                page_end=pages[1] if pages and pages[1] > pages[0] else None,
+                **chunk_page_fields(article.page_starts, start, end),
             )
         )
     return out

@@ -10,7 +10,15 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Sequence
 
-__all__ = ["decode_starts", "encode_starts", "joined_pages", "page_at", "page_range", "page_suffix"]
+__all__ = [
+    "chunk_page_fields",
+    "decode_starts",
+    "encode_starts",
+    "joined_pages",
+    "page_at",
+    "page_range",
+    "page_suffix",
+]
 
 # Marks a page's start through the text's clean-up; Unicode private-use characters, one not in the text is used.
 _MARKERS = ("\ue000", "\ue001", "\ue002", "\uf8ff")
@@ -56,6 +64,14 @@ def page_range(starts: Sequence[int], start: int, end: int) -> tuple[int, int] |
         return None
     last = page_at(starts, max(start, end - 1)) or first
     return first, last
+
+
+def chunk_page_fields(starts: Sequence[int], start: int, end: int) -> dict[str, int]:
+    """A chunk's `page` and, when it runs onto a later page, `page_end`; {} for an article without pages."""
+    pages = page_range(starts, start, end)
+    if pages is None:
+        return {}
+    return {"page": pages[0], "page_end": pages[1]} if pages[1] > pages[0] else {"page": pages[0]}
 
 
 def page_suffix(page: int | None, page_end: int | None = None) -> str:

@@ -31,6 +31,7 @@ from retrieval.errors import StoreUnavailable
 from retrieval.keyword_index import KeywordIndex
 from retrieval.minilm_graph import DIMENSIONS
 from retrieval.models import Article, ArticleInfo, Chunk
+from retrieval.pages import chunk_page_fields, encode_starts
 from retrieval.vector_index import VectorIndex
 
 # Callers import the client factories and the indexed-text helpers from here, as before the split.
@@ -321,6 +322,27 @@ class ChunkStore:
         self._delete_chunk_ids(sorted(old - {c.id for p in prepared for c in p.chunks}))
         self.keywords.apply(set(aids), prepared)
         self._stamp_change()
+
+    def record_pages(self, article: Article) -> bool:
+        """Give a stored PDF ingested before pages were recorded its pages: the page starts on its record, each
+        chunk's pages on the chunk (metadata only, nothing is embedded again). False when there is nothing to add:
+        `article` has no pages, is not stored, or its record has them already."""
+        if not article.page_starts:
+            return False
+        record = self.article_col.get(ids=[article.id], include=["metadatas"])
+        if not record["ids"] or (record["metadatas"][0] or {}).get("page_starts"):
+            return False
+        chunks = self.chunk_col.get(where={"article_id": article.id}, include=["metadatas"])
+        if chunks["ids"]:
+            metas = [
+                {**m, **chunk_page_fields(article.page_starts, int(m["start"]), int(m["end"]))}
+                for m in chunks["metadatas"]
+            ]
+            self.chunk_col.update(ids=chunks["ids"], metadatas=metas)
+        # The record last, as at ingest: once it has pages, so have the chunks.
+        pages = encode_starts(article.page_starts)
+        self.article_col.update(ids=[article.id], metadatas=[{**(record["metadatas"][0] or {}), "page_starts": pages}])
+        return True
 
     def verify_index(self) -> None:
         """Check the BM25 index against Chroma's chunk ids now (not at the next periodic check) and rebuild it if

@@ -152,6 +152,21 @@ def test_ingest_and_search_through_chroma_server(tmp_path: Path, monkeypatch: py
         corpus.store.keywords.expire()  # skip the 2 s throttle instead of sleeping
         assert corpus.search("Russian government bonds", 3) == []
         assert len(corpus.store.bm25()) == 0
+
+        # PDF pages go through the server: a PDF stored without them (by an earlier claimdesk) gets them on its
+        # chunks and record when ingested again, and the other client's search gives each passage its pages.
+        from helpers_pdf import pdf_with_pages
+
+        from retrieval.loaders import load_bytes
+
+        pdf = pdf_with_pages([["Harbour audit", "The harbour fund held 41 million pounds."], ["Its wall cost more."]])
+        old = load_bytes("audit.pdf", pdf, max_bytes=10**6).model_copy(update={"page_starts": ()})
+        assert other.ingest_articles([old]).counts["added"] == 1
+        again = corpus.ingest_bytes("audit.pdf", pdf)
+        assert again.status == "unchanged" and "page numbers recorded" in (again.message or "")
+        (hit,) = other.search("harbour fund 41 million pounds", 1)
+        assert (hit.article_id, hit.page, hit.page_end) == (old.id, 1, 2)
+        assert len(other.get_article(old.id).page_starts) == 2
     finally:
         proc.terminate()
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from fakes import claim_at
@@ -22,6 +23,7 @@ from app.reports import ReportOptions, assemble_report
 from app.source_links import safe_href, source_link
 from app.store import ReviewStore
 from retrieval.chroma_rows import article_meta
+from retrieval.chunking import chunk_article
 from retrieval.decoding import strip_controls
 from retrieval.loaders import load_bytes
 from retrieval.models import content_id
@@ -170,3 +172,32 @@ def test_page_links() -> None:
     assert source_link("/srv/r.pdf", "q", 3, 4) == "/srv/r.pdf#char=3,4"  # no pages recorded: as before
     assert shown_source("/srv/newsroom/r.pdf#page=7") == "r.pdf, page 7"
     assert shown_source("https://gov.example/r.pdf#page=7") == "https://gov.example/r.pdf#page=7"
+
+
+def test_a_pdf_stored_before_pages_were_recorded_gets_them_when_ingested_again(
+    tmp_path: Path, settings: Settings
+) -> None:
+    from app.workbench import Workbench
+
+    data = pdf_with_pages(PAGES)
+    (tmp_path / "audit.pdf").write_bytes(data)
+    wb = Workbench(settings)
+    # As an earlier claimdesk stored it: the same text (the same id), no pages on the record, chunks or mirror.
+    old = load_bytes("audit.pdf", data, max_bytes=MB).model_copy(update={"page_starts": ()})
+    assert wb.corpus.ingest_articles([old]).outcomes[0].status == "added"
+    wb.store.upsert_article(old)
+    assert all(c.page is None for c in wb.corpus.store.chunks(old.id))
+
+    (outcome,) = wb.ingest_paths([str(tmp_path / "audit.pdf")]).outcomes
+    assert (outcome.status, outcome.article_id) == ("unchanged", old.id)
+    assert "page numbers recorded" in (outcome.message or "")
+    chunks = wb.corpus.store.chunks(old.id)
+    assert chunks and all(c.page is not None for c in chunks)
+    assert len(wb.corpus.get_article(old.id).page_starts) == 3
+    mirrored = wb.store.get_article(old.id)
+    assert mirrored is not None and len(mirrored.page_starts) == 3
+    # Nothing else changed, and the next ingest has nothing to add.
+    assert [c.id for c in chunks] == [c.id for c in chunk_article(old, settings.chunk_size)]
+    assert [h.text for h in wb.corpus.search("harbour wall", 3)] and wb.corpus.store.count() == len(chunks)
+    again = wb.ingest_upload("audit.pdf", data)
+    assert again.status == "unchanged" and "page numbers" not in (again.message or "")
