@@ -26,6 +26,7 @@ from app.names import claimant_in_full, named_in_full
 from app.references import back_reference, leaning_words, reporting_note, subheading
 from app.speakers import LIST_MARKER, rule_claimant
 from retrieval.models import Article
+from retrieval.pages import furniture_spans, only_furniture
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -105,6 +106,25 @@ def _dated_text(text: str, published: date | None) -> str:
 _LIST_MARKER = re.compile("^" + LIST_MARKER)
 
 
+# A word broken at a line's end by a hyphen ("6.2 mil-\nlion"), as a PDF's text layer or a hard-wrapped text has it.
+_LINE_END_HYPHEN = re.compile(r"(\w+)-[ \t]*\n\s*(\w+)")
+
+
+def flowing(statement: str, text: str) -> str:
+    """`statement` on one line: line breaks (a PDF's text layer breaks every line) as spaces, and a word hyphenated
+    at a line's end joined ("6.2 mil-\nlion" -> "6.2 million") unless article `text` writes it with its hyphen on one
+    line ("long-\nterm" stays "long-term" where "long-term" occurs) or the next line starts with a capital or a
+    figure ("Anglo-French", "2020-2021"). The quote stays as written."""
+
+    def join(m: re.Match[str]) -> str:
+        hyphenated = f"{m.group(1)}-{m.group(2)}"
+        if not m.group(2)[0].islower() or hyphenated.casefold() in text.casefold():
+            return hyphenated  # "Anglo-\nFrench", "2020-\n2021": a hyphen of the words, not of the line
+        return m.group(1) + m.group(2)
+
+    return " ".join(_LINE_END_HYPHEN.sub(join, statement).split())
+
+
 def make_claim(
     article: Article,
     start: int,
@@ -138,6 +158,7 @@ def make_claim(
     # or "the hospice" is, as the article named them before, and a relative date the publication date fixes are
     # given ("Colin Ashdown", "St Brendan's Hospice", "on Monday (2021-04-26)").
     statement = _LIST_MARKER.sub("", statement.strip()) or statement.strip() or quote
+    statement = flowing(statement, article.text)
     statement = dated(named_in_full(statement, article.text, start), published)
     if claimant:
         claimant = claimant_in_full(claimant, article.text, start)  # "Wang" -> "Wang Wenbin", as in the statement
@@ -189,6 +210,13 @@ def _candidate(s: ScoredLike, threshold: float, text: str) -> bool:
     )
 
 
+def body_sentences(scored: Sequence[ScoredLike], article: Article) -> list[ScoredLike]:
+    """`scored` without a PDF's running headers and footers ("Harbour Fund Annual Report 2025   Page 3 of 9", a
+    page number: retrieval.pages.furniture_spans), which a scorer can rate check-worthy on every page."""
+    spans = furniture_spans(article.text, article.page_starts)
+    return [s for s in scored if not only_furniture(spans, article.text, s.start, s.end)]
+
+
 def over_limit(scored: Sequence[ScoredLike], threshold: float, limit: int, text: str) -> int:
     """How many check-worthy sentences of article `text` picked_sentences leaves out for the limit."""
     return max(0, sum(1 for s in scored if _candidate(s, threshold, text)) - limit)
@@ -221,6 +249,7 @@ class ScorerOnlyExtractor:
         run = ExtractionRun(article_id=article.id, strategy="scorer", model=SCORER_MODEL_ID)
         scored = self.scorer.score_article(article.text)
         run.sentences_scored = len(scored)
+        scored = body_sentences(scored, article)
         run.dropped_over_limit = over_limit(scored, self.scorer.threshold, self.settings.max_claims, article.text)
         picked = sorted(
             picked_sentences(scored, self.scorer.threshold, self.settings.max_claims, article.text),

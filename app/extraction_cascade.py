@@ -30,6 +30,7 @@ from app.extraction import (
     ProgressFn,
     ScoredLike,
     SentenceScorer,
+    body_sentences,
     make_claim,
     over_limit,
     picked_sentences,
@@ -235,6 +236,7 @@ class CascadeExtractor:
         )
         scored = self.scorer.score_article(article.text)
         run.sentences_scored = len(scored)
+        scored = body_sentences(scored, article)
         picked = picked_sentences(scored, self.scorer.threshold, self.settings.max_claims, article.text)
         run.dropped_over_limit = over_limit(scored, self.scorer.threshold, self.settings.max_claims, article.text)
         head = article_head(article)

@@ -28,6 +28,7 @@ from app.llm_calls import (
 from app.models import Claim, ClaimType, ExtractionRun, same_statement, utcnow
 from prompts import load_prompt
 from retrieval.models import Article
+from retrieval.pages import furniture_spans, only_furniture
 from retrieval.sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ class WholeArticleExtractor:
         run.sentences_scored = len(scored)
         windows = article_windows(article.text, self.window_chars, min(OVERLAP_CHARS, self.window_chars // 4))
         provenance = prompt_provenance("whole-article", self.llm, self.prompt)
+        furniture = furniture_spans(article.text, article.page_starts)  # a PDF's running headers and footers
         claims: list[Claim] = []
         gave_up = attempts = 0
         if progress:
@@ -179,6 +181,8 @@ class WholeArticleExtractor:
                 if span is None or too_short(item.quote) or cuts_a_token(article.text, *span):
                     run.discarded_ungrounded += 1  # not in the article, or only a piece of a word or figure
                     continue
+                if only_furniture(furniture, article.text, *span):
+                    continue  # "Annual Report 2025   Page 3 of 9": on every page, never a claim
                 claim = make_claim(
                     article,
                     span[0],

@@ -8,13 +8,18 @@ begins (page 1 at 0), recorded when the PDF is parsed; every other article has n
 from __future__ import annotations
 
 import bisect
+import re
+from collections import defaultdict
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 __all__ = [
     "chunk_page_fields",
     "decode_starts",
     "encode_starts",
+    "furniture_spans",
     "joined_pages",
+    "only_furniture",
     "page_at",
     "page_range",
     "page_suffix",
@@ -96,3 +101,37 @@ def decode_starts(value: object) -> tuple[int, ...]:
         return tuple(int(s) for s in value.split(","))
     except ValueError:
         return ()
+
+
+# A line that is only a page number: "12", "Page 3", "3 of 12", "- 4 -", "Page 2/9".
+_PAGE_NUMBER = re.compile(r"(?i)^\W*(?:page|p\.)?\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?\W*$")
+_LINE = re.compile(r"[^\n]*\S[^\n]*")
+
+
+def furniture_spans(text: str, starts: Sequence[int], zone: int = 2) -> list[tuple[int, int]]:
+    """The running headers and footers of a PDF's text: among each page's first and last `zone` lines, those that
+    come back (figures aside: "Page 3 of 9") at the top or foot of another page, and those that are only a page
+    number. Spans of whole lines, in order; none for an article without pages."""
+    if not starts:
+        return []
+    found: list[tuple[str, int, int, int]] = []  # (the line with its figures as #, start, end, page)
+    for page, (lo, hi) in enumerate(pairwise([*starts, len(text)])):
+        lines = [(m.start(), m.end()) for m in _LINE.finditer(text, lo, hi)]
+        for start, end in dict.fromkeys(lines[:zone] + lines[-zone:]):
+            line = " ".join(text[start:end].split())
+            found.append((re.sub(r"\d+", "#", line).casefold(), start, end, page))
+    pages: dict[str, set[int]] = defaultdict(set)
+    for key, _, _, page in found:
+        pages[key].add(page)
+    return sorted(
+        (start, end) for key, start, end, _ in found if len(pages[key]) > 1 or _PAGE_NUMBER.match(text[start:end])
+    )
+
+
+def only_furniture(spans: Sequence[tuple[int, int]], text: str, start: int, end: int) -> bool:
+    """Whether every line of `text[start:end]` with any text on it lies inside one of `spans` (furniture_spans)."""
+    if not spans:
+        return False
+    lines = [(m.start(), m.end()) for m in _LINE.finditer(text, start, end)]
+    return bool(lines) and all(any(a <= s and e <= b for a, b in spans) for s, e in lines)
+

@@ -1,5 +1,7 @@
 """PDF pages: recorded at parse time, carried by chunks into Chroma, shown on evidence, cited in reviews and reports
-("p. 2"), and linked with `#page=N` (character offsets into extracted text mean nothing to a PDF viewer)."""
+("p. 2"), and linked with `#page=N` (character offsets into extracted text mean nothing to a PDF viewer); a PDF's
+running headers and footers are never claims, and a claim's statement reads on one line ("6.2 mil-\nlion" ->
+"6.2 million")."""
 
 from __future__ import annotations
 
@@ -27,7 +29,16 @@ from retrieval.chunking import chunk_article
 from retrieval.decoding import strip_controls
 from retrieval.loaders import load_bytes
 from retrieval.models import content_id
-from retrieval.pages import decode_starts, encode_starts, joined_pages, page_at, page_range, page_suffix
+from retrieval.pages import (
+    decode_starts,
+    encode_starts,
+    furniture_spans,
+    joined_pages,
+    only_furniture,
+    page_at,
+    page_range,
+    page_suffix,
+)
 
 MB = 1_000_000
 runner = CliRunner()
@@ -201,3 +212,85 @@ def test_a_pdf_stored_before_pages_were_recorded_gets_them_when_ingested_again(
     assert [h.text for h in wb.corpus.search("harbour wall", 3)] and wb.corpus.store.count() == len(chunks)
     again = wb.ingest_upload("audit.pdf", data)
     assert again.status == "unchanged" and "page numbers" not in (again.message or "")
+
+
+REPORT = [
+    [
+        "Harbour Fund Annual Report 2025",
+        "The Harbour Fund held 41 million pounds at the end of March, up from 35",
+        "million pounds a year earlier. Spending on the harbour wall rose to 6.2 mil-",
+        "lion pounds, a long-",
+        "term cost, the auditor said.",
+        "Harbour Fund Annual Report 2025                      Page 1 of 3",
+    ],
+    [
+        "Harbour Fund Annual Report 2025",
+        "Two contracts worth 1.4 million pounds were awarded without a tender in 2024.",
+        "Harbour Fund Annual Report 2025                      Page 2 of 3",
+    ],
+    ["Harbour Fund Annual Report 2025", "The long-term plan costs 12 million pounds over 10 years.", "- 3 -"],
+]
+
+
+def test_running_headers_footers_and_page_numbers_are_furniture() -> None:
+    article = load_bytes("report.pdf", pdf_with_pages(REPORT), max_bytes=MB)
+    spans = furniture_spans(article.text, article.page_starts)
+    lines = [" ".join(article.text[a:b].split()) for a, b in spans]
+    assert lines == [
+        "Harbour Fund Annual Report 2025",
+        "Harbour Fund Annual Report 2025 Page 1 of 3",
+        "Harbour Fund Annual Report 2025",
+        "Harbour Fund Annual Report 2025 Page 2 of 3",
+        "Harbour Fund Annual Report 2025",
+        "- 3 -",
+    ]
+    text = article.text
+    body = text.index("Two contracts")
+    assert not only_furniture(spans, text, body, text.index("\n", body))
+    footer = text.index("Harbour Fund Annual Report 2025  ")
+    assert only_furniture(spans, text, footer, text.index("\n", footer))
+    # A text article has no pages, so nothing of it is furniture, however often a line comes back.
+    assert furniture_spans("Page 1\n\nPage 1\n\nPage 1", ()) == []
+
+
+def test_a_pdfs_claims_leave_out_its_furniture_and_read_on_one_line(settings: Settings) -> None:
+    from fakes import QueueChatModel, RuleScorer, fake_handle
+
+    from app.extraction import ScorerOnlyExtractor
+    from app.extraction_windows import WholeArticleExtractor
+
+    article = load_bytes("report.pdf", pdf_with_pages(REPORT), max_bytes=MB)
+    claims = ScorerOnlyExtractor(settings, RuleScorer()).extract(article).claims
+    # Every header and footer has a figure, which the rule scorer rates 0.9: none is a claim.
+    assert [c.statement[:20] for c in claims] == [
+        "The Harbour Fund hel",
+        "Spending on the harb",
+        "Two contracts worth ",
+        "The long-term plan c",
+    ]
+    wall = claims[1]
+    assert "\n" in wall.quote and "6.2 mil-\nlion" in wall.quote  # the quote as the PDF has it
+    # the statement on one line: "mil-lion" joined, "long-term" kept whole as the article writes it elsewhere
+    assert (
+        wall.statement == "Spending on the harbour wall rose to 6.2 million pounds, a long-term cost, the auditor said."
+    )
+    # A hosted model's claim on a footer is not kept either.
+    footer = "Harbour Fund Annual Report 2025                      Page 2 of 3"
+    item = {"claim_type": "other", "claimant": None, "time_reference": None, "checkworthiness": 0.6}
+    answer = {"claims": [{**item, "quote": q, "statement": q} for q in (footer, "Two contracts worth 1.4 million")]}
+    chat = QueueChatModel(responses=[json.dumps(answer)] * 3)
+    result = WholeArticleExtractor(settings, fake_handle(chat, strong=True), RuleScorer()).extract(article)
+    assert [c.quote for c in result.claims] == ["Two contracts worth 1.4 million"]
+
+
+def test_flowing_statements() -> None:
+    from app.extraction import flowing
+
+    text = (
+        "A long-term plan. The 2020-\n2021 season and the Anglo-\nFrench talks, a long-\nterm deal for 6.2 mil-\nlion."
+    )
+    assert flowing("the 6.2 mil-\nlion  deal\nwas signed", text) == "the 6.2 million deal was signed"
+    assert flowing("a long-\nterm deal", text) == "a long-term deal"
+    assert flowing("the Anglo-\nFrench talks", text) == "the Anglo-French talks"
+    assert flowing("the 2020-\n2021 season", text) == "the 2020-2021 season"
+    assert flowing("a pre- and post-war view", text) == "a pre- and post-war view"
