@@ -26,7 +26,7 @@ from app.names import claimant_in_full, named_in_full
 from app.references import back_reference, leaning_words, reporting_note, subheading
 from app.speakers import LIST_MARKER, rule_claimant
 from retrieval.models import Article
-from retrieval.pages import furniture_spans, only_furniture
+from retrieval.pages import furniture_inside, furniture_spans, only_furniture, page_at
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -53,7 +53,8 @@ ClaimFn = Callable[[Claim], None]
 
 
 class ScoredLike(Protocol):
-    """A scored sentence as app.checkworthiness returns it (`text == article.text[start:end]`)."""
+    """A scored sentence as app.checkworthiness returns it (`text == article.text[start:end]`; a PDF's sentence from
+    body_sentences reads without the headers and footers inside its span)."""
 
     @property
     def start(self) -> int: ...
@@ -71,6 +72,7 @@ class SentenceScorer(Protocol):
     @property
     def threshold(self) -> float: ...
     def score_article(self, text: str) -> Sequence[ScoredLike]: ...
+    def score_texts(self, texts: list[str]) -> list[float]: ...
 
 
 @dataclass
@@ -210,11 +212,65 @@ def _candidate(s: ScoredLike, threshold: float, text: str) -> bool:
     )
 
 
-def body_sentences(scored: Sequence[ScoredLike], article: Article) -> list[ScoredLike]:
-    """`scored` without a PDF's running headers and footers ("Harbour Fund Annual Report 2025   Page 3 of 9", a
-    page number: retrieval.pages.furniture_spans), which a scorer can rate check-worthy on every page."""
-    spans = furniture_spans(article.text, article.page_starts)
-    return [s for s in scored if not only_furniture(spans, article.text, s.start, s.end)]
+@dataclass(frozen=True)
+class PageSentence:
+    """A sentence of a PDF as it reads: `text` is `article.text[start:end]` without the running headers and footers
+    inside it (a sentence that runs over a page break has the page's foot and the next page's head in its span)."""
+
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+# How a sentence ends; one that does not, before a page break, goes on on the next page.
+_SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*\s*$")
+
+
+def body_sentences(scored: Sequence[ScoredLike], article: Article, scorer: SentenceScorer) -> list[ScoredLike]:
+    """`scored` as claims are picked from it: a PDF's running headers and footers ("Harbour Fund Annual Report 2025
+    Page 3 of 9", a page number: retrieval.pages.furniture_spans), which a scorer can rate check-worthy on every
+    page, left out, and a sentence cut by a page break ("Spending on the harbour wall rose to" | footer, header |
+    "6.2 million pounds, ...") joined again; a sentence with furniture inside its span reads and is scored without it.
+    Anything else is returned as it is."""
+    text = article.text
+    spans = furniture_spans(text, article.page_starts)
+    if not spans:
+        return list(scored)
+    body = [s for s in scored if not only_furniture(spans, text, s.start, s.end)]
+    groups: list[list[ScoredLike]] = []
+    for s in body:
+        last = groups[-1][-1] if groups else None
+        gap = (last.end, s.start) if last is not None else (0, 0)
+        if (
+            last is not None
+            and page_at(article.page_starts, gap[1]) != page_at(article.page_starts, gap[0])  # a page break between
+            and not _SENTENCE_END.search(text[last.start : last.end])
+            and (not text[gap[0] : gap[1]].strip() or only_furniture(spans, text, *gap))
+        ):
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    # Joined sentences, and any with a page's head or foot inside (the splitter can put a header before the line
+    # it runs into), are read without them and scored again.
+    mixed = [g for g in groups if len(g) > 1 or furniture_inside(spans, g[0].start, g[-1].end)]
+    if not mixed:
+        return body
+    read = [_without(spans, text, g[0].start, g[-1].end) for g in mixed]
+    again = {
+        id(g): PageSentence(g[0].start, g[-1].end, t, p)
+        for g, t, p in zip(mixed, read, scorer.score_texts(read), strict=True)
+    }
+    return [again.get(id(g), g[0]) for g in groups]
+
+
+def _without(spans: Sequence[tuple[int, int]], text: str, start: int, end: int) -> str:
+    """`text[start:end]` without the furniture lines inside it."""
+    parts, at = [], start
+    for a, b in furniture_inside(spans, start, end):
+        parts.append(text[at:a])
+        at = b
+    return "".join(parts) + text[at:end]
 
 
 def over_limit(scored: Sequence[ScoredLike], threshold: float, limit: int, text: str) -> int:
@@ -249,7 +305,7 @@ class ScorerOnlyExtractor:
         run = ExtractionRun(article_id=article.id, strategy="scorer", model=SCORER_MODEL_ID)
         scored = self.scorer.score_article(article.text)
         run.sentences_scored = len(scored)
-        scored = body_sentences(scored, article)
+        scored = body_sentences(scored, article, self.scorer)
         run.dropped_over_limit = over_limit(scored, self.scorer.threshold, self.settings.max_claims, article.text)
         picked = sorted(
             picked_sentences(scored, self.scorer.threshold, self.settings.max_claims, article.text),

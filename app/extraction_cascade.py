@@ -236,7 +236,7 @@ class CascadeExtractor:
         )
         scored = self.scorer.score_article(article.text)
         run.sentences_scored = len(scored)
-        scored = body_sentences(scored, article)
+        scored = body_sentences(scored, article, self.scorer)
         picked = picked_sentences(scored, self.scorer.threshold, self.settings.max_claims, article.text)
         run.dropped_over_limit = over_limit(scored, self.scorer.threshold, self.settings.max_claims, article.text)
         head = article_head(article)

@@ -17,6 +17,7 @@ __all__ = [
     "chunk_page_fields",
     "decode_starts",
     "encode_starts",
+    "furniture_inside",
     "furniture_spans",
     "joined_pages",
     "only_furniture",
@@ -133,5 +134,11 @@ def only_furniture(spans: Sequence[tuple[int, int]], text: str, start: int, end:
     if not spans:
         return False
     lines = [(m.start(), m.end()) for m in _LINE.finditer(text, start, end)]
-    return bool(lines) and all(any(a <= s and e <= b for a, b in spans) for s, e in lines)
+    return bool(lines) and all(furniture_inside(spans, s, e) for s, e in lines)
 
+
+def furniture_inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """Those of `spans` (sorted, not overlapping: furniture_spans) that lie inside `start:end`."""
+    lo = bisect.bisect_left(spans, (start, -1))
+    hi = bisect.bisect_right(spans, (end, end))
+    return [(a, b) for a, b in spans[lo:hi] if b <= end]

@@ -294,3 +294,40 @@ def test_flowing_statements() -> None:
     assert flowing("the Anglo-\nFrench talks", text) == "the Anglo-French talks"
     assert flowing("the 2020-\n2021 season", text) == "the 2020-2021 season"
     assert flowing("a pre- and post-war view", text) == "a pre- and post-war view"
+
+
+def test_a_sentence_cut_by_a_page_break_is_one_claim(settings: Settings) -> None:
+    from fakes import RuleScorer
+
+    from app.extraction import ScorerOnlyExtractor
+
+    pages = [
+        [
+            "Harbour Fund Annual Report 2025",
+            "The fund held 41 million pounds at the end of March. Spending on the",
+            "harbour wall rose to 6.2 mil-",
+            "Harbour Fund Annual Report 2025                      Page 1 of 2",
+        ],
+        [
+            "Harbour Fund Annual Report 2025",
+            "lion pounds, three times the amount budgeted, the auditor said.",
+            "Two contracts were awarded without a tender.",
+            "Harbour Fund Annual Report 2025                      Page 2 of 2",
+        ],
+    ]
+    article = load_bytes("report.pdf", pdf_with_pages(pages), max_bytes=MB)
+    claims = ScorerOnlyExtractor(settings, RuleScorer()).extract(article).claims
+    wall = next(c for c in claims if "harbour wall" in c.quote)
+    # The quote is the article's text from the sentence's first word to its last, page foot and head included ...
+    assert wall.quote.startswith("Spending on the") and wall.quote.endswith("the auditor said.")
+    assert "Page 1 of 2" in wall.quote and wall.quote == article.text[wall.start : wall.end]
+    # ... and the statement is the sentence as it reads, scored whole (the rule scorer: 0.9 for a figure).
+    assert wall.statement == (
+        "Spending on the harbour wall rose to 6.2 million pounds, three times the amount budgeted, the auditor said."
+    )
+    assert wall.checkworthiness == 0.9
+    assert not any(c.quote.startswith("lion pounds") for c in claims)
+    # A sentence that ends before the page break stays whole on its own page.
+    assert [c.quote for c in claims if c.quote.startswith("The fund")] == [
+        "The fund held 41 million pounds at the end of March."
+    ]
