@@ -112,19 +112,30 @@ _LIST_MARKER = re.compile("^" + LIST_MARKER)
 _LINE_END_HYPHEN = re.compile(r"(\w+)-[ \t]*\n\s*(\w+)")
 
 
-def flowing(statement: str, text: str) -> str:
-    """`statement` on one line: line breaks (a PDF's text layer breaks every line) as spaces, and a word hyphenated
-    at a line's end joined ("6.2 mil-\nlion" -> "6.2 million") unless article `text` writes it with its hyphen on one
-    line ("long-\nterm" stays "long-term" where "long-term" occurs) or the next line starts with a capital or a
-    figure ("Anglo-French", "2020-2021"). The quote stays as written."""
+def flowing(statement: str, text: str, quote: str = "") -> str:
+    """`statement` on one line: line breaks (a PDF's text layer breaks every line) as spaces, and a word the quote
+    or the statement hyphenates at a line's end written whole ("6.2 mil-\nlion", or a model's "mil- lion" for it,
+    -> "6.2 million") unless article `text` writes it with its hyphen on one line ("long-term" where "long-term"
+    occurs) or the next line starts with a capital or a figure ("Anglo-French", "2020-2021"). The quote stays as
+    written."""
+    for left, right in dict.fromkeys(_LINE_END_HYPHEN.findall(quote) + _LINE_END_HYPHEN.findall(statement)):
+        hyphenated = f"{left}-{right}"
+        keep = not right[0].islower() or hyphenated.casefold() in text.casefold()  # a hyphen of the words
+        broken = re.compile(rf"\b{re.escape(left)}-\s*{re.escape(right)}\b")
+        statement = broken.sub(hyphenated if keep else left + right, statement)
+    return " ".join(statement.split())
 
-    def join(m: re.Match[str]) -> str:
-        hyphenated = f"{m.group(1)}-{m.group(2)}"
-        if not m.group(2)[0].islower() or hyphenated.casefold() in text.casefold():
-            return hyphenated  # "Anglo-\nFrench", "2020-\n2021": a hyphen of the words, not of the line
-        return m.group(1) + m.group(2)
 
-    return " ".join(_LINE_END_HYPHEN.sub(join, statement).split())
+@functools.lru_cache(maxsize=4)
+def _furniture(text: str, starts: tuple[int, ...]) -> list[tuple[int, int]]:
+    return furniture_spans(text, starts)  # once per article, not per claim
+
+
+def _as_read(article: Article, start: int, end: int) -> str:
+    """The quote as it reads: a PDF's headers and footers inside its span left out."""
+    if not article.page_starts:
+        return article.text[start:end]
+    return _without(_furniture(article.text, article.page_starts), article.text, start, end)
 
 
 def make_claim(
@@ -147,11 +158,12 @@ def make_claim(
     lacks, or leaves out most of the quote is replaced by the quote itself (the reviewer can still rewrite it); a
     claimant or time reference with words or figures the article lacks is dropped."""
     quote = article.text[start:end]
+    read = _as_read(article, start, end)  # the quote without a PDF's headers and footers
     # The dates the rules add ("last Thursday (2021-04-22)") come from the publication date, not the text.
     published = article.published.date() if article.published else None
     source = _dated_text(article.text, published)
-    if statement.strip() != quote.strip() and unfaithful(statement, quote, source):
-        statement = quote
+    if statement.strip() != read.strip() and unfaithful(statement, read, source):
+        statement = read
     if claimant and not content_words(claimant) <= article_words(source):
         claimant = None  # "An anonymous police source" in an article that has none
     if time_reference and (invented_figures(time_reference, source) or invented_names(time_reference, source)):
@@ -159,8 +171,8 @@ def make_claim(
     # A list item's bullet or number ("- ", "2. ") is part of the quote, not of what is claimed; who a bare surname
     # or "the hospice" is, as the article named them before, and a relative date the publication date fixes are
     # given ("Colin Ashdown", "St Brendan's Hospice", "on Monday (2021-04-26)").
-    statement = _LIST_MARKER.sub("", statement.strip()) or statement.strip() or quote
-    statement = flowing(statement, article.text)
+    statement = _LIST_MARKER.sub("", statement.strip()) or statement.strip() or read
+    statement = flowing(statement, article.text, read)
     statement = dated(named_in_full(statement, article.text, start), published)
     if claimant:
         claimant = claimant_in_full(claimant, article.text, start)  # "Wang" -> "Wang Wenbin", as in the statement
@@ -234,7 +246,7 @@ def body_sentences(scored: Sequence[ScoredLike], article: Article, scorer: Sente
     "6.2 million pounds, ...") joined again; a sentence with furniture inside its span reads and is scored without it.
     Anything else is returned as it is."""
     text = article.text
-    spans = furniture_spans(text, article.page_starts)
+    spans = _furniture(text, article.page_starts)
     if not spans:
         return list(scored)
     body = [s for s in scored if not only_furniture(spans, text, s.start, s.end)]

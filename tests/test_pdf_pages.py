@@ -294,6 +294,12 @@ def test_flowing_statements() -> None:
     assert flowing("the Anglo-\nFrench talks", text) == "the Anglo-French talks"
     assert flowing("the 2020-\n2021 season", text) == "the 2020-2021 season"
     assert flowing("a pre- and post-war view", text) == "a pre- and post-war view"
+    # a model's rewrite of a quote with a word broken over two lines
+    quote = "rose to 6.2 mil-\nlion pounds, a long-\nterm cost"
+    assert flowing("It rose to 6.2 mil- lion pounds, a long- term cost.", text, quote) == (
+        "It rose to 6.2 million pounds, a long-term cost."
+    )
+    assert flowing("It rose to 6.2 mil-lion pounds.", text, quote) == "It rose to 6.2 million pounds."
 
 
 def test_a_sentence_cut_by_a_page_break_is_one_claim(settings: Settings) -> None:
@@ -326,6 +332,18 @@ def test_a_sentence_cut_by_a_page_break_is_one_claim(settings: Settings) -> None
         "Spending on the harbour wall rose to 6.2 million pounds, three times the amount budgeted, the auditor said."
     )
     assert wall.checkworthiness == 0.9
+    # A model's rewrite gets the same reading ("mil- lion" whole); one that fails the faithfulness check falls back
+    # to the sentence as it reads, never to the page's head and foot.
+    from app.extraction import make_claim
+
+    def rewritten(statement: str) -> str:
+        kw = {"checkworthiness": 0.9, "provenance": wall.provenance}
+        return make_claim(article, wall.start, wall.end, statement=statement, **kw).statement
+
+    assert rewritten("The harbour wall spending rose to 6.2 mil- lion pounds, the auditor said.") == (
+        "The harbour wall spending rose to 6.2 million pounds, the auditor said."
+    )
+    assert rewritten("Spending rose to 9.9 billion dollars in Paris.") == wall.statement
     assert not any(c.quote.startswith("lion pounds") for c in claims)
     # A sentence that ends before the page break stays whole on its own page.
     assert [c.quote for c in claims if c.quote.startswith("The fund")] == [
