@@ -209,11 +209,12 @@ def article_html(text: str, highlights: Sequence[Highlight]) -> str:
     return f'<div class="cd-article" style="line-height:1.7;font-size:1.02em">{body}</div>'
 
 
-def paragraph_bounds(text: str, start: int, end: int, *, before: int = 0) -> tuple[int, int]:
+def paragraph_bounds(text: str, start: int, end: int, *, before: int = 0, sep: str | None = None) -> tuple[int, int]:
     """The paragraph around `text[start:end]`, as article offsets: blank-line separated, or one line per paragraph
-    in a text with no blank line at all (how text extracted from HTML pages comes, one <p> per line); with the
-    `before` paragraphs that precede it (what a claim that needs context leans on), as many as there are."""
-    sep = "\n\n" if "\n\n" in text else "\n"
+    in a text with no blank line at all (how text extracted from HTML pages comes, one <p> per line), or as `sep`
+    says; with the `before` paragraphs that precede it (what a claim that needs context leans on), as many as there
+    are."""
+    sep = sep or ("\n\n" if "\n\n" in text else "\n")
     left = text.rfind(sep, 0, start)
     left = 0 if left < 0 else left + len(sep)
     right = text.find(sep, end)
@@ -222,7 +223,7 @@ def paragraph_bounds(text: str, start: int, end: int, *, before: int = 0) -> tup
         head = text[:left].rstrip()
         if not head:
             break
-        left, _ = paragraph_bounds(text, len(head), len(head))
+        left, _ = paragraph_bounds(text, len(head), len(head), sep=sep)
     return left, right
 
 

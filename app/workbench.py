@@ -19,9 +19,10 @@ from app.config import Settings
 from app.earlier_versions import earlier_drafts, earlier_reviews
 from app.errors import ExtractionError, RetrievalError, StoreError, WorkbenchError
 from app.evidence import fused_by_rank, is_the_quote
-from app.highlight import Highlight, article_html, claim_highlights, highlight_html, paragraph_bounds
+from app.highlight import Highlight, claim_highlights
 from app.ingest import PAGES_NOTE
 from app.models import Article, CitedEvidence, Claim, Draft, Evidence, ExtractionRun, HistoryEvent, Review
+from app.page_reading import article_body_html, quote_context_html
 from app.repeated_claims import DecidedSentences, decided_elsewhere, reviews_elsewhere, split_verdicts
 from app.review_queue import QueueFilter, SharedQueues
 from app.review_submission import Rejection, form_review, reject_unstarted
@@ -396,7 +397,7 @@ class Workbench:
         if article is None:
             raise StoreError(f"Article {article_id} is not in the store; ingest it again from the Library page.")
         pairs = self.store.queue(article_id=article_id)
-        return article_html(article.text, claim_highlights(pairs, self.ratings()))
+        return article_body_html(article, claim_highlights(pairs, self.ratings()))
 
     def quote_in_context(self, claim: Claim, review: Review | None = None, *, paragraphs_before: int = 0) -> str:
         """The claim's paragraph, after the `paragraphs_before` paragraphs that precede it (what a claim that needs
@@ -404,10 +405,9 @@ class Workbench:
         article = self.get_article(claim.article_id)
         if article is None:
             return ""
-        left, right = paragraph_bounds(article.text, claim.start, claim.end, before=paragraphs_before)
         [mark] = claim_highlights([(claim, review)], self.ratings())
         focus = Highlight(mark.start, mark.end, mark.category, mark.title)
-        return highlight_html(article.text[left:right], [focus], offset=left)
+        return quote_context_html(article, focus, before=paragraphs_before)
 
     def quote_page(self, claim: Claim) -> int | None:
         """The PDF page the claim's quote begins on; None for an article without pages."""

@@ -349,3 +349,48 @@ def test_a_sentence_cut_by_a_page_break_is_one_claim(settings: Settings) -> None
     assert [c.quote for c in claims if c.quote.startswith("The fund")] == [
         "The fund held 41 million pounds at the end of March."
     ]
+
+
+def test_a_pdf_reads_reflowed_on_screen_with_its_offsets_kept() -> None:
+    from app.highlight import Highlight
+    from app.page_reading import PAGE_MARK, pdf_article_html, pdf_quote_html, reading_text
+
+    pages = [
+        [
+            "Harbour Fund Annual Report 2025",
+            "The Harbour Fund held 41 million pounds at the end of March, up from 35",
+            "million pounds a year earlier. Spending on the harbour wall rose to 6.2 mil-",
+            "lion pounds, three times the amount budgeted in 2023, the auditor said.",
+            "Contracts",
+            "Two contracts worth 1.4 million pounds were awarded without a tender in",
+            "2024, and both were for emergency repairs to the wall.",
+            "Harbour Fund Annual Report 2025                      Page 1 of 2",
+        ],
+        [
+            "Harbour Fund Annual Report 2025",
+            "The fund expects to close in 2027.",
+            "Harbour Fund Annual Report 2025                      Page 2 of 2",
+        ],
+    ]
+    article = load_bytes("report.pdf", pdf_with_pages(pages), max_bytes=MB)
+    text, starts = article.text, article.page_starts
+    shown = reading_text(text, starts)
+    assert len(shown) == len(text)  # one character for one: every claim's offsets hold
+    assert "up from 35 million pounds" in shown  # a soft line break is a space
+    assert "6.2 mil\u200b\u200blion pounds" in shown  # a word broken at a line's end reads whole
+    # A short line ends its paragraph; a heading and a page's head and foot stay on their own lines.
+    assert "the auditor said.\nContracts\nTwo contracts" in shown
+    assert "repairs to the wall.\nHarbour Fund Annual Report 2025 " in shown
+    assert shown[starts[1] - 1] == PAGE_MARK and shown.count(PAGE_MARK) == 1
+    assert reading_text("A text\narticle", ()) == "A text\narticle"
+    html = pdf_article_html(text, starts, [])
+    assert "6.2 million pounds" in html and "\u200b" not in html and PAGE_MARK not in html
+    assert html.count('class="cd-page"') == 1 and ">page 2</div>" in html
+    # The quote in its paragraph: the paragraph as it reads, not the whole page.
+    quote = "Two contracts worth 1.4 million pounds"
+    start = text.index(quote)
+    context = pdf_quote_html(text, starts, Highlight(start, start + len(quote), "unreviewed", "t"))
+    assert "Two contracts" in context and "emergency repairs to the wall." in context
+    assert "Contracts<br>" not in context and "auditor" not in context and "Page 1 of 2" not in context
+    before = pdf_quote_html(text, starts, Highlight(start, start + len(quote), "unreviewed", "t"), before=1)
+    assert before.startswith("Contracts<br>")

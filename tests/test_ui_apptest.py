@@ -1560,3 +1560,7 @@ def test_a_pdf_claim_and_its_passages_name_their_pages(wb: Workbench) -> None:
     # Another PDF's passage on an evidence card names its pages (the default chunk size makes one passage of both).
     cards = [m.value for m in at.markdown if 'class="cd-evidence"' in m.value]
     assert [c for c in cards if "report.pdf</span>, pp. 1&#45;2 · score" in c]
+    # The Article page shows a PDF reflowed, with a rule where its second page begins.
+    article_page = page(wb, "article")
+    body = next(m.value for m in article_page.markdown if m.value.startswith('<div class="cd-article"'))
+    assert body.count('class="cd-page"') == 1 and ">page 2</div>" in body

@@ -1,0 +1,127 @@
+"""How an article reads on screen, and a PDF's above all: its text layer breaks every printed line ("up from 35" /
+"million pounds"), so the workbench shows it reflowed, with a rule and the page number where each page begins.
+
+`reading_text` maps the article text one character to one, so every claim's offsets still hold: a line break
+inside a paragraph becomes a space, a word hyphenated at a line's end is shown whole (its hyphen and line break
+become zero-width spaces, taken out of the HTML once it is drawn, so a copied "million" is one word), and the line
+break before a page's text becomes a form feed that `pdf_article_html` draws as the page's rule. The article text
+itself, the quotes and every report stay exactly as extracted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import pairwise
+
+from app.highlight import Highlight, article_html, highlight_html, paragraph_bounds
+from retrieval.models import Article
+from retrieval.pages import furniture_inside, furniture_spans
+
+__all__ = [
+    "PAGE_MARK",
+    "article_body_html",
+    "pdf_article_html",
+    "pdf_paragraph_bounds",
+    "pdf_quote_html",
+    "quote_context_html",
+    "reading_text",
+]
+
+PAGE_MARK = "\x0c"  # where a page begins, in reading_text
+_ZERO_WIDTH = "\u200b"
+# A line this much shorter than the page's long lines ends its paragraph (or is a heading, a list item, a footer).
+_FULL_LINE = 0.75
+_ENDS_PARAGRAPH = re.compile(r"[:;]\s*$")
+_LINE_END = re.compile(r"[.!?:;,…\"'”’)]$")
+
+
+def _long_line(lines: Sequence[str]) -> int:
+    """The length of a page's full lines: its longest but for a few outliers (a wide table row, a footer)."""
+    lengths = sorted(len(line.strip()) for line in lines if line.strip())
+    return lengths[int(0.8 * (len(lengths) - 1))] if lengths else 0
+
+
+def _heading(line: str, full: int) -> bool:
+    """Whether a line reads as a heading: short, capitalised, with no punctuation to end it ("Contracts")."""
+    kept = line.strip()
+    return len(kept) < _FULL_LINE * full and kept[:1].isupper() and not _LINE_END.search(kept)
+
+
+def reading_text(text: str, starts: Sequence[int]) -> str:
+    """`text` as it reads on screen (same length, same offsets): soft line breaks inside paragraphs as spaces, a
+    word broken by a hyphen at a line's end whole, and a form feed before each page but the first."""
+    if not starts:
+        return text
+    out = list(text)
+    furniture = furniture_spans(text, starts)
+    bounds = [*starts, len(text)]
+    for page, (lo, hi) in enumerate(pairwise(bounds)):
+        if page > 0 and lo > 0 and text[lo - 1] == "\n":
+            out[lo - 1] = PAGE_MARK
+        lines = text[lo:hi].split("\n")
+        full = _long_line(lines)
+        newline = lo - 1
+        for line, following in pairwise(lines):
+            line_start, newline = newline + 1, newline + 1 + len(line)
+            kept = line.strip()
+            if not kept or not following.strip() or full == 0:
+                continue
+            if furniture_inside(furniture, line_start, newline) or furniture_inside(
+                furniture, newline + 1, newline + 1 + len(following)
+            ):
+                continue  # a header or footer stays on its own line
+            if len(kept) < _FULL_LINE * full or _ENDS_PARAGRAPH.search(line) or _heading(following, full):
+                continue
+            if line.endswith("-") and following[:1].islower() and line[-2:-1].isalpha():
+                out[newline - 1] = out[newline] = _ZERO_WIDTH  # "mil-" / "lion": one word
+            else:
+                out[newline] = " "
+    return "".join(out)
+
+
+def pdf_article_html(text: str, starts: Sequence[int], highlights: Sequence[Highlight]) -> str:
+    """A PDF article as one escaped, reflowed block (`reading_text`), claims highlighted, each page after a rule
+    that names it."""
+    body = highlight_html(reading_text(text, starts), highlights).replace(_ZERO_WIDTH, "")
+    body = body.replace("<br>", "<br><br>")
+    for n in range(2, len(starts) + 1):
+        rule = (
+            '<div class="cd-page" style="border-top:1px solid rgba(128,128,128,0.4);margin:0.8em 0 0.4em 0;'
+            f'font-size:0.75em;opacity:0.7">page {n}</div>'
+        )
+        body = body.replace(PAGE_MARK, rule, 1)
+    return f'<div class="cd-article" style="line-height:1.7;font-size:1.02em">{body}</div>'
+
+
+def pdf_quote_html(text: str, starts: Sequence[int], focus: Highlight, *, before: int = 0) -> str:
+    """The paragraph of a PDF article around the `focus` quote as it reads (`reading_text`: a paragraph ends at a
+    kept line break or a page, not at the page's end as its text layer has it), with the `before` paragraphs that
+    precede it, the quote highlighted."""
+    left, right = pdf_paragraph_bounds(text, starts, focus.start, focus.end, before=before)
+    shown = reading_text(text, starts).replace(PAGE_MARK, "\n")
+    return highlight_html(shown[left:right], [focus], offset=left).replace(_ZERO_WIDTH, "")
+
+
+def pdf_paragraph_bounds(text: str, starts: Sequence[int], start: int, end: int, *, before: int = 0) -> tuple[int, int]:
+    """The paragraph of a PDF article around `text[start:end]` as it reads (`reading_text`: a paragraph ends at a
+    kept line break or a page), with the `before` paragraphs that precede it."""
+    shown = reading_text(text, starts).replace(PAGE_MARK, "\n")
+    return paragraph_bounds(shown, start, end, before=before, sep="\n")
+
+
+def article_body_html(article: Article, highlights: Sequence[Highlight]) -> str:
+    """An article as the Article page shows it, claims highlighted: a PDF reflowed with its pages marked
+    (`pdf_article_html`), any other as written (`highlight.article_html`)."""
+    if article.page_starts:
+        return pdf_article_html(article.text, article.page_starts, highlights)
+    return article_html(article.text, highlights)
+
+
+def quote_context_html(article: Article, focus: Highlight, *, before: int = 0) -> str:
+    """A quote in its paragraph, after the `before` paragraphs that precede it, `focus` highlighted: a PDF's
+    paragraph as it reads (`pdf_quote_html`), not the whole page its text layer makes one."""
+    if article.page_starts:
+        return pdf_quote_html(article.text, article.page_starts, focus, before=before)
+    left, right = paragraph_bounds(article.text, focus.start, focus.end, before=before)
+    return highlight_html(article.text[left:right], [focus], offset=left)
