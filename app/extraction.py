@@ -23,6 +23,7 @@ from app.dates import dated, time_reference
 from app.faithfulness import article_words, content_words, invented_figures, invented_names, unfaithful
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
 from app.names import claimant_in_full, named_in_full
+from app.page_reading import sentence_text
 from app.references import back_reference, leaning_words, reporting_note, subheading
 from app.speakers import LIST_MARKER, rule_claimant
 from retrieval.models import Article
@@ -239,6 +240,14 @@ class PageSentence:
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)\]]*\s*$")
 
 
+def scored_sentences(scorer: SentenceScorer, article: Article) -> tuple[int, list[ScoredLike]]:
+    """How many sentences the scorer read in `article`, and those claims are picked from (`body_sentences`). A PDF's
+    sentences are split from its text as it reads (page_reading.sentence_text: the same offsets), not at every
+    printed line."""
+    scored = scorer.score_article(sentence_text(article))
+    return len(scored), body_sentences(scored, article, scorer)
+
+
 def body_sentences(scored: Sequence[ScoredLike], article: Article, scorer: SentenceScorer) -> list[ScoredLike]:
     """`scored` as claims are picked from it: a PDF's running headers and footers ("Harbour Fund Annual Report 2025
     Page 3 of 9", a page number: retrieval.pages.furniture_spans), which a scorer can rate check-worthy on every
@@ -315,9 +324,7 @@ class ScorerOnlyExtractor:
     ) -> ExtractionResult:
         """Claims from the scorer alone (statement = the sentence)."""
         run = ExtractionRun(article_id=article.id, strategy="scorer", model=SCORER_MODEL_ID)
-        scored = self.scorer.score_article(article.text)
-        run.sentences_scored = len(scored)
-        scored = body_sentences(scored, article, self.scorer)
+        run.sentences_scored, scored = scored_sentences(self.scorer, article)
         run.dropped_over_limit = over_limit(scored, self.scorer.threshold, self.settings.max_claims, article.text)
         picked = sorted(
             picked_sentences(scored, self.scorer.threshold, self.settings.max_claims, article.text),

@@ -30,10 +30,10 @@ from app.extraction import (
     ProgressFn,
     ScoredLike,
     SentenceScorer,
-    body_sentences,
     make_claim,
     over_limit,
     picked_sentences,
+    scored_sentences,
     sentence_claim,
 )
 from app.llm_calls import (
@@ -234,9 +234,7 @@ class CascadeExtractor:
         run = ExtractionRun(
             article_id=article.id, strategy="cascade", model=self.llm.model_id, prompt_hash=self.prompt.sha256
         )
-        scored = self.scorer.score_article(article.text)
-        run.sentences_scored = len(scored)
-        scored = body_sentences(scored, article, self.scorer)
+        run.sentences_scored, scored = scored_sentences(self.scorer, article)
         picked = picked_sentences(scored, self.scorer.threshold, self.settings.max_claims, article.text)
         run.dropped_over_limit = over_limit(scored, self.scorer.threshold, self.settings.max_claims, article.text)
         head = article_head(article)

@@ -26,6 +26,7 @@ __all__ = [
     "pdf_quote_html",
     "quote_context_html",
     "reading_text",
+    "sentence_text",
 ]
 
 PAGE_MARK = "\x0c"  # where a page begins, in reading_text
@@ -33,6 +34,7 @@ _ZERO_WIDTH = "\u200b"
 # A line this much shorter than the page's long lines ends its paragraph (or is a heading, a list item, a footer).
 _FULL_LINE = 0.75
 _ENDS_PARAGRAPH = re.compile(r"[:;]\s*$")
+_TEXT_LINE = re.compile(r"[^\n]*\S[^\n]*")
 _LINE_END = re.compile(r"[.!?:;,…\"'”’)]$")
 
 
@@ -48,9 +50,10 @@ def _heading(line: str, full: int) -> bool:
     return len(kept) < _FULL_LINE * full and kept[:1].isupper() and not _LINE_END.search(kept)
 
 
-def reading_text(text: str, starts: Sequence[int]) -> str:
+def reading_text(text: str, starts: Sequence[int], *, whole_words: bool = True) -> str:
     """`text` as it reads on screen (same length, same offsets): soft line breaks inside paragraphs as spaces, a
-    word broken by a hyphen at a line's end whole, and a form feed before each page but the first."""
+    word broken by a hyphen at a line's end whole (with `whole_words`; else "expe- cted"), and a form feed before
+    each page but the first."""
     if not starts:
         return text
     out = list(text)
@@ -62,6 +65,8 @@ def reading_text(text: str, starts: Sequence[int]) -> str:
         lines = text[lo:hi].split("\n")
         full = _long_line(lines)
         newline = lo - 1
+        lines_of_text = (m for m in _TEXT_LINE.finditer(text, lo, hi) if not furniture_inside(furniture, *m.span()))
+        first_line = next((m.start() for m in lines_of_text), lo) if page == 0 else -1
         for line, following in pairwise(lines):
             line_start, newline = newline + 1, newline + 1 + len(line)
             kept = line.strip()
@@ -73,7 +78,9 @@ def reading_text(text: str, starts: Sequence[int]) -> str:
                 continue  # a header or footer stays on its own line
             if len(kept) < _FULL_LINE * full or _ENDS_PARAGRAPH.search(line) or _heading(following, full):
                 continue
-            if line.endswith("-") and following[:1].islower() and line[-2:-1].isalpha():
+            if page == 0 and line_start == first_line and not _LINE_END.search(kept) and not following[:1].islower():
+                continue  # the title, at the top of the first page
+            if whole_words and line.endswith("-") and following[:1].islower() and line[-2:-1].isalpha():
                 out[newline - 1] = out[newline] = _ZERO_WIDTH  # "mil-" / "lion": one word
             else:
                 out[newline] = " "
@@ -108,6 +115,15 @@ def pdf_paragraph_bounds(text: str, starts: Sequence[int], start: int, end: int,
     kept line break or a page), with the `before` paragraphs that precede it."""
     shown = reading_text(text, starts).replace(PAGE_MARK, "\n")
     return paragraph_bounds(shown, start, end, before=before, sep="\n")
+
+
+def sentence_text(article: Article) -> str:
+    """The text an article's sentences are split from (same length, same offsets): a PDF's as it reads, with its
+    pages apart (its text layer breaks every printed line, and a line break before a capital, a figure or a quote
+    ends a sentence for the splitter: "to pass the Rental Homes (Security of" | "Tenure) Bill"); any other as it is."""
+    if not article.page_starts:
+        return article.text
+    return reading_text(article.text, article.page_starts, whole_words=False).replace(PAGE_MARK, "\n")
 
 
 def article_body_html(article: Article, highlights: Sequence[Highlight]) -> str:

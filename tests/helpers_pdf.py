@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 
+def _escaped(line: str) -> str:
+    """A line as a PDF string's content: backslashes and parentheses escaped."""
+    return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
 def pdf_with_pages(pages: list[list[str]]) -> bytes:
     """A PDF with one page per item, each line of it a line of the page's text layer."""
     objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
     kids = []
     for lines in pages:
-        ops = " ".join(f"BT /F1 11 Tf 20 {180 - 16 * i} Td ({line}) Tj ET" for i, line in enumerate(lines))
-        stream = ops.encode()
+        ops = " ".join(f"BT /F1 11 Tf 20 {180 - 16 * i} Td ({_escaped(line)}) Tj ET" for i, line in enumerate(lines))
+        stream = ops.encode("latin-1", "replace")  # the standard font reads bytes as Latin-1 (WinAnsi)
         page_no = len(objects) + 1
         kids.append(page_no)
         objects.append(

@@ -394,3 +394,28 @@ def test_a_pdf_reads_reflowed_on_screen_with_its_offsets_kept() -> None:
     assert "Contracts<br>" not in context and "auditor" not in context and "Page 1 of 2" not in context
     before = pdf_quote_html(text, starts, Highlight(start, start + len(quote), "unreviewed", "t"), before=1)
     assert before.startswith("Contracts<br>")
+
+
+def test_a_pdfs_sentences_are_not_cut_at_its_printed_lines(settings: Settings) -> None:
+    from fakes import RuleScorer
+
+    from app.extraction import ScorerOnlyExtractor
+
+    pages = [
+        [
+            "MPs pass rental reform bill by 14 votes after late concessions",
+            "MPs voted 312 to 298 on Wednesday to pass the Rental Homes (Security of",
+            "Tenure) Bill, ending a fortnight of uncertainty. The minister said it would",
+            'give "around 4.6 million households" a security they had never had.',
+        ]
+    ]
+    article = load_bytes("vote.pdf", pdf_with_pages(pages), max_bytes=MB)
+    claims = ScorerOnlyExtractor(settings, RuleScorer()).extract(article).claims
+    assert [c.statement for c in claims] == [
+        "MPs pass rental reform bill by 14 votes after late concessions",
+        "MPs voted 312 to 298 on Wednesday to pass the Rental Homes (Security of Tenure) Bill, ending a fortnight of "
+        "uncertainty.",
+        'The minister said it would give "around 4.6 million households" a security they had never had.',
+    ]
+    assert all(c.quote == article.text[c.start : c.end] for c in claims)  # quotes as the text layer has them
+    assert "Security of\nTenure" in claims[1].quote
