@@ -19,7 +19,7 @@ from app.cli import app
 from app.config import Settings
 from app.corpus import Corpus
 from app.highlight import evidence_html
-from app.models import CitedEvidence, Review
+from app.models import CitedEvidence, Claim, Review
 from app.report_formats import render_markdown, shown_source
 from app.reports import ReportOptions, assemble_report
 from app.source_links import safe_href, source_link
@@ -28,7 +28,7 @@ from retrieval.chroma_rows import article_meta
 from retrieval.chunking import chunk_article
 from retrieval.decoding import strip_controls
 from retrieval.loaders import load_bytes
-from retrieval.models import content_id
+from retrieval.models import Article, content_id
 from retrieval.pages import (
     decode_starts,
     encode_starts,
@@ -232,6 +232,16 @@ REPORT = [
 ]
 
 
+def scorer_claims(settings: Settings, name: str, pages: list[list[str]]) -> tuple[Article, list[Claim]]:
+    """The PDF of `pages` as loaded, and its claims by the scorer alone (the rule scorer: 0.9 for a figure)."""
+    from fakes import RuleScorer
+
+    from app.extraction import ScorerOnlyExtractor
+
+    article = load_bytes(name, pdf_with_pages(pages), max_bytes=MB)
+    return article, ScorerOnlyExtractor(settings, RuleScorer()).extract(article).claims
+
+
 def test_running_headers_footers_and_page_numbers_are_furniture() -> None:
     article = load_bytes("report.pdf", pdf_with_pages(REPORT), max_bytes=MB)
     spans = furniture_spans(article.text, article.page_starts)
@@ -256,11 +266,9 @@ def test_running_headers_footers_and_page_numbers_are_furniture() -> None:
 def test_a_pdfs_claims_leave_out_its_furniture_and_read_on_one_line(settings: Settings) -> None:
     from fakes import QueueChatModel, RuleScorer, fake_handle
 
-    from app.extraction import ScorerOnlyExtractor
     from app.extraction_windows import WholeArticleExtractor
 
-    article = load_bytes("report.pdf", pdf_with_pages(REPORT), max_bytes=MB)
-    claims = ScorerOnlyExtractor(settings, RuleScorer()).extract(article).claims
+    article, claims = scorer_claims(settings, "report.pdf", REPORT)
     # Every header and footer has a figure, which the rule scorer rates 0.9: none is a claim.
     assert [c.statement[:20] for c in claims] == [
         "The Harbour Fund hel",
@@ -303,10 +311,6 @@ def test_flowing_statements() -> None:
 
 
 def test_a_sentence_cut_by_a_page_break_is_one_claim(settings: Settings) -> None:
-    from fakes import RuleScorer
-
-    from app.extraction import ScorerOnlyExtractor
-
     pages = [
         [
             "Harbour Fund Annual Report 2025",
@@ -321,8 +325,7 @@ def test_a_sentence_cut_by_a_page_break_is_one_claim(settings: Settings) -> None
             "Harbour Fund Annual Report 2025                      Page 2 of 2",
         ],
     ]
-    article = load_bytes("report.pdf", pdf_with_pages(pages), max_bytes=MB)
-    claims = ScorerOnlyExtractor(settings, RuleScorer()).extract(article).claims
+    article, claims = scorer_claims(settings, "report.pdf", pages)
     wall = next(c for c in claims if "harbour wall" in c.quote)
     # The quote is the article's text from the sentence's first word to its last, page foot and head included ...
     assert wall.quote.startswith("Spending on the") and wall.quote.endswith("the auditor said.")
@@ -397,10 +400,6 @@ def test_a_pdf_reads_reflowed_on_screen_with_its_offsets_kept() -> None:
 
 
 def test_a_pdfs_sentences_are_not_cut_at_its_printed_lines(settings: Settings) -> None:
-    from fakes import RuleScorer
-
-    from app.extraction import ScorerOnlyExtractor
-
     pages = [
         [
             "MPs pass rental reform bill by 14 votes after late concessions",
@@ -409,8 +408,7 @@ def test_a_pdfs_sentences_are_not_cut_at_its_printed_lines(settings: Settings) -
             'give "around 4.6 million households" a security they had never had.',
         ]
     ]
-    article = load_bytes("vote.pdf", pdf_with_pages(pages), max_bytes=MB)
-    claims = ScorerOnlyExtractor(settings, RuleScorer()).extract(article).claims
+    article, claims = scorer_claims(settings, "vote.pdf", pages)
     assert [c.statement for c in claims] == [
         "MPs pass rental reform bill by 14 votes after late concessions",
         "MPs voted 312 to 298 on Wednesday to pass the Rental Homes (Security of Tenure) Bill, ending a fortnight of "
