@@ -27,7 +27,7 @@ from app.page_reading import sentence_text
 from app.references import back_reference, leaning_words, reporting_note, subheading
 from app.speakers import LIST_MARKER, rule_claimant
 from retrieval.models import Article
-from retrieval.pages import furniture_inside, furniture_spans, only_furniture, page_at
+from retrieval.pages import furniture_overlapping, furniture_spans, only_furniture, page_at
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -254,30 +254,35 @@ def body_sentences(scored: Sequence[ScoredLike], article: Article, scorer: Sente
     page, left out, and a sentence cut by a page break ("Spending on the harbour wall rose to" | footer, header |
     "6.2 million pounds, ...") joined again; a sentence with furniture inside its span reads and is scored without it.
     Anything else is returned as it is."""
-    text = article.text
-    spans = _furniture(text, article.page_starts)
-    if not spans:
+    if not article.page_starts:
         return list(scored)
+    text, starts = article.text, article.page_starts
+    spans = _furniture(text, starts)
     body = [s for s in scored if not only_furniture(spans, text, s.start, s.end)]
     groups: list[list[ScoredLike]] = []
     for s in body:
         last = groups[-1][-1] if groups else None
-        gap = (last.end, s.start) if last is not None else (0, 0)
         if (
             last is not None
-            and page_at(article.page_starts, gap[1]) != page_at(article.page_starts, gap[0])  # a page break between
-            and not _SENTENCE_END.search(text[last.start : last.end])
-            and (not text[gap[0] : gap[1]].strip() or only_furniture(spans, text, *gap))
+            and page_at(starts, s.end - 1) != page_at(starts, last.end - 1)  # it ends on a later page
+            and not _SENTENCE_END.search(_without(spans, text, last.start, last.end))  # a footer's "?" ends nothing
+            and (not text[last.end : s.start].strip() or only_furniture(spans, text, last.end, s.start))
         ):
             groups[-1].append(s)
         else:
             groups.append([s])
-    # Joined sentences, and any with a page's head or foot inside (the splitter can put a header before the line
-    # it runs into), are read without them and scored again.
-    mixed = [g for g in groups if len(g) > 1 or furniture_inside(spans, g[0].start, g[-1].end)]
+    # Joined sentences, and any with a page's head or foot (or a part of one) in its span or a word broken at a line's
+    # end, are read without them, words whole, and scored again ("earlie- st" is not a word the scorer knows).
+    mixed = [
+        g
+        for g in groups
+        if len(g) > 1
+        or furniture_overlapping(spans, g[0].start, g[-1].end)
+        or _LINE_END_HYPHEN.search(text, g[0].start, g[-1].end)
+    ]
     if not mixed:
         return body
-    read = [_without(spans, text, g[0].start, g[-1].end) for g in mixed]
+    read = [flowing(_without(spans, text, g[0].start, g[-1].end), text) for g in mixed]
     again = {
         id(g): PageSentence(g[0].start, g[-1].end, t, p)
         for g, t, p in zip(mixed, read, scorer.score_texts(read), strict=True)
@@ -286,9 +291,9 @@ def body_sentences(scored: Sequence[ScoredLike], article: Article, scorer: Sente
 
 
 def _without(spans: Sequence[tuple[int, int]], text: str, start: int, end: int) -> str:
-    """`text[start:end]` without the furniture lines inside it."""
+    """`text[start:end]` without the furniture (whole lines, or the part of one) inside it."""
     parts, at = [], start
-    for a, b in furniture_inside(spans, start, end):
+    for a, b in furniture_overlapping(spans, start, end):
         parts.append(text[at:a])
         at = b
     return "".join(parts) + text[at:end]

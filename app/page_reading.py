@@ -78,7 +78,7 @@ def reading_text(text: str, starts: Sequence[int], *, whole_words: bool = True) 
                 continue  # a header or footer stays on its own line
             if len(kept) < _FULL_LINE * full or _ENDS_PARAGRAPH.search(line) or _heading(following, full):
                 continue
-            if page == 0 and line_start == first_line and not _LINE_END.search(kept) and not following[:1].islower():
+            if page == 0 and line_start == first_line and not following[:1].islower():
                 continue  # the title, at the top of the first page
             if whole_words and line.endswith("-") and following[:1].islower() and line[-2:-1].isalpha():
                 out[newline - 1] = out[newline] = _ZERO_WIDTH  # "mil-" / "lion": one word

@@ -18,6 +18,7 @@ __all__ = [
     "decode_starts",
     "encode_starts",
     "furniture_inside",
+    "furniture_overlapping",
     "furniture_spans",
     "joined_pages",
     "only_furniture",
@@ -130,11 +131,20 @@ def furniture_spans(text: str, starts: Sequence[int], zone: int = 2) -> list[tup
 
 
 def only_furniture(spans: Sequence[tuple[int, int]], text: str, start: int, end: int) -> bool:
-    """Whether every line of `text[start:end]` with any text on it lies inside one of `spans` (furniture_spans)."""
+    """Whether every line of `text[start:end]` with any text on it (or its part inside the range) lies inside one of
+    `spans` (furniture_spans)."""
     if not spans:
         return False
     lines = [(m.start(), m.end()) for m in _LINE.finditer(text, start, end)]
-    return bool(lines) and all(furniture_inside(spans, s, e) for s, e in lines)
+    return bool(lines) and all(furniture_overlapping(spans, s, e) == [(s, e)] for s, e in lines)
+
+
+def furniture_overlapping(spans: Sequence[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The parts of `spans` (sorted, not overlapping: furniture_spans) inside `start:end`, a span cut at its edges
+    (a sentence can begin or end inside a footer: "Annual report: is it working?   Page 3 of 9")."""
+    lo = max(0, bisect.bisect_left(spans, (start, -1)) - 1)
+    hi = bisect.bisect_left(spans, (end, -1))
+    return [(max(a, start), min(b, end)) for a, b in spans[lo:hi] if a < end and b > start]
 
 
 def furniture_inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:

@@ -22,7 +22,7 @@ def pdf_with_pages(pages: list[list[str]]) -> bytes:
             b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (page_no + 1, 3 + 2 * len(pages))
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
         b" ".join(b"%d 0 R" % k for k in kids),
         len(pages),

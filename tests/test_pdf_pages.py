@@ -417,3 +417,29 @@ def test_a_pdfs_sentences_are_not_cut_at_its_printed_lines(settings: Settings) -
     ]
     assert all(c.quote == article.text[c.start : c.end] for c in claims)  # quotes as the text layer has them
     assert "Security of\nTenure" in claims[1].quote
+
+
+def test_a_footer_that_ends_like_a_sentence_does_not_cut_one(settings: Settings) -> None:
+    pages = [
+        [
+            "Wendmoor Gazette | Reports",
+            "Power cut: what went wrong?",
+            "Northline said its website had been updated from 07:00 on the day, but",
+            "Power cut: is the grid ready?     Page 1 of 2",
+        ],
+        [
+            "Wendmoor Gazette | Reports",
+            "acknowledged that its 12 text alerts were delayed. Now the earli-",
+            "est date for repairs is 2035, it said.",
+            "Power cut: is the grid ready?     Page 2 of 2",
+        ],
+    ]
+    _, claims = scorer_claims(settings, "live.pdf", pages)
+    statements = [c.statement for c in claims]
+    # The footer's "?" ends no sentence: the one it cut is one claim, read without the page's foot and head.
+    assert (
+        "Northline said its website had been updated from 07:00 on the day, but acknowledged that its 12 text alerts "
+        "were delayed." in statements
+    )
+    assert "Now the earliest date for repairs is 2035, it said." in statements
+    assert not any("Page 1" in s or "grid ready" in s or "Gazette" in s for s in statements)
