@@ -21,6 +21,7 @@ from retrieval.pages import furniture_inside, furniture_spans
 __all__ = [
     "PAGE_MARK",
     "article_body_html",
+    "passage_reading",
     "pdf_article_html",
     "pdf_paragraph_bounds",
     "pdf_quote_html",
@@ -115,6 +116,22 @@ def pdf_paragraph_bounds(text: str, starts: Sequence[int], start: int, end: int,
     kept line break or a page), with the `before` paragraphs that precede it."""
     shown = reading_text(text, starts).replace(PAGE_MARK, "\n")
     return paragraph_bounds(shown, start, end, before=before, sep="\n")
+
+
+_BROKEN_WORD = re.compile(r"(\w+)-\n([a-z]\w*)")
+_SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\n(?![ \t]*\n)(?<!\n\n)")
+
+
+def passage_reading(passage: str) -> str:
+    """A PDF passage (an evidence card's text) as it reads, without its page around it: a word broken at a line's end
+    whole (hyphenated where the passage writes it so on one line: "long-term"), and a single line break as a space
+    (a blank line stays)."""
+
+    def whole(m: re.Match[str]) -> str:
+        hyphenated = f"{m.group(1)}-{m.group(2)}"
+        return hyphenated if hyphenated in passage else m.group(1) + m.group(2)
+
+    return _SOFT_BREAK.sub(" ", _BROKEN_WORD.sub(whole, passage))
 
 
 def sentence_text(article: Article) -> str:

@@ -443,3 +443,16 @@ def test_a_footer_that_ends_like_a_sentence_does_not_cut_one(settings: Settings)
     )
     assert "Now the earliest date for repairs is 2035, it said." in statements
     assert not any("Page 1" in s or "grid ready" in s or "Gazette" in s for s in statements)
+
+
+def test_a_pdf_passage_reads_reflowed_on_its_card() -> None:
+    from app.page_reading import passage_reading
+
+    passage = (
+        "Spending rose to 6.2 mil-\nlion pounds, a long-\nterm cost, the\nauditor said.\n\nContracts\nTwo were let."
+    )
+    assert passage_reading(passage) == (
+        "Spending rose to 6.2 million pounds, a longterm cost, the auditor said.\n\nContracts Two were let."
+    )
+    # hyphenated where the passage itself writes the word so
+    assert passage_reading("a long-\nterm cost and a long-term plan") == "a long-term cost and a long-term plan"

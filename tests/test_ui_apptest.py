@@ -1559,7 +1559,8 @@ def test_a_pdf_claim_and_its_passages_name_their_pages(wb: Workbench) -> None:
     assert found and int(found.group(1)) in pages
     # Another PDF's passage on an evidence card names its pages (the default chunk size makes one passage of both).
     cards = [m.value for m in at.markdown if 'class="cd-evidence"' in m.value]
-    assert [c for c in cards if "report.pdf</span>, pp. 1&#45;2 · score" in c]
+    pdf_cards = [c for c in cards if "report.pdf</span>, pp. 1&#45;2 · score" in c]
+    assert pdf_cards and all("accounts The" in html.unescape(c) for c in pdf_cards)  # its printed lines reflowed
     # The Article page shows a PDF reflowed, with a rule where its second page begins.
     article_page = page(wb, "article")
     body = next(m.value for m in article_page.markdown if m.value.startswith('<div class="cd-article"'))
