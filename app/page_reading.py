@@ -16,7 +16,7 @@ from itertools import pairwise
 
 from app.highlight import Highlight, article_html, highlight_html, paragraph_bounds
 from retrieval.models import Article
-from retrieval.pages import furniture_inside, furniture_spans
+from retrieval.pages import furniture_inside, furniture_spans, whole_words
 
 __all__ = [
     "PAGE_MARK",
@@ -51,9 +51,9 @@ def _heading(line: str, full: int) -> bool:
     return len(kept) < _FULL_LINE * full and kept[:1].isupper() and not _LINE_END.search(kept)
 
 
-def reading_text(text: str, starts: Sequence[int], *, whole_words: bool = True) -> str:
+def reading_text(text: str, starts: Sequence[int], *, join_words: bool = True) -> str:
     """`text` as it reads on screen (same length, same offsets): soft line breaks inside paragraphs as spaces, a
-    word broken by a hyphen at a line's end whole (with `whole_words`; else "expe- cted"), and a form feed before
+    word broken by a hyphen at a line's end whole (with `join_words`; else "expe- cted"), and a form feed before
     each page but the first."""
     if not starts:
         return text
@@ -81,7 +81,7 @@ def reading_text(text: str, starts: Sequence[int], *, whole_words: bool = True) 
                 continue
             if page == 0 and line_start == first_line and not following[:1].islower():
                 continue  # the title, at the top of the first page
-            if whole_words and line.endswith("-") and following[:1].islower() and line[-2:-1].isalpha():
+            if join_words and line.endswith("-") and following[:1].islower() and line[-2:-1].isalpha():
                 out[newline - 1] = out[newline] = _ZERO_WIDTH  # "mil-" / "lion": one word
             else:
                 out[newline] = " "
@@ -118,20 +118,14 @@ def pdf_paragraph_bounds(text: str, starts: Sequence[int], start: int, end: int,
     return paragraph_bounds(shown, start, end, before=before, sep="\n")
 
 
-_BROKEN_WORD = re.compile(r"(\w+)-\n([a-z]\w*)")
 _SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\n(?![ \t]*\n)(?<!\n\n)")
 
 
 def passage_reading(passage: str) -> str:
     """A PDF passage (an evidence card's text) as it reads, without its page around it: a word broken at a line's end
-    whole (hyphenated where the passage writes it so on one line: "long-term"), and a single line break as a space
-    (a blank line stays)."""
-
-    def whole(m: re.Match[str]) -> str:
-        hyphenated = f"{m.group(1)}-{m.group(2)}"
-        return hyphenated if hyphenated in passage else m.group(1) + m.group(2)
-
-    return _SOFT_BREAK.sub(" ", _BROKEN_WORD.sub(whole, passage))
+    whole (`retrieval.pages.whole_words`: hyphenated where the passage writes it so, "long-term"), and a single line
+    break as a space (a blank line stays)."""
+    return _SOFT_BREAK.sub(" ", whole_words(passage))
 
 
 def sentence_text(article: Article) -> str:
@@ -140,7 +134,7 @@ def sentence_text(article: Article) -> str:
     ends a sentence for the splitter: "to pass the Rental Homes (Security of" | "Tenure) Bill"); any other as it is."""
     if not article.page_starts:
         return article.text
-    return reading_text(article.text, article.page_starts, whole_words=False).replace(PAGE_MARK, "\n")
+    return reading_text(article.text, article.page_starts, join_words=False).replace(PAGE_MARK, "\n")
 
 
 def article_body_html(article: Article, highlights: Sequence[Highlight]) -> str:

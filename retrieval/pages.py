@@ -25,6 +25,7 @@ __all__ = [
     "page_at",
     "page_range",
     "page_suffix",
+    "whole_words",
 ]
 
 # Marks a page's start through the text's clean-up; Unicode private-use characters, one not in the text is used.
@@ -152,3 +153,18 @@ def furniture_inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> 
     lo = bisect.bisect_left(spans, (start, -1))
     hi = bisect.bisect_right(spans, (end, end))
     return [(a, b) for a, b in spans[lo:hi] if b <= end]
+
+
+# A word a PDF's text layer (or a hard-wrapped text) breaks at a line's end: "mil-" / "lion".
+_BROKEN_WORD = re.compile(r"(\w+)-\n([a-z]\w*)")
+
+
+def whole_words(text: str) -> str:
+    """`text` with each word broken by a hyphen at a line's end written whole ("6.2 mil-\nlion" -> "6.2 million"),
+    unless the text writes it hyphenated on one line ("long-term")."""
+
+    def whole(m: re.Match[str]) -> str:
+        hyphenated = f"{m.group(1)}-{m.group(2)}"
+        return hyphenated if hyphenated in text else m.group(1) + m.group(2)
+
+    return _BROKEN_WORD.sub(whole, text) if "-\n" in text else text

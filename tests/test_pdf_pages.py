@@ -456,3 +456,19 @@ def test_a_pdf_passage_reads_reflowed_on_its_card() -> None:
     )
     # hyphenated where the passage itself writes the word so
     assert passage_reading("a long-\nterm cost and a long-term plan") == "a long-term cost and a long-term plan"
+
+
+def test_a_word_broken_at_a_lines_end_is_indexed_whole(settings: Settings) -> None:
+    from retrieval.chroma_rows import index_text
+    from retrieval.pages import whole_words
+
+    assert whole_words("rose to 6.2 mil-\nlion, a long-\nterm cost") == "rose to 6.2 million, a longterm cost"
+    assert whole_words("a long-\nterm cost, a long-term plan") == "a long-term cost, a long-term plan"
+    assert whole_words("Anglo-\nFrench") == "Anglo-\nFrench"  # a hyphen of the words
+    assert index_text("Audit", "rose to 6.2 mil-\nlion", 10) == "Audit\nrose to 6.2 million"
+    corpus = Corpus.open(settings)
+    corpus.ingest_bytes(
+        "report.pdf", pdf_with_pages([["Audit 2025", "Spending on the harbour wall rose to 6.2 mil-", "lion pounds."]])
+    )
+    (hit,) = corpus.search("million", 1)
+    assert hit.bm25_score is not None and hit.bm25_score > 0 and "mil-\nlion" in hit.text  # stored as written
