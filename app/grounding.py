@@ -40,14 +40,23 @@ _WRAPPING = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb "
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 
-def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+# A word broken by a hyphen at a line's end, as a PDF's text layer has it: "mil-\nlion".
+_BROKEN_AT_LINE_END = re.compile(r"(?<=[^\W\d_])-[ \t]*\n\s*(?=[a-z])")
+
+
+def normalize_with_offsets(text: str, *, join_broken_words: bool = False) -> tuple[str, list[int]]:
     """Fold quotes/dashes, drop invisible characters, spell "…" as "...", and collapse whitespace runs to one
-    space; `offsets[i]` is where char i came from."""
+    space (with `join_broken_words`, also write a word broken at a line's end whole: "mil-\nlion" -> "million");
+    `offsets[i]` is where char i came from."""
     out: list[str] = []
     offsets: list[int] = []
     in_space = False
+    dropped: set[int] = set()
+    if join_broken_words:
+        for m in _BROKEN_AT_LINE_END.finditer(text):
+            dropped.update(range(m.start(), m.end()))
     for i, ch in enumerate(text):
-        if ch in _INVISIBLE:
+        if ch in _INVISIBLE or i in dropped:
             continue
         if ch == "\u2026":
             out.extend("...")
@@ -95,8 +104,10 @@ def _locate(
     return next(span for span in spans if span[0] == start)
 
 
-def _normalised_spans(article_text: str, quote: str, folded: tuple[str, list[int]]) -> list[tuple[int, int]]:
-    norm_quote = normalize_with_offsets(quote)[0].strip()
+def _normalised_spans(
+    article_text: str, quote: str, folded: tuple[str, list[int]], *, join_broken_words: bool = False
+) -> list[tuple[int, int]]:
+    norm_quote = normalize_with_offsets(quote, join_broken_words=join_broken_words)[0].strip()
     if not norm_quote:
         return []
     norm_text, offsets = folded
@@ -118,6 +129,10 @@ def quote_spans(article_text: str, quote: str) -> list[tuple[int, int]]:
             spans.setdefault(span[0], span)
         if spans:
             return [spans[s] for s in sorted(spans)]
+    # A model quoting a PDF writes "6.2 million" for its text layer's "6.2 mil-\nlion": looked up with such words whole.
+    if "-" in article_text and "\n" in article_text:
+        joined = normalize_with_offsets(article_text, join_broken_words=True)
+        return sorted(set(_normalised_spans(article_text, stripped, joined, join_broken_words=True)))
     return []
 
 

@@ -472,3 +472,24 @@ def test_a_word_broken_at_a_lines_end_is_indexed_whole(settings: Settings) -> No
     )
     (hit,) = corpus.search("million", 1)
     assert hit.bm25_score is not None and hit.bm25_score > 0 and "mil-\nlion" in hit.text  # stored as written
+
+
+def test_a_model_quoting_a_pdf_word_whole_is_grounded(settings: Settings) -> None:
+    from fakes import QueueChatModel, RuleScorer, fake_handle
+
+    from app.extraction_windows import WholeArticleExtractor
+    from app.grounding import quote_spans
+
+    text = "Spending on the harbour wall rose to 6.2 mil-\nlion pounds, a long-term cost."
+    assert quote_spans(text, "rose to 6.2 million pounds") == [(29, 57)]  # the text layer's span
+    assert quote_spans(text, "rose to 6.2 milion pounds") == []
+    # A hosted model writes the word whole: its claim keeps the PDF's span, not discarded as ungrounded.
+    pages = [["Harbour audit", "Spending on the harbour wall rose to 6.2 mil-", "lion pounds, the auditor said."]]
+    article = load_bytes("audit.pdf", pdf_with_pages(pages), max_bytes=MB)
+    quote = "Spending on the harbour wall rose to 6.2 million pounds, the auditor said."
+    item = {"claim_type": "statistic", "claimant": "the auditor", "time_reference": None, "checkworthiness": 0.8}
+    chat = QueueChatModel(responses=[json.dumps({"claims": [{**item, "quote": quote, "statement": quote}]})])
+    result = WholeArticleExtractor(settings, fake_handle(chat, strong=True), RuleScorer()).extract(article)
+    (claim,) = result.claims
+    assert claim.quote == article.text[claim.start : claim.end] and "mil-\nlion" in claim.quote
+    assert claim.statement == quote and result.run.discarded_ungrounded == 0
