@@ -93,7 +93,8 @@ def pdf_article_html(text: str, starts: Sequence[int], highlights: Sequence[High
     that names it."""
     body = highlight_html(reading_text(text, starts), highlights).replace(_ZERO_WIDTH, "")
     body = body.replace("<br>", "<br><br>")
-    for n in range(2, len(starts) + 1):
+    marked = [n for n, lo in enumerate(starts, 1) if n > 1 and lo > 0 and text[lo - 1] == "\n"]  # as reading_text
+    for n in marked:
         rule = (
             '<div class="cd-page" style="border-top:1px solid rgba(128,128,128,0.4);margin:0.8em 0 0.4em 0;'
             f'font-size:0.75em;opacity:0.7">page {n}</div>'

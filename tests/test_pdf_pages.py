@@ -493,3 +493,13 @@ def test_a_model_quoting_a_pdf_word_whole_is_grounded(settings: Settings) -> Non
     (claim,) = result.claims
     assert claim.quote == article.text[claim.start : claim.end] and "mil-\nlion" in claim.quote
     assert claim.statement == quote and result.run.discarded_ungrounded == 0
+
+
+def test_each_page_rule_names_its_own_page_also_after_a_blank_page() -> None:
+    from app.page_reading import pdf_article_html
+
+    article = load_bytes("gap.pdf", pdf_with_pages([["One."], ["Two."], [], ["Four."]]), max_bytes=MB)
+    assert len(article.page_starts) == 4
+    html = pdf_article_html(article.text, article.page_starts, [])
+    assert re.findall(r">page (\d)</div>", html) == ["2", "3", "4"]
+    assert html.index(">page 4</div>") < html.index("Four.")
