@@ -23,11 +23,11 @@ from app.dates import dated, time_reference
 from app.faithfulness import article_words, content_words, invented_figures, invented_names, unfaithful
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
 from app.names import claimant_in_full, named_in_full
-from app.page_reading import sentence_text
+from app.page_reading import furniture_of, quote_as_read, sentence_text
 from app.references import back_reference, leaning_words, reporting_note, subheading
 from app.speakers import LIST_MARKER, rule_claimant
 from retrieval.models import Article
-from retrieval.pages import furniture_overlapping, furniture_spans, only_furniture, page_at
+from retrieval.pages import furniture_overlapping, only_furniture, page_at, without_furniture
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -127,18 +127,6 @@ def flowing(statement: str, text: str, quote: str = "") -> str:
     return " ".join(statement.split())
 
 
-@functools.lru_cache(maxsize=4)
-def _furniture(text: str, starts: tuple[int, ...]) -> list[tuple[int, int]]:
-    return furniture_spans(text, starts)  # once per article, not per claim
-
-
-def _as_read(article: Article, start: int, end: int) -> str:
-    """The quote as it reads: a PDF's headers and footers inside its span left out."""
-    if not article.page_starts:
-        return article.text[start:end]
-    return _without(_furniture(article.text, article.page_starts), article.text, start, end)
-
-
 def make_claim(
     article: Article,
     start: int,
@@ -159,7 +147,7 @@ def make_claim(
     lacks, or leaves out most of the quote is replaced by the quote itself (the reviewer can still rewrite it); a
     claimant or time reference with words or figures the article lacks is dropped."""
     quote = article.text[start:end]
-    read = _as_read(article, start, end)  # the quote without a PDF's headers and footers
+    read = quote_as_read(article, start, end)  # the quote without a PDF's headers and footers
     # The dates the rules add ("last Thursday (2021-04-22)") come from the publication date, not the text.
     published = article.published.date() if article.published else None
     source = _dated_text(article.text, published)
@@ -257,7 +245,7 @@ def body_sentences(scored: Sequence[ScoredLike], article: Article, scorer: Sente
     if not article.page_starts:
         return list(scored)
     text, starts = article.text, article.page_starts
-    spans = _furniture(text, starts)
+    spans = furniture_of(article)
     body = [s for s in scored if not only_furniture(spans, text, s.start, s.end)]
     groups: list[list[ScoredLike]] = []
     for s in body:
@@ -265,7 +253,9 @@ def body_sentences(scored: Sequence[ScoredLike], article: Article, scorer: Sente
         if (
             last is not None
             and page_at(starts, s.end - 1) != page_at(starts, last.end - 1)  # it ends on a later page
-            and not _SENTENCE_END.search(_without(spans, text, last.start, last.end))  # a footer's "?" ends nothing
+            and not _SENTENCE_END.search(
+                without_furniture(spans, text, last.start, last.end)
+            )  # a footer's "?" ends nothing
             and (not text[last.end : s.start].strip() or only_furniture(spans, text, last.end, s.start))
         ):
             groups[-1].append(s)
@@ -282,21 +272,12 @@ def body_sentences(scored: Sequence[ScoredLike], article: Article, scorer: Sente
     ]
     if not mixed:
         return body
-    read = [flowing(_without(spans, text, g[0].start, g[-1].end), text) for g in mixed]
+    read = [flowing(without_furniture(spans, text, g[0].start, g[-1].end), text) for g in mixed]
     again = {
         id(g): PageSentence(g[0].start, g[-1].end, t, p)
         for g, t, p in zip(mixed, read, scorer.score_texts(read), strict=True)
     }
     return [again.get(id(g), g[0]) for g in groups]
-
-
-def _without(spans: Sequence[tuple[int, int]], text: str, start: int, end: int) -> str:
-    """`text[start:end]` without the furniture (whole lines, or the part of one) inside it."""
-    parts, at = [], start
-    for a, b in furniture_overlapping(spans, start, end):
-        parts.append(text[at:a])
-        at = b
-    return "".join(parts) + text[at:end]
 
 
 def over_limit(scored: Sequence[ScoredLike], threshold: float, limit: int, text: str) -> int:

@@ -10,21 +10,24 @@ itself, the quotes and every report stay exactly as extracted.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from itertools import pairwise
 
 from app.highlight import Highlight, article_html, highlight_html, paragraph_bounds
 from retrieval.models import Article
-from retrieval.pages import furniture_inside, furniture_spans, whole_words
+from retrieval.pages import furniture_inside, furniture_spans, whole_words, without_furniture
 
 __all__ = [
     "PAGE_MARK",
     "article_body_html",
+    "furniture_of",
     "passage_reading",
     "pdf_article_html",
     "pdf_paragraph_bounds",
     "pdf_quote_html",
+    "quote_as_read",
     "quote_context_html",
     "reading_text",
     "sentence_text",
@@ -127,6 +130,23 @@ def passage_reading(passage: str) -> str:
     whole (`retrieval.pages.whole_words`: hyphenated where the passage writes it so, "long-term"), and a single line
     break as a space (a blank line stays)."""
     return _SOFT_BREAK.sub(" ", whole_words(passage))
+
+
+@functools.lru_cache(maxsize=4)
+def _furniture(text: str, starts: tuple[int, ...]) -> list[tuple[int, int]]:
+    return furniture_spans(text, starts)
+
+
+def furniture_of(article: Article) -> list[tuple[int, int]]:
+    """A PDF article's running headers and footers (retrieval.pages.furniture_spans), found once per article."""
+    return _furniture(article.text, article.page_starts) if article.page_starts else []
+
+
+def quote_as_read(article: Article, start: int, end: int) -> str:
+    """`article.text[start:end]` as it reads: a PDF's headers and footers inside the span left out."""
+    if not article.page_starts:
+        return article.text[start:end]
+    return without_furniture(furniture_of(article), article.text, start, end)
 
 
 def sentence_text(article: Article) -> str:

@@ -255,7 +255,13 @@ def _claim_markdown(n: int, claim: ReportClaim, report: Report) -> list[str]:
     out.append(f"- **{status.review_heading}:** {_md_inline(status.review)}")
     if claim.statement != claim.original_statement:
         out.append(f"- **Extracted as:** {_md_inline(claim.original_statement)}")
-    out += ["", *_md_block(claim.quote, "> "), ">", f"> {_md_link('Quote in source', claim.source_link)}", ""]
+    out += [
+        "",
+        *_md_block(claim.quote_as_read or claim.quote, "> "),
+        ">",
+        f"> {_md_link('Quote in source', claim.source_link)}",
+        "",
+    ]
     if claim.evidence:
         out += ["**Evidence**", ""]
         for i, ev in enumerate(claim.evidence, 1):

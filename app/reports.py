@@ -16,9 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import ExportError
 from app.models import CitedEvidence, Claim, Review, utcnow
+from app.page_reading import quote_as_read
 from app.source_links import source_link
 from retrieval.models import Article
-from retrieval.pages import page_at
+from retrieval.pages import page_at, whole_words
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -107,6 +108,11 @@ class ReportClaim(BaseModel):
     statement: str = Field(description="The reviewer's edited statement when there is one, else the model's.")
     original_statement: str = Field(description="The statement as extracted, before any edit.")
     quote: str
+    quote_as_read: str | None = Field(
+        None,
+        description="A PDF's quote as it reads (its text layer's line breaks, broken words and the page headers and "
+        "footers inside it undone), shown in Markdown and HTML; None when the quote reads as it is.",
+    )
     start: int
     end: int
     claim_type: str
@@ -207,6 +213,14 @@ def scale_bounds(rating_scale: dict[str, int | None]) -> tuple[int | None, int |
     return (max(numbers), min(numbers)) if numbers else (None, None)
 
 
+def _as_read(article: Article, claim: Claim) -> str | None:
+    """A PDF claim's quote as a reader of the PDF sees it, for the human-facing formats; None for any other."""
+    if not article.page_starts:
+        return None
+    read = " ".join(whole_words(quote_as_read(article, claim.start, claim.end)).split())
+    return read if read != claim.quote else None
+
+
 def _report_claim(
     claim: Claim, review: Review, article: Article, scale: dict[str, int | None], *, current: bool = True
 ) -> ReportClaim:
@@ -218,6 +232,7 @@ def _report_claim(
         statement=review.edited_statement or claim.statement,
         original_statement=claim.statement,
         quote=claim.quote,
+        quote_as_read=_as_read(article, claim),
         start=claim.start,
         end=claim.end,
         claim_type=claim.claim_type,

@@ -84,7 +84,8 @@ def main() -> None:
 
     from app.checkworthiness import CheckworthinessScorer
     from app.config import Settings
-    from app.extraction import _as_read, build_extractor, flowing
+    from app.extraction import build_extractor, flowing
+    from app.page_reading import quote_as_read
     from retrieval.loaders import load_bytes
     from retrieval.pages import furniture_spans, only_furniture
 
@@ -116,7 +117,7 @@ def main() -> None:
                 started = time.perf_counter()
                 claims = extractor.extract(variant).claims
                 times.append(time.perf_counter() - started)
-            read = [fold(flowing(_as_read(variant, c.start, c.end), variant.text)) for c in claims]
+            read = [fold(flowing(quote_as_read(variant, c.start, c.end), variant.text)) for c in claims]
             row = rows.setdefault(name, {"claims": 0, "furniture": 0, "found": 0, "wanted": 0, "broken": 0, "s": 0.0})
             row["claims"] += len(claims)
             if variant is not plain:

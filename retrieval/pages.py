@@ -26,6 +26,7 @@ __all__ = [
     "page_range",
     "page_suffix",
     "whole_words",
+    "without_furniture",
 ]
 
 # Marks a page's start through the text's clean-up; Unicode private-use characters, one not in the text is used.
@@ -156,7 +157,7 @@ def furniture_inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> 
 
 
 # A word a PDF's text layer (or a hard-wrapped text) breaks at a line's end: "mil-" / "lion".
-_BROKEN_WORD = re.compile(r"(\w+)-\n([a-z]\w*)")
+_BROKEN_WORD = re.compile(r"(\w+)-[ \t]*\n\s*([a-z]\w*)")
 
 
 def whole_words(text: str) -> str:
@@ -167,4 +168,13 @@ def whole_words(text: str) -> str:
         hyphenated = f"{m.group(1)}-{m.group(2)}"
         return hyphenated if hyphenated in text else m.group(1) + m.group(2)
 
-    return _BROKEN_WORD.sub(whole, text) if "-\n" in text else text
+    return _BROKEN_WORD.sub(whole, text) if "-" in text and "\n" in text else text
+
+
+def without_furniture(spans: Sequence[tuple[int, int]], text: str, start: int, end: int) -> str:
+    """`text[start:end]` without the furniture (`spans`: whole lines, or the part of one) inside it."""
+    parts, at = [], start
+    for a, b in furniture_overlapping(spans, start, end):
+        parts.append(text[at:a])
+        at = b
+    return "".join(parts) + text[at:end]

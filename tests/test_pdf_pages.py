@@ -347,6 +347,17 @@ def test_a_sentence_cut_by_a_page_break_is_one_claim(settings: Settings) -> None
         "The harbour wall spending rose to 6.2 million pounds, the auditor said."
     )
     assert rewritten("Spending rose to 9.9 billion dollars in Paris.") == wall.statement
+    # A report shows the quote as a reader of the PDF sees it; JSON keeps the text layer's quote beside it.
+    review = Review(claim_id=wall.id, status="reviewed", verdict="True", reviewer="ann", version=1)
+    report = assemble_report(
+        [(article, [(wall, review)])], ReportOptions(), rating_scale={"True": 1}, publisher_name="D"
+    )
+    (rc,) = [c for _, c in report.claims()]
+    assert rc.quote == wall.quote and rc.quote_as_read == (
+        "Spending on the harbour wall rose to 6.2 million pounds, three times the amount budgeted, the auditor said."
+    )
+    md = render_markdown(report)
+    assert "> Spending on the harbour wall rose to 6.2 million pounds, three times" in md and "Page 1 of 2" not in md
     assert not any(c.quote.startswith("lion pounds") for c in claims)
     # A sentence that ends before the page break stays whole on its own page.
     assert [c.quote for c in claims if c.quote.startswith("The fund")] == [
@@ -472,6 +483,8 @@ def test_a_word_broken_at_a_lines_end_is_indexed_whole(settings: Settings) -> No
     )
     (hit,) = corpus.search("million", 1)
     assert hit.bm25_score is not None and hit.bm25_score > 0 and "mil-\nlion" in hit.text  # stored as written
+    shown = runner.invoke(app, ["search", "million", "-k", "1"])
+    assert shown.exit_code == 0 and "rose to 6.2 million pounds." in shown.output  # the passage read whole
 
 
 def test_a_model_quoting_a_pdf_word_whole_is_grounded(settings: Settings) -> None:
