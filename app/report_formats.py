@@ -45,6 +45,7 @@ from pydantic import ValidationError
 
 from app.errors import ExportError
 from app.models import CitedEvidence
+from app.page_reading import passage_reading
 from app.reports import SCHEMA_VERSION, Report, ReportArticle, ReportClaim
 from app.source_links import is_web_url, page_link
 from retrieval.pages import page_suffix
@@ -266,7 +267,7 @@ def _claim_markdown(n: int, claim: ReportClaim, report: Report) -> list[str]:
         out += ["**Evidence**", ""]
         for i, ev in enumerate(claim.evidence, 1):
             out.append(f"{i}. {_md_link(cited_label(ev), cited_target(ev))}{_own(claim, ev)}  ")
-            out += [f"   {line}" for line in _md_block(ev.text)]
+            out += [f"   {line}" for line in _md_block(cited_text(ev))]
         out.append("")
     if claim.notes.strip():
         out += ["**Notes**", "", *_md_paragraphs(claim.notes), ""]
@@ -282,6 +283,11 @@ OWN_ARTICLE = "the article itself: context, not independent evidence"
 def cited_label(ev: CitedEvidence) -> str:
     """How a cited passage is named: its article's title (or source) and, from a PDF, its page ("Budget, p. 4")."""
     return (ev.title or ev.source) + page_suffix(ev.page, ev.page_end)
+
+
+def cited_text(ev: CitedEvidence) -> str:
+    """A cited passage's text as Markdown and HTML show it: a PDF's printed lines and broken words joined."""
+    return passage_reading(ev.text) if ev.page is not None else ev.text
 
 
 def cited_target(ev: CitedEvidence) -> str:
@@ -358,6 +364,7 @@ def _environment() -> jinja2.Environment:
     env.filters["shown"] = shown_source
     env.filters["cited_label"] = cited_label
     env.filters["cited_target"] = cited_target
+    env.filters["cited_text"] = cited_text
     env.filters["day"] = _when
     env.filters["status"] = claim_status
     env.filters["earlier"] = earlier_version_text

@@ -172,6 +172,7 @@ def test_citing_a_pdf_passage_keeps_its_page_through_review_history_and_report(
     md = render_markdown(report)
     assert "audit.pdf, page 3" in md and "characters" not in md
     assert f"{article.title}, p. 2" in md
+    assert "rose to 6.2 million pounds, three times" in md  # the cited passage's printed lines joined
     data = json.loads(json.dumps(review.model_dump(mode="json")))
     assert data["evidence"][0]["page"] == 2
 
