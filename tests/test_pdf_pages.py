@@ -169,6 +169,8 @@ def test_citing_a_pdf_passage_keeps_its_page_through_review_history_and_report(
     (rc,) = [c for _, c in report.claims()]
     # The quote's link opens the PDF at its page, not at character offsets of the extracted text.
     assert rc.source_link == "audit.pdf#page=3"
+    listed = runner.invoke(app, ["claims", article.id])
+    assert listed.exit_code == 0 and ", p. 3" in listed.output  # the claims table says the quote's page
     md = render_markdown(report)
     assert "audit.pdf, page 3" in md and "characters" not in md
     assert f"{article.title}, p. 2" in md

@@ -273,11 +273,13 @@ def claims(
 
     from app.config import get_settings
     from app.store import ReviewStore
+    from retrieval.pages import page_at
 
     settings = get_settings()
     with ReviewStore.open(settings) as store:
         found = store.claims(article_id)
-        if not found and store.get_article(article_id) is None and not _in_corpus(settings, article_id):
+        article = store.get_article(article_id)
+        if not found and article is None and not _in_corpus(settings, article_id):
             raise StoreError(
                 f"No article {article_id} in the corpus or the review store; `claimdesk articles` lists the ids "
                 "of ingested articles."
@@ -299,7 +301,8 @@ def claims(
             escape(c.claimant or "-"),
             escape(c.time_reference or "-"),
             escape(statement),
-            f"{c.start}-{c.end}",
+            f"{c.start}-{c.end}"
+            + (f", p. {page_at(article.page_starts, c.start)}" if article and article.page_starts else ""),
             c.id,
         )
     Console(width=160).print(table)
