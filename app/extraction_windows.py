@@ -26,9 +26,10 @@ from app.llm_calls import (
     schema_of,
 )
 from app.models import Claim, ClaimType, ExtractionRun, same_statement, utcnow
+from app.page_reading import furniture_of
 from prompts import load_prompt
 from retrieval.models import Article
-from retrieval.pages import furniture_spans, only_furniture
+from retrieval.pages import only_furniture
 from retrieval.sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ class WholeArticleExtractor:
         run.sentences_scored = len(scored)
         windows = article_windows(article.text, self.window_chars, min(OVERLAP_CHARS, self.window_chars // 4))
         provenance = prompt_provenance("whole-article", self.llm, self.prompt)
-        furniture = furniture_spans(article.text, article.page_starts)  # a PDF's running headers and footers
+        furniture = furniture_of(article)  # a PDF's running headers and footers
         claims: list[Claim] = []
         gave_up = attempts = 0
         if progress:

@@ -25,12 +25,12 @@ __all__ = [
     "furniture_of",
     "passage_reading",
     "pdf_article_html",
-    "pdf_paragraph_bounds",
     "pdf_quote_html",
     "quote_as_read",
     "quote_context_html",
     "reading_text",
     "sentence_text",
+    "shown_passage",
 ]
 
 PAGE_MARK = "\x0c"  # where a page begins, in reading_text
@@ -54,6 +54,11 @@ def _heading(line: str, full: int) -> bool:
     return len(kept) < _FULL_LINE * full and kept[:1].isupper() and not _LINE_END.search(kept)
 
 
+def _marked_pages(text: str, starts: Sequence[int]) -> list[tuple[int, int]]:
+    """(page number, offset of the line break before it) for each page after the first that reading_text marks."""
+    return [(n, lo - 1) for n, lo in enumerate(starts, 1) if n > 1 and lo > 0 and text[lo - 1] == "\n"]
+
+
 def reading_text(text: str, starts: Sequence[int], *, join_words: bool = True) -> str:
     """`text` as it reads on screen (same length, same offsets): soft line breaks inside paragraphs as spaces, a
     word broken by a hyphen at a line's end whole (with `join_words`; else "expe- cted"), and a form feed before
@@ -61,11 +66,11 @@ def reading_text(text: str, starts: Sequence[int], *, join_words: bool = True) -
     if not starts:
         return text
     out = list(text)
-    furniture = furniture_spans(text, starts)
+    for _, at in _marked_pages(text, starts):
+        out[at] = PAGE_MARK
+    furniture = _furniture(text, tuple(starts))
     bounds = [*starts, len(text)]
     for page, (lo, hi) in enumerate(pairwise(bounds)):
-        if page > 0 and lo > 0 and text[lo - 1] == "\n":
-            out[lo - 1] = PAGE_MARK
         lines = text[lo:hi].split("\n")
         full = _long_line(lines)
         newline = lo - 1
@@ -96,8 +101,7 @@ def pdf_article_html(text: str, starts: Sequence[int], highlights: Sequence[High
     that names it."""
     body = highlight_html(reading_text(text, starts), highlights).replace(_ZERO_WIDTH, "")
     body = body.replace("<br>", "<br><br>")
-    marked = [n for n, lo in enumerate(starts, 1) if n > 1 and lo > 0 and text[lo - 1] == "\n"]  # as reading_text
-    for n in marked:
+    for n, _ in _marked_pages(text, starts):
         rule = (
             '<div class="cd-page" style="border-top:1px solid rgba(128,128,128,0.4);margin:0.8em 0 0.4em 0;'
             f'font-size:0.75em;opacity:0.7">page {n}</div>'
@@ -110,16 +114,9 @@ def pdf_quote_html(text: str, starts: Sequence[int], focus: Highlight, *, before
     """The paragraph of a PDF article around the `focus` quote as it reads (`reading_text`: a paragraph ends at a
     kept line break or a page, not at the page's end as its text layer has it), with the `before` paragraphs that
     precede it, the quote highlighted."""
-    left, right = pdf_paragraph_bounds(text, starts, focus.start, focus.end, before=before)
     shown = reading_text(text, starts).replace(PAGE_MARK, "\n")
+    left, right = paragraph_bounds(shown, focus.start, focus.end, before=before, sep="\n")
     return highlight_html(shown[left:right], [focus], offset=left).replace(_ZERO_WIDTH, "")
-
-
-def pdf_paragraph_bounds(text: str, starts: Sequence[int], start: int, end: int, *, before: int = 0) -> tuple[int, int]:
-    """The paragraph of a PDF article around `text[start:end]` as it reads (`reading_text`: a paragraph ends at a
-    kept line break or a page), with the `before` paragraphs that precede it."""
-    shown = reading_text(text, starts).replace(PAGE_MARK, "\n")
-    return paragraph_bounds(shown, start, end, before=before, sep="\n")
 
 
 _SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\n(?![ \t]*\n)(?<!\n\n)")
@@ -130,6 +127,12 @@ def passage_reading(passage: str) -> str:
     whole (`retrieval.pages.whole_words`: hyphenated where the passage writes it so, "long-term"), and a single line
     break as a space (a blank line stays)."""
     return _SOFT_BREAK.sub(" ", whole_words(passage))
+
+
+def shown_passage(text: str, page: int | None) -> str:
+    """A retrieved or cited passage as evidence cards, search results and reports show it: a PDF's (one with a
+    page) reflowed by `passage_reading`, any other as it is."""
+    return passage_reading(text) if page is not None else text
 
 
 @functools.lru_cache(maxsize=4)

@@ -45,7 +45,7 @@ from pydantic import ValidationError
 
 from app.errors import ExportError
 from app.models import CitedEvidence
-from app.page_reading import passage_reading
+from app.page_reading import shown_passage
 from app.reports import SCHEMA_VERSION, Report, ReportArticle, ReportClaim
 from app.source_links import is_web_url, page_link
 from retrieval.pages import page_suffix
@@ -287,7 +287,7 @@ def cited_label(ev: CitedEvidence) -> str:
 
 def cited_text(ev: CitedEvidence) -> str:
     """A cited passage's text as Markdown and HTML show it: a PDF's printed lines and broken words joined."""
-    return passage_reading(ev.text) if ev.page is not None else ev.text
+    return shown_passage(ev.text, ev.page)
 
 
 def cited_target(ev: CitedEvidence) -> str:

@@ -151,7 +151,7 @@ def search(
     only_article: list[str] = typer.Option([], "--only-article", help="Search only this article id."),
 ) -> None:
     """Hybrid (keyword + semantic) evidence search over the corpus."""
-    from app.page_reading import passage_reading
+    from app.page_reading import shown_passage
     from retrieval.pages import page_suffix
 
     if not text.strip():
@@ -179,7 +179,7 @@ def search(
             f"{e.rank:>2}. {e.score:.4f}  {e.title}  [{e.article_id} {e.start}-{e.end} chunk {e.chunk_id}]  "
             f"{e.source}{page_suffix(e.page, e.page_end)}"
         )
-        body = " ".join((passage_reading(e.text) if e.page is not None else e.text).split())  # a PDF's words whole
+        body = " ".join(shown_passage(e.text, e.page).split())  # a PDF's words whole
         typer.echo(textwrap.indent(textwrap.fill(body, width=100), "    "))
 
 

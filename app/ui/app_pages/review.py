@@ -11,7 +11,7 @@ from app.errors import WorkbenchError
 from app.grounding import copied_run, echo_note
 from app.highlight import escape_text, evidence_html
 from app.models import CLAIM_TYPES, Claim, Evidence, Review
-from app.page_reading import passage_reading
+from app.page_reading import shown_passage
 from app.report_formats import OWN_ARTICLE
 from app.ui.app_pages.common import (
     EMPTY_LIBRARY,
@@ -382,7 +382,7 @@ with left:
             # phone it landed between two cards).
             st.markdown(
                 evidence_html(
-                    passage_reading(ev.text) if ev.page is not None else ev.text,
+                    shown_passage(ev.text, ev.page),
                     query,
                     title=ev.title,
                     source=ev.source,
