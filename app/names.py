@@ -219,7 +219,7 @@ def _written_in_lower_case(word: str, article_text: str) -> bool:
 def _words_after(word: str, article_text: str) -> frozenset[str]:
     """The capitalised words that follow `word` on its line anywhere in the article ("Public" and "State" after
     "Bellhaven"; not the next paragraph's first word after a headline ending in a name)."""
-    return frozenset(n.group(1) for n in re.finditer(rf"\b{re.escape(word)}[ \t]+([A-Z][\w'’-]*)", article_text))
+    return frozenset(article_text[a:b] for a, b in _capitals_after(word, article_text))
 
 
 _COUPLE = re.compile(r"\b([A-Z][a-z]+) and ([A-Z][a-z]+) ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
@@ -234,9 +234,9 @@ def _title_case(line: str) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)
-def _capitals_after(word: str, text: str) -> tuple[int, ...]:
-    """Where a capitalised word follows `word` on its line in `text` (_words_after's matches, by offset)."""
-    return tuple(n.start(1) for n in re.finditer(rf"\b{re.escape(word)}[ \t]+([A-Z][\w'’-]*)", text))
+def _capitals_after(word: str, text: str) -> tuple[tuple[int, int], ...]:
+    """Where a capitalised word follows `word` on its line in `text`: each such word's span."""
+    return tuple(n.span(1) for n in re.finditer(rf"\b{re.escape(word)}[ \t]+([A-Z][\w'’-]*)", text))
 
 
 @functools.lru_cache(maxsize=8)
@@ -280,7 +280,7 @@ def named_in_full(statement: str, article_text: str, start: int) -> str:
     def begins_other_names(word: str) -> bool:
         if not prefix:
             return bool(_words_after(word, bodies_text))
-        return any(at < len(bodies_text) for at in _capitals_after(word, whole))
+        return any(at < len(bodies_text) for at, _ in _capitals_after(word, whole))
 
     persons = person_names(before[headline_end if headline_end > 0 else 0 :])  # (not the title-case headline)
     for name in persons:
