@@ -1,6 +1,6 @@
 """Bytes to text for the loaders: byte-order marks, UTF-16 without one, declared charsets checked against the bytes,
-a cp1252 fallback, and control characters / terminal escape sequences removed. Every outcome but plain UTF-8 leaves a
-note for the user; bytes that are not text are a SourceError."""
+a cp1252 fallback, control characters / terminal escape sequences removed and typographic ligatures spelled out.
+Every outcome but plain UTF-8 leaves a note for the user; bytes that are not text are a SourceError."""
 
 from __future__ import annotations
 
@@ -27,6 +27,11 @@ _CONTROLS = re.compile(
     r"|\x1b[\]PX^_][^\x07\x1b\n]{0,512}(?:\x07|\x1b\\)"
     r"|\x1b[@-_]"
     r"|[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]"
+)
+# Typographic ligatures as the letters they join. PDFs typeset with them hand "ﬁnancial oﬃce" to pypdf; a search for
+# "financial", the embedder (which reads "ﬁ" as an unknown piece) and a model's quote would all miss the word.
+_LIGATURES = str.maketrans(
+    {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
 )
 _BINARY_SHARE = 0.1  # more control characters than this share of the text: a binary file, not text
 
@@ -139,8 +144,9 @@ def strip_controls(text: str) -> tuple[str, int]:
     """`text` without terminal escape sequences and control characters (tab and line breaks kept); how many went.
 
     Soft hyphens go too, uncounted: they are invisible hyphenation hints that would keep "gov\xadern\xadment" from
-    matching a search for "government"."""
-    text = text.replace("\u00ad", "")
+    matching a search for "government". Typographic ligatures are spelled as their letters ("ﬁ" -> "fi") for the
+    same reason."""
+    text = text.replace("\u00ad", "").translate(_LIGATURES)
     count = 0
 
     def drop(_: re.Match[str]) -> str:

@@ -8,12 +8,22 @@ def _escaped(line: str) -> str:
     return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def pdf_with_pages(pages: list[list[str]]) -> bytes:
-    """A PDF with one page per item, each line of it a line of the page's text layer."""
+# Ligature glyphs as a Type 1 font's encoding names them (as LaTeX and many typesetters write PDFs): byte 1 is the
+# glyph "fi", and so on. pypdf reads them back as the Unicode ligature characters ("\ufb01").
+_LIGATURE_CODES = (("ffi", "\x04"), ("ffl", "\x05"), ("fi", "\x01"), ("fl", "\x02"), ("ff", "\x03"))  # longest first
+_LIGATURE_ENCODING = b"<< /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [1 /fi /fl /ff /ffi /ffl] >>"
+
+
+def pdf_with_pages(pages: list[list[str]], *, ligatures: bool = False) -> bytes:
+    """A PDF with one page per item, each line of it a line of the page's text layer; with `ligatures`, "fi", "fl",
+    "ff", "ffi" and "ffl" are typeset as ligature glyphs."""
     objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
     kids = []
     for lines in pages:
         ops = " ".join(f"BT /F1 11 Tf 20 {180 - 16 * i} Td ({_escaped(line)}) Tj ET" for i, line in enumerate(lines))
+        if ligatures:
+            for letters, code in _LIGATURE_CODES:
+                ops = ops.replace(letters, code)
         stream = ops.encode("latin-1", "replace")  # the standard font reads bytes as Latin-1 (WinAnsi)
         page_no = len(objects) + 1
         kids.append(page_no)
@@ -22,7 +32,8 @@ def pdf_with_pages(pages: list[list[str]]) -> bytes:
             b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (page_no + 1, 3 + 2 * len(pages))
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    encoding = _LIGATURE_ENCODING if ligatures else b"/WinAnsiEncoding"
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding %s >>" % encoding)
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
         b" ".join(b"%d 0 R" % k for k in kids),
         len(pages),

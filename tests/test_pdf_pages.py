@@ -490,6 +490,25 @@ def test_a_word_broken_at_a_lines_end_is_indexed_whole(settings: Settings) -> No
     assert shown.exit_code == 0 and "rose to 6.2 million pounds." in shown.output  # the passage read whole
 
 
+def test_ligatures_are_read_as_the_letters_they_join(settings: Settings) -> None:
+    pages = [
+        ["Report of the financial office", "The office found that 12 staff were paid twice."],
+        ["Efficient flow: the fund baffled its auditors in 2024."],
+    ]
+    article = load_bytes("office.pdf", pdf_with_pages(pages, ligatures=True), max_bytes=MB)
+    assert article.text == "\n\n".join("\n".join(lines) for lines in pages)  # pypdf gave "ﬁnancial oﬃce"
+    assert page_at(article.page_starts, article.text.index("Efficient")) == 2  # pages placed after the spelling
+    corpus = Corpus.open(settings)
+    corpus.ingest_bytes("office.pdf", pdf_with_pages(pages, ligatures=True))
+    (hit,) = corpus.search("financial office", 1)
+    assert hit.bm25_score is not None and hit.bm25_score > 0 and "financial office" in hit.text
+    # Text copied out of such a PDF into a file or a web page reads the same.
+    assert load_bytes("pasted.txt", "The \ufb01nancial o\ufb03ce".encode(), max_bytes=MB).text == "The financial office"
+    page = b"<html><body><article><p>The &#xFB01;nancial o&#xFB03;ce paid 12 sta&#xFB00; twice in 2024.</p>"
+    html = load_bytes("page.html", page + b"</article></body></html>", max_bytes=MB)
+    assert "The financial office paid 12 staff twice" in html.text
+
+
 def test_a_model_quoting_a_pdf_word_whole_is_grounded(settings: Settings) -> None:
     from fakes import QueueChatModel, RuleScorer, fake_handle
 
