@@ -268,9 +268,10 @@ class Corpus:
         self._claim_chunk_size()
         chunks: list[Chunk] = chunk_article(article, self.chunk_size)
         status: Status = self.store.add_article(article, chunks, replace_same_source=replace_same_source)
+        paged = status == "unchanged" and self.record_pages(article)
+        if paged:
+            notes = [*notes, PAGES_NOTE]
         if status == "unchanged":
-            if self.record_pages(article):
-                notes = [*notes, PAGES_NOTE]
             result: RechunkResult | None
             try:
                 result = self.rechunk([article.id]) if self._stale(article.id, chunks) else None
@@ -281,7 +282,7 @@ class Corpus:
                 notes = [*notes, rechunk_note(result, article.id, self.chunk_size, self.settings.use_chroma_server)]
         if on_article is not None and status in ("added", "replaced"):
             on_article(article, status)
-        return SourceOutcome(article.source, status, article.id, article.title, "; ".join(notes) or None)
+        return SourceOutcome(article.source, status, article.id, article.title, "; ".join(notes) or None, paged)
 
     def ingest(
         self,

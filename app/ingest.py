@@ -34,6 +34,7 @@ class SourceOutcome:
     article_id: str | None = None
     title: str | None = None
     message: str | None = None
+    pages_recorded: bool = False  # an unchanged PDF stored before pages were recorded has just been given them
 
 
 @dataclass
@@ -158,9 +159,10 @@ class IngestRun:
                 if known != article.source:  # the same text under another name: say which name it is kept under
                     twin = f"the same text as {known}, which it stays recorded under"
                     notes = f"{notes}; {twin}" if notes else twin
-                if article.id not in self.seen and self.corpus.record_pages(article):
+                paged = article.id not in self.seen and self.corpus.record_pages(article)
+                if paged:
                     notes = f"{notes}; {PAGES_NOTE}" if notes else PAGES_NOTE
-                self.slots[i] = SourceOutcome(article.source, "unchanged", article.id, article.title, notes)
+                self.slots[i] = SourceOutcome(article.source, "unchanged", article.id, article.title, notes, paged)
                 if known == article.source:
                     self.current[article.source] = article.id  # see finish(): other versions of it go
                 # A failed check leaves the article as it is stored (the outcome "unchanged" stays true).

@@ -20,7 +20,6 @@ from app.earlier_versions import earlier_drafts, earlier_reviews
 from app.errors import ExtractionError, RetrievalError, StoreError, WorkbenchError
 from app.evidence import fused_by_rank, is_the_quote
 from app.highlight import Highlight, claim_highlights
-from app.ingest import PAGES_NOTE
 from app.models import Article, CitedEvidence, Claim, Draft, Evidence, ExtractionRun, HistoryEvent, Review
 from app.page_reading import article_body_html, quote_context_html
 from app.repeated_claims import DecidedSentences, decided_elsewhere, reviews_elsewhere, split_verdicts
@@ -161,7 +160,7 @@ class Workbench:
         for outcome in outcomes:
             if outcome.status in ("unchanged", "rechunked") and outcome.article_id:
                 copy = self.get_article(outcome.article_id)
-                if copy is not None and not copy.page_starts and PAGES_NOTE in (outcome.message or ""):
+                if copy is not None and not copy.page_starts and outcome.pages_recorded:
                     # A PDF mirrored before pages were recorded: the corpus has just recorded them.
                     with contextlib.suppress(RetrievalError):
                         self.store.upsert_article(self.corpus.get_article(copy.id))
