@@ -24,8 +24,9 @@ setup-dev: $(VENV)/.dev
 
 # Main job: ingest the seed articles, extract claims with the embedded model (no key), open the workbench.
 # A failed step prints its reason and the workbench still opens (the '-' prefix), so nothing already done is lost.
+# The seed articles by name: a folder ingest would also list seeds/NOTICE (their provenance) as "skipped".
 demo: setup
-	-$(BIN)/claimdesk ingest seeds/
+	-$(BIN)/claimdesk ingest seeds/*.txt
 	-$(BIN)/claimdesk extract --all --skip-done
 	$(BIN)/claimdesk ui --port $(PORT)
 
