@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from app.models import Claim, Review
-from retrieval.pages import page_suffix
 
 __all__ = [
     "CATEGORY_STYLES",
@@ -283,16 +282,15 @@ def evidence_html(
     source: str,
     score: float,
     detail: str = "",
-    page: int | None = None,
-    page_end: int | None = None,
+    pages: str = "",
 ) -> str:
-    """One evidence passage card: escaped title, source (with its PDF page) and score, then the passage with terms
-    marked."""
+    """One evidence passage card: escaped title, source (then `pages`, a PDF's as `retrieval.pages.passage_pages`
+    names them) and score, then the passage with terms marked."""
     # A 300-character title or a long URL, repeated on every card, took a phone screen each: cut, in full on hover.
     meta = (
         f'<span title="{escape_text(title)}">{escape_text(_clip(title))}</span> · '
         f'<span title="{escape_text(source)}">{escape_text(_clip(source))}</span>'
-        f"{escape_text(page_suffix(page, page_end))} · score {score:.3f}"
+        f"{escape_text(pages)} · score {score:.3f}"
     )
     if detail:
         meta += f" · {escape_text(detail)}"

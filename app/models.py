@@ -192,6 +192,8 @@ class CitedEvidence(BaseModel):
     end: int | None = None
     page: int | None = Field(default=None, description="The PDF page the passage begins on (1-based).")
     page_end: int | None = Field(default=None, description="The PDF page it ends on, when that is a later one.")
+    page_label: str | None = Field(default=None, description="What `page` is called, when the PDF labels its pages.")
+    page_end_label: str | None = Field(default=None, description="What `page_end` is called, likewise.")
     cited_at: datetime = Field(default_factory=utcnow)
 
     @classmethod
@@ -207,6 +209,8 @@ class CitedEvidence(BaseModel):
             end=ev.end,
             page=ev.page,
             page_end=ev.page_end,
+            page_label=ev.page_label,
+            page_end_label=ev.page_end_label,
         )
 
 

@@ -15,9 +15,9 @@ import re
 from collections.abc import Sequence
 from itertools import pairwise
 
-from app.highlight import Highlight, article_html, highlight_html, paragraph_bounds
+from app.highlight import Highlight, article_html, escape_text, highlight_html, paragraph_bounds
 from retrieval.models import Article
-from retrieval.pages import furniture_inside, furniture_spans, whole_words, without_furniture
+from retrieval.pages import furniture_inside, furniture_spans, page_rule, whole_words, without_furniture
 
 __all__ = [
     "PAGE_MARK",
@@ -96,15 +96,17 @@ def reading_text(text: str, starts: Sequence[int], *, join_words: bool = True) -
     return "".join(out)
 
 
-def pdf_article_html(text: str, starts: Sequence[int], highlights: Sequence[Highlight]) -> str:
+def pdf_article_html(
+    text: str, starts: Sequence[int], highlights: Sequence[Highlight], labels: Sequence[str] = ()
+) -> str:
     """A PDF article as one escaped, reflowed block (`reading_text`), claims highlighted, each page after a rule
-    that names it."""
+    that names it (`retrieval.pages.page_rule`: "page 12 (PDF page 14)" when the PDF labels its pages)."""
     body = highlight_html(reading_text(text, starts), highlights).replace(_ZERO_WIDTH, "")
     body = body.replace("<br>", "<br><br>")
     for n, _ in _marked_pages(text, starts):
         rule = (
             '<div class="cd-page" style="border-top:1px solid rgba(128,128,128,0.4);margin:0.8em 0 0.4em 0;'
-            f'font-size:0.75em;opacity:0.7">page {n}</div>'
+            f'font-size:0.75em;opacity:0.7">{escape_text(page_rule(labels, n))}</div>'
         )
         body = body.replace(PAGE_MARK, rule, 1)
     return f'<div class="cd-article" style="line-height:1.7;font-size:1.02em">{body}</div>'
@@ -165,7 +167,7 @@ def article_body_html(article: Article, highlights: Sequence[Highlight]) -> str:
     """An article as the Article page shows it, claims highlighted: a PDF reflowed with its pages marked
     (`pdf_article_html`), any other as written (`highlight.article_html`)."""
     if article.page_starts:
-        return pdf_article_html(article.text, article.page_starts, highlights)
+        return pdf_article_html(article.text, article.page_starts, highlights, article.page_labels)
     return article_html(article.text, highlights)
 
 

@@ -48,7 +48,7 @@ from app.models import CitedEvidence
 from app.page_reading import shown_passage
 from app.reports import SCHEMA_VERSION, Report, ReportArticle, ReportClaim
 from app.source_links import is_web_url, page_link
-from retrieval.pages import page_suffix
+from retrieval.pages import passage_pages
 
 __all__ = [
     "CSV_COLUMNS",
@@ -144,7 +144,8 @@ _PAGE = re.compile(r"#page=(\d+)$")
 
 def shown_source(link: str) -> str:
     """How Markdown and HTML name a source or a quote's place in it: an http(s) URL as it is, a local file by its
-    name alone ("x.txt", "x.txt, characters 10-15"), never its path."""
+    name alone ("x.txt", "x.txt, characters 10-15"; a PDF's "#page=N" is left to the link's label, which names the
+    page as the PDF prints it), never its path."""
     link = link.strip()
     if is_web_url(link):
         return link
@@ -155,8 +156,6 @@ def shown_source(link: str) -> str:
     if path.lower().startswith("file://"):
         path = unquote(urlsplit(path).path)
     name = re.split(r"[\\/]", path.rstrip("\\/"))[-1] or path
-    if page:
-        return f"{name}, page {page.group(1)}"
     return f"{name}, characters {m.group(1)}-{m.group(2)}" if m else name
 
 
@@ -260,7 +259,7 @@ def _claim_markdown(n: int, claim: ReportClaim, report: Report) -> list[str]:
         "",
         *_md_block(claim.quote_as_read or claim.quote, "> "),
         ">",
-        f"> {_md_link('Quote in source', claim.source_link)}",
+        f"> {_md_link(quote_link_label(claim), claim.source_link)}",
         "",
     ]
     if claim.evidence:
@@ -282,7 +281,13 @@ OWN_ARTICLE = "the article itself: context, not independent evidence"
 
 def cited_label(ev: CitedEvidence) -> str:
     """How a cited passage is named: its article's title (or source) and, from a PDF, its page ("Budget, p. 4")."""
-    return (ev.title or ev.source) + page_suffix(ev.page, ev.page_end)
+    return (ev.title or ev.source) + passage_pages(ev)
+
+
+def quote_link_label(claim: ReportClaim) -> str:
+    """The label of a claim's link to its quote: "Quote in source", with a PDF's page as the PDF names it ("Quote in
+    source, p. 12"; the link opens that page)."""
+    return "Quote in source" + (f", p. {claim.page}" if claim.page else "")
 
 
 def cited_text(ev: CitedEvidence) -> str:
@@ -362,6 +367,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["href"] = _web_href
     env.filters["shown"] = shown_source
+    env.filters["quote_link_label"] = quote_link_label
     env.filters["cited_label"] = cited_label
     env.filters["cited_target"] = cited_target
     env.filters["cited_text"] = cited_text
@@ -408,7 +414,7 @@ def _cell(value: Any) -> str:
 
 def _evidence_cell(claim: ReportClaim) -> str:
     parts = [
-        f"[{i}] {ev.title}{page_suffix(ev.page, ev.page_end)} <{ev.source}>{_own(claim, ev)}\n{ev.text}"
+        f"[{i}] {ev.title}{passage_pages(ev)} <{ev.source}>{_own(claim, ev)}\n{ev.text}"
         for i, ev in enumerate(claim.evidence, 1)
     ]
     return "\n".join(parts)

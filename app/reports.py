@@ -19,7 +19,7 @@ from app.models import CitedEvidence, Claim, Review, utcnow
 from app.page_reading import quote_as_read
 from app.source_links import source_link
 from retrieval.models import Article
-from retrieval.pages import page_at, whole_words
+from retrieval.pages import page_at, page_name, whole_words
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -115,6 +115,11 @@ class ReportClaim(BaseModel):
     )
     start: int
     end: int
+    page: str | None = Field(
+        None,
+        description='The page of a PDF the quote begins on, as the PDF names it (its printed label, e.g. "xii", '
+        "else its number); None for any other source.",
+    )
     claim_type: str
     claimant: str | None = None
     verdict: str | None = None
@@ -226,6 +231,7 @@ def _report_claim(
 ) -> ReportClaim:
     verdict = review.verdict or None
     rating = scale.get(verdict) if verdict else None
+    page = page_at(article.page_starts, claim.start)
     return ReportClaim(
         claim_id=claim.id,
         article_id=claim.article_id,
@@ -235,6 +241,7 @@ def _report_claim(
         quote_as_read=_as_read(article, claim),
         start=claim.start,
         end=claim.end,
+        page=None if page is None else page_name(article.page_labels, page),
         claim_type=claim.claim_type,
         claimant=review.claimant_of(claim),
         verdict=verdict,
@@ -250,9 +257,7 @@ def _report_claim(
         verdict_on_scale=verdict is None or verdict in scale,
         # An earlier version's span points into text the source no longer has: link the source, not the span.
         source_link=(
-            source_link(article.source, claim.quote, claim.start, claim.end, page_at(article.page_starts, claim.start))
-            if current
-            else article.source
+            source_link(article.source, claim.quote, claim.start, claim.end, page) if current else article.source
         ),
     )
 

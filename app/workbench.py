@@ -25,7 +25,7 @@ from app.page_reading import article_body_html, quote_context_html
 from app.repeated_claims import DecidedSentences, decided_elsewhere, reviews_elsewhere, split_verdicts
 from app.review_queue import QueueFilter, SharedQueues
 from app.review_submission import Rejection, form_review, reject_unstarted
-from retrieval.pages import page_at
+from retrieval.pages import page_at, page_name
 
 if TYPE_CHECKING:
     from app.corpus import Corpus, IngestReport, SourceOutcome
@@ -160,8 +160,8 @@ class Workbench:
         for outcome in outcomes:
             if outcome.status in ("unchanged", "rechunked") and outcome.article_id:
                 copy = self.get_article(outcome.article_id)
-                if copy is not None and not copy.page_starts and outcome.pages_recorded:
-                    # A PDF mirrored before pages were recorded: the corpus has just recorded them.
+                if copy is not None and outcome.pages_recorded:
+                    # A PDF mirrored before its pages (or their labels) were recorded: the corpus has just done so.
                     with contextlib.suppress(RetrievalError):
                         self.store.upsert_article(self.corpus.get_article(copy.id))
 
@@ -408,10 +408,15 @@ class Workbench:
         focus = Highlight(mark.start, mark.end, mark.category, mark.title)
         return quote_context_html(article, focus, before=paragraphs_before)
 
-    def quote_page(self, claim: Claim) -> int | None:
-        """The PDF page the claim's quote begins on; None for an article without pages."""
+    def quote_page(self, claim: Claim) -> str | None:
+        """The PDF page the claim's quote begins on, as the Review page names it ("page 3 of the PDF", or "page 12 as
+        printed, page 14 of the PDF" when the PDF labels its pages); None for an article without pages."""
         article = self.get_article(claim.article_id)
-        return page_at(article.page_starts, claim.start) if article is not None else None
+        page = page_at(article.page_starts, claim.start) if article is not None else None
+        if article is None or page is None:
+            return None
+        name = page_name(article.page_labels, page)
+        return f"page {page} of the PDF" if name == str(page) else f"page {name} as printed, page {page} of the PDF"
 
     # ---- evidence ---------------------------------------------------------------------------------------
     @staticmethod

@@ -10,7 +10,7 @@ from typing import Any
 
 from retrieval.chroma_rows import parse_dt
 from retrieval.models import Article, ArticleInfo
-from retrieval.pages import decode_starts
+from retrieval.pages import decode_labels, decode_starts
 
 
 class ArticleRecords:
@@ -46,6 +46,7 @@ class ArticleRecords:
             ingested_at=parse_dt(meta.get("ingested_at")) or datetime.fromtimestamp(0).astimezone(),
             content_type=str(meta.get("content_type", "text/plain")),
             page_starts=decode_starts(meta.get("page_starts")),
+            page_labels=decode_labels(meta.get("page_labels")),
         )
 
     @classmethod

@@ -14,7 +14,7 @@ import numpy as np
 from retrieval.deadline import call_with_deadline
 from retrieval.errors import StoreUnavailable
 from retrieval.models import Article, Chunk
-from retrieval.pages import encode_starts, whole_words
+from retrieval.pages import encode_labels, encode_starts, whole_words
 
 
 def persistent_client(path: Path) -> Any:
@@ -125,16 +125,28 @@ def chunk_meta(article: Article, c: Chunk) -> dict[str, Any]:
         meta["page"] = c.page
         if c.page_end is not None:
             meta["page_end"] = c.page_end
+        if c.page_label is not None:
+            meta["page_label"] = c.page_label
+            if c.page_end_label is not None:
+                meta["page_end_label"] = c.page_end_label
     return meta
 
 
-def chunk_pages(meta: dict[str, Any]) -> dict[str, int | None]:
-    """A chunk's pages from its metadata, as `Chunk` and `Evidence` fields (page_end only for a later page)."""
+def chunk_pages(meta: dict[str, Any]) -> dict[str, Any]:
+    """A chunk's pages from its metadata, as `Chunk` and `Evidence` fields (page_end only for a later page, the
+    labels only when the PDF names its pages)."""
     page = meta.get("page")
     if not isinstance(page, int):
-        return {"page": None, "page_end": None}
+        return {"page": None, "page_end": None, "page_label": None, "page_end_label": None}
     end = meta.get("page_end")
-    return {"page": page, "page_end": end if isinstance(end, int) and end > page else None}
+    end = end if isinstance(end, int) and end > page else None
+    label, end_label = meta.get("page_label"), meta.get("page_end_label")
+    return {
+        "page": page,
+        "page_end": end,
+        "page_label": label if isinstance(label, str) else None,
+        "page_end_label": end_label if isinstance(end_label, str) and end is not None else None,
+    }
 
 
 def article_meta(article: Article) -> dict[str, Any]:
@@ -147,6 +159,8 @@ def article_meta(article: Article) -> dict[str, Any]:
     }
     if article.page_starts:
         meta["page_starts"] = encode_starts(article.page_starts)
+        if article.page_labels:
+            meta["page_labels"] = encode_labels(article.page_labels)
     return meta
 
 

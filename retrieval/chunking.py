@@ -67,7 +67,8 @@ def chunk_spans(text: str, chunk_size: int) -> list[tuple[int, int]]:
 
 def chunk_article(article: Article, chunk_size: int) -> list[Chunk]:
     """Split an article into sentence-aligned chunks; `chunk.text == article.text[chunk.start:chunk.end]`, with the
-    pages each runs over when the article has pages (page_end only when it is a later page than `page`)."""
+    pages each runs over when the article has pages (page_end only when it is a later page than `page`), and what
+    they are called when the PDF labels its pages."""
     out: list[Chunk] = []
     for i, (start, end) in enumerate(chunk_spans(article.text, chunk_size)):
         out.append(
@@ -78,7 +79,7 @@ def chunk_article(article: Article, chunk_size: int) -> list[Chunk]:
                 start=start,
                 end=end,
                 text=article.text[start:end],
-                **chunk_page_fields(article.page_starts, start, end),
+                **chunk_page_fields(article.page_starts, start, end, article.page_labels),
             )
         )
     return out

@@ -28,6 +28,10 @@ class Article(BaseModel):
     page_starts: tuple[int, ...] = Field(
         default=(), description="Offset in `text` where each page begins (page 1 at 0); a PDF's only, else empty."
     )
+    page_labels: tuple[str, ...] = Field(
+        default=(),
+        description='What each page is called when the PDF labels its pages otherwise than 1, 2, 3 ("xii", "47").',
+    )
 
 
 class ArticleInfo(BaseModel):
@@ -42,6 +46,7 @@ class ArticleInfo(BaseModel):
     ingested_at: datetime
     content_type: str = "text/plain"
     page_starts: tuple[int, ...] = ()
+    page_labels: tuple[str, ...] = ()
 
 
 class Chunk(BaseModel):
@@ -57,6 +62,8 @@ class Chunk(BaseModel):
     text: str
     page: int | None = None
     page_end: int | None = None
+    page_label: str | None = None
+    page_end_label: str | None = None
 
 
 class Evidence(BaseModel):
@@ -71,6 +78,8 @@ class Evidence(BaseModel):
     end: int
     page: int | None = Field(default=None, description="The PDF page the passage begins on (1-based).")
     page_end: int | None = Field(default=None, description="The PDF page it ends on, when that is a later one.")
+    page_label: str | None = Field(default=None, description="What `page` is called, when the PDF labels its pages.")
+    page_end_label: str | None = Field(default=None, description="What `page_end` is called, likewise.")
     score: float = Field(
         description="Fused score of the hybrid search (score fusion by default, see retrieval.ranking); higher is better."
     )

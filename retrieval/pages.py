@@ -2,20 +2,26 @@
 
 A fact-checker cites a report by its page ("p. 47"), and a PDF viewer opens one with `#page=47`; character offsets
 into the extracted text mean nothing to either. `Article.page_starts` holds the offset at which each page's text
-begins (page 1 at 0), recorded when the PDF is parsed; every other article has none.
+begins (page 1 at 0), recorded when the PDF is parsed; every other article has none. A report whose front matter is
+numbered i, ii, iii ... prints "47" on its 53rd page: `Article.page_labels` keeps what each page is called when the PDF
+says so (its page labels), and citations use that name while links still open the 53rd page (`#page=53`).
 """
 
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from itertools import pairwise
+from typing import Protocol
 
 __all__ = [
     "chunk_page_fields",
+    "decode_labels",
     "decode_starts",
+    "encode_labels",
     "encode_starts",
     "furniture_inside",
     "furniture_overlapping",
@@ -23,8 +29,13 @@ __all__ = [
     "joined_pages",
     "only_furniture",
     "page_at",
+    "page_name",
     "page_range",
+    "page_rule",
     "page_suffix",
+    "page_suffix_at",
+    "passage_pages",
+    "printed_labels",
     "whole_words",
     "without_furniture",
 ]
@@ -75,21 +86,80 @@ def page_range(starts: Sequence[int], start: int, end: int) -> tuple[int, int] |
     return first, last
 
 
-def chunk_page_fields(starts: Sequence[int], start: int, end: int) -> dict[str, int]:
-    """A chunk's `page` and, when it runs onto a later page, `page_end`; {} for an article without pages."""
+def printed_labels(labels: Sequence[str], pages: int) -> tuple[str, ...]:
+    """A PDF's page labels (one per page) when they name a page otherwise than its number; () when they are just
+    1, 2, 3 ..., or do not fit the pages."""
+    names = tuple(label.strip() for label in labels)
+    if len(names) != pages or all(name == str(n) for n, name in enumerate(names, 1)):
+        return ()
+    return names
+
+
+def page_name(labels: Sequence[str], page: int) -> str:
+    """What page `page` (1-based) is called: its printed label when the PDF gives one, else its number."""
+    label = labels[page - 1] if 0 < page <= len(labels) else ""
+    return label or str(page)
+
+
+def chunk_page_fields(starts: Sequence[int], start: int, end: int, labels: Sequence[str] = ()) -> dict[str, int | str]:
+    """A chunk's `page` and, when it runs onto a later page, `page_end`, with what they are called when the PDF
+    labels its pages (`page_label`, `page_end_label`); {} for an article without pages."""
     pages = page_range(starts, start, end)
     if pages is None:
         return {}
-    return {"page": pages[0], "page_end": pages[1]} if pages[1] > pages[0] else {"page": pages[0]}
+    first, last = pages
+    fields: dict[str, int | str] = {"page": first}
+    if last > first:
+        fields["page_end"] = last
+    if labels:
+        fields["page_label"] = page_name(labels, first)
+        if last > first:
+            fields["page_end_label"] = page_name(labels, last)
+    return fields
 
 
-def page_suffix(page: int | None, page_end: int | None = None) -> str:
-    """ ", p. 4" or ", pp. 4-5" to follow a source's name; "" without a page."""
+def page_suffix(
+    page: int | None, page_end: int | None = None, label: str | None = None, end_label: str | None = None
+) -> str:
+    """ ", p. 4" or ", pp. 4-5" to follow a source's name (the printed labels, when given, for the numbers); ""
+    without a page."""
     if page is None:
         return ""
+    first = label or str(page)
     if page_end is not None and page_end > page:
-        return f", pp. {page}-{page_end}"
-    return f", p. {page}"
+        return f", pp. {first}-{end_label or page_end}"
+    return f", p. {first}"
+
+
+class Paged(Protocol):
+    """A passage with its pages: `retrieval.models.Chunk` and `Evidence`, `app.models.CitedEvidence`."""
+
+    @property
+    def page(self) -> int | None: ...
+    @property
+    def page_end(self) -> int | None: ...
+    @property
+    def page_label(self) -> str | None: ...
+    @property
+    def page_end_label(self) -> str | None: ...
+
+
+def passage_pages(passage: Paged) -> str:
+    """`page_suffix` of a passage: ", p. xii", ", pp. 4-5"; "" for one without pages."""
+    return page_suffix(passage.page, passage.page_end, passage.page_label, passage.page_end_label)
+
+
+def page_suffix_at(starts: Sequence[int], labels: Sequence[str], offset: int) -> str:
+    """`page_suffix` of the page `offset` is on, named as the PDF names it (", p. xii"); "" without pages."""
+    page = page_at(starts, offset)
+    return "" if page is None else page_suffix(page, label=page_name(labels, page))
+
+
+def page_rule(labels: Sequence[str], page: int) -> str:
+    """How a page is named where an article shows where it begins: "page 14", or "page 12 (PDF page 14)" when the
+    PDF calls its 14th page 12."""
+    name = page_name(labels, page)
+    return f"page {page}" if name == str(page) else f"page {name} (PDF page {page})"
 
 
 def encode_starts(starts: Sequence[int]) -> str:
@@ -105,6 +175,24 @@ def decode_starts(value: object) -> tuple[int, ...]:
         return tuple(int(s) for s in value.split(","))
     except ValueError:
         return ()
+
+
+def encode_labels(labels: Sequence[str]) -> str:
+    """Page labels as Chroma metadata (a scalar): a JSON list."""
+    return json.dumps(list(labels), ensure_ascii=False)
+
+
+def decode_labels(value: object) -> tuple[str, ...]:
+    """Page labels from `encode_labels`' form; () for anything else (a record written before labels were kept)."""
+    if not isinstance(value, str) or not value:
+        return ()
+    try:
+        labels = json.loads(value)
+    except ValueError:
+        return ()
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        return ()
+    return tuple(labels)
 
 
 # A line that is only a page number: "12", "Page 3", "3 of 12", "- 4 -", "Page 2/9".

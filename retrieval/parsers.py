@@ -17,7 +17,7 @@ from retrieval.decoding import controls_note, decode_text, meta_charset, strip_c
 from retrieval.errors import SourceError
 from retrieval.hostile import drop_hidden, hidden_note, instructions_note
 from retrieval.models import Article, content_id
-from retrieval.pages import joined_pages
+from retrieval.pages import joined_pages, printed_labels
 
 _log = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ def _article(
     content_type: str,
     published: datetime | None = None,
     page_starts: tuple[int, ...] = (),
+    page_labels: tuple[str, ...] = (),
 ) -> Article:
     return Article(
         id=content_id(text),
@@ -89,6 +90,7 @@ def _article(
         ingested_at=datetime.now(UTC),
         content_type=content_type,
         page_starts=page_starts,
+        page_labels=page_labels if page_starts else (),
     )
 
 
@@ -252,6 +254,15 @@ def _short(exc: BaseException) -> str:
     return message or type(exc).__name__
 
 
+def _page_labels(reader: Any, pages: int) -> tuple[str, ...]:
+    """What the PDF calls its pages ("i", "ii", "1" ...) when that is not just their numbers; () when it does not
+    say or its labels cannot be read (a damaged label tree costs the labels, not the article)."""
+    try:
+        return printed_labels([strip_controls(str(label))[0] for label in reader.page_labels], pages)
+    except Exception:
+        return ()
+
+
 def _parse_pdf(source: str, data: bytes) -> Loaded:
     from pypdf import PasswordType, PdfReader
     from pypdf.errors import DependencyError, PyPdfError
@@ -265,6 +276,7 @@ def _parse_pdf(source: str, data: bytes) -> Loaded:
             )
         pages = [page.extract_text() or "" for page in reader.pages]
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
+        labels = _page_labels(reader, len(pages))
     except SourceError:
         raise
     except DependencyError as exc:
@@ -285,7 +297,7 @@ def _parse_pdf(source: str, data: bytes) -> Loaded:
     if not text.strip():
         raise SourceError(source, "PDF has no text layer; run OCR first (e.g. ocrmypdf) and ingest the result")
     title = strip_controls(str(meta_title))[0].strip() or _first_line_title(text, _name_title(source))
-    article = _article(source, title, text, "application/pdf", page_starts=starts)
+    article = _article(source, title, text, "application/pdf", page_starts=starts, page_labels=labels)
     return Loaded(article, controls_note(removed[0]))
 
 

@@ -31,7 +31,7 @@ from retrieval.errors import StoreUnavailable
 from retrieval.keyword_index import KeywordIndex
 from retrieval.minilm_graph import DIMENSIONS
 from retrieval.models import Article, ArticleInfo, Chunk
-from retrieval.pages import chunk_page_fields, encode_starts
+from retrieval.pages import chunk_page_fields
 from retrieval.vector_index import VectorIndex
 
 # Callers import the client factories and the indexed-text helpers from here, as before the split.
@@ -324,24 +324,29 @@ class ChunkStore:
         self._stamp_change()
 
     def record_pages(self, article: Article) -> bool:
-        """Give a stored PDF ingested before pages were recorded its pages: the page starts on its record, each
-        chunk's pages on the chunk (metadata only, nothing is embedded again). False when there is nothing to add:
-        `article` has no pages, is not stored, or its record has them already."""
+        """Give a stored PDF ingested before pages (or their printed labels) were recorded its pages: the page starts
+        and labels on its record, each chunk's pages on the chunk (metadata only, nothing is embedded again). False
+        when there is nothing to add: `article` has no pages, is not stored, or its record has them already."""
         if not article.page_starts:
             return False
         record = self.article_col.get(ids=[article.id], include=["metadatas"])
-        if not record["ids"] or (record["metadatas"][0] or {}).get("page_starts"):
+        if not record["ids"]:
+            return False
+        meta = record["metadatas"][0] or {}
+        if meta.get("page_starts") and (meta.get("page_labels") or not article.page_labels):
             return False
         chunks = self.chunk_col.get(where={"article_id": article.id}, include=["metadatas"])
         if chunks["ids"]:
-            metas = [
-                {**m, **chunk_page_fields(article.page_starts, int(m["start"]), int(m["end"]))}
+            fields = [
+                chunk_page_fields(article.page_starts, int(m["start"]), int(m["end"]), article.page_labels)
                 for m in chunks["metadatas"]
             ]
-            self.chunk_col.update(ids=chunks["ids"], metadatas=metas)
+            self.chunk_col.update(
+                ids=chunks["ids"], metadatas=[{**m, **f} for m, f in zip(chunks["metadatas"], fields, strict=True)]
+            )
         # The record last, as at ingest: once it has pages, so have the chunks.
-        pages = encode_starts(article.page_starts)
-        self.article_col.update(ids=[article.id], metadatas=[{**(record["metadatas"][0] or {}), "page_starts": pages}])
+        pages = {k: v for k, v in article_meta(article).items() if k in ("page_starts", "page_labels")}
+        self.article_col.update(ids=[article.id], metadatas=[{**meta, **pages}])
         return True
 
     def verify_index(self) -> None:

@@ -14,10 +14,12 @@ _LIGATURE_CODES = (("ffi", "\x04"), ("ffl", "\x05"), ("fi", "\x01"), ("fl", "\x0
 _LIGATURE_ENCODING = b"<< /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [1 /fi /fl /ff /ffi /ffl] >>"
 
 
-def pdf_with_pages(pages: list[list[str]], *, ligatures: bool = False) -> bytes:
+def pdf_with_pages(pages: list[list[str]], *, ligatures: bool = False, page_labels: str = "") -> bytes:
     """A PDF with one page per item, each line of it a line of the page's text layer; with `ligatures`, "fi", "fl",
-    "ff", "ffi" and "ffl" are typeset as ligature glyphs."""
-    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
+    "ff", "ffi" and "ffl" are typeset as ligature glyphs; `page_labels` is the catalog's /PageLabels number tree
+    (e.g. "0 << /S /r >> 2 << /S /D >>": pages i, ii, then 1, 2 ...)."""
+    labels = b" /PageLabels << /Nums [%s] >>" % page_labels.encode() if page_labels else b""
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R%s >>" % labels, b""]
     kids = []
     for lines in pages:
         ops = " ".join(f"BT /F1 11 Tf 20 {180 - 16 * i} Td ({_escaped(line)}) Tj ET" for i, line in enumerate(lines))

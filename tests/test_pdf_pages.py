@@ -38,6 +38,7 @@ from retrieval.pages import (
     page_at,
     page_range,
     page_suffix,
+    passage_pages,
 )
 
 MB = 1_000_000
@@ -139,8 +140,10 @@ def test_a_passage_over_two_pages_says_both(settings: Settings) -> None:
     assert hit.page == 1 and hit.page_end is not None and hit.page_end > 1
     cited = CitedEvidence.from_evidence(hit)
     assert (cited.page, cited.page_end) == (hit.page, hit.page_end)
-    html = evidence_html(hit.text, "harbour", title=hit.title, source=hit.source, score=1.0, page=1, page_end=3)
-    assert "audit.pdf</span>, pp. 1-3 · score" in html.replace("&#45;", "-")
+    pages = passage_pages(hit)
+    assert pages == f", pp. 1-{hit.page_end}"
+    html = evidence_html(hit.text, "harbour", title=hit.title, source=hit.source, score=1.0, pages=pages)
+    assert f"audit.pdf</span>, pp. 1-{hit.page_end} · score" in html.replace("&#45;", "-")
 
 
 def test_citing_a_pdf_passage_keeps_its_page_through_review_history_and_report(
@@ -172,7 +175,7 @@ def test_citing_a_pdf_passage_keeps_its_page_through_review_history_and_report(
     listed = runner.invoke(app, ["claims", article.id])
     assert listed.exit_code == 0 and ", p. 3" in listed.output  # the claims table says the quote's page
     md = render_markdown(report)
-    assert "audit.pdf, page 3" in md and "characters" not in md
+    assert "Quote in source, p. 3 (audit.pdf)" in md and "characters" not in md
     assert f"{article.title}, p. 2" in md
     assert "rose to 6.2 million pounds, three times" in md  # the cited passage's printed lines joined
     data = json.loads(json.dumps(review.model_dump(mode="json")))
@@ -184,7 +187,7 @@ def test_page_links() -> None:
     assert source_link("/srv/r.pdf", "q", 0, 1, page=7) == "/srv/r.pdf#page=7"
     assert safe_href("/srv/r.pdf#page=7") == "file:///srv/r.pdf#page=7"
     assert source_link("/srv/r.pdf", "q", 3, 4) == "/srv/r.pdf#char=3,4"  # no pages recorded: as before
-    assert shown_source("/srv/newsroom/r.pdf#page=7") == "r.pdf, page 7"
+    assert shown_source("/srv/newsroom/r.pdf#page=7") == "r.pdf"  # the link's label names the page
     assert shown_source("https://gov.example/r.pdf#page=7") == "https://gov.example/r.pdf#page=7"
 
 

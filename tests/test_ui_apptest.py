@@ -1547,21 +1547,28 @@ def test_a_pdf_claim_and_its_passages_name_their_pages(wb: Workbench) -> None:
         ["Audit of the Harbour Fund 2025", "The fund held 41 million pounds at the end of March."],
         ["Spending on the harbour wall rose to 6.2 million pounds,", "three times the amount budgeted in 2023."],
     ]
-    outcome = wb.ingest_upload("audit.pdf", pdf_with_pages(lines))
+    # The audit's pages are printed 12 and 13 (its page labels); the other PDF's are just numbered.
+    outcome = wb.ingest_upload("audit.pdf", pdf_with_pages(lines, page_labels="0 << /S /D /St 12 >>"))
     assert outcome.article_id
     other = [["Harbour Fund accounts", "The harbour fund held 41 million pounds."], ["Harbour wall spending rose."]]
-    assert wb.ingest_upload("report.pdf", pdf_with_pages(other)).status == "added"
+    report_id = wb.ingest_upload("report.pdf", pdf_with_pages(other)).article_id
+    assert report_id
     wb.extract(outcome.article_id, "none")
     pages = {wb.quote_page(c) for c, _ in wb.claims_with_reviews(outcome.article_id)}
-    assert pages <= {1, 2} and pages
+    assert pages and pages <= {f"page {n + 11} as printed, page {n} of the PDF" for n in (1, 2)}
     at = page(wb, "review")
-    found = re.search(r"Quote in its paragraph, page (\d) of the PDF", texts(at))
-    assert found and int(found.group(1)) in pages
+    found = re.search(r"Quote in its paragraph, (page 1\d as printed, page \d of the PDF)", texts(at))
+    assert found and found.group(1) in pages
     # Another PDF's passage on an evidence card names its pages (the default chunk size makes one passage of both).
     cards = [m.value for m in at.markdown if 'class="cd-evidence"' in m.value]
     pdf_cards = [c for c in cards if "report.pdf</span>, pp. 1&#45;2 · score" in c]
     assert pdf_cards and all("accounts The" in html.unescape(c) for c in pdf_cards)  # its printed lines reflowed
-    # The Article page shows a PDF reflowed, with a rule where its second page begins.
-    article_page = page(wb, "article")
-    body = next(m.value for m in article_page.markdown if m.value.startswith('<div class="cd-article"'))
-    assert body.count('class="cd-page"') == 1 and ">page 2</div>" in body
+    # The Article page shows a PDF reflowed, with a rule where its second page begins, named as the PDF names it.
+    for article_id, rule in ((outcome.article_id, "page 13 &#40;PDF page 2&#41;"), (report_id, "page 2")):
+        article_page = AppTest.from_file(str(MAIN), default_timeout=60)
+        article_page.session_state["_workbench_override"] = wb
+        article_page.query_params["article"] = article_id
+        article_page.switch_page("app_pages/article.py")
+        article_page.run()
+        body = next(m.value for m in article_page.markdown if m.value.startswith('<div class="cd-article"'))
+        assert body.count('class="cd-page"') == 1 and f">{rule}</div>" in body

@@ -273,7 +273,7 @@ def claims(
 
     from app.config import get_settings
     from app.store import ReviewStore
-    from retrieval.pages import page_at
+    from retrieval.pages import page_suffix_at
 
     settings = get_settings()
     with ReviewStore.open(settings) as store:
@@ -302,7 +302,7 @@ def claims(
             escape(c.time_reference or "-"),
             escape(statement),
             f"{c.start}-{c.end}"
-            + (f", p. {page_at(article.page_starts, c.start)}" if article and article.page_starts else ""),
+            + (page_suffix_at(article.page_starts, article.page_labels, c.start) if article else ""),
             c.id,
         )
     Console(width=160).print(table)

@@ -152,7 +152,7 @@ def search(
 ) -> None:
     """Hybrid (keyword + semantic) evidence search over the corpus."""
     from app.page_reading import shown_passage
-    from retrieval.pages import page_suffix
+    from retrieval.pages import passage_pages
 
     if not text.strip():
         raise typer.BadParameter("give some text to search for (a claim or keywords)", param_hint="TEXT")
@@ -177,7 +177,7 @@ def search(
     for e in hits:
         typer.echo(
             f"{e.rank:>2}. {e.score:.4f}  {e.title}  [{e.article_id} {e.start}-{e.end} chunk {e.chunk_id}]  "
-            f"{e.source}{page_suffix(e.page, e.page_end)}"
+            f"{e.source}{passage_pages(e)}"
         )
         body = " ".join(shown_passage(e.text, e.page).split())  # a PDF's words whole
         typer.echo(textwrap.indent(textwrap.fill(body, width=100), "    "))

@@ -83,6 +83,8 @@ def _find(
                     end=chunk.end,
                     page=chunk.page,
                     page_end=chunk.page_end,
+                    page_label=chunk.page_label,
+                    page_end_label=chunk.page_end_label,
                 )
 
 
@@ -192,11 +194,19 @@ def format_event(event: HistoryEvent) -> str:
     lines = [f"{event.at:%Y-%m-%d %H:%M:%S}  {event.actor}  {event.action}  {len(passages)} passage(s)"]
     from retrieval.pages import page_suffix
 
+    def number(value: object) -> int | None:
+        return value if isinstance(value, int) else None
+
+    def name(value: object) -> str | None:
+        return value if isinstance(value, str) else None
+
     for p in passages:
         if isinstance(p, dict):
-            page, page_end = p.get("page"), p.get("page_end")
             pages = page_suffix(
-                page if isinstance(page, int) else None, page_end if isinstance(page_end, int) else None
+                number(p.get("page")),
+                number(p.get("page_end")),
+                name(p.get("page_label")),
+                name(p.get("page_end_label")),
             )
             lines.append(f"    [{p.get('chunk_id')}] {p.get('title') or ''}{pages} <{p.get('source') or ''}>")
             lines.append(textwrap.indent(textwrap.fill(str(p.get("text") or ""), 100), "      "))

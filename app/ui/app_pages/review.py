@@ -50,6 +50,7 @@ from app.ui.app_pages.review_form import (
     verdict_option,
 )
 from retrieval.hostile import addressed_to_ai
+from retrieval.pages import passage_pages
 
 # The three short filters' row: beside the article's box on a laptop, under it on a tablet (each box ~150 px).
 SHORT_FILTERS_WIDTH = 480
@@ -312,7 +313,7 @@ with left:
         page = wb.quote_page(claim)
         st.caption(
             ("Quote in its paragraph, after the paragraph before it" if before else "Quote in its paragraph")
-            + (f", page {page} of the PDF" if page is not None else "")
+            + (f", {page}" if page is not None else "")
         )
         st.markdown(wb.quote_in_context(claim, base, paragraphs_before=before), unsafe_allow_html=True)
     st.text_area("Standalone statement (edit if the model got it wrong)", key=key("stmt", claim.id), height=80)
@@ -388,8 +389,7 @@ with left:
                     source=ev.source,
                     score=score or 0.0,
                     detail=detail,
-                    page=ev.page,
-                    page_end=ev.page_end,
+                    pages=passage_pages(ev),
                 ),
                 unsafe_allow_html=True,
             )
