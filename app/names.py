@@ -55,12 +55,26 @@ NOT_PERSON = (
 _NEXT_CAPITAL = re.compile(r"\s+[A-Z]")
 
 
+def _line_of_its_own(text: str, m: re.Match[str]) -> bool:
+    """Whether a run of capitalised words goes on past a line that holds nothing but its first words: a heading or a
+    list's line, not a paragraph wrapped inside a name. A PDF's "Contents\nSpending, audit" is no person "Contents
+    Spending" (who then stood for every "Spending" after it); a wrapped "... said Colin\nAshdown" has its line's
+    other words before it."""
+    newline = text.find("\n", m.start(), m.end())
+    if newline == -1:
+        return False
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    return not text[line_start : m.start()].strip()
+
+
 def person_names(text: str) -> list[str]:
     """Runs of two to four capitalised words that look like a person's name ("Raj Patel"), in order; runs with
     an institution or date word ("Foreign Ministry", "European Union") are left out. A rule, not a tagger: it
     only backs up or stands in for the model when a sentence opens with "He" or "She"."""
     names: list[str] = []
     for m in _NAME_RUN.finditer(text):
+        if _line_of_its_own(text, m):
+            continue
         words = m.group(0).split()
         before = m.start()  # the last character before the run that is not whitespace (no slice: long texts)
         while before > 0 and text[before - 1].isspace():

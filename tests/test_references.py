@@ -345,6 +345,18 @@ def test_place_phrases_and_headline_verbs_are_not_claimants() -> None:
     assert person_names("After Raj Patel left, the plan stalled.") == ["Raj Patel"]
 
 
+def test_a_heading_and_the_line_under_it_are_no_persons_name() -> None:
+    # A PDF's contents page: "Contents Spending" had become a person, and every "Spending" after it "Contents Spending"
+    report = "Harbour Fund Report\nForeword.\n\nContents\nSpending, audit, outlook.\n\n"
+    assert person_names(report) == []
+    assert named_in_full("Spending on the wall rose.", report + "Spending on the wall rose.", len(report)) == (
+        "Spending on the wall rose."
+    )
+    # A name wrapped at a paragraph's line end is still one name.
+    assert person_names("The budget was approved on Monday, said Colin\nAshdown, the chair.") == ["Colin Ashdown"]
+    assert person_names("Nothing was said.\nColin Ashdown\nwas not there.") == ["Colin Ashdown"]
+
+
 def test_a_claimant_the_sentence_does_not_mention_is_dropped_unless_a_pronoun_means_them() -> None:
     from app.speakers import according_to
 
