@@ -2,8 +2,8 @@
 
 `unresolved_reference` finds a sentence that opens with a pronoun or a vague "the statement"-like subject, and
 `vague_reference` also a bare "the accusations" or "in response" further in: words a reader cannot follow without
-the article. `leaning_words` adds a relative time no publication date fixed; `reporting_note` and `subheading` find
-a note about the reporting and a section heading, neither a claim to check on its own.
+the article. `leaning_words` adds a relative time no publication date fixed; `reporting_note`, `subheading` and
+`table_row` find a note about the reporting, a section heading and a table's row, none a claim to check on its own.
 """
 
 from __future__ import annotations
@@ -131,6 +131,26 @@ def reporting_note(sentence: str) -> bool:
     """Whether a sentence only speaks of the reporting ("This article has been amended.", "That claim could not be
     independently verified.", "The company did not respond to a request for comment."): not a claim to check."""
     return _REPORTING_NOTE.match(sentence.strip()) is not None
+
+
+# A table's cell: a figure, with its sign, currency, percent or bracket ("6.2", "-0.4", "£1,200", "12%", "(3.1)").
+_CELL = re.compile(r"[-+−(]?[£$€]?\d[\d.,]*%?\)?")
+_TABLE_SOURCE = re.compile(r"^\s*Sources?\s*:", re.IGNORECASE)
+
+
+def table_row(sentence: str) -> bool:
+    """Whether a "sentence" is a table's row, or the source line under a table, as a PDF's text layer gives them
+    ("Harbour wall 2.1 3.4 6.2", "Total 2.9 4.5 8.1", "Source: Harbour Fund accounts, 2023-2025."): at least two
+    figures and no more words than figures, without a sentence's end. Its figures mean what the table's header says,
+    which the row does not: read alone (by a reviewer, or by a model asked to restate it) it invites a guess."""
+    if _TABLE_SOURCE.match(sentence):
+        return True
+    tokens = sentence.split()
+    if not tokens or tokens[-1][-1] in ".!?…":
+        return False
+    figures = sum(1 for t in tokens if _CELL.fullmatch(t))
+    words = sum(1 for t in tokens if sum(c.isalpha() for c in t) >= 2)
+    return figures >= 2 and figures >= words
 
 
 _SENTENCE_END = frozenset('.!?…:;"”’)]')

@@ -493,6 +493,26 @@ def test_a_word_broken_at_a_lines_end_is_indexed_whole(settings: Settings) -> No
     assert shown.exit_code == 0 and "rose to 6.2 million pounds." in shown.output  # the passage read whole
 
 
+def test_a_tables_rows_in_a_pdf_are_not_claims(settings: Settings) -> None:
+    table = [
+        "Harbour Fund Annual Report 2025",
+        "The fund's spending rose sharply in 2025, driven by the harbour wall repairs that began",
+        "in the spring and the dredging contract awarded in June, the auditor said in her report.",
+        "Table 3: Spending by programme (million pounds)",
+        "Programme              2023     2024     2025",
+        "Harbour wall           2.1      3.4      6.2",
+        "Dredging               0.8      1.1      1.9",
+        "Total                  2.9      4.5      8.1",
+        "Source: Harbour Fund accounts, 2023-2025.",
+        "Spending on dredging more than doubled between 2023 and 2025, to 1.9 million pounds.",
+    ]
+    _, claims = scorer_claims(settings, "table.pdf", [table])
+    quotes = [" ".join(c.quote.split()) for c in claims]
+    assert "Spending on dredging more than doubled between 2023 and 2025, to 1.9 million pounds." in quotes
+    assert any(q.startswith("The fund's spending rose sharply") for q in quotes)
+    assert not [q for q in quotes if "2.9 4.5" in q or "2.1 3.4" in q or q.startswith(("Source", "Programme"))]
+
+
 def test_ligatures_are_read_as_the_letters_they_join(settings: Settings) -> None:
     pages = [
         ["Report of the financial office", "The office found that 12 staff were paid twice."],

@@ -357,6 +357,29 @@ def test_a_heading_and_the_line_under_it_are_no_persons_name() -> None:
     assert person_names("Nothing was said.\nColin Ashdown\nwas not there.") == ["Colin Ashdown"]
 
 
+def test_a_tables_rows_and_source_line_are_not_sentences_to_check() -> None:
+    from app.references import table_row
+
+    for row in (
+        "Harbour wall           2.1      3.4      6.2",
+        "Total 2.9 4.5 8.1",
+        "Programme 2023 2024 2025",
+        "Dredging £0.8m (1.1) -0.4 12%",
+        "Source: Harbour Fund accounts, 2023-2025.",
+        "Sources: ONS; Bank of England",
+    ):
+        assert table_row(row), row
+    for sentence in (
+        "Spending rose from 2.1 to 6.2 million pounds.",
+        "£2.3 million extra for adult social care",  # a list's item: the words say what the figure is
+        "Inflation hits 3.1% in 2024",
+        "Rates 2.1 3.4 6.2.",  # ends as a sentence does
+        "The source said 12 of 40 staff left.",
+        "",
+    ):
+        assert not table_row(sentence), sentence
+
+
 def test_a_claimant_the_sentence_does_not_mention_is_dropped_unless_a_pronoun_means_them() -> None:
     from app.speakers import according_to
 
