@@ -141,7 +141,7 @@ _TABLE_SOURCE = re.compile(r"^\s*Sources?\s*:", re.IGNORECASE)
 def table_row(sentence: str) -> bool:
     """Whether a "sentence" is a table's row, or the source line under a table, as a PDF's text layer gives them
     ("Harbour wall 2.1 3.4 6.2", "Total 2.9 4.5 8.1", "Source: Harbour Fund accounts, 2023-2025."): at least two
-    figures and no more words than figures, without a sentence's end. Its figures mean what the table's header says,
+    figures and no more words than figures, or no word at all (a cell alone: "6.2"), without a sentence's end. Its figures mean what the table's header says,
     which the row does not: read alone (by a reviewer, or by a model asked to restate it) it invites a guess."""
     if _TABLE_SOURCE.match(sentence):
         return True
@@ -150,6 +150,8 @@ def table_row(sentence: str) -> bool:
         return False
     figures = sum(1 for t in tokens if _CELL.fullmatch(t))
     words = sum(1 for t in tokens if sum(c.isalpha() for c in t) >= 2)
+    if words == 0:
+        return True  # a cell on a line of its own ("6.2", as pypdf gives many tables): it says nothing alone
     return figures >= 2 and figures >= words
 
 

@@ -511,6 +511,11 @@ def test_a_tables_rows_in_a_pdf_are_not_claims(settings: Settings) -> None:
     assert "Spending on dredging more than doubled between 2023 and 2025, to 1.9 million pounds." in quotes
     assert any(q.startswith("The fund's spending rose sharply") for q in quotes)
     assert not [q for q in quotes if "2.9 4.5" in q or "2.1 3.4" in q or q.startswith(("Source", "Programme"))]
+    # pypdf often gives a table one cell a line: a figure alone is no claim either.
+    cells = [table[0], "Programme", "2023", "2025", "Harbour wall", "2.1", "6.2", "Total", "2.9", "8.1", table[-1]]
+    _, claims = scorer_claims(settings, "cells.pdf", [cells])
+    quotes = [" ".join(c.quote.split()) for c in claims]
+    assert table[-1] in quotes and not [q for q in quotes if not re.search("[a-z]{2}", q)], quotes
 
 
 def test_ligatures_are_read_as_the_letters_they_join(settings: Settings) -> None:

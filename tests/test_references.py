@@ -367,6 +367,8 @@ def test_a_tables_rows_and_source_line_are_not_sentences_to_check() -> None:
         "Dredging £0.8m (1.1) -0.4 12%",
         "Source: Harbour Fund accounts, 2023-2025.",
         "Sources: ONS; Bank of England",
+        "6.2",  # a cell on its own line
+        "(3.1)",
     ):
         assert table_row(row), row
     for sentence in (
