@@ -27,7 +27,7 @@ from app.page_reading import furniture_of, quote_as_read, sentence_text
 from app.references import back_reference, leaning_words, reporting_note, subheading, table_row
 from app.speakers import LIST_MARKER, rule_claimant
 from retrieval.models import Article
-from retrieval.pages import furniture_overlapping, only_furniture, page_at, without_furniture
+from retrieval.pages import furniture_overlapping, hyphen_kept, only_furniture, page_at, without_furniture
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -119,11 +119,11 @@ def flowing(statement: str, text: str, quote: str = "") -> str:
     -> "6.2 million") unless article `text` writes it with its hyphen on one line ("long-term" where "long-term"
     occurs) or the next line starts with a capital or a figure ("Anglo-French", "2020-2021"). The quote stays as
     written."""
-    for left, right in dict.fromkeys(_LINE_END_HYPHEN.findall(quote) + _LINE_END_HYPHEN.findall(statement)):
-        hyphenated = f"{left}-{right}"
-        keep = not right[0].islower() or hyphenated.casefold() in text.casefold()  # a hyphen of the words
+    broken_words = dict.fromkeys(_LINE_END_HYPHEN.findall(quote) + _LINE_END_HYPHEN.findall(statement))
+    folded = text.casefold() if broken_words else ""
+    for left, right in broken_words:
         broken = re.compile(rf"\b{re.escape(left)}-\s*{re.escape(right)}\b")
-        statement = broken.sub(hyphenated if keep else left + right, statement)
+        statement = broken.sub(f"{left}-{right}" if hyphen_kept(folded, left, right) else left + right, statement)
     return " ".join(statement.split())
 
 

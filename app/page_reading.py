@@ -17,7 +17,14 @@ from itertools import pairwise
 
 from app.highlight import Highlight, article_html, escape_text, highlight_html, paragraph_bounds
 from retrieval.models import Article
-from retrieval.pages import furniture_inside, furniture_spans, page_rule, whole_words, without_furniture
+from retrieval.pages import (
+    furniture_inside,
+    furniture_spans,
+    hyphen_kept,
+    page_rule,
+    whole_words,
+    without_furniture,
+)
 
 __all__ = [
     "PAGE_MARK",
@@ -40,6 +47,8 @@ _FULL_LINE = 0.75
 _ENDS_PARAGRAPH = re.compile(r"[:;]\s*$")
 _TEXT_LINE = re.compile(r"[^\n]*\S[^\n]*")
 _LINE_END = re.compile(r"[.!?:;,…\"'”’)]$")
+_LAST_WORD = re.compile(r"\w+(?=-$)")  # the word a line ends on before its hyphen
+_WORD = re.compile(r"\w+")
 
 
 def _long_line(lines: Sequence[str]) -> int:
@@ -69,6 +78,7 @@ def reading_text(text: str, starts: Sequence[int], *, join_words: bool = True) -
     for _, at in _marked_pages(text, starts):
         out[at] = PAGE_MARK
     furniture = _furniture(text, tuple(starts))
+    folded: str | None = None  # the text casefolded, for hyphen_kept: made at the first line-end hyphen
     bounds = [*starts, len(text)]
     for page, (lo, hi) in enumerate(pairwise(bounds)):
         lines = text[lo:hi].split("\n")
@@ -89,8 +99,13 @@ def reading_text(text: str, starts: Sequence[int], *, join_words: bool = True) -
                 continue
             if page == 0 and line_start == first_line and not following[:1].islower():
                 continue  # the title, at the top of the first page
-            if join_words and line.endswith("-") and following[:1].islower() and line[-2:-1].isalpha():
-                out[newline - 1] = out[newline] = _ZERO_WIDTH  # "mil-" / "lion": one word
+            if join_words and line.endswith("-") and line[-2:-1].isalpha() and following[:1].isalnum():
+                folded = text.casefold() if folded is None else folded
+                left, right = _LAST_WORD.search(line), _WORD.match(following)
+                if left and right and hyphen_kept(folded, left.group(0), right.group(0)):
+                    out[newline] = _ZERO_WIDTH  # "long-" / "term" where the text writes "long-term": hyphenated
+                else:
+                    out[newline - 1] = out[newline] = _ZERO_WIDTH  # "mil-" / "lion": one word
             else:
                 out[newline] = " "
     return "".join(out)

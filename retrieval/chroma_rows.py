@@ -78,7 +78,7 @@ def _set_timeout(session: Any, read_s: float) -> None:
 
 
 # Bumped whenever index_text changes: the saved BM25 index is then rebuilt (re-ingest to re-embed old chunks).
-INDEX_TEXT_VERSION = "title-line-whole-words-2"
+INDEX_TEXT_VERSION = "title-line-whole-words-3"
 
 
 def index_text(title: str, text: str, start: int) -> str:

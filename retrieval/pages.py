@@ -26,6 +26,7 @@ __all__ = [
     "furniture_inside",
     "furniture_overlapping",
     "furniture_spans",
+    "hyphen_kept",
     "joined_pages",
     "only_furniture",
     "page_at",
@@ -248,15 +249,26 @@ def furniture_inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> 
 _BROKEN_WORD = re.compile(r"(\w+)-[ \t]*\n\s*([a-z]\w*)")
 
 
+def hyphen_kept(folded: str, left: str, right: str) -> bool:
+    """Whether a word hyphenated at a line's end ("long-" / "term") keeps its hyphen when written whole: the next
+    line begins with a capital or a figure ("Anglo-" / "French", "mid-" / "2020"), or the text (`folded`, casefolded)
+    writes it hyphenated on one line ("long-term"). Otherwise the hyphen only broke the word ("mil-" / "lion").
+    Statements, search and the reflowed PDF on screen all decide by this."""
+    return not right[:1].islower() or f"{left}-{right}".casefold() in folded
+
+
 def whole_words(text: str) -> str:
     """`text` with each word broken by a hyphen at a line's end written whole ("6.2 mil-\nlion" -> "6.2 million"),
-    unless the text writes it hyphenated on one line ("long-term")."""
+    hyphenated where `hyphen_kept` says so ("long-term" when the text writes it so)."""
+    if "-" not in text or "\n" not in text:
+        return text
+    folded = text.casefold()
 
     def whole(m: re.Match[str]) -> str:
-        hyphenated = f"{m.group(1)}-{m.group(2)}"
-        return hyphenated if hyphenated in text else m.group(1) + m.group(2)
+        left, right = m.group(1), m.group(2)
+        return f"{left}-{right}" if hyphen_kept(folded, left, right) else left + right
 
-    return _BROKEN_WORD.sub(whole, text) if "-" in text and "\n" in text else text
+    return _BROKEN_WORD.sub(whole, text)
 
 
 def without_furniture(spans: Sequence[tuple[int, int]], text: str, start: int, end: int) -> str:

@@ -416,6 +416,29 @@ def test_a_pdf_reads_reflowed_on_screen_with_its_offsets_kept() -> None:
     assert before.startswith("Contracts<br>")
 
 
+def test_a_hyphen_at_a_lines_end_is_kept_or_dropped_alike_on_screen_in_statements_and_search() -> None:
+    from app.extraction import flowing
+    from app.page_reading import reading_text
+    from retrieval.pages import hyphen_kept, whole_words
+
+    text = (
+        "The Harbour Fund set out a long-term plan for the wall in March, up from 35\n"
+        "million pounds a year earlier, with what the board called a clear long-\n"
+        "term cost of about 6.2 million pounds a year, the auditor said in her mil-\n"
+        "lion pound report to the council in the spring, and she said the mid-\n"
+        "2020 review had found no sign of fraud anywhere in the accounts of the fund."
+    )
+    folded = text.casefold()
+    assert hyphen_kept(folded, "long", "term") and hyphen_kept(folded, "mid", "2020")
+    assert hyphen_kept(folded, "Anglo", "French") and not hyphen_kept(folded, "mil", "lion")
+    shown = reading_text(text, (0,)).replace("\u200b", "")
+    # On screen as in statements and the search index: the article's own "long-term", a broken "million" whole.
+    assert "a clear long-term cost" in shown and "her million pound" in shown and "the mid-2020 review" in shown
+    assert "a clear long-term cost" in whole_words(text) and "her million pound" in whole_words(text)
+    assert flowing("a long-\nterm cost of 6.2 mil-\nlion", text) == "a long-term cost of 6.2 million"
+    assert len(reading_text(text, (0,))) == len(text)
+
+
 def test_a_pdfs_sentences_are_not_cut_at_its_printed_lines(settings: Settings) -> None:
     pages = [
         [
