@@ -52,9 +52,14 @@ _WORD = re.compile(r"\w+")
 
 
 def _long_line(lines: Sequence[str]) -> int:
-    """The length of a page's full lines: its longest but for a few outliers (a wide table row, a footer)."""
+    """The length of a page's full lines: its longest but for a few outliers (a wide table row, a footer), read
+    among lines at least two fifths as long as its longest, so that a table given one cell a line ("2.1", "Total")
+    does not make its short lines count as full ones (a row's label then ran on into its first figure)."""
     lengths = sorted(len(line.strip()) for line in lines if line.strip())
-    return lengths[int(0.8 * (len(lengths) - 1))] if lengths else 0
+    if not lengths:
+        return 0
+    lengths = [n for n in lengths if n * 5 >= lengths[-1] * 2]
+    return lengths[int(0.8 * (len(lengths) - 1))]
 
 
 def _heading(line: str, full: int) -> bool:

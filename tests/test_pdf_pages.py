@@ -535,10 +535,22 @@ def test_a_tables_rows_in_a_pdf_are_not_claims(settings: Settings) -> None:
     assert any(q.startswith("The fund's spending rose sharply") for q in quotes)
     assert not [q for q in quotes if "2.9 4.5" in q or "2.1 3.4" in q or q.startswith(("Source", "Programme"))]
     # pypdf often gives a table one cell a line: a figure alone is no claim either.
-    cells = [table[0], "Programme", "2023", "2025", "Harbour wall", "2.1", "6.2", "Total", "2.9", "8.1", table[-1]]
+    cells = [
+        *table[:4],
+        "Programme",
+        "2023",
+        "2025",
+        "Harbour wall",
+        "2.1",
+        "6.2",
+        "Dredging works in the outer harbour",
+    ]
+    cells += ["0.8", "1.9", "Total", "2.9", "8.1", table[-1]]
     _, claims = scorer_claims(settings, "cells.pdf", [cells])
     quotes = [" ".join(c.quote.split()) for c in claims]
     assert table[-1] in quotes and not [q for q in quotes if not re.search("[a-z]{2}", q)], quotes
+    # (the table's many short lines do not make a row's label a full line that runs on into its first figure)
+    assert not [q for q in quotes if q.startswith("Dredging works")], quotes
 
 
 def test_ligatures_are_read_as_the_letters_they_join(settings: Settings) -> None:
