@@ -274,7 +274,7 @@ def _parse_pdf(source: str, data: bytes) -> Loaded:
             raise SourceError(
                 source, "password-protected PDF: remove the password (e.g. qpdf --decrypt) and ingest the result"
             )
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages, missing = _page_texts(reader)
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
         labels = _page_labels(reader, len(pages))
     except SourceError:
@@ -295,10 +295,74 @@ def _parse_pdf(source: str, data: bytes) -> Loaded:
 
     text, starts = joined_pages([p.strip("\n") for p in pages], "\n\n", clean)
     if not text.strip():
+        if "undecodable" in missing.values():
+            raise SourceError(
+                source,
+                "PDF text cannot be decoded (its fonts have no character map); run OCR first (e.g. ocrmypdf) and "
+                "ingest the result",
+            )
         raise SourceError(source, "PDF has no text layer; run OCR first (e.g. ocrmypdf) and ingest the result")
     title = strip_controls(str(meta_title))[0].strip() or _first_line_title(text, _name_title(source))
     article = _article(source, title, text, "application/pdf", page_starts=starts, page_labels=labels)
-    return Loaded(article, controls_note(removed[0]))
+    return Loaded(article, controls_note(removed[0]) + _missing_pages_note(pages, missing))
+
+
+# A page whose text is mostly U+FFFD: a font without a character map, whose glyphs pypdf cannot turn into letters.
+_UNDECODED_SHARE = 0.3
+
+
+def _page_texts(reader: Any) -> tuple[list[str], dict[int, str]]:
+    """Each page's text, and the (1-based) pages whose text is missing with why: a damaged page (pypdf failed on
+    it) or an undecodable one (mostly U+FFFD: left out, as garbage is no article text) costs its own text, not the
+    PDF's."""
+    texts: list[str] = []
+    missing: dict[int, str] = {}
+    for n, page in enumerate(reader.pages, 1):
+        try:
+            text = page.extract_text() or ""
+        except Exception:  # pypdf fails on damaged pages with all kinds of errors
+            texts.append("")
+            missing[n] = "damaged"
+            continue
+        letters = len(text) - text.count(" ") - text.count("\n")
+        if letters >= 10 and text.count("\ufffd") >= _UNDECODED_SHARE * letters:
+            text, missing[n] = "", "undecodable"
+        texts.append(text)
+    return texts, missing
+
+
+def _page_list(numbers: list[int]) -> str:
+    """Page numbers as a reader writes them: [2, 3, 4, 7] -> "2-4, 7"."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def _missing_pages_note(pages: list[str], missing: dict[int, str]) -> list[str]:
+    """Notes naming a PDF's pages whose text is missing, so a reader knows what claimdesk did not read: pages pypdf
+    could not read, pages whose text could not be decoded, and pages without text (scanned, an image, or blank) in a
+    PDF that has text elsewhere."""
+    notes = []
+    damaged = [n for n, why in missing.items() if why == "damaged"]
+    if damaged:
+        notes.append(f"could not read PDF page(s) {_page_list(damaged)} (damaged): their text is missing")
+    undecodable = [n for n, why in missing.items() if why == "undecodable"]
+    if undecodable:
+        notes.append(
+            f"could not decode the text of PDF page(s) {_page_list(undecodable)} (a font without a character map): "
+            "left out; run OCR first (e.g. ocrmypdf) to read them"
+        )
+    empty = [n for n, text in enumerate(pages, 1) if not text.strip() and n not in missing]
+    if empty:
+        notes.append(
+            f"no text on PDF page(s) {_page_list(empty)} of {len(pages)} (scanned, an image, or blank): nothing there "
+            "is read; run OCR first (e.g. ocrmypdf) if they hold text"
+        )
+    return notes
 
 
 def kind_from_name(name: str) -> str | None:

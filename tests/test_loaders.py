@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import pwd
+import re
 import subprocess
 import sys
 import threading
@@ -479,6 +480,48 @@ def test_damaged_pdf_is_not_readable(old: bytes, new: bytes, error: str, setting
     assert info.value.reason.startswith(f"not a readable PDF (damaged: {error}: ")
     outcome = Corpus.open(settings).ingest_bytes("damaged.pdf", data.replace(old, new))
     assert outcome.status == "failed" and (outcome.message or "").startswith("not a readable PDF")
+
+
+def _without_font(data: bytes, page_object: int) -> bytes:
+    """`data` with one page's font reference pointing at no object: pypdf gives that page's glyphs as U+FFFD, as it
+    does for an embedded font without a character map."""
+    at = data.index(b"%d 0 obj\n<< /Type /Page " % page_object)
+    end = data.index(b"endobj", at)
+    return data[:at] + re.sub(rb"/F1 \d+ 0 R", b"/F1 99 0 R", data[at:end]) + data[end:]
+
+
+def test_a_pdfs_pages_without_text_are_named_and_the_rest_is_read(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pypdf import PageObject
+
+    from retrieval.pages import page_at
+
+    pages = [["Inflation rose to 9 percent in May."], [], ["Wages rose 4 percent."], ["Rents rose 7 percent."]]
+    pages.append(["Prices fell in June, the office said."])
+    data = _without_font(pdf_with_pages(pages), 9)  # page 4 (objects 3, 5, 7, 9, 11 are the pages)
+    extract = PageObject.extract_text
+
+    def fails_on_wages(page: PageObject, *args: object, **kwargs: object) -> str:
+        text = extract(page, *args, **kwargs)  # type: ignore[arg-type]
+        if "Wages" in text:
+            raise KeyError("/Font")  # one of the many errors pypdf raises on a damaged page
+        return text
+
+    monkeypatch.setattr(PageObject, "extract_text", fails_on_wages)
+    corpus = Corpus.open(settings)
+    outcome = corpus.ingest_bytes("report.pdf", data)
+    assert outcome.status == "added" and outcome.article_id, outcome
+    message = outcome.message or ""
+    assert "could not read PDF page(s) 3 (damaged): their text is missing" in message
+    assert "could not decode the text of PDF page(s) 4 (a font without a character map)" in message
+    assert "no text on PDF page(s) 2 of 5 (scanned, an image, or blank)" in message
+    article = corpus.get_article(outcome.article_id)
+    assert "Inflation rose" in article.text and "Prices fell" in article.text and "\ufffd" not in article.text
+    assert len(article.page_starts) == 5 and page_at(article.page_starts, article.text.index("Prices")) == 5
+    # A PDF none of whose text can be decoded is refused, and says why.
+    with pytest.raises(SourceError, match=r"PDF text cannot be decoded \(its fonts have no character map\)"):
+        load_bytes("glyphs.pdf", _without_font(pdf_with_pages([["Rents rose 7 percent."]]), 3), max_bytes=MB)
 
 
 def test_pypdf_warnings_stay_out_of_the_terminal(caplog: pytest.LogCaptureFixture) -> None:
