@@ -141,10 +141,12 @@ _TABLE_SOURCE = re.compile(r"^\s*Sources?\s*:", re.IGNORECASE)
 def table_row(sentence: str) -> bool:
     """Whether a "sentence" is a table's row, or the source line under a table, as a PDF's text layer gives them
     ("Harbour wall 2.1 3.4 6.2", "Total 2.9 4.5 8.1", "Source: Harbour Fund accounts, 2023-2025."): at least two
-    figures and no more words than figures, or no word at all (a cell alone: "6.2"), without a sentence's end. Its figures mean what the table's header says,
+    figures and no more words than figures, or no word at all (a cell alone: "6.2"), without a sentence's end; or a
+    row between pipes ("| Dredging works | 0.8 | 1.9 |"), as HTML tables and Markdown articles give them. Its figures mean what the table's header says,
     which the row does not: read alone (by a reviewer, or by a model asked to restate it) it invites a guess."""
-    if _TABLE_SOURCE.match(sentence):
-        return True
+    stripped = sentence.strip()
+    if _TABLE_SOURCE.match(sentence) or (len(stripped) > 1 and stripped[0] == "|" and stripped[-1] == "|"):
+        return True  # (a row between pipes: a Markdown table's, as an .md article has it and HTML tables are read)
     tokens = sentence.split()
     if not tokens or tokens[-1][-1] in ".!?…":
         return False

@@ -95,6 +95,21 @@ def test_scorer_only_respects_max_claims_keeping_the_most_checkworthy(settings: 
     assert all(c.checkworthiness == 0.9 for c in result.claims)
 
 
+def test_an_html_tables_rows_are_not_claims(settings: Settings) -> None:
+    from retrieval.loaders import load_bytes
+
+    page = (
+        b"<html><body><article><h1>Harbour spending soars</h1><p>Spending on dredging more than doubled between 2023"
+        b" and 2025, to 1.9 million pounds, according to the accounts the fund published last week.</p><table>"
+        b"<tr><th>Programme</th><th>2023</th><th>2025</th></tr><tr><td>Dredging works in the outer harbour</td>"
+        b"<td>0.8</td><td>1.9</td></tr><tr><td>Total</td><td>2.9</td><td>8.1</td></tr></table></article></body></html>"
+    )
+    article = load_bytes("spending.html", page, max_bytes=1_000_000)
+    assert "| Dredging works in the outer harbour | 0.8 | 1.9 |" in article.text  # read as a Markdown table
+    quotes = [c.quote for c in ScorerOnlyExtractor(settings, RuleScorer()).extract(article).claims]
+    assert quotes and quotes[0].startswith("Spending on dredging") and not [q for q in quotes if "|" in q], quotes
+
+
 def test_build_extractor_picks_by_strength_and_honours_overrides(settings: Settings) -> None:
     weak, strong = fake_handle(QueueChatModel()), fake_handle(QueueChatModel(), strong=True)
     assert isinstance(build_extractor(settings, None, RuleScorer()), ScorerOnlyExtractor)

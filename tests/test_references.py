@@ -369,6 +369,8 @@ def test_a_tables_rows_and_source_line_are_not_sentences_to_check() -> None:
         "Sources: ONS; Bank of England",
         "6.2",  # a cell on its own line
         "(3.1)",
+        "| Dredging works in the outer harbour | 0.8 | 1.1 | 1.9 |",  # an HTML table's row, read as Markdown
+        "|---|---|",
     ):
         assert table_row(row), row
     for sentence in (
@@ -377,6 +379,7 @@ def test_a_tables_rows_and_source_line_are_not_sentences_to_check() -> None:
         "Inflation hits 3.1% in 2024",
         "Rates 2.1 3.4 6.2.",  # ends as a sentence does
         "The source said 12 of 40 staff left.",
+        "| a pipe opens this sentence, which goes on to 12 things.",
         "",
     ):
         assert not table_row(sentence), sentence
