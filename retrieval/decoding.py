@@ -33,6 +33,7 @@ _CONTROLS = re.compile(
 _LIGATURES = str.maketrans(
     {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
 )
+_SOFT_HYPHEN_AT_LINE_END = re.compile(r"\u00ad[ \t]*\r?\n[ \t]*(?=\w)")
 _BINARY_SHARE = 0.1  # more control characters than this share of the text: a binary file, not text
 
 
@@ -144,9 +145,12 @@ def strip_controls(text: str) -> tuple[str, int]:
     """`text` without terminal escape sequences and control characters (tab and line breaks kept); how many went.
 
     Soft hyphens go too, uncounted: they are invisible hyphenation hints that would keep "gov\xadern\xadment" from
-    matching a search for "government". Typographic ligatures are spelled as their letters ("ﬁ" -> "fi") for the
-    same reason."""
-    text = text.replace("\u00ad", "").translate(_LIGATURES)
+    matching a search for "government"; one that ends a line broke its word there, and goes with the line break
+    ("6.2 mil\xad\nlion", as a PDF's text layer can have it, is "6.2 million"). Typographic ligatures are spelled
+    as their letters ("ﬁ" -> "fi") for the same reason."""
+    if "\u00ad" in text:
+        text = _SOFT_HYPHEN_AT_LINE_END.sub("", text).replace("\u00ad", "")
+    text = text.translate(_LIGATURES)
     count = 0
 
     def drop(_: re.Match[str]) -> str:

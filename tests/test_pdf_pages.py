@@ -553,6 +553,23 @@ def test_a_tables_rows_in_a_pdf_are_not_claims(settings: Settings) -> None:
     assert not [q for q in quotes if q.startswith("Dredging works")], quotes
 
 
+def test_a_soft_hyphen_at_a_lines_end_joins_its_word(settings: Settings) -> None:
+    # Some producers mark the hyphen that breaks a word as a soft hyphen (U+00AD), which pypdf passes on.
+    pages = [["Spending on the wall rose to 6.2 mil\xad", "lion pounds, the gov\xadern\xadment said."], ["Next page."]]
+    article = load_bytes("wall.pdf", pdf_with_pages(pages), max_bytes=MB)
+    assert article.text.startswith("Spending on the wall rose to 6.2 million pounds, the government said.\n\nNext")
+    assert page_at(article.page_starts, article.text.index("Next")) == 2
+    corpus = Corpus.open(settings)
+    corpus.ingest_bytes("wall.pdf", pdf_with_pages(pages))
+    (hit,) = corpus.search("million", 1)
+    assert hit.bm25_score is not None and hit.bm25_score > 0
+    # A blank line after one is a paragraph's end, not a broken word.
+    assert (
+        load_bytes("n.txt", "A full stop ends it\xad\n\nHere.".encode(), max_bytes=MB).text
+        == "A full stop ends it\n\nHere."
+    )
+
+
 def test_ligatures_are_read_as_the_letters_they_join(settings: Settings) -> None:
     pages = [
         ["Report of the financial office", "The office found that 12 staff were paid twice."],
