@@ -553,6 +553,25 @@ def test_a_tables_rows_in_a_pdf_are_not_claims(settings: Settings) -> None:
     assert not [q for q in quotes if q.startswith("Dredging works")], quotes
 
 
+def test_a_footnotes_number_after_a_full_stop_ends_the_sentence(settings: Settings) -> None:
+    page = [
+        "Harbour Fund Annual Report 2025",
+        "Spending on the harbour wall rose to 6.2 million pounds this year.3 The auditor found that 2",
+        'contracts were awarded without a tender.4 Costs at the port rose by 12%.5 The board said "costs',
+        'rose by 9 percent."6 The board met in Section 4.2 The Hague office in March 2025 with 4 members.',
+    ]
+    article, claims = scorer_claims(settings, "notes.pdf", [page])
+    quotes = [" ".join(c.quote.split()) for c in claims]
+    assert quotes[1:] == [
+        "Spending on the harbour wall rose to 6.2 million pounds this year.",
+        "The auditor found that 2 contracts were awarded without a tender.",
+        "Costs at the port rose by 12%.",
+        'The board said "costs rose by 9 percent."',
+        "The board met in Section 4.2 The Hague office in March 2025 with 4 members.",  # a decimal is no footnote
+    ], quotes
+    assert all(article.text[c.start : c.end] == c.quote for c in claims)  # offsets into the text as it is
+
+
 def test_a_soft_hyphen_at_a_lines_end_joins_its_word(settings: Settings) -> None:
     # Some producers mark the hyphen that breaks a word as a soft hyphen (U+00AD), which pypdf passes on.
     pages = [["Spending on the wall rose to 6.2 mil\xad", "lion pounds, the gov\xadern\xadment said."], ["Next page."]]
