@@ -248,6 +248,11 @@ def scorer_claims(settings: Settings, name: str, pages: list[list[str]]) -> tupl
     return article, ScorerOnlyExtractor(settings, RuleScorer()).extract(article).claims
 
 
+def read_quotes(claims: list[Claim]) -> list[str]:
+    """The claims' quotes with their line breaks read as spaces."""
+    return [" ".join(c.quote.split()) for c in claims]
+
+
 def test_running_headers_footers_and_page_numbers_are_furniture() -> None:
     article = load_bytes("report.pdf", pdf_with_pages(REPORT), max_bytes=MB)
     spans = furniture_spans(article.text, article.page_starts)
@@ -530,7 +535,7 @@ def test_a_tables_rows_in_a_pdf_are_not_claims(settings: Settings) -> None:
         "Spending on dredging more than doubled between 2023 and 2025, to 1.9 million pounds.",
     ]
     _, claims = scorer_claims(settings, "table.pdf", [table])
-    quotes = [" ".join(c.quote.split()) for c in claims]
+    quotes = read_quotes(claims)
     assert "Spending on dredging more than doubled between 2023 and 2025, to 1.9 million pounds." in quotes
     assert any(q.startswith("The fund's spending rose sharply") for q in quotes)
     assert not [q for q in quotes if "2.9 4.5" in q or "2.1 3.4" in q or q.startswith(("Source", "Programme"))]
@@ -547,7 +552,7 @@ def test_a_tables_rows_in_a_pdf_are_not_claims(settings: Settings) -> None:
     ]
     cells += ["0.8", "1.9", "Total", "2.9", "8.1", table[-1]]
     _, claims = scorer_claims(settings, "cells.pdf", [cells])
-    quotes = [" ".join(c.quote.split()) for c in claims]
+    quotes = read_quotes(claims)
     assert table[-1] in quotes and not [q for q in quotes if not re.search("[a-z]{2}", q)], quotes
     # (the table's many short lines do not make a row's label a full line that runs on into its first figure)
     assert not [q for q in quotes if q.startswith("Dredging works")], quotes
@@ -561,7 +566,7 @@ def test_a_footnotes_number_after_a_full_stop_ends_the_sentence(settings: Settin
         'rose by 9 percent."6 The board met in Section 4.2 The Hague office in March 2025 with 4 members.',
     ]
     article, claims = scorer_claims(settings, "notes.pdf", [page])
-    quotes = [" ".join(c.quote.split()) for c in claims]
+    quotes = read_quotes(claims)
     assert quotes[1:] == [
         "Spending on the harbour wall rose to 6.2 million pounds this year.",
         "The auditor found that 2 contracts were awarded without a tender.",
