@@ -180,15 +180,7 @@ def sentence_text(article: Article) -> str:
     ends a sentence for the splitter: "to pass the Rental Homes (Security of" | "Tenure) Bill"); any other as it is."""
     if not article.page_starts:
         return article.text
-    shown = reading_text(article.text, article.page_starts, join_words=False).replace(PAGE_MARK, "\n")
-    return _FOOTNOTE_MARK.sub(lambda m: m.group(1) + " " * len(m.group(2)), shown)
-
-
-# A footnote's number printed after a sentence's end, as a PDF's text layer glues it on: "... 6.2 million pounds.3
-# The auditor ...". Read as spaces, the sentence ends at its full stop (quote and statement without the "3") and
-# the next one begins; without, the two were one claim. Only after a word, a percent sign or a bracket and its
-# punctuation, so that "2.5 The" and "Section 4.2 The" are never read so.
-_FOOTNOTE_MARK = re.compile(r"(?<=[a-z%)][.!?])([\"'”’)]*)(\d{1,3})(?=\s+[\"“‘(]?[A-Z])")
+    return reading_text(article.text, article.page_starts, join_words=False).replace(PAGE_MARK, "\n")
 
 
 def article_body_html(article: Article, highlights: Sequence[Highlight]) -> str:

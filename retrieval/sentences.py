@@ -39,7 +39,13 @@ _INVISIBLE_CHARS = frozenset(
 )
 _INVISIBLE = "".join(sorted(_INVISIBLE_CHARS))
 _PARAGRAPH = re.compile(r"\S(?:.*\S)?")  # one non-blank line, trimmed
-_BOUNDARY = re.compile(rf"[.!?]+[\"'\u201d\u2019)\]]*(?=[\s{_INVISIBLE}]+[\"'\u201c\u2018(\[]?[A-Z0-9])")
+# A sentence's end, and a reference mark glued to it ("... this year.3 The auditor", "... a tender.[4] Costs", as PDFs
+# and web pages with footnotes have them): the mark belongs to neither sentence (split_sentences leaves it between
+# them). A bare number counts as a mark only after a word's end: "in 2025.3 The" may be a decimal, and stays as it was.
+_BOUNDARY = re.compile(
+    rf"(?P<end>[.!?]+[\"'\u201d\u2019)\]]*)(?P<mark>\[\d{{1,3}}\]|\d{{1,3}})?"
+    rf"(?=[\s{_INVISIBLE}]+[\"'\u201c\u2018(\[]?[A-Z0-9])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +124,16 @@ _LIST_NUMBER = re.compile(r"\s*\(?\d{1,3}")
 
 
 def _not_an_end(body: str, m: re.Match[str], cursor: int) -> bool:
-    """Whether the single full stop `m` is an abbreviation's or initial's, or a line's list number's."""
-    if body[m.start()] != "." or m.end() - m.start() != 1:
+    """Whether the boundary `m` ends no sentence: a bare number after a figure's full stop ("2025.3 The"), or a
+    single full stop that is an abbreviation's or initial's, or a line's list number's."""
+    mark = m.group("mark")
+    if (
+        mark
+        and mark[0] != "["
+        and (m.start() == 0 or not (body[m.start() - 1].isalpha() or body[m.start() - 1] in "%)"))
+    ):
+        return True  # (only after a word, "%" or ")": "pounds.3 The" is a footnote's, "2025.3" or "4.2 The" not)
+    if body[m.start()] != "." or m.end("end") - m.start() != 1:
         return False
     return _ends_with_abbreviation(body, m.start()) or (cursor == 0 and bool(_LIST_NUMBER.fullmatch(body[: m.start()])))
 
@@ -134,8 +148,8 @@ def split_sentences(text: str) -> list[Sentence]:
         for m in _BOUNDARY.finditer(body):
             if _not_an_end(body, m, cursor):
                 continue
-            _emit(out, text, base + cursor, base + m.end())
-            cursor = m.end()
+            _emit(out, text, base + cursor, base + m.end("end"))
+            cursor = m.end()  # (after a reference mark: it starts no sentence)
         _emit(out, text, base + cursor, base + len(body))
     return out
 

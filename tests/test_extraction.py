@@ -110,6 +110,23 @@ def test_an_html_tables_rows_are_not_claims(settings: Settings) -> None:
     assert quotes and quotes[0].startswith("Spending on dredging") and not [q for q in quotes if "|" in q], quotes
 
 
+def test_a_web_pages_footnote_marks_do_not_join_its_sentences(settings: Settings) -> None:
+    from retrieval.loaders import load_bytes
+
+    page = (
+        b"<html><body><article><h1>Harbour spending soars</h1><p>Spending on the harbour wall rose to 6.2 million "
+        b"pounds this year.<sup>3</sup> Two contracts worth 1.4 million pounds were awarded without a tender."
+        b'<sup><a href="#fn4">[4]</a></sup> Costs at the port rose by 12 percent in 2024.</p></article></body></html>'
+    )
+    article = load_bytes("spending.html", page, max_bytes=1_000_000)
+    claims = ScorerOnlyExtractor(settings, RuleScorer()).extract(article).claims
+    assert [c.quote for c in claims] == [
+        "Spending on the harbour wall rose to 6.2 million pounds this year.",
+        "Two contracts worth 1.4 million pounds were awarded without a tender.",
+        "Costs at the port rose by 12 percent in 2024.",
+    ]
+
+
 def test_build_extractor_picks_by_strength_and_honours_overrides(settings: Settings) -> None:
     weak, strong = fake_handle(QueueChatModel()), fake_handle(QueueChatModel(), strong=True)
     assert isinstance(build_extractor(settings, None, RuleScorer()), ScorerOnlyExtractor)

@@ -1,5 +1,6 @@
 """Sentence segmentation limits: very long sentences are cut near MAX_SENTENCE_CHARS, a line's list number stays with
-its sentence, invisible characters count as spaces after a full stop, and every offset stays exact."""
+its sentence, invisible characters count as spaces after a full stop, a footnote's mark after a sentence's end is in
+neither sentence, and every offset stays exact."""
 
 from __future__ import annotations
 
@@ -81,6 +82,25 @@ def test_a_line_list_number_starts_its_sentence_instead_of_being_one() -> None:
         "1999.",  # four digits: a year ending a sentence, not a list number
         "A year.",
     ]
+
+
+def test_a_reference_mark_after_a_sentences_end_ends_it_and_belongs_to_neither() -> None:
+    text = (
+        "Spending rose to 6.2 million pounds this year.3 The auditor found two contracts without a tender.[4] "
+        'Costs rose by 12%.5 The board said "costs rose by 9 percent."6 Prices fell (see below).7 Rents rose. '
+        "It met in Section 4.2 The Hague office in 2025.3 Then No. 4 The end."
+    )
+    assert [s.text for s in split_sentences(text)] == [
+        "Spending rose to 6.2 million pounds this year.",
+        "The auditor found two contracts without a tender.",
+        "Costs rose by 12%.",
+        'The board said "costs rose by 9 percent."',
+        "Prices fell (see below).",
+        "Rents rose.",
+        # after a figure a number may be a decimal's: nothing changes there
+        "It met in Section 4.2 The Hague office in 2025.3 Then No. 4 The end.",
+    ]
+    assert_exact(text)
 
 
 def test_sentences_before_give_offsets_into_the_whole_text() -> None:
