@@ -25,6 +25,7 @@ from retrieval.pages import (
     whole_words,
     without_furniture,
 )
+from retrieval.parsers import date_line
 
 __all__ = [
     "PAGE_MARK",
@@ -102,6 +103,8 @@ def reading_text(text: str, starts: Sequence[int], *, join_words: bool = True) -
                 continue  # a header or footer stays on its own line
             if len(kept) < _FULL_LINE * full or _ENDS_PARAGRAPH.search(line) or _heading(following, full):
                 continue
+            if date_line(kept):
+                continue  # a report's date under its title ("Published 5 March 2025") is a line of its own
             if page == 0 and line_start == first_line and not following[:1].islower():
                 continue  # the title, at the top of the first page
             if join_words and line.endswith("-") and line[-2:-1].isalpha() and following[:1].isalnum():

@@ -142,8 +142,13 @@ def _date_of(m: re.Match[str]) -> datetime | None:
     return when.replace(tzinfo=UTC)
 
 
+def date_line(line: str) -> bool:
+    """Whether a line is a date and nothing else ("Published 5 March 2024", "Tuesday, March 5, 2024 10:32 GMT")."""
+    return any(pattern.match(line.strip()) for pattern in _DATE_LINES)
+
+
 def text_date(text: str, front_matter: str = "") -> datetime | None:
-    """The publication date a plain-text or Markdown article states of itself: its front matter's `date:`, or a
+    """The publication date a plain-text, Markdown or PDF article states of itself: its front matter's `date:`, or a
     line near the top that is only a date ("Published 5 March 2024"); None otherwise (never a date from a
     sentence of the story, and never one after today)."""
     # front matter: "date: 2024-03-05T10:00:00Z" (the time after the day is dropped), "date: 5 March 2024"
@@ -303,7 +308,10 @@ def _parse_pdf(source: str, data: bytes) -> Loaded:
             )
         raise SourceError(source, "PDF has no text layer; run OCR first (e.g. ocrmypdf) and ingest the result")
     title = strip_controls(str(meta_title))[0].strip() or _first_line_title(text, _name_title(source))
-    article = _article(source, title, text, "application/pdf", page_starts=starts, page_labels=labels)
+    # (a report's own date line under its title, as a plain-text article's; never the file's creation date, which a
+    # re-export changes)
+    published = text_date(text)
+    article = _article(source, title, text, "application/pdf", published, page_starts=starts, page_labels=labels)
     return Loaded(article, controls_note(removed[0]) + _missing_pages_note(pages, missing))
 
 

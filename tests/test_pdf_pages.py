@@ -577,6 +577,21 @@ def test_a_footnotes_number_after_a_full_stop_ends_the_sentence(settings: Settin
     assert all(article.text[c.start : c.end] == c.quote for c in claims)  # offsets into the text as it is
 
 
+def test_a_pdfs_own_date_line_dates_it_and_its_relative_dates(settings: Settings) -> None:
+    lines = [
+        "Harbour Fund Annual Report",
+        "Published 5 March 2025",
+        "Spending on the wall rose last year to 6.2 million.",
+    ]
+    article, claims = scorer_claims(settings, "dated.pdf", [lines])
+    assert article.published is not None and article.published.date().isoformat() == "2025-03-05"
+    (claim,) = claims
+    assert claim.statement == "Spending on the wall rose last year (2024) to 6.2 million." and not claim.needs_context
+    # A date inside a sentence is no publication date.
+    undated, _ = scorer_claims(settings, "undated.pdf", [[lines[0], "On 5 March 2025 spending rose to 6.2 million."]])
+    assert undated.published is None
+
+
 def test_a_soft_hyphen_at_a_lines_end_joins_its_word(settings: Settings) -> None:
     # Some producers mark the hyphen that breaks a word as a soft hyphen (U+00AD), which pypdf passes on.
     pages = [["Spending on the wall rose to 6.2 mil\xad", "lion pounds, the gov\xadern\xadment said."], ["Next page."]]
