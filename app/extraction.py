@@ -24,7 +24,7 @@ from app.faithfulness import article_words, content_words, invented_figures, inv
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
 from app.names import claimant_in_full, named_in_full
 from app.page_reading import furniture_of, quote_as_read, sentence_text
-from app.references import back_reference, leaning_words, reporting_note, subheading, table_row
+from app.references import back_reference, leaning_words, reporting_note, subheading, table_row, teaser
 from app.speakers import LIST_MARKER, rule_claimant
 from retrieval.models import Article
 from retrieval.pages import furniture_overlapping, hyphen_kept, only_furniture, page_at, without_furniture
@@ -208,13 +208,14 @@ def _candidate(s: ScoredLike, threshold: float, text: str) -> bool:
     section heading inside the article (references.subheading: "Councillors split", "Yields down by a third" sum up
     the section under it, whose sentences say it in full; two annotators marked all 31 headings in
     bench/labelled/ not check-worthy), nor a table's row (references.table_row: "Total 2.9 4.5 8.1", figures whose
-    meaning is in the table's header). The headline, list items and a model's own choice of a heading are kept."""
+    meaning is in the table's header), nor a link to another story ("Read more: ...", references.teaser). The headline, list items and a model's own choice of a heading are kept."""
     return (
         s.score >= threshold
         and s.end > s.start
         and not reporting_note(s.text)
         and not subheading(text, s.start, s.end)
         and not table_row(s.text)
+        and not teaser(s.text)
     )
 
 

@@ -2,8 +2,9 @@
 
 `unresolved_reference` finds a sentence that opens with a pronoun or a vague "the statement"-like subject, and
 `vague_reference` also a bare "the accusations" or "in response" further in: words a reader cannot follow without
-the article. `leaning_words` adds a relative time no publication date fixed; `reporting_note`, `subheading` and
-`table_row` find a note about the reporting, a section heading and a table's row, none a claim to check on its own.
+the article. `leaning_words` adds a relative time no publication date fixed; `reporting_note`, `subheading`,
+`table_row` and `teaser` find a note about the reporting, a section heading, a table's row and a link to another
+story, none a claim to check on its own.
 """
 
 from __future__ import annotations
@@ -131,6 +132,21 @@ def reporting_note(sentence: str) -> bool:
     """Whether a sentence only speaks of the reporting ("This article has been amended.", "That claim could not be
     independently verified.", "The company did not respond to a request for comment."): not a claim to check."""
     return _REPORTING_NOTE.match(sentence.strip()) is not None
+
+
+# A line that links to another story inside an article's body ("Read more: Inflation hits 3.1% ...", "RELATED: ..."):
+# what it states is that story's claim, checked there, not in this article.
+_TEASER = re.compile(
+    r"^\s*(?:read\s+more|related(?:\s+(?:stor(?:y|ies)|articles?|coverage|content|reading))?|see\s+also|"
+    r"(?:also\s+)?read(?:\s+also)?|more\s+on\s+this(?:\s+story)?|recommended(?:\s+reading)?)\s*[:|»›>]",
+    re.IGNORECASE,
+)
+
+
+def teaser(sentence: str) -> bool:
+    """Whether a sentence is a link to another story inside the article ("Read more: Inflation hits 3.1% as food
+    prices soar", "RELATED: Council tax to rise 5%"): the claim in it is that story's, not this article's."""
+    return _TEASER.match(sentence) is not None
 
 
 # A table's cell: a figure, with its sign, currency, percent or bracket ("6.2", "-0.4", "£1,200", "12%", "(3.1)").

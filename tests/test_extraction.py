@@ -127,6 +127,24 @@ def test_a_web_pages_footnote_marks_do_not_join_its_sentences(settings: Settings
     ]
 
 
+def test_a_link_to_another_story_in_a_web_page_is_not_a_claim(settings: Settings) -> None:
+    from retrieval.loaders import load_bytes
+
+    page = (
+        b"<html><body><article><h1>Harbour spending soars</h1><p>Spending on the harbour wall rose to 6.2 million "
+        b"pounds this year, the auditor said.</p><p><strong>Read more:</strong> <a href='/x'>Inflation hits 3.1% as "
+        b"food prices soar</a></p><p>RELATED: Council tax to rise 5% in April</p><p>Costs at the port rose by 12 "
+        b"percent in 2024.</p></article></body></html>"
+    )
+    article = load_bytes("spending.html", page, max_bytes=1_000_000)
+    assert "Read more: Inflation hits 3.1%" in article.text  # kept in the article, as the page shows it
+    quotes = [c.quote for c in ScorerOnlyExtractor(settings, RuleScorer()).extract(article).claims]
+    assert quotes == [
+        "Spending on the harbour wall rose to 6.2 million pounds this year, the auditor said.",
+        "Costs at the port rose by 12 percent in 2024.",
+    ], quotes
+
+
 def test_build_extractor_picks_by_strength_and_honours_overrides(settings: Settings) -> None:
     weak, strong = fake_handle(QueueChatModel()), fake_handle(QueueChatModel(), strong=True)
     assert isinstance(build_extractor(settings, None, RuleScorer()), ScorerOnlyExtractor)

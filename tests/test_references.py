@@ -385,6 +385,28 @@ def test_a_tables_rows_and_source_line_are_not_sentences_to_check() -> None:
         assert not table_row(sentence), sentence
 
 
+def test_a_link_to_another_story_is_a_teaser() -> None:
+    from app.references import teaser
+
+    for line in (
+        "Read more: Inflation hits 3.1% as food prices soar for a third month",
+        "RELATED: Council tax to rise 5% in April",
+        "Related stories: Port strike ends after 12 days",
+        "See also: Harbour wall costs double",
+        "READ MORE | Rents up 9%",
+        "Also read: 40 homes flooded in Yarrow",
+        "More on this story: the 2024 audit",
+    ):
+        assert teaser(line), line
+    for sentence in (
+        "Readers said 40 homes flooded.",
+        "Related to this, the council said rents rose 5%.",
+        "Reading: the town voted 12-3 to close the pool.",
+        "She told reporters to read more: 'The figures show a 9% rise.'",
+    ):
+        assert not teaser(sentence), sentence
+
+
 def test_a_claimant_the_sentence_does_not_mention_is_dropped_unless_a_pronoun_means_them() -> None:
     from app.speakers import according_to
 

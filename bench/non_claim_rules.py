@@ -1,10 +1,13 @@
-"""How often the table-row rule would leave out real prose (run: python bench/table_rows.py).
+"""How often the rules that keep a line from being a claim would leave out real prose (run: python
+bench/non_claim_rules.py).
 
 Extraction never makes a claim of a table's row or the "Source: ..." line under a table (`app.references.table_row`:
-at least two figures, no more words than figures, no sentence's end). PDFs hand such rows over as lines of text.
-This prints, per labelled data set of sentences people said or wrote (debates, speeches, tweets, fact-checked
-statements, an LLM's answers), how many texts the rule matches and how many of those are labelled check-worthy: every
-match is a sentence extraction would lose, so the numbers should be (close to) zero.
+at least two figures, no more words than figures, no sentence's end; a cell alone; a row between pipes), nor of a
+link to another story inside an article ("Read more: ...", "RELATED: ...": `app.references.teaser`). PDFs hand tables
+over as lines of text, and web pages keep their teasers in the body. This prints, per labelled data set of sentences
+people said or wrote (debates, speeches, tweets, fact-checked statements, an LLM's answers), how many texts each rule
+matches and how many of those are labelled check-worthy: every match is a sentence extraction would lose, so the
+numbers should be (close to) zero.
 
 Data sets (read in place from ../shared/eval or CLAIMDESK_EVAL_DIR): ClaimBuster crowdsourced and groundtruth,
 CheckThat! 2019 (all documents), 2020 tweets (training and dev), 2024 dev, LIAR (train, valid) and Factcheck-Bench's
@@ -25,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import train_checkworthiness as data
 
 from app.checkworthiness import read_labelled_tsv
-from app.references import table_row
+from app.references import table_row, teaser
 
 csv.field_size_limit(sys.maxsize)
 
@@ -51,7 +54,7 @@ def labelled(texts: list[str], labels: object) -> Iterator[tuple[str, bool | Non
 
 
 def main() -> None:
-    """Count the rule's matches per data set and print the table, then every match."""
+    """Count each rule's matches per data set and print the table, then every match."""
     buster = {name: data.load_claimbuster(name)[:2] for name in ("crowdsourced", "groundtruth")}
     tweets = [data.load_checkthat2020(split) for split in ("training_v2", "dev_v2")]
     sets: dict[str, Iterator[tuple[str, bool | None]]] = {
@@ -69,20 +72,25 @@ def main() -> None:
         "LIAR statements (train + valid)": (x for split in ("train", "valid") for x in liar(split)),
         "Factcheck-Bench sentences": factcheck_bench(),
     }
-    print("| data set | texts | matched by the table-row rule | of them check-worthy |")
-    print("|---|---|---|---|")
-    found: list[tuple[str, str, bool | None]] = []
+    rules = {"table_row": table_row, "teaser": teaser}
+    print("| data set | texts | " + " | ".join(f"matched by {name} (check-worthy)" for name in rules) + " |")
+    print("|---|---|" + "---|" * len(rules))
+    found: list[tuple[str, str, str, bool | None]] = []
     for name, rows in sets.items():
-        n = matched = positive = 0
+        n = 0
+        matched = dict.fromkeys(rules, 0)
+        positive = dict.fromkeys(rules, 0)
         for text, label in rows:
             n += 1
-            if table_row(text):
-                matched += 1
-                positive += bool(label)
-                found.append((name, text, label))
-        print(f"| {name} | {n:,} | {matched} | {positive} |")
-    for name, text, label in found:
-        print(f"\n{name} ({'check-worthy' if label else 'not check-worthy'}): {text[:200]!r}")
+            for rule, applies in rules.items():
+                if applies(text):
+                    matched[rule] += 1
+                    positive[rule] += bool(label)
+                    found.append((rule, name, text, label))
+        cells = " | ".join(f"{matched[r]} ({positive[r]})" for r in rules)
+        print(f"| {name} | {n:,} | {cells} |")
+    for rule, name, text, label in found:
+        print(f"\n{rule}, {name} ({'check-worthy' if label else 'not check-worthy'}): {text[:200]!r}")
 
 
 if __name__ == "__main__":
