@@ -23,7 +23,7 @@ from app.dates import dated, time_reference
 from app.faithfulness import article_words, content_words, invented_figures, invented_names, unfaithful
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
 from app.names import claimant_in_full, named_in_full
-from app.page_reading import furniture_of, quote_as_read, sentence_text
+from app.page_reading import furniture_of, on_a_full_line, quote_as_read, sentence_text
 from app.references import back_reference, leaning_words, reporting_note, subheading, table_row, teaser
 from app.speakers import LIST_MARKER, rule_claimant
 from retrieval.models import Article
@@ -262,6 +262,9 @@ def body_sentences(scored: Sequence[ScoredLike], article: Article, scorer: Sente
             and not _SENTENCE_END.search(
                 without_furniture(spans, text, last.start, last.end)
             )  # a footer's "?" ends nothing
+            # it flows on: from a full line, or into a word that goes on ("mil-" / "lion", "rose to" / "6.2 ..."); a
+            # cover's or a paragraph's short last line before a capital ends it
+            and (on_a_full_line(article, last.end) or text[last.end - 1] == "-" or not text[s.start].isupper())
             and (not text[last.end : s.start].strip() or only_furniture(spans, text, last.end, s.start))
         ):
             groups[-1].append(s)

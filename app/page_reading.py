@@ -31,6 +31,7 @@ __all__ = [
     "PAGE_MARK",
     "article_body_html",
     "furniture_of",
+    "on_a_full_line",
     "passage_reading",
     "pdf_article_html",
     "pdf_quote_html",
@@ -168,6 +169,22 @@ def _furniture(text: str, starts: tuple[int, ...]) -> list[tuple[int, int]]:
 def furniture_of(article: Article) -> list[tuple[int, int]]:
     """A PDF article's running headers and footers (retrieval.pages.furniture_spans), found once per article."""
     return _furniture(article.text, article.page_starts) if article.page_starts else []
+
+
+@functools.lru_cache(maxsize=4)
+def _document_line(text: str) -> int:
+    return _long_line(text.split("\n"))
+
+
+def on_a_full_line(article: Article, offset: int) -> bool:
+    """Whether the line of a PDF article that the character before `offset` is on runs (near) to the full width of
+    the document's lines: only such a line lets a sentence flow on to the next page. A page that ends on a short
+    line (a cover's "Presented to Parliament in March 2025", a paragraph's last line) ended what it said there."""
+    text = article.text
+    start = text.rfind("\n", 0, max(0, offset - 1)) + 1
+    end = text.find("\n", start)
+    line = text[start : len(text) if end < 0 else end].strip()
+    return len(line) >= _FULL_LINE * _document_line(text)
 
 
 def quote_as_read(article: Article, start: int, end: int) -> str:

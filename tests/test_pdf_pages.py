@@ -577,6 +577,22 @@ def test_a_footnotes_number_after_a_full_stop_ends_the_sentence(settings: Settin
     assert all(article.text[c.start : c.end] == c.quote for c in claims)  # offsets into the text as it is
 
 
+def test_a_page_that_ends_on_a_short_line_ends_its_sentence_there(settings: Settings) -> None:
+    body = [
+        "The fund's spending rose sharply in 2025, driven by the harbour wall repairs that began",
+        "in the spring and the dredging contract awarded in June, the auditor said in her report.",
+        "Spending on dredging more than doubled between 2023 and 2025, to 1.9 million pounds, and",
+        "the board expects costs to fall by a third in 2026 once the wall is finished next spring.",
+    ]
+    cover = ["Harbour Fund", "Annual Report and Accounts 2025", "Presented to Parliament in March 2025"]
+    heading = [*body[:2], "What the audit found", "Harbour Fund Annual Report 2025       Page 1 of 2"]
+    for pages in ([cover, body], [heading, ["Harbour Fund Annual Report 2025       Page 2 of 2", *body[2:]]]):
+        _, claims = scorer_claims(settings, "report.pdf", pages)
+        quotes = read_quotes(claims)
+        # a cover's last line, or a heading at a page's foot, is no start of the next page's first sentence
+        assert " ".join(body[2:]) in quotes, quotes
+
+
 def test_a_pdfs_own_date_line_dates_it_and_its_relative_dates(settings: Settings) -> None:
     lines = [
         "Harbour Fund Annual Report",
