@@ -23,7 +23,7 @@ from app.dates import dated, time_reference
 from app.faithfulness import article_words, content_words, invented_figures, invented_names, unfaithful
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
 from app.names import claimant_in_full, named_in_full
-from app.page_reading import furniture_of, on_a_full_line, quote_as_read, sentence_text
+from app.page_reading import furniture_of, heading_text, on_a_full_line, quote_as_read, sentence_text
 from app.references import back_reference, leaning_words, reporting_note, subheading, table_row, teaser
 from app.speakers import LIST_MARKER, rule_claimant
 from retrieval.models import Article
@@ -203,17 +203,20 @@ def sentence_claim(article: Article, s: ScoredLike) -> Claim:
     )
 
 
-def _candidate(s: ScoredLike, threshold: float, text: str) -> bool:
+def _candidate(s: ScoredLike, threshold: float, text: str, headings: str | None = None) -> bool:
     """A sentence that may become a claim: check-worthy enough, not a note about the reporting itself, and not a
     section heading inside the article (references.subheading: "Councillors split", "Yields down by a third" sum up
     the section under it, whose sentences say it in full; two annotators marked all 31 headings in
-    bench/labelled/ not check-worthy), nor a table's row (references.table_row: "Total 2.9 4.5 8.1", figures whose
-    meaning is in the table's header), nor a link to another story ("Read more: ...", references.teaser). The headline, list items and a model's own choice of a heading are kept."""
+    bench/labelled/ not check-worthy; a PDF's also as `headings`, page_reading.heading_text, reads it: a heading at
+    a page's foot goes on to the next page), nor a table's row (references.table_row: "Total 2.9 4.5 8.1", figures
+    whose meaning is in the table's header), nor a link to another story ("Read more: ...", references.teaser). The
+    headline, list items and a model's own choice of a heading are kept."""
     return (
         s.score >= threshold
         and s.end > s.start
         and not reporting_note(s.text)
         and not subheading(text, s.start, s.end)
+        and not (headings is not None and subheading(headings, s.start, s.end))
         and not table_row(s.text)
         and not teaser(s.text)
     )
@@ -289,16 +292,20 @@ def body_sentences(scored: Sequence[ScoredLike], article: Article, scorer: Sente
     return [again.get(id(g), g[0]) for g in groups]
 
 
-def over_limit(scored: Sequence[ScoredLike], threshold: float, limit: int, text: str) -> int:
+def over_limit(
+    scored: Sequence[ScoredLike], threshold: float, limit: int, text: str, headings: str | None = None
+) -> int:
     """How many check-worthy sentences of article `text` picked_sentences leaves out for the limit."""
-    return max(0, sum(1 for s in scored if _candidate(s, threshold, text)) - limit)
+    return max(0, sum(1 for s in scored if _candidate(s, threshold, text, headings)) - limit)
 
 
-def picked_sentences(scored: Sequence[ScoredLike], threshold: float, limit: int, text: str) -> list[ScoredLike]:
+def picked_sentences(
+    scored: Sequence[ScoredLike], threshold: float, limit: int, text: str, headings: str | None = None
+) -> list[ScoredLike]:
     """Sentences of article `text` at or above the threshold, most check-worthy first, at most `limit`; never a
     note about the reporting itself ("That claim could not be independently verified.", see
-    references.reporting_note) or a section heading."""
-    keep = [s for s in scored if _candidate(s, threshold, text)]
+    references.reporting_note) or a section heading (a PDF's also as `headings` reads: page_reading.heading_text)."""
+    keep = [s for s in scored if _candidate(s, threshold, text, headings)]
     keep.sort(key=lambda s: (-s.score, s.start))
     return keep[:limit]
 
@@ -320,10 +327,10 @@ class ScorerOnlyExtractor:
         """Claims from the scorer alone (statement = the sentence)."""
         run = ExtractionRun(article_id=article.id, strategy="scorer", model=SCORER_MODEL_ID)
         run.sentences_scored, scored = scored_sentences(self.scorer, article)
-        run.dropped_over_limit = over_limit(scored, self.scorer.threshold, self.settings.max_claims, article.text)
+        limit, headings = self.settings.max_claims, heading_text(article)
+        run.dropped_over_limit = over_limit(scored, self.scorer.threshold, limit, article.text, headings)
         picked = sorted(
-            picked_sentences(scored, self.scorer.threshold, self.settings.max_claims, article.text),
-            key=lambda s: s.start,
+            picked_sentences(scored, self.scorer.threshold, limit, article.text, headings), key=lambda s: s.start
         )
         claims: list[Claim] = []
         for i, s in enumerate(picked, 1):

@@ -46,6 +46,7 @@ from app.llm_calls import (
     raise_if_all_failed,
 )
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, utcnow
+from app.page_reading import heading_text
 from app.references import pronoun_subject
 from app.rewrite_checks import (
     check_faithful,
@@ -235,8 +236,9 @@ class CascadeExtractor:
             article_id=article.id, strategy="cascade", model=self.llm.model_id, prompt_hash=self.prompt.sha256
         )
         run.sentences_scored, scored = scored_sentences(self.scorer, article)
-        picked = picked_sentences(scored, self.scorer.threshold, self.settings.max_claims, article.text)
-        run.dropped_over_limit = over_limit(scored, self.scorer.threshold, self.settings.max_claims, article.text)
+        limit, headings = self.settings.max_claims, heading_text(article)
+        picked = picked_sentences(scored, self.scorer.threshold, limit, article.text, headings)
+        run.dropped_over_limit = over_limit(scored, self.scorer.threshold, limit, article.text, headings)
         head = article_head(article)
         sentences = split_sentences(article.text)
         ends = [s.end for s in sentences]

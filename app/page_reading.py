@@ -31,6 +31,7 @@ __all__ = [
     "PAGE_MARK",
     "article_body_html",
     "furniture_of",
+    "heading_text",
     "on_a_full_line",
     "passage_reading",
     "pdf_article_html",
@@ -201,6 +202,18 @@ def sentence_text(article: Article) -> str:
     if not article.page_starts:
         return article.text
     return reading_text(article.text, article.page_starts, join_words=False).replace(PAGE_MARK, "\n")
+
+
+def heading_text(article: Article) -> str | None:
+    """A PDF's text as its section headings are also looked for in (same length, same offsets): `sentence_text` with
+    its running headers and footers blanked, so that a heading at a page's foot is read before the paragraph that
+    follows it on the next page, not before the footer; None for an article without pages."""
+    if not article.page_starts:
+        return None
+    out = list(sentence_text(article))
+    for a, b in furniture_of(article):
+        out[a:b] = [ch if ch == "\n" else " " for ch in out[a:b]]
+    return "".join(out)
 
 
 def article_body_html(article: Article, highlights: Sequence[Highlight]) -> str:

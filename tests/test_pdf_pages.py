@@ -585,12 +585,14 @@ def test_a_page_that_ends_on_a_short_line_ends_its_sentence_there(settings: Sett
         "the board expects costs to fall by a third in 2026 once the wall is finished next spring.",
     ]
     cover = ["Harbour Fund", "Annual Report and Accounts 2025", "Presented to Parliament in March 2025"]
-    heading = [*body[:2], "What the audit found", "Harbour Fund Annual Report 2025       Page 1 of 2"]
+    heading = [*body[:2], "Dredging costs up by 40%", "Harbour Fund Annual Report 2025       Page 1 of 2"]
     for pages in ([cover, body], [heading, ["Harbour Fund Annual Report 2025       Page 2 of 2", *body[2:]]]):
         _, claims = scorer_claims(settings, "report.pdf", pages)
         quotes = read_quotes(claims)
         # a cover's last line, or a heading at a page's foot, is no start of the next page's first sentence
         assert " ".join(body[2:]) in quotes, quotes
+        # and the heading, read before the next page's paragraph (not the footer), is a heading: no claim
+        assert "Dredging costs up by 40%" not in quotes
 
 
 def test_a_pdfs_own_date_line_dates_it_and_its_relative_dates(settings: Settings) -> None:
