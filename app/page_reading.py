@@ -105,7 +105,7 @@ def reading_text(text: str, starts: Sequence[int], *, join_words: bool = True) -
                 continue  # a header or footer stays on its own line
             if len(kept) < _FULL_LINE * full or _ENDS_PARAGRAPH.search(line) or _heading(following, full):
                 continue
-            if date_line(kept):
+            if date_line(kept) or date_line(following):
                 continue  # a report's date under its title ("Published 5 March 2025") is a line of its own
             if page == 0 and line_start == first_line and not following[:1].islower():
                 continue  # the title, at the top of the first page

@@ -596,15 +596,14 @@ def test_a_page_that_ends_on_a_short_line_ends_its_sentence_there(settings: Sett
 
 
 def test_a_pdfs_own_date_line_dates_it_and_its_relative_dates(settings: Settings) -> None:
-    lines = [
-        "Harbour Fund Annual Report",
-        "Published 5 March 2025",
-        "Spending on the wall rose last year to 6.2 million.",
-    ]
+    from app.page_reading import sentence_text
+
+    lines = ["Harbour Fund", "Annual Report 2025", "Published 5 March 2025", "Spending rose last year to 6.2 million."]
     article, claims = scorer_claims(settings, "dated.pdf", [lines])
     assert article.published is not None and article.published.date().isoformat() == "2025-03-05"
-    (claim,) = claims
-    assert claim.statement == "Spending on the wall rose last year (2024) to 6.2 million." and not claim.needs_context
+    assert "Annual Report 2025\nPublished 5 March 2025\nSpending" in sentence_text(article)  # a line of its own
+    claim = next(c for c in claims if "last year" in c.quote)
+    assert claim.statement == "Spending rose last year (2024) to 6.2 million." and not claim.needs_context
     # A date inside a sentence is no publication date.
     undated, _ = scorer_claims(settings, "undated.pdf", [[lines[0], "On 5 March 2025 spending rose to 6.2 million."]])
     assert undated.published is None
