@@ -24,7 +24,7 @@ from app.faithfulness import article_words, content_words, invented_figures, inv
 from app.models import Claim, ClaimType, ExtractionRun, Provenance, claim_id_for, utcnow
 from app.names import claimant_in_full, named_in_full
 from app.page_reading import furniture_of, heading_text, on_a_full_line, quote_as_read, sentence_text
-from app.references import back_reference, leaning_words, reporting_note, subheading, table_row, teaser
+from app.references import back_reference, leaning_words, reporting_note, subheading, table_line, table_row, teaser
 from app.speakers import LIST_MARKER, rule_claimant
 from retrieval.models import Article
 from retrieval.pages import furniture_overlapping, hyphen_kept, only_furniture, page_at, without_furniture
@@ -216,7 +216,9 @@ def _candidate(s: ScoredLike, threshold: float, text: str, headings: str | None 
         and s.end > s.start
         and not reporting_note(s.text)
         and not subheading(text, s.start, s.end)
-        and not (headings is not None and subheading(headings, s.start, s.end))
+        and not (
+            headings is not None and (subheading(headings, s.start, s.end) or table_line(headings, s.start, s.end))
+        )
         and not table_row(s.text)
         and not teaser(s.text)
     )

@@ -173,6 +173,29 @@ def table_row(sentence: str) -> bool:
     return figures >= 2 and figures >= words
 
 
+def _figure_line(line: str) -> bool:
+    """A line that ends on a figure and ends no sentence, as a table's row: "Government grant   12.1" (not a key
+    fact's "Visitors in 2024: 1,200,000", whose label says what its figure is)."""
+    tokens = line.split()
+    return bool(tokens) and _CELL.fullmatch(tokens[-1]) is not None and len(tokens) <= 12 and ":" not in line
+
+
+def table_line(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` is a whole line of a table that gives each row one figure ("Government grant 12.1"
+    between "Harbour dues 41.2" and "Property rents 3.4"): it and the line before or after it end on a figure and
+    end no sentence. A PDF's text layer gives a two-column table so; alone, a row's figure means what the table's
+    header says."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    line = text[line_start:line_end].strip()
+    if line != text[start:end].strip() or not _figure_line(line):
+        return False
+    before = text[:line_start].rstrip("\n").rsplit("\n", 1)[-1]
+    after = text[line_end:].lstrip("\n").split("\n", 1)[0]
+    return _figure_line(before) or _figure_line(after)
+
+
 _SENTENCE_END = frozenset('.!?…:;"”’)]')
 _LIST_BULLET = re.compile(r"[-–—•*]\s")
 SUBHEADING_MAX_WORDS = 14

@@ -556,6 +556,15 @@ def test_a_tables_rows_in_a_pdf_are_not_claims(settings: Settings) -> None:
     assert table[-1] in quotes and not [q for q in quotes if not re.search("[a-z]{2}", q)], quotes
     # (the table's many short lines do not make a row's label a full line that runs on into its first figure)
     assert not [q for q in quotes if q.startswith("Dredging works")], quotes
+    # A table of one figure a row (a label, then its value): no row is a claim; a key fact's "label: figure" is.
+    income = ["Harbour dues and charges      41.2", "Government grant              12.1", "Total income  56.7"]
+    facts = ["Visitors in 2024: 1,200,000", "Staff employed at the port: 340"]
+    _, claims = scorer_claims(
+        settings, "income.pdf", [[*table[:3], "Table 2: Income (million pounds)", *income, *facts]]
+    )
+    quotes = read_quotes(claims)
+    assert not [q for q in quotes if q.split()[-1] in ("41.2", "12.1", "56.7")], quotes
+    assert set(facts) <= set(quotes), quotes
 
 
 def test_a_footnotes_number_after_a_full_stop_ends_the_sentence(settings: Settings) -> None:

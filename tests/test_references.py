@@ -385,6 +385,24 @@ def test_a_tables_rows_and_source_line_are_not_sentences_to_check() -> None:
         assert not table_row(sentence), sentence
 
 
+def test_a_line_of_a_table_of_one_figure_a_row() -> None:
+    from app.references import table_line
+
+    text = (
+        "Income (million pounds)\nHarbour dues 41.2\nGrant 12.1\nThe grant rose to 12.1\nVisitors: 1,200\nStaff: 340\n"
+    )
+
+    def at(line: str) -> bool:
+        start = text.index(line)
+        return table_line(text, start, start + len(line))
+
+    assert at("Harbour dues 41.2") and at("Grant 12.1")
+    assert at("The grant rose to 12.1")  # (a row's neighbour: read as the table's, like every line of it)
+    assert not at("Visitors: 1,200") and not at("Staff: 340")  # a key fact names what its figure is
+    assert not at("Income (million pounds)")
+    assert not table_line("Spending rose 4.1\nIt said so.", 0, 17)  # no neighbour ends on a figure
+
+
 def test_a_link_to_another_story_is_a_teaser() -> None:
     from app.references import teaser
 
