@@ -337,13 +337,11 @@ class ChunkStore:
             return False
         chunks = self.chunk_col.get(where={"article_id": article.id}, include=["metadatas"])
         if chunks["ids"]:
-            fields = [
-                chunk_page_fields(article.page_starts, int(m["start"]), int(m["end"]), article.page_labels)
+            metas = [
+                {**m, **chunk_page_fields(article.page_starts, int(m["start"]), int(m["end"]), article.page_labels)}
                 for m in chunks["metadatas"]
             ]
-            self.chunk_col.update(
-                ids=chunks["ids"], metadatas=[{**m, **f} for m, f in zip(chunks["metadatas"], fields, strict=True)]
-            )
+            self.chunk_col.update(ids=chunks["ids"], metadatas=metas)
         # The record last, as at ingest: once it has pages, so have the chunks.
         pages = {k: v for k, v in article_meta(article).items() if k in ("page_starts", "page_labels")}
         self.article_col.update(ids=[article.id], metadatas=[{**meta, **pages}])
