@@ -201,7 +201,13 @@ def sentence_text(article: Article) -> str:
     ends a sentence for the splitter: "to pass the Rental Homes (Security of" | "Tenure) Bill"); any other as it is."""
     if not article.page_starts:
         return article.text
-    return reading_text(article.text, article.page_starts, join_words=False).replace(PAGE_MARK, "\n")
+    return _sentence_text(article.text, article.page_starts)
+
+
+@functools.lru_cache(maxsize=4)
+def _sentence_text(text: str, starts: tuple[int, ...]) -> str:
+    # (cached as the furniture is: extraction reads it to split sentences and again to find headings)
+    return reading_text(text, starts, join_words=False).replace(PAGE_MARK, "\n")
 
 
 def heading_text(article: Article) -> str | None:
