@@ -253,6 +253,11 @@ def read_quotes(claims: list[Claim]) -> list[str]:
     return [" ".join(c.quote.split()) for c in claims]
 
 
+def scorer_quotes(settings: Settings, name: str, pages: list[list[str]]) -> list[str]:
+    """The quotes (`read_quotes`) of the claims the scorer alone makes of the PDF of `pages`."""
+    return read_quotes(scorer_claims(settings, name, pages)[1])
+
+
 def test_running_headers_footers_and_page_numbers_are_furniture() -> None:
     article = load_bytes("report.pdf", pdf_with_pages(REPORT), max_bytes=MB)
     spans = furniture_spans(article.text, article.page_starts)
@@ -534,8 +539,7 @@ def test_a_tables_rows_in_a_pdf_are_not_claims(settings: Settings) -> None:
         "Source: Harbour Fund accounts, 2023-2025.",
         "Spending on dredging more than doubled between 2023 and 2025, to 1.9 million pounds.",
     ]
-    _, claims = scorer_claims(settings, "table.pdf", [table])
-    quotes = read_quotes(claims)
+    quotes = scorer_quotes(settings, "table.pdf", [table])
     assert "Spending on dredging more than doubled between 2023 and 2025, to 1.9 million pounds." in quotes
     assert any(q.startswith("The fund's spending rose sharply") for q in quotes)
     assert not [q for q in quotes if "2.9 4.5" in q or "2.1 3.4" in q or q.startswith(("Source", "Programme"))]
@@ -551,18 +555,14 @@ def test_a_tables_rows_in_a_pdf_are_not_claims(settings: Settings) -> None:
         "Dredging works in the outer harbour",
     ]
     cells += ["0.8", "1.9", "Total", "2.9", "8.1", table[-1]]
-    _, claims = scorer_claims(settings, "cells.pdf", [cells])
-    quotes = read_quotes(claims)
+    quotes = scorer_quotes(settings, "cells.pdf", [cells])
     assert table[-1] in quotes and not [q for q in quotes if not re.search("[a-z]{2}", q)], quotes
     # (the table's many short lines do not make a row's label a full line that runs on into its first figure)
     assert not [q for q in quotes if q.startswith("Dredging works")], quotes
     # A table of one figure a row (a label, then its value): no row is a claim; a key fact's "label: figure" is.
     income = ["Harbour dues and charges      41.2", "Government grant              12.1", "Total income  56.7"]
     facts = ["Visitors in 2024: 1,200,000", "Staff employed at the port: 340"]
-    _, claims = scorer_claims(
-        settings, "income.pdf", [[*table[:3], "Table 2: Income (million pounds)", *income, *facts]]
-    )
-    quotes = read_quotes(claims)
+    quotes = scorer_quotes(settings, "income.pdf", [[*table[:3], "Table 2: Income (million pounds)", *income, *facts]])
     assert not [q for q in quotes if q.split()[-1] in ("41.2", "12.1", "56.7")], quotes
     assert set(facts) <= set(quotes), quotes
 
@@ -596,8 +596,7 @@ def test_a_page_that_ends_on_a_short_line_ends_its_sentence_there(settings: Sett
     cover = ["Harbour Fund", "Annual Report and Accounts 2025", "Presented to Parliament in March 2025"]
     heading = [*body[:2], "Dredging costs up by 40%", "Harbour Fund Annual Report 2025       Page 1 of 2"]
     for pages in ([cover, body], [heading, ["Harbour Fund Annual Report 2025       Page 2 of 2", *body[2:]]]):
-        _, claims = scorer_claims(settings, "report.pdf", pages)
-        quotes = read_quotes(claims)
+        quotes = scorer_quotes(settings, "report.pdf", pages)
         # a cover's last line, or a heading at a page's foot, is no start of the next page's first sentence
         assert " ".join(body[2:]) in quotes, quotes
         # and the heading, read before the next page's paragraph (not the footer), is a heading: no claim
